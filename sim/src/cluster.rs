@@ -1,0 +1,385 @@
+//! The cluster's state and its indices. Mutations here are bookkeeping only (bind, unbind,
+//! index upkeep); what *causes* them (controllers, kubelet, scheduler) lives in `engine`.
+
+use crate::behaviour::ClusterSide;
+use crate::model::pdb::{PdbStatus, UnhealthyPodEvictionPolicy};
+use crate::model::*;
+use crate::version::KubeVersion;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+pub type PodKey = (Arc<str>, Arc<str>);
+
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub version: KubeVersion,
+    pub kubectl_version: KubeVersion,
+    pub side: ClusterSide,
+    nodes: Vec<Option<Node>>,
+    node_names: BTreeMap<Arc<str>, NodeId>,
+    pods: Vec<Option<Pod>>,
+    free_pod_slots: Vec<u32>,
+    pod_names: BTreeMap<PodKey, PodId>,
+    workloads: Vec<Workload>,
+    workload_names: BTreeMap<(WorkloadKind, Arc<str>, Arc<str>), WorkloadId>,
+    pdbs: Vec<Pdb>,
+    namespaces: BTreeSet<Arc<str>>,
+    next_uid: u64,
+    /// Nodes ordered by how loaded they are: (requested per-mille, pod count, id).
+    /// The scheduler walks it from the least loaded end.
+    sched_index: BTreeSet<(u32, u32, NodeId)>,
+    /// Pods waiting for a node, in creation order (uid).
+    pub(crate) pending: BTreeSet<(u64, PodId)>,
+}
+
+impl Cluster {
+    pub fn new(version: KubeVersion, kubectl_version: KubeVersion) -> Self {
+        let side = ClusterSide::for_version(&version);
+        let mut c = Self {
+            version,
+            kubectl_version,
+            side,
+            nodes: Vec::new(),
+            node_names: BTreeMap::new(),
+            pods: Vec::new(),
+            free_pod_slots: Vec::new(),
+            pod_names: BTreeMap::new(),
+            workloads: Vec::new(),
+            workload_names: BTreeMap::new(),
+            pdbs: Vec::new(),
+            namespaces: BTreeSet::new(),
+            next_uid: 1,
+            sched_index: BTreeSet::new(),
+            pending: BTreeSet::new(),
+        };
+        for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+            c.intern_namespace(ns);
+        }
+        c
+    }
+
+    // ---- namespaces -------------------------------------------------------------------
+
+    pub fn intern_namespace(&mut self, ns: &str) -> Arc<str> {
+        if let Some(existing) = self.namespaces.get(ns) {
+            return existing.clone();
+        }
+        let arc: Arc<str> = Arc::from(ns);
+        self.namespaces.insert(arc.clone());
+        arc
+    }
+
+    pub fn namespaces(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.namespaces.iter()
+    }
+
+    pub fn has_namespace(&self, ns: &str) -> bool {
+        self.namespaces.contains(ns)
+    }
+
+    pub fn next_uid(&mut self) -> u64 {
+        let uid = self.next_uid;
+        self.next_uid += 1;
+        uid
+    }
+
+    // ---- nodes ------------------------------------------------------------------------
+
+    pub fn add_node(&mut self, node: Node) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.node_names.insert(node.name.clone(), id);
+        self.sched_index.insert(Self::sched_key(&node, id));
+        self.nodes.push(Some(node));
+        id
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        self.nodes[id.0 as usize].as_ref().expect("node id refers to a live node")
+    }
+
+    /// Mutable access for changes that do not move the node in the scheduler's order
+    /// (labels, taints, conditions). Load changes go through `bind`/`unbind`.
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        self.nodes[id.0 as usize].as_mut().expect("node id refers to a live node")
+    }
+
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.node_names.get(name).copied()
+    }
+
+    /// Nodes in name order, as the API server lists them.
+    pub fn node_ids(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.node_names.values().copied()
+    }
+
+    pub fn node_count(&self) -> usize {
+        self.node_names.len()
+    }
+
+    pub fn sched_order(&self) -> impl Iterator<Item = NodeId> + '_ {
+        self.sched_index.iter().map(|(_, _, id)| *id)
+    }
+
+    fn sched_key(node: &Node, id: NodeId) -> (u32, u32, NodeId) {
+        let cpu = (node.requested.cpu_milli * 1000).checked_div(node.allocatable.cpu_milli).unwrap_or(1000);
+        let mem = (node.requested.memory * 1000).checked_div(node.allocatable.memory).unwrap_or(1000);
+        (((cpu + mem) / 2).min(u32::MAX as u64) as u32, node.pods.len() as u32, id)
+    }
+
+    // ---- pods -------------------------------------------------------------------------
+
+    pub fn insert_pod(&mut self, pod: Pod) -> PodId {
+        let key = (pod.namespace.clone(), pod.name.clone());
+        let id = match self.free_pod_slots.pop() {
+            Some(slot) => {
+                self.pods[slot as usize] = Some(pod);
+                PodId(slot)
+            }
+            None => {
+                self.pods.push(Some(pod));
+                PodId((self.pods.len() - 1) as u32)
+            }
+        };
+        self.pod_names.insert(key, id);
+        self.attach_to_pdbs(id);
+        id
+    }
+
+    pub fn pod(&self, id: PodId) -> Option<&Pod> {
+        self.pods.get(id.0 as usize).and_then(Option::as_ref)
+    }
+
+    pub fn pod_mut(&mut self, id: PodId) -> Option<&mut Pod> {
+        self.pods.get_mut(id.0 as usize).and_then(Option::as_mut)
+    }
+
+    /// The pod with this id if it is still the same object (same uid).
+    pub fn pod_if(&self, id: PodId, uid: u64) -> Option<&Pod> {
+        self.pod(id).filter(|p| p.uid == uid)
+    }
+
+    pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
+        self.pod_names.get(&(Arc::from(namespace), Arc::from(name))).copied()
+    }
+
+    /// Every pod in (namespace, name) order, as the API server lists them.
+    pub fn pods_ordered(&self) -> impl Iterator<Item = (PodId, &Pod)> + '_ {
+        self.pod_names.values().filter_map(|id| self.pod(*id).map(|p| (*id, p)))
+    }
+
+    pub fn pods_in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
+        let ns_arc: Arc<str> = Arc::from(ns);
+        let start = (ns_arc.clone(), Arc::from(""));
+        self.pod_names
+            .range(start..)
+            .take_while(move |((n, _), _)| **n == *ns)
+            .filter_map(|(_, id)| self.pod(*id).map(|p| (*id, p)))
+    }
+
+    pub fn pod_count(&self) -> usize {
+        self.pod_names.len()
+    }
+
+    /// Pods bound to a node, in (namespace, name) order.
+    pub fn pods_on_node(&self, node: NodeId) -> Vec<PodId> {
+        let mut ids = self.node(node).pods.clone();
+        ids.sort_by(|a, b| {
+            let (pa, pb) = (self.pod(*a), self.pod(*b));
+            let ka = pa.map(|p| (&p.namespace, &p.name));
+            let kb = pb.map(|p| (&p.namespace, &p.name));
+            ka.cmp(&kb)
+        });
+        ids
+    }
+
+    pub fn bind(&mut self, pod_id: PodId, node_id: NodeId) {
+        let requests = self.pod(pod_id).expect("binding a live pod").template.requests;
+        let old_key = Self::sched_key(self.node(node_id), node_id);
+        self.sched_index.remove(&old_key);
+        let node = self.node_mut(node_id);
+        node.pods.push(pod_id);
+        node.requested.add(&requests);
+        node.requested.pods += 1;
+        let new_key = Self::sched_key(self.node(node_id), node_id);
+        self.sched_index.insert(new_key);
+        let pod = self.pod_mut(pod_id).expect("binding a live pod");
+        pod.node = Some(node_id);
+        pod.unschedulable_reason = None;
+    }
+
+    /// Removes the pod object from the API (the last step of deletion).
+    pub fn remove_pod(&mut self, pod_id: PodId) -> Option<Pod> {
+        let pod = self.pods.get_mut(pod_id.0 as usize)?.take()?;
+        self.free_pod_slots.push(pod_id.0);
+        self.pod_names.remove(&(pod.namespace.clone(), pod.name.clone()));
+        self.pending.remove(&(pod.uid, pod_id));
+        if let Some(node_id) = pod.node {
+            let old_key = Self::sched_key(self.node(node_id), node_id);
+            self.sched_index.remove(&old_key);
+            let node = self.node_mut(node_id);
+            if let Some(pos) = node.pods.iter().position(|p| *p == pod_id) {
+                node.pods.swap_remove(pos);
+            }
+            node.requested.sub(&pod.template.requests);
+            node.requested.pods = node.requested.pods.saturating_sub(1);
+            let new_key = Self::sched_key(self.node(node_id), node_id);
+            self.sched_index.insert(new_key);
+        }
+        for pdb in &mut self.pdbs {
+            pdb.pods.remove(&pod_id);
+        }
+        Some(pod)
+    }
+
+    // ---- workloads --------------------------------------------------------------------
+
+    pub fn add_workload(&mut self, w: Workload) -> WorkloadId {
+        let id = WorkloadId(self.workloads.len() as u32);
+        self.workload_names.insert((w.kind, w.namespace.clone(), w.name.clone()), id);
+        self.workloads.push(w);
+        id
+    }
+
+    pub fn workload(&self, id: WorkloadId) -> &Workload {
+        &self.workloads[id.0 as usize]
+    }
+
+    pub fn workload_mut(&mut self, id: WorkloadId) -> &mut Workload {
+        &mut self.workloads[id.0 as usize]
+    }
+
+    pub fn workload_id(&self, kind: WorkloadKind, ns: &str, name: &str) -> Option<WorkloadId> {
+        self.workload_names.get(&(kind, Arc::from(ns), Arc::from(name))).copied()
+    }
+
+    /// Workloads of one kind in (namespace, name) order.
+    pub fn workloads_of(&self, kind: WorkloadKind) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
+        self.workload_names
+            .iter()
+            .filter(move |((k, _, _), _)| *k == kind)
+            .map(|(_, id)| (*id, self.workload(*id)))
+            .filter(|(_, w)| !w.deleted)
+    }
+
+    /// `Kind/name` of a pod's controller, as ownerReferences name it.
+    pub fn owner_text(&self, owner: Owner) -> String {
+        match owner {
+            Owner::None => String::new(),
+            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
+                let wl = self.workload(w);
+                format!("{}/{}", wl.kind.as_str(), wl.name)
+            }
+            Owner::Mirror(n) => format!("Node/{}", self.node(n).name),
+        }
+    }
+
+    // ---- PodDisruptionBudgets ---------------------------------------------------------
+
+    pub fn add_pdb(&mut self, mut pdb: Pdb) -> PdbId {
+        let id = PdbId(self.pdbs.len() as u32);
+        pdb.pods = self
+            .pods_in_namespace(&pdb.namespace)
+            .filter(|(_, p)| pdb.selector.as_ref().is_some_and(|s| s.matches(&p.labels)))
+            .map(|(id, _)| id)
+            .collect();
+        self.pdbs.push(pdb);
+        id
+    }
+
+    fn attach_to_pdbs(&mut self, pod_id: PodId) {
+        let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else { return };
+        for pdb in &mut self.pdbs {
+            if *pdb.namespace == *pod.namespace && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels)) {
+                pdb.pods.insert(pod_id);
+            }
+        }
+    }
+
+    pub fn pdb(&self, id: PdbId) -> &Pdb {
+        &self.pdbs[id.0 as usize]
+    }
+
+    /// Budgets in (namespace, name) order.
+    pub fn pdb_ids(&self) -> Vec<PdbId> {
+        let mut ids: Vec<PdbId> = (0..self.pdbs.len() as u32).map(PdbId).collect();
+        ids.sort_by(|a, b| {
+            let (x, y) = (self.pdb(*a), self.pdb(*b));
+            (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name))
+        });
+        ids
+    }
+
+    pub fn pdbs_for_pod(&self, pod_id: PodId) -> Vec<PdbId> {
+        (0..self.pdbs.len() as u32).map(PdbId).filter(|id| self.pdb(*id).pods.contains(&pod_id)).collect()
+    }
+
+    /// The disruption controller's computation (semantics §5.3).
+    pub fn pdb_status(&self, id: PdbId) -> PdbStatus {
+        let pdb = self.pdb(id);
+        let current_healthy = pdb.pods.iter().filter(|p| self.pod(**p).is_some_and(Pod::is_healthy)).count() as u32;
+        let (expected, desired_healthy) = match (pdb.min_available, pdb.max_unavailable) {
+            (Some(IntOrPercent::Int(n)), _) => (pdb.pods.len() as u32, n),
+            (min, max) => {
+                let expected = self.expected_scale(pdb);
+                let desired = match (min, max) {
+                    (Some(p @ IntOrPercent::Percent(_)), _) => p.scaled_up(expected),
+                    (_, Some(m)) => expected.saturating_sub(m.scaled_up(expected)),
+                    _ => 0,
+                };
+                (expected, desired)
+            }
+        };
+        let allowed = if expected == 0 { 0 } else { current_healthy.saturating_sub(desired_healthy) };
+        PdbStatus { expected, desired_healthy, current_healthy, disruptions_allowed: allowed }
+    }
+
+    /// Sum of the desired scale of the controllers owning the budget's pods.
+    fn expected_scale(&self, pdb: &Pdb) -> u32 {
+        let mut owners = BTreeSet::new();
+        for pod in pdb.pods.iter().filter_map(|p| self.pod(*p)) {
+            let owner = match pod.owner {
+                Owner::ReplicaSet(rs) => self.workload(rs).parent.unwrap_or(rs),
+                Owner::StatefulSet(w, _) => w,
+                // Bare pods, DaemonSets and Jobs have no scale subresource the controller uses.
+                _ => continue,
+            };
+            owners.insert(owner);
+        }
+        owners.iter().map(|w| self.workload(*w).replicas).sum()
+    }
+
+    /// Whether the eviction API may evict this pod (semantics §5.3). Err carries the
+    /// HTTP status and message the API server answers with, and the budget at fault.
+    pub fn eviction_check(&self, pod_id: PodId) -> Result<(), (u16, String, Option<PdbId>)> {
+        let pod = self.pod(pod_id).expect("eviction of a live pod");
+        if pod.is_finished() || pod.phase == Phase::Pending || pod.is_terminating() {
+            return Ok(());
+        }
+        let pdbs = self.pdbs_for_pod(pod_id);
+        match pdbs.len() {
+            0 => Ok(()),
+            1 => {
+                let id = pdbs[0];
+                let status = self.pdb_status(id);
+                if !pod.is_healthy() {
+                    let policy = self.pdb(id).unhealthy_policy;
+                    if policy == UnhealthyPodEvictionPolicy::AlwaysAllow
+                        || (status.current_healthy >= status.desired_healthy && status.desired_healthy > 0)
+                    {
+                        return Ok(());
+                    }
+                }
+                if status.disruptions_allowed == 0 {
+                    return Err((429, "Cannot evict pod as it would violate the pod's disruption budget.".into(), Some(id)));
+                }
+                Ok(())
+            }
+            _ => Err((
+                500,
+                "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support."
+                    .into(),
+                None,
+            )),
+        }
+    }
+}

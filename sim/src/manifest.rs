@@ -1,0 +1,345 @@
+//! Real Kubernetes manifests (k8s-openapi types) accepted in scenarios, and their reduction
+//! to the model's pod templates.
+
+use crate::model::pdb::UnhealthyPodEvictionPolicy;
+use crate::model::quantity::{parse_cpu_milli, parse_memory_bytes};
+use crate::model::*;
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{Pod as ApiPod, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
+use std::sync::Arc;
+
+/// One manifest of a scenario's `workloads:` list.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Manifest {
+    Deployment(Box<Deployment>),
+    ReplicaSet(Box<ReplicaSet>),
+    StatefulSet(Box<StatefulSet>),
+    DaemonSet(Box<DaemonSet>),
+    Job(Box<Job>),
+    Pod(Box<ApiPod>),
+    PodDisruptionBudget(Box<PodDisruptionBudget>),
+}
+
+/// The kinds a scenario may contain, with the apiVersion each must use.
+pub const SUPPORTED_KINDS: &[(&str, &str)] = &[
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("v1", "Pod"),
+    ("policy/v1", "PodDisruptionBudget"),
+];
+
+impl Manifest {
+    /// Builds a manifest from a parsed JSON/YAML value, refusing unknown kinds by name.
+    pub fn from_value(value: serde_json::Value) -> Result<Self, String> {
+        let api_version = value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        if kind.is_empty() {
+            return Err("manifest has no `kind`".to_string());
+        }
+        if api_version.is_empty() {
+            return Err(format!("{kind} manifest has no `apiVersion`"));
+        }
+        let wrong_group = |expected: &str| {
+            format!("no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})")
+        };
+        let decoded = |e: serde_json::Error| format!("{kind}: {e}");
+        let m = match kind.as_str() {
+            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" if api_version != "apps/v1" => {
+                return Err(wrong_group("apps/v1"));
+            }
+            "Job" if api_version != "batch/v1" => return Err(wrong_group("batch/v1")),
+            "Pod" if api_version != "v1" => return Err(wrong_group("v1")),
+            "PodDisruptionBudget" if api_version != "policy/v1" => return Err(wrong_group("policy/v1")),
+            "Deployment" => Self::Deployment(serde_json::from_value(value).map_err(decoded)?),
+            "ReplicaSet" => Self::ReplicaSet(serde_json::from_value(value).map_err(decoded)?),
+            "StatefulSet" => Self::StatefulSet(serde_json::from_value(value).map_err(decoded)?),
+            "DaemonSet" => Self::DaemonSet(serde_json::from_value(value).map_err(decoded)?),
+            "Job" => Self::Job(serde_json::from_value(value).map_err(decoded)?),
+            "Pod" => Self::Pod(serde_json::from_value(value).map_err(decoded)?),
+            "PodDisruptionBudget" => Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?),
+            other => {
+                let kinds: Vec<&str> = SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect();
+                return Err(format!("unknown manifest kind {other:?}: supported kinds are {}", kinds.join(", ")));
+            }
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Deployment(_) => "Deployment",
+            Self::ReplicaSet(_) => "ReplicaSet",
+            Self::StatefulSet(_) => "StatefulSet",
+            Self::DaemonSet(_) => "DaemonSet",
+            Self::Job(_) => "Job",
+            Self::Pod(_) => "Pod",
+            Self::PodDisruptionBudget(_) => "PodDisruptionBudget",
+        }
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Self::Deployment(o) => &o.metadata,
+            Self::ReplicaSet(o) => &o.metadata,
+            Self::StatefulSet(o) => &o.metadata,
+            Self::DaemonSet(o) => &o.metadata,
+            Self::Job(o) => &o.metadata,
+            Self::Pod(o) => &o.metadata,
+            Self::PodDisruptionBudget(o) => &o.metadata,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        self.metadata().name.as_deref().unwrap_or_default()
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.metadata().namespace.as_deref().unwrap_or("default")
+    }
+
+    /// What the API server's validation would refuse, checked before anything is created.
+    fn validate(&self) -> Result<(), String> {
+        let kind = self.kind();
+        let name = self.name();
+        if name.is_empty() {
+            return Err(format!("{kind}: metadata.name: Required value: name is required"));
+        }
+        if !is_dns_subdomain(name) {
+            return Err(format!(
+                "{kind} \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+            ));
+        }
+        let check_template = |t: &PodTemplateSpec, selector_labels: Option<&Selector>| -> Result<(), String> {
+            let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+            if let Some(sel) = selector_labels {
+                if !sel.matches(&labels) {
+                    return Err(format!(
+                        "{kind} \"{name}\" is invalid: spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
+                        labels
+                    ));
+                }
+            }
+            let spec = t.spec.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template.spec: Required value"))?;
+            template_from_spec(spec, &labels, &Labels::new(), kind == "Job").map(|_| ())
+        };
+        let selector = |s: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
+            Selector::from_api(s).map_err(|e| format!("{kind} \"{name}\" is invalid: spec.selector: {e}"))
+        };
+        match self {
+            Self::Deployment(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
+            Self::ReplicaSet(r) => {
+                let t = r.spec.template.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template: Required value"))?;
+                check_template(t, Some(&selector(&r.spec.selector)?))
+            }
+            Self::StatefulSet(s) => check_template(&s.spec.template, Some(&selector(&s.spec.selector)?)),
+            Self::DaemonSet(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
+            Self::Job(j) => {
+                let spec = j.spec.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec: Required value"))?;
+                check_template(&spec.template, None)
+            }
+            Self::Pod(p) => {
+                let spec = p.spec.as_ref().ok_or_else(|| format!("Pod \"{name}\" is invalid: spec: Required value"))?;
+                template_from_spec(spec, &Labels::new(), &Labels::new(), false).map(|_| ())
+            }
+            Self::PodDisruptionBudget(p) => pdb_from_manifest(p, Arc::from(""), crate::time::SimTime::ZERO).map(|_| ()),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Manifest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        Self::from_value(value).map_err(D::Error::custom)
+    }
+}
+
+fn is_dns_subdomain(s: &str) -> bool {
+    s.len() <= 253
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !part.starts_with('-')
+                && !part.ends_with('-')
+        })
+}
+
+fn annotation_seconds(annotations: &Labels, key: &str, default: f64) -> Result<u64, String> {
+    match annotations.get(key) {
+        None => Ok((default * 1000.0) as u64),
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(|s| (s * 1000.0) as u64)
+            .ok_or_else(|| format!("annotation {key}: {v:?} is not a number of seconds")),
+    }
+}
+
+/// Annotations kubedrill reads on pod templates to set virtual timings.
+pub const START_SECONDS: &str = "kubedrill.io/start-seconds";
+pub const STOP_SECONDS: &str = "kubedrill.io/stop-seconds";
+pub const RUN_SECONDS: &str = "kubedrill.io/run-seconds";
+
+/// Reduces a pod spec to what the model acts on.
+pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels, is_job: bool) -> Result<PodTemplate, String> {
+    if spec.containers.is_empty() {
+        return Err("spec.containers: Required value".to_string());
+    }
+    let mut requests = Resources::default();
+    for c in &spec.containers {
+        if c.name.is_empty() {
+            return Err("spec.containers[].name: Required value".to_string());
+        }
+        for (res, q) in c.resources.as_ref().and_then(|r| r.requests.as_ref()).into_iter().flatten() {
+            match res.as_str() {
+                "cpu" => requests.cpu_milli += parse_cpu_milli(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?,
+                "memory" => requests.memory += parse_memory_bytes(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?,
+                _ => {}
+            }
+        }
+    }
+    let tolerations = spec
+        .tolerations
+        .iter()
+        .flatten()
+        .map(Toleration::from_api)
+        .collect::<Result<Vec<_>, _>>()?;
+    let has_empty_dir = spec.volumes.iter().flatten().any(|v| v.empty_dir.is_some());
+    let grace = spec.termination_grace_period_seconds.unwrap_or(30);
+    if grace < 0 {
+        return Err("spec.terminationGracePeriodSeconds: must be greater than or equal to 0".to_string());
+    }
+    let restart_policy = match spec.restart_policy.as_deref() {
+        None if is_job => return Err("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"".into()),
+        None | Some("Always") if !is_job => "Always",
+        Some("OnFailure") => "OnFailure",
+        Some("Never") => "Never",
+        Some("Always") => {
+            return Err("spec.template.spec.restartPolicy: Unsupported value: \"Always\": supported values: \"OnFailure\", \"Never\"".into());
+        }
+        Some(other) => return Err(format!("spec.restartPolicy: Unsupported value: {other:?}")),
+        None => "Always",
+    };
+    Ok(PodTemplate {
+        labels: labels.clone(),
+        annotations: annotations.clone(),
+        container_names: spec.containers.iter().map(|c| c.name.clone()).collect(),
+        requests,
+        node_selector: spec.node_selector.clone().unwrap_or_default(),
+        tolerations,
+        has_empty_dir,
+        node_name: spec.node_name.clone().filter(|n| !n.is_empty()),
+        grace_seconds: grace as u64,
+        start_ms: annotation_seconds(annotations, START_SECONDS, 2.0)?,
+        stop_ms: annotation_seconds(annotations, STOP_SECONDS, 1.0)?,
+        run_ms: annotation_seconds(annotations, RUN_SECONDS, 60.0)?,
+        restart_policy,
+        spec: Arc::new(spec.clone()),
+    })
+}
+
+/// The template of a controller's `spec.template`.
+pub fn template_from(t: &PodTemplateSpec, is_job: bool) -> Result<PodTemplate, String> {
+    let meta = t.metadata.clone().unwrap_or_default();
+    let labels = meta.labels.unwrap_or_default();
+    let annotations = meta.annotations.unwrap_or_default();
+    let spec = t.spec.as_ref().ok_or("spec.template.spec: Required value")?;
+    template_from_spec(spec, &labels, &annotations, is_job)
+}
+
+fn int_or_percent(v: &IntOrString, field: &str) -> Result<IntOrPercent, String> {
+    match v {
+        IntOrString::Int(n) if *n >= 0 => Ok(IntOrPercent::Int(*n as u32)),
+        IntOrString::Int(n) => Err(format!("spec.{field}: Invalid value: {n}: must be greater than or equal to 0")),
+        IntOrString::String(s) => s
+            .strip_suffix('%')
+            .and_then(|p| p.parse::<u32>().ok())
+            .filter(|p| *p <= 100)
+            .map(IntOrPercent::Percent)
+            .ok_or_else(|| format!("spec.{field}: Invalid value: {s:?}: a valid percent string must be a numeric string followed by an ending '%' (0-100)")),
+    }
+}
+
+pub fn pdb_from_manifest(p: &PodDisruptionBudget, namespace: Arc<str>, now: crate::time::SimTime) -> Result<Pdb, String> {
+    let name = p.metadata.name.clone().unwrap_or_default();
+    let invalid = |e: String| format!("PodDisruptionBudget \"{name}\" is invalid: {e}");
+    let spec = p.spec.clone().unwrap_or_default();
+    let min_available = spec.min_available.as_ref().map(|v| int_or_percent(v, "minAvailable")).transpose().map_err(invalid)?;
+    let max_unavailable = spec.max_unavailable.as_ref().map(|v| int_or_percent(v, "maxUnavailable")).transpose().map_err(invalid)?;
+    if min_available.is_some() && max_unavailable.is_some() {
+        return Err(invalid("spec: Invalid value: minAvailable and maxUnavailable cannot be both set".into()));
+    }
+    let selector = match &spec.selector {
+        Some(s) => {
+            let sel = Selector::from_api(s).map_err(|e| invalid(format!("spec.selector: {e}")))?;
+            // An empty selector matches no pods for eviction (policy/v1 semantics).
+            (!sel.is_empty()).then_some(sel)
+        }
+        None => None,
+    };
+    let unhealthy_policy = match spec.unhealthy_pod_eviction_policy.as_deref() {
+        None | Some("IfHealthyBudget") => UnhealthyPodEvictionPolicy::IfHealthyBudget,
+        Some("AlwaysAllow") => UnhealthyPodEvictionPolicy::AlwaysAllow,
+        Some(other) => {
+            return Err(invalid(format!(
+                "spec.unhealthyPodEvictionPolicy: Unsupported value: {other:?}: supported values: \"AlwaysAllow\", \"IfHealthyBudget\""
+            )));
+        }
+    };
+    Ok(Pdb {
+        namespace,
+        name: Arc::from(name.as_str()),
+        selector,
+        min_available,
+        max_unavailable,
+        unhealthy_policy,
+        created_at: now,
+        pods: Default::default(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn unknown_kinds_and_groups_are_refused() {
+        let e = Manifest::from_value(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}})).unwrap_err();
+        assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
+        let e = Manifest::from_value(json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}})).unwrap_err();
+        assert!(e.contains("apps/v1"), "{e}");
+    }
+
+    #[test]
+    fn deployment_selector_must_match_template() {
+        let d = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "other"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
+        let e = Manifest::from_value(d).unwrap_err();
+        assert!(e.contains("does not match template"), "{e}");
+    }
+
+    #[test]
+    fn pdb_percentages_parse_and_round_up() {
+        let p = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"},
+            "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}}}});
+        let Manifest::PodDisruptionBudget(p) = Manifest::from_value(p).unwrap() else { panic!() };
+        let pdb = pdb_from_manifest(&p, Arc::from("default"), crate::time::SimTime::ZERO).unwrap();
+        assert_eq!(pdb.min_available.unwrap().scaled_up(7), 4);
+        assert_eq!(IntOrPercent::Percent(25).scaled_up(10), 3);
+        let both = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"},
+            "spec": {"minAvailable": 1, "maxUnavailable": 1}});
+        assert!(Manifest::from_value(both).is_err());
+    }
+}

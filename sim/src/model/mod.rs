@@ -1,0 +1,17 @@
+//! The cluster's objects as the simulator keeps them: compact structs that share their pod
+//! templates, so that 150,000 pods stay small. `crate::api` turns them into real API objects.
+
+pub mod labels;
+pub mod node;
+pub mod pdb;
+pub mod pod;
+pub mod quantity;
+pub mod taint;
+pub mod workload;
+
+pub use labels::{Labels, Selector};
+pub use node::{Node, NodeId, ReadyStatus, Resources, Role};
+pub use pdb::{IntOrPercent, Pdb, PdbId};
+pub use pod::{Deletion, Owner, Phase, Pod, PodId, PodTemplate};
+pub use taint::{Effect, Taint, Toleration};
+pub use workload::{Workload, WorkloadId, WorkloadKind};

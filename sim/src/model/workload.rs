@@ -1,0 +1,71 @@
+use super::labels::{Labels, Selector};
+use super::node::NodeId;
+use super::pod::{PodId, PodTemplate};
+use crate::time::SimTime;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct WorkloadId(pub u32);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum WorkloadKind {
+    Deployment,
+    ReplicaSet,
+    StatefulSet,
+    DaemonSet,
+    Job,
+}
+
+impl WorkloadKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Deployment => "Deployment",
+            Self::ReplicaSet => "ReplicaSet",
+            Self::StatefulSet => "StatefulSet",
+            Self::DaemonSet => "DaemonSet",
+            Self::Job => "Job",
+        }
+    }
+
+    /// The resource name kubectl and API errors use (`daemonsets.apps`).
+    pub fn resource(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployments.apps",
+            Self::ReplicaSet => "replicasets.apps",
+            Self::StatefulSet => "statefulsets.apps",
+            Self::DaemonSet => "daemonsets.apps",
+            Self::Job => "jobs.batch",
+        }
+    }
+}
+
+/// A pod controller. Deployments own one ReplicaSet (their current revision); the
+/// ReplicaSet owns the pods.
+#[derive(Clone, Debug)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
+    pub replicas: u32,
+    pub selector: Selector,
+    pub template: Arc<PodTemplate>,
+    /// Template labels plus controller-added ones, shared by every pod it creates.
+    pub pod_labels: Arc<Labels>,
+    pub created_at: SimTime,
+    /// ReplicaSet → its Deployment.
+    pub parent: Option<WorkloadId>,
+    /// Deployment → its current ReplicaSet.
+    pub child: Option<WorkloadId>,
+    /// ReplicaSet and Job pods that are not terminating (the controller's "active" pods).
+    pub active: BTreeSet<PodId>,
+    /// StatefulSet: the pod object holding each ordinal (also while it terminates).
+    pub ordinals: Vec<Option<PodId>>,
+    /// DaemonSet: its pod per node.
+    pub per_node: BTreeMap<NodeId, PodId>,
+    /// Job: pods that succeeded; `replicas` holds the completions wanted.
+    pub succeeded: u32,
+    pub parallelism: u32,
+    pub deleted: bool,
+}

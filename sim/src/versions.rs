@@ -1,0 +1,27 @@
+//! Component versions that come with a Kubernetes release.
+
+use crate::version::KubeVersion;
+
+/// The etcd image tag kubeadm pins for a Kubernetes minor (kubeadm's constants).
+pub fn default_etcd_for(v: &KubeVersion) -> &'static str {
+    match v.minor {
+        0..=8 => "3.0.17",
+        9..=10 => "3.1.12",
+        11 => "3.2.18",
+        12 => "3.2.24",
+        13 => "3.2.24",
+        14..=15 => "3.3.10",
+        16 => "3.3.15-0",
+        17..=18 => "3.4.3-0",
+        19..=20 => "3.4.13-0",
+        21 => "3.4.13-0",
+        22..=23 => "3.5.6-0",
+        24..=25 => "3.5.6-0",
+        26..=27 => "3.5.9-0",
+        28 => "3.5.12-0",
+        29 => "3.5.16-0",
+        30..=31 => "3.5.15-0",
+        32 => "3.5.16-0",
+        _ => "3.5.21-0",
+    }
+}

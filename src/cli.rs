@@ -1,0 +1,234 @@
+//! Command-line interface: `run`, `replay`, `validate`, `bench`.
+//!
+//! Exit codes: 0 = every expectation held; 1 = an expectation or invariant failed;
+//! 2 = the command line or a file cannot be used.
+
+use crate::scenario_file::{self, LoadError};
+use anyhow::Context as _;
+use clap::{Parser, Subcommand, ValueEnum};
+use kubedrill_sim::Seed;
+use kubedrill_sim::runner::{self, Report};
+use kubedrill_sim::scenario::Scenario;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(name = "kubedrill", version, about = "A deterministic simulator, lab and test harness for Kubernetes cluster maintenance")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario on the built-in simulator and print its transcript.
+    Run(RunArgs),
+    /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
+    Replay(RunArgs),
+    /// Check scenario files without running them.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The scenario file (YAML, format kubedrill/v1).
+    file: PathBuf,
+    /// Seed of the run (overrides the file's `seed:`; default: KUBEDRILL_SEED, else random).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Write the event trace as JSON lines to this file.
+    #[arg(long, value_name = "FILE.jsonl")]
+    trace: Option<PathBuf>,
+    /// Transcript format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Where failure files go.
+    #[arg(long, default_value = "target/kubedrill/failures")]
+    failures_dir: PathBuf,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Run(args) | Command::Replay(args) => run(&args),
+        Command::Validate { files } => validate(&files),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("kubedrill: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
+/// Reads and checks a scenario; errors carry file:line:col.
+fn load(path: &Path) -> Result<(Scenario, String), LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        message: io_message(&e),
+    })?;
+    let scenario = scenario_file::load_str(&text, &path.display().to_string())?;
+    runner::check(&scenario).map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
+    Ok((scenario, text))
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
+        std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
+fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
+    if let Some(s) = flag.or(file) {
+        return Ok(Seed(s));
+    }
+    if let Ok(v) = std::env::var("KUBEDRILL_SEED") {
+        let s = v.trim().parse::<u64>().with_context(|| format!("KUBEDRILL_SEED={v:?} is not a number"))?;
+        return Ok(Seed(s));
+    }
+    // The only place a seed comes from outside: it is printed on the first line of the run.
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
+}
+
+fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let (scenario, text) = match load(&args.file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let seed = choose_seed(args.seed, scenario.seed)?;
+    let report = match runner::run(&scenario, seed) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}", scenario_file::scenario_error_at(&text, &args.file.display().to_string(), &e));
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        Format::Text => out.write_all(report.transcript_text().as_bytes())?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &json_report(&report))?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    if let Some(path) = &args.trace {
+        write_trace(path, &report).with_context(|| format!("writing the trace to {}", path.display()))?;
+    }
+    if report.passed() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &report.failures {
+        eprintln!("kubedrill: step {} failed: {}", f.step, f.message);
+    }
+    match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
+        Ok(path) => {
+            eprintln!("reproduce: kubedrill replay {}", path.display());
+            eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
+        }
+        Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
+    }
+    Ok(ExitCode::from(1))
+}
+
+fn json_report(r: &Report) -> serde_json::Value {
+    serde_json::json!({
+        "seed": r.seed.0,
+        "passed": r.passed(),
+        "transcript": r.transcript,
+        "failures": r.failures.iter().map(|f| serde_json::json!({"step": f.step, "message": f.message})).collect::<Vec<_>>(),
+        "violations": r.violations,
+    })
+}
+
+fn write_trace(path: &Path, r: &Report) -> anyhow::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for rec in r.sim.trace() {
+        serde_json::to_writer(&mut w, rec)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+/// A failure file is the scenario itself with its seed pinned and a header saying what failed,
+/// so `kubedrill replay` reproduces the run exactly.
+fn write_failure(dir: &Path, source: &Path, text: &str, seed: Seed, r: &Report) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    let path = dir.join(format!("{stem}-{}.yaml", seed.0));
+    let mut body = String::new();
+    body.push_str(&format!("# kubedrill {} failure file: replay with `kubedrill replay {}`\n", env!("CARGO_PKG_VERSION"), path.display()));
+    body.push_str(&format!("# source: {}\n", source.display()));
+    for f in &r.failures {
+        body.push_str(&format!("# step {} failed: {}\n", f.step, f.message.replace('\n', " ")));
+    }
+    body.push_str(&with_seed(text, seed.0));
+    std::fs::write(&path, body)?;
+    Ok(path)
+}
+
+fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
+    let mut bad = 0;
+    for f in files {
+        match load(f) {
+            Ok((scenario, text)) => match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
+                Ok(_) => println!("{}: ok", f.display()),
+                Err(e) => {
+                    bad += 1;
+                    eprintln!("{}", scenario_file::scenario_error_at(&text, &f.display().to_string(), &e));
+                }
+            },
+            Err(e) => {
+                bad += 1;
+                eprintln!("{e}");
+            }
+        }
+    }
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+/// The scenario text with `seed:` set, as a failure file records it.
+fn with_seed(text: &str, seed: u64) -> String {
+    match yaml_serde::from_str::<yaml_serde::Value>(text) {
+        Ok(yaml_serde::Value::Mapping(mut map)) => {
+            map.insert(yaml_serde::Value::String("seed".into()), yaml_serde::Value::Number(seed.into()));
+            yaml_serde::to_string(&yaml_serde::Value::Mapping(map)).unwrap_or_else(|_| text.to_string())
+        }
+        _ => text.to_string(),
+    }
+}
