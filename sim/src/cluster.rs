@@ -6,9 +6,16 @@ use crate::model::pdb::{PdbStatus, UnhealthyPodEvictionPolicy};
 use crate::model::*;
 use crate::version::KubeVersion;
 use std::collections::{BTreeMap, BTreeSet};
+use compact_str::CompactString;
 use std::sync::Arc;
 
-pub type PodKey = (Arc<str>, Arc<str>);
+/// (namespace, name), stored inline: the pod index is hit for every pod created and removed,
+/// and inline keys avoid a pointer chase per comparison.
+pub type PodKey = (CompactString, CompactString);
+
+fn pod_key(namespace: &str, name: &str) -> PodKey {
+    (CompactString::from(namespace), CompactString::from(name))
+}
 
 #[derive(Clone, Debug)]
 pub struct Cluster {
@@ -19,7 +26,11 @@ pub struct Cluster {
     node_names: BTreeMap<Arc<str>, NodeId>,
     pods: Vec<Option<Pod>>,
     free_pod_slots: Vec<u32>,
-    pod_names: BTreeMap<PodKey, PodId>,
+    /// Point lookups only, never iterated (iteration order must not reach a trace): every pod
+    /// created and removed hits it, and at 150,000 pods an ordered map's string comparisons
+    /// dominated the drain benchmark. Listings sort on demand instead.
+    #[allow(clippy::disallowed_types)]
+    pod_names: std::collections::HashMap<PodKey, PodId, rustc_hash::FxBuildHasher>,
     workloads: Vec<Workload>,
     workload_names: BTreeMap<(WorkloadKind, Arc<str>, Arc<str>), WorkloadId>,
     pdbs: Vec<Pdb>,
@@ -43,7 +54,7 @@ impl Cluster {
             node_names: BTreeMap::new(),
             pods: Vec::new(),
             free_pod_slots: Vec::new(),
-            pod_names: BTreeMap::new(),
+            pod_names: Default::default(),
             workloads: Vec::new(),
             workload_names: BTreeMap::new(),
             pdbs: Vec::new(),
@@ -129,7 +140,7 @@ impl Cluster {
     // ---- pods -------------------------------------------------------------------------
 
     pub fn insert_pod(&mut self, pod: Pod) -> PodId {
-        let key = (pod.namespace.clone(), pod.name.clone());
+        let key = pod_key(&pod.namespace, &pod.name);
         let id = match self.free_pod_slots.pop() {
             Some(slot) => {
                 self.pods[slot as usize] = Some(pod);
@@ -159,21 +170,27 @@ impl Cluster {
     }
 
     pub fn pod_id(&self, namespace: &str, name: &str) -> Option<PodId> {
-        self.pod_names.get(&(Arc::from(namespace), Arc::from(name))).copied()
+        self.pod_names.get(&pod_key(namespace, name)).copied()
     }
 
     /// Every pod in (namespace, name) order, as the API server lists them.
     pub fn pods_ordered(&self) -> impl Iterator<Item = (PodId, &Pod)> + '_ {
-        self.pod_names.values().filter_map(|id| self.pod(*id).map(|p| (*id, p)))
+        self.sorted_pods(|_| true).into_iter()
     }
 
     pub fn pods_in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
-        let ns_arc: Arc<str> = Arc::from(ns);
-        let start = (ns_arc.clone(), Arc::from(""));
-        self.pod_names
-            .range(start..)
-            .take_while(move |((n, _), _)| **n == *ns)
-            .filter_map(|(_, id)| self.pod(*id).map(|p| (*id, p)))
+        self.sorted_pods(|p| &*p.namespace == ns).into_iter()
+    }
+
+    fn sorted_pods(&self, keep: impl Fn(&Pod) -> bool) -> Vec<(PodId, &Pod)> {
+        let mut v: Vec<(PodId, &Pod)> = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().filter(|p| keep(p)).map(|p| (PodId(i as u32), p)))
+            .collect();
+        v.sort_unstable_by(|(_, a), (_, b)| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+        v
     }
 
     pub fn pod_count(&self) -> usize {
@@ -211,7 +228,7 @@ impl Cluster {
     pub fn remove_pod(&mut self, pod_id: PodId) -> Option<Pod> {
         let pod = self.pods.get_mut(pod_id.0 as usize)?.take()?;
         self.free_pod_slots.push(pod_id.0);
-        self.pod_names.remove(&(pod.namespace.clone(), pod.name.clone()));
+        self.pod_names.remove(&pod_key(&pod.namespace, &pod.name));
         self.pending.remove(&(pod.uid, pod_id));
         if let Some(node_id) = pod.node {
             let old_key = Self::sched_key(self.node(node_id), node_id);

@@ -182,7 +182,14 @@ impl Sim {
     }
 
     pub(crate) fn pod_label(&self, pod: &Pod) -> Arc<str> {
-        Arc::from(format!("{}/{}", pod.namespace, pod.name).as_str())
+        pod.label.clone()
+    }
+
+    fn owner_label(&self, owner: Owner) -> Arc<str> {
+        match owner {
+            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => self.cluster.workload(w).label.clone(),
+            other => Arc::from(self.cluster.owner_text(other).as_str()),
+        }
     }
 
     // ---- time -------------------------------------------------------------------------
@@ -255,10 +262,12 @@ impl Sim {
         bind_to: Option<NodeId>,
     ) -> PodId {
         let uid = self.cluster.next_uid();
+        let label: Arc<str> = Arc::from(format!("{namespace}/{name}").as_str());
         let pod = Pod {
             uid,
             namespace,
             name,
+            label,
             owner,
             template,
             labels,
@@ -276,7 +285,7 @@ impl Sim {
         let id = self.cluster.insert_pod(pod);
         if self.trace_enabled {
             let p = self.cluster.pod(id).expect("just inserted");
-            let (label, owner_text) = (self.pod_label(p), Arc::from(self.cluster.owner_text(owner).as_str()));
+            let (label, owner_text) = (self.pod_label(p), self.owner_label(owner));
             self.record(Event::PodCreated { pod: label, owner: owner_text });
         }
         match bind_to {
@@ -326,7 +335,7 @@ impl Sim {
         let exempt = pod.is_mirror()
             || matches!(pod.owner, Owner::DaemonSet(_))
             || pod.template.node_name.is_some()
-            || pod.template.tolerations.iter().any(|t| t.tolerates(&Taint::new(UNSCHEDULABLE, Effect::NoSchedule)));
+            || pod.template.tolerates_unschedulable;
         if self.cluster.node(node_id).unschedulable && !exempt {
             let detail = format!("{}/{} was scheduled to cordoned node {}", pod.namespace, pod.name, self.cluster.node(node_id).name);
             self.violate("no_new_pods_on_cordoned_nodes", detail);

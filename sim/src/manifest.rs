@@ -230,9 +230,12 @@ pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels,
         Some(other) => return Err(format!("spec.restartPolicy: Unsupported value: {other:?}")),
         None => "Always",
     };
+    let tolerates_unschedulable =
+        tolerations.iter().any(|t| t.tolerates(&Taint::new(crate::model::taint::UNSCHEDULABLE, Effect::NoSchedule)));
     Ok(PodTemplate {
         labels: labels.clone(),
         annotations: annotations.clone(),
+        tolerates_unschedulable,
         container_names: spec.containers.iter().map(|c| c.name.clone()).collect(),
         requests,
         node_selector: spec.node_selector.clone().unwrap_or_default(),

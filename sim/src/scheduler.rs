@@ -42,11 +42,7 @@ impl Unfit {
 
 /// Runs the filters in kube-scheduler's plugin order and returns the first failure.
 pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(), Unfit> {
-    let tolerates_unschedulable = template
-        .tolerations
-        .iter()
-        .any(|t| t.tolerates(&Taint::new(UNSCHEDULABLE, Effect::NoSchedule)));
-    if node.unschedulable && !tolerates_unschedulable {
+    if node.unschedulable && !template.tolerates_unschedulable {
         return Err(Unfit::Unschedulable);
     }
     if let Some(name) = &template.node_name {

@@ -271,6 +271,7 @@ fn daemonset_tolerations(t: &mut PodTemplate) {
     for key in ["node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure", "node.kubernetes.io/pid-pressure", UNSCHEDULABLE] {
         t.tolerations.push(Toleration::exists(key, Some(Effect::NoSchedule), None));
     }
+    t.tolerates_unschedulable = true;
 }
 
 fn add_static_pods(sim: &mut Sim, node: NodeId) {
@@ -385,15 +386,17 @@ pub(crate) fn register(
         _ => {}
     }
     let template = Arc::new(template);
-    let workload = |kind, name: Arc<str>, labels: Arc<Labels>, parent| Workload {
+    let now = sim.now;
+    let workload = |kind: WorkloadKind, name: Arc<str>, labels: Arc<Labels>, parent| Workload {
         kind,
         namespace: ns.clone(),
+        label: Arc::from(format!("{}/{name}", kind.as_str()).as_str()),
         name,
         replicas,
         selector: selector.clone(),
         template: template.clone(),
         pod_labels: labels,
-        created_at: sim.now,
+        created_at: now,
         parent,
         child: None,
         active: BTreeSet::new(),

@@ -47,6 +47,8 @@ impl Phase {
 pub struct PodTemplate {
     pub labels: Labels,
     pub annotations: Labels,
+    /// Tolerates `node.kubernetes.io/unschedulable:NoSchedule` (checked for every placement).
+    pub tolerates_unschedulable: bool,
     pub container_names: Vec<String>,
     pub requests: Resources,
     pub node_selector: Labels,
@@ -79,6 +81,8 @@ pub struct Pod {
     pub uid: u64,
     pub namespace: Arc<str>,
     pub name: Arc<str>,
+    /// `namespace/name`, shared by every trace event about the pod.
+    pub label: Arc<str>,
     pub owner: Owner,
     pub template: Arc<PodTemplate>,
     /// Template labels plus what the controller adds (`pod-template-hash`, ...).

@@ -48,6 +48,8 @@ pub struct Workload {
     pub kind: WorkloadKind,
     pub namespace: Arc<str>,
     pub name: Arc<str>,
+    /// `Kind/name`, as trace events name a pod's owner.
+    pub label: Arc<str>,
     pub replicas: u32,
     pub selector: Selector,
     pub template: Arc<PodTemplate>,

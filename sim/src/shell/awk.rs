@@ -1,6 +1,7 @@
 //! A deliberately small `awk`: the one-liners people pipe `kubectl` into,
-//! `[PATTERN] {print ITEMS}` rules where PATTERN is `/re/`, `!/re/`,
-//! `EXPR ~ /re/` or a comparison such as `NR>1` or `$3 == "Running"`, and
+//! `[PATTERN] {print ITEMS}` rules where PATTERN is `/re/`, `EXPR ~ /re/` or
+//! a comparison such as `NR>1` or `$3 == "Running"`, combined with `!`,
+//! `&&` and `||`, and
 //! ITEMS are `$N`, `$NF`, `$(NF-1)`, `NR`, `NF`, numbers and strings. Anything
 //! else is refused with a clear message rather than misinterpreted.
 
@@ -25,6 +26,8 @@ enum Token {
     Plus,
     Minus,
     Not,
+    And,
+    Or,
     Match(bool),
     Compare(&'static str),
     Number(f64),
@@ -61,6 +64,14 @@ fn tokenize(program: &str) -> Option<Vec<Token>> {
                 Token::Compare("!=")
             }
             '!' => Token::Not,
+            '&' if chars.get(i) == Some(&'&') => {
+                i += 1;
+                Token::And
+            }
+            '|' if chars.get(i) == Some(&'|') => {
+                i += 1;
+                Token::Or
+            }
             '=' if chars.get(i) == Some(&'=') => {
                 i += 1;
                 Token::Compare("==")
@@ -169,6 +180,9 @@ enum Pattern {
         negated: bool,
     },
     Compare(Expr, &'static str, Expr),
+    Not(Box<Pattern>),
+    And(Box<Pattern>, Box<Pattern>),
+    Or(Box<Pattern>, Box<Pattern>),
 }
 
 struct Rule {
@@ -180,6 +194,9 @@ struct Rule {
 struct Parser {
     tokens: Vec<Token>,
     pos: usize,
+    /// Nesting of `$` and parentheses; bounded so that hostile programs
+    /// cannot exhaust the stack.
+    depth: usize,
 }
 
 impl Parser {
@@ -253,18 +270,40 @@ impl Parser {
         })
     }
 
+    /// `a || b`, with `&&` binding tighter, as in awk.
     fn pattern(&mut self) -> Result<Pattern, String> {
-        let negated = self.eat(&Token::Not);
+        let mut left = self.all_of()?;
+        while self.eat(&Token::Or) {
+            left = Pattern::Or(Box::new(left), Box::new(self.all_of()?));
+        }
+        Ok(left)
+    }
+
+    fn all_of(&mut self) -> Result<Pattern, String> {
+        let mut left = self.condition()?;
+        while self.eat(&Token::And) {
+            left = Pattern::And(Box::new(left), Box::new(self.condition()?));
+        }
+        Ok(left)
+    }
+
+    fn condition(&mut self) -> Result<Pattern, String> {
+        if self.eat(&Token::Not) {
+            if self.depth > 64 {
+                return Err(UNSUPPORTED.to_owned());
+            }
+            self.depth += 1;
+            let inner = self.condition();
+            self.depth -= 1;
+            return Ok(Pattern::Not(Box::new(inner?)));
+        }
         if let Some(Token::Regex(text)) = self.peek().cloned() {
             self.pos += 1;
             return Ok(Pattern::Regex {
                 subject: None,
                 regex: compile(&text)?,
-                negated,
+                negated: false,
             });
-        }
-        if negated {
-            return Err(UNSUPPORTED.to_owned());
         }
         let left = self.concat()?;
         match self.next() {
@@ -313,6 +352,16 @@ impl Parser {
     }
 
     fn primary(&mut self) -> Result<Expr, String> {
+        if self.depth > 64 {
+            return Err(UNSUPPORTED.to_owned());
+        }
+        self.depth += 1;
+        let result = self.primary_inner();
+        self.depth -= 1;
+        result
+    }
+
+    fn primary_inner(&mut self) -> Result<Expr, String> {
         match self.next() {
             Some(Token::Dollar) => Ok(Expr::Field(Box::new(self.primary()?))),
             Some(Token::Number(n)) => Ok(Expr::Number(n)),
@@ -431,6 +480,9 @@ fn eval(expr: &Expr, record: &Record<'_>) -> Value {
 fn matches(pattern: &Pattern, record: &Record<'_>) -> bool {
     match pattern {
         Pattern::Always => true,
+        Pattern::Not(inner) => !matches(inner, record),
+        Pattern::And(a, b) => matches(a, record) && matches(b, record),
+        Pattern::Or(a, b) => matches(a, record) || matches(b, record),
         Pattern::Regex {
             subject,
             regex,
@@ -534,7 +586,13 @@ pub(super) fn awk(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         return CommandOutput::fail(2).line_err(USAGE);
     };
     let rules = match tokenize(program) {
-        Some(tokens) => match (Parser { tokens, pos: 0 }).program() {
+        Some(tokens) => match (Parser {
+            tokens,
+            pos: 0,
+            depth: 0,
+        })
+        .program()
+        {
             Ok(rules) => rules,
             Err(message) => return CommandOutput::fail(2).line_err(&message),
         },
@@ -646,6 +704,10 @@ mod tests {
             "db-0\n"
         );
         assert_eq!(run(&["$2 ~ /^0/ {print $1}"], PODS).stdout_text(), "db-0\n");
+        assert_eq!(
+            run(&["/web/ && !/Pending/ || NR==1 {print $1}"], PODS).stdout_text(),
+            "NAME\nweb-1\n"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Shell builtins that touch the shell's own state, plus `echo` and `sudo`.
 
+use super::ast::is_name;
 use super::exec::{DEFAULT_HOME, Shell, resolve_path};
-use super::parse::is_name;
 use super::{CommandHost, CommandOutput, ShellEnv};
 
 /// bash's `echo`: leading arguments made only of `n`, `e`, `E` after a dash
@@ -119,6 +119,30 @@ fn double_quote(value: &str) -> String {
     }
     out.push('"');
     out
+}
+
+/// bash refuses alias names it could never read back as a plain word.
+fn valid_alias_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.chars().any(|c| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '/' | '$'
+                        | '`'
+                        | '='
+                        | '\\'
+                        | '"'
+                        | '\''
+                        | '|'
+                        | '&'
+                        | ';'
+                        | '('
+                        | ')'
+                        | '<'
+                        | '>'
+                )
+        })
 }
 
 /// Builtins that only exist inside bash: `sudo` cannot run them.
@@ -311,13 +335,7 @@ impl Shell {
         for arg in rest {
             match arg.split_once('=') {
                 Some((name, value)) => {
-                    let valid = !name.is_empty()
-                        && !name.chars().any(|c| {
-                            matches!(c, '/' | '$' | '`' | '=' | '\\' | '"' | '\'')
-                                || c.is_whitespace()
-                                || matches!(c, '|' | '&' | ';' | '(' | ')' | '<' | '>')
-                        });
-                    if valid {
+                    if valid_alias_name(name) {
                         self.set_alias(name, value);
                     } else {
                         out = out

@@ -1,10 +1,11 @@
 //! Running a parsed line: expansion, and-or lists, pipelines, redirections
 //! and dispatch to builtins, text tools or the host.
 
-use super::parse::{
+use super::ast::{
     AndOrList, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand,
-    Word, WordPart, is_name, parse_with_aliases,
+    Word, WordPart, is_name,
 };
+use super::parse::parse_with_aliases;
 use super::{CommandHost, CommandOutput, ShellEnv, Stream, builtins, text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -345,8 +346,10 @@ impl Shell {
         overlay: &BTreeMap<String, String>,
         stdin: &str,
     ) -> CommandOutput {
-        let args = &argv[1..];
-        match argv[0].as_str() {
+        let Some((name, args)) = argv.split_first() else {
+            return CommandOutput::ok();
+        };
+        match name.as_str() {
             ":" => CommandOutput::ok(),
             "cd" => self.builtin_cd(host, args),
             "export" => self.builtin_export(args),
@@ -383,8 +386,8 @@ impl Shell {
         env: &ShellEnv,
         stdin: &str,
     ) -> Option<CommandOutput> {
-        let args = &argv[1..];
-        match argv[0].as_str() {
+        let (name, args) = argv.split_first()?;
+        match name.as_str() {
             "true" => return Some(CommandOutput::ok()),
             "false" => return Some(CommandOutput::fail(1)),
             "echo" => return Some(builtins::echo(args)),
@@ -394,7 +397,7 @@ impl Shell {
         let cwd = self.cwd().to_owned();
         let shared: &H = host;
         let files = |path: &str| shared.read_file(&resolve_path(&cwd, path));
-        if let Some(output) = text::run(&argv[0], args, stdin, &files) {
+        if let Some(output) = text::run(name, args, stdin, &files) {
             return Some(output);
         }
         host.run(argv, env, stdin)

@@ -78,9 +78,8 @@ pub(super) fn translate(
                         }
                     }
                     '{' if !ere => {
-                        let (quantifier, next) = match interval(&chars, i, false)? {
-                            Some(found) => found,
-                            None => return Err(invalid("Unmatched \\{")),
+                        let Some((quantifier, next)) = interval(&chars, i, false)? else {
+                            return Err(invalid("Unmatched \\{"));
                         };
                         i = next;
                         if at_start {
@@ -676,7 +675,6 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
 
     let mut out = errors;
     let mut any_selected = false;
-    let mut any_listed = false;
     let mut trouble = false;
     let mut printed_any = false;
     for name in names {
@@ -773,20 +771,14 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         }
         if settings.files_with_matches && selected > 0 {
             body.push_str(&format!("{shown}\n"));
-            any_listed = true;
         }
         if settings.files_without_match && selected == 0 {
             body.push_str(&format!("{shown}\n"));
-            any_listed = true;
         }
         out.push(super::Stream::Stdout, &body);
     }
-    let success = if settings.files_without_match {
-        any_listed
-    } else {
-        any_selected
-    };
-    out.status = match (trouble, success) {
+    // Since grep 3.5 the status reflects selected lines even with -L.
+    out.status = match (trouble, any_selected) {
         (true, _) => 2,
         (false, true) => 0,
         (false, false) => 1,

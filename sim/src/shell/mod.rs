@@ -28,6 +28,28 @@
 //! * [`parse_line`] and the syntax tree ([`Script`] and friends), for tests
 //!   and for tab completion.
 //!
+//! # Behaviour worth knowing
+//!
+//! * Builtins: `:`, `true`, `false`, `echo`, `pwd`, `cd` (tracks `$PWD` and
+//!   `$OLDPWD`, asks [`CommandHost::is_dir`]), `export`, `unset`, `alias`,
+//!   `unalias`, `complete` (accepted, does nothing) and `sudo`. Everything
+//!   else, `exit` included, goes to the host.
+//! * Messages are bash's as an interactive shell prints them (no `line 1:`),
+//!   and GNU coreutils/grep's in a UTF-8 locale. For an unterminated quote the
+//!   second line `bash: syntax error: unexpected end of file` of bash 5.1 is
+//!   printed too.
+//! * The whole line is parsed, and aliases expanded, before anything runs, as
+//!   in bash: `alias k2=kubectl; k2` does not see the new alias. An expansion
+//!   error (`${}`, `${X:?}`) abandons the rest of the line with status 1.
+//! * An empty or comment-only line prints nothing, reports status 0 and leaves
+//!   `$?` unchanged.
+//!
+//! Source layout: `ast` (syntax tree, errors), `lex` (tokens and words),
+//! `parse`, `exec` (expansion, pipelines, dispatch), `builtins`, and the text
+//! tools in `text` (shared option parsing, `cat`, `wc`, `head`, `tail`,
+//! `uniq`, `cut`, `column`), `sort`, `grep` (with the POSIX regex
+//! translation) and `awk`.
+//!
 //! # Simplifications (documented, deliberate)
 //!
 //! * Field splitting of unquoted expansions uses the default IFS (space, tab,
@@ -47,22 +69,30 @@
 //!   first command of a line reads an empty stdin (nobody is typing into it).
 //! * `sudo` passes the caller's environment through (no `env_reset`).
 //! * Text tools sort and compare bytewise (the C locale) and treat files that
-//!   [`CommandHost::read_file`] returns as regular files.
+//!   [`CommandHost::read_file`] returns as regular files. `awk` runs only
+//!   `[PATTERN] {print ...}` programs; `column` only `-t`; `grep` has no
+//!   back-references, `-r` or `-z`; nothing writes files (`sort -o`, `tee`).
+//! * `$$` is a fixed number, `$0` is `bash`, there are no positional
+//!   parameters, and `~user` knows only root.
 
+mod ast;
 mod awk;
 mod builtins;
 mod exec;
 mod grep;
+mod lex;
 mod parse;
+mod sort;
 #[cfg(test)]
 mod tests;
 mod text;
 
-pub use exec::Shell;
-pub use parse::{
+pub use ast::{
     AndOrList, Assignment, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError,
-    SimpleCommand, Word, WordPart, parse_line,
+    SimpleCommand, Word, WordPart,
 };
+pub use exec::Shell;
+pub use parse::parse_line;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

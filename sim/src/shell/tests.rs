@@ -864,3 +864,59 @@ fn regex_quantifier_on_empty_input_and_long_repeat() {
         "grep: Regular expression too big\n"
     );
 }
+
+#[test]
+fn an_alias_to_nothing_is_an_empty_command() {
+    let (mut sh, mut host) = shell();
+    sh.set_alias("nothing", "");
+    let result = sh.run_line(&mut host, "nothing; echo ok");
+    assert_eq!((result.stdout_text().as_str(), result.status), ("ok\n", 0));
+    assert_eq!(sh.run_line(&mut host, "nothing").status, 0);
+}
+
+#[test]
+fn deep_nesting_is_refused_not_overflowed() {
+    let line = format!("echo {}x{}", "${A:-".repeat(10_000), "}".repeat(10_000));
+    let result = run(&line);
+    assert_eq!(result.status, 2);
+    assert!(result.stderr_text().starts_with("kubedrill: nesting"));
+    let awk = format!(
+        "echo a | awk '{{print {}1{}}}'",
+        "(".repeat(10_000),
+        ")".repeat(10_000)
+    );
+    assert_eq!(run(&awk).status, 2);
+    assert_eq!(run(&format!("echo {}", "$".repeat(10_000))).status, 0);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any line gets an answer: output or a message, never a panic, and
+        /// a status a shell could return.
+        #[test]
+        fn any_line_is_answered(line in "[a-z0-9 '\"\\\\$`{}()|&;<>!#~=:*?\\[\\]\\n\\t-]{0,40}") {
+            let (mut sh, mut host) = shell();
+            let result = sh.run_line(&mut host, &line);
+            prop_assert!((0..=255).contains(&result.status));
+            // The line's status is $? afterwards, except for a line with
+            // nothing to run, which reports 0 and leaves $? alone.
+            let nothing_ran = result.status == 0 && result.chunks.is_empty();
+            prop_assert!(nothing_ran || result.status == sh.last_status());
+        }
+
+        #[test]
+        fn text_tools_survive_any_arguments(
+            tool in prop::sample::select(vec!["grep", "wc", "head", "tail", "sort", "uniq", "cut", "awk", "column", "cat"]),
+            args in prop::collection::vec("[-a-zA-Z0-9.,:+{}\\[\\]()^$*\\\\|/ ]{0,6}", 0..4),
+            input in "[a-z0-9 :\\t\\n]{0,60}",
+        ) {
+            let files = |_: &str| None;
+            let args: Vec<String> = args;
+            let output = text::run(tool, &args, &input, &files);
+            prop_assert!(output.is_some());
+        }
+    }
+}
