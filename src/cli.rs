@@ -14,7 +14,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "kubedrill", version, about = "A deterministic simulator, lab and test harness for Kubernetes cluster maintenance")]
+#[command(
+    name = "kubedrill",
+    version,
+    about = "A deterministic simulator, lab and test harness for Kubernetes cluster maintenance"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -30,6 +34,15 @@ enum Command {
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Time a maintenance sweep on a large simulated cluster (one run; criterion gives medians).
+    Bench {
+        /// Worker nodes (3 control planes come on top).
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10000))]
+        workers: u32,
+        /// Pods in the whole cluster, system pods included.
+        #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        pods: u32,
     },
 }
 
@@ -69,6 +82,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) | Command::Replay(args) => run(&args),
         Command::Validate { files } => validate(&files),
+        Command::Bench { workers, pods } => bench(workers, pods),
     };
     match result {
         Ok(code) => code,
@@ -83,7 +97,10 @@ pub fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Reads and checks a scenario; errors carry file:line:col.
@@ -95,7 +112,8 @@ fn load(path: &Path) -> Result<(Scenario, String), LoadError> {
         message: io_message(&e),
     })?;
     let scenario = scenario_file::load_str(&text, &path.display().to_string())?;
-    runner::check(&scenario).map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
+    runner::check(&scenario)
+        .map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
     Ok((scenario, text))
 }
 
@@ -112,12 +130,20 @@ fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
         return Ok(Seed(s));
     }
     if let Ok(v) = std::env::var("KUBEDRILL_SEED") {
-        let s = v.trim().parse::<u64>().with_context(|| format!("KUBEDRILL_SEED={v:?} is not a number"))?;
+        let s = v
+            .trim()
+            .parse::<u64>()
+            .with_context(|| format!("KUBEDRILL_SEED={v:?} is not a number"))?;
         return Ok(Seed(s));
     }
     // The only place a seed comes from outside: it is printed on the first line of the run.
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
-    Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    Ok(Seed(
+        (nanos as u64) ^ (std::process::id() as u64).rotate_left(32),
+    ))
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -132,7 +158,10 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = match runner::run(&scenario, seed) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{}", scenario_file::scenario_error_at(&text, &args.file.display().to_string(), &e));
+            eprintln!(
+                "{}",
+                scenario_file::scenario_error_at(&text, &args.file.display().to_string(), &e)
+            );
             return Ok(ExitCode::from(2));
         }
     };
@@ -147,7 +176,8 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if let Some(path) = &args.trace {
-        write_trace(path, &report).with_context(|| format!("writing the trace to {}", path.display()))?;
+        write_trace(path, &report)
+            .with_context(|| format!("writing the trace to {}", path.display()))?;
     }
     if report.passed() {
         return Ok(ExitCode::SUCCESS);
@@ -158,7 +188,11 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
         Ok(path) => {
             eprintln!("reproduce: kubedrill replay {}", path.display());
-            eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
+            eprintln!(
+                "       or: kubedrill run {} --seed {}",
+                args.file.display(),
+                seed.0
+            );
         }
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
@@ -187,15 +221,32 @@ fn write_trace(path: &Path, r: &Report) -> anyhow::Result<()> {
 
 /// A failure file is the scenario itself with its seed pinned and a header saying what failed,
 /// so `kubedrill replay` reproduces the run exactly.
-fn write_failure(dir: &Path, source: &Path, text: &str, seed: Seed, r: &Report) -> anyhow::Result<PathBuf> {
+fn write_failure(
+    dir: &Path,
+    source: &Path,
+    text: &str,
+    seed: Seed,
+    r: &Report,
+) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
+    let stem = source
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario");
     let path = dir.join(format!("{stem}-{}.yaml", seed.0));
     let mut body = String::new();
-    body.push_str(&format!("# kubedrill {} failure file: replay with `kubedrill replay {}`\n", env!("CARGO_PKG_VERSION"), path.display()));
+    body.push_str(&format!(
+        "# kubedrill {} failure file: replay with `kubedrill replay {}`\n",
+        env!("CARGO_PKG_VERSION"),
+        path.display()
+    ));
     body.push_str(&format!("# source: {}\n", source.display()));
     for f in &r.failures {
-        body.push_str(&format!("# step {} failed: {}\n", f.step, f.message.replace('\n', " ")));
+        body.push_str(&format!(
+            "# step {} failed: {}\n",
+            f.step,
+            f.message.replace('\n', " ")
+        ));
     }
     body.push_str(&with_seed(text, seed.0));
     std::fs::write(&path, body)?;
@@ -206,29 +257,66 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut bad = 0;
     for f in files {
         match load(f) {
-            Ok((scenario, text)) => match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
-                Ok(_) => println!("{}: ok", f.display()),
-                Err(e) => {
-                    bad += 1;
-                    eprintln!("{}", scenario_file::scenario_error_at(&text, &f.display().to_string(), &e));
+            Ok((scenario, text)) => {
+                match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
+                    Ok(_) => println!("{}: ok", f.display()),
+                    Err(e) => {
+                        bad += 1;
+                        eprintln!(
+                            "{}",
+                            scenario_file::scenario_error_at(&text, &f.display().to_string(), &e)
+                        );
+                    }
                 }
-            },
+            }
             Err(e) => {
                 bad += 1;
                 eprintln!("{e}");
             }
         }
     }
-    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+    Ok(if bad == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
 }
 
 /// The scenario text with `seed:` set, as a failure file records it.
 fn with_seed(text: &str, seed: u64) -> String {
     match yaml_serde::from_str::<yaml_serde::Value>(text) {
         Ok(yaml_serde::Value::Mapping(mut map)) => {
-            map.insert(yaml_serde::Value::String("seed".into()), yaml_serde::Value::Number(seed.into()));
-            yaml_serde::to_string(&yaml_serde::Value::Mapping(map)).unwrap_or_else(|_| text.to_string())
+            map.insert(
+                yaml_serde::Value::String("seed".into()),
+                yaml_serde::Value::Number(seed.into()),
+            );
+            yaml_serde::to_string(&yaml_serde::Value::Mapping(map))
+                .unwrap_or_else(|_| text.to_string())
         }
         _ => text.to_string(),
     }
+}
+
+fn bench(workers: u32, pods: u32) -> anyhow::Result<ExitCode> {
+    let start = std::time::Instant::now();
+    let (_, mut sim) = crate::bench::large_cluster(workers, pods)?;
+    let setup = start.elapsed();
+    println!(
+        "cluster: {} nodes, {} pods, built in {:.2?}",
+        sim.cluster().node_count(),
+        sim.cluster().pod_count(),
+        setup
+    );
+    let start = std::time::Instant::now();
+    let commands = crate::bench::drain_every_worker(&mut sim, workers)?;
+    let sweep = start.elapsed();
+    println!(
+        "cordon + drain + uncordon of every worker: {commands} commands in {sweep:.2?} ({} virtual)",
+        kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
+    );
+    println!("trace events: {}", sim.trace().len());
+    if let Some(kib) = crate::bench::peak_rss_kib() {
+        println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -12,8 +12,14 @@ use std::collections::BTreeMap;
 pub fn node_object(sim: &Sim, id: NodeId) -> core::Node {
     let n = sim.cluster().node(id);
     let mut allocatable = BTreeMap::new();
-    allocatable.insert("cpu".to_string(), Quantity(format_cpu_milli(n.allocatable.cpu_milli)));
-    allocatable.insert("memory".to_string(), Quantity(format_memory(n.allocatable.memory)));
+    allocatable.insert(
+        "cpu".to_string(),
+        Quantity(format_cpu_milli(n.allocatable.cpu_milli)),
+    );
+    allocatable.insert(
+        "memory".to_string(),
+        Quantity(format_memory(n.allocatable.memory)),
+    );
     allocatable.insert("pods".to_string(), Quantity(n.allocatable.pods.to_string()));
     let ready = match n.ready {
         ReadyStatus::True => "True",
@@ -21,7 +27,11 @@ pub fn node_object(sim: &Sim, id: NodeId) -> core::Node {
         ReadyStatus::Unknown => "Unknown",
     };
     core::Node {
-        metadata: ObjectMeta { name: Some(n.name.to_string()), labels: Some(n.labels.clone()), ..Default::default() },
+        metadata: ObjectMeta {
+            name: Some(n.name.to_string()),
+            labels: Some(n.labels.clone()),
+            ..Default::default()
+        },
         spec: Some(core::NodeSpec {
             unschedulable: n.unschedulable.then_some(true),
             taints: (!n.taints.is_empty()).then(|| {
@@ -40,10 +50,20 @@ pub fn node_object(sim: &Sim, id: NodeId) -> core::Node {
         status: Some(core::NodeStatus {
             allocatable: Some(allocatable.clone()),
             capacity: Some(allocatable),
-            conditions: Some(vec![core::NodeCondition { type_: "Ready".into(), status: ready.into(), ..Default::default() }]),
+            conditions: Some(vec![core::NodeCondition {
+                type_: "Ready".into(),
+                status: ready.into(),
+                ..Default::default()
+            }]),
             addresses: Some(vec![
-                core::NodeAddress { type_: "InternalIP".into(), address: n.internal_ip.clone() },
-                core::NodeAddress { type_: "Hostname".into(), address: n.name.to_string() },
+                core::NodeAddress {
+                    type_: "InternalIP".into(),
+                    address: n.internal_ip.clone(),
+                },
+                core::NodeAddress {
+                    type_: "Hostname".into(),
+                    address: n.name.to_string(),
+                },
             ]),
             node_info: Some(core::NodeSystemInfo {
                 kubelet_version: n.kubelet_version.to_string(),
@@ -75,7 +95,11 @@ pub fn pod_object(sim: &Sim, id: PodId) -> Option<core::Pod> {
         Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
             let wl = c.workload(w);
             Some(vec![OwnerReference {
-                api_version: if wl.kind == WorkloadKind::Job { "batch/v1".into() } else { "apps/v1".into() },
+                api_version: if wl.kind == WorkloadKind::Job {
+                    "batch/v1".into()
+                } else {
+                    "apps/v1".into()
+                },
                 kind: wl.kind.as_str().into(),
                 name: wl.name.to_string(),
                 controller: Some(true),
@@ -92,7 +116,8 @@ pub fn pod_object(sim: &Sim, id: PodId) -> Option<core::Pod> {
             namespace: Some(p.namespace.to_string()),
             uid: Some(format!("00000000-0000-4000-8000-{:012x}", p.uid)),
             labels: Some((*p.labels).clone()),
-            annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
+            annotations: (!p.template.annotations.is_empty())
+                .then(|| p.template.annotations.clone()),
             owner_references: owner_refs,
             ..Default::default()
         },
@@ -117,7 +142,11 @@ pub(crate) fn node_json(sim: &Sim, id: NodeId) -> serde_json::Value {
 pub(crate) fn find_pod_json(sim: &Sim, ns: Option<&str>, name: &str) -> Option<serde_json::Value> {
     let id = match ns {
         Some(ns) => sim.cluster().pod_id(ns, name)?,
-        None => sim.cluster().pods_ordered().find(|(_, p)| &*p.name == name).map(|(id, _)| id)?,
+        None => sim
+            .cluster()
+            .pods_ordered()
+            .find(|(_, p)| &*p.name == name)
+            .map(|(id, _)| id)?,
     };
     let mut v = serde_json::to_value(pod_object(sim, id)?).ok()?;
     if let Some(o) = v.as_object_mut() {

@@ -99,7 +99,11 @@ impl Kubectl {
             } else {
                 "DaemonSet-managed Pods (use --ignore-daemonsets to ignore)"
             },
-            daemonset_warning: if old { "Ignoring DaemonSet-managed pods" } else { "ignoring DaemonSet-managed Pods" },
+            daemonset_warning: if old {
+                "Ignoring DaemonSet-managed pods"
+            } else {
+                "ignoring DaemonSet-managed Pods"
+            },
             local_storage_error: if old {
                 "pods with local storage (use --delete-local-data to override)"
             } else if m < 20 {
@@ -107,7 +111,11 @@ impl Kubectl {
             } else {
                 "Pods with local storage (use --delete-emptydir-data to override)"
             },
-            local_storage_warning: if old { "Deleting pods with local storage" } else { "deleting Pods with local storage" },
+            local_storage_warning: if old {
+                "Deleting pods with local storage"
+            } else {
+                "deleting Pods with local storage"
+            },
             unreplicated_error: if old {
                 "pods not managed by ReplicationController, ReplicaSet, Job, DaemonSet or StatefulSet (use --force to override)"
             } else if m < 24 {
@@ -235,10 +243,28 @@ mod tests {
 
     #[test]
     fn bare_pod_message_follows_the_release_history() {
-        assert!(k("v1.23.0").messages.unreplicated_error.starts_with("Pods not managed"));
-        assert_eq!(k("v1.24.0").messages.unreplicated_error, "Pods declare no controller (use --force to override)");
-        assert!(k("v1.30.0").messages.unreplicated_error.starts_with("cannot delete Pods that"));
-        assert!(k("v1.36.0").messages.unreplicated_error.starts_with("Pods that declare"));
+        assert!(
+            k("v1.23.0")
+                .messages
+                .unreplicated_error
+                .starts_with("Pods not managed")
+        );
+        assert_eq!(
+            k("v1.24.0").messages.unreplicated_error,
+            "Pods declare no controller (use --force to override)"
+        );
+        assert!(
+            k("v1.30.0")
+                .messages
+                .unreplicated_error
+                .starts_with("cannot delete Pods that")
+        );
+        assert!(
+            k("v1.36.0")
+                .messages
+                .unreplicated_error
+                .starts_with("Pods that declare")
+        );
     }
 
     #[test]

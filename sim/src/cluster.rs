@@ -5,8 +5,8 @@ use crate::behaviour::ClusterSide;
 use crate::model::pdb::{PdbStatus, UnhealthyPodEvictionPolicy};
 use crate::model::*;
 use crate::version::KubeVersion;
-use std::collections::{BTreeMap, BTreeSet};
 use compact_str::CompactString;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// (namespace, name), stored inline: the pod index is hit for every pod created and removed,
@@ -105,13 +105,17 @@ impl Cluster {
     }
 
     pub fn node(&self, id: NodeId) -> &Node {
-        self.nodes[id.0 as usize].as_ref().expect("node id refers to a live node")
+        self.nodes[id.0 as usize]
+            .as_ref()
+            .expect("node id refers to a live node")
     }
 
     /// Mutable access for changes that do not move the node in the scheduler's order
     /// (labels, taints, conditions). Load changes go through `bind`/`unbind`.
     pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
-        self.nodes[id.0 as usize].as_mut().expect("node id refers to a live node")
+        self.nodes[id.0 as usize]
+            .as_mut()
+            .expect("node id refers to a live node")
     }
 
     pub fn node_id(&self, name: &str) -> Option<NodeId> {
@@ -132,9 +136,17 @@ impl Cluster {
     }
 
     fn sched_key(node: &Node, id: NodeId) -> (u32, u32, NodeId) {
-        let cpu = (node.requested.cpu_milli * 1000).checked_div(node.allocatable.cpu_milli).unwrap_or(1000);
-        let mem = (node.requested.memory * 1000).checked_div(node.allocatable.memory).unwrap_or(1000);
-        (((cpu + mem) / 2).min(u32::MAX as u64) as u32, node.pods.len() as u32, id)
+        let cpu = (node.requested.cpu_milli * 1000)
+            .checked_div(node.allocatable.cpu_milli)
+            .unwrap_or(1000);
+        let mem = (node.requested.memory * 1000)
+            .checked_div(node.allocatable.memory)
+            .unwrap_or(1000);
+        (
+            ((cpu + mem) / 2).min(u32::MAX as u64) as u32,
+            node.pods.len() as u32,
+            id,
+        )
     }
 
     // ---- pods -------------------------------------------------------------------------
@@ -160,8 +172,76 @@ impl Cluster {
         self.pods.get(id.0 as usize).and_then(Option::as_ref)
     }
 
-    pub fn pod_mut(&mut self, id: PodId) -> Option<&mut Pod> {
+    fn pod_mut(&mut self, id: PodId) -> Option<&mut Pod> {
         self.pods.get_mut(id.0 as usize).and_then(Option::as_mut)
+    }
+
+    /// Changes a pod and keeps the budgets' healthy counts in step. Every change of a pod's
+    /// phase, readiness or deletion goes through here.
+    pub fn update_pod(&mut self, id: PodId, f: impl FnOnce(&mut Pod)) -> bool {
+        let Some(pod) = self.pod_mut(id) else {
+            return false;
+        };
+        let before = pod.is_healthy();
+        f(pod);
+        let after = pod.is_healthy();
+        if before != after {
+            let Some(pod) = self.pods[id.0 as usize].as_ref() else {
+                return true;
+            };
+            for pdb in &pod.pdbs {
+                let h = &mut self.pdbs[pdb.0 as usize].healthy;
+                *h = if after { *h + 1 } else { h.saturating_sub(1) };
+            }
+        }
+        true
+    }
+
+    /// The controller whose scale a budget counts for this pod, if any.
+    fn scale_owner(&self, owner: Owner) -> Option<WorkloadId> {
+        match owner {
+            Owner::ReplicaSet(rs) => Some(self.workload(rs).parent.unwrap_or(rs)),
+            Owner::StatefulSet(w, _) => Some(w),
+            // Bare pods, DaemonSets and Jobs have no scale the disruption controller uses.
+            _ => None,
+        }
+    }
+
+    fn join_pdb(&mut self, pdb: PdbId, pod_id: PodId) {
+        let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else {
+            return;
+        };
+        let (healthy, owner) = (pod.is_healthy(), self.scale_owner(pod.owner));
+        let p = &mut self.pdbs[pdb.0 as usize];
+        if !p.pods.insert(pod_id) {
+            return;
+        }
+        p.healthy += u32::from(healthy);
+        if let Some(o) = owner {
+            *p.owners.entry(o).or_default() += 1;
+        }
+        if let Some(pod) = self.pods[pod_id.0 as usize].as_mut() {
+            pod.pdbs.push(pdb);
+        }
+    }
+
+    fn leave_pdbs(&mut self, pod: &Pod, pod_id: PodId) {
+        let owner = self.scale_owner(pod.owner);
+        for pdb in &pod.pdbs {
+            let p = &mut self.pdbs[pdb.0 as usize];
+            p.pods.remove(&pod_id);
+            if pod.is_healthy() {
+                p.healthy = p.healthy.saturating_sub(1);
+            }
+            if let Some(o) = owner {
+                if let Some(n) = p.owners.get_mut(&o) {
+                    *n -= 1;
+                    if *n == 0 {
+                        p.owners.remove(&o);
+                    }
+                }
+            }
+        }
     }
 
     /// The pod with this id if it is still the same object (same uid).
@@ -178,7 +258,10 @@ impl Cluster {
         self.sorted_pods(|_| true).into_iter()
     }
 
-    pub fn pods_in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
+    pub fn pods_in_namespace<'a>(
+        &'a self,
+        ns: &'a str,
+    ) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
         self.sorted_pods(|p| &*p.namespace == ns).into_iter()
     }
 
@@ -210,7 +293,11 @@ impl Cluster {
     }
 
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId) {
-        let requests = self.pod(pod_id).expect("binding a live pod").template.requests;
+        let requests = self
+            .pod(pod_id)
+            .expect("binding a live pod")
+            .template
+            .requests;
         let old_key = Self::sched_key(self.node(node_id), node_id);
         self.sched_index.remove(&old_key);
         let node = self.node_mut(node_id);
@@ -242,9 +329,7 @@ impl Cluster {
             let new_key = Self::sched_key(self.node(node_id), node_id);
             self.sched_index.insert(new_key);
         }
-        for pdb in &mut self.pdbs {
-            pdb.pods.remove(&pod_id);
-        }
+        self.leave_pdbs(&pod, pod_id);
         Some(pod)
     }
 
@@ -252,7 +337,8 @@ impl Cluster {
 
     pub fn add_workload(&mut self, w: Workload) -> WorkloadId {
         let id = WorkloadId(self.workloads.len() as u32);
-        self.workload_names.insert((w.kind, w.namespace.clone(), w.name.clone()), id);
+        self.workload_names
+            .insert((w.kind, w.namespace.clone(), w.name.clone()), id);
         self.workloads.push(w);
         id
     }
@@ -266,11 +352,16 @@ impl Cluster {
     }
 
     pub fn workload_id(&self, kind: WorkloadKind, ns: &str, name: &str) -> Option<WorkloadId> {
-        self.workload_names.get(&(kind, Arc::from(ns), Arc::from(name))).copied()
+        self.workload_names
+            .get(&(kind, Arc::from(ns), Arc::from(name)))
+            .copied()
     }
 
     /// Workloads of one kind in (namespace, name) order.
-    pub fn workloads_of(&self, kind: WorkloadKind) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
+    pub fn workloads_of(
+        &self,
+        kind: WorkloadKind,
+    ) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
         self.workload_names
             .iter()
             .filter(move |((k, _, _), _)| *k == kind)
@@ -282,7 +373,10 @@ impl Cluster {
     pub fn owner_text(&self, owner: Owner) -> String {
         match owner {
             Owner::None => String::new(),
-            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
+            Owner::ReplicaSet(w)
+            | Owner::StatefulSet(w, _)
+            | Owner::DaemonSet(w)
+            | Owner::Job(w) => {
                 let wl = self.workload(w);
                 format!("{}/{}", wl.kind.as_str(), wl.name)
             }
@@ -292,22 +386,40 @@ impl Cluster {
 
     // ---- PodDisruptionBudgets ---------------------------------------------------------
 
-    pub fn add_pdb(&mut self, mut pdb: Pdb) -> PdbId {
+    pub fn add_pdb(&mut self, pdb: Pdb) -> PdbId {
         let id = PdbId(self.pdbs.len() as u32);
-        pdb.pods = self
-            .pods_in_namespace(&pdb.namespace)
-            .filter(|(_, p)| pdb.selector.as_ref().is_some_and(|s| s.matches(&p.labels)))
+        // Membership needs no order, so the slab is scanned as it is.
+        let members: Vec<PodId> = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (PodId(i as u32), p)))
+            .filter(|(_, p)| {
+                *p.namespace == *pdb.namespace
+                    && pdb.selector.as_ref().is_some_and(|s| s.matches(&p.labels))
+            })
             .map(|(id, _)| id)
             .collect();
         self.pdbs.push(pdb);
+        for pod in members {
+            self.join_pdb(id, pod);
+        }
         id
     }
 
     fn attach_to_pdbs(&mut self, pod_id: PodId) {
-        let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else { return };
-        for pdb in &mut self.pdbs {
-            if *pdb.namespace == *pod.namespace && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels)) {
-                pdb.pods.insert(pod_id);
+        for i in 0..self.pdbs.len() {
+            let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else {
+                return;
+            };
+            let pdb = &self.pdbs[i];
+            if *pdb.namespace == *pod.namespace
+                && pdb
+                    .selector
+                    .as_ref()
+                    .is_some_and(|s| s.matches(&pod.labels))
+            {
+                self.join_pdb(PdbId(i as u32), pod_id);
             }
         }
     }
@@ -327,13 +439,13 @@ impl Cluster {
     }
 
     pub fn pdbs_for_pod(&self, pod_id: PodId) -> Vec<PdbId> {
-        (0..self.pdbs.len() as u32).map(PdbId).filter(|id| self.pdb(*id).pods.contains(&pod_id)).collect()
+        self.pod(pod_id).map(|p| p.pdbs.clone()).unwrap_or_default()
     }
 
     /// The disruption controller's computation (semantics §5.3).
     pub fn pdb_status(&self, id: PdbId) -> PdbStatus {
         let pdb = self.pdb(id);
-        let current_healthy = pdb.pods.iter().filter(|p| self.pod(**p).is_some_and(Pod::is_healthy)).count() as u32;
+        let current_healthy = pdb.healthy;
         let (expected, desired_healthy) = match (pdb.min_available, pdb.max_unavailable) {
             (Some(IntOrPercent::Int(n)), _) => (pdb.pods.len() as u32, n),
             (min, max) => {
@@ -346,23 +458,33 @@ impl Cluster {
                 (expected, desired)
             }
         };
-        let allowed = if expected == 0 { 0 } else { current_healthy.saturating_sub(desired_healthy) };
-        PdbStatus { expected, desired_healthy, current_healthy, disruptions_allowed: allowed }
+        let allowed = if expected == 0 {
+            0
+        } else {
+            current_healthy.saturating_sub(desired_healthy)
+        };
+        PdbStatus {
+            expected,
+            desired_healthy,
+            current_healthy,
+            disruptions_allowed: allowed,
+        }
     }
 
     /// Sum of the desired scale of the controllers owning the budget's pods.
     fn expected_scale(&self, pdb: &Pdb) -> u32 {
-        let mut owners = BTreeSet::new();
-        for pod in pdb.pods.iter().filter_map(|p| self.pod(*p)) {
-            let owner = match pod.owner {
-                Owner::ReplicaSet(rs) => self.workload(rs).parent.unwrap_or(rs),
-                Owner::StatefulSet(w, _) => w,
-                // Bare pods, DaemonSets and Jobs have no scale subresource the controller uses.
-                _ => continue,
-            };
-            owners.insert(owner);
-        }
-        owners.iter().map(|w| self.workload(*w).replicas).sum()
+        pdb.owners.keys().map(|w| self.workload(*w).replicas).sum()
+    }
+
+    /// Recounts a budget from scratch; tests compare it with the incremental counts.
+    pub fn pdb_recount(&self, id: PdbId) -> (u32, usize) {
+        let pdb = self.pdb(id);
+        let healthy = pdb
+            .pods
+            .iter()
+            .filter(|p| self.pod(**p).is_some_and(Pod::is_healthy))
+            .count() as u32;
+        (healthy, pdb.owners.len())
     }
 
     /// Whether the eviction API may evict this pod (semantics §5.3). Err carries the

@@ -34,11 +34,16 @@ fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let mut total = SimDuration::ZERO;
     for a in args {
         let d = if let Some(days) = a.strip_suffix('d') {
-            days.parse::<f64>().ok().map(|d| SimDuration((d * 86_400_000.0) as u64))
+            days.parse::<f64>()
+                .ok()
+                .map(|d| SimDuration((d * 86_400_000.0) as u64))
         } else if a.ends_with(['s', 'm', 'h']) {
             parse_go_duration(a).ok()
         } else {
-            a.parse::<f64>().ok().filter(|s| *s >= 0.0).map(|s| SimDuration((s * 1000.0) as u64))
+            a.parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.0)
+                .map(|s| SimDuration((s * 1000.0) as u64))
         };
         match d {
             Some(d) => total = SimDuration(total.ms() + d.ms()),
@@ -60,7 +65,13 @@ impl Sim {
     /// Runs one line typed at `host`'s prompt, through that host's shell.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
         let mut shell = self.shells.remove(host).unwrap_or_default();
-        let out = shell.run_line(&mut Host { sim: self, name: host.to_string() }, line);
+        let out = shell.run_line(
+            &mut Host {
+                sim: self,
+                name: host.to_string(),
+            },
+            line,
+        );
         self.shells.insert(host.to_string(), shell);
         self.settle();
         out

@@ -29,7 +29,11 @@ pub(crate) enum Timer {
     /// The node lifecycle controller's grace period ran out for a silent kubelet.
     NodeMonitor { node: NodeId, generation: u64 },
     /// A pod's toleration of the unreachable taint ran out (or the old pod-eviction-timeout).
-    TaintEviction { pod: PodId, uid: u64, generation: u64 },
+    TaintEviction {
+        pod: PodId,
+        uid: u64,
+        generation: u64,
+    },
     /// A rebooting node is back.
     NodeBooted { node: NodeId, generation: u64 },
 }
@@ -162,18 +166,34 @@ impl Sim {
 
     pub(crate) fn record(&mut self, event: Event) {
         if self.trace_enabled {
-            self.trace.push(Record { t: self.now, step: self.step, event });
+            self.trace.push(Record {
+                t: self.now,
+                step: self.step,
+                event,
+            });
         }
     }
 
     pub(crate) fn violate(&mut self, id: &'static str, detail: String) {
-        self.record(Event::Violation { id, detail: detail.clone() });
-        self.violations.push(Violation { id, step: self.step, time: self.now, seed: self.seed.0, detail });
+        self.record(Event::Violation {
+            id,
+            detail: detail.clone(),
+        });
+        self.violations.push(Violation {
+            id,
+            step: self.step,
+            time: self.now,
+            seed: self.seed.0,
+            detail,
+        });
     }
 
     pub(crate) fn begin_step(&mut self, step: u32, text: &str) {
         self.step = step;
-        self.record(Event::StepStarted { step, text: Arc::from(text) });
+        self.record(Event::StepStarted {
+            step,
+            text: Arc::from(text),
+        });
     }
 
     fn schedule(&mut self, at: SimTime, timer: Timer) {
@@ -187,7 +207,10 @@ impl Sim {
 
     fn owner_label(&self, owner: Owner) -> Arc<str> {
         match owner {
-            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => self.cluster.workload(w).label.clone(),
+            Owner::ReplicaSet(w)
+            | Owner::StatefulSet(w, _)
+            | Owner::DaemonSet(w)
+            | Owner::Job(w) => self.cluster.workload(w).label.clone(),
             other => Arc::from(self.cluster.owner_text(other).as_str()),
         }
     }
@@ -200,7 +223,9 @@ impl Sim {
             if *at > t {
                 break;
             }
-            let Some(Reverse((at, _, timer))) = self.queue.pop() else { break };
+            let Some(Reverse((at, _, timer))) = self.queue.pop() else {
+                break;
+            };
             self.now = self.now.max(at);
             self.fire(timer);
             self.settle();
@@ -218,7 +243,11 @@ impl Sim {
     pub(crate) fn settle(&mut self) {
         if self.ds_dirty {
             self.ds_dirty = false;
-            let ds: Vec<WorkloadId> = self.cluster.workloads_of(WorkloadKind::DaemonSet).map(|(id, _)| id).collect();
+            let ds: Vec<WorkloadId> = self
+                .cluster
+                .workloads_of(WorkloadKind::DaemonSet)
+                .map(|(id, _)| id)
+                .collect();
             for id in ds {
                 self.reconcile(id);
             }
@@ -233,13 +262,21 @@ impl Sim {
         match timer {
             Timer::PodStarted { pod, uid } => self.on_pod_started(pod, uid),
             Timer::PodStopped { pod, uid } => {
-                if self.cluster.pod_if(pod, uid).is_some_and(Pod::is_terminating) {
+                if self
+                    .cluster
+                    .pod_if(pod, uid)
+                    .is_some_and(Pod::is_terminating)
+                {
                     self.finish_removal(pod);
                 }
             }
             Timer::PodSucceeded { pod, uid } => self.on_pod_succeeded(pod, uid),
             Timer::NodeMonitor { node, generation } => self.on_node_monitor(node, generation),
-            Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
+            Timer::TaintEviction {
+                pod,
+                uid,
+                generation,
+            } => self.on_taint_eviction(pod, uid, generation),
             Timer::NodeBooted { node, generation } => {
                 if self.cluster.node(node).lifecycle_gen == generation {
                     self.node_recover(node);
@@ -262,7 +299,11 @@ impl Sim {
         bind_to: Option<NodeId>,
     ) -> PodId {
         let uid = self.cluster.next_uid();
-        let label: Arc<str> = Arc::from(format!("{namespace}/{name}").as_str());
+        let mut label = String::with_capacity(namespace.len() + name.len() + 1);
+        label.push_str(&namespace);
+        label.push('/');
+        label.push_str(&name);
+        let label: Arc<str> = Arc::from(label);
         let pod = Pod {
             uid,
             namespace,
@@ -281,12 +322,16 @@ impl Sim {
             last_restart: None,
             unschedulable_reason: None,
             status_reason: None,
+            pdbs: Vec::new(),
         };
         let id = self.cluster.insert_pod(pod);
         if self.trace_enabled {
             let p = self.cluster.pod(id).expect("just inserted");
             let (label, owner_text) = (self.pod_label(p), self.owner_label(owner));
-            self.record(Event::PodCreated { pod: label, owner: owner_text });
+            self.record(Event::PodCreated {
+                pod: label,
+                owner: owner_text,
+            });
         }
         match bind_to {
             Some(node) => self.bind(id, node),
@@ -307,14 +352,20 @@ impl Sim {
         match placed {
             Ok(node) => self.bind(id, node),
             Err(message) => {
-                let changed = self.cluster.pod(id).and_then(|p| p.unschedulable_reason.as_deref()) != Some(message.as_str());
+                let changed = self
+                    .cluster
+                    .pod(id)
+                    .and_then(|p| p.unschedulable_reason.as_deref())
+                    != Some(message.as_str());
                 if changed && !message.is_empty() {
                     let label = self.pod_label(self.cluster.pod(id).expect("live"));
-                    self.record(Event::PodUnschedulable { pod: label, message: message.clone() });
+                    self.record(Event::PodUnschedulable {
+                        pod: label,
+                        message: message.clone(),
+                    });
                 }
-                if let Some(p) = self.cluster.pod_mut(id) {
-                    p.unschedulable_reason = Some(message);
-                }
+                self.cluster
+                    .update_pod(id, |p| p.unschedulable_reason = Some(message));
                 self.cluster.pending.insert((uid, id));
             }
         }
@@ -324,7 +375,11 @@ impl Sim {
         let pending: Vec<(u64, PodId)> = self.cluster.pending.iter().copied().collect();
         for (uid, id) in pending {
             self.cluster.pending.remove(&(uid, id));
-            if self.cluster.pod_if(id, uid).is_some_and(|p| p.node.is_none() && !p.is_terminating()) {
+            if self
+                .cluster
+                .pod_if(id, uid)
+                .is_some_and(|p| p.node.is_none() && !p.is_terminating())
+            {
                 self.try_schedule(id);
             }
         }
@@ -337,7 +392,12 @@ impl Sim {
             || pod.template.node_name.is_some()
             || pod.template.tolerates_unschedulable;
         if self.cluster.node(node_id).unschedulable && !exempt {
-            let detail = format!("{}/{} was scheduled to cordoned node {}", pod.namespace, pod.name, self.cluster.node(node_id).name);
+            let detail = format!(
+                "{}/{} was scheduled to cordoned node {}",
+                pod.namespace,
+                pod.name,
+                self.cluster.node(node_id).name
+            );
             self.violate("no_new_pods_on_cordoned_nodes", detail);
         }
         self.cluster.bind(pod_id, node_id);
@@ -348,7 +408,10 @@ impl Sim {
             self.record(Event::PodScheduled { pod: label, node });
         }
         if self.kubelet_up(node_id) {
-            self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
+            self.schedule(
+                self.now + SimDuration(start_ms),
+                Timer::PodStarted { pod: pod_id, uid },
+            );
         }
         if self.cluster.node(node_id).ready == ReadyStatus::Unknown {
             self.schedule_lost_pod_eviction(pod_id);
@@ -361,7 +424,9 @@ impl Sim {
     }
 
     fn on_pod_started(&mut self, id: PodId, uid: u64) {
-        let Some(pod) = self.cluster.pod_if(id, uid) else { return };
+        let Some(pod) = self.cluster.pod_if(id, uid) else {
+            return;
+        };
         let Some(node) = pod.node else { return };
         if pod.is_terminating() || pod.is_finished() || !self.kubelet_up(node) {
             return;
@@ -369,35 +434,46 @@ impl Sim {
         let run_ms = pod.template.run_ms;
         let is_job = matches!(pod.owner, Owner::Job(_));
         let node_ready = self.cluster.node(node).ready == ReadyStatus::True;
-        let pod = self.cluster.pod_mut(id).expect("live");
-        pod.phase = Phase::Running;
-        pod.ready = node_ready;
-        if pod.started_at.is_none() {
-            pod.started_at = Some(self.now);
-        }
+        let now = self.now;
+        self.cluster.update_pod(id, |pod| {
+            pod.phase = Phase::Running;
+            pod.ready = node_ready;
+            if pod.started_at.is_none() {
+                pod.started_at = Some(now);
+            }
+        });
         if self.trace_enabled {
             let p = self.cluster.pod(id).expect("live");
             let (label, node) = (self.pod_label(p), self.cluster.node(node).name.clone());
             self.record(Event::PodStarted { pod: label, node });
         }
         if is_job {
-            self.schedule(self.now + SimDuration(run_ms), Timer::PodSucceeded { pod: id, uid });
+            self.schedule(
+                self.now + SimDuration(run_ms),
+                Timer::PodSucceeded { pod: id, uid },
+            );
         }
     }
 
     fn on_pod_succeeded(&mut self, id: PodId, uid: u64) {
-        let Some(pod) = self.cluster.pod_if(id, uid) else { return };
+        let Some(pod) = self.cluster.pod_if(id, uid) else {
+            return;
+        };
         let Some(node) = pod.node else { return };
         if pod.is_terminating() || pod.phase != Phase::Running || !self.kubelet_up(node) {
             return;
         }
         let owner = pod.owner;
-        let pod = self.cluster.pod_mut(id).expect("live");
-        pod.phase = Phase::Succeeded;
-        pod.ready = false;
+        self.cluster.update_pod(id, |pod| {
+            pod.phase = Phase::Succeeded;
+            pod.ready = false;
+        });
         let label = self.pod_label(self.cluster.pod(id).expect("live"));
         let node_name = self.cluster.node(node).name.clone();
-        self.record(Event::PodSucceeded { pod: label, node: node_name });
+        self.record(Event::PodSucceeded {
+            pod: label,
+            node: node_name,
+        });
         if let Owner::Job(job) = owner {
             let w = self.cluster.workload_mut(job);
             w.active.remove(&id);
@@ -407,11 +483,22 @@ impl Sim {
     }
 
     /// The Eviction API: checks PodDisruptionBudgets, then deletes gracefully.
-    pub(crate) fn evict(&mut self, id: PodId, grace: Option<u64>, dry_run: bool) -> Result<(), ApiError> {
+    pub(crate) fn evict(
+        &mut self,
+        id: PodId,
+        grace: Option<u64>,
+        dry_run: bool,
+    ) -> Result<(), ApiError> {
         if let Err((code, message, pdb)) = self.cluster.eviction_check(id) {
             if let Some(pdb) = pdb {
-                let (label, pdb_name) = (self.pod_label(self.cluster.pod(id).expect("live")), self.cluster.pdb(pdb).name.clone());
-                self.record(Event::EvictionRefused { pod: label, pdb: pdb_name });
+                let (label, pdb_name) = (
+                    self.pod_label(self.cluster.pod(id).expect("live")),
+                    self.cluster.pdb(pdb).name.clone(),
+                );
+                self.record(Event::EvictionRefused {
+                    pod: label,
+                    pdb: pdb_name,
+                });
             }
             return Err(ApiError { code, message });
         }
@@ -423,33 +510,61 @@ impl Sim {
 
     /// Starts a pod's deletion: deletionTimestamp set, controllers told, kubelet asked to stop it.
     pub(crate) fn delete_pod(&mut self, id: PodId, grace: Option<u64>, cause: DeleteCause) {
-        let Some(pod) = self.cluster.pod(id) else { return };
+        let Some(pod) = self.cluster.pod(id) else {
+            return;
+        };
         if pod.is_terminating() {
             return;
         }
         let grace_s = grace.unwrap_or(pod.template.grace_seconds);
         let was_healthy = pod.is_healthy();
-        let (owner, uid, node, stop_ms, finished) = (pod.owner, pod.uid, pod.node, pod.template.stop_ms, pod.is_finished());
+        let (owner, uid, node, stop_ms, finished) = (
+            pod.owner,
+            pod.uid,
+            pod.node,
+            pod.template.stop_ms,
+            pod.is_finished(),
+        );
         let label = self.pod_label(pod);
-        let node_name = node.map(|n| self.cluster.node(n).name.clone()).unwrap_or_else(|| Arc::from(""));
+        let node_name = node
+            .map(|n| self.cluster.node(n).name.clone())
+            .unwrap_or_else(|| Arc::from(""));
         match cause {
-            DeleteCause::Eviction => self.record(Event::PodEvicted { pod: label.clone(), node: node_name }),
-            _ => self.record(Event::PodDeleted { pod: label.clone(), node: node_name, by: cause.as_str() }),
+            DeleteCause::Eviction => self.record(Event::PodEvicted {
+                pod: label.clone(),
+                node: node_name,
+            }),
+            _ => self.record(Event::PodDeleted {
+                pod: label.clone(),
+                node: node_name,
+                by: cause.as_str(),
+            }),
         }
         let old_era = !self.cluster.side.taint_based_evictions;
-        {
-            let pod = self.cluster.pod_mut(id).expect("live");
-            pod.deletion = Some(Deletion { at: self.now, grace_seconds: grace_s });
+        let now = self.now;
+        self.cluster.update_pod(id, |pod| {
+            pod.deletion = Some(Deletion {
+                at: now,
+                grace_seconds: grace_s,
+            });
             pod.ready = false;
             if cause == DeleteCause::NodeLost && old_era {
                 pod.status_reason = Some("NodeLost");
             }
-        }
-        if was_healthy && matches!(cause, DeleteCause::Eviction | DeleteCause::DrainDelete | DeleteCause::User) {
+        });
+        if was_healthy
+            && matches!(
+                cause,
+                DeleteCause::Eviction | DeleteCause::DrainDelete | DeleteCause::User
+            )
+        {
             self.check_pdbs_after_disruption(id, &label);
         }
         if owner == Owner::None && cause != DeleteCause::User {
-            self.violate("no_pod_lost", format!("bare pod {label} was deleted and nothing will recreate it"));
+            self.violate(
+                "no_pod_lost",
+                format!("bare pod {label} was deleted and nothing will recreate it"),
+            );
         }
         // The controller no longer counts a terminating pod as active.
         if let Owner::ReplicaSet(w) | Owner::Job(w) = owner {
@@ -460,8 +575,15 @@ impl Sim {
             None => self.finish_removal(id),
             Some(_) if grace_s == 0 => self.finish_removal(id),
             Some(n) if self.kubelet_up(n) => {
-                let stop = if finished { 0 } else { stop_ms.min(grace_s * 1000) };
-                self.schedule(self.now + SimDuration(stop), Timer::PodStopped { pod: id, uid });
+                let stop = if finished {
+                    0
+                } else {
+                    stop_ms.min(grace_s * 1000)
+                };
+                self.schedule(
+                    self.now + SimDuration(stop),
+                    Timer::PodStopped { pod: id, uid },
+                );
             }
             // Nobody confirms termination on a silent node: the pod stays Terminating.
             Some(_) => {}
@@ -484,10 +606,15 @@ impl Sim {
 
     /// The pod object disappears from the API; owners react.
     fn finish_removal(&mut self, id: PodId) {
-        let Some(pod) = self.cluster.remove_pod(id) else { return };
+        let Some(pod) = self.cluster.remove_pod(id) else {
+            return;
+        };
         self.sched_dirty = true;
         if self.trace_enabled {
-            let node = pod.node.map(|n| self.cluster.node(n).name.clone()).unwrap_or_else(|| Arc::from(""));
+            let node = pod
+                .node
+                .map(|n| self.cluster.node(n).name.clone())
+                .unwrap_or_else(|| Arc::from(""));
             let label = self.pod_label(&pod);
             self.record(Event::PodRemoved { pod: label, node });
         }
@@ -497,7 +624,12 @@ impl Sim {
                 self.reconcile(w);
             }
             Owner::StatefulSet(w, ordinal) => {
-                if let Some(slot) = self.cluster.workload_mut(w).ordinals.get_mut(ordinal as usize) {
+                if let Some(slot) = self
+                    .cluster
+                    .workload_mut(w)
+                    .ordinals
+                    .get_mut(ordinal as usize)
+                {
                     if *slot == Some(id) {
                         *slot = None;
                     }
@@ -533,7 +665,8 @@ impl Sim {
                 for _ in 0..missing {
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(ns, name, Owner::ReplicaSet(id), template, labels, None);
+                    let pod =
+                        self.create_pod(ns, name, Owner::ReplicaSet(id), template, labels, None);
                     self.cluster.workload_mut(id).active.insert(pod);
                 }
             }
@@ -550,7 +683,10 @@ impl Sim {
             WorkloadKind::StatefulSet => {
                 let replicas = w.replicas as usize;
                 if self.cluster.workload(id).ordinals.len() < replicas {
-                    self.cluster.workload_mut(id).ordinals.resize(replicas, None);
+                    self.cluster
+                        .workload_mut(id)
+                        .ordinals
+                        .resize(replicas, None);
                 }
                 for ordinal in 0..replicas {
                     if self.cluster.workload(id).ordinals[ordinal].is_some() {
@@ -559,7 +695,14 @@ impl Sim {
                     let w = self.cluster.workload(id);
                     let name: Arc<str> = Arc::from(format!("{}-{ordinal}", w.name).as_str());
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(ns, name, Owner::StatefulSet(id, ordinal as u32), template, labels, None);
+                    let pod = self.create_pod(
+                        ns,
+                        name,
+                        Owner::StatefulSet(id, ordinal as u32),
+                        template,
+                        labels,
+                        None,
+                    );
                     self.cluster.workload_mut(id).ordinals[ordinal] = Some(pod);
                 }
             }
@@ -567,12 +710,21 @@ impl Sim {
                 let nodes: Vec<NodeId> = self.cluster.node_ids().collect();
                 for node in nodes {
                     let w = self.cluster.workload(id);
-                    if w.per_node.contains_key(&node) || !scheduler::daemon_fits(self.cluster.node(node), &w.template) {
+                    if w.per_node.contains_key(&node)
+                        || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
+                    {
                         continue;
                     }
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(ns, name, Owner::DaemonSet(id), template, labels, Some(node));
+                    let pod = self.create_pod(
+                        ns,
+                        name,
+                        Owner::DaemonSet(id),
+                        template,
+                        labels,
+                        Some(node),
+                    );
                     self.cluster.workload_mut(id).per_node.insert(node, pod);
                 }
             }
@@ -581,7 +733,11 @@ impl Sim {
 
     fn pod_parts(&self, id: WorkloadId) -> (Arc<str>, Arc<PodTemplate>, Arc<Labels>) {
         let w = self.cluster.workload(id);
-        (w.namespace.clone(), w.template.clone(), w.pod_labels.clone())
+        (
+            w.namespace.clone(),
+            w.template.clone(),
+            w.pod_labels.clone(),
+        )
     }
 
     /// `<owner>-<5 random chars>`, drawn again on the (rare) collision.
@@ -591,9 +747,12 @@ impl Sim {
             (w.namespace.clone(), w.name.clone())
         };
         loop {
-            let name = format!("{base}-{}", self.rng.name_suffix(5));
+            let mut name = String::with_capacity(base.len() + 6);
+            name.push_str(&base);
+            name.push('-');
+            self.rng.push_name_suffix(&mut name, 5);
             if self.cluster.pod_id(&ns, &name).is_none() {
-                return Arc::from(name.as_str());
+                return Arc::from(name);
             }
         }
     }
@@ -612,7 +771,11 @@ impl Sim {
         }
         n.unschedulable = on;
         let name = n.name.clone();
-        self.record(if on { Event::NodeCordoned { node: name } } else { Event::NodeUncordoned { node: name } });
+        self.record(if on {
+            Event::NodeCordoned { node: name }
+        } else {
+            Event::NodeUncordoned { node: name }
+        });
         if self.cluster.side.taint_unschedulable {
             if on {
                 self.add_taint(node, Taint::new(UNSCHEDULABLE, Effect::NoSchedule));
@@ -627,23 +790,37 @@ impl Sim {
 
     fn add_taint(&mut self, node: NodeId, taint: Taint) {
         let n = self.cluster.node_mut(node);
-        if n.taints.iter().any(|t| t.key == taint.key && t.effect == taint.effect) {
+        if n.taints
+            .iter()
+            .any(|t| t.key == taint.key && t.effect == taint.effect)
+        {
             return;
         }
         let text = taint.to_string();
         n.taints.push(taint);
         let name = n.name.clone();
         self.ds_touched = true;
-        self.record(Event::NodeTainted { node: name, taint: text });
+        self.record(Event::NodeTainted {
+            node: name,
+            taint: text,
+        });
     }
 
     fn remove_taint(&mut self, node: NodeId, key: &str) {
         let n = self.cluster.node_mut(node);
-        let removed: Vec<String> = n.taints.iter().filter(|t| t.key == key).map(|t| t.to_string()).collect();
+        let removed: Vec<String> = n
+            .taints
+            .iter()
+            .filter(|t| t.key == key)
+            .map(|t| t.to_string())
+            .collect();
         n.taints.retain(|t| t.key != key);
         let name = n.name.clone();
         for taint in removed {
-            self.record(Event::NodeUntainted { node: name.clone(), taint });
+            self.record(Event::NodeUntainted {
+                node: name.clone(),
+                taint,
+            });
         }
         self.sched_dirty = true;
     }
@@ -685,7 +862,9 @@ impl Sim {
         self.remove_taint(node, UNREACHABLE);
         self.remove_taint(node, NOT_READY);
         for pod_id in self.cluster.pods_on_node(node) {
-            let Some(pod) = self.cluster.pod(pod_id) else { continue };
+            let Some(pod) = self.cluster.pod(pod_id) else {
+                continue;
+            };
             let (uid, start_ms) = (pod.uid, pod.template.start_ms);
             if pod.is_terminating() {
                 // The kubelet finds the deletion and confirms it: the containers are already gone.
@@ -696,15 +875,25 @@ impl Sim {
                 continue;
             }
             let restarted = was_off && pod.phase == Phase::Running;
-            let pod = self.cluster.pod_mut(pod_id).expect("live");
-            pod.ready = false;
+            let now = self.now;
+            self.cluster.update_pod(pod_id, |pod| {
+                pod.ready = false;
+                if restarted {
+                    pod.restarts += 1;
+                    pod.last_restart = Some(now);
+                }
+            });
             if restarted {
-                pod.restarts += 1;
-                pod.last_restart = Some(self.now);
                 let label = self.pod_label(self.cluster.pod(pod_id).expect("live"));
-                self.record(Event::PodRestarted { pod: label, node: name.clone() });
+                self.record(Event::PodRestarted {
+                    pod: label,
+                    node: name.clone(),
+                });
             }
-            self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
+            self.schedule(
+                self.now + SimDuration(start_ms),
+                Timer::PodStarted { pod: pod_id, uid },
+            );
         }
         self.sched_dirty = true;
         self.ds_dirty = true;
@@ -725,34 +914,46 @@ impl Sim {
         }
         n.ready = ReadyStatus::Unknown;
         let name = n.name.clone();
-        self.record(Event::NodeNotReady { node: name, condition: "Unknown" });
+        self.record(Event::NodeNotReady {
+            node: name,
+            condition: "Unknown",
+        });
         if self.cluster.side.taint_based_evictions {
             self.add_taint(node, Taint::new(UNREACHABLE, Effect::NoSchedule));
             self.add_taint(node, Taint::new(UNREACHABLE, Effect::NoExecute));
         }
         for pod_id in self.cluster.pods_on_node(node) {
-            if let Some(p) = self.cluster.pod_mut(pod_id) {
-                p.ready = false;
-            }
+            self.cluster.update_pod(pod_id, |p| p.ready = false);
             self.schedule_lost_pod_eviction(pod_id);
         }
     }
 
     /// Taint manager (1.13+) or pod-eviction-timeout (older): when a pod on a lost node goes.
     fn schedule_lost_pod_eviction(&mut self, pod_id: PodId) {
-        let Some(pod) = self.cluster.pod(pod_id) else { return };
+        let Some(pod) = self.cluster.pod(pod_id) else {
+            return;
+        };
         let Some(node) = pod.node else { return };
         let generation = self.cluster.node(node).lifecycle_gen;
         let uid = pod.uid;
         let delay_s = if self.cluster.side.taint_based_evictions {
             let taint = Taint::new(UNREACHABLE, Effect::NoExecute);
-            let matching: Vec<&Toleration> = pod.template.tolerations.iter().filter(|t| t.tolerates(&taint)).collect();
+            let matching: Vec<&Toleration> = pod
+                .template
+                .tolerations
+                .iter()
+                .filter(|t| t.tolerates(&taint))
+                .collect();
             if matching.is_empty() {
                 Some(0)
             } else if matching.iter().any(|t| t.seconds.is_none()) {
                 None
             } else {
-                matching.iter().filter_map(|t| t.seconds).min().map(|s| s.max(0) as u64)
+                matching
+                    .iter()
+                    .filter_map(|t| t.seconds)
+                    .min()
+                    .map(|s| s.max(0) as u64)
             }
         } else if matches!(pod.owner, Owner::DaemonSet(_) | Owner::Mirror(_)) {
             None
@@ -760,14 +961,26 @@ impl Sim {
             Some(300)
         };
         if let Some(s) = delay_s {
-            self.schedule(self.now + SimDuration::from_secs(s), Timer::TaintEviction { pod: pod_id, uid, generation });
+            self.schedule(
+                self.now + SimDuration::from_secs(s),
+                Timer::TaintEviction {
+                    pod: pod_id,
+                    uid,
+                    generation,
+                },
+            );
         }
     }
 
     fn on_taint_eviction(&mut self, pod: PodId, uid: u64, generation: u64) {
-        let Some(p) = self.cluster.pod_if(pod, uid) else { return };
+        let Some(p) = self.cluster.pod_if(pod, uid) else {
+            return;
+        };
         let Some(node) = p.node else { return };
-        if p.is_terminating() || self.cluster.node(node).lifecycle_gen != generation || self.kubelet_up(node) {
+        if p.is_terminating()
+            || self.cluster.node(node).lifecycle_gen != generation
+            || self.kubelet_up(node)
+        {
             return;
         }
         self.delete_pod(pod, None, DeleteCause::NodeLost);
@@ -783,8 +996,15 @@ impl Sim {
         let mut missing = Vec::new();
         for (_, w) in self.cluster.workloads_of(WorkloadKind::DaemonSet) {
             for node in self.cluster.node_ids() {
-                if !w.per_node.contains_key(&node) && scheduler::daemon_fits(self.cluster.node(node), &w.template) {
-                    missing.push(format!("DaemonSet {}/{} has no pod on node {}", w.namespace, w.name, self.cluster.node(node).name));
+                if !w.per_node.contains_key(&node)
+                    && scheduler::daemon_fits(self.cluster.node(node), &w.template)
+                {
+                    missing.push(format!(
+                        "DaemonSet {}/{} has no pod on node {}",
+                        w.namespace,
+                        w.name,
+                        self.cluster.node(node).name
+                    ));
                 }
             }
         }

@@ -16,16 +16,29 @@ pub enum Fault {
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
 
 /// Verbs of scenario format v1 that need the etcd model, which is not built yet.
-const ETCD_VERBS: &[&str] = &["etcd-member-crash", "etcd-member-destroy", "etcd-member-recover"];
+const ETCD_VERBS: &[&str] = &[
+    "etcd-member-crash",
+    "etcd-member-destroy",
+    "etcd-member-recover",
+];
 
 impl Fault {
     pub fn parse(text: &str) -> Result<Self, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let node = |i: usize| -> Result<String, String> {
-            words.get(i).map(|s| s.to_string()).ok_or_else(|| format!("fault {:?} needs a node name", words.first().copied().unwrap_or("")))
+            words.get(i).map(|s| s.to_string()).ok_or_else(|| {
+                format!(
+                    "fault {:?} needs a node name",
+                    words.first().copied().unwrap_or("")
+                )
+            })
         };
         let extra = |n: usize| -> Result<(), String> {
-            if words.len() > n { Err(format!("fault {text:?}: unexpected {:?}", words[n])) } else { Ok(()) }
+            if words.len() > n {
+                Err(format!("fault {text:?}: unexpected {:?}", words[n]))
+            } else {
+                Ok(())
+            }
         };
         match words.first().copied() {
             Some("node-crash") => {
@@ -44,10 +57,12 @@ impl Fault {
                 };
                 Ok(Self::NodeReboot(node(1)?, downtime))
             }
-            Some(v) if ETCD_VERBS.contains(&v) => {
-                Err(format!("fault {v:?} is part of scenario format v1 but needs the etcd model, which this kubedrill version does not have yet"))
-            }
-            Some(v) => Err(format!("unknown fault {v:?}: expected node-crash, node-recover or node-reboot")),
+            Some(v) if ETCD_VERBS.contains(&v) => Err(format!(
+                "fault {v:?} is part of scenario format v1 but needs the etcd model, which this kubedrill version does not have yet"
+            )),
+            Some(v) => Err(format!(
+                "unknown fault {v:?}: expected node-crash, node-recover or node-reboot"
+            )),
             None => Err("empty fault".to_string()),
         }
     }
@@ -62,7 +77,10 @@ impl Fault {
 impl Sim {
     /// Applies a fault; the node must exist.
     pub fn apply_fault(&mut self, fault: &Fault) -> Result<(), String> {
-        let id = self.cluster.node_id(fault.node()).ok_or_else(|| format!("fault on unknown node {:?}", fault.node()))?;
+        let id = self
+            .cluster
+            .node_id(fault.node())
+            .ok_or_else(|| format!("fault on unknown node {:?}", fault.node()))?;
         match fault {
             Fault::NodeCrash(_) => self.node_crash(id),
             Fault::NodeRecover(_) => self.node_recover(id),

@@ -6,10 +6,22 @@ use serde::Serialize;
 
 /// Every invariant the simulator checks, with what it means.
 pub const INVARIANTS: &[(&str, &str)] = &[
-    ("no_pod_lost", "a pod that no controller will recreate (a bare pod) was deleted"),
-    ("pdb_respected", "a voluntary disruption took a PodDisruptionBudget below its minimum"),
-    ("no_new_pods_on_cordoned_nodes", "a pod that does not tolerate unschedulable was placed on a cordoned node"),
-    ("daemonsets_complete", "a node that a DaemonSet should run on has no pod of it"),
+    (
+        "no_pod_lost",
+        "a pod that no controller will recreate (a bare pod) was deleted",
+    ),
+    (
+        "pdb_respected",
+        "a voluntary disruption took a PodDisruptionBudget below its minimum",
+    ),
+    (
+        "no_new_pods_on_cordoned_nodes",
+        "a pod that does not tolerate unschedulable was placed on a cordoned node",
+    ),
+    (
+        "daemonsets_complete",
+        "a node that a DaemonSet should run on has no pod of it",
+    ),
 ];
 
 pub fn is_known(id: &str) -> bool {
@@ -27,6 +39,10 @@ pub struct Violation {
 
 impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "invariant {} violated at step {} (t={}, seed {}): {}", self.id, self.step, self.time, self.seed, self.detail)
+        write!(
+            f,
+            "invariant {} violated at step {} (t={}, seed {}): {}",
+            self.id, self.step, self.time, self.seed, self.detail
+        )
     }
 }

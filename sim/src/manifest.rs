@@ -40,8 +40,16 @@ pub const SUPPORTED_KINDS: &[(&str, &str)] = &[
 impl Manifest {
     /// Builds a manifest from a parsed JSON/YAML value, refusing unknown kinds by name.
     pub fn from_value(value: serde_json::Value) -> Result<Self, String> {
-        let api_version = value.get("apiVersion").and_then(|v| v.as_str()).unwrap_or_default().to_string();
-        let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+        let api_version = value
+            .get("apiVersion")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
+        let kind = value
+            .get("kind")
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string();
         if kind.is_empty() {
             return Err("manifest has no `kind`".to_string());
         }
@@ -49,26 +57,37 @@ impl Manifest {
             return Err(format!("{kind} manifest has no `apiVersion`"));
         }
         let wrong_group = |expected: &str| {
-            format!("no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})")
+            format!(
+                "no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})"
+            )
         };
         let decoded = |e: serde_json::Error| format!("{kind}: {e}");
         let m = match kind.as_str() {
-            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" if api_version != "apps/v1" => {
+            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet"
+                if api_version != "apps/v1" =>
+            {
                 return Err(wrong_group("apps/v1"));
             }
             "Job" if api_version != "batch/v1" => return Err(wrong_group("batch/v1")),
             "Pod" if api_version != "v1" => return Err(wrong_group("v1")),
-            "PodDisruptionBudget" if api_version != "policy/v1" => return Err(wrong_group("policy/v1")),
+            "PodDisruptionBudget" if api_version != "policy/v1" => {
+                return Err(wrong_group("policy/v1"));
+            }
             "Deployment" => Self::Deployment(serde_json::from_value(value).map_err(decoded)?),
             "ReplicaSet" => Self::ReplicaSet(serde_json::from_value(value).map_err(decoded)?),
             "StatefulSet" => Self::StatefulSet(serde_json::from_value(value).map_err(decoded)?),
             "DaemonSet" => Self::DaemonSet(serde_json::from_value(value).map_err(decoded)?),
             "Job" => Self::Job(serde_json::from_value(value).map_err(decoded)?),
             "Pod" => Self::Pod(serde_json::from_value(value).map_err(decoded)?),
-            "PodDisruptionBudget" => Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?),
+            "PodDisruptionBudget" => {
+                Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?)
+            }
             other => {
                 let kinds: Vec<&str> = SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect();
-                return Err(format!("unknown manifest kind {other:?}: supported kinds are {}", kinds.join(", ")));
+                return Err(format!(
+                    "unknown manifest kind {other:?}: supported kinds are {}",
+                    kinds.join(", ")
+                ));
             }
         };
         m.validate()?;
@@ -112,15 +131,23 @@ impl Manifest {
         let kind = self.kind();
         let name = self.name();
         if name.is_empty() {
-            return Err(format!("{kind}: metadata.name: Required value: name is required"));
+            return Err(format!(
+                "{kind}: metadata.name: Required value: name is required"
+            ));
         }
         if !is_dns_subdomain(name) {
             return Err(format!(
                 "{kind} \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
             ));
         }
-        let check_template = |t: &PodTemplateSpec, selector_labels: Option<&Selector>| -> Result<(), String> {
-            let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+        let check_template = |t: &PodTemplateSpec,
+                              selector_labels: Option<&Selector>|
+         -> Result<(), String> {
+            let labels = t
+                .metadata
+                .as_ref()
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default();
             if let Some(sel) = selector_labels {
                 if !sel.matches(&labels) {
                     return Err(format!(
@@ -129,29 +156,48 @@ impl Manifest {
                     ));
                 }
             }
-            let spec = t.spec.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template.spec: Required value"))?;
+            let spec = t.spec.as_ref().ok_or_else(|| {
+                format!("{kind} \"{name}\" is invalid: spec.template.spec: Required value")
+            })?;
             template_from_spec(spec, &labels, &Labels::new(), kind == "Job").map(|_| ())
         };
         let selector = |s: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
-            Selector::from_api(s).map_err(|e| format!("{kind} \"{name}\" is invalid: spec.selector: {e}"))
+            Selector::from_api(s)
+                .map_err(|e| format!("{kind} \"{name}\" is invalid: spec.selector: {e}"))
         };
         match self {
-            Self::Deployment(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
+            Self::Deployment(d) => {
+                check_template(&d.spec.template, Some(&selector(&d.spec.selector)?))
+            }
             Self::ReplicaSet(r) => {
-                let t = r.spec.template.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template: Required value"))?;
+                let t = r.spec.template.as_ref().ok_or_else(|| {
+                    format!("{kind} \"{name}\" is invalid: spec.template: Required value")
+                })?;
                 check_template(t, Some(&selector(&r.spec.selector)?))
             }
-            Self::StatefulSet(s) => check_template(&s.spec.template, Some(&selector(&s.spec.selector)?)),
-            Self::DaemonSet(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
+            Self::StatefulSet(s) => {
+                check_template(&s.spec.template, Some(&selector(&s.spec.selector)?))
+            }
+            Self::DaemonSet(d) => {
+                check_template(&d.spec.template, Some(&selector(&d.spec.selector)?))
+            }
             Self::Job(j) => {
-                let spec = j.spec.as_ref().ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec: Required value"))?;
+                let spec = j
+                    .spec
+                    .as_ref()
+                    .ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec: Required value"))?;
                 check_template(&spec.template, None)
             }
             Self::Pod(p) => {
-                let spec = p.spec.as_ref().ok_or_else(|| format!("Pod \"{name}\" is invalid: spec: Required value"))?;
+                let spec = p
+                    .spec
+                    .as_ref()
+                    .ok_or_else(|| format!("Pod \"{name}\" is invalid: spec: Required value"))?;
                 template_from_spec(spec, &Labels::new(), &Labels::new(), false).map(|_| ())
             }
-            Self::PodDisruptionBudget(p) => pdb_from_manifest(p, Arc::from(""), crate::time::SimTime::ZERO).map(|_| ()),
+            Self::PodDisruptionBudget(p) => {
+                pdb_from_manifest(p, Arc::from(""), crate::time::SimTime::ZERO).map(|_| ())
+            }
         }
     }
 }
@@ -167,7 +213,9 @@ fn is_dns_subdomain(s: &str) -> bool {
     s.len() <= 253
         && s.split('.').all(|part| {
             !part.is_empty()
-                && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
                 && !part.starts_with('-')
                 && !part.ends_with('-')
         })
@@ -191,7 +239,12 @@ pub const STOP_SECONDS: &str = "kubedrill.io/stop-seconds";
 pub const RUN_SECONDS: &str = "kubedrill.io/run-seconds";
 
 /// Reduces a pod spec to what the model acts on.
-pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels, is_job: bool) -> Result<PodTemplate, String> {
+pub fn template_from_spec(
+    spec: &PodSpec,
+    labels: &Labels,
+    annotations: &Labels,
+    is_job: bool,
+) -> Result<PodTemplate, String> {
     if spec.containers.is_empty() {
         return Err("spec.containers: Required value".to_string());
     }
@@ -200,10 +253,22 @@ pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels,
         if c.name.is_empty() {
             return Err("spec.containers[].name: Required value".to_string());
         }
-        for (res, q) in c.resources.as_ref().and_then(|r| r.requests.as_ref()).into_iter().flatten() {
+        for (res, q) in c
+            .resources
+            .as_ref()
+            .and_then(|r| r.requests.as_ref())
+            .into_iter()
+            .flatten()
+        {
             match res.as_str() {
-                "cpu" => requests.cpu_milli += parse_cpu_milli(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?,
-                "memory" => requests.memory += parse_memory_bytes(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?,
+                "cpu" => {
+                    requests.cpu_milli +=
+                        parse_cpu_milli(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?
+                }
+                "memory" => {
+                    requests.memory += parse_memory_bytes(&q.0)
+                        .map_err(|e| format!("container {:?}: {e}", c.name))?
+                }
                 _ => {}
             }
         }
@@ -217,7 +282,9 @@ pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels,
     let has_empty_dir = spec.volumes.iter().flatten().any(|v| v.empty_dir.is_some());
     let grace = spec.termination_grace_period_seconds.unwrap_or(30);
     if grace < 0 {
-        return Err("spec.terminationGracePeriodSeconds: must be greater than or equal to 0".to_string());
+        return Err(
+            "spec.terminationGracePeriodSeconds: must be greater than or equal to 0".to_string(),
+        );
     }
     let restart_policy = match spec.restart_policy.as_deref() {
         None if is_job => return Err("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"".into()),
@@ -230,8 +297,9 @@ pub fn template_from_spec(spec: &PodSpec, labels: &Labels, annotations: &Labels,
         Some(other) => return Err(format!("spec.restartPolicy: Unsupported value: {other:?}")),
         None => "Always",
     };
-    let tolerates_unschedulable =
-        tolerations.iter().any(|t| t.tolerates(&Taint::new(crate::model::taint::UNSCHEDULABLE, Effect::NoSchedule)));
+    let tolerates_unschedulable = tolerations
+        .iter()
+        .any(|t| t.tolerates(&Taint::new(taint::UNSCHEDULABLE, Effect::NoSchedule)));
     Ok(PodTemplate {
         labels: labels.clone(),
         annotations: annotations.clone(),
@@ -256,7 +324,10 @@ pub fn template_from(t: &PodTemplateSpec, is_job: bool) -> Result<PodTemplate, S
     let meta = t.metadata.clone().unwrap_or_default();
     let labels = meta.labels.unwrap_or_default();
     let annotations = meta.annotations.unwrap_or_default();
-    let spec = t.spec.as_ref().ok_or("spec.template.spec: Required value")?;
+    let spec = t
+        .spec
+        .as_ref()
+        .ok_or("spec.template.spec: Required value")?;
     template_from_spec(spec, &labels, &annotations, is_job)
 }
 
@@ -273,14 +344,30 @@ fn int_or_percent(v: &IntOrString, field: &str) -> Result<IntOrPercent, String> 
     }
 }
 
-pub fn pdb_from_manifest(p: &PodDisruptionBudget, namespace: Arc<str>, now: crate::time::SimTime) -> Result<Pdb, String> {
+pub fn pdb_from_manifest(
+    p: &PodDisruptionBudget,
+    namespace: Arc<str>,
+    now: crate::time::SimTime,
+) -> Result<Pdb, String> {
     let name = p.metadata.name.clone().unwrap_or_default();
     let invalid = |e: String| format!("PodDisruptionBudget \"{name}\" is invalid: {e}");
     let spec = p.spec.clone().unwrap_or_default();
-    let min_available = spec.min_available.as_ref().map(|v| int_or_percent(v, "minAvailable")).transpose().map_err(invalid)?;
-    let max_unavailable = spec.max_unavailable.as_ref().map(|v| int_or_percent(v, "maxUnavailable")).transpose().map_err(invalid)?;
+    let min_available = spec
+        .min_available
+        .as_ref()
+        .map(|v| int_or_percent(v, "minAvailable"))
+        .transpose()
+        .map_err(invalid)?;
+    let max_unavailable = spec
+        .max_unavailable
+        .as_ref()
+        .map(|v| int_or_percent(v, "maxUnavailable"))
+        .transpose()
+        .map_err(invalid)?;
     if min_available.is_some() && max_unavailable.is_some() {
-        return Err(invalid("spec: Invalid value: minAvailable and maxUnavailable cannot be both set".into()));
+        return Err(invalid(
+            "spec: Invalid value: minAvailable and maxUnavailable cannot be both set".into(),
+        ));
     }
     let selector = match &spec.selector {
         Some(s) => {
@@ -308,6 +395,8 @@ pub fn pdb_from_manifest(p: &PodDisruptionBudget, namespace: Arc<str>, now: crat
         unhealthy_policy,
         created_at: now,
         pods: Default::default(),
+        healthy: 0,
+        owners: Default::default(),
     })
 }
 
@@ -318,7 +407,10 @@ mod tests {
 
     #[test]
     fn unknown_kinds_and_groups_are_refused() {
-        let e = Manifest::from_value(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}})).unwrap_err();
+        let e = Manifest::from_value(
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}),
+        )
+        .unwrap_err();
         assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
         let e = Manifest::from_value(json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}})).unwrap_err();
         assert!(e.contains("apps/v1"), "{e}");
@@ -337,7 +429,9 @@ mod tests {
     fn pdb_percentages_parse_and_round_up() {
         let p = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "p"},
             "spec": {"minAvailable": "50%", "selector": {"matchLabels": {"app": "web"}}}});
-        let Manifest::PodDisruptionBudget(p) = Manifest::from_value(p).unwrap() else { panic!() };
+        let Manifest::PodDisruptionBudget(p) = Manifest::from_value(p).unwrap() else {
+            panic!()
+        };
         let pdb = pdb_from_manifest(&p, Arc::from("default"), crate::time::SimTime::ZERO).unwrap();
         assert_eq!(pdb.min_available.unwrap().scaled_up(7), 4);
         assert_eq!(IntOrPercent::Percent(25).scaled_up(10), 3);

@@ -23,7 +23,10 @@ pub struct SimRng {
 
 impl SimRng {
     pub fn new(seed: Seed) -> Self {
-        Self { inner: ChaCha8Rng::seed_from_u64(seed.0), draws: 0 }
+        Self {
+            inner: ChaCha8Rng::seed_from_u64(seed.0),
+            draws: 0,
+        }
     }
 
     pub fn next_u64(&mut self) -> u64 {
@@ -50,7 +53,15 @@ impl SimRng {
 
     /// A random name suffix of `len` characters, as generateName and controllers produce.
     pub fn name_suffix(&mut self, len: usize) -> String {
-        (0..len).map(|_| NAME_ALPHABET[self.below(NAME_ALPHABET.len() as u64) as usize] as char).collect()
+        let mut s = String::with_capacity(len);
+        self.push_name_suffix(&mut s, len);
+        s
+    }
+
+    pub fn push_name_suffix(&mut self, s: &mut String, len: usize) {
+        for _ in 0..len {
+            s.push(NAME_ALPHABET[self.below(NAME_ALPHABET.len() as u64) as usize] as char);
+        }
     }
 }
 
@@ -83,5 +94,5 @@ mod tests {
         assert_eq!(rng.name_suffix(5), SimRng::new(Seed(42)).name_suffix(5));
         assert_eq!(SimRng::new(Seed(42)).next_u64(), GOLDEN_42);
     }
-    const GOLDEN_42: u64 = 0;
+    const GOLDEN_42: u64 = 12578764544318200737;
 }

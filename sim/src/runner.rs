@@ -24,7 +24,10 @@ pub struct ScenarioError {
 }
 
 fn serr(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
-    ScenarioError { path: path.into(), message: message.into() }
+    ScenarioError {
+        path: path.into(),
+        message: message.into(),
+    }
 }
 
 /// One expectation that did not hold.
@@ -64,27 +67,48 @@ impl std::fmt::Debug for Sim {
 /// Checks what can be checked without running: format, names, steps, ids.
 pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
     if scenario.api_version != "kubedrill/v1" {
-        return Err(serr("apiVersion", format!("expected \"kubedrill/v1\", found {:?}", scenario.api_version)));
+        return Err(serr(
+            "apiVersion",
+            format!(
+                "expected \"kubedrill/v1\", found {:?}",
+                scenario.api_version
+            ),
+        ));
     }
     if scenario.kind != "Scenario" {
-        return Err(serr("kind", format!("expected \"Scenario\", found {:?}", scenario.kind)));
+        return Err(serr(
+            "kind",
+            format!("expected \"Scenario\", found {:?}", scenario.kind),
+        ));
     }
     let name = &scenario.metadata.name;
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(serr("metadata.name", format!("{name:?} must match [a-z0-9-]+")));
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(serr(
+            "metadata.name",
+            format!("{name:?} must match [a-z0-9-]+"),
+        ));
     }
     if let Some(limit) = &scenario.step_time_limit {
         SimDuration::parse_scenario(limit).map_err(|e| serr("stepTimeLimit", e))?;
     }
     for (i, id) in scenario.expect_violations.iter().enumerate() {
         if !is_known(id) {
-            return Err(serr(format!("expectViolations[{i}]"), unknown_invariant(id)));
+            return Err(serr(
+                format!("expectViolations[{i}]"),
+                unknown_invariant(id),
+            ));
         }
     }
     for (i, step) in scenario.steps.iter().enumerate() {
         let at = |field: &str| format!("steps[{i}].{field}");
         match step.kind().map_err(|e| serr(format!("steps[{i}]"), e))? {
-            StepKind::Run { line, .. } if line.trim().is_empty() => return Err(serr(at("run"), "empty command")),
+            StepKind::Run { line, .. } if line.trim().is_empty() => {
+                return Err(serr(at("run"), "empty command"));
+            }
             StepKind::Fault(f) => {
                 Fault::parse(f).map_err(|e| serr(at("fault"), e))?;
             }
@@ -94,12 +118,23 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
             _ => {}
         }
         if let Some(expect) = &step.expect {
-            if step.run.is_none() && (expect.exit.is_some() || !expect.stdout_contains.is_empty() || !expect.stderr_contains.is_empty() || !expect.output_not_contains.is_empty()) {
-                return Err(serr(at("expect"), "exit, stdoutContains, stderrContains and outputNotContains need a `run` in the same step"));
+            if step.run.is_none()
+                && (expect.exit.is_some()
+                    || !expect.stdout_contains.is_empty()
+                    || !expect.stderr_contains.is_empty()
+                    || !expect.output_not_contains.is_empty())
+            {
+                return Err(serr(
+                    at("expect"),
+                    "exit, stdoutContains, stderrContains and outputNotContains need a `run` in the same step",
+                ));
             }
             for (j, id) in expect.violations.iter().flatten().enumerate() {
                 if !is_known(id) {
-                    return Err(serr(format!("steps[{i}].expect.violations[{j}]"), unknown_invariant(id)));
+                    return Err(serr(
+                        format!("steps[{i}].expect.violations[{j}]"),
+                        unknown_invariant(id),
+                    ));
                 }
             }
         }
@@ -108,7 +143,10 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
 }
 
 fn unknown_invariant(id: &str) -> String {
-    let known: Vec<&str> = crate::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
+    let known: Vec<&str> = crate::invariant::INVARIANTS
+        .iter()
+        .map(|(i, _)| *i)
+        .collect();
     format!("unknown invariant {id:?}: known are {}", known.join(", "))
 }
 
@@ -116,25 +154,38 @@ fn unknown_invariant(id: &str) -> String {
 pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
     check(scenario)?;
     let sim = Sim::new(&scenario.cluster, &scenario.workloads, seed).map_err(|SetupError(m)| {
-        let path = if m.starts_with("cluster") { "cluster" } else { "workloads" };
+        let path = if m.starts_with("cluster") {
+            "cluster"
+        } else {
+            "workloads"
+        };
         serr(path, m)
     })?;
     for (i, step) in scenario.steps.iter().enumerate() {
         if let Some(host) = &step.on {
             if sim.cluster().node_id(host).is_none() {
-                return Err(serr(format!("steps[{i}].on"), format!("no node named {host:?} in the cluster")));
+                return Err(serr(
+                    format!("steps[{i}].on"),
+                    format!("no node named {host:?} in the cluster"),
+                ));
             }
         }
         if let Some(f) = &step.fault {
             let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
             if sim.cluster().node_id(fault.node()).is_none() {
-                return Err(serr(format!("steps[{i}].fault"), format!("no node named {:?} in the cluster", fault.node())));
+                return Err(serr(
+                    format!("steps[{i}].fault"),
+                    format!("no node named {:?} in the cluster", fault.node()),
+                ));
             }
         }
         if let Some(expect) = &step.expect {
             for n in expect.node_status.keys().chain(expect.pods_on_node.keys()) {
                 if sim.cluster().node_id(n).is_none() {
-                    return Err(serr(format!("steps[{i}].expect"), format!("no node named {n:?} in the cluster")));
+                    return Err(serr(
+                        format!("steps[{i}].expect"),
+                        format!("no node named {n:?} in the cluster"),
+                    ));
                 }
             }
         }
@@ -145,7 +196,13 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
 /// Runs a scenario from start to end. Errors are problems with the scenario (exit 2).
 pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
     let mut sim = prepare(scenario, seed)?;
-    let limit = scenario.step_time_limit.as_deref().map(SimDuration::parse_scenario).transpose().map_err(|e| serr("stepTimeLimit", e))?.unwrap_or(DEFAULT_STEP_LIMIT);
+    let limit = scenario
+        .step_time_limit
+        .as_deref()
+        .map(SimDuration::parse_scenario)
+        .transpose()
+        .map_err(|e| serr("stepTimeLimit", e))?
+        .unwrap_or(DEFAULT_STEP_LIMIT);
     sim.set_step_limit(limit);
     let mut transcript = vec![format!("SEED={}", seed.0)];
     let mut failures = Vec::new();
@@ -156,14 +213,21 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
         let mut output: Option<CommandOutput> = None;
         match kind {
             StepKind::Run { line, on } => {
-                let host = on.map(str::to_string).unwrap_or_else(|| sim.default_host().to_string());
+                let host = on
+                    .map(str::to_string)
+                    .unwrap_or_else(|| sim.default_host().to_string());
                 sim.begin_step(n, line);
                 sim.step_deadline = Some(sim.now() + limit);
                 transcript.push(format!("{host} $ {line}"));
                 let out = sim.run_line(&host, line);
                 sim.step_deadline = None;
                 for chunk in &out.chunks {
-                    for l in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
+                    for l in chunk
+                        .text
+                        .strip_suffix('\n')
+                        .unwrap_or(&chunk.text)
+                        .split('\n')
+                    {
                         transcript.push(l.to_string());
                     }
                 }
@@ -172,12 +236,14 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             StepKind::Fault(text) => {
                 sim.begin_step(n, text);
                 let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
-                sim.apply_fault(&fault).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
+                sim.apply_fault(&fault)
+                    .map_err(|e| serr(format!("steps[{i}].fault"), e))?;
                 transcript.push(format!("# fault: {text}"));
             }
             StepKind::Wait(text) => {
                 sim.begin_step(n, text);
-                let d = SimDuration::parse_scenario(text).map_err(|e| serr(format!("steps[{i}].wait"), e))?;
+                let d = SimDuration::parse_scenario(text)
+                    .map_err(|e| serr(format!("steps[{i}].wait"), e))?;
                 sim.advance(d);
                 transcript.push(format!("# wait: {text}"));
             }
@@ -186,7 +252,10 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
         sim.settle();
         sim.check_step_invariants();
         for v in &sim.violations()[seen_violations..] {
-            transcript.push(format!("# violation: {} at step {} (t={}): {}", v.id, v.step, v.time, v.detail));
+            transcript.push(format!(
+                "# violation: {} at step {} (t={}): {}",
+                v.id, v.step, v.time, v.detail
+            ));
         }
         seen_violations = sim.violations().len();
         if let Some(expect) = &step.expect {
@@ -196,12 +265,19 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             }
             for p in problems {
                 transcript.push(format!("# expect FAILED: {p}"));
-                failures.push(Failure { step: n, message: p });
+                failures.push(Failure {
+                    step: n,
+                    message: p,
+                });
             }
         }
     }
     let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
-    let want: BTreeSet<&str> = scenario.expect_violations.iter().map(String::as_str).collect();
+    let want: BTreeSet<&str> = scenario
+        .expect_violations
+        .iter()
+        .map(String::as_str)
+        .collect();
     if got != want {
         let message = format!(
             "the run ended having violated [{}], but the scenario expects [{}]",
@@ -209,10 +285,19 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             want.iter().copied().collect::<Vec<_>>().join(", ")
         );
         transcript.push(format!("# FAILED: {message}"));
-        failures.push(Failure { step: scenario.steps.len() as u32, message });
+        failures.push(Failure {
+            step: scenario.steps.len() as u32,
+            message,
+        });
     }
     let violations = sim.violations().to_vec();
-    Ok(Report { seed, transcript, failures, violations, sim })
+    Ok(Report {
+        seed,
+        transcript,
+        failures,
+        violations,
+        sim,
+    })
 }
 
 fn pod_key(key: &str) -> (&str, &str) {
@@ -222,7 +307,10 @@ fn pod_key(key: &str) -> (&str, &str) {
 /// Whether the cluster's stacked etcd still has a majority of control planes up.
 pub fn etcd_quorum(sim: &Sim) -> bool {
     let c = sim.cluster();
-    let members: Vec<NodeId> = c.node_ids().filter(|id| c.node(*id).role == Role::ControlPlane).collect();
+    let members: Vec<NodeId> = c
+        .node_ids()
+        .filter(|id| c.node(*id).role == Role::ControlPlane)
+        .collect();
     let up = members.iter().filter(|id| c.node(**id).powered_on).count();
     up > members.len() / 2
 }
@@ -231,7 +319,13 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
     let mut problems = Vec::new();
     let c = sim.cluster();
     if let Some(out) = out {
-        let text = |s: Stream| out.chunks.iter().filter(|c| c.stream == s).map(|c| c.text.as_str()).collect::<String>();
+        let text = |s: Stream| {
+            out.chunks
+                .iter()
+                .filter(|c| c.stream == s)
+                .map(|c| c.text.as_str())
+                .collect::<String>()
+        };
         let (so, se) = (text(Stream::Stdout), text(Stream::Stderr));
         if let Some(code) = e.exit {
             if out.status != code {
@@ -264,7 +358,12 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
     }
     for (node, want) in &e.pods_on_node {
         if let Some(id) = c.node_id(node) {
-            let got = c.pods_on_node(id).iter().filter_map(|p| c.pod(*p)).filter(|p| !p.is_terminating()).count() as u32;
+            let got = c
+                .pods_on_node(id)
+                .iter()
+                .filter_map(|p| c.pod(*p))
+                .filter(|p| !p.is_terminating())
+                .count() as u32;
             if got != *want {
                 problems.push(format!("node {node} runs {got} pods (expected {want})"));
             }
@@ -274,7 +373,10 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         let (ns, name) = pod_key(key);
         match c.pod_id(ns, name).and_then(|id| c.pod(id)) {
             Some(p) if p.status_text() == want => {}
-            Some(p) => problems.push(format!("pod {ns}/{name} is {} (expected {want})", p.status_text())),
+            Some(p) => problems.push(format!(
+                "pod {ns}/{name} is {} (expected {want})",
+                p.status_text()
+            )),
             None => problems.push(format!("pod {ns}/{name} does not exist (expected {want})")),
         }
     }
@@ -282,7 +384,11 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         let (ns, name) = pod_key(key);
         let got = c.pod_id(ns, name).is_some();
         if got != *want {
-            problems.push(format!("pod {ns}/{name} {} (expected {})", if got { "exists" } else { "does not exist" }, if *want { "to exist" } else { "to be gone" }));
+            problems.push(format!(
+                "pod {ns}/{name} {} (expected {})",
+                if got { "exists" } else { "does not exist" },
+                if *want { "to exist" } else { "to be gone" }
+            ));
         }
     }
     if let Some(want) = e.pending_pods {
@@ -294,7 +400,11 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
     if let Some(want) = e.etcd_quorum {
         let got = etcd_quorum(sim);
         if got != want {
-            problems.push(format!("etcd quorum is {} (expected {})", if got { "held" } else { "lost" }, if want { "held" } else { "lost" }));
+            problems.push(format!(
+                "etcd quorum is {} (expected {})",
+                if got { "held" } else { "lost" },
+                if want { "held" } else { "lost" }
+            ));
         }
     }
     if let Some(want) = &e.violations {

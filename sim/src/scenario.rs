@@ -74,7 +74,11 @@ fn yes() -> bool {
 
 impl Default for Addons {
     fn default() -> Self {
-        Self { kube_proxy: true, coredns: true, static_pods: true }
+        Self {
+            kube_proxy: true,
+            coredns: true,
+            static_pods: true,
+        }
     }
 }
 
@@ -169,7 +173,11 @@ pub enum StepKind<'a> {
 impl Step {
     /// Exactly one of run / fault / wait, or an expect alone.
     pub fn kind(&self) -> Result<StepKind<'_>, String> {
-        let actions = [self.run.is_some(), self.fault.is_some(), self.wait.is_some()];
+        let actions = [
+            self.run.is_some(),
+            self.fault.is_some(),
+            self.wait.is_some(),
+        ];
         match actions.iter().filter(|a| **a).count() {
             0 if self.expect.is_some() => {
                 if self.on.is_some() {
@@ -183,7 +191,10 @@ impl Step {
                     return Err("`on` goes with `run`".to_string());
                 }
                 Ok(if let Some(line) = &self.run {
-                    StepKind::Run { line, on: self.on.as_deref() }
+                    StepKind::Run {
+                        line,
+                        on: self.on.as_deref(),
+                    }
                 } else if let Some(f) = &self.fault {
                     StepKind::Fault(f)
                 } else {

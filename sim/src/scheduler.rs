@@ -28,7 +28,9 @@ impl Unfit {
             Self::Unschedulable => vec!["node(s) were unschedulable".into()],
             Self::NodeName => vec!["node(s) didn't match the requested node name".into()],
             Self::Taint(t) if minor >= 26 => vec![format!("node(s) had untolerated taint {t}")],
-            Self::Taint(t) => vec![format!("node(s) had taint {t}, that the pod didn't tolerate")],
+            Self::Taint(t) => vec![format!(
+                "node(s) had taint {t}, that the pod didn't tolerate"
+            )],
             Self::Selector => vec![if minor >= 20 {
                 "node(s) didn't match Pod's node affinity/selector".into()
             } else {
@@ -61,17 +63,25 @@ pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(
             return Err(Unfit::Taint(format!("{{{}: {}}}", taint.key, taint.value)));
         }
     }
-    if !template.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+    if !template
+        .node_selector
+        .iter()
+        .all(|(k, v)| node.labels.get(k) == Some(v))
+    {
         return Err(Unfit::Selector);
     }
     let mut short = Vec::new();
     if node.requested.pods + 1 > node.allocatable.pods {
         short.push("Too many pods");
     }
-    if template.requests.cpu_milli > 0 && node.requested.cpu_milli + template.requests.cpu_milli > node.allocatable.cpu_milli {
+    if template.requests.cpu_milli > 0
+        && node.requested.cpu_milli + template.requests.cpu_milli > node.allocatable.cpu_milli
+    {
         short.push("Insufficient cpu");
     }
-    if template.requests.memory > 0 && node.requested.memory + template.requests.memory > node.allocatable.memory {
+    if template.requests.memory > 0
+        && node.requested.memory + template.requests.memory > node.allocatable.memory
+    {
         short.push("Insufficient memory");
     }
     if !short.is_empty() {
@@ -119,7 +129,11 @@ pub fn failure_message(cluster: &Cluster, template: &PodTemplate) -> String {
 /// Whether a DaemonSet's pod belongs on this node (its controller's own check, which adds
 /// the DaemonSet tolerations and ignores `unschedulable`).
 pub fn daemon_fits(node: &Node, template: &PodTemplate) -> bool {
-    if !template.node_selector.iter().all(|(k, v)| node.labels.get(k) == Some(v)) {
+    if !template
+        .node_selector
+        .iter()
+        .all(|(k, v)| node.labels.get(k) == Some(v))
+    {
         return false;
     }
     node.taints.iter().all(|taint| {

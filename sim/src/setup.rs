@@ -36,32 +36,49 @@ impl Sim {
     /// Builds the cluster of a scenario. Nothing is half-built: an error leaves no state.
     pub fn new(spec: &ClusterSpec, workloads: &[Manifest], seed: Seed) -> Result<Self, SetupError> {
         let err = |m: String| SetupError(m);
-        let version = KubeVersion::parse(&spec.kubernetes_version).map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
-        version.check_supported().map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
+        let version = KubeVersion::parse(&spec.kubernetes_version)
+            .map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
+        version
+            .check_supported()
+            .map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
         let kubectl_version = match &spec.kubectl_version {
             Some(v) => {
-                let k = KubeVersion::parse(v).map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
-                k.check_supported().map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
+                let k = KubeVersion::parse(v)
+                    .map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
+                k.check_supported()
+                    .map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
                 k
             }
             None => version.clone(),
         };
         let age = match &spec.age {
-            Some(a) => SimDuration::parse_scenario(a).map_err(|e| err(format!("cluster.age: {e}")))?,
+            Some(a) => {
+                SimDuration::parse_scenario(a).map_err(|e| err(format!("cluster.age: {e}")))?
+            }
             None => DEFAULT_AGE,
         };
         if age.ms() < WORKLOADS_AT.ms() + 60_000 {
-            return Err(err("cluster.age: must be at least 3m (bootstrap takes that long)".into()));
+            return Err(err(
+                "cluster.age: must be at least 3m (bootstrap takes that long)".into(),
+            ));
         }
         let nodes = expand_nodes(spec)?;
         if !nodes.iter().any(|n| n.role == Role::ControlPlane) {
-            return Err(err("cluster.nodes: the cluster needs at least one control-plane node".into()));
+            return Err(err(
+                "cluster.nodes: the cluster needs at least one control-plane node".into(),
+            ));
         }
         let mut sim = Sim::empty(Cluster::new(version.clone(), kubectl_version), seed);
         sim.set_trace_enabled(false);
-        sim.default_host = nodes.iter().find(|n| n.role == Role::ControlPlane).map(|n| n.name.clone()).unwrap_or_else(|| Arc::from(""));
+        sim.default_host = nodes
+            .iter()
+            .find(|n| n.role == Role::ControlPlane)
+            .map(|n| n.name.clone())
+            .unwrap_or_else(|| Arc::from(""));
 
-        let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
+        let (cps, workers): (Vec<_>, Vec<_>) = nodes
+            .into_iter()
+            .partition(|n| n.role == Role::ControlPlane);
         let cp_ids: Vec<NodeId> = cps.into_iter().map(|n| sim.cluster.add_node(n)).collect();
         if spec.addons.static_pods {
             for id in &cp_ids {
@@ -90,7 +107,10 @@ impl Sim {
                     Manifest::PodDisruptionBudget(_) => "poddisruptionbudgets.policy".to_string(),
                     other => format!("{}s", other.kind().to_lowercase()),
                 };
-                return Err(err(format!("Error from server (AlreadyExists): {resource} \"{}\" already exists", m.name())));
+                return Err(err(format!(
+                    "Error from server (AlreadyExists): {resource} \"{}\" already exists",
+                    m.name()
+                )));
             }
             add_manifest(&mut sim, m)?;
         }
@@ -105,9 +125,15 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);
-    let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
+    let mut add = |name: String,
+                   ns: &NodeSpec,
+                   out: &mut Vec<Node>,
+                   where_: &str|
+     -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
-            return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
+            return Err(SetupError(format!(
+                "{where_}: node name {name:?} is used twice"
+            )));
         }
         let index = match ns.role {
             Role::ControlPlane => {
@@ -119,26 +145,43 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
                 counts.1 - 1
             }
         };
-        out.push(build_node(&name, ns, &version, index).map_err(|e| SetupError(format!("{where_}: {e}")))?);
+        out.push(
+            build_node(&name, ns, &version, index)
+                .map_err(|e| SetupError(format!("{where_}: {e}")))?,
+        );
         Ok(())
     };
     for (i, n) in spec.nodes.iter().enumerate() {
         let where_ = format!("cluster.nodes[{i}]");
         if n.count.is_some() || n.name_prefix.is_some() {
-            return Err(SetupError(format!("{where_}: `count` and `namePrefix` belong under cluster.pools")));
+            return Err(SetupError(format!(
+                "{where_}: `count` and `namePrefix` belong under cluster.pools"
+            )));
         }
-        let name = n.name.clone().ok_or_else(|| SetupError(format!("{where_}: missing field `name`")))?;
+        let name = n
+            .name
+            .clone()
+            .ok_or_else(|| SetupError(format!("{where_}: missing field `name`")))?;
         add(name, n, &mut out, &where_)?;
     }
     for (i, p) in spec.pools.iter().enumerate() {
         let where_ = format!("cluster.pools[{i}]");
         if p.name.is_some() {
-            return Err(SetupError(format!("{where_}: a pool has `namePrefix` and `count`, not `name`")));
+            return Err(SetupError(format!(
+                "{where_}: a pool has `namePrefix` and `count`, not `name`"
+            )));
         }
-        let prefix = p.name_prefix.clone().ok_or_else(|| SetupError(format!("{where_}: missing field `namePrefix`")))?;
-        let count = p.count.ok_or_else(|| SetupError(format!("{where_}: missing field `count`")))?;
+        let prefix = p
+            .name_prefix
+            .clone()
+            .ok_or_else(|| SetupError(format!("{where_}: missing field `namePrefix`")))?;
+        let count = p
+            .count
+            .ok_or_else(|| SetupError(format!("{where_}: missing field `count`")))?;
         if count == 0 || count > 10_000 {
-            return Err(SetupError(format!("{where_}: count must be between 1 and 10000")));
+            return Err(SetupError(format!(
+                "{where_}: count must be between 1 and 10000"
+            )));
         }
         let width = count.to_string().len().max(2);
         for k in 1..=count {
@@ -151,19 +194,30 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
 fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 253
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
         && s.as_bytes()[0].is_ascii_alphanumeric()
         && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
 }
 
-fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) -> Result<Node, String> {
+fn build_node(
+    name: &str,
+    spec: &NodeSpec,
+    version: &KubeVersion,
+    index: u32,
+) -> Result<Node, String> {
     if !is_dns_label(name) {
-        return Err(format!("node name {name:?} is not a valid DNS subdomain (lower case letters, digits, '-' and '.')"));
+        return Err(format!(
+            "node name {name:?} is not a valid DNS subdomain (lower case letters, digits, '-' and '.')"
+        ));
     }
     let side = crate::behaviour::ClusterSide::for_version(version);
     let cp = spec.role == Role::ControlPlane;
     let cpu = spec.cpu.as_deref().unwrap_or(if cp { "2" } else { "4" });
-    let memory = spec.memory.as_deref().unwrap_or(if cp { "4Gi" } else { "16Gi" });
+    let memory = spec
+        .memory
+        .as_deref()
+        .unwrap_or(if cp { "4Gi" } else { "16Gi" });
     let allocatable = Resources {
         cpu_milli: parse_cpu_milli(cpu)?,
         memory: parse_memory_bytes(memory)?,
@@ -181,7 +235,10 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
             labels.insert(format!("node-role.kubernetes.io/{role}"), String::new());
         }
         if version.minor >= 24 {
-            labels.insert("node.kubernetes.io/exclude-from-external-load-balancers".into(), String::new());
+            labels.insert(
+                "node.kubernetes.io/exclude-from-external-load-balancers".into(),
+                String::new(),
+            );
         }
         taints.push(Taint::new(side.control_plane_taint_key, Effect::NoSchedule));
     }
@@ -192,12 +249,28 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         taints.push(Taint::parse(t)?);
     }
     let (os, kernel, runtime) = match version.minor {
-        m if m >= 24 => ("Ubuntu 22.04.4 LTS", "5.15.0-105-generic", "containerd://1.7.13"),
-        m if m >= 20 => ("Ubuntu 20.04.6 LTS", "5.4.0-150-generic", "containerd://1.6.21"),
-        m if m >= 14 => ("Ubuntu 18.04.6 LTS", "4.15.0-213-generic", "docker://19.3.15"),
+        m if m >= 24 => (
+            "Ubuntu 22.04.4 LTS",
+            "5.15.0-105-generic",
+            "containerd://1.7.13",
+        ),
+        m if m >= 20 => (
+            "Ubuntu 20.04.6 LTS",
+            "5.4.0-150-generic",
+            "containerd://1.6.21",
+        ),
+        m if m >= 14 => (
+            "Ubuntu 18.04.6 LTS",
+            "4.15.0-213-generic",
+            "docker://19.3.15",
+        ),
         _ => ("Ubuntu 16.04.3 LTS", "4.4.0-104-generic", "docker://17.3.2"),
     };
-    let internal_ip = if cp { format!("172.30.1.{}", 2 + index) } else { format!("172.30.{}.{}", 2 + index / 250, 2 + index % 250) };
+    let internal_ip = if cp {
+        format!("172.30.1.{}", 2 + index)
+    } else {
+        format!("172.30.{}.{}", 2 + index / 250, 2 + index % 250)
+    };
     Ok(Node {
         name: Arc::from(name),
         role: spec.role,
@@ -213,7 +286,10 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         lifecycle_gen: 0,
         kubelet_version: version.clone(),
         os_image: spec.os_image.clone().unwrap_or_else(|| os.to_string()),
-        kernel_version: spec.kernel_version.clone().unwrap_or_else(|| kernel.to_string()),
+        kernel_version: spec
+            .kernel_version
+            .clone()
+            .unwrap_or_else(|| kernel.to_string()),
         container_runtime: runtime.to_string(),
         internal_ip,
         created_at: SimTime::ZERO,
@@ -232,7 +308,10 @@ fn container(name: &str, image: String, cpu: &str, memory: Option<&str>) -> Cont
     Container {
         name: name.to_string(),
         image: Some(image),
-        resources: Some(ResourceRequirements { requests: Some(requests), ..Default::default() }),
+        resources: Some(ResourceRequirements {
+            requests: Some(requests),
+            ..Default::default()
+        }),
         ..Default::default()
     }
 }
@@ -248,7 +327,10 @@ fn toleration(key: Option<&str>, effect: Option<&str>, seconds: Option<i64>) -> 
 }
 
 fn labels_of(pairs: &[(&str, &str)]) -> Labels {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// What admission adds to every pod: 300 s tolerations of not-ready/unreachable NoExecute
@@ -257,7 +339,8 @@ fn admit(mut t: PodTemplate) -> PodTemplate {
     for key in [taint::NOT_READY, taint::UNREACHABLE] {
         let taint = Taint::new(key, Effect::NoExecute);
         if !t.tolerations.iter().any(|tol| tol.tolerates(&taint)) {
-            t.tolerations.push(Toleration::exists(key, Some(Effect::NoExecute), Some(300)));
+            t.tolerations
+                .push(Toleration::exists(key, Some(Effect::NoExecute), Some(300)));
         }
     }
     t
@@ -266,10 +349,21 @@ fn admit(mut t: PodTemplate) -> PodTemplate {
 /// The tolerations the DaemonSet controller adds to its pods.
 fn daemonset_tolerations(t: &mut PodTemplate) {
     use crate::model::taint::{NOT_READY, UNREACHABLE, UNSCHEDULABLE};
-    t.tolerations.push(Toleration::exists(NOT_READY, Some(Effect::NoExecute), None));
-    t.tolerations.push(Toleration::exists(UNREACHABLE, Some(Effect::NoExecute), None));
-    for key in ["node.kubernetes.io/disk-pressure", "node.kubernetes.io/memory-pressure", "node.kubernetes.io/pid-pressure", UNSCHEDULABLE] {
-        t.tolerations.push(Toleration::exists(key, Some(Effect::NoSchedule), None));
+    t.tolerations
+        .push(Toleration::exists(NOT_READY, Some(Effect::NoExecute), None));
+    t.tolerations.push(Toleration::exists(
+        UNREACHABLE,
+        Some(Effect::NoExecute),
+        None,
+    ));
+    for key in [
+        "node.kubernetes.io/disk-pressure",
+        "node.kubernetes.io/memory-pressure",
+        "node.kubernetes.io/pid-pressure",
+        UNSCHEDULABLE,
+    ] {
+        t.tolerations
+            .push(Toleration::exists(key, Some(Effect::NoSchedule), None));
     }
     t.tolerates_unschedulable = true;
 }
@@ -277,13 +371,37 @@ fn daemonset_tolerations(t: &mut PodTemplate) {
 fn add_static_pods(sim: &mut Sim, node: NodeId) {
     let v = sim.cluster.version.clone();
     let node_name = sim.cluster.node(node).name.clone();
-    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
+    let registry = if v.minor >= 25 {
+        "registry.k8s.io"
+    } else {
+        "k8s.gcr.io"
+    };
     let etcd = crate::versions::default_etcd_for(&v);
     let pods: [(&str, String, &str, Option<&str>); 4] = [
-        ("etcd", format!("{registry}/etcd:{etcd}"), "100m", Some("100Mi")),
-        ("kube-apiserver", format!("{registry}/kube-apiserver:{v}"), "250m", None),
-        ("kube-controller-manager", format!("{registry}/kube-controller-manager:{v}"), "200m", None),
-        ("kube-scheduler", format!("{registry}/kube-scheduler:{v}"), "100m", None),
+        (
+            "etcd",
+            format!("{registry}/etcd:{etcd}"),
+            "100m",
+            Some("100Mi"),
+        ),
+        (
+            "kube-apiserver",
+            format!("{registry}/kube-apiserver:{v}"),
+            "250m",
+            None,
+        ),
+        (
+            "kube-controller-manager",
+            format!("{registry}/kube-controller-manager:{v}"),
+            "200m",
+            None,
+        ),
+        (
+            "kube-scheduler",
+            format!("{registry}/kube-scheduler:{v}"),
+            "100m",
+            None,
+        ),
     ];
     let ns = sim.cluster.intern_namespace("kube-system");
     for (component, image, cpu, memory) in pods {
@@ -298,19 +416,35 @@ fn add_static_pods(sim: &mut Sim, node: NodeId) {
         let labels = labels_of(&[("component", component), ("tier", "control-plane")]);
         let mut annotations = Labels::new();
         annotations.insert("kubernetes.io/config.mirror".into(), "mirror".into());
-        let template = template_from_spec(&spec, &labels, &annotations, false).expect("built-in static pod spec is valid");
+        let template = template_from_spec(&spec, &labels, &annotations, false)
+            .expect("built-in static pod spec is valid");
         let name: Arc<str> = Arc::from(format!("{component}-{node_name}").as_str());
-        sim.create_pod(ns.clone(), name, Owner::Mirror(node), Arc::new(template), Arc::new(labels), Some(node));
+        sim.create_pod(
+            ns.clone(),
+            name,
+            Owner::Mirror(node),
+            Arc::new(template),
+            Arc::new(labels),
+            Some(node),
+        );
     }
 }
 
 fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
     let v = sim.cluster.version.clone();
-    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
+    let registry = if v.minor >= 25 {
+        "registry.k8s.io"
+    } else {
+        "k8s.gcr.io"
+    };
     let mut node_selector = BTreeMap::new();
     node_selector.insert("kubernetes.io/os".to_string(), "linux".to_string());
     let spec = PodSpec {
-        containers: vec![Container { name: "kube-proxy".into(), image: Some(format!("{registry}/kube-proxy:{v}")), ..Default::default() }],
+        containers: vec![Container {
+            name: "kube-proxy".into(),
+            image: Some(format!("{registry}/kube-proxy:{v}")),
+            ..Default::default()
+        }],
         host_network: Some(true),
         node_selector: Some(node_selector),
         priority_class_name: Some("system-node-critical".into()),
@@ -319,7 +453,15 @@ fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
     };
     let labels = labels_of(&[("k8s-app", "kube-proxy")]);
     let template = template_from_spec(&spec, &labels, &Labels::new(), false).map_err(SetupError)?;
-    register(sim, WorkloadKind::DaemonSet, "kube-system", "kube-proxy", 0, 0, template)?;
+    register(
+        sim,
+        WorkloadKind::DaemonSet,
+        "kube-system",
+        "kube-proxy",
+        0,
+        0,
+        template,
+    )?;
     Ok(())
 }
 
@@ -327,21 +469,52 @@ fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
     let v = sim.cluster.version.clone();
     let cp_key = sim.cluster.side.control_plane_taint_key;
     let mut tolerations = vec![toleration(Some("CriticalAddonsOnly"), None, None)];
-    tolerations.push(ApiToleration { key: Some(cp_key.into()), effect: Some("NoSchedule".into()), ..Default::default() });
+    tolerations.push(ApiToleration {
+        key: Some(cp_key.into()),
+        effect: Some("NoSchedule".into()),
+        ..Default::default()
+    });
     if cp_key != "node-role.kubernetes.io/master" && v.minor < 28 {
-        tolerations.push(ApiToleration { key: Some("node-role.kubernetes.io/master".into()), effect: Some("NoSchedule".into()), ..Default::default() });
+        tolerations.push(ApiToleration {
+            key: Some("node-role.kubernetes.io/master".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        });
     }
     let (name, replicas, containers) = if v.minor >= 11 {
-        let image = if v.minor >= 25 { "registry.k8s.io/coredns/coredns:v1.11.3" } else { "k8s.gcr.io/coredns:1.8.0" };
-        ("coredns", 2, vec![container("coredns", image.into(), "100m", Some("70Mi"))])
+        let image = if v.minor >= 25 {
+            "registry.k8s.io/coredns/coredns:v1.11.3"
+        } else {
+            "k8s.gcr.io/coredns:1.8.0"
+        };
+        (
+            "coredns",
+            2,
+            vec![container("coredns", image.into(), "100m", Some("70Mi"))],
+        )
     } else {
         (
             "kube-dns",
             1,
             vec![
-                container("kubedns", "k8s.gcr.io/k8s-dns-kube-dns-amd64:1.14.8".into(), "100m", Some("70Mi")),
-                container("dnsmasq", "k8s.gcr.io/k8s-dns-dnsmasq-nanny-amd64:1.14.8".into(), "150m", Some("20Mi")),
-                container("sidecar", "k8s.gcr.io/k8s-dns-sidecar-amd64:1.14.8".into(), "10m", Some("20Mi")),
+                container(
+                    "kubedns",
+                    "k8s.gcr.io/k8s-dns-kube-dns-amd64:1.14.8".into(),
+                    "100m",
+                    Some("70Mi"),
+                ),
+                container(
+                    "dnsmasq",
+                    "k8s.gcr.io/k8s-dns-dnsmasq-nanny-amd64:1.14.8".into(),
+                    "150m",
+                    Some("20Mi"),
+                ),
+                container(
+                    "sidecar",
+                    "k8s.gcr.io/k8s-dns-sidecar-amd64:1.14.8".into(),
+                    "10m",
+                    Some("20Mi"),
+                ),
             ],
         )
     };
@@ -353,7 +526,15 @@ fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
     };
     let labels = labels_of(&[("k8s-app", "kube-dns")]);
     let template = template_from_spec(&spec, &labels, &Labels::new(), false).map_err(SetupError)?;
-    register(sim, WorkloadKind::Deployment, "kube-system", name, replicas, 0, template)?;
+    register(
+        sim,
+        WorkloadKind::Deployment,
+        "kube-system",
+        name,
+        replicas,
+        0,
+        template,
+    )?;
     Ok(())
 }
 
@@ -378,7 +559,10 @@ pub(crate) fn register(
             pod_labels.insert("pod-template-generation".into(), "1".into());
         }
         WorkloadKind::StatefulSet => {
-            pod_labels.insert("controller-revision-hash".into(), format!("{name}-{}", sim.rng.name_suffix(10)));
+            pod_labels.insert(
+                "controller-revision-hash".into(),
+                format!("{name}-{}", sim.rng.name_suffix(10)),
+            );
         }
         WorkloadKind::Job => {
             pod_labels.insert("job-name".into(), name.to_string());
@@ -414,14 +598,21 @@ pub(crate) fn register(
         let mut rs_labels = (*pod_labels).clone();
         rs_labels.insert("pod-template-hash".into(), hash.clone());
         let rs_name: Arc<str> = Arc::from(format!("{name}-{hash}").as_str());
-        let rs = workload(WorkloadKind::ReplicaSet, rs_name, Arc::new(rs_labels), Some(deploy_id));
+        let rs = workload(
+            WorkloadKind::ReplicaSet,
+            rs_name,
+            Arc::new(rs_labels),
+            Some(deploy_id),
+        );
         let rs_id = sim.cluster.add_workload(rs);
         sim.cluster.workload_mut(deploy_id).child = Some(rs_id);
         sim.reconcile(rs_id);
         sim.settle();
         return Ok(deploy_id);
     }
-    let id = sim.cluster.add_workload(workload(kind, Arc::from(name), pod_labels, None));
+    let id = sim
+        .cluster
+        .add_workload(workload(kind, Arc::from(name), pod_labels, None));
     sim.reconcile(id);
     sim.settle();
     Ok(id)
@@ -433,31 +624,73 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
     match m {
         Manifest::Deployment(d) => {
             let t = template_from(&d.spec.template, false).map_err(ctx)?;
-            register(sim, WorkloadKind::Deployment, &ns, &name, replicas(d.spec.replicas).map_err(ctx)?, 0, t)?;
+            register(
+                sim,
+                WorkloadKind::Deployment,
+                &ns,
+                &name,
+                replicas(d.spec.replicas).map_err(ctx)?,
+                0,
+                t,
+            )?;
         }
         Manifest::ReplicaSet(r) => {
-            let t = r.spec.template.as_ref().ok_or_else(|| ctx("spec.template: Required value".into()))?;
+            let t = r
+                .spec
+                .template
+                .as_ref()
+                .ok_or_else(|| ctx("spec.template: Required value".into()))?;
             let t = template_from(t, false).map_err(ctx)?;
-            register(sim, WorkloadKind::ReplicaSet, &ns, &name, replicas(r.spec.replicas).map_err(ctx)?, 0, t)?;
+            register(
+                sim,
+                WorkloadKind::ReplicaSet,
+                &ns,
+                &name,
+                replicas(r.spec.replicas).map_err(ctx)?,
+                0,
+                t,
+            )?;
         }
         Manifest::StatefulSet(s) => {
             let t = template_from(&s.spec.template, false).map_err(ctx)?;
-            register(sim, WorkloadKind::StatefulSet, &ns, &name, replicas(s.spec.replicas).map_err(ctx)?, 0, t)?;
+            register(
+                sim,
+                WorkloadKind::StatefulSet,
+                &ns,
+                &name,
+                replicas(s.spec.replicas).map_err(ctx)?,
+                0,
+                t,
+            )?;
         }
         Manifest::DaemonSet(d) => {
             let t = template_from(&d.spec.template, false).map_err(ctx)?;
             register(sim, WorkloadKind::DaemonSet, &ns, &name, 0, 0, t)?;
         }
         Manifest::Job(j) => {
-            let spec = j.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
+            let spec = j
+                .spec
+                .as_ref()
+                .ok_or_else(|| ctx("spec: Required value".into()))?;
             let t = template_from(&spec.template, true).map_err(ctx)?;
             let completions = replicas(spec.completions).map_err(ctx)?;
             let parallelism = replicas(spec.parallelism).map_err(ctx)?;
-            register(sim, WorkloadKind::Job, &ns, &name, completions, parallelism, t)?;
+            register(
+                sim,
+                WorkloadKind::Job,
+                &ns,
+                &name,
+                completions,
+                parallelism,
+                t,
+            )?;
         }
         Manifest::Pod(p) => {
             let meta = &p.metadata;
-            let spec = p.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
+            let spec = p
+                .spec
+                .as_ref()
+                .ok_or_else(|| ctx("spec: Required value".into()))?;
             let labels = meta.labels.clone().unwrap_or_default();
             let annotations = meta.annotations.clone().unwrap_or_default();
             let t = admit(template_from_spec(spec, &labels, &annotations, false).map_err(ctx)?);
@@ -467,7 +700,14 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
                 }
             }
             let ns_arc = sim.cluster.intern_namespace(&ns);
-            sim.create_pod(ns_arc, Arc::from(name.as_str()), Owner::None, Arc::new(t), Arc::new(labels), None);
+            sim.create_pod(
+                ns_arc,
+                Arc::from(name.as_str()),
+                Owner::None,
+                Arc::new(t),
+                Arc::new(labels),
+                None,
+            );
             sim.settle();
         }
         Manifest::PodDisruptionBudget(p) => {
@@ -483,6 +723,8 @@ fn replicas(v: Option<i32>) -> Result<u32, String> {
     match v {
         None => Ok(1),
         Some(n) if n >= 0 => Ok(n as u32),
-        Some(n) => Err(format!("spec.replicas: Invalid value: {n}: must be greater than or equal to 0")),
+        Some(n) => Err(format!(
+            "spec.replicas: Invalid value: {n}: must be greater than or equal to 0"
+        )),
     }
 }

@@ -5,12 +5,16 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A point in virtual time, in milliseconds since the cluster was bootstrapped.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 
 /// A span of virtual time in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimDuration(pub u64);
 
@@ -96,7 +100,11 @@ impl SimDuration {
         let minutes = seconds / 60;
         if minutes < 10 {
             let s = seconds % 60;
-            return if s == 0 { format!("{minutes}m") } else { format!("{minutes}m{s}s") };
+            return if s == 0 {
+                format!("{minutes}m")
+            } else {
+                format!("{minutes}m{s}s")
+            };
         }
         if minutes < 60 * 3 {
             return format!("{minutes}m");
@@ -104,14 +112,22 @@ impl SimDuration {
         let hours = minutes / 60;
         if hours < 8 {
             let m = minutes % 60;
-            return if m == 0 { format!("{hours}h") } else { format!("{hours}h{m}m") };
+            return if m == 0 {
+                format!("{hours}h")
+            } else {
+                format!("{hours}h{m}m")
+            };
         }
         if hours < 48 {
             return format!("{hours}h");
         }
         if hours < 24 * 8 {
             let h = hours % 24;
-            return if h == 0 { format!("{}d", hours / 24) } else { format!("{}d{}h", hours / 24, h) };
+            return if h == 0 {
+                format!("{}d", hours / 24)
+            } else {
+                format!("{}d{}h", hours / 24, h)
+            };
         }
         if hours < 24 * 365 * 2 {
             return format!("{}d", hours / 24);
@@ -147,13 +163,17 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
     }
     let mut total_us: u128 = 0;
     while !rest.is_empty() {
-        let num_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if num_len == 0 {
             return Err(());
         }
         let number = &rest[..num_len];
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let unit_us: u128 = match unit {
@@ -169,7 +189,11 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
         if int_part.is_empty() && frac_part.is_empty() {
             return Err(());
         }
-        let int: u128 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| ())? };
+        let int: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| ())?
+        };
         let mut value = int.checked_mul(unit_us).ok_or(())?;
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(12) as u32;

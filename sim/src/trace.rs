@@ -9,29 +9,93 @@ use std::sync::Arc;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event")]
 pub enum Event {
-    StepStarted { step: u32, text: Arc<str> },
-    CommandExited { host: Arc<str>, status: i32 },
-    NodeAdded { node: Arc<str>, role: &'static str },
-    NodeCordoned { node: Arc<str> },
-    NodeUncordoned { node: Arc<str> },
-    NodeTainted { node: Arc<str>, taint: String },
-    NodeUntainted { node: Arc<str>, taint: String },
-    NodePoweredOff { node: Arc<str> },
-    NodePoweredOn { node: Arc<str> },
-    NodeNotReady { node: Arc<str>, condition: &'static str },
-    NodeReady { node: Arc<str> },
-    PodCreated { pod: Arc<str>, owner: Arc<str> },
-    PodScheduled { pod: Arc<str>, node: Arc<str> },
-    PodUnschedulable { pod: Arc<str>, message: String },
-    PodStarted { pod: Arc<str>, node: Arc<str> },
-    PodRestarted { pod: Arc<str>, node: Arc<str> },
-    PodSucceeded { pod: Arc<str>, node: Arc<str> },
-    EvictionRefused { pod: Arc<str>, pdb: Arc<str> },
-    PodEvicted { pod: Arc<str>, node: Arc<str> },
-    PodDeleted { pod: Arc<str>, node: Arc<str>, by: &'static str },
-    PodRemoved { pod: Arc<str>, node: Arc<str> },
-    Waited { until: SimTime },
-    Violation { id: &'static str, detail: String },
+    StepStarted {
+        step: u32,
+        text: Arc<str>,
+    },
+    CommandExited {
+        host: Arc<str>,
+        status: i32,
+    },
+    NodeAdded {
+        node: Arc<str>,
+        role: &'static str,
+    },
+    NodeCordoned {
+        node: Arc<str>,
+    },
+    NodeUncordoned {
+        node: Arc<str>,
+    },
+    NodeTainted {
+        node: Arc<str>,
+        taint: String,
+    },
+    NodeUntainted {
+        node: Arc<str>,
+        taint: String,
+    },
+    NodePoweredOff {
+        node: Arc<str>,
+    },
+    NodePoweredOn {
+        node: Arc<str>,
+    },
+    NodeNotReady {
+        node: Arc<str>,
+        condition: &'static str,
+    },
+    NodeReady {
+        node: Arc<str>,
+    },
+    PodCreated {
+        pod: Arc<str>,
+        owner: Arc<str>,
+    },
+    PodScheduled {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    PodUnschedulable {
+        pod: Arc<str>,
+        message: String,
+    },
+    PodStarted {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    PodRestarted {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    PodSucceeded {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    EvictionRefused {
+        pod: Arc<str>,
+        pdb: Arc<str>,
+    },
+    PodEvicted {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    PodDeleted {
+        pod: Arc<str>,
+        node: Arc<str>,
+        by: &'static str,
+    },
+    PodRemoved {
+        pod: Arc<str>,
+        node: Arc<str>,
+    },
+    Waited {
+        until: SimTime,
+    },
+    Violation {
+        id: &'static str,
+        detail: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -57,7 +121,9 @@ impl Record {
                     continue;
                 }
                 let _ = match v {
-                    serde_json::Value::String(text) if !text.contains(' ') && !text.is_empty() => write!(s, " {k}={text}"),
+                    serde_json::Value::String(text) if !text.contains(' ') && !text.is_empty() => {
+                        write!(s, " {k}={text}")
+                    }
                     other => write!(s, " {k}={other}"),
                 };
             }

@@ -21,12 +21,21 @@ pub const NEWEST_MINOR: u32 = 36;
 
 impl KubeVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> Self {
-        Self { major, minor, patch, pre: String::new() }
+        Self {
+            major,
+            minor,
+            patch,
+            pre: String::new(),
+        }
     }
 
     /// Parses `v1.31.2`, `1.31.2` and pre-releases such as `v1.32.0-rc.1`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("invalid Kubernetes version {text:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2");
+        let bad = || {
+            format!(
+                "invalid Kubernetes version {text:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2"
+            )
+        };
         let t = text.strip_prefix('v').unwrap_or(text);
         let (core, pre) = match t.split_once('-') {
             Some((c, p)) if !p.is_empty() => (c, p.to_string()),
@@ -36,7 +45,10 @@ impl KubeVersion {
         let mut parts = core.split('.');
         let mut num = || -> Result<u32, String> {
             let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+            if p.is_empty()
+                || !p.bytes().all(|b| b.is_ascii_digit())
+                || (p.len() > 1 && p.starts_with('0'))
+            {
                 return Err(bad());
             }
             p.parse().map_err(|_| bad())
@@ -45,7 +57,12 @@ impl KubeVersion {
         if parts.next().is_some() {
             return Err(bad());
         }
-        Ok(Self { major, minor, patch, pre })
+        Ok(Self {
+            major,
+            minor,
+            patch,
+            pre,
+        })
     }
 
     /// Refuses versions outside what the simulator models, with a clear message.
@@ -119,16 +136,45 @@ mod tests {
         let rc = KubeVersion::parse("v1.32.0-rc.1").unwrap();
         assert!(rc < KubeVersion::parse("v1.32.0").unwrap());
         assert!(rc > KubeVersion::parse("v1.31.9").unwrap());
-        for bad in ["", "v1", "v1.31", "v1.31.x", "v1.31.2.3", "v01.2.3", "v1.31.2-", "latest"] {
+        for bad in [
+            "",
+            "v1",
+            "v1.31",
+            "v1.31.x",
+            "v1.31.2.3",
+            "v01.2.3",
+            "v1.31.2-",
+            "latest",
+        ] {
             assert!(KubeVersion::parse(bad).is_err(), "{bad} should be refused");
         }
     }
 
     #[test]
     fn supported_range_is_checked() {
-        assert!(KubeVersion::parse("v1.6.1").unwrap().check_supported().is_err());
-        assert!(KubeVersion::parse("v1.7.1").unwrap().check_supported().is_ok());
-        assert!(KubeVersion::parse("v1.8.0").unwrap().check_supported().is_ok());
-        assert!(KubeVersion::parse("v2.0.0").unwrap().check_supported().is_err());
+        assert!(
+            KubeVersion::parse("v1.6.1")
+                .unwrap()
+                .check_supported()
+                .is_err()
+        );
+        assert!(
+            KubeVersion::parse("v1.7.1")
+                .unwrap()
+                .check_supported()
+                .is_ok()
+        );
+        assert!(
+            KubeVersion::parse("v1.8.0")
+                .unwrap()
+                .check_supported()
+                .is_ok()
+        );
+        assert!(
+            KubeVersion::parse("v2.0.0")
+                .unwrap()
+                .check_supported()
+                .is_err()
+        );
     }
 }

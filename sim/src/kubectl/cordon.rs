@@ -23,18 +23,30 @@ impl DryRun {
     }
 }
 
-const SPECS: &[flags::Spec] = &[flag("selector", Some('l'), Kind::Str), flag("dry-run", None, Kind::StrOpt("unchanged"))];
+const SPECS: &[flags::Spec] = &[
+    flag("selector", Some('l'), Kind::Str),
+    flag("dry-run", None, Kind::StrOpt("unchanged")),
+];
 
 /// `--dry-run` as kubectl reads it; older kubectl had a boolean flag.
-pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput) -> Result<DryRun, CommandOutput> {
-    let Some(v) = p.str("dry-run") else { return Ok(DryRun::None) };
+pub(crate) fn dry_run(
+    sim: &Sim,
+    p: &Parsed,
+    cmd: &str,
+    out: &mut CommandOutput,
+) -> Result<DryRun, CommandOutput> {
+    let Some(v) = p.str("dry-run") else {
+        return Ok(DryRun::None);
+    };
     if !sim.kubectl.dry_run_strategies {
         return match v {
             "unchanged" | "true" => Ok(DryRun::Client),
             "false" => Ok(DryRun::None),
             other => Err(usage_error(
                 cmd,
-                &format!("invalid argument \"{other}\" for \"--dry-run\" flag: strconv.ParseBool: parsing \"{other}\": invalid syntax"),
+                &format!(
+                    "invalid argument \"{other}\" for \"--dry-run\" flag: strconv.ParseBool: parsing \"{other}\": invalid syntax"
+                ),
             )),
         };
     }
@@ -43,24 +55,44 @@ pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput)
         "client" => Ok(DryRun::Client),
         "server" => Ok(DryRun::Server),
         "unchanged" | "true" | "false" => {
-            stderr(out, "W0101 00:00:00.000000    4242 helpers.go:704] --dry-run is deprecated and can be replaced with --dry-run=client.");
-            Ok(if v == "false" { DryRun::None } else { DryRun::Client })
+            stderr(
+                out,
+                "W0101 00:00:00.000000    4242 helpers.go:704] --dry-run is deprecated and can be replaced with --dry-run=client.",
+            );
+            Ok(if v == "false" {
+                DryRun::None
+            } else {
+                DryRun::Client
+            })
         }
-        other => Err(fail(format!("error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."))),
+        other => Err(fail(format!(
+            "error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
+        ))),
     }
 }
 
 /// Node names or `-l`, exactly one of them; unknown names fail before anything changes.
-pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<NodeId>, CommandOutput> {
+pub(crate) fn resolve_nodes(
+    sim: &Sim,
+    cmd: &str,
+    p: &Parsed,
+) -> Result<Vec<NodeId>, CommandOutput> {
     let selector = p.str("selector").filter(|s| !s.is_empty());
     if !p.positional.is_empty() && selector.is_some() {
         let mut out = fail("error: cannot specify both a node name and a --selector option");
-        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
+        stderr(
+            &mut out,
+            format!("See 'kubectl {cmd} -h' for help and examples"),
+        );
         return Err(out);
     }
     if let Some(sel) = selector {
         let sel = Selector::parse(sel).map_err(|e| fail(format!("error: {e}")))?;
-        let ids: Vec<NodeId> = sim.cluster.node_ids().filter(|id| sel.matches(&sim.cluster.node(*id).labels)).collect();
+        let ids: Vec<NodeId> = sim
+            .cluster
+            .node_ids()
+            .filter(|id| sel.matches(&sim.cluster.node(*id).labels))
+            .collect();
         if ids.is_empty() {
             return Err(fail("No resources found"));
         }
@@ -68,15 +100,25 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
     }
     if p.positional.is_empty() {
         let mut out = fail(format!("error: USAGE: {cmd} NODE [flags]"));
-        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
+        stderr(
+            &mut out,
+            format!("See 'kubectl {cmd} -h' for help and examples"),
+        );
         return Err(out);
     }
     let mut ids = Vec::new();
     for name in &p.positional {
-        let name = name.strip_prefix("node/").or_else(|| name.strip_prefix("nodes/")).unwrap_or(name);
+        let name = name
+            .strip_prefix("node/")
+            .or_else(|| name.strip_prefix("nodes/"))
+            .unwrap_or(name);
         match sim.cluster.node_id(name) {
             Some(id) => ids.push(id),
-            None => return Err(fail(format!("Error from server (NotFound): nodes \"{name}\" not found"))),
+            None => {
+                return Err(fail(format!(
+                    "Error from server (NotFound): nodes \"{name}\" not found"
+                )));
+            }
         }
     }
     Ok(ids)
@@ -91,7 +133,13 @@ pub(crate) fn node_line(sim: &Sim, node: &str, verb: &str, dry: DryRun) -> Strin
     }
 }
 
-pub(crate) fn set_cordon(sim: &mut Sim, nodes: &[NodeId], on: bool, dry: DryRun, out: &mut CommandOutput) {
+pub(crate) fn set_cordon(
+    sim: &mut Sim,
+    nodes: &[NodeId],
+    on: bool,
+    dry: DryRun,
+    out: &mut CommandOutput,
+) {
     for id in nodes {
         let node = sim.cluster.node(*id);
         let name = node.name.clone();
@@ -117,7 +165,14 @@ pub(crate) fn run(sim: &mut Sim, args: &[String], on: bool) -> CommandOutput {
     };
     if p.bool("help") {
         let mut out = CommandOutput::default();
-        stdout(&mut out, if on { "Mark node as unschedulable." } else { "Mark node as schedulable." });
+        stdout(
+            &mut out,
+            if on {
+                "Mark node as unschedulable."
+            } else {
+                "Mark node as schedulable."
+            },
+        );
         stdout(&mut out, "");
         stdout(&mut out, "Usage:");
         stdout(&mut out, format!("  kubectl {cmd} NODE [options]"));

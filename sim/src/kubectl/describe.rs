@@ -8,7 +8,10 @@ use crate::model::quantity::{format_cpu_milli, format_memory};
 use crate::model::*;
 use crate::shell::CommandOutput;
 
-const SPECS: &[flags::Spec] = &[flag("all-namespaces", Some('A'), Kind::Bool), flag("selector", Some('l'), Kind::Str)];
+const SPECS: &[flags::Spec] = &[
+    flag("all-namespaces", Some('A'), Kind::Bool),
+    flag("selector", Some('l'), Kind::Str),
+];
 
 /// Go's text/tabwriter with padding 2, aligning runs of consecutive lines that have a cell
 /// in the same column (a line without a tab ends every run).
@@ -42,7 +45,10 @@ fn tabbed(lines: &[String]) -> Vec<String> {
             for (c, cell) in row.iter().enumerate() {
                 s.push_str(cell);
                 if c + 1 < row.len() {
-                    s.extend(std::iter::repeat_n(' ', w[c].saturating_sub(cell.chars().count())));
+                    s.extend(std::iter::repeat_n(
+                        ' ',
+                        w[c].saturating_sub(cell.chars().count()),
+                    ));
                 }
             }
             s.trim_end().to_string()
@@ -53,7 +59,9 @@ fn tabbed(lines: &[String]) -> Vec<String> {
 /// RFC 1123 with numeric zone, from virtual time (the cluster's epoch is 2024-01-01 00:00 UTC).
 fn timestamp(t: crate::time::SimTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let secs = t.ms() / 1000;
     let mut days = secs / 86400;
     let rem = secs % 86400;
@@ -61,7 +69,11 @@ fn timestamp(t: crate::time::SimTime) -> String {
     let weekday = DAYS[(days % 7) as usize];
     let mut year = 2024u64;
     loop {
-        let len = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) { 366 } else { 365 };
+        let len = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) {
+            366
+        } else {
+            365
+        };
         if days < len {
             break;
         }
@@ -69,13 +81,33 @@ fn timestamp(t: crate::time::SimTime) -> String {
         year += 1;
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_len = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     let mut month = 0;
     while days >= month_len[month] {
         days -= month_len[month];
         month += 1;
     }
-    format!("{weekday}, {:02} {} {year} {:02}:{:02}:{:02} +0000", days + 1, MONTHS[month], rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{weekday}, {:02} {} {year} {:02}:{:02}:{:02} +0000",
+        days + 1,
+        MONTHS[month],
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn pct(part: u64, whole: u64) -> u64 {
@@ -88,7 +120,9 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Err(e) => return usage_error("describe", &e),
     };
     let Some(first) = p.positional.first() else {
-        return fail("error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.");
+        return fail(
+            "error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.",
+        );
     };
     let (res_word, mut names) = match first.split_once('/') {
         Some((r, n)) => (r.to_string(), vec![n.to_string()]),
@@ -107,9 +141,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                         Some(id) => ids.push(id),
                         None => {
                             // kubectl describes every node whose name starts with the word instead.
-                            let matching: Vec<NodeId> = sim.cluster.node_ids().filter(|id| sim.cluster.node(*id).name.starts_with(n.as_str())).collect();
+                            let matching: Vec<NodeId> = sim
+                                .cluster
+                                .node_ids()
+                                .filter(|id| sim.cluster.node(*id).name.starts_with(n.as_str()))
+                                .collect();
                             if matching.is_empty() {
-                                return fail(format!("Error from server (NotFound): nodes \"{n}\" not found"));
+                                return fail(format!(
+                                    "Error from server (NotFound): nodes \"{n}\" not found"
+                                ));
                             }
                             ids.extend(matching);
                         }
@@ -132,16 +172,26 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Some(Resource::Pods) => {
             let mut out = CommandOutput::default();
             let ids: Vec<PodId> = if names.is_empty() {
-                sim.cluster.pods_in_namespace(&ns).map(|(id, _)| id).collect()
+                sim.cluster
+                    .pods_in_namespace(&ns)
+                    .map(|(id, _)| id)
+                    .collect()
             } else {
                 let mut ids = Vec::new();
                 for n in &names {
                     match sim.cluster.pod_id(&ns, n) {
                         Some(id) => ids.push(id),
                         None => {
-                            let matching: Vec<PodId> = sim.cluster.pods_in_namespace(&ns).filter(|(_, p)| p.name.starts_with(n.as_str())).map(|(id, _)| id).collect();
+                            let matching: Vec<PodId> = sim
+                                .cluster
+                                .pods_in_namespace(&ns)
+                                .filter(|(_, p)| p.name.starts_with(n.as_str()))
+                                .map(|(id, _)| id)
+                                .collect();
                             if matching.is_empty() {
-                                return fail(format!("Error from server (NotFound): pods \"{n}\" not found"));
+                                return fail(format!(
+                                    "Error from server (NotFound): pods \"{n}\" not found"
+                                ));
                             }
                             ids.extend(matching);
                         }
@@ -160,8 +210,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             }
             out
         }
-        Some(_) => fail(format!("kubedrill: `kubectl describe {res_word}` is not modelled (modelled: nodes, pods)")),
-        None => fail(format!("error: the server doesn't have a resource type \"{res_word}\"")),
+        Some(_) => fail(format!(
+            "kubedrill: `kubectl describe {res_word}` is not modelled (modelled: nodes, pods)"
+        )),
+        None => fail(format!(
+            "error: the server doesn't have a resource type \"{res_word}\""
+        )),
     }
 }
 
@@ -197,56 +251,104 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     let created = timestamp(n.created_at);
     let unknown = n.ready == ReadyStatus::Unknown;
     for (ty, ok_reason, ok_msg) in [
-        ("MemoryPressure", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-        ("DiskPressure", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-        ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+        (
+            "MemoryPressure",
+            "KubeletHasSufficientMemory",
+            "kubelet has sufficient memory available",
+        ),
+        (
+            "DiskPressure",
+            "KubeletHasNoDiskPressure",
+            "kubelet has no disk pressure",
+        ),
+        (
+            "PIDPressure",
+            "KubeletHasSufficientPID",
+            "kubelet has sufficient PID available",
+        ),
         ("Ready", "KubeletReady", "kubelet is posting ready status"),
     ] {
         let (status, reason, msg) = if unknown {
-            ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+            (
+                "Unknown",
+                "NodeStatusUnknown",
+                "Kubelet stopped posting node status.",
+            )
         } else if ty == "Ready" {
             ("True", ok_reason, ok_msg)
         } else {
             ("False", ok_reason, ok_msg)
         };
-        l.push(format!("  {ty} \t{status} \t{hb} \t{created} \t{reason} \t{msg}"));
+        l.push(format!(
+            "  {ty} \t{status} \t{hb} \t{created} \t{reason} \t{msg}"
+        ));
     }
     l.push("Addresses:".into());
     l.push(format!("  InternalIP:\t{}", n.internal_ip));
     l.push(format!("  Hostname:\t{}", n.name));
     for title in ["Capacity:", "Allocatable:"] {
         l.push(title.into());
-        l.push(format!("  cpu:\t{}", format_cpu_milli(n.allocatable.cpu_milli)));
+        l.push(format!(
+            "  cpu:\t{}",
+            format_cpu_milli(n.allocatable.cpu_milli)
+        ));
         l.push("  ephemeral-storage:\t101430960Ki".into());
         l.push("  hugepages-1Gi:\t0".into());
         l.push("  hugepages-2Mi:\t0".into());
-        l.push(format!("  memory:\t{}", format_memory(n.allocatable.memory)));
+        l.push(format!(
+            "  memory:\t{}",
+            format_memory(n.allocatable.memory)
+        ));
         l.push(format!("  pods:\t{}", n.allocatable.pods));
     }
     l.push("System Info:".into());
     l.push(format!("  Machine ID:\t{:032x}", id.0 as u128 + 0xabc));
     l.push(format!("  System UUID:\t{:032x}", id.0 as u128 + 0xdef));
-    l.push(format!("  Boot ID:\t{:032x}", id.0 as u128 + n.lifecycle_gen as u128));
+    l.push(format!(
+        "  Boot ID:\t{:032x}",
+        id.0 as u128 + n.lifecycle_gen as u128
+    ));
     l.push(format!("  Kernel Version:\t{}", n.kernel_version));
     l.push(format!("  OS Image:\t{}", n.os_image));
     l.push("  Operating System:\tlinux".into());
     l.push("  Architecture:\tamd64".into());
-    l.push(format!("  Container Runtime Version:\t{}", n.container_runtime));
+    l.push(format!(
+        "  Container Runtime Version:\t{}",
+        n.container_runtime
+    ));
     l.push(format!("  Kubelet Version:\t{}", n.kubelet_version));
     l.push(format!("  Kube-Proxy Version:\t{}", n.kubelet_version));
     l.push(format!("PodCIDR:\t10.244.{}.0/24", id.0 % 250 + 1));
     l.push(format!("PodCIDRs:\t10.244.{}.0/24", id.0 % 250 + 1));
-    let pods: Vec<&Pod> = sim.cluster.pods_on_node(id).into_iter().filter_map(|p| sim.cluster.pod(p)).filter(|p| !p.is_finished()).collect();
+    let pods: Vec<&Pod> = sim
+        .cluster
+        .pods_on_node(id)
+        .into_iter()
+        .filter_map(|p| sim.cluster.pod(p))
+        .filter(|p| !p.is_finished())
+        .collect();
     l.push(format!("Non-terminated Pods:\t({} in total)", pods.len()));
-    l.push("  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge".into());
-    l.push("  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---".into());
+    l.push(
+        "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge".into(),
+    );
+    l.push(
+        "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---".into(),
+    );
     let (mut cpu, mut mem) = (0, 0);
     for p in &pods {
         let r = p.template.requests;
         cpu += r.cpu_milli;
         mem += r.memory;
-        let cpu_s = if r.cpu_milli == 0 { "0".to_string() } else { format_cpu_milli(r.cpu_milli) };
-        let mem_s = if r.memory == 0 { "0".to_string() } else { format_memory(r.memory) };
+        let cpu_s = if r.cpu_milli == 0 {
+            "0".to_string()
+        } else {
+            format_cpu_milli(r.cpu_milli)
+        };
+        let mem_s = if r.memory == 0 {
+            "0".to_string()
+        } else {
+            format_memory(r.memory)
+        };
         l.push(format!(
             "  {}\t{}\t\t{cpu_s} ({}%)\t0 (0%)\t{mem_s} ({}%)\t0 (0%)\t{}",
             p.namespace,
@@ -260,8 +362,24 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     l.push("  (Total limits may be over 100 percent, i.e., overcommitted.)".into());
     l.push("  Resource\tRequests\tLimits".into());
     l.push("  --------\t--------\t------".into());
-    l.push(format!("  cpu\t{} ({}%)\t0 (0%)", if cpu == 0 { "0".into() } else { format_cpu_milli(cpu) }, pct(cpu, n.allocatable.cpu_milli)));
-    l.push(format!("  memory\t{} ({}%)\t0 (0%)", if mem == 0 { "0".into() } else { format_memory(mem) }, pct(mem, n.allocatable.memory)));
+    l.push(format!(
+        "  cpu\t{} ({}%)\t0 (0%)",
+        if cpu == 0 {
+            "0".into()
+        } else {
+            format_cpu_milli(cpu)
+        },
+        pct(cpu, n.allocatable.cpu_milli)
+    ));
+    l.push(format!(
+        "  memory\t{} ({}%)\t0 (0%)",
+        if mem == 0 {
+            "0".into()
+        } else {
+            format_memory(mem)
+        },
+        pct(mem, n.allocatable.memory)
+    ));
     l.push("  ephemeral-storage\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-1Gi\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-2Mi\t0 (0%)\t0 (0%)".into());
@@ -270,7 +388,9 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
 }
 
 fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
-    let Some(p) = sim.cluster.pod(id) else { return Vec::new() };
+    let Some(p) = sim.cluster.pod(id) else {
+        return Vec::new();
+    };
     let mut l: Vec<String> = Vec::new();
     l.push(format!("Name:\t{}", p.name));
     l.push(format!("Namespace:\t{}", p.namespace));
@@ -291,23 +411,50 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
     if p.labels.is_empty() {
         l.push("Labels:\t<none>".into());
     }
-    l.push(format!("Status:\t{}", if p.is_terminating() { "Terminating" } else { p.phase.as_str() }));
+    l.push(format!(
+        "Status:\t{}",
+        if p.is_terminating() {
+            "Terminating"
+        } else {
+            p.phase.as_str()
+        }
+    ));
     if let Some(d) = p.deletion {
         l.push(format!("Termination Grace Period:\t{}s", d.grace_seconds));
     }
     let owner = sim.cluster.owner_text(p.owner);
-    l.push(format!("Controlled By:\t{}", if owner.is_empty() { "<none>".into() } else { owner }));
+    l.push(format!(
+        "Controlled By:\t{}",
+        if owner.is_empty() {
+            "<none>".into()
+        } else {
+            owner
+        }
+    ));
     l.push("Containers:".into());
     for c in &p.template.container_names {
         l.push(format!("  {c}:"));
-        l.push(format!("    State:\t{}", if p.phase == Phase::Running { "Running" } else { "Waiting" }));
+        l.push(format!(
+            "    State:\t{}",
+            if p.phase == Phase::Running {
+                "Running"
+            } else {
+                "Waiting"
+            }
+        ));
         l.push(format!("    Ready:\t{}", p.ready));
         l.push(format!("    Restart Count:\t{}", p.restarts));
     }
     l.push("Conditions:".into());
     l.push("  Type\tStatus".into());
-    l.push(format!("  PodScheduled \t{}", if p.node.is_some() { "True" } else { "False" }));
-    l.push(format!("  Ready \t{}", if p.ready { "True" } else { "False" }));
+    l.push(format!(
+        "  PodScheduled \t{}",
+        if p.node.is_some() { "True" } else { "False" }
+    ));
+    l.push(format!(
+        "  Ready \t{}",
+        if p.ready { "True" } else { "False" }
+    ));
     let mut tolerations: Vec<String> = p
         .template
         .tolerations
@@ -325,7 +472,14 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
             if t.exists && t.key.is_some() {
                 s.push_str(" op=Exists");
             } else if t.key.is_none() {
-                s = format!("{}op=Exists", if s.is_empty() { String::new() } else { format!("{s} ") });
+                s = format!(
+                    "{}op=Exists",
+                    if s.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{s} ")
+                    }
+                );
             }
             if let Some(secs) = t.seconds {
                 s.push_str(&format!(" for {secs}s"));
@@ -342,7 +496,10 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
             l.push("Events:".into());
             l.push("  Type\tReason\tAge\tFrom\tMessage".into());
             l.push("  ----\t------\t----\t----\t-------".into());
-            l.push(format!("  Warning\tFailedScheduling\t{}\tdefault-scheduler\t{msg}", sim.now.saturating_sub(p.created_at).human()));
+            l.push(format!(
+                "  Warning\tFailedScheduling\t{}\tdefault-scheduler\t{msg}",
+                sim.now.saturating_sub(p.created_at).human()
+            ));
         }
         _ => l.push("Events:\t<none>".into()),
     }

@@ -6,11 +6,12 @@
 
 use super::cordon::{DryRun, dry_run, node_line, resolve_nodes, set_cordon};
 use super::flags::{self, Kind, Parsed, flag};
-use super::{stderr, stdout, usage_error};
+use super::{raw, stderr, stdout, usage_error};
 use crate::behaviour::EvictingLine;
 use crate::engine::{DeleteCause, Sim};
 use crate::model::*;
 use crate::shell::CommandOutput;
+use crate::shell::Stream;
 use crate::time::{SimDuration, SimTime};
 use std::sync::Arc;
 
@@ -65,7 +66,13 @@ impl NodeError {
                 if seen.len() == 1 {
                     seen[0].clone()
                 } else {
-                    format!("[{}]", seen.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+                    format!(
+                        "[{}]",
+                        seen.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
                 }
             }
         }
@@ -82,7 +89,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         return usage_error("drain", &e);
     }
     if p.has("delete-local-data") && sim.kubectl.has_delete_emptydir_data {
-        stderr(&mut out, "Flag --delete-local-data has been deprecated, This option is deprecated and will be deleted. Use --delete-emptydir-data.");
+        stderr(
+            &mut out,
+            "Flag --delete-local-data has been deprecated, This option is deprecated and will be deleted. Use --delete-emptydir-data.",
+        );
     }
     if p.bool("help") {
         stdout(&mut out, "Drain node in preparation for maintenance.");
@@ -99,7 +109,11 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         None => None,
         Some(s) => match Selector::parse(s) {
             Ok(sel) => Some(sel),
-            Err(_) => return super::fail(format!("error: --pod-selector={s} must be a valid label selector")),
+            Err(_) => {
+                return super::fail(format!(
+                    "error: --pod-selector={s} must be a valid label selector"
+                ));
+            }
         },
     };
     let opts = Options {
@@ -135,13 +149,18 @@ fn unsupported_flag(sim: &Sim, p: &Parsed) -> Option<String> {
         ("delete-emptydir-data", k.has_delete_emptydir_data),
         ("delete-local-data", k.has_delete_local_data),
         ("disable-eviction", k.has_disable_eviction),
-        ("skip-wait-for-delete-timeout", k.has_skip_wait_for_delete_timeout),
+        (
+            "skip-wait-for-delete-timeout",
+            k.has_skip_wait_for_delete_timeout,
+        ),
         ("selector", k.has_drain_selector),
         ("pod-selector", k.has_pod_selector),
         ("ignore-errors", (21..=22).contains(&k.minor)),
         ("chunk-size", k.minor >= 18),
     ];
-    gone.iter().find(|(name, ok)| !ok && p.has(name)).map(|(name, _)| format!("unknown flag: --{name}"))
+    gone.iter()
+        .find(|(name, ok)| !ok && p.has(name))
+        .map(|(name, _)| format!("unknown flag: --{name}"))
 }
 
 fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut CommandOutput) {
@@ -152,7 +171,11 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
         let name = sim.cluster.node(*node).name.clone();
         match drain_node(sim, *node, opts, out) {
             Ok(evicted_any) => {
-                let verb = if k.drained_says_evicted && evicted_any && opts.dry == DryRun::None { "evicted" } else { "drained" };
+                let verb = if k.drained_says_evicted && evicted_any && opts.dry == DryRun::None {
+                    "evicted"
+                } else {
+                    "drained"
+                };
                 stdout(out, node_line(sim, &name, verb, opts.dry));
             }
             Err(DrainStop::Interrupted) => {
@@ -162,18 +185,42 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
             Err(DrainStop::Failed(err)) => {
                 if k.drain_continues {
                     let sep = if k.due_to_error_space { " " } else { "" };
-                    stderr(out, format!("error: unable to drain node \"{name}\" due to error:{sep}{}, continuing command...", err.text()));
+                    stderr(
+                        out,
+                        format!(
+                            "error: unable to drain node \"{name}\" due to error:{sep}{}, continuing command...",
+                            err.text()
+                        ),
+                    );
                     remaining.push(name);
                     fatal.push(err);
                     continue;
                 }
                 if k.drain_abort_deprecation {
-                    stderr(out, "DEPRECATED WARNING: Aborting the drain command in a list of nodes will be deprecated in v1.23.");
-                    stderr(out, "The new behavior will make the drain command go through all nodes even if one or more nodes failed during the drain.");
-                    stderr(out, "For now, users can try such experience via: --ignore-errors");
+                    stderr(
+                        out,
+                        "DEPRECATED WARNING: Aborting the drain command in a list of nodes will be deprecated in v1.23.",
+                    );
+                    stderr(
+                        out,
+                        "The new behavior will make the drain command go through all nodes even if one or more nodes failed during the drain.",
+                    );
+                    stderr(
+                        out,
+                        "For now, users can try such experience via: --ignore-errors",
+                    );
                 }
-                let shown = |n: &str| if k.quoted_names { format!("{n}") } else { format!(" {n}") };
-                stderr(out, format!("error: unable to drain node \"{name}\", aborting command..."));
+                let shown = |n: &str| {
+                    if k.quoted_names {
+                        format!("{n}")
+                    } else {
+                        format!(" {n}")
+                    }
+                };
+                stderr(
+                    out,
+                    format!("error: unable to drain node \"{name}\", aborting command..."),
+                );
                 stderr(out, "");
                 stderr(out, "There are pending nodes to be drained:");
                 for rest in &nodes[i..] {
@@ -215,7 +262,12 @@ fn print_final_error(mut fatal: Vec<NodeError>, out: &mut CommandOutput) {
 
 fn interrupted(sim: &Sim, out: &mut CommandOutput) {
     let limit = sim.step_limit();
-    stderr(out, format!("kubedrill: interrupted: the step used its {limit} of virtual time (the scenario's stepTimeLimit); the command was stopped as if by Ctrl-C"));
+    stderr(
+        out,
+        format!(
+            "kubedrill: interrupted: the step used its {limit} of virtual time (the scenario's stepTimeLimit); the command was stopped as if by Ctrl-C"
+        ),
+    );
     out.status = 130;
 }
 
@@ -251,15 +303,25 @@ fn push_group(groups: &mut Vec<(String, Vec<String>)>, msg: String, pod: String)
 fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
     let k = &sim.kubectl;
     let m = &k.messages;
-    let mut f = Filtered { deletable: vec![], warnings: vec![], errors: vec![] };
+    let mut f = Filtered {
+        deletable: vec![],
+        warnings: vec![],
+        errors: vec![],
+    };
     for id in sim.cluster.pods_on_node(node) {
-        let Some(pod) = sim.cluster.pod(id) else { continue };
+        let Some(pod) = sim.cluster.pod(id) else {
+            continue;
+        };
         if let Some(sel) = &opts.pod_selector {
             if !sel.matches(&pod.labels) {
                 continue;
             }
         }
-        let shown = if k.in_tree_drain { pod.name.to_string() } else { format!("{}/{}", pod.namespace, pod.name) };
+        let shown = if k.in_tree_drain {
+            pod.name.to_string()
+        } else {
+            format!("{}/{}", pod.namespace, pod.name)
+        };
         let finished = pod.is_finished();
         // Each filter: (delete, verdict). The chain stops at the first delete=false.
         let mut chain: Vec<(bool, Verdict)> = Vec::new();
@@ -285,8 +347,20 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
                 if !finished {
                     let exists = !sim.cluster.workload(ds).deleted;
                     let v = match (exists, opts.force, opts.ignore_daemonsets) {
-                        (false, true, _) => (true, Verdict::Warning(format!("daemonsets.apps \"{}\" not found", sim.cluster.workload(ds).name))),
-                        (false, false, _) => (false, Verdict::Error(format!("daemonsets.apps \"{}\" not found", sim.cluster.workload(ds).name))),
+                        (false, true, _) => (
+                            true,
+                            Verdict::Warning(format!(
+                                "daemonsets.apps \"{}\" not found",
+                                sim.cluster.workload(ds).name
+                            )),
+                        ),
+                        (false, false, _) => (
+                            false,
+                            Verdict::Error(format!(
+                                "daemonsets.apps \"{}\" not found",
+                                sim.cluster.workload(ds).name
+                            )),
+                        ),
                         (true, _, false) => (false, Verdict::Error(m.daemonset_error.into())),
                         (true, _, true) => (false, Verdict::Warning(m.daemonset_warning.into())),
                     };
@@ -301,9 +375,17 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         // localStorage
         if !stopped && pod.template.has_empty_dir && !finished {
             stopped = if opts.delete_emptydir {
-                run(true, Verdict::Warning(m.local_storage_warning.into()), &mut chain)
+                run(
+                    true,
+                    Verdict::Warning(m.local_storage_warning.into()),
+                    &mut chain,
+                )
             } else {
-                run(false, Verdict::Error(m.local_storage_error.into()), &mut chain)
+                run(
+                    false,
+                    Verdict::Error(m.local_storage_error.into()),
+                    &mut chain,
+                )
             };
         } else if !stopped {
             chain.push((true, Verdict::Okay));
@@ -312,9 +394,17 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         if !stopped {
             if pod.owner == Owner::None && !finished {
                 if opts.force {
-                    run(true, Verdict::Warning(m.unreplicated_warning.into()), &mut chain);
+                    run(
+                        true,
+                        Verdict::Warning(m.unreplicated_warning.into()),
+                        &mut chain,
+                    );
                 } else {
-                    run(false, Verdict::Error(m.unreplicated_error.into()), &mut chain);
+                    run(
+                        false,
+                        Verdict::Error(m.unreplicated_error.into()),
+                        &mut chain,
+                    );
                 }
             } else {
                 chain.push((true, Verdict::Okay));
@@ -354,22 +444,40 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
 }
 
 fn join_groups(groups: &[(String, Vec<String>)]) -> String {
-    groups.iter().map(|(m, pods)| format!("{m}: {}", pods.join(", "))).collect::<Vec<_>>().join("; ")
+    groups
+        .iter()
+        .map(|(m, pods)| format!("{m}: {}", pods.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Drains one node. Ok(true) when pods were evicted or deleted.
-fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
+fn drain_node(
+    sim: &mut Sim,
+    node: NodeId,
+    opts: &Options,
+    out: &mut CommandOutput,
+) -> Result<bool, DrainStop> {
     let k = sim.kubectl.clone();
     let filtered = filter_pods(sim, node, opts);
     if !filtered.errors.is_empty() {
         if k.in_tree_drain {
-            return Err(DrainStop::Failed(NodeError::Plain(join_groups(&filtered.errors))));
+            return Err(DrainStop::Failed(NodeError::Plain(join_groups(
+                &filtered.errors,
+            ))));
         }
-        let errs = filtered.errors.iter().map(|(m, pods)| format!("cannot delete {m}: {}", pods.join(", "))).collect();
+        let errs = filtered
+            .errors
+            .iter()
+            .map(|(m, pods)| format!("cannot delete {m}: {}", pods.join(", ")))
+            .collect();
         return Err(DrainStop::Failed(NodeError::Agg(errs)));
     }
     if !filtered.warnings.is_empty() {
-        stderr(out, format!("{} {}", k.warning_prefix, join_groups(&filtered.warnings)));
+        stderr(
+            out,
+            format!("{} {}", k.warning_prefix, join_groups(&filtered.warnings)),
+        );
     }
     if filtered.deletable.is_empty() {
         return Ok(false);
@@ -386,14 +494,16 @@ fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutp
             }
             Ok(true)
         }
-        DryRun::None if opts.disable_eviction => delete_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
+        DryRun::None if opts.disable_eviction => {
+            delete_path(sim, node, &filtered.deletable, opts, out).map(|_| true)
+        }
         DryRun::None => evict_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
     }
 }
 
 fn evicting_text(style: &EvictingLine, pod: &Pod) -> Option<String> {
     match style {
-        EvictingLine::NamespacedName => Some(format!("evicting pod {}/{}", pod.namespace, pod.name)),
+        EvictingLine::NamespacedName => Some(format!("evicting pod {}", pod.label)),
         EvictingLine::QuotedName => Some(format!("evicting pod \"{}\"", pod.name)),
         EvictingLine::None => None,
     }
@@ -416,10 +526,20 @@ struct Task {
 }
 
 fn finished_line(sim: &Sim, name: &str, verb: &str) -> String {
-    if sim.kubectl.quoted_names { format!("pod \"{name}\" {verb}") } else { format!("pod/{name} {verb}") }
+    if sim.kubectl.quoted_names {
+        format!("pod \"{name}\" {verb}\n")
+    } else {
+        format!("pod/{name} {verb}\n")
+    }
 }
 
-fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: &mut CommandOutput) -> Result<(), DrainStop> {
+fn evict_path(
+    sim: &mut Sim,
+    node: NodeId,
+    pods: &[PodId],
+    opts: &Options,
+    out: &mut CommandOutput,
+) -> Result<(), DrainStop> {
     let k = sim.kubectl.clone();
     let start = sim.now;
     let deadline = opts.timeout.map(|t| start + t);
@@ -427,7 +547,13 @@ fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: 
     let mut tasks: Vec<Task> = pods
         .iter()
         .filter_map(|id| sim.cluster.pod(*id).map(|p| (id, p)))
-        .map(|(id, p)| Task { pod: *id, uid: p.uid, namespace: p.namespace.clone(), name: p.name.clone(), state: TaskState::Evict { at: start } })
+        .map(|(id, p)| Task {
+            pod: *id,
+            uid: p.uid,
+            namespace: p.namespace.clone(),
+            name: p.name.clone(),
+            state: TaskState::Evict { at: start },
+        })
         .collect();
     let mut errors: Vec<String> = Vec::new();
     loop {
@@ -437,18 +563,27 @@ fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: 
                 TaskState::Evict { at } if at <= now => {
                     let ev_err = |suffix: &str| {
                         if k.eviction_error_with_ns {
-                            format!("error when evicting pods/\"{}\" -n \"{}\"{suffix}", t.name, t.namespace)
+                            format!(
+                                "error when evicting pods/\"{}\" -n \"{}\"{suffix}",
+                                t.name, t.namespace
+                            )
                         } else {
                             format!("error when evicting pod \"{}\"{suffix}", t.name)
                         }
                     };
                     if let Some(p) = sim.cluster.pod_if(t.pod, t.uid) {
-                        if let Some(text) = evicting_text(&k.evicting_line, p) {
+                        if k.evicting_line == EvictingLine::NamespacedName {
+                            raw(out, Stream::Stdout, format!("evicting pod {}\n", p.label));
+                        } else if let Some(text) = evicting_text(&k.evicting_line, p) {
                             stdout(out, text);
                         }
                     }
                     if deadline.is_some_and(|d| now >= d) {
-                        let msg = if k.minor <= 16 { format!("drain did not complete within {timeout_text}") } else { ev_err(&format!(": global timeout reached: {timeout_text}")) };
+                        let msg = if k.minor <= 16 {
+                            format!("drain did not complete within {timeout_text}")
+                        } else {
+                            ev_err(&format!(": global timeout reached: {timeout_text}"))
+                        };
                         errors.push(msg);
                         t.state = TaskState::Failed;
                         continue;
@@ -461,9 +596,14 @@ fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: 
                         Ok(()) => t.state = TaskState::Wait { since: now },
                         Err(e) if e.code == 429 => {
                             if k.evicting_line != EvictingLine::None {
-                                stderr(out, format!("{}: {}", ev_err(" (will retry after 5s)"), e.message));
+                                stderr(
+                                    out,
+                                    format!("{}: {}", ev_err(" (will retry after 5s)"), e.message),
+                                );
                             }
-                            t.state = TaskState::Evict { at: now + SimDuration::from_secs(5) };
+                            t.state = TaskState::Evict {
+                                at: now + SimDuration::from_secs(5),
+                            };
                         }
                         Err(e) => {
                             errors.push(ev_err(&format!(": {}", e.message)));
@@ -479,10 +619,16 @@ fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: 
                 }
                 let gone = sim.cluster.pod_if(t.pod, t.uid).is_none();
                 if gone {
-                    stdout(out, finished_line(sim, &t.name, "evicted"));
+                    raw(out, Stream::Stdout, finished_line(sim, &t.name, "evicted"));
                     t.state = TaskState::Done;
                 } else if opts.skip_wait_s > 0 && skip_old_deletion(sim, t, opts.skip_wait_s) {
-                    stdout(out, format!("pod \"{}\" has DeletionTimestamp older than {} seconds, skipping", t.name, opts.skip_wait_s));
+                    stdout(
+                        out,
+                        format!(
+                            "pod \"{}\" has DeletionTimestamp older than {} seconds, skipping",
+                            t.name, opts.skip_wait_s
+                        ),
+                    );
                     t.state = TaskState::Done;
                 } else if deadline.is_some_and(|d| now >= d) {
                     errors.push(wait_timeout_text(sim, t, &timeout_text));
@@ -494,7 +640,9 @@ fn evict_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: 
             .iter()
             .filter_map(|t| match t.state {
                 TaskState::Evict { at } => Some(at),
-                TaskState::Wait { since } => Some(SimTime(since.ms() + ((now.ms() - since.ms()) / 1000 + 1) * 1000)),
+                TaskState::Wait { since } => Some(SimTime(
+                    since.ms() + ((now.ms() - since.ms()) / 1000 + 1) * 1000,
+                )),
                 _ => None,
             })
             .min();
@@ -525,18 +673,33 @@ fn skip_old_deletion(sim: &Sim, t: &Task, skip_s: u64) -> bool {
 fn wait_timeout_text(sim: &Sim, t: &Task, timeout_text: &str) -> String {
     let k = &sim.kubectl;
     if k.wait_timeout_context {
-        format!("error when waiting for pod \"{}\" in namespace \"{}\" to terminate: context deadline exceeded", t.name, t.namespace)
+        format!(
+            "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: context deadline exceeded",
+            t.name, t.namespace
+        )
     } else if k.wait_error_with_ns {
-        format!("error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {timeout_text}", t.name, t.namespace)
+        format!(
+            "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: global timeout reached: {timeout_text}",
+            t.name, t.namespace
+        )
     } else if k.minor <= 16 {
         format!("drain did not complete within {timeout_text}")
     } else {
-        format!("error when waiting for pod \"{}\" terminating: global timeout reached: {timeout_text}", t.name)
+        format!(
+            "error when waiting for pod \"{}\" terminating: global timeout reached: {timeout_text}",
+            t.name
+        )
     }
 }
 
 /// After a failure kubectl lists what is still deletable on the node.
-fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out: &mut CommandOutput) {
+fn report_pending(
+    sim: &Sim,
+    node: NodeId,
+    opts: &Options,
+    err: &NodeError,
+    out: &mut CommandOutput,
+) {
     if sim.kubectl.in_tree_drain {
         return;
     }
@@ -544,7 +707,14 @@ fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out:
     if again.deletable.is_empty() && sim.kubectl.minor != 16 {
         return;
     }
-    stderr(out, format!("There are pending pods in node \"{}\" when an error occurred: {}", sim.cluster.node(node).name, err.text()));
+    stderr(
+        out,
+        format!(
+            "There are pending pods in node \"{}\" when an error occurred: {}",
+            sim.cluster.node(node).name,
+            err.text()
+        ),
+    );
     for id in again.deletable {
         if let Some(p) = sim.cluster.pod(id) {
             stderr(out, format!("pod/{}", p.name));
@@ -552,12 +722,20 @@ fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out:
     }
 }
 
-fn delete_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out: &mut CommandOutput) -> Result<(), DrainStop> {
+fn delete_path(
+    sim: &mut Sim,
+    node: NodeId,
+    pods: &[PodId],
+    opts: &Options,
+    out: &mut CommandOutput,
+) -> Result<(), DrainStop> {
     let start = sim.now;
     let deadline = opts.timeout.map(|t| start + t);
     let mut waiting: Vec<(PodId, u64, Arc<str>)> = Vec::new();
     for id in pods {
-        let Some(p) = sim.cluster.pod(*id) else { continue };
+        let Some(p) = sim.cluster.pod(*id) else {
+            continue;
+        };
         let (uid, name) = (p.uid, p.name.clone());
         sim.delete_pod(*id, opts.grace, DeleteCause::DrainDelete);
         waiting.push((*id, uid, name));
@@ -567,7 +745,7 @@ fn delete_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out:
         let now = sim.now;
         waiting.retain(|(id, uid, name)| {
             if sim.cluster.pod_if(*id, *uid).is_none() {
-                stdout(out, finished_line(sim, name, "deleted"));
+                raw(out, Stream::Stdout, finished_line(sim, name, "deleted"));
                 false
             } else {
                 true
@@ -577,7 +755,11 @@ fn delete_path(sim: &mut Sim, node: NodeId, pods: &[PodId], opts: &Options, out:
             return Ok(());
         }
         if deadline.is_some_and(|d| now >= d) {
-            let text = if sim.kubectl.wait_timeout_context { "context deadline exceeded" } else { "timed out waiting for the condition" };
+            let text = if sim.kubectl.wait_timeout_context {
+                "context deadline exceeded"
+            } else {
+                "timed out waiting for the condition"
+            };
             let err = NodeError::Plain(text.to_string());
             report_pending(sim, node, opts, &err, out);
             return Err(DrainStop::Failed(err));

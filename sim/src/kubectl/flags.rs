@@ -91,16 +91,24 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn convert(spec: &Spec, raw: &str) -> Result<Value, String> {
-    let invalid = |why: String| format!("invalid argument \"{raw}\" for \"{}\" flag: {why}", display(spec));
+    let invalid = |why: String| {
+        format!(
+            "invalid argument \"{raw}\" for \"{}\" flag: {why}",
+            display(spec)
+        )
+    };
     match spec.kind {
-        Kind::Bool => parse_bool(raw)
-            .map(Value::Bool)
-            .ok_or_else(|| invalid(format!("strconv.ParseBool: parsing \"{raw}\": invalid syntax"))),
+        Kind::Bool => parse_bool(raw).map(Value::Bool).ok_or_else(|| {
+            invalid(format!(
+                "strconv.ParseBool: parsing \"{raw}\": invalid syntax"
+            ))
+        }),
         Kind::Str | Kind::StrOpt(_) => Ok(Value::Str(raw.to_string())),
-        Kind::Int => raw
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| invalid(format!("strconv.ParseInt: parsing \"{raw}\": invalid syntax"))),
+        Kind::Int => raw.parse::<i64>().map(Value::Int).map_err(|_| {
+            invalid(format!(
+                "strconv.ParseInt: parsing \"{raw}\": invalid syntax"
+            ))
+        }),
         Kind::Duration => parse_go_duration(raw)
             .map(Value::Duration)
             .map_err(|_| invalid(format!("time: invalid duration \"{raw}\""))),
@@ -140,7 +148,9 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
                 (None, Kind::Bool) => "true".to_string(),
                 (None, Kind::StrOpt(default)) => default.to_string(),
                 (None, _) => {
-                    let next = args.get(i).ok_or_else(|| format!("flag needs an argument: --{name}"))?;
+                    let next = args
+                        .get(i)
+                        .ok_or_else(|| format!("flag needs an argument: --{name}"))?;
                     i += 1;
                     next.clone()
                 }
@@ -153,7 +163,8 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
             let mut j = 0;
             while j < shorts.len() {
                 let c = shorts[j];
-                let spec = by_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {arg}"))?;
+                let spec =
+                    by_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {arg}"))?;
                 let rest: String = shorts[j + 1..].iter().collect();
                 match spec.kind {
                     Kind::Bool => {
@@ -172,7 +183,9 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
                         } else if let Kind::StrOpt(default) = spec.kind {
                             default.to_string()
                         } else {
-                            let next = args.get(i).ok_or_else(|| format!("flag needs an argument: '{c}' in -{c}"))?;
+                            let next = args
+                                .get(i)
+                                .ok_or_else(|| format!("flag needs an argument: '{c}' in -{c}"))?;
                             i += 1;
                             next.clone()
                         };
@@ -207,7 +220,11 @@ mod tests {
 
     #[test]
     fn parses_like_pflag() {
-        let p = parse(&args("node01 --force --timeout=30s -l app=web --grace-period 5 -n kube-system"), SPECS).unwrap();
+        let p = parse(
+            &args("node01 --force --timeout=30s -l app=web --grace-period 5 -n kube-system"),
+            SPECS,
+        )
+        .unwrap();
         assert_eq!(p.positional, vec!["node01"]);
         assert!(p.bool("force"));
         assert_eq!(p.duration("timeout"), Some(SimDuration::from_secs(30)));
@@ -223,9 +240,18 @@ mod tests {
 
     #[test]
     fn errors_have_pflag_wording() {
-        assert_eq!(parse(&args("--nope"), SPECS).unwrap_err(), "unknown flag: --nope");
-        assert_eq!(parse(&args("-x"), SPECS).unwrap_err(), "unknown shorthand flag: 'x' in -x");
-        assert_eq!(parse(&args("--timeout"), SPECS).unwrap_err(), "flag needs an argument: --timeout");
+        assert_eq!(
+            parse(&args("--nope"), SPECS).unwrap_err(),
+            "unknown flag: --nope"
+        );
+        assert_eq!(
+            parse(&args("-x"), SPECS).unwrap_err(),
+            "unknown shorthand flag: 'x' in -x"
+        );
+        assert_eq!(
+            parse(&args("--timeout"), SPECS).unwrap_err(),
+            "flag needs an argument: --timeout"
+        );
         assert_eq!(
             parse(&args("--timeout=abc"), SPECS).unwrap_err(),
             "invalid argument \"abc\" for \"--timeout\" flag: time: invalid duration \"abc\""
@@ -234,6 +260,9 @@ mod tests {
             parse(&args("--force=maybe"), SPECS).unwrap_err(),
             "invalid argument \"maybe\" for \"--force\" flag: strconv.ParseBool: parsing \"maybe\": invalid syntax"
         );
-        assert_eq!(parse(&args("-n"), SPECS).unwrap_err(), "flag needs an argument: 'n' in -n");
+        assert_eq!(
+            parse(&args("-n"), SPECS).unwrap_err(),
+            "flag needs an argument: 'n' in -n"
+        );
     }
 }

@@ -86,11 +86,47 @@ impl Resource {
 
 /// Known Kubernetes resource words this simulator does not model.
 const OTHER_RESOURCES: &[&str] = &[
-    "svc", "service", "services", "cm", "configmap", "configmaps", "secret", "secrets", "pv", "pvc",
-    "persistentvolumes", "persistentvolumeclaims", "ing", "ingress", "ingresses", "events", "ev", "sa",
-    "serviceaccounts", "endpoints", "ep", "cronjobs", "cj", "hpa", "crd", "crds", "all", "clusterroles",
-    "roles", "rolebindings", "clusterrolebindings", "storageclasses", "sc", "networkpolicies", "netpol",
-    "leases", "priorityclasses", "pc", "csr", "componentstatuses", "cs",
+    "svc",
+    "service",
+    "services",
+    "cm",
+    "configmap",
+    "configmaps",
+    "secret",
+    "secrets",
+    "pv",
+    "pvc",
+    "persistentvolumes",
+    "persistentvolumeclaims",
+    "ing",
+    "ingress",
+    "ingresses",
+    "events",
+    "ev",
+    "sa",
+    "serviceaccounts",
+    "endpoints",
+    "ep",
+    "cronjobs",
+    "cj",
+    "hpa",
+    "crd",
+    "crds",
+    "all",
+    "clusterroles",
+    "roles",
+    "rolebindings",
+    "clusterrolebindings",
+    "storageclasses",
+    "sc",
+    "networkpolicies",
+    "netpol",
+    "leases",
+    "priorityclasses",
+    "pc",
+    "csr",
+    "componentstatuses",
+    "cs",
 ];
 
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
@@ -99,13 +135,20 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Err(e) => return usage_error("get", &e),
     };
     if p.bool("watch") {
-        return fail("kubedrill: `kubectl get --watch` never returns; the simulator does not model it");
+        return fail(
+            "kubedrill: `kubectl get --watch` never returns; the simulator does not model it",
+        );
     }
     let Some(first) = p.positional.first() else {
-        let mut out = fail("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.");
+        let mut out = fail(
+            "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.",
+        );
         stderr(&mut out, "");
         stderr(&mut out, "error: Required resource not specified.");
-        stderr(&mut out, "Use \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).");
+        stderr(
+            &mut out,
+            "Use \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).",
+        );
         stderr(&mut out, "See 'kubectl get -h' for help and examples");
         return out;
     };
@@ -117,9 +160,13 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     names.extend(p.positional.iter().skip(1).cloned());
     let Some(res) = Resource::parse(&res_word) else {
         if OTHER_RESOURCES.contains(&res_word.as_str()) {
-            return fail(format!("kubedrill: `kubectl get {res_word}` is not modelled by the simulator (modelled: nodes, pods, pdb, deploy, rs, ds, sts, jobs, ns)"));
+            return fail(format!(
+                "kubedrill: `kubectl get {res_word}` is not modelled by the simulator (modelled: nodes, pods, pdb, deploy, rs, ds, sts, jobs, ns)"
+            ));
         }
-        return fail(format!("error: the server doesn't have a resource type \"{res_word}\""));
+        return fail(format!(
+            "error: the server doesn't have a resource type \"{res_word}\""
+        ));
     };
     let output = p.str("output").unwrap_or("");
     if !matches!(output, "" | "wide" | "name" | "json") {
@@ -138,7 +185,13 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Err(e) => return e,
     };
     let mut out = CommandOutput::default();
-    let listing = Listing { all_ns, ns: &ns, names: &names, label_sel: label_sel.as_ref(), field_node: field_node.as_deref() };
+    let listing = Listing {
+        all_ns,
+        ns: &ns,
+        names: &names,
+        label_sel: label_sel.as_ref(),
+        field_node: field_node.as_deref(),
+    };
     let rows = match collect(sim, res, &listing, output, &mut out) {
         Ok(r) => r,
         Err(e) => return e,
@@ -158,11 +211,22 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     match output {
         "name" => {
             for row in rows.iter().skip(1) {
-                stdout(&mut out, format!("{}/{}", res.kind(), row[usize::from(all_ns && res.namespaced())]));
+                stdout(
+                    &mut out,
+                    format!(
+                        "{}/{}",
+                        res.kind(),
+                        row[usize::from(all_ns && res.namespaced())]
+                    ),
+                );
             }
         }
         "json" => {
-            let items: Vec<serde_json::Value> = rows.iter().skip(1).map(|r| json_item(sim, res, r, all_ns)).collect();
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .skip(1)
+                .map(|r| json_item(sim, res, r, all_ns))
+                .collect();
             let doc = if names.len() == 1 {
                 items.into_iter().next().unwrap_or_default()
             } else {
@@ -175,7 +239,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         }
         _ => {
             let skip = usize::from(p.bool("no-headers"));
-            for l in render(&rows, sim.kubectl.table_min_width).into_iter().skip(skip) {
+            for l in render(&rows, sim.kubectl.table_min_width)
+                .into_iter()
+                .skip(skip)
+            {
                 stdout(&mut out, l);
             }
         }
@@ -184,9 +251,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
 }
 
 fn field_selector(p: &Parsed, res: Resource) -> Result<Option<String>, CommandOutput> {
-    let Some(fs) = p.str("field-selector") else { return Ok(None) };
+    let Some(fs) = p.str("field-selector") else {
+        return Ok(None);
+    };
     if res != Resource::Pods {
-        return Err(fail(format!("Error from server (BadRequest): Unable to find \"/v1, Resource={}\" that match label selector \"\", field selector \"{fs}\": field label not supported: {}", res.api_name(), fs.split(['=', '!']).next().unwrap_or(fs))));
+        return Err(fail(format!(
+            "Error from server (BadRequest): Unable to find \"/v1, Resource={}\" that match label selector \"\", field selector \"{fs}\": field label not supported: {}",
+            res.api_name(),
+            fs.split(['=', '!']).next().unwrap_or(fs)
+        )));
     }
     match fs.split_once('=') {
         Some(("spec.nodeName", node)) => Ok(Some(node.trim_start_matches('=').to_string())),
@@ -209,11 +282,20 @@ fn age(sim: &Sim, created: crate::time::SimTime) -> String {
 }
 
 fn not_found(res: Resource, name: &str) -> String {
-    format!("Error from server (NotFound): {} \"{name}\" not found", res.api_name())
+    format!(
+        "Error from server (NotFound): {} \"{name}\" not found",
+        res.api_name()
+    )
 }
 
 /// Rows of the table, header first. Names that do not exist print NotFound and fail.
-fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut CommandOutput) -> Result<Vec<Vec<String>>, CommandOutput> {
+fn collect(
+    sim: &Sim,
+    res: Resource,
+    l: &Listing,
+    output: &str,
+    out: &mut CommandOutput,
+) -> Result<Vec<Vec<String>>, CommandOutput> {
     let wide = output == "wide";
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut missing = Vec::new();
@@ -221,7 +303,13 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
         Resource::Nodes => {
             let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
             if wide {
-                header.extend(["INTERNAL-IP", "EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
+                header.extend([
+                    "INTERNAL-IP",
+                    "EXTERNAL-IP",
+                    "OS-IMAGE",
+                    "KERNEL-VERSION",
+                    "CONTAINER-RUNTIME",
+                ]);
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
@@ -243,9 +331,21 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
                 if l.label_sel.is_some_and(|s| !s.matches(&n.labels)) {
                     continue;
                 }
-                let mut row = vec![n.name.to_string(), n.status_text().into(), n.roles_text(), age(sim, n.created_at), n.kubelet_version.to_string()];
+                let mut row = vec![
+                    n.name.to_string(),
+                    n.status_text().into(),
+                    n.roles_text(),
+                    age(sim, n.created_at),
+                    n.kubelet_version.to_string(),
+                ];
                 if wide {
-                    row.extend([n.internal_ip.clone(), "<none>".into(), n.os_image.clone(), n.kernel_version.clone(), n.container_runtime.clone()]);
+                    row.extend([
+                        n.internal_ip.clone(),
+                        "<none>".into(),
+                        n.os_image.clone(),
+                        n.kernel_version.clone(),
+                        n.container_runtime.clone(),
+                    ]);
                 }
                 rows.push(row);
             }
@@ -289,7 +389,16 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
             }
         }
         Resource::Pdbs => {
-            rows.push(header_of(l.all_ns, &["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"]));
+            rows.push(header_of(
+                l.all_ns,
+                &[
+                    "NAME",
+                    "MIN AVAILABLE",
+                    "MAX UNAVAILABLE",
+                    "ALLOWED DISRUPTIONS",
+                    "AGE",
+                ],
+            ));
             for id in sim.cluster.pdb_ids() {
                 let pdb = sim.cluster.pdb(id);
                 if !selected(l, &pdb.namespace, &pdb.name) {
@@ -299,8 +408,12 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
                 let mut row = ns_cell(l.all_ns, &pdb.namespace);
                 row.extend([
                     pdb.name.to_string(),
-                    pdb.min_available.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
-                    pdb.max_unavailable.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
+                    pdb.min_available
+                        .map(|v| v.text())
+                        .unwrap_or_else(|| "N/A".into()),
+                    pdb.max_unavailable
+                        .map(|v| v.text())
+                        .unwrap_or_else(|| "N/A".into()),
                     status.disruptions_allowed.to_string(),
                     age(sim, pdb.created_at),
                 ]);
@@ -313,7 +426,11 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
                 if !l.names.is_empty() && !l.names.iter().any(|n| **n == **ns) {
                     continue;
                 }
-                rows.push(vec![ns.to_string(), "Active".into(), age(sim, crate::time::SimTime::ZERO)]);
+                rows.push(vec![
+                    ns.to_string(),
+                    "Active".into(),
+                    age(sim, crate::time::SimTime::ZERO),
+                ]);
             }
             for n in l.names {
                 if !sim.cluster.has_namespace(n) {
@@ -337,7 +454,10 @@ fn collect(sim: &Sim, res: Resource, l: &Listing, output: &str, out: &mut Comman
                 stdout(out, line);
             }
         }
-        let mut e = CommandOutput { chunks: std::mem::take(&mut out.chunks), status: 1 };
+        let mut e = CommandOutput {
+            chunks: std::mem::take(&mut out.chunks),
+            status: 1,
+        };
         for m in missing {
             stderr(&mut e, m);
         }
@@ -360,11 +480,17 @@ fn header_of(all_ns: bool, cols: &[&str]) -> Vec<String> {
 }
 
 fn ns_cell(all_ns: bool, ns: &Arc<str>) -> Vec<String> {
-    if all_ns { vec![ns.to_string()] } else { Vec::new() }
+    if all_ns {
+        vec![ns.to_string()]
+    } else {
+        Vec::new()
+    }
 }
 
 fn pod_ip(sim: &Sim, pod: &Pod) -> String {
-    let Some(node) = pod.node else { return "<none>".into() };
+    let Some(node) = pod.node else {
+        return "<none>".into();
+    };
     if pod.phase == Phase::Pending {
         return "<none>".into();
     }
@@ -377,12 +503,23 @@ fn pod_ip(sim: &Sim, pod: &Pod) -> String {
 fn pod_row(sim: &Sim, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
     let mut row = ns_cell(all_ns, &pod.namespace);
     let restarts = match (pod.restarts, pod.last_restart) {
-        (n, Some(t)) if n > 0 && sim.kubectl.minor >= 22 => format!("{n} ({} ago)", sim.now.saturating_sub(t).human()),
+        (n, Some(t)) if n > 0 && sim.kubectl.minor >= 22 => {
+            format!("{n} ({} ago)", sim.now.saturating_sub(t).human())
+        }
         (n, _) => n.to_string(),
     };
-    row.extend([pod.name.to_string(), pod.ready_text(), pod.status_text().into(), restarts, age(sim, pod.created_at)]);
+    row.extend([
+        pod.name.to_string(),
+        pod.ready_text(),
+        pod.status_text().into(),
+        restarts,
+        age(sim, pod.created_at),
+    ]);
     if wide {
-        let node = pod.node.map(|n| sim.cluster.node(n).name.to_string()).unwrap_or_else(|| "<none>".into());
+        let node = pod
+            .node
+            .map(|n| sim.cluster.node(n).name.to_string())
+            .unwrap_or_else(|| "<none>".into());
         row.extend([pod_ip(sim, pod), node, "<none>".into(), "<none>".into()]);
     }
     row
@@ -399,14 +536,29 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
     let cols: &[&str] = match kind {
         WorkloadKind::Deployment => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         WorkloadKind::ReplicaSet => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
-        WorkloadKind::DaemonSet => &["NAME", "DESIRED", "CURRENT", "READY", "UP-TO-DATE", "AVAILABLE", "NODE SELECTOR", "AGE"],
+        WorkloadKind::DaemonSet => &[
+            "NAME",
+            "DESIRED",
+            "CURRENT",
+            "READY",
+            "UP-TO-DATE",
+            "AVAILABLE",
+            "NODE SELECTOR",
+            "AGE",
+        ],
         WorkloadKind::StatefulSet => &["NAME", "READY", "AGE"],
-        WorkloadKind::Job if sim.kubectl.minor >= 31 => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+        WorkloadKind::Job if sim.kubectl.minor >= 31 => {
+            &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+        }
         WorkloadKind::Job => &["NAME", "COMPLETIONS", "DURATION", "AGE"],
     };
     let mut header = header_of(l.all_ns, cols);
     if wide {
-        header.extend(["CONTAINERS".to_string(), "IMAGES".to_string(), "SELECTOR".to_string()]);
+        header.extend([
+            "CONTAINERS".to_string(),
+            "IMAGES".to_string(),
+            "SELECTOR".to_string(),
+        ]);
     }
     rows.push(header);
     for (id, w) in sim.cluster.workloads_of(kind) {
@@ -420,17 +572,37 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
         row.push(w.name.to_string());
         match kind {
             WorkloadKind::Deployment => {
-                row.extend([format!("{ready}/{}", w.replicas), current.min(w.replicas as usize).to_string(), ready.to_string()]);
+                row.extend([
+                    format!("{ready}/{}", w.replicas),
+                    current.min(w.replicas as usize).to_string(),
+                    ready.to_string(),
+                ]);
             }
-            WorkloadKind::ReplicaSet => row.extend([w.replicas.to_string(), current.to_string(), ready.to_string()]),
+            WorkloadKind::ReplicaSet => row.extend([
+                w.replicas.to_string(),
+                current.to_string(),
+                ready.to_string(),
+            ]),
             WorkloadKind::DaemonSet => {
                 let desired = w.per_node.len();
                 let sel = if w.template.node_selector.is_empty() {
                     "<none>".to_string()
                 } else {
-                    w.template.node_selector.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
+                    w.template
+                        .node_selector
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(",")
                 };
-                row.extend([desired.to_string(), current.to_string(), ready.to_string(), current.to_string(), ready.to_string(), sel]);
+                row.extend([
+                    desired.to_string(),
+                    current.to_string(),
+                    ready.to_string(),
+                    current.to_string(),
+                    ready.to_string(),
+                    sel,
+                ]);
             }
             WorkloadKind::StatefulSet => row.push(format!("{ready}/{}", w.replicas)),
             WorkloadKind::Job => {
@@ -438,15 +610,40 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
                 if sim.kubectl.minor >= 31 {
                     row.push(if done { "Complete" } else { "Running" }.into());
                 }
-                row.extend([format!("{}/{}", w.succeeded, w.replicas), if done { format!("{}s", w.template.run_ms / 1000 + w.template.start_ms / 1000) } else { age(sim, w.created_at) }]);
+                row.extend([
+                    format!("{}/{}", w.succeeded, w.replicas),
+                    if done {
+                        format!("{}s", w.template.run_ms / 1000 + w.template.start_ms / 1000)
+                    } else {
+                        age(sim, w.created_at)
+                    },
+                ]);
             }
         }
         row.push(age(sim, w.created_at));
         if wide {
             let spec = &w.template.spec;
-            row.push(spec.containers.iter().map(|c| c.name.clone()).collect::<Vec<_>>().join(","));
-            row.push(spec.containers.iter().map(|c| c.image.clone().unwrap_or_default()).collect::<Vec<_>>().join(","));
-            row.push(w.pod_labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","));
+            row.push(
+                spec.containers
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            row.push(
+                spec.containers
+                    .iter()
+                    .map(|c| c.image.clone().unwrap_or_default())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
+            row.push(
+                w.pod_labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join(","),
+            );
         }
         rows.push(row);
     }
@@ -455,12 +652,19 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
 /// Pods a controller owns (a Deployment's through its ReplicaSet).
 pub(crate) fn owned_pods(sim: &Sim, id: WorkloadId) -> Vec<&Pod> {
     let w = sim.cluster.workload(id);
-    let target = if w.kind == WorkloadKind::Deployment { w.child.unwrap_or(id) } else { id };
+    let target = if w.kind == WorkloadKind::Deployment {
+        w.child.unwrap_or(id)
+    } else {
+        id
+    };
     sim.cluster
         .pods_in_namespace(&w.namespace)
         .map(|(_, p)| p)
         .filter(|p| match p.owner {
-            Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => o == target,
+            Owner::ReplicaSet(o)
+            | Owner::StatefulSet(o, _)
+            | Owner::DaemonSet(o)
+            | Owner::Job(o) => o == target,
             _ => false,
         })
         .collect()
@@ -469,9 +673,17 @@ pub(crate) fn owned_pods(sim: &Sim, id: WorkloadId) -> Vec<&Pod> {
 fn json_item(sim: &Sim, res: Resource, row: &[String], all_ns: bool) -> serde_json::Value {
     let name_col = usize::from(all_ns && res.namespaced());
     let name = &row[name_col];
-    let ns = if all_ns && res.namespaced() { row[0].clone() } else { String::new() };
+    let ns = if all_ns && res.namespaced() {
+        row[0].clone()
+    } else {
+        String::new()
+    };
     match res {
-        Resource::Nodes => sim.cluster.node_id(name).map(|id| crate::api::node_json(sim, id)).unwrap_or_default(),
+        Resource::Nodes => sim
+            .cluster
+            .node_id(name)
+            .map(|id| crate::api::node_json(sim, id))
+            .unwrap_or_default(),
         Resource::Pods => {
             let ns = if ns.is_empty() { None } else { Some(ns) };
             crate::api::find_pod_json(sim, ns.as_deref(), name).unwrap_or_default()

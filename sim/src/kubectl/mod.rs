@@ -13,16 +13,59 @@ use crate::shell::{Chunk, CommandOutput, Stream};
 
 /// Every top-level kubectl command, so that a real but unmodelled one is told apart from a typo.
 const REAL_COMMANDS: &[&str] = &[
-    "annotate", "api-resources", "api-versions", "apply", "attach", "auth", "autoscale", "certificate",
-    "cluster-info", "completion", "config", "cordon", "cp", "create", "debug", "delete", "describe",
-    "diff", "drain", "edit", "events", "exec", "explain", "expose", "get", "kustomize", "label", "logs",
-    "patch", "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set", "taint",
-    "top", "uncordon", "version", "wait",
+    "annotate",
+    "api-resources",
+    "api-versions",
+    "apply",
+    "attach",
+    "auth",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "completion",
+    "config",
+    "cordon",
+    "cp",
+    "create",
+    "debug",
+    "delete",
+    "describe",
+    "diff",
+    "drain",
+    "edit",
+    "events",
+    "exec",
+    "explain",
+    "expose",
+    "get",
+    "kustomize",
+    "label",
+    "logs",
+    "patch",
+    "plugin",
+    "port-forward",
+    "proxy",
+    "replace",
+    "rollout",
+    "run",
+    "scale",
+    "set",
+    "taint",
+    "top",
+    "uncordon",
+    "version",
+    "wait",
 ];
 
 pub(crate) fn line(out: &mut CommandOutput, stream: Stream, text: impl Into<String>) {
     let mut text = text.into();
     text.push('\n');
+    out.chunks.push(Chunk { stream, text });
+}
+
+/// A line that already ends in a newline (hot paths format it in one allocation).
+pub(crate) fn raw(out: &mut CommandOutput, stream: Stream, text: String) {
+    debug_assert!(text.ends_with('\n'));
     out.chunks.push(Chunk { stream, text });
 }
 
@@ -61,7 +104,16 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             idx = Some(i);
             break;
         }
-        let takes_value = matches!(a, "-n" | "--namespace" | "--kubeconfig" | "--context" | "--cluster" | "--user" | "-s" | "--server");
+        let takes_value = matches!(
+            a,
+            "-n" | "--namespace"
+                | "--kubeconfig"
+                | "--context"
+                | "--cluster"
+                | "--user"
+                | "-s"
+                | "--server"
+        );
         i += if takes_value { 2 } else { 1 };
     }
     let Some(idx) = idx else {
@@ -69,9 +121,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             let mut out = CommandOutput::default();
             stdout(&mut out, "kubectl controls the Kubernetes cluster manager.");
             stdout(&mut out, "");
-            stdout(&mut out, " Find more information at: https://kubernetes.io/docs/reference/kubectl/");
+            stdout(
+                &mut out,
+                " Find more information at: https://kubernetes.io/docs/reference/kubectl/",
+            );
             stdout(&mut out, "");
-            stdout(&mut out, "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, version");
+            stdout(
+                &mut out,
+                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, version",
+            );
             return out;
         }
         return match flags::parse(args, &[]) {
@@ -84,7 +142,11 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         };
     };
     let cmd = args[idx].as_str();
-    let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
+    let rest: Vec<String> = args[..idx]
+        .iter()
+        .chain(args[idx + 1..].iter())
+        .cloned()
+        .collect();
     match cmd {
         "cordon" => cordon::run(sim, &rest, true),
         "uncordon" => cordon::run(sim, &rest, false),
@@ -96,7 +158,9 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, version)"
         )),
         other => {
-            let mut out = fail(format!("error: unknown command \"{other}\" for \"kubectl\""));
+            let mut out = fail(format!(
+                "error: unknown command \"{other}\" for \"kubectl\""
+            ));
             if let Some(s) = suggest(other) {
                 stderr(&mut out, "");
                 stderr(&mut out, "Did you mean this?");

@@ -33,9 +33,27 @@ mod tests {
     #[test]
     fn matches_kubectl_get_nodes_layout() {
         let rows = vec![
-            vec!["NAME".into(), "STATUS".into(), "ROLES".into(), "AGE".into(), "VERSION".into()],
-            vec!["m-k8s".into(), "Ready".into(), "control-plane".into(), "29m".into(), "v1.25.0".into()],
-            vec!["w1-k8s".into(), "Ready".into(), "<none>".into(), "25m".into(), "v1.25.0".into()],
+            vec![
+                "NAME".into(),
+                "STATUS".into(),
+                "ROLES".into(),
+                "AGE".into(),
+                "VERSION".into(),
+            ],
+            vec![
+                "m-k8s".into(),
+                "Ready".into(),
+                "control-plane".into(),
+                "29m".into(),
+                "v1.25.0".into(),
+            ],
+            vec![
+                "w1-k8s".into(),
+                "Ready".into(),
+                "<none>".into(),
+                "25m".into(),
+                "v1.25.0".into(),
+            ],
         ];
         let out = render(&rows, 6);
         assert_eq!(out[0], "NAME     STATUS   ROLES           AGE   VERSION");

@@ -6,7 +6,11 @@ use crate::engine::Sim;
 use crate::shell::CommandOutput;
 use crate::version::KubeVersion;
 
-const SPECS: &[flags::Spec] = &[flag("client", None, Kind::Bool), flag("short", None, Kind::Bool), flag("output", Some('o'), Kind::Str)];
+const SPECS: &[flags::Spec] = &[
+    flag("client", None, Kind::Bool),
+    flag("short", None, Kind::Bool),
+    flag("output", Some('o'), Kind::Str),
+];
 
 fn go_version(v: &KubeVersion) -> &'static str {
     match v.minor {
@@ -28,7 +32,10 @@ fn go_version(v: &KubeVersion) -> &'static str {
 /// The `version.Info{...}` dump of kubectl ≤1.27. GitCommit and BuildDate are kubedrill's own
 /// stand-ins (stable per version), not the real release values.
 fn info(v: &KubeVersion) -> String {
-    let commit: String = format!("{:040x}", (v.major as u128) << 64 | (v.minor as u128) << 32 | v.patch as u128);
+    let commit: String = format!(
+        "{:040x}",
+        (v.major as u128) << 64 | (v.minor as u128) << 32 | v.patch as u128
+    );
     format!(
         "version.Info{{Major:\"{}\", Minor:\"{}\", GitVersion:\"{v}\", GitCommit:\"{commit}\", GitTreeState:\"clean\", BuildDate:\"2024-01-01T00:00:00Z\", GoVersion:\"{}\", Compiler:\"gc\", Platform:\"linux/amd64\"}}",
         v.major,
@@ -52,10 +59,16 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let short = k.version_short_default || p.bool("short");
     if p.has("short") {
         if k.minor >= 24 {
-            stderr(&mut out, "Flag --short has been deprecated, and will be removed in the future. The --short output will become the default.");
+            stderr(
+                &mut out,
+                "Flag --short has been deprecated, and will be removed in the future. The --short output will become the default.",
+            );
         }
     } else if !short && k.minor >= 24 {
-        stderr(&mut out, "WARNING: This version information is deprecated and will be replaced with the output from kubectl version --short.  Use --output=yaml|json to get the full version.");
+        stderr(
+            &mut out,
+            "WARNING: This version information is deprecated and will be replaced with the output from kubectl version --short.  Use --output=yaml|json to get the full version.",
+        );
     }
     if short {
         stdout(&mut out, format!("Client Version: {client}"));

@@ -56,7 +56,11 @@ impl Selector {
         Self {
             requirements: labels
                 .iter()
-                .map(|(k, v)| Requirement { key: k.clone(), op: Op::Eq, values: vec![v.clone()] })
+                .map(|(k, v)| Requirement {
+                    key: k.clone(),
+                    op: Op::Eq,
+                    values: vec![v.clone()],
+                })
                 .collect(),
         }
     }
@@ -65,7 +69,11 @@ impl Selector {
     pub fn from_api(sel: &LabelSelector) -> Result<Self, String> {
         let mut requirements = Vec::new();
         for (k, v) in sel.match_labels.iter().flatten() {
-            requirements.push(Requirement { key: k.clone(), op: Op::Eq, values: vec![v.clone()] });
+            requirements.push(Requirement {
+                key: k.clone(),
+                op: Op::Eq,
+                values: vec![v.clone()],
+            });
         }
         for e in sel.match_expressions.iter().flatten() {
             let values = e.values.clone().unwrap_or_default();
@@ -77,9 +85,16 @@ impl Selector {
                 other => return Err(format!("{other:?} is not a valid label selector operator")),
             };
             if matches!(op, Op::In | Op::NotIn) && values.is_empty() {
-                return Err(format!("values: must be specified when `operator` is 'In' or 'NotIn' (key {:?})", e.key));
+                return Err(format!(
+                    "values: must be specified when `operator` is 'In' or 'NotIn' (key {:?})",
+                    e.key
+                ));
             }
-            requirements.push(Requirement { key: e.key.clone(), op, values });
+            requirements.push(Requirement {
+                key: e.key.clone(),
+                op,
+                values,
+            });
         }
         Ok(Self { requirements })
     }
@@ -95,7 +110,10 @@ impl Selector {
                 }
                 return Err(format!("couldn't parse the selector string \"{text}\""));
             }
-            requirements.push(parse_requirement(part).ok_or_else(|| format!("unable to parse requirement: {part:?}"))?);
+            requirements.push(
+                parse_requirement(part)
+                    .ok_or_else(|| format!("unable to parse requirement: {part:?}"))?,
+            );
         }
         Ok(Self { requirements })
     }
@@ -116,34 +134,48 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
             _ => {}
         }
         if depth < 0 {
-            return Err(format!("unable to parse requirement: unbalanced parenthesis in {text:?}"));
+            return Err(format!(
+                "unable to parse requirement: unbalanced parenthesis in {text:?}"
+            ));
         }
     }
     if depth != 0 {
-        return Err(format!("unable to parse requirement: unbalanced parenthesis in {text:?}"));
+        return Err(format!(
+            "unable to parse requirement: unbalanced parenthesis in {text:?}"
+        ));
     }
     parts.push(&text[start..]);
     Ok(parts)
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
 }
 
 fn valid_value(v: &str) -> bool {
-    v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    v.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 fn parse_requirement(part: &str) -> Option<Requirement> {
     if let Some(key) = part.strip_prefix('!') {
         let key = key.trim();
-        return valid_key(key).then(|| Requirement { key: key.to_string(), op: Op::DoesNotExist, values: vec![] });
+        return valid_key(key).then(|| Requirement {
+            key: key.to_string(),
+            op: Op::DoesNotExist,
+            values: vec![],
+        });
     }
     for (sym, op) in [("!=", Op::NotEq), ("==", Op::Eq), ("=", Op::Eq)] {
         if let Some((k, v)) = part.split_once(sym) {
             let (k, v) = (k.trim(), v.trim());
-            return (valid_key(k) && valid_value(v))
-                .then(|| Requirement { key: k.to_string(), op, values: vec![v.to_string()] });
+            return (valid_key(k) && valid_value(v)).then(|| Requirement {
+                key: k.to_string(),
+                op,
+                values: vec![v.to_string()],
+            });
         }
     }
     for (word, op) in [(" notin ", Op::NotIn), (" in ", Op::In)] {
@@ -154,10 +186,18 @@ fn parse_requirement(part: &str) -> Option<Requirement> {
             if !valid_key(k) || values.iter().any(|v| !valid_value(v)) {
                 return None;
             }
-            return Some(Requirement { key: k.to_string(), op, values });
+            return Some(Requirement {
+                key: k.to_string(),
+                op,
+                values,
+            });
         }
     }
-    valid_key(part).then(|| Requirement { key: part.to_string(), op: Op::Exists, values: vec![] })
+    valid_key(part).then(|| Requirement {
+        key: part.to_string(),
+        op: Op::Exists,
+        values: vec![],
+    })
 }
 
 #[cfg(test)]
@@ -165,7 +205,10 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -173,7 +216,11 @@ mod tests {
         let l = labels(&[("app", "web"), ("tier", "front")]);
         assert!(Selector::parse("app=web").unwrap().matches(&l));
         assert!(Selector::parse("app==web,tier!=db").unwrap().matches(&l));
-        assert!(Selector::parse("tier in (front, back)").unwrap().matches(&l));
+        assert!(
+            Selector::parse("tier in (front, back)")
+                .unwrap()
+                .matches(&l)
+        );
         assert!(!Selector::parse("tier notin (front)").unwrap().matches(&l));
         assert!(Selector::parse("app,!legacy").unwrap().matches(&l));
         assert!(!Selector::parse("legacy").unwrap().matches(&l));

@@ -102,6 +102,10 @@ impl Node {
             .collect();
         roles.sort_unstable();
         roles.dedup();
-        if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }
+        if roles.is_empty() {
+            "<none>".to_string()
+        } else {
+            roles.join(",")
+        }
     }
 }

@@ -1,7 +1,8 @@
 use super::labels::Selector;
 use super::pod::PodId;
+use super::workload::WorkloadId;
 use crate::time::SimTime;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -48,6 +49,11 @@ pub struct Pdb {
     pub created_at: SimTime,
     /// Pods the selector matches (kept up to date as pods come and go).
     pub pods: BTreeSet<PodId>,
+    /// How many of them are healthy (Running, Ready, not terminating), kept incrementally so
+    /// an eviction costs the same with 10 pods or 100,000.
+    pub healthy: u32,
+    /// Pods per scale-owning controller (a Deployment, a StatefulSet, a bare ReplicaSet).
+    pub owners: BTreeMap<WorkloadId, u32>,
 }
 
 /// The disruption controller's view of one budget.

@@ -97,6 +97,8 @@ pub struct Pod {
     pub last_restart: Option<SimTime>,
     /// Why the scheduler could not place it (the FailedScheduling message).
     pub unschedulable_reason: Option<String>,
+    /// Budgets whose selector matches the pod (kept by the cluster).
+    pub pdbs: Vec<crate::model::PdbId>,
     /// `NodeLost` in the pre-1.13 node controller eviction path.
     pub status_reason: Option<&'static str>,
 }
@@ -122,7 +124,11 @@ impl Pod {
     /// The STATUS column of `kubectl get pods`.
     pub fn status_text(&self) -> &'static str {
         if self.deletion.is_some() {
-            return if self.status_reason == Some("NodeLost") { "Unknown" } else { "Terminating" };
+            return if self.status_reason == Some("NodeLost") {
+                "Unknown"
+            } else {
+                "Terminating"
+            };
         }
         match self.phase {
             Phase::Pending if self.node.is_some() => "ContainerCreating",
@@ -135,7 +141,11 @@ impl Pod {
 
     pub fn ready_text(&self) -> String {
         let total = self.template.container_names.len().max(1);
-        let ready = if self.ready && self.deletion.is_none() { total } else { 0 };
+        let ready = if self.ready && self.deletion.is_none() {
+            total
+        } else {
+            0
+        };
         format!("{ready}/{total}")
     }
 }

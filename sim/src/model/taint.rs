@@ -16,7 +16,9 @@ impl Effect {
             "NoSchedule" => Ok(Self::NoSchedule),
             "PreferNoSchedule" => Ok(Self::PreferNoSchedule),
             "NoExecute" => Ok(Self::NoExecute),
-            other => Err(format!("invalid taint effect {other:?}: expected NoSchedule, PreferNoSchedule or NoExecute")),
+            other => Err(format!(
+                "invalid taint effect {other:?}: expected NoSchedule, PreferNoSchedule or NoExecute"
+            )),
         }
     }
 
@@ -38,7 +40,11 @@ pub struct Taint {
 
 impl Taint {
     pub fn new(key: &str, effect: Effect) -> Self {
-        Self { key: key.to_string(), value: String::new(), effect }
+        Self {
+            key: key.to_string(),
+            value: String::new(),
+            effect,
+        }
     }
 
     /// `key=value:Effect` or `key:Effect`, the form kubectl taint and scenario files use.
@@ -50,7 +56,11 @@ impl Taint {
         if key.is_empty() {
             return Err(format!("invalid taint {text:?}: the key is empty"));
         }
-        Ok(Self { key: key.to_string(), value: value.to_string(), effect: Effect::parse(effect)? })
+        Ok(Self {
+            key: key.to_string(),
+            value: value.to_string(),
+            effect: Effect::parse(effect)?,
+        })
     }
 }
 
@@ -76,14 +86,24 @@ pub struct Toleration {
 
 impl Toleration {
     pub fn exists(key: &str, effect: Option<Effect>, seconds: Option<i64>) -> Self {
-        Self { key: Some(key.to_string()), exists: true, value: String::new(), effect, seconds }
+        Self {
+            key: Some(key.to_string()),
+            exists: true,
+            value: String::new(),
+            effect,
+            seconds,
+        }
     }
 
     pub fn from_api(t: &api::Toleration) -> Result<Self, String> {
         let exists = match t.operator.as_deref() {
             None | Some("Equal") => false,
             Some("Exists") => true,
-            Some(other) => return Err(format!("invalid toleration operator {other:?}: expected Equal or Exists")),
+            Some(other) => {
+                return Err(format!(
+                    "invalid toleration operator {other:?}: expected Equal or Exists"
+                ));
+            }
         };
         let effect = match t.effect.as_deref() {
             None | Some("") => None,
@@ -93,7 +113,13 @@ impl Toleration {
         if key.is_none() && !exists {
             return Err("a toleration with an empty key must use operator Exists".to_string());
         }
-        Ok(Self { key, exists, value: t.value.clone().unwrap_or_default(), effect, seconds: t.toleration_seconds })
+        Ok(Self {
+            key,
+            exists,
+            value: t.value.clone().unwrap_or_default(),
+            effect,
+            seconds: t.toleration_seconds,
+        })
     }
 
     pub fn tolerates(&self, taint: &Taint) -> bool {
@@ -120,14 +146,43 @@ mod tests {
     #[test]
     fn toleration_matching() {
         let cp = Taint::new("node-role.kubernetes.io/control-plane", Effect::NoSchedule);
-        assert!(Toleration::exists("node-role.kubernetes.io/control-plane", Some(Effect::NoSchedule), None).tolerates(&cp));
-        assert!(!Toleration::exists("node-role.kubernetes.io/control-plane", Some(Effect::NoExecute), None).tolerates(&cp));
-        let all = Toleration { key: None, exists: true, value: String::new(), effect: None, seconds: None };
+        assert!(
+            Toleration::exists(
+                "node-role.kubernetes.io/control-plane",
+                Some(Effect::NoSchedule),
+                None
+            )
+            .tolerates(&cp)
+        );
+        assert!(
+            !Toleration::exists(
+                "node-role.kubernetes.io/control-plane",
+                Some(Effect::NoExecute),
+                None
+            )
+            .tolerates(&cp)
+        );
+        let all = Toleration {
+            key: None,
+            exists: true,
+            value: String::new(),
+            effect: None,
+            seconds: None,
+        };
         assert!(all.tolerates(&cp));
-        let eq = Toleration { key: Some("k".into()), exists: false, value: "v".into(), effect: None, seconds: None };
+        let eq = Toleration {
+            key: Some("k".into()),
+            exists: false,
+            value: "v".into(),
+            effect: None,
+            seconds: None,
+        };
         assert!(eq.tolerates(&Taint::parse("k=v:NoSchedule").unwrap()));
         assert!(!eq.tolerates(&Taint::parse("k=w:NoSchedule").unwrap()));
         assert!(Taint::parse("k=v").is_err());
-        assert_eq!(Taint::parse("k:NoExecute").unwrap().to_string(), "k:NoExecute");
+        assert_eq!(
+            Taint::parse("k:NoExecute").unwrap().to_string(),
+            "k:NoExecute"
+        );
     }
 }

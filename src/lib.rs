@@ -1,0 +1,7 @@
+//! kubedrill: the command line, the scenario loader and the harness around the simulator
+//! (`kubedrill-sim`). Everything that touches files, the clock or processes lives here.
+
+pub mod bench;
+pub mod cli;
+pub mod scenario_file;
+mod yaml_pos;
