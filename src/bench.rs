@@ -30,15 +30,8 @@ pub fn large_cluster_yaml(workers: u32, total_pods: u32) -> String {
 }
 
 pub fn large_cluster(workers: u32, total_pods: u32) -> anyhow::Result<(Scenario, Sim)> {
-    let scenario = crate::scenario_file::load_str(
-        &large_cluster_yaml(workers, total_pods),
-        "<large-cluster>",
-    )?;
-    let sim = Sim::new(
-        &scenario.cluster,
-        &scenario.workloads,
-        kubedrill_sim::Seed(1),
-    )?;
+    let scenario = crate::scenario_file::load_str(&large_cluster_yaml(workers, total_pods), "<large-cluster>")?;
+    let sim = Sim::new(&scenario.cluster, &scenario.workloads, kubedrill_sim::Seed(1))?;
     Ok((scenario, sim))
 }
 

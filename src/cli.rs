@@ -112,8 +112,7 @@ fn load(path: &Path) -> Result<(Scenario, String), LoadError> {
         message: io_message(&e),
     })?;
     let scenario = scenario_file::load_str(&text, &path.display().to_string())?;
-    runner::check(&scenario)
-        .map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
+    runner::check(&scenario).map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
     Ok((scenario, text))
 }
 
@@ -141,9 +140,7 @@ fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    Ok(Seed(
-        (nanos as u64) ^ (std::process::id() as u64).rotate_left(32),
-    ))
+    Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -176,8 +173,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     if let Some(path) = &args.trace {
-        write_trace(path, &report)
-            .with_context(|| format!("writing the trace to {}", path.display()))?;
+        write_trace(path, &report).with_context(|| format!("writing the trace to {}", path.display()))?;
     }
     if report.passed() {
         return Ok(ExitCode::SUCCESS);
@@ -188,11 +184,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
         Ok(path) => {
             eprintln!("reproduce: kubedrill replay {}", path.display());
-            eprintln!(
-                "       or: kubedrill run {} --seed {}",
-                args.file.display(),
-                seed.0
-            );
+            eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
         }
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
@@ -221,18 +213,9 @@ fn write_trace(path: &Path, r: &Report) -> anyhow::Result<()> {
 
 /// A failure file is the scenario itself with its seed pinned and a header saying what failed,
 /// so `kubedrill replay` reproduces the run exactly.
-fn write_failure(
-    dir: &Path,
-    source: &Path,
-    text: &str,
-    seed: Seed,
-    r: &Report,
-) -> anyhow::Result<PathBuf> {
+fn write_failure(dir: &Path, source: &Path, text: &str, seed: Seed, r: &Report) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
-    let stem = source
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("scenario");
+    let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
     let path = dir.join(format!("{stem}-{}.yaml", seed.0));
     let mut body = String::new();
     body.push_str(&format!(
@@ -242,11 +225,7 @@ fn write_failure(
     ));
     body.push_str(&format!("# source: {}\n", source.display()));
     for f in &r.failures {
-        body.push_str(&format!(
-            "# step {} failed: {}\n",
-            f.step,
-            f.message.replace('\n', " ")
-        ));
+        body.push_str(&format!("# step {} failed: {}\n", f.step, f.message.replace('\n', " ")));
     }
     body.push_str(&with_seed(text, seed.0));
     std::fs::write(&path, body)?;
@@ -257,29 +236,23 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     let mut bad = 0;
     for f in files {
         match load(f) {
-            Ok((scenario, text)) => {
-                match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
-                    Ok(_) => println!("{}: ok", f.display()),
-                    Err(e) => {
-                        bad += 1;
-                        eprintln!(
-                            "{}",
-                            scenario_file::scenario_error_at(&text, &f.display().to_string(), &e)
-                        );
-                    }
+            Ok((scenario, text)) => match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
+                Ok(_) => println!("{}: ok", f.display()),
+                Err(e) => {
+                    bad += 1;
+                    eprintln!(
+                        "{}",
+                        scenario_file::scenario_error_at(&text, &f.display().to_string(), &e)
+                    );
                 }
-            }
+            },
             Err(e) => {
                 bad += 1;
                 eprintln!("{e}");
             }
         }
     }
-    Ok(if bad == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(2)
-    })
+    Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
 /// The scenario text with `seed:` set, as a failure file records it.
@@ -290,8 +263,7 @@ fn with_seed(text: &str, seed: u64) -> String {
                 yaml_serde::Value::String("seed".into()),
                 yaml_serde::Value::Number(seed.into()),
             );
-            yaml_serde::to_string(&yaml_serde::Value::Mapping(map))
-                .unwrap_or_else(|_| text.to_string())
+            yaml_serde::to_string(&yaml_serde::Value::Mapping(map)).unwrap_or_else(|_| text.to_string())
         }
         _ => text.to_string(),
     }

@@ -117,12 +117,9 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
     // manifest field) would silently replace the first: refuse both, as kubectl does.
     if let Some((first, second)) = index.duplicate {
         let key = index.scalar(second).unwrap_or_default();
-        let was = index.node(first).map(|n| {
-            format!(
-                ", first written at line {} column {}",
-                n.start.line, n.start.column
-            )
-        });
+        let was = index
+            .node(first)
+            .map(|n| format!(", first written at line {} column {}", n.start.line, n.start.column));
         let message = format!("duplicate key `{key}`{}", was.unwrap_or_default());
         return Err(LoadError::new(
             file,
@@ -133,7 +130,8 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
     yaml_serde::from_str::<Scenario>(text).map_err(|e| deserialize_error(&e, text, &index, file))
 }
 
-const A_SCENARIO: &str = "a scenario (a mapping with apiVersion: kubedrill/v1, kind: Scenario, metadata, cluster, steps)";
+const A_SCENARIO: &str =
+    "a scenario (a mapping with apiVersion: kubedrill/v1, kind: Scenario, metadata, cluster, steps)";
 
 /// Turns a yaml_serde error into `path: message` at the most precise position known.
 fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &str) -> LoadError {
@@ -151,21 +149,13 @@ fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &st
     // yaml_serde writes `path: message`; a prefix counts as the path only if the document has it,
     // since messages contain colons too.
     let (mut path, message) = match full.split_once(": ") {
-        Some((p, m))
-            if !p.contains(' ') && index.resolve(p).is_some_and(|f| f.complete && f.depth > 0) =>
-        {
+        Some((p, m)) if !p.contains(' ') && index.resolve(p).is_some_and(|f| f.complete && f.depth > 0) => {
             (p.to_string(), m.to_string())
         }
         _ => (String::new(), full.clone()),
     };
-    let node = index
-        .resolve(if path.is_empty() { "." } else { &path })
-        .map(|f| f.node);
-    let field = |prefix: &str| {
-        message
-            .strip_prefix(prefix)
-            .and_then(|r| r.split('`').next())
-    };
+    let node = index.resolve(if path.is_empty() { "." } else { &path }).map(|f| f.node);
+    let field = |prefix: &str| message.strip_prefix(prefix).and_then(|r| r.split('`').next());
     if let (Some(key), Some(map)) = (field("unknown field `"), node) {
         if let Some(k) = index.entry(map, key).and_then(|(k, _)| index.node(k)) {
             pos = Some(k.start);
@@ -447,9 +437,7 @@ cluster:
 
     #[test]
     fn unknown_key_points_at_the_key() {
-        let e = err(&format!(
-            "{HEAD}steps:\n  - run: ls\n  - wait: 1s\n    fualt: x\n"
-        ));
+        let e = err(&format!("{HEAD}steps:\n  - run: ls\n  - wait: 1s\n    fualt: x\n"));
         assert_eq!(at(&e), (Some(13), Some(5)));
         assert_eq!(
             e.to_string(),
@@ -461,10 +449,7 @@ cluster:
     fn unknown_key_in_flow_mapping() {
         let e = err(&format!("{HEAD}steps:\n  - {{wait: 1s, fualt: x}}\n"));
         assert_eq!(at(&e), (Some(11), Some(16)));
-        assert!(
-            e.message.starts_with("steps[0]: unknown field `fualt`"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("steps[0]: unknown field `fualt`"), "{e}");
     }
 
     #[test]
@@ -530,20 +515,20 @@ cluster:
     fn missing_required_field() {
         let e = err("apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {name: x}\n");
         assert_eq!(e.to_string(), "s.yaml:1:1: missing field `cluster`");
-        let e = err(
-            "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {name: x}\ncluster:\n  nodes: []\n",
-        );
-        assert_eq!(
-            e.to_string(),
-            "s.yaml:5:3: cluster: missing field `kubernetesVersion`"
-        );
+        let e = err("apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {name: x}\ncluster:\n  nodes: []\n");
+        assert_eq!(e.to_string(), "s.yaml:5:3: cluster: missing field `kubernetesVersion`");
     }
 
     #[test]
     fn syntax_errors() {
         let e = err(&format!("{HEAD}steps:\n  - run: \"ls\n"));
         assert_eq!(e.line, Some(12));
-        assert!(e.message.starts_with("YAML syntax error: found unexpected end of stream, while scanning a quoted scalar at line 11 column 10"), "{e}");
+        assert!(
+            e.message.starts_with(
+                "YAML syntax error: found unexpected end of stream, while scanning a quoted scalar at line 11 column 10"
+            ),
+            "{e}"
+        );
         let e = err("apiVersion: kubedrill/v1\nkind: Scenario: x\n");
         assert_eq!(
             e.to_string(),
@@ -588,9 +573,7 @@ cluster:
 
     #[test]
     fn manifest_in_the_wrong_group_points_at_its_api_version() {
-        let text = format!(
-            "{HEAD}workloads:\n  - apiVersion: v1\n    kind: Deployment\n    metadata: {{name: a}}\n"
-        );
+        let text = format!("{HEAD}workloads:\n  - apiVersion: v1\n    kind: Deployment\n    metadata: {{name: a}}\n");
         let e = err(&text);
         assert_eq!(
             e.to_string(),
@@ -640,10 +623,7 @@ cluster:
     fn several_documents_are_refused() {
         let e = err(&format!("{VALID}---\n{VALID}"));
         assert_eq!(at(&e), (Some(36), Some(1)));
-        assert!(
-            e.message.starts_with("a second YAML document starts here"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("a second YAML document starts here"), "{e}");
         // Even an empty one after the separator.
         let e = err(&format!("{VALID}---\n"));
         assert_eq!(e.line, Some(36));
@@ -711,10 +691,7 @@ cluster:
     #[test]
     fn locate_flow_style() {
         assert_eq!(locate(VALID, "workloads[0].metadata.name"), Some((17, 22)));
-        assert_eq!(
-            locate(VALID, "workloads[0].metadata.namespace"),
-            Some((17, 38))
-        );
+        assert_eq!(locate(VALID, "workloads[0].metadata.namespace"), Some((17, 38)));
         assert_eq!(
             locate(VALID, "workloads[0].spec.selector.matchLabels.app"),
             Some((21, 28))
@@ -757,10 +734,7 @@ cluster:
             path: "steps[0].expect.violations[0]".into(),
             message: "unknown invariant".into(),
         };
-        assert_eq!(
-            at(&scenario_error_at(VALID, "s.yaml", &e)),
-            (Some(32), Some(5))
-        );
+        assert_eq!(at(&scenario_error_at(VALID, "s.yaml", &e)), (Some(32), Some(5)));
         // Nothing of the path is written: no position.
         let e = ScenarioError {
             path: "expectViolations[0]".into(),

@@ -157,9 +157,7 @@ impl Index {
             let id = index.nodes.len();
             let is_collection = matches!(node_kind, Kind::Sequence | Kind::Mapping);
             let key = match (&node_kind, open.last()) {
-                (Kind::Scalar { value, .. }, Some((parent, _)))
-                    if index.is_next_child_a_key(*parent) =>
-                {
+                (Kind::Scalar { value, .. }, Some((parent, _))) if index.is_next_child_a_key(*parent) => {
                     Some(value.clone())
                 }
                 _ => None,
@@ -226,11 +224,7 @@ impl Index {
                 Kind::Sequence => segments.push(format!("[{at}]")),
                 // A key has no path of its own: it is named by its mapping's.
                 Kind::Mapping if at % 2 == 1 => {
-                    let key = p
-                        .children
-                        .get(at - 1)
-                        .and_then(|&k| self.scalar(k))
-                        .unwrap_or("?");
+                    let key = p.children.get(at - 1).and_then(|&k| self.scalar(k)).unwrap_or("?");
                     segments.push(format!(".{key}"));
                 }
                 _ => {}
@@ -281,8 +275,7 @@ impl Index {
 
     /// The (key, value) entry of `map` whose key is `key`.
     pub(crate) fn entry(&self, map: usize, key: &str) -> Option<(usize, usize)> {
-        self.entries(map)
-            .find(|(k, _)| self.scalar(*k) == Some(key))
+        self.entries(map).find(|(k, _)| self.scalar(*k) == Some(key))
     }
 
     pub(crate) fn items(&self, seq: usize) -> &[usize] {
@@ -344,8 +337,11 @@ impl Index {
                 .filter_map(|(k, v)| {
                     let key = self.scalar(k)?;
                     let after = segment.strip_prefix(key)?;
-                    (!key.is_empty() && (after.is_empty() || after.starts_with(['.', '['])))
-                        .then_some((k, v, key.len()))
+                    (!key.is_empty() && (after.is_empty() || after.starts_with(['.', '[']))).then_some((
+                        k,
+                        v,
+                        key.len(),
+                    ))
                 })
                 .max_by_key(|(_, _, len)| *len);
             let Some((k, v, len)) = best else {
@@ -427,9 +423,7 @@ impl<'a> Parser<'a> {
         // after an error, so that is checked first. On success the event is fully written, read,
         // then freed once.
         unsafe {
-            if (&*parser).error != sys::YAML_NO_ERROR
-                || sys::yaml_parser_parse(parser, raw.as_mut_ptr()).fail
-            {
+            if (&*parser).error != sys::YAML_NO_ERROR || sys::yaml_parser_parse(parser, raw.as_mut_ptr()).fail {
                 return Err(syntax_error(&*parser, text));
             }
             let event = raw.as_mut_ptr();
@@ -463,10 +457,9 @@ unsafe fn convert(event: &sys::yaml_event_t) -> Event {
             sys::YAML_STREAM_END_EVENT => EventKind::StreamEnd,
             sys::YAML_SEQUENCE_END_EVENT => EventKind::SequenceEnd,
             sys::YAML_MAPPING_END_EVENT => EventKind::MappingEnd,
-            sys::YAML_ALIAS_EVENT => EventKind::Node(
-                Kind::Alias(c_string(event.data.alias.anchor).unwrap_or_default()),
-                None,
-            ),
+            sys::YAML_ALIAS_EVENT => {
+                EventKind::Node(Kind::Alias(c_string(event.data.alias.anchor).unwrap_or_default()), None)
+            }
             sys::YAML_SCALAR_EVENT => {
                 let s = event.data.scalar;
                 let bytes = if s.value.is_null() {
@@ -482,9 +475,7 @@ unsafe fn convert(event: &sys::yaml_event_t) -> Event {
             sys::YAML_SEQUENCE_START_EVENT => {
                 EventKind::Node(Kind::Sequence, c_string(event.data.sequence_start.anchor))
             }
-            sys::YAML_MAPPING_START_EVENT => {
-                EventKind::Node(Kind::Mapping, c_string(event.data.mapping_start.anchor))
-            }
+            sys::YAML_MAPPING_START_EVENT => EventKind::Node(Kind::Mapping, c_string(event.data.mapping_start.anchor)),
             _ => EventKind::Other,
         }
     };

@@ -12,14 +12,8 @@ use std::collections::BTreeMap;
 pub fn node_object(sim: &Sim, id: NodeId) -> core::Node {
     let n = sim.cluster().node(id);
     let mut allocatable = BTreeMap::new();
-    allocatable.insert(
-        "cpu".to_string(),
-        Quantity(format_cpu_milli(n.allocatable.cpu_milli)),
-    );
-    allocatable.insert(
-        "memory".to_string(),
-        Quantity(format_memory(n.allocatable.memory)),
-    );
+    allocatable.insert("cpu".to_string(), Quantity(format_cpu_milli(n.allocatable.cpu_milli)));
+    allocatable.insert("memory".to_string(), Quantity(format_memory(n.allocatable.memory)));
     allocatable.insert("pods".to_string(), Quantity(n.allocatable.pods.to_string()));
     let ready = match n.ready {
         ReadyStatus::True => "True",
@@ -116,8 +110,7 @@ pub fn pod_object(sim: &Sim, id: PodId) -> Option<core::Pod> {
             namespace: Some(p.namespace.to_string()),
             uid: Some(format!("00000000-0000-4000-8000-{:012x}", p.uid)),
             labels: Some((*p.labels).clone()),
-            annotations: (!p.template.annotations.is_empty())
-                .then(|| p.template.annotations.clone()),
+            annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
             owner_references: owner_refs,
             ..Default::default()
         },

@@ -243,12 +243,7 @@ mod tests {
 
     #[test]
     fn bare_pod_message_follows_the_release_history() {
-        assert!(
-            k("v1.23.0")
-                .messages
-                .unreplicated_error
-                .starts_with("Pods not managed")
-        );
+        assert!(k("v1.23.0").messages.unreplicated_error.starts_with("Pods not managed"));
         assert_eq!(
             k("v1.24.0").messages.unreplicated_error,
             "Pods declare no controller (use --force to override)"

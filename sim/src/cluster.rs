@@ -233,14 +233,13 @@ impl Cluster {
             if pod.is_healthy() {
                 p.healthy = p.healthy.saturating_sub(1);
             }
-            if let Some(o) = owner {
-                if let Some(n) = p.owners.get_mut(&o) {
+            if let Some(o) = owner
+                && let Some(n) = p.owners.get_mut(&o) {
                     *n -= 1;
                     if *n == 0 {
                         p.owners.remove(&o);
                     }
                 }
-            }
         }
     }
 
@@ -258,10 +257,7 @@ impl Cluster {
         self.sorted_pods(|_| true).into_iter()
     }
 
-    pub fn pods_in_namespace<'a>(
-        &'a self,
-        ns: &'a str,
-    ) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
+    pub fn pods_in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
         self.sorted_pods(|p| &*p.namespace == ns).into_iter()
     }
 
@@ -293,11 +289,7 @@ impl Cluster {
     }
 
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId) {
-        let requests = self
-            .pod(pod_id)
-            .expect("binding a live pod")
-            .template
-            .requests;
+        let requests = self.pod(pod_id).expect("binding a live pod").template.requests;
         let old_key = Self::sched_key(self.node(node_id), node_id);
         self.sched_index.remove(&old_key);
         let node = self.node_mut(node_id);
@@ -358,10 +350,7 @@ impl Cluster {
     }
 
     /// Workloads of one kind in (namespace, name) order.
-    pub fn workloads_of(
-        &self,
-        kind: WorkloadKind,
-    ) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
+    pub fn workloads_of(&self, kind: WorkloadKind) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
         self.workload_names
             .iter()
             .filter(move |((k, _, _), _)| *k == kind)
@@ -373,10 +362,7 @@ impl Cluster {
     pub fn owner_text(&self, owner: Owner) -> String {
         match owner {
             Owner::None => String::new(),
-            Owner::ReplicaSet(w)
-            | Owner::StatefulSet(w, _)
-            | Owner::DaemonSet(w)
-            | Owner::Job(w) => {
+            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
                 let wl = self.workload(w);
                 format!("{}/{}", wl.kind.as_str(), wl.name)
             }
@@ -395,8 +381,7 @@ impl Cluster {
             .enumerate()
             .filter_map(|(i, p)| p.as_ref().map(|p| (PodId(i as u32), p)))
             .filter(|(_, p)| {
-                *p.namespace == *pdb.namespace
-                    && pdb.selector.as_ref().is_some_and(|s| s.matches(&p.labels))
+                *p.namespace == *pdb.namespace && pdb.selector.as_ref().is_some_and(|s| s.matches(&p.labels))
             })
             .map(|(id, _)| id)
             .collect();
@@ -413,12 +398,7 @@ impl Cluster {
                 return;
             };
             let pdb = &self.pdbs[i];
-            if *pdb.namespace == *pod.namespace
-                && pdb
-                    .selector
-                    .as_ref()
-                    .is_some_and(|s| s.matches(&pod.labels))
-            {
+            if *pdb.namespace == *pod.namespace && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels)) {
                 self.join_pdb(PdbId(i as u32), pod_id);
             }
         }
@@ -509,7 +489,11 @@ impl Cluster {
                     }
                 }
                 if status.disruptions_allowed == 0 {
-                    return Err((429, "Cannot evict pod as it would violate the pod's disruption budget.".into(), Some(id)));
+                    return Err((
+                        429,
+                        "Cannot evict pod as it would violate the pod's disruption budget.".into(),
+                        Some(id),
+                    ));
                 }
                 Ok(())
             }

@@ -34,9 +34,7 @@ fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let mut total = SimDuration::ZERO;
     for a in args {
         let d = if let Some(days) = a.strip_suffix('d') {
-            days.parse::<f64>()
-                .ok()
-                .map(|d| SimDuration((d * 86_400_000.0) as u64))
+            days.parse::<f64>().ok().map(|d| SimDuration((d * 86_400_000.0) as u64))
         } else if a.ends_with(['s', 'm', 'h']) {
             parse_go_duration(a).ok()
         } else {

@@ -29,11 +29,7 @@ pub(crate) enum Timer {
     /// The node lifecycle controller's grace period ran out for a silent kubelet.
     NodeMonitor { node: NodeId, generation: u64 },
     /// A pod's toleration of the unreachable taint ran out (or the old pod-eviction-timeout).
-    TaintEviction {
-        pod: PodId,
-        uid: u64,
-        generation: u64,
-    },
+    TaintEviction { pod: PodId, uid: u64, generation: u64 },
     /// A rebooting node is back.
     NodeBooted { node: NodeId, generation: u64 },
 }
@@ -207,10 +203,9 @@ impl Sim {
 
     fn owner_label(&self, owner: Owner) -> Arc<str> {
         match owner {
-            Owner::ReplicaSet(w)
-            | Owner::StatefulSet(w, _)
-            | Owner::DaemonSet(w)
-            | Owner::Job(w) => self.cluster.workload(w).label.clone(),
+            Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
+                self.cluster.workload(w).label.clone()
+            }
             other => Arc::from(self.cluster.owner_text(other).as_str()),
         }
     }
@@ -262,21 +257,13 @@ impl Sim {
         match timer {
             Timer::PodStarted { pod, uid } => self.on_pod_started(pod, uid),
             Timer::PodStopped { pod, uid } => {
-                if self
-                    .cluster
-                    .pod_if(pod, uid)
-                    .is_some_and(Pod::is_terminating)
-                {
+                if self.cluster.pod_if(pod, uid).is_some_and(Pod::is_terminating) {
                     self.finish_removal(pod);
                 }
             }
             Timer::PodSucceeded { pod, uid } => self.on_pod_succeeded(pod, uid),
             Timer::NodeMonitor { node, generation } => self.on_node_monitor(node, generation),
-            Timer::TaintEviction {
-                pod,
-                uid,
-                generation,
-            } => self.on_taint_eviction(pod, uid, generation),
+            Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             Timer::NodeBooted { node, generation } => {
                 if self.cluster.node(node).lifecycle_gen == generation {
                     self.node_recover(node);
@@ -346,17 +333,14 @@ impl Sim {
         let uid = pod.uid;
         let placed = match &template.node_name {
             // A preset nodeName bypasses the scheduler; the kubelet admits it if the node exists.
-            Some(name) => self.cluster.node_id(name).ok_or_else(|| String::new()),
+            Some(name) => self.cluster.node_id(name).ok_or_else(String::new),
             None => scheduler::place(&self.cluster, &template),
         };
         match placed {
             Ok(node) => self.bind(id, node),
             Err(message) => {
-                let changed = self
-                    .cluster
-                    .pod(id)
-                    .and_then(|p| p.unschedulable_reason.as_deref())
-                    != Some(message.as_str());
+                let changed =
+                    self.cluster.pod(id).and_then(|p| p.unschedulable_reason.as_deref()) != Some(message.as_str());
                 if changed && !message.is_empty() {
                     let label = self.pod_label(self.cluster.pod(id).expect("live"));
                     self.record(Event::PodUnschedulable {
@@ -364,8 +348,7 @@ impl Sim {
                         message: message.clone(),
                     });
                 }
-                self.cluster
-                    .update_pod(id, |p| p.unschedulable_reason = Some(message));
+                self.cluster.update_pod(id, |p| p.unschedulable_reason = Some(message));
                 self.cluster.pending.insert((uid, id));
             }
         }
@@ -408,10 +391,7 @@ impl Sim {
             self.record(Event::PodScheduled { pod: label, node });
         }
         if self.kubelet_up(node_id) {
-            self.schedule(
-                self.now + SimDuration(start_ms),
-                Timer::PodStarted { pod: pod_id, uid },
-            );
+            self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         if self.cluster.node(node_id).ready == ReadyStatus::Unknown {
             self.schedule_lost_pod_eviction(pod_id);
@@ -448,10 +428,7 @@ impl Sim {
             self.record(Event::PodStarted { pod: label, node });
         }
         if is_job {
-            self.schedule(
-                self.now + SimDuration(run_ms),
-                Timer::PodSucceeded { pod: id, uid },
-            );
+            self.schedule(self.now + SimDuration(run_ms), Timer::PodSucceeded { pod: id, uid });
         }
     }
 
@@ -483,12 +460,7 @@ impl Sim {
     }
 
     /// The Eviction API: checks PodDisruptionBudgets, then deletes gracefully.
-    pub(crate) fn evict(
-        &mut self,
-        id: PodId,
-        grace: Option<u64>,
-        dry_run: bool,
-    ) -> Result<(), ApiError> {
+    pub(crate) fn evict(&mut self, id: PodId, grace: Option<u64>, dry_run: bool) -> Result<(), ApiError> {
         if let Err((code, message, pdb)) = self.cluster.eviction_check(id) {
             if let Some(pdb) = pdb {
                 let (label, pdb_name) = (
@@ -518,13 +490,8 @@ impl Sim {
         }
         let grace_s = grace.unwrap_or(pod.template.grace_seconds);
         let was_healthy = pod.is_healthy();
-        let (owner, uid, node, stop_ms, finished) = (
-            pod.owner,
-            pod.uid,
-            pod.node,
-            pod.template.stop_ms,
-            pod.is_finished(),
-        );
+        let (owner, uid, node, stop_ms, finished) =
+            (pod.owner, pod.uid, pod.node, pod.template.stop_ms, pod.is_finished());
         let label = self.pod_label(pod);
         let node_name = node
             .map(|n| self.cluster.node(n).name.clone())
@@ -575,15 +542,8 @@ impl Sim {
             None => self.finish_removal(id),
             Some(_) if grace_s == 0 => self.finish_removal(id),
             Some(n) if self.kubelet_up(n) => {
-                let stop = if finished {
-                    0
-                } else {
-                    stop_ms.min(grace_s * 1000)
-                };
-                self.schedule(
-                    self.now + SimDuration(stop),
-                    Timer::PodStopped { pod: id, uid },
-                );
+                let stop = if finished { 0 } else { stop_ms.min(grace_s * 1000) };
+                self.schedule(self.now + SimDuration(stop), Timer::PodStopped { pod: id, uid });
             }
             // Nobody confirms termination on a silent node: the pod stays Terminating.
             Some(_) => {}
@@ -624,16 +584,10 @@ impl Sim {
                 self.reconcile(w);
             }
             Owner::StatefulSet(w, ordinal) => {
-                if let Some(slot) = self
-                    .cluster
-                    .workload_mut(w)
-                    .ordinals
-                    .get_mut(ordinal as usize)
-                {
-                    if *slot == Some(id) {
+                if let Some(slot) = self.cluster.workload_mut(w).ordinals.get_mut(ordinal as usize)
+                    && *slot == Some(id) {
                         *slot = None;
                     }
-                }
                 self.reconcile(w);
             }
             Owner::DaemonSet(w) => {
@@ -665,8 +619,7 @@ impl Sim {
                 for _ in 0..missing {
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod =
-                        self.create_pod(ns, name, Owner::ReplicaSet(id), template, labels, None);
+                    let pod = self.create_pod(ns, name, Owner::ReplicaSet(id), template, labels, None);
                     self.cluster.workload_mut(id).active.insert(pod);
                 }
             }
@@ -683,10 +636,7 @@ impl Sim {
             WorkloadKind::StatefulSet => {
                 let replicas = w.replicas as usize;
                 if self.cluster.workload(id).ordinals.len() < replicas {
-                    self.cluster
-                        .workload_mut(id)
-                        .ordinals
-                        .resize(replicas, None);
+                    self.cluster.workload_mut(id).ordinals.resize(replicas, None);
                 }
                 for ordinal in 0..replicas {
                     if self.cluster.workload(id).ordinals[ordinal].is_some() {
@@ -695,14 +645,7 @@ impl Sim {
                     let w = self.cluster.workload(id);
                     let name: Arc<str> = Arc::from(format!("{}-{ordinal}", w.name).as_str());
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(
-                        ns,
-                        name,
-                        Owner::StatefulSet(id, ordinal as u32),
-                        template,
-                        labels,
-                        None,
-                    );
+                    let pod = self.create_pod(ns, name, Owner::StatefulSet(id, ordinal as u32), template, labels, None);
                     self.cluster.workload_mut(id).ordinals[ordinal] = Some(pod);
                 }
             }
@@ -710,21 +653,12 @@ impl Sim {
                 let nodes: Vec<NodeId> = self.cluster.node_ids().collect();
                 for node in nodes {
                     let w = self.cluster.workload(id);
-                    if w.per_node.contains_key(&node)
-                        || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
-                    {
+                    if w.per_node.contains_key(&node) || !scheduler::daemon_fits(self.cluster.node(node), &w.template) {
                         continue;
                     }
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(
-                        ns,
-                        name,
-                        Owner::DaemonSet(id),
-                        template,
-                        labels,
-                        Some(node),
-                    );
+                    let pod = self.create_pod(ns, name, Owner::DaemonSet(id), template, labels, Some(node));
                     self.cluster.workload_mut(id).per_node.insert(node, pod);
                 }
             }
@@ -733,11 +667,7 @@ impl Sim {
 
     fn pod_parts(&self, id: WorkloadId) -> (Arc<str>, Arc<PodTemplate>, Arc<Labels>) {
         let w = self.cluster.workload(id);
-        (
-            w.namespace.clone(),
-            w.template.clone(),
-            w.pod_labels.clone(),
-        )
+        (w.namespace.clone(), w.template.clone(), w.pod_labels.clone())
     }
 
     /// `<owner>-<5 random chars>`, drawn again on the (rare) collision.
@@ -790,10 +720,7 @@ impl Sim {
 
     fn add_taint(&mut self, node: NodeId, taint: Taint) {
         let n = self.cluster.node_mut(node);
-        if n.taints
-            .iter()
-            .any(|t| t.key == taint.key && t.effect == taint.effect)
-        {
+        if n.taints.iter().any(|t| t.key == taint.key && t.effect == taint.effect) {
             return;
         }
         let text = taint.to_string();
@@ -890,10 +817,7 @@ impl Sim {
                     node: name.clone(),
                 });
             }
-            self.schedule(
-                self.now + SimDuration(start_ms),
-                Timer::PodStarted { pod: pod_id, uid },
-            );
+            self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         self.sched_dirty = true;
         self.ds_dirty = true;
@@ -949,11 +873,7 @@ impl Sim {
             } else if matching.iter().any(|t| t.seconds.is_none()) {
                 None
             } else {
-                matching
-                    .iter()
-                    .filter_map(|t| t.seconds)
-                    .min()
-                    .map(|s| s.max(0) as u64)
+                matching.iter().filter_map(|t| t.seconds).min().map(|s| s.max(0) as u64)
             }
         } else if matches!(pod.owner, Owner::DaemonSet(_) | Owner::Mirror(_)) {
             None
@@ -977,10 +897,7 @@ impl Sim {
             return;
         };
         let Some(node) = p.node else { return };
-        if p.is_terminating()
-            || self.cluster.node(node).lifecycle_gen != generation
-            || self.kubelet_up(node)
-        {
+        if p.is_terminating() || self.cluster.node(node).lifecycle_gen != generation || self.kubelet_up(node) {
             return;
         }
         self.delete_pod(pod, None, DeleteCause::NodeLost);
@@ -996,9 +913,7 @@ impl Sim {
         let mut missing = Vec::new();
         for (_, w) in self.cluster.workloads_of(WorkloadKind::DaemonSet) {
             for node in self.cluster.node_ids() {
-                if !w.per_node.contains_key(&node)
-                    && scheduler::daemon_fits(self.cluster.node(node), &w.template)
-                {
+                if !w.per_node.contains_key(&node) && scheduler::daemon_fits(self.cluster.node(node), &w.template) {
                     missing.push(format!(
                         "DaemonSet {}/{} has no pod on node {}",
                         w.namespace,

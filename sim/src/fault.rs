@@ -16,22 +16,16 @@ pub enum Fault {
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
 
 /// Verbs of scenario format v1 that need the etcd model, which is not built yet.
-const ETCD_VERBS: &[&str] = &[
-    "etcd-member-crash",
-    "etcd-member-destroy",
-    "etcd-member-recover",
-];
+const ETCD_VERBS: &[&str] = &["etcd-member-crash", "etcd-member-destroy", "etcd-member-recover"];
 
 impl Fault {
     pub fn parse(text: &str) -> Result<Self, String> {
         let words: Vec<&str> = text.split_whitespace().collect();
         let node = |i: usize| -> Result<String, String> {
-            words.get(i).map(|s| s.to_string()).ok_or_else(|| {
-                format!(
-                    "fault {:?} needs a node name",
-                    words.first().copied().unwrap_or("")
-                )
-            })
+            words
+                .get(i)
+                .map(|s| s.to_string())
+                .ok_or_else(|| format!("fault {:?} needs a node name", words.first().copied().unwrap_or("")))
         };
         let extra = |n: usize| -> Result<(), String> {
             if words.len() > n {

@@ -57,15 +57,11 @@ impl Manifest {
             return Err(format!("{kind} manifest has no `apiVersion`"));
         }
         let wrong_group = |expected: &str| {
-            format!(
-                "no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})"
-            )
+            format!("no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})")
         };
         let decoded = |e: serde_json::Error| format!("{kind}: {e}");
         let m = match kind.as_str() {
-            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet"
-                if api_version != "apps/v1" =>
-            {
+            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" if api_version != "apps/v1" => {
                 return Err(wrong_group("apps/v1"));
             }
             "Job" if api_version != "batch/v1" => return Err(wrong_group("batch/v1")),
@@ -79,9 +75,7 @@ impl Manifest {
             "DaemonSet" => Self::DaemonSet(serde_json::from_value(value).map_err(decoded)?),
             "Job" => Self::Job(serde_json::from_value(value).map_err(decoded)?),
             "Pod" => Self::Pod(serde_json::from_value(value).map_err(decoded)?),
-            "PodDisruptionBudget" => {
-                Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?)
-            }
+            "PodDisruptionBudget" => Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?),
             other => {
                 let kinds: Vec<&str> = SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect();
                 return Err(format!(
@@ -131,56 +125,43 @@ impl Manifest {
         let kind = self.kind();
         let name = self.name();
         if name.is_empty() {
-            return Err(format!(
-                "{kind}: metadata.name: Required value: name is required"
-            ));
+            return Err(format!("{kind}: metadata.name: Required value: name is required"));
         }
         if !is_dns_subdomain(name) {
             return Err(format!(
                 "{kind} \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
             ));
         }
-        let check_template = |t: &PodTemplateSpec,
-                              selector_labels: Option<&Selector>|
-         -> Result<(), String> {
-            let labels = t
-                .metadata
-                .as_ref()
-                .and_then(|m| m.labels.clone())
-                .unwrap_or_default();
-            if let Some(sel) = selector_labels {
-                if !sel.matches(&labels) {
+        let check_template = |t: &PodTemplateSpec, selector_labels: Option<&Selector>| -> Result<(), String> {
+            let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+            if let Some(sel) = selector_labels
+                && !sel.matches(&labels) {
                     return Err(format!(
                         "{kind} \"{name}\" is invalid: spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
                         labels
                     ));
                 }
-            }
-            let spec = t.spec.as_ref().ok_or_else(|| {
-                format!("{kind} \"{name}\" is invalid: spec.template.spec: Required value")
-            })?;
+            let spec = t
+                .spec
+                .as_ref()
+                .ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template.spec: Required value"))?;
             template_from_spec(spec, &labels, &Labels::new(), kind == "Job").map(|_| ())
         };
         let selector = |s: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector| {
-            Selector::from_api(s)
-                .map_err(|e| format!("{kind} \"{name}\" is invalid: spec.selector: {e}"))
+            Selector::from_api(s).map_err(|e| format!("{kind} \"{name}\" is invalid: spec.selector: {e}"))
         };
         match self {
-            Self::Deployment(d) => {
-                check_template(&d.spec.template, Some(&selector(&d.spec.selector)?))
-            }
+            Self::Deployment(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
             Self::ReplicaSet(r) => {
-                let t = r.spec.template.as_ref().ok_or_else(|| {
-                    format!("{kind} \"{name}\" is invalid: spec.template: Required value")
-                })?;
+                let t = r
+                    .spec
+                    .template
+                    .as_ref()
+                    .ok_or_else(|| format!("{kind} \"{name}\" is invalid: spec.template: Required value"))?;
                 check_template(t, Some(&selector(&r.spec.selector)?))
             }
-            Self::StatefulSet(s) => {
-                check_template(&s.spec.template, Some(&selector(&s.spec.selector)?))
-            }
-            Self::DaemonSet(d) => {
-                check_template(&d.spec.template, Some(&selector(&d.spec.selector)?))
-            }
+            Self::StatefulSet(s) => check_template(&s.spec.template, Some(&selector(&s.spec.selector)?)),
+            Self::DaemonSet(d) => check_template(&d.spec.template, Some(&selector(&d.spec.selector)?)),
             Self::Job(j) => {
                 let spec = j
                     .spec
@@ -195,9 +176,7 @@ impl Manifest {
                     .ok_or_else(|| format!("Pod \"{name}\" is invalid: spec: Required value"))?;
                 template_from_spec(spec, &Labels::new(), &Labels::new(), false).map(|_| ())
             }
-            Self::PodDisruptionBudget(p) => {
-                pdb_from_manifest(p, Arc::from(""), crate::time::SimTime::ZERO).map(|_| ())
-            }
+            Self::PodDisruptionBudget(p) => pdb_from_manifest(p, Arc::from(""), crate::time::SimTime::ZERO).map(|_| ()),
         }
     }
 }
@@ -262,12 +241,10 @@ pub fn template_from_spec(
         {
             match res.as_str() {
                 "cpu" => {
-                    requests.cpu_milli +=
-                        parse_cpu_milli(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?
+                    requests.cpu_milli += parse_cpu_milli(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?
                 }
                 "memory" => {
-                    requests.memory += parse_memory_bytes(&q.0)
-                        .map_err(|e| format!("container {:?}: {e}", c.name))?
+                    requests.memory += parse_memory_bytes(&q.0).map_err(|e| format!("container {:?}: {e}", c.name))?
                 }
                 _ => {}
             }
@@ -282,12 +259,14 @@ pub fn template_from_spec(
     let has_empty_dir = spec.volumes.iter().flatten().any(|v| v.empty_dir.is_some());
     let grace = spec.termination_grace_period_seconds.unwrap_or(30);
     if grace < 0 {
-        return Err(
-            "spec.terminationGracePeriodSeconds: must be greater than or equal to 0".to_string(),
-        );
+        return Err("spec.terminationGracePeriodSeconds: must be greater than or equal to 0".to_string());
     }
     let restart_policy = match spec.restart_policy.as_deref() {
-        None if is_job => return Err("spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"".into()),
+        None if is_job => {
+            return Err(
+                "spec.template.spec.restartPolicy: Required value: valid values: \"OnFailure\", \"Never\"".into(),
+            );
+        }
         None | Some("Always") if !is_job => "Always",
         Some("OnFailure") => "OnFailure",
         Some("Never") => "Never",
@@ -324,10 +303,7 @@ pub fn template_from(t: &PodTemplateSpec, is_job: bool) -> Result<PodTemplate, S
     let meta = t.metadata.clone().unwrap_or_default();
     let labels = meta.labels.unwrap_or_default();
     let annotations = meta.annotations.unwrap_or_default();
-    let spec = t
-        .spec
-        .as_ref()
-        .ok_or("spec.template.spec: Required value")?;
+    let spec = t.spec.as_ref().ok_or("spec.template.spec: Required value")?;
     template_from_spec(spec, &labels, &annotations, is_job)
 }
 
@@ -407,12 +383,13 @@ mod tests {
 
     #[test]
     fn unknown_kinds_and_groups_are_refused() {
+        let e = Manifest::from_value(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}))
+            .unwrap_err();
+        assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
         let e = Manifest::from_value(
-            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}),
+            json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}}),
         )
         .unwrap_err();
-        assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
-        let e = Manifest::from_value(json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}})).unwrap_err();
         assert!(e.contains("apps/v1"), "{e}");
     }
 

@@ -69,10 +69,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
     if scenario.api_version != "kubedrill/v1" {
         return Err(serr(
             "apiVersion",
-            format!(
-                "expected \"kubedrill/v1\", found {:?}",
-                scenario.api_version
-            ),
+            format!("expected \"kubedrill/v1\", found {:?}", scenario.api_version),
         ));
     }
     if scenario.kind != "Scenario" {
@@ -87,20 +84,14 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return Err(serr(
-            "metadata.name",
-            format!("{name:?} must match [a-z0-9-]+"),
-        ));
+        return Err(serr("metadata.name", format!("{name:?} must match [a-z0-9-]+")));
     }
     if let Some(limit) = &scenario.step_time_limit {
         SimDuration::parse_scenario(limit).map_err(|e| serr("stepTimeLimit", e))?;
     }
     for (i, id) in scenario.expect_violations.iter().enumerate() {
         if !is_known(id) {
-            return Err(serr(
-                format!("expectViolations[{i}]"),
-                unknown_invariant(id),
-            ));
+            return Err(serr(format!("expectViolations[{i}]"), unknown_invariant(id)));
         }
     }
     for (i, step) in scenario.steps.iter().enumerate() {
@@ -143,10 +134,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
 }
 
 fn unknown_invariant(id: &str) -> String {
-    let known: Vec<&str> = crate::invariant::INVARIANTS
-        .iter()
-        .map(|(i, _)| *i)
-        .collect();
+    let known: Vec<&str> = crate::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
     format!("unknown invariant {id:?}: known are {}", known.join(", "))
 }
 
@@ -162,14 +150,13 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
         serr(path, m)
     })?;
     for (i, step) in scenario.steps.iter().enumerate() {
-        if let Some(host) = &step.on {
-            if sim.cluster().node_id(host).is_none() {
+        if let Some(host) = &step.on
+            && sim.cluster().node_id(host).is_none() {
                 return Err(serr(
                     format!("steps[{i}].on"),
                     format!("no node named {host:?} in the cluster"),
                 ));
             }
-        }
         if let Some(f) = &step.fault {
             let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
             if sim.cluster().node_id(fault.node()).is_none() {
@@ -213,21 +200,14 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
         let mut output: Option<CommandOutput> = None;
         match kind {
             StepKind::Run { line, on } => {
-                let host = on
-                    .map(str::to_string)
-                    .unwrap_or_else(|| sim.default_host().to_string());
+                let host = on.map(str::to_string).unwrap_or_else(|| sim.default_host().to_string());
                 sim.begin_step(n, line);
                 sim.step_deadline = Some(sim.now() + limit);
                 transcript.push(format!("{host} $ {line}"));
                 let out = sim.run_line(&host, line);
                 sim.step_deadline = None;
                 for chunk in &out.chunks {
-                    for l in chunk
-                        .text
-                        .strip_suffix('\n')
-                        .unwrap_or(&chunk.text)
-                        .split('\n')
-                    {
+                    for l in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
                         transcript.push(l.to_string());
                     }
                 }
@@ -242,8 +222,7 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             }
             StepKind::Wait(text) => {
                 sim.begin_step(n, text);
-                let d = SimDuration::parse_scenario(text)
-                    .map_err(|e| serr(format!("steps[{i}].wait"), e))?;
+                let d = SimDuration::parse_scenario(text).map_err(|e| serr(format!("steps[{i}].wait"), e))?;
                 sim.advance(d);
                 transcript.push(format!("# wait: {text}"));
             }
@@ -265,19 +244,12 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             }
             for p in problems {
                 transcript.push(format!("# expect FAILED: {p}"));
-                failures.push(Failure {
-                    step: n,
-                    message: p,
-                });
+                failures.push(Failure { step: n, message: p });
             }
         }
     }
     let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
-    let want: BTreeSet<&str> = scenario
-        .expect_violations
-        .iter()
-        .map(String::as_str)
-        .collect();
+    let want: BTreeSet<&str> = scenario.expect_violations.iter().map(String::as_str).collect();
     if got != want {
         let message = format!(
             "the run ended having violated [{}], but the scenario expects [{}]",
@@ -327,11 +299,10 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
                 .collect::<String>()
         };
         let (so, se) = (text(Stream::Stdout), text(Stream::Stderr));
-        if let Some(code) = e.exit {
-            if out.status != code {
+        if let Some(code) = e.exit
+            && out.status != code {
                 problems.push(format!("exit status {} (expected {code})", out.status));
             }
-        }
         for want in &e.stdout_contains {
             if !so.contains(want.as_str()) {
                 problems.push(format!("stdout does not contain {want:?}"));
@@ -373,10 +344,7 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         let (ns, name) = pod_key(key);
         match c.pod_id(ns, name).and_then(|id| c.pod(id)) {
             Some(p) if p.status_text() == want => {}
-            Some(p) => problems.push(format!(
-                "pod {ns}/{name} is {} (expected {want})",
-                p.status_text()
-            )),
+            Some(p) => problems.push(format!("pod {ns}/{name} is {} (expected {want})", p.status_text())),
             None => problems.push(format!("pod {ns}/{name} does not exist (expected {want})")),
         }
     }

@@ -173,11 +173,7 @@ pub enum StepKind<'a> {
 impl Step {
     /// Exactly one of run / fault / wait, or an expect alone.
     pub fn kind(&self) -> Result<StepKind<'_>, String> {
-        let actions = [
-            self.run.is_some(),
-            self.fault.is_some(),
-            self.wait.is_some(),
-        ];
+        let actions = [self.run.is_some(), self.fault.is_some(), self.wait.is_some()];
         match actions.iter().filter(|a| **a).count() {
             0 if self.expect.is_some() => {
                 if self.on.is_some() {

@@ -28,9 +28,7 @@ impl Unfit {
             Self::Unschedulable => vec!["node(s) were unschedulable".into()],
             Self::NodeName => vec!["node(s) didn't match the requested node name".into()],
             Self::Taint(t) if minor >= 26 => vec![format!("node(s) had untolerated taint {t}")],
-            Self::Taint(t) => vec![format!(
-                "node(s) had taint {t}, that the pod didn't tolerate"
-            )],
+            Self::Taint(t) => vec![format!("node(s) had taint {t}, that the pod didn't tolerate")],
             Self::Selector => vec![if minor >= 20 {
                 "node(s) didn't match Pod's node affinity/selector".into()
             } else {
@@ -47,11 +45,10 @@ pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(
     if node.unschedulable && !template.tolerates_unschedulable {
         return Err(Unfit::Unschedulable);
     }
-    if let Some(name) = &template.node_name {
-        if **name != *node.name {
+    if let Some(name) = &template.node_name
+        && **name != *node.name {
             return Err(Unfit::NodeName);
         }
-    }
     if !cluster.side.taint_based_evictions && node.ready != ReadyStatus::True {
         return Err(Unfit::NotReady);
     }
@@ -79,9 +76,7 @@ pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(
     {
         short.push("Insufficient cpu");
     }
-    if template.requests.memory > 0
-        && node.requested.memory + template.requests.memory > node.allocatable.memory
-    {
+    if template.requests.memory > 0 && node.requested.memory + template.requests.memory > node.allocatable.memory {
         short.push("Insufficient memory");
     }
     if !short.is_empty() {
@@ -121,7 +116,9 @@ pub fn failure_message(cluster: &Cluster, template: &PodTemplate) -> String {
         format!("0/{total} nodes are available: {}.", parts.join(", "))
     };
     if minor >= 24 && total > 0 {
-        msg.push_str(&format!(" preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."));
+        msg.push_str(&format!(
+            " preemption: 0/{total} nodes are available: {total} Preemption is not helpful for scheduling."
+        ));
     }
     msg
 }

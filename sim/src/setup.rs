@@ -36,15 +36,14 @@ impl Sim {
     /// Builds the cluster of a scenario. Nothing is half-built: an error leaves no state.
     pub fn new(spec: &ClusterSpec, workloads: &[Manifest], seed: Seed) -> Result<Self, SetupError> {
         let err = |m: String| SetupError(m);
-        let version = KubeVersion::parse(&spec.kubernetes_version)
-            .map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
+        let version =
+            KubeVersion::parse(&spec.kubernetes_version).map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
         version
             .check_supported()
             .map_err(|e| err(format!("cluster.kubernetesVersion: {e}")))?;
         let kubectl_version = match &spec.kubectl_version {
             Some(v) => {
-                let k = KubeVersion::parse(v)
-                    .map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
+                let k = KubeVersion::parse(v).map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
                 k.check_supported()
                     .map_err(|e| err(format!("cluster.kubectlVersion: {e}")))?;
                 k
@@ -52,20 +51,18 @@ impl Sim {
             None => version.clone(),
         };
         let age = match &spec.age {
-            Some(a) => {
-                SimDuration::parse_scenario(a).map_err(|e| err(format!("cluster.age: {e}")))?
-            }
+            Some(a) => SimDuration::parse_scenario(a).map_err(|e| err(format!("cluster.age: {e}")))?,
             None => DEFAULT_AGE,
         };
         if age.ms() < WORKLOADS_AT.ms() + 60_000 {
             return Err(err(
-                "cluster.age: must be at least 3m (bootstrap takes that long)".into(),
+                "cluster.age: must be at least 3m (bootstrap takes that long)".into()
             ));
         }
         let nodes = expand_nodes(spec)?;
         if !nodes.iter().any(|n| n.role == Role::ControlPlane) {
             return Err(err(
-                "cluster.nodes: the cluster needs at least one control-plane node".into(),
+                "cluster.nodes: the cluster needs at least one control-plane node".into()
             ));
         }
         let mut sim = Sim::empty(Cluster::new(version.clone(), kubectl_version), seed);
@@ -76,9 +73,7 @@ impl Sim {
             .map(|n| n.name.clone())
             .unwrap_or_else(|| Arc::from(""));
 
-        let (cps, workers): (Vec<_>, Vec<_>) = nodes
-            .into_iter()
-            .partition(|n| n.role == Role::ControlPlane);
+        let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
         let cp_ids: Vec<NodeId> = cps.into_iter().map(|n| sim.cluster.add_node(n)).collect();
         if spec.addons.static_pods {
             for id in &cp_ids {
@@ -125,15 +120,9 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);
-    let mut add = |name: String,
-                   ns: &NodeSpec,
-                   out: &mut Vec<Node>,
-                   where_: &str|
-     -> Result<(), SetupError> {
+    let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
-            return Err(SetupError(format!(
-                "{where_}: node name {name:?} is used twice"
-            )));
+            return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
         }
         let index = match ns.role {
             Role::ControlPlane => {
@@ -145,10 +134,7 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
                 counts.1 - 1
             }
         };
-        out.push(
-            build_node(&name, ns, &version, index)
-                .map_err(|e| SetupError(format!("{where_}: {e}")))?,
-        );
+        out.push(build_node(&name, ns, &version, index).map_err(|e| SetupError(format!("{where_}: {e}")))?);
         Ok(())
     };
     for (i, n) in spec.nodes.iter().enumerate() {
@@ -179,9 +165,7 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
             .count
             .ok_or_else(|| SetupError(format!("{where_}: missing field `count`")))?;
         if count == 0 || count > 10_000 {
-            return Err(SetupError(format!(
-                "{where_}: count must be between 1 and 10000"
-            )));
+            return Err(SetupError(format!("{where_}: count must be between 1 and 10000")));
         }
         let width = count.to_string().len().max(2);
         for k in 1..=count {
@@ -200,12 +184,7 @@ fn is_dns_label(s: &str) -> bool {
         && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
 }
 
-fn build_node(
-    name: &str,
-    spec: &NodeSpec,
-    version: &KubeVersion,
-    index: u32,
-) -> Result<Node, String> {
+fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) -> Result<Node, String> {
     if !is_dns_label(name) {
         return Err(format!(
             "node name {name:?} is not a valid DNS subdomain (lower case letters, digits, '-' and '.')"
@@ -214,10 +193,7 @@ fn build_node(
     let side = crate::behaviour::ClusterSide::for_version(version);
     let cp = spec.role == Role::ControlPlane;
     let cpu = spec.cpu.as_deref().unwrap_or(if cp { "2" } else { "4" });
-    let memory = spec
-        .memory
-        .as_deref()
-        .unwrap_or(if cp { "4Gi" } else { "16Gi" });
+    let memory = spec.memory.as_deref().unwrap_or(if cp { "4Gi" } else { "16Gi" });
     let allocatable = Resources {
         cpu_milli: parse_cpu_milli(cpu)?,
         memory: parse_memory_bytes(memory)?,
@@ -249,21 +225,9 @@ fn build_node(
         taints.push(Taint::parse(t)?);
     }
     let (os, kernel, runtime) = match version.minor {
-        m if m >= 24 => (
-            "Ubuntu 22.04.4 LTS",
-            "5.15.0-105-generic",
-            "containerd://1.7.13",
-        ),
-        m if m >= 20 => (
-            "Ubuntu 20.04.6 LTS",
-            "5.4.0-150-generic",
-            "containerd://1.6.21",
-        ),
-        m if m >= 14 => (
-            "Ubuntu 18.04.6 LTS",
-            "4.15.0-213-generic",
-            "docker://19.3.15",
-        ),
+        m if m >= 24 => ("Ubuntu 22.04.4 LTS", "5.15.0-105-generic", "containerd://1.7.13"),
+        m if m >= 20 => ("Ubuntu 20.04.6 LTS", "5.4.0-150-generic", "containerd://1.6.21"),
+        m if m >= 14 => ("Ubuntu 18.04.6 LTS", "4.15.0-213-generic", "docker://19.3.15"),
         _ => ("Ubuntu 16.04.3 LTS", "4.4.0-104-generic", "docker://17.3.2"),
     };
     let internal_ip = if cp {
@@ -286,10 +250,7 @@ fn build_node(
         lifecycle_gen: 0,
         kubelet_version: version.clone(),
         os_image: spec.os_image.clone().unwrap_or_else(|| os.to_string()),
-        kernel_version: spec
-            .kernel_version
-            .clone()
-            .unwrap_or_else(|| kernel.to_string()),
+        kernel_version: spec.kernel_version.clone().unwrap_or_else(|| kernel.to_string()),
         container_runtime: runtime.to_string(),
         internal_ip,
         created_at: SimTime::ZERO,
@@ -327,10 +288,7 @@ fn toleration(key: Option<&str>, effect: Option<&str>, seconds: Option<i64>) -> 
 }
 
 fn labels_of(pairs: &[(&str, &str)]) -> Labels {
-    pairs
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
 /// What admission adds to every pod: 300 s tolerations of not-ready/unreachable NoExecute
@@ -351,11 +309,8 @@ fn daemonset_tolerations(t: &mut PodTemplate) {
     use crate::model::taint::{NOT_READY, UNREACHABLE, UNSCHEDULABLE};
     t.tolerations
         .push(Toleration::exists(NOT_READY, Some(Effect::NoExecute), None));
-    t.tolerations.push(Toleration::exists(
-        UNREACHABLE,
-        Some(Effect::NoExecute),
-        None,
-    ));
+    t.tolerations
+        .push(Toleration::exists(UNREACHABLE, Some(Effect::NoExecute), None));
     for key in [
         "node.kubernetes.io/disk-pressure",
         "node.kubernetes.io/memory-pressure",
@@ -371,37 +326,18 @@ fn daemonset_tolerations(t: &mut PodTemplate) {
 fn add_static_pods(sim: &mut Sim, node: NodeId) {
     let v = sim.cluster.version.clone();
     let node_name = sim.cluster.node(node).name.clone();
-    let registry = if v.minor >= 25 {
-        "registry.k8s.io"
-    } else {
-        "k8s.gcr.io"
-    };
+    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
     let etcd = crate::versions::default_etcd_for(&v);
     let pods: [(&str, String, &str, Option<&str>); 4] = [
-        (
-            "etcd",
-            format!("{registry}/etcd:{etcd}"),
-            "100m",
-            Some("100Mi"),
-        ),
-        (
-            "kube-apiserver",
-            format!("{registry}/kube-apiserver:{v}"),
-            "250m",
-            None,
-        ),
+        ("etcd", format!("{registry}/etcd:{etcd}"), "100m", Some("100Mi")),
+        ("kube-apiserver", format!("{registry}/kube-apiserver:{v}"), "250m", None),
         (
             "kube-controller-manager",
             format!("{registry}/kube-controller-manager:{v}"),
             "200m",
             None,
         ),
-        (
-            "kube-scheduler",
-            format!("{registry}/kube-scheduler:{v}"),
-            "100m",
-            None,
-        ),
+        ("kube-scheduler", format!("{registry}/kube-scheduler:{v}"), "100m", None),
     ];
     let ns = sim.cluster.intern_namespace("kube-system");
     for (component, image, cpu, memory) in pods {
@@ -416,8 +352,8 @@ fn add_static_pods(sim: &mut Sim, node: NodeId) {
         let labels = labels_of(&[("component", component), ("tier", "control-plane")]);
         let mut annotations = Labels::new();
         annotations.insert("kubernetes.io/config.mirror".into(), "mirror".into());
-        let template = template_from_spec(&spec, &labels, &annotations, false)
-            .expect("built-in static pod spec is valid");
+        let template =
+            template_from_spec(&spec, &labels, &annotations, false).expect("built-in static pod spec is valid");
         let name: Arc<str> = Arc::from(format!("{component}-{node_name}").as_str());
         sim.create_pod(
             ns.clone(),
@@ -432,11 +368,7 @@ fn add_static_pods(sim: &mut Sim, node: NodeId) {
 
 fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
     let v = sim.cluster.version.clone();
-    let registry = if v.minor >= 25 {
-        "registry.k8s.io"
-    } else {
-        "k8s.gcr.io"
-    };
+    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
     let mut node_selector = BTreeMap::new();
     node_selector.insert("kubernetes.io/os".to_string(), "linux".to_string());
     let spec = PodSpec {
@@ -598,12 +530,7 @@ pub(crate) fn register(
         let mut rs_labels = (*pod_labels).clone();
         rs_labels.insert("pod-template-hash".into(), hash.clone());
         let rs_name: Arc<str> = Arc::from(format!("{name}-{hash}").as_str());
-        let rs = workload(
-            WorkloadKind::ReplicaSet,
-            rs_name,
-            Arc::new(rs_labels),
-            Some(deploy_id),
-        );
+        let rs = workload(WorkloadKind::ReplicaSet, rs_name, Arc::new(rs_labels), Some(deploy_id));
         let rs_id = sim.cluster.add_workload(rs);
         sim.cluster.workload_mut(deploy_id).child = Some(rs_id);
         sim.reconcile(rs_id);
@@ -668,37 +595,22 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
             register(sim, WorkloadKind::DaemonSet, &ns, &name, 0, 0, t)?;
         }
         Manifest::Job(j) => {
-            let spec = j
-                .spec
-                .as_ref()
-                .ok_or_else(|| ctx("spec: Required value".into()))?;
+            let spec = j.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
             let t = template_from(&spec.template, true).map_err(ctx)?;
             let completions = replicas(spec.completions).map_err(ctx)?;
             let parallelism = replicas(spec.parallelism).map_err(ctx)?;
-            register(
-                sim,
-                WorkloadKind::Job,
-                &ns,
-                &name,
-                completions,
-                parallelism,
-                t,
-            )?;
+            register(sim, WorkloadKind::Job, &ns, &name, completions, parallelism, t)?;
         }
         Manifest::Pod(p) => {
             let meta = &p.metadata;
-            let spec = p
-                .spec
-                .as_ref()
-                .ok_or_else(|| ctx("spec: Required value".into()))?;
+            let spec = p.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
             let labels = meta.labels.clone().unwrap_or_default();
             let annotations = meta.annotations.clone().unwrap_or_default();
             let t = admit(template_from_spec(spec, &labels, &annotations, false).map_err(ctx)?);
-            if let Some(node) = &t.node_name {
-                if sim.cluster.node_id(node).is_none() {
+            if let Some(node) = &t.node_name
+                && sim.cluster.node_id(node).is_none() {
                     return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
                 }
-            }
             let ns_arc = sim.cluster.intern_namespace(&ns);
             sim.create_pod(
                 ns_arc,

@@ -5,16 +5,12 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// A point in virtual time, in milliseconds since the cluster was bootstrapped.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 
 /// A span of virtual time in milliseconds.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct SimDuration(pub u64);
 
@@ -76,7 +72,7 @@ impl SimDuration {
         let hours = ms / 3_600_000;
         let minutes = (ms / 60_000) % 60;
         let secs_ms = ms % 60_000;
-        let secs = if secs_ms % 1000 == 0 {
+        let secs = if secs_ms.is_multiple_of(1000) {
             format!("{}s", secs_ms / 1000)
         } else {
             let frac = format!("{:03}", secs_ms % 1000);
@@ -144,12 +140,17 @@ impl SimDuration {
     }
 }
 
+/// The text is not a Go duration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration")]
+pub struct InvalidDuration;
+
 /// Parses a Go duration (`time.ParseDuration`) with millisecond precision: what kubectl's
 /// `--timeout` accepts. A bare `0` is allowed, as in Go.
-pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
+pub fn parse_go_duration(text: &str) -> Result<SimDuration, InvalidDuration> {
     let s = text.trim();
     if s.is_empty() {
-        return Err(());
+        return Err(InvalidDuration);
     }
     let (negative, mut rest) = match s.strip_prefix('-') {
         Some(r) => (true, r),
@@ -159,7 +160,7 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
         return Ok(SimDuration::ZERO);
     }
     if rest.is_empty() {
-        return Err(());
+        return Err(InvalidDuration);
     }
     let mut total_us: u128 = 0;
     while !rest.is_empty() {
@@ -167,7 +168,7 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
             .unwrap_or(rest.len());
         if num_len == 0 {
-            return Err(());
+            return Err(InvalidDuration);
         }
         let number = &rest[..num_len];
         rest = &rest[num_len..];
@@ -183,30 +184,30 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, ()> {
             "s" => 1_000_000,
             "m" => 60_000_000,
             "h" => 3_600_000_000,
-            _ => return Err(()),
+            _ => return Err(InvalidDuration),
         };
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
         if int_part.is_empty() && frac_part.is_empty() {
-            return Err(());
+            return Err(InvalidDuration);
         }
         let int: u128 = if int_part.is_empty() {
             0
         } else {
-            int_part.parse().map_err(|_| ())?
+            int_part.parse().map_err(|_| InvalidDuration)?
         };
-        let mut value = int.checked_mul(unit_us).ok_or(())?;
+        let mut value = int.checked_mul(unit_us).ok_or(InvalidDuration)?;
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(12) as u32;
-            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| ())?;
+            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| InvalidDuration)?;
             value += frac * unit_us / 10u128.pow(digits);
         }
-        total_us = total_us.checked_add(value).ok_or(())?;
+        total_us = total_us.checked_add(value).ok_or(InvalidDuration)?;
     }
     if negative {
         // A negative duration is valid Go, and kubectl treats it like zero.
         return Ok(SimDuration::ZERO);
     }
-    let ms = u64::try_from(total_us / 1000).map_err(|_| ())?;
+    let ms = u64::try_from(total_us / 1000).map_err(|_| InvalidDuration)?;
     Ok(SimDuration(ms))
 }
 

@@ -31,11 +31,7 @@ impl KubeVersion {
 
     /// Parses `v1.31.2`, `1.31.2` and pre-releases such as `v1.32.0-rc.1`.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || {
-            format!(
-                "invalid Kubernetes version {text:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2"
-            )
-        };
+        let bad = || format!("invalid Kubernetes version {text:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2");
         let t = text.strip_prefix('v').unwrap_or(text);
         let (core, pre) = match t.split_once('-') {
             Some((c, p)) if !p.is_empty() => (c, p.to_string()),
@@ -45,10 +41,7 @@ impl KubeVersion {
         let mut parts = core.split('.');
         let mut num = || -> Result<u32, String> {
             let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty()
-                || !p.bytes().all(|b| b.is_ascii_digit())
-                || (p.len() > 1 && p.starts_with('0'))
-            {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
                 return Err(bad());
             }
             p.parse().map_err(|_| bad())
@@ -152,29 +145,9 @@ mod tests {
 
     #[test]
     fn supported_range_is_checked() {
-        assert!(
-            KubeVersion::parse("v1.6.1")
-                .unwrap()
-                .check_supported()
-                .is_err()
-        );
-        assert!(
-            KubeVersion::parse("v1.7.1")
-                .unwrap()
-                .check_supported()
-                .is_ok()
-        );
-        assert!(
-            KubeVersion::parse("v1.8.0")
-                .unwrap()
-                .check_supported()
-                .is_ok()
-        );
-        assert!(
-            KubeVersion::parse("v2.0.0")
-                .unwrap()
-                .check_supported()
-                .is_err()
-        );
+        assert!(KubeVersion::parse("v1.6.1").unwrap().check_supported().is_err());
+        assert!(KubeVersion::parse("v1.7.1").unwrap().check_supported().is_ok());
+        assert!(KubeVersion::parse("v1.8.0").unwrap().check_supported().is_ok());
+        assert!(KubeVersion::parse("v2.0.0").unwrap().check_supported().is_err());
     }
 }

@@ -29,12 +29,7 @@ const SPECS: &[flags::Spec] = &[
 ];
 
 /// `--dry-run` as kubectl reads it; older kubectl had a boolean flag.
-pub(crate) fn dry_run(
-    sim: &Sim,
-    p: &Parsed,
-    cmd: &str,
-    out: &mut CommandOutput,
-) -> Result<DryRun, CommandOutput> {
+pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput) -> Result<DryRun, CommandOutput> {
     let Some(v) = p.str("dry-run") else {
         return Ok(DryRun::None);
     };
@@ -59,11 +54,7 @@ pub(crate) fn dry_run(
                 out,
                 "W0101 00:00:00.000000    4242 helpers.go:704] --dry-run is deprecated and can be replaced with --dry-run=client.",
             );
-            Ok(if v == "false" {
-                DryRun::None
-            } else {
-                DryRun::Client
-            })
+            Ok(if v == "false" { DryRun::None } else { DryRun::Client })
         }
         other => Err(fail(format!(
             "error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\"."
@@ -72,18 +63,11 @@ pub(crate) fn dry_run(
 }
 
 /// Node names or `-l`, exactly one of them; unknown names fail before anything changes.
-pub(crate) fn resolve_nodes(
-    sim: &Sim,
-    cmd: &str,
-    p: &Parsed,
-) -> Result<Vec<NodeId>, CommandOutput> {
+pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<NodeId>, CommandOutput> {
     let selector = p.str("selector").filter(|s| !s.is_empty());
     if !p.positional.is_empty() && selector.is_some() {
         let mut out = fail("error: cannot specify both a node name and a --selector option");
-        stderr(
-            &mut out,
-            format!("See 'kubectl {cmd} -h' for help and examples"),
-        );
+        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
         return Err(out);
     }
     if let Some(sel) = selector {
@@ -100,10 +84,7 @@ pub(crate) fn resolve_nodes(
     }
     if p.positional.is_empty() {
         let mut out = fail(format!("error: USAGE: {cmd} NODE [flags]"));
-        stderr(
-            &mut out,
-            format!("See 'kubectl {cmd} -h' for help and examples"),
-        );
+        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
         return Err(out);
     }
     let mut ids = Vec::new();
@@ -133,13 +114,7 @@ pub(crate) fn node_line(sim: &Sim, node: &str, verb: &str, dry: DryRun) -> Strin
     }
 }
 
-pub(crate) fn set_cordon(
-    sim: &mut Sim,
-    nodes: &[NodeId],
-    on: bool,
-    dry: DryRun,
-    out: &mut CommandOutput,
-) {
+pub(crate) fn set_cordon(sim: &mut Sim, nodes: &[NodeId], on: bool, dry: DryRun, out: &mut CommandOutput) {
     for id in nodes {
         let node = sim.cluster.node(*id);
         let name = node.name.clone();

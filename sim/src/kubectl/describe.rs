@@ -45,10 +45,7 @@ fn tabbed(lines: &[String]) -> Vec<String> {
             for (c, cell) in row.iter().enumerate() {
                 s.push_str(cell);
                 if c + 1 < row.len() {
-                    s.extend(std::iter::repeat_n(
-                        ' ',
-                        w[c].saturating_sub(cell.chars().count()),
-                    ));
+                    s.extend(std::iter::repeat_n(' ', w[c].saturating_sub(cell.chars().count())));
                 }
             }
             s.trim_end().to_string()
@@ -69,7 +66,7 @@ fn timestamp(t: crate::time::SimTime) -> String {
     let weekday = DAYS[(days % 7) as usize];
     let mut year = 2024u64;
     loop {
-        let len = if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) {
+        let len = if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) {
             366
         } else {
             365
@@ -80,21 +77,8 @@ fn timestamp(t: crate::time::SimTime) -> String {
         days -= len;
         year += 1;
     }
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_len = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
+    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
+    let month_len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let mut month = 0;
     while days >= month_len[month] {
         days -= month_len[month];
@@ -147,9 +131,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                                 .filter(|id| sim.cluster.node(*id).name.starts_with(n.as_str()))
                                 .collect();
                             if matching.is_empty() {
-                                return fail(format!(
-                                    "Error from server (NotFound): nodes \"{n}\" not found"
-                                ));
+                                return fail(format!("Error from server (NotFound): nodes \"{n}\" not found"));
                             }
                             ids.extend(matching);
                         }
@@ -172,10 +154,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Some(Resource::Pods) => {
             let mut out = CommandOutput::default();
             let ids: Vec<PodId> = if names.is_empty() {
-                sim.cluster
-                    .pods_in_namespace(&ns)
-                    .map(|(id, _)| id)
-                    .collect()
+                sim.cluster.pods_in_namespace(&ns).map(|(id, _)| id).collect()
             } else {
                 let mut ids = Vec::new();
                 for n in &names {
@@ -189,9 +168,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                                 .map(|(id, _)| id)
                                 .collect();
                             if matching.is_empty() {
-                                return fail(format!(
-                                    "Error from server (NotFound): pods \"{n}\" not found"
-                                ));
+                                return fail(format!("Error from server (NotFound): pods \"{n}\" not found"));
                             }
                             ids.extend(matching);
                         }
@@ -213,9 +190,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Some(_) => fail(format!(
             "kubedrill: `kubectl describe {res_word}` is not modelled (modelled: nodes, pods)"
         )),
-        None => fail(format!(
-            "error: the server doesn't have a resource type \"{res_word}\""
-        )),
+        None => fail(format!("error: the server doesn't have a resource type \"{res_word}\"")),
     }
 }
 
@@ -227,7 +202,7 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     for (i, (k, v)) in n.labels.iter().enumerate() {
         l.push(format!("{}\t{k}={v}", if i == 0 { "Labels:" } else { "" }));
     }
-    l.push(format!("Annotations:\tnode.alpha.kubernetes.io/ttl: 0"));
+    l.push("Annotations:\tnode.alpha.kubernetes.io/ttl: 0".to_string());
     l.push("\tvolumes.kubernetes.io/controller-managed-attach-detach: true".into());
     l.push(format!("CreationTimestamp:\t{}", timestamp(n.created_at)));
     let mut taints = n.taints.clone();
@@ -269,53 +244,35 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
         ("Ready", "KubeletReady", "kubelet is posting ready status"),
     ] {
         let (status, reason, msg) = if unknown {
-            (
-                "Unknown",
-                "NodeStatusUnknown",
-                "Kubelet stopped posting node status.",
-            )
+            ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
         } else if ty == "Ready" {
             ("True", ok_reason, ok_msg)
         } else {
             ("False", ok_reason, ok_msg)
         };
-        l.push(format!(
-            "  {ty} \t{status} \t{hb} \t{created} \t{reason} \t{msg}"
-        ));
+        l.push(format!("  {ty} \t{status} \t{hb} \t{created} \t{reason} \t{msg}"));
     }
     l.push("Addresses:".into());
     l.push(format!("  InternalIP:\t{}", n.internal_ip));
     l.push(format!("  Hostname:\t{}", n.name));
     for title in ["Capacity:", "Allocatable:"] {
         l.push(title.into());
-        l.push(format!(
-            "  cpu:\t{}",
-            format_cpu_milli(n.allocatable.cpu_milli)
-        ));
+        l.push(format!("  cpu:\t{}", format_cpu_milli(n.allocatable.cpu_milli)));
         l.push("  ephemeral-storage:\t101430960Ki".into());
         l.push("  hugepages-1Gi:\t0".into());
         l.push("  hugepages-2Mi:\t0".into());
-        l.push(format!(
-            "  memory:\t{}",
-            format_memory(n.allocatable.memory)
-        ));
+        l.push(format!("  memory:\t{}", format_memory(n.allocatable.memory)));
         l.push(format!("  pods:\t{}", n.allocatable.pods));
     }
     l.push("System Info:".into());
     l.push(format!("  Machine ID:\t{:032x}", id.0 as u128 + 0xabc));
     l.push(format!("  System UUID:\t{:032x}", id.0 as u128 + 0xdef));
-    l.push(format!(
-        "  Boot ID:\t{:032x}",
-        id.0 as u128 + n.lifecycle_gen as u128
-    ));
+    l.push(format!("  Boot ID:\t{:032x}", id.0 as u128 + n.lifecycle_gen as u128));
     l.push(format!("  Kernel Version:\t{}", n.kernel_version));
     l.push(format!("  OS Image:\t{}", n.os_image));
     l.push("  Operating System:\tlinux".into());
     l.push("  Architecture:\tamd64".into());
-    l.push(format!(
-        "  Container Runtime Version:\t{}",
-        n.container_runtime
-    ));
+    l.push(format!("  Container Runtime Version:\t{}", n.container_runtime));
     l.push(format!("  Kubelet Version:\t{}", n.kubelet_version));
     l.push(format!("  Kube-Proxy Version:\t{}", n.kubelet_version));
     l.push(format!("PodCIDR:\t10.244.{}.0/24", id.0 % 250 + 1));
@@ -328,12 +285,8 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
         .filter(|p| !p.is_finished())
         .collect();
     l.push(format!("Non-terminated Pods:\t({} in total)", pods.len()));
-    l.push(
-        "  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge".into(),
-    );
-    l.push(
-        "  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---".into(),
-    );
+    l.push("  Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge".into());
+    l.push("  ---------\t----\t\t------------\t----------\t---------------\t-------------\t---".into());
     let (mut cpu, mut mem) = (0, 0);
     for p in &pods {
         let r = p.template.requests;
@@ -364,20 +317,12 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     l.push("  --------\t--------\t------".into());
     l.push(format!(
         "  cpu\t{} ({}%)\t0 (0%)",
-        if cpu == 0 {
-            "0".into()
-        } else {
-            format_cpu_milli(cpu)
-        },
+        if cpu == 0 { "0".into() } else { format_cpu_milli(cpu) },
         pct(cpu, n.allocatable.cpu_milli)
     ));
     l.push(format!(
         "  memory\t{} ({}%)\t0 (0%)",
-        if mem == 0 {
-            "0".into()
-        } else {
-            format_memory(mem)
-        },
+        if mem == 0 { "0".into() } else { format_memory(mem) },
         pct(mem, n.allocatable.memory)
     ));
     l.push("  ephemeral-storage\t0 (0%)\t0 (0%)".into());
@@ -425,11 +370,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
     let owner = sim.cluster.owner_text(p.owner);
     l.push(format!(
         "Controlled By:\t{}",
-        if owner.is_empty() {
-            "<none>".into()
-        } else {
-            owner
-        }
+        if owner.is_empty() { "<none>".into() } else { owner }
     ));
     l.push("Containers:".into());
     for c in &p.template.container_names {
@@ -451,10 +392,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
         "  PodScheduled \t{}",
         if p.node.is_some() { "True" } else { "False" }
     ));
-    l.push(format!(
-        "  Ready \t{}",
-        if p.ready { "True" } else { "False" }
-    ));
+    l.push(format!("  Ready \t{}", if p.ready { "True" } else { "False" }));
     let mut tolerations: Vec<String> = p
         .template
         .tolerations
@@ -474,11 +412,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
             } else if t.key.is_none() {
                 s = format!(
                     "{}op=Exists",
-                    if s.is_empty() {
-                        String::new()
-                    } else {
-                        format!("{s} ")
-                    }
+                    if s.is_empty() { String::new() } else { format!("{s} ") }
                 );
             }
             if let Some(secs) = t.seconds {

@@ -66,13 +66,7 @@ impl NodeError {
                 if seen.len() == 1 {
                     seen[0].clone()
                 } else {
-                    format!(
-                        "[{}]",
-                        seen.iter()
-                            .map(|s| s.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
+                    format!("[{}]", seen.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
                 }
             }
         }
@@ -110,9 +104,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Some(s) => match Selector::parse(s) {
             Ok(sel) => Some(sel),
             Err(_) => {
-                return super::fail(format!(
-                    "error: --pod-selector={s} must be a valid label selector"
-                ));
+                return super::fail(format!("error: --pod-selector={s} must be a valid label selector"));
             }
         },
     };
@@ -149,10 +141,7 @@ fn unsupported_flag(sim: &Sim, p: &Parsed) -> Option<String> {
         ("delete-emptydir-data", k.has_delete_emptydir_data),
         ("delete-local-data", k.has_delete_local_data),
         ("disable-eviction", k.has_disable_eviction),
-        (
-            "skip-wait-for-delete-timeout",
-            k.has_skip_wait_for_delete_timeout,
-        ),
+        ("skip-wait-for-delete-timeout", k.has_skip_wait_for_delete_timeout),
         ("selector", k.has_drain_selector),
         ("pod-selector", k.has_pod_selector),
         ("ignore-errors", (21..=22).contains(&k.minor)),
@@ -205,14 +194,11 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                         out,
                         "The new behavior will make the drain command go through all nodes even if one or more nodes failed during the drain.",
                     );
-                    stderr(
-                        out,
-                        "For now, users can try such experience via: --ignore-errors",
-                    );
+                    stderr(out, "For now, users can try such experience via: --ignore-errors");
                 }
                 let shown = |n: &str| {
                     if k.quoted_names {
-                        format!("{n}")
+                        n.to_string()
                     } else {
                         format!(" {n}")
                     }
@@ -312,11 +298,10 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         let Some(pod) = sim.cluster.pod(id) else {
             continue;
         };
-        if let Some(sel) = &opts.pod_selector {
-            if !sel.matches(&pod.labels) {
+        if let Some(sel) = &opts.pod_selector
+            && !sel.matches(&pod.labels) {
                 continue;
             }
-        }
         let shown = if k.in_tree_drain {
             pod.name.to_string()
         } else {
@@ -331,20 +316,18 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
             !delete
         };
         // skipDeleted (1.18+)
-        if k.has_skip_wait_for_delete_timeout && opts.skip_wait_s > 0 {
-            if let Some(d) = pod.deletion {
-                if sim.now.saturating_sub(d.at).ms() > opts.skip_wait_s * 1000 {
+        if k.has_skip_wait_for_delete_timeout && opts.skip_wait_s > 0
+            && let Some(d) = pod.deletion
+                && sim.now.saturating_sub(d.at).ms() > opts.skip_wait_s * 1000 {
                     stopped = run(false, Verdict::Skip, &mut chain);
                 }
-            }
-        }
         if !stopped {
             chain.push((true, Verdict::Okay));
         }
         // daemonSet
-        if !stopped {
-            if let Owner::DaemonSet(ds) = pod.owner {
-                if !finished {
+        if !stopped
+            && let Owner::DaemonSet(ds) = pod.owner
+                && !finished {
                     let exists = !sim.cluster.workload(ds).deleted;
                     let v = match (exists, opts.force, opts.ignore_daemonsets) {
                         (false, true, _) => (
@@ -366,8 +349,6 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
                     };
                     stopped = run(v.0, v.1, &mut chain);
                 }
-            }
-        }
         // mirrorPod
         if !stopped && pod.is_mirror() {
             stopped = run(false, Verdict::Skip, &mut chain);
@@ -375,17 +356,9 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         // localStorage
         if !stopped && pod.template.has_empty_dir && !finished {
             stopped = if opts.delete_emptydir {
-                run(
-                    true,
-                    Verdict::Warning(m.local_storage_warning.into()),
-                    &mut chain,
-                )
+                run(true, Verdict::Warning(m.local_storage_warning.into()), &mut chain)
             } else {
-                run(
-                    false,
-                    Verdict::Error(m.local_storage_error.into()),
-                    &mut chain,
-                )
+                run(false, Verdict::Error(m.local_storage_error.into()), &mut chain)
             };
         } else if !stopped {
             chain.push((true, Verdict::Okay));
@@ -394,17 +367,9 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         if !stopped {
             if pod.owner == Owner::None && !finished {
                 if opts.force {
-                    run(
-                        true,
-                        Verdict::Warning(m.unreplicated_warning.into()),
-                        &mut chain,
-                    );
+                    run(true, Verdict::Warning(m.unreplicated_warning.into()), &mut chain);
                 } else {
-                    run(
-                        false,
-                        Verdict::Error(m.unreplicated_error.into()),
-                        &mut chain,
-                    );
+                    run(false, Verdict::Error(m.unreplicated_error.into()), &mut chain);
                 }
             } else {
                 chain.push((true, Verdict::Okay));
@@ -452,19 +417,12 @@ fn join_groups(groups: &[(String, Vec<String>)]) -> String {
 }
 
 /// Drains one node. Ok(true) when pods were evicted or deleted.
-fn drain_node(
-    sim: &mut Sim,
-    node: NodeId,
-    opts: &Options,
-    out: &mut CommandOutput,
-) -> Result<bool, DrainStop> {
+fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
     let k = sim.kubectl.clone();
     let filtered = filter_pods(sim, node, opts);
     if !filtered.errors.is_empty() {
         if k.in_tree_drain {
-            return Err(DrainStop::Failed(NodeError::Plain(join_groups(
-                &filtered.errors,
-            ))));
+            return Err(DrainStop::Failed(NodeError::Plain(join_groups(&filtered.errors))));
         }
         let errs = filtered
             .errors
@@ -474,10 +432,7 @@ fn drain_node(
         return Err(DrainStop::Failed(NodeError::Agg(errs)));
     }
     if !filtered.warnings.is_empty() {
-        stderr(
-            out,
-            format!("{} {}", k.warning_prefix, join_groups(&filtered.warnings)),
-        );
+        stderr(out, format!("{} {}", k.warning_prefix, join_groups(&filtered.warnings)));
     }
     if filtered.deletable.is_empty() {
         return Ok(false);
@@ -494,9 +449,7 @@ fn drain_node(
             }
             Ok(true)
         }
-        DryRun::None if opts.disable_eviction => {
-            delete_path(sim, node, &filtered.deletable, opts, out).map(|_| true)
-        }
+        DryRun::None if opts.disable_eviction => delete_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
         DryRun::None => evict_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
     }
 }
@@ -563,10 +516,7 @@ fn evict_path(
                 TaskState::Evict { at } if at <= now => {
                     let ev_err = |suffix: &str| {
                         if k.eviction_error_with_ns {
-                            format!(
-                                "error when evicting pods/\"{}\" -n \"{}\"{suffix}",
-                                t.name, t.namespace
-                            )
+                            format!("error when evicting pods/\"{}\" -n \"{}\"{suffix}", t.name, t.namespace)
                         } else {
                             format!("error when evicting pod \"{}\"{suffix}", t.name)
                         }
@@ -596,10 +546,7 @@ fn evict_path(
                         Ok(()) => t.state = TaskState::Wait { since: now },
                         Err(e) if e.code == 429 => {
                             if k.evicting_line != EvictingLine::None {
-                                stderr(
-                                    out,
-                                    format!("{}: {}", ev_err(" (will retry after 5s)"), e.message),
-                                );
+                                stderr(out, format!("{}: {}", ev_err(" (will retry after 5s)"), e.message));
                             }
                             t.state = TaskState::Evict {
                                 at: now + SimDuration::from_secs(5),
@@ -614,7 +561,7 @@ fn evict_path(
                 _ => {}
             }
             if let TaskState::Wait { since } = t.state {
-                if (now.ms() - since.ms()) % 1000 != 0 {
+                if !(now.ms() - since.ms()).is_multiple_of(1000) {
                     continue;
                 }
                 let gone = sim.cluster.pod_if(t.pod, t.uid).is_none();
@@ -640,9 +587,7 @@ fn evict_path(
             .iter()
             .filter_map(|t| match t.state {
                 TaskState::Evict { at } => Some(at),
-                TaskState::Wait { since } => Some(SimTime(
-                    since.ms() + ((now.ms() - since.ms()) / 1000 + 1) * 1000,
-                )),
+                TaskState::Wait { since } => Some(SimTime(since.ms() + ((now.ms() - since.ms()) / 1000 + 1) * 1000)),
                 _ => None,
             })
             .min();
@@ -693,13 +638,7 @@ fn wait_timeout_text(sim: &Sim, t: &Task, timeout_text: &str) -> String {
 }
 
 /// After a failure kubectl lists what is still deletable on the node.
-fn report_pending(
-    sim: &Sim,
-    node: NodeId,
-    opts: &Options,
-    err: &NodeError,
-    out: &mut CommandOutput,
-) {
+fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out: &mut CommandOutput) {
     if sim.kubectl.in_tree_drain {
         return;
     }

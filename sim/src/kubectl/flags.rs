@@ -91,24 +91,16 @@ fn parse_bool(s: &str) -> Option<bool> {
 }
 
 fn convert(spec: &Spec, raw: &str) -> Result<Value, String> {
-    let invalid = |why: String| {
-        format!(
-            "invalid argument \"{raw}\" for \"{}\" flag: {why}",
-            display(spec)
-        )
-    };
+    let invalid = |why: String| format!("invalid argument \"{raw}\" for \"{}\" flag: {why}", display(spec));
     match spec.kind {
-        Kind::Bool => parse_bool(raw).map(Value::Bool).ok_or_else(|| {
-            invalid(format!(
-                "strconv.ParseBool: parsing \"{raw}\": invalid syntax"
-            ))
-        }),
+        Kind::Bool => parse_bool(raw)
+            .map(Value::Bool)
+            .ok_or_else(|| invalid(format!("strconv.ParseBool: parsing \"{raw}\": invalid syntax"))),
         Kind::Str | Kind::StrOpt(_) => Ok(Value::Str(raw.to_string())),
-        Kind::Int => raw.parse::<i64>().map(Value::Int).map_err(|_| {
-            invalid(format!(
-                "strconv.ParseInt: parsing \"{raw}\": invalid syntax"
-            ))
-        }),
+        Kind::Int => raw
+            .parse::<i64>()
+            .map(Value::Int)
+            .map_err(|_| invalid(format!("strconv.ParseInt: parsing \"{raw}\": invalid syntax"))),
         Kind::Duration => parse_go_duration(raw)
             .map(Value::Duration)
             .map_err(|_| invalid(format!("time: invalid duration \"{raw}\""))),
@@ -148,9 +140,7 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
                 (None, Kind::Bool) => "true".to_string(),
                 (None, Kind::StrOpt(default)) => default.to_string(),
                 (None, _) => {
-                    let next = args
-                        .get(i)
-                        .ok_or_else(|| format!("flag needs an argument: --{name}"))?;
+                    let next = args.get(i).ok_or_else(|| format!("flag needs an argument: --{name}"))?;
                     i += 1;
                     next.clone()
                 }
@@ -163,8 +153,7 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
             let mut j = 0;
             while j < shorts.len() {
                 let c = shorts[j];
-                let spec =
-                    by_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {arg}"))?;
+                let spec = by_short(c).ok_or_else(|| format!("unknown shorthand flag: '{c}' in {arg}"))?;
                 let rest: String = shorts[j + 1..].iter().collect();
                 match spec.kind {
                     Kind::Bool => {
@@ -240,10 +229,7 @@ mod tests {
 
     #[test]
     fn errors_have_pflag_wording() {
-        assert_eq!(
-            parse(&args("--nope"), SPECS).unwrap_err(),
-            "unknown flag: --nope"
-        );
+        assert_eq!(parse(&args("--nope"), SPECS).unwrap_err(), "unknown flag: --nope");
         assert_eq!(
             parse(&args("-x"), SPECS).unwrap_err(),
             "unknown shorthand flag: 'x' in -x"

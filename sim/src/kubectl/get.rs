@@ -135,9 +135,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Err(e) => return usage_error("get", &e),
     };
     if p.bool("watch") {
-        return fail(
-            "kubedrill: `kubectl get --watch` never returns; the simulator does not model it",
-        );
+        return fail("kubedrill: `kubectl get --watch` never returns; the simulator does not model it");
     }
     let Some(first) = p.positional.first() else {
         let mut out = fail(
@@ -164,9 +162,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 "kubedrill: `kubectl get {res_word}` is not modelled by the simulator (modelled: nodes, pods, pdb, deploy, rs, ds, sts, jobs, ns)"
             ));
         }
-        return fail(format!(
-            "error: the server doesn't have a resource type \"{res_word}\""
-        ));
+        return fail(format!("error: the server doesn't have a resource type \"{res_word}\""));
     };
     let output = p.str("output").unwrap_or("");
     if !matches!(output, "" | "wide" | "name" | "json") {
@@ -213,20 +209,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             for row in rows.iter().skip(1) {
                 stdout(
                     &mut out,
-                    format!(
-                        "{}/{}",
-                        res.kind(),
-                        row[usize::from(all_ns && res.namespaced())]
-                    ),
+                    format!("{}/{}", res.kind(), row[usize::from(all_ns && res.namespaced())]),
                 );
             }
         }
         "json" => {
-            let items: Vec<serde_json::Value> = rows
-                .iter()
-                .skip(1)
-                .map(|r| json_item(sim, res, r, all_ns))
-                .collect();
+            let items: Vec<serde_json::Value> = rows.iter().skip(1).map(|r| json_item(sim, res, r, all_ns)).collect();
             let doc = if names.len() == 1 {
                 items.into_iter().next().unwrap_or_default()
             } else {
@@ -239,10 +227,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         }
         _ => {
             let skip = usize::from(p.bool("no-headers"));
-            for l in render(&rows, sim.kubectl.table_min_width)
-                .into_iter()
-                .skip(skip)
-            {
+            for l in render(&rows, sim.kubectl.table_min_width).into_iter().skip(skip) {
                 stdout(&mut out, l);
             }
         }
@@ -282,10 +267,7 @@ fn age(sim: &Sim, created: crate::time::SimTime) -> String {
 }
 
 fn not_found(res: Resource, name: &str) -> String {
-    format!(
-        "Error from server (NotFound): {} \"{name}\" not found",
-        res.api_name()
-    )
+    format!("Error from server (NotFound): {} \"{name}\" not found", res.api_name())
 }
 
 /// Rows of the table, header first. Names that do not exist print NotFound and fail.
@@ -380,24 +362,17 @@ fn collect(
                 if l.label_sel.is_some_and(|s| !s.matches(&pod.labels)) {
                     continue;
                 }
-                if let Some(node) = l.field_node {
-                    if pod.node.map(|n| &*sim.cluster.node(n).name) != Some(node) {
+                if let Some(node) = l.field_node
+                    && pod.node.map(|n| &*sim.cluster.node(n).name) != Some(node) {
                         continue;
                     }
-                }
                 rows.push(pod_row(sim, pod, l.all_ns, wide));
             }
         }
         Resource::Pdbs => {
             rows.push(header_of(
                 l.all_ns,
-                &[
-                    "NAME",
-                    "MIN AVAILABLE",
-                    "MAX UNAVAILABLE",
-                    "ALLOWED DISRUPTIONS",
-                    "AGE",
-                ],
+                &["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
             ));
             for id in sim.cluster.pdb_ids() {
                 let pdb = sim.cluster.pdb(id);
@@ -408,12 +383,8 @@ fn collect(
                 let mut row = ns_cell(l.all_ns, &pdb.namespace);
                 row.extend([
                     pdb.name.to_string(),
-                    pdb.min_available
-                        .map(|v| v.text())
-                        .unwrap_or_else(|| "N/A".into()),
-                    pdb.max_unavailable
-                        .map(|v| v.text())
-                        .unwrap_or_else(|| "N/A".into()),
+                    pdb.min_available.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
+                    pdb.max_unavailable.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
                     status.disruptions_allowed.to_string(),
                     age(sim, pdb.created_at),
                 ]);
@@ -480,11 +451,7 @@ fn header_of(all_ns: bool, cols: &[&str]) -> Vec<String> {
 }
 
 fn ns_cell(all_ns: bool, ns: &Arc<str>) -> Vec<String> {
-    if all_ns {
-        vec![ns.to_string()]
-    } else {
-        Vec::new()
-    }
+    if all_ns { vec![ns.to_string()] } else { Vec::new() }
 }
 
 fn pod_ip(sim: &Sim, pod: &Pod) -> String {
@@ -547,18 +514,12 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
             "AGE",
         ],
         WorkloadKind::StatefulSet => &["NAME", "READY", "AGE"],
-        WorkloadKind::Job if sim.kubectl.minor >= 31 => {
-            &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
-        }
+        WorkloadKind::Job if sim.kubectl.minor >= 31 => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
         WorkloadKind::Job => &["NAME", "COMPLETIONS", "DURATION", "AGE"],
     };
     let mut header = header_of(l.all_ns, cols);
     if wide {
-        header.extend([
-            "CONTAINERS".to_string(),
-            "IMAGES".to_string(),
-            "SELECTOR".to_string(),
-        ]);
+        header.extend(["CONTAINERS".to_string(), "IMAGES".to_string(), "SELECTOR".to_string()]);
     }
     rows.push(header);
     for (id, w) in sim.cluster.workloads_of(kind) {
@@ -578,11 +539,7 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
                     ready.to_string(),
                 ]);
             }
-            WorkloadKind::ReplicaSet => row.extend([
-                w.replicas.to_string(),
-                current.to_string(),
-                ready.to_string(),
-            ]),
+            WorkloadKind::ReplicaSet => row.extend([w.replicas.to_string(), current.to_string(), ready.to_string()]),
             WorkloadKind::DaemonSet => {
                 let desired = w.per_node.len();
                 let sel = if w.template.node_selector.is_empty() {
@@ -661,10 +618,7 @@ pub(crate) fn owned_pods(sim: &Sim, id: WorkloadId) -> Vec<&Pod> {
         .pods_in_namespace(&w.namespace)
         .map(|(_, p)| p)
         .filter(|p| match p.owner {
-            Owner::ReplicaSet(o)
-            | Owner::StatefulSet(o, _)
-            | Owner::DaemonSet(o)
-            | Owner::Job(o) => o == target,
+            Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => o == target,
             _ => false,
         })
         .collect()

@@ -106,13 +106,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         }
         let takes_value = matches!(
             a,
-            "-n" | "--namespace"
-                | "--kubeconfig"
-                | "--context"
-                | "--cluster"
-                | "--user"
-                | "-s"
-                | "--server"
+            "-n" | "--namespace" | "--kubeconfig" | "--context" | "--cluster" | "--user" | "-s" | "--server"
         );
         i += if takes_value { 2 } else { 1 };
     }
@@ -142,11 +136,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         };
     };
     let cmd = args[idx].as_str();
-    let rest: Vec<String> = args[..idx]
-        .iter()
-        .chain(args[idx + 1..].iter())
-        .cloned()
-        .collect();
+    let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
     match cmd {
         "cordon" => cordon::run(sim, &rest, true),
         "uncordon" => cordon::run(sim, &rest, false),
@@ -158,9 +148,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, version)"
         )),
         other => {
-            let mut out = fail(format!(
-                "error: unknown command \"{other}\" for \"kubectl\""
-            ));
+            let mut out = fail(format!("error: unknown command \"{other}\" for \"kubectl\""));
             if let Some(s) = suggest(other) {
                 stderr(&mut out, "");
                 stderr(&mut out, "Did you mean this?");

@@ -86,8 +86,8 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     } else {
         stdout(&mut out, format!("Server Version: {}", info(&server)));
     }
-    if let Some(prefix) = k.version_skew_warning {
-        if client.minor.abs_diff(server.minor) > 1 {
+    if let Some(prefix) = k.version_skew_warning
+        && client.minor.abs_diff(server.minor) > 1 {
             stderr(
                 &mut out,
                 format!(
@@ -96,6 +96,5 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 ),
             );
         }
-    }
     out
 }

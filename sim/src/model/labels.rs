@@ -110,10 +110,7 @@ impl Selector {
                 }
                 return Err(format!("couldn't parse the selector string \"{text}\""));
             }
-            requirements.push(
-                parse_requirement(part)
-                    .ok_or_else(|| format!("unable to parse requirement: {part:?}"))?,
-            );
+            requirements.push(parse_requirement(part).ok_or_else(|| format!("unable to parse requirement: {part:?}"))?);
         }
         Ok(Self { requirements })
     }
@@ -149,14 +146,11 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
 }
 
 fn valid_key(k: &str) -> bool {
-    !k.is_empty()
-        && k.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+    !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
 }
 
 fn valid_value(v: &str) -> bool {
-    v.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    v.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
 fn parse_requirement(part: &str) -> Option<Requirement> {
@@ -205,10 +199,7 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -216,11 +207,7 @@ mod tests {
         let l = labels(&[("app", "web"), ("tier", "front")]);
         assert!(Selector::parse("app=web").unwrap().matches(&l));
         assert!(Selector::parse("app==web,tier!=db").unwrap().matches(&l));
-        assert!(
-            Selector::parse("tier in (front, back)")
-                .unwrap()
-                .matches(&l)
-        );
+        assert!(Selector::parse("tier in (front, back)").unwrap().matches(&l));
         assert!(!Selector::parse("tier notin (front)").unwrap().matches(&l));
         assert!(Selector::parse("app,!legacy").unwrap().matches(&l));
         assert!(!Selector::parse("legacy").unwrap().matches(&l));

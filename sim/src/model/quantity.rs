@@ -14,8 +14,7 @@ pub fn parse_cpu_milli(text: &str) -> Result<u64, String> {
 /// Memory quantity to bytes: `8Gi`, `512Mi`, `1G`, `1000`, `1e3`.
 pub fn parse_memory_bytes(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let bad =
-        || format!("invalid memory quantity {text:?}: expected e.g. \"8Gi\", \"512Mi\" or \"1G\"");
+    let bad = || format!("invalid memory quantity {text:?}: expected e.g. \"8Gi\", \"512Mi\" or \"1G\"");
     const SUFFIXES: &[(&str, u64)] = &[
         ("Ki", 1 << 10),
         ("Mi", 1 << 20),
@@ -73,7 +72,7 @@ fn parse_decimal_scaled(text: &str, factor: u64) -> Option<u64> {
 
 /// Millicores in kubectl's form: `2`, `500m`.
 pub fn format_cpu_milli(milli: u64) -> String {
-    if milli % 1000 == 0 {
+    if milli.is_multiple_of(1000) {
         format!("{}", milli / 1000)
     } else {
         format!("{milli}m")
@@ -82,15 +81,8 @@ pub fn format_cpu_milli(milli: u64) -> String {
 
 /// Bytes in kubectl's binary-suffix form when exact: `8Gi`, `512Mi`, `1000`.
 pub fn format_memory(bytes: u64) -> String {
-    for (suffix, shift) in [
-        ("Ei", 60),
-        ("Pi", 50),
-        ("Ti", 40),
-        ("Gi", 30),
-        ("Mi", 20),
-        ("Ki", 10),
-    ] {
-        if bytes != 0 && bytes % (1u64 << shift) == 0 {
+    for (suffix, shift) in [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)] {
+        if bytes != 0 && bytes.is_multiple_of(1u64 << shift) {
             return format!("{}{suffix}", bytes >> shift);
         }
     }

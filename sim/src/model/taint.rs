@@ -147,20 +147,10 @@ mod tests {
     fn toleration_matching() {
         let cp = Taint::new("node-role.kubernetes.io/control-plane", Effect::NoSchedule);
         assert!(
-            Toleration::exists(
-                "node-role.kubernetes.io/control-plane",
-                Some(Effect::NoSchedule),
-                None
-            )
-            .tolerates(&cp)
+            Toleration::exists("node-role.kubernetes.io/control-plane", Some(Effect::NoSchedule), None).tolerates(&cp)
         );
         assert!(
-            !Toleration::exists(
-                "node-role.kubernetes.io/control-plane",
-                Some(Effect::NoExecute),
-                None
-            )
-            .tolerates(&cp)
+            !Toleration::exists("node-role.kubernetes.io/control-plane", Some(Effect::NoExecute), None).tolerates(&cp)
         );
         let all = Toleration {
             key: None,
@@ -180,9 +170,6 @@ mod tests {
         assert!(eq.tolerates(&Taint::parse("k=v:NoSchedule").unwrap()));
         assert!(!eq.tolerates(&Taint::parse("k=w:NoSchedule").unwrap()));
         assert!(Taint::parse("k=v").is_err());
-        assert_eq!(
-            Taint::parse("k:NoExecute").unwrap().to_string(),
-            "k:NoExecute"
-        );
+        assert_eq!(Taint::parse("k:NoExecute").unwrap().to_string(), "k:NoExecute");
     }
 }

@@ -60,11 +60,7 @@ pub enum WordPart {
     /// `~` or `~user` (the user part, possibly empty, `+` or `-`).
     Tilde(String),
     /// `$NAME`, `${NAME...}`, `$?` and the other special parameters.
-    Param {
-        name: String,
-        op: ParamOp,
-        quoted: bool,
-    },
+    Param { name: String, op: ParamOp, quoted: bool },
     /// A `${...}` that bash rejects only when expanding it (`${}`, `${1a}`):
     /// running it prints `bash: TEXT: bad substitution`.
     BadSubstitution(String),
@@ -147,12 +143,7 @@ impl Word {
     /// kind of word bash checks for aliases and reserved words.
     pub fn plain(&self) -> Option<&str> {
         match self.parts.as_slice() {
-            [
-                WordPart::Literal {
-                    text,
-                    quoted: false,
-                },
-            ] => Some(text),
+            [WordPart::Literal { text, quoted: false }] => Some(text),
             _ => None,
         }
     }
@@ -172,11 +163,7 @@ impl Word {
     /// Splits `NAME=value` / `NAME+=value` into its pieces; the name must be
     /// typed unquoted, as bash requires.
     pub fn as_assignment(&self) -> Option<(String, bool, Word)> {
-        let Some(WordPart::Literal {
-            text,
-            quoted: false,
-        }) = self.parts.first()
-        else {
+        let Some(WordPart::Literal { text, quoted: false }) = self.parts.first() else {
             return None;
         };
         let eq = text.find('=')?;

@@ -133,10 +133,7 @@ fn tokenize(program: &str) -> Option<Vec<Token>> {
             }
             c if c.is_ascii_digit() || c == '.' => {
                 let start = i - 1;
-                while chars
-                    .get(i)
-                    .is_some_and(|c| c.is_ascii_digit() || *c == '.')
-                {
+                while chars.get(i).is_some_and(|c| c.is_ascii_digit() || *c == '.') {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
@@ -144,10 +141,7 @@ fn tokenize(program: &str) -> Option<Vec<Token>> {
             }
             c if c.is_ascii_alphabetic() || c == '_' => {
                 let start = i - 1;
-                while chars
-                    .get(i)
-                    .is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_')
-                {
+                while chars.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == '_') {
                     i += 1;
                 }
                 Token::Ident(chars[start..i].iter().collect())
@@ -241,10 +235,7 @@ impl Parser {
             self.pattern()?
         };
         if !self.eat(&Token::LBrace) {
-            return Ok(Rule {
-                pattern,
-                print: None,
-            });
+            return Ok(Rule { pattern, print: None });
         }
         let mut print = None;
         loop {
@@ -325,9 +316,7 @@ impl Parser {
         let mut items = vec![self.sum()?];
         while matches!(
             self.peek(),
-            Some(
-                Token::Dollar | Token::Number(_) | Token::Str(_) | Token::Ident(_) | Token::LParen
-            )
+            Some(Token::Dollar | Token::Number(_) | Token::Str(_) | Token::Ident(_) | Token::LParen)
         ) {
             items.push(self.sum()?);
         }
@@ -383,11 +372,10 @@ impl Parser {
 
 fn compile(pattern: &str) -> Result<Regex, String> {
     match translate(pattern, Syntax::Extended) {
-        Ok((text, _)) => Regex::new(&text)
-            .map_err(|_| format!("awk: regular expression compile failed: {pattern}")),
-        Err(RegexError::Invalid(message)) => Err(format!(
-            "awk: regular expression compile failed ({message}): {pattern}"
-        )),
+        Ok((text, _)) => Regex::new(&text).map_err(|_| format!("awk: regular expression compile failed: {pattern}")),
+        Err(RegexError::Invalid(message)) => {
+            Err(format!("awk: regular expression compile failed ({message}): {pattern}"))
+        }
         Err(RegexError::Unsupported(message)) => Err(format!("kubedrill: awk: {message}")),
     }
 }
@@ -422,9 +410,7 @@ impl Value {
                 let s = s.trim_start();
                 let end = s
                     .char_indices()
-                    .take_while(|(i, c)| {
-                        c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '-' || *c == '+'))
-                    })
+                    .take_while(|(i, c)| c.is_ascii_digit() || *c == '.' || (*i == 0 && (*c == '-' || *c == '+')))
                     .count();
                 s[..end].parse().unwrap_or(0.0)
             }
@@ -467,12 +453,7 @@ fn eval(expr: &Expr, record: &Record<'_>) -> Value {
                 });
             }
             let index = index as usize;
-            Value::Str(
-                record
-                    .fields
-                    .get(index - 1)
-                    .map_or(String::new(), |f| (*f).to_owned()),
-            )
+            Value::Str(record.fields.get(index - 1).map_or(String::new(), |f| (*f).to_owned()))
         }
     }
 }
@@ -497,9 +478,7 @@ fn matches(pattern: &Pattern, record: &Record<'_>) -> bool {
         Pattern::Compare(left, op, right) => {
             let (l, r) = (eval(left, record), eval(right, record));
             let ordering = if l.looks_numeric() && r.looks_numeric() {
-                l.number()
-                    .partial_cmp(&r.number())
-                    .unwrap_or(Ordering::Equal)
+                l.number().partial_cmp(&r.number()).unwrap_or(Ordering::Equal)
             } else {
                 l.text().cmp(&r.text())
             };
@@ -614,9 +593,7 @@ pub(super) fn awk(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         let Some(text) = inputs.read(&name) else {
             out.push(super::Stream::Stdout, &std::mem::take(&mut body));
             return out
-                .line_err(&format!(
-                    "awk: cannot open {name} (No such file or directory)"
-                ))
+                .line_err(&format!("awk: cannot open {name} (No such file or directory)"))
                 .with_status(2);
         };
         for line in lines(&text) {
@@ -634,8 +611,7 @@ pub(super) fn awk(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                     None => body.push_str(line),
                     Some(items) if items.is_empty() => body.push_str(line),
                     Some(items) => {
-                        let texts: Vec<String> =
-                            items.iter().map(|e| eval(e, &record).text()).collect();
+                        let texts: Vec<String> = items.iter().map(|e| eval(e, &record).text()).collect();
                         body.push_str(&texts.join(" "));
                     }
                 }
@@ -662,47 +638,26 @@ mod tests {
 
     #[test]
     fn prints_fields() {
-        assert_eq!(
-            run(&["{print $1}"], PODS).stdout_text(),
-            "NAME\nweb-1\ndb-0\n"
-        );
+        assert_eq!(run(&["{print $1}"], PODS).stdout_text(), "NAME\nweb-1\ndb-0\n");
         assert_eq!(
             run(&["{print $1, $NF}"], PODS).stdout_text(),
             "NAME STATUS\nweb-1 Running\ndb-0 Pending\n"
         );
-        assert_eq!(
-            run(&["{print $(NF-1)}"], PODS).stdout_text(),
-            "READY\n1/1\n0/1\n"
-        );
-        assert_eq!(
-            run(&["{print $1 \":\" NR}"], "a b\n").stdout_text(),
-            "a:1\n"
-        );
+        assert_eq!(run(&["{print $(NF-1)}"], PODS).stdout_text(), "READY\n1/1\n0/1\n");
+        assert_eq!(run(&["{print $1 \":\" NR}"], "a b\n").stdout_text(), "a:1\n");
         assert_eq!(run(&["-F:", "{print $2}"], "a:b:c\n").stdout_text(), "b\n");
-        assert_eq!(
-            run(&["-F", "\\t", "{print $2}"], "a b\tc\n").stdout_text(),
-            "c\n"
-        );
+        assert_eq!(run(&["-F", "\\t", "{print $2}"], "a b\tc\n").stdout_text(), "c\n");
     }
 
     #[test]
     fn patterns_select_lines() {
-        assert_eq!(
-            run(&["NR>1 {print $1}"], PODS).stdout_text(),
-            "web-1\ndb-0\n"
-        );
-        assert_eq!(
-            run(&["/Running/ {print $1}"], PODS).stdout_text(),
-            "web-1\n"
-        );
+        assert_eq!(run(&["NR>1 {print $1}"], PODS).stdout_text(), "web-1\ndb-0\n");
+        assert_eq!(run(&["/Running/ {print $1}"], PODS).stdout_text(), "web-1\n");
         assert_eq!(
             run(&["!/Running/"], PODS).stdout_text(),
             "NAME READY STATUS\ndb-0 0/1 Pending\n"
         );
-        assert_eq!(
-            run(&["$3 == \"Pending\" {print $1}"], PODS).stdout_text(),
-            "db-0\n"
-        );
+        assert_eq!(run(&["$3 == \"Pending\" {print $1}"], PODS).stdout_text(), "db-0\n");
         assert_eq!(run(&["$2 ~ /^0/ {print $1}"], PODS).stdout_text(), "db-0\n");
         assert_eq!(
             run(&["/web/ && !/Pending/ || NR==1 {print $1}"], PODS).stdout_text(),
@@ -720,10 +675,7 @@ mod tests {
         ] {
             let out = run(&[program], PODS);
             assert_eq!(out.status, 2, "{program}");
-            assert!(
-                out.stderr_text().contains("only simple programs"),
-                "{program}"
-            );
+            assert!(out.stderr_text().contains("only simple programs"), "{program}");
         }
     }
 }

@@ -128,35 +128,19 @@ fn valid_alias_name(name: &str) -> bool {
             c.is_whitespace()
                 || matches!(
                     c,
-                    '/' | '$'
-                        | '`'
-                        | '='
-                        | '\\'
-                        | '"'
-                        | '\''
-                        | '|'
-                        | '&'
-                        | ';'
-                        | '('
-                        | ')'
-                        | '<'
-                        | '>'
+                    '/' | '$' | '`' | '=' | '\\' | '"' | '\'' | '|' | '&' | ';' | '(' | ')' | '<' | '>'
                 )
         })
 }
 
 /// Builtins that only exist inside bash: `sudo` cannot run them.
 const SHELL_ONLY: &[&str] = &[
-    "cd", "export", "unset", "alias", "unalias", "complete", "source", ".", "set", "shopt",
-    "declare", "local", "readonly", "typeset", "history", "exit",
+    "cd", "export", "unset", "alias", "unalias", "complete", "source", ".", "set", "shopt", "declare", "local",
+    "readonly", "typeset", "history", "exit",
 ];
 
 impl Shell {
-    pub(super) fn builtin_cd<H: CommandHost + ?Sized>(
-        &mut self,
-        host: &H,
-        args: &[String],
-    ) -> CommandOutput {
+    pub(super) fn builtin_cd<H: CommandHost + ?Sized>(&mut self, host: &H, args: &[String]) -> CommandOutput {
         let args: Vec<&String> = {
             // `-L`, `-P`, `-e` only change how symlinks resolve; there are none.
             let mut rest = args;
@@ -165,10 +149,7 @@ impl Shell {
                     rest = &rest[1..];
                     break;
                 }
-                if first.len() > 1
-                    && first.starts_with('-')
-                    && first[1..].chars().all(|c| "LPe@".contains(c))
-                {
+                if first.len() > 1 && first.starts_with('-') && first[1..].chars().all(|c| "LPe@".contains(c)) {
                     rest = &rest[1..];
                 } else {
                     break;
@@ -225,9 +206,7 @@ impl Shell {
                     other => {
                         return CommandOutput::fail(2)
                             .line_err(&format!("bash: export: -{other}: invalid option"))
-                            .line_err(
-                                "export: usage: export [-fn] [name[=value] ...] or export -p",
-                            );
+                            .line_err("export: usage: export [-fn] [name[=value] ...] or export -p");
                     }
                 }
             }
@@ -344,13 +323,9 @@ impl Shell {
                     }
                 }
                 None => match self.aliases.get(arg.as_str()) {
-                    Some(value) => {
-                        out = out.line_out(&format!("alias {arg}={}", single_quote(value)))
-                    }
+                    Some(value) => out = out.line_out(&format!("alias {arg}={}", single_quote(value))),
                     None => {
-                        out = out
-                            .line_err(&format!("bash: alias: {arg}: not found"))
-                            .with_status(1);
+                        out = out.line_err(&format!("bash: alias: {arg}: not found")).with_status(1);
                     }
                 },
             }

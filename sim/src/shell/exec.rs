@@ -2,8 +2,7 @@
 //! and dispatch to builtins, text tools or the host.
 
 use super::ast::{
-    AndOrList, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand,
-    Word, WordPart, is_name,
+    AndOrList, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word, WordPart, is_name,
 };
 use super::parse::parse_with_aliases;
 use super::{CommandHost, CommandOutput, ShellEnv, Stream, builtins, text};
@@ -65,9 +64,7 @@ impl Shell {
         Shell {
             vars: BTreeMap::new(),
             exported: BTreeSet::new(),
-            aliases: [("k".to_owned(), "kubectl".to_owned())]
-                .into_iter()
-                .collect(),
+            aliases: [("k".to_owned(), "kubectl".to_owned())].into_iter().collect(),
             last_status: 0,
         }
     }
@@ -77,11 +74,7 @@ impl Shell {
     /// line with nothing to run (empty, blanks, a comment) prints nothing,
     /// returns status 0 and leaves `$?` as it was, like pressing Enter in
     /// bash.
-    pub fn run_line(
-        &mut self,
-        host: &mut (impl CommandHost + ?Sized),
-        line: &str,
-    ) -> CommandOutput {
+    pub fn run_line(&mut self, host: &mut (impl CommandHost + ?Sized), line: &str) -> CommandOutput {
         let script = match self.parse(line) {
             Ok(script) => script,
             Err(error) => {
@@ -168,9 +161,7 @@ impl Shell {
 
     /// The working directory: `$PWD`, else `$HOME`, else `/root`.
     pub fn cwd(&self) -> &str {
-        self.var("PWD")
-            .or_else(|| self.var("HOME"))
-            .unwrap_or(DEFAULT_HOME)
+        self.var("PWD").or_else(|| self.var("HOME")).unwrap_or(DEFAULT_HOME)
     }
 
     fn command_env(&self, overlay: &BTreeMap<String, String>) -> ShellEnv {
@@ -213,27 +204,15 @@ impl Shell {
     ) -> Result<i32, Abort> {
         // Each command of a real pipeline runs in a subshell, so `X=1 | cat`
         // or `cd /tmp | cat` change nothing afterwards.
-        let saved = (pipeline.commands.len() > 1).then(|| {
-            (
-                self.vars.clone(),
-                self.exported.clone(),
-                self.aliases.clone(),
-            )
-        });
+        let saved =
+            (pipeline.commands.len() > 1).then(|| (self.vars.clone(), self.exported.clone(), self.aliases.clone()));
         let mut input = String::new();
         let mut status = 0;
         let mut result = Ok(());
         for (index, command) in pipeline.commands.iter().enumerate() {
             let last = index + 1 == pipeline.commands.len();
             let mut piped = String::new();
-            match self.run_simple(
-                host,
-                command,
-                std::mem::take(&mut input),
-                last,
-                &mut piped,
-                out,
-            ) {
+            match self.run_simple(host, command, std::mem::take(&mut input), last, &mut piped, out) {
                 Ok(code) => status = code,
                 Err(abort) => {
                     result = Err(abort);
@@ -272,12 +251,9 @@ impl Shell {
             // Declaration builtins take assignment arguments unsplit, as bash
             // does for `export X=$Y`.
             let declaration = index > 0
-                && argv.first().is_some_and(|c| {
-                    matches!(
-                        c.as_str(),
-                        "export" | "declare" | "readonly" | "local" | "typeset"
-                    )
-                })
+                && argv
+                    .first()
+                    .is_some_and(|c| matches!(c.as_str(), "export" | "declare" | "readonly" | "local" | "typeset"))
                 && word.as_assignment().is_some();
             if declaration {
                 argv.push(self.expand_single(word, &no_overlay)?);
@@ -367,10 +343,10 @@ impl Shell {
                 let env = self.command_env(overlay);
                 match self.run_program(host, argv, &env, stdin) {
                     Some(output) => output,
-                    None if name.contains('/') => CommandOutput::fail(127)
-                        .line_err(&format!("bash: {name}: No such file or directory")),
-                    None => CommandOutput::fail(127)
-                        .line_err(&format!("bash: {name}: command not found")),
+                    None if name.contains('/') => {
+                        CommandOutput::fail(127).line_err(&format!("bash: {name}: No such file or directory"))
+                    }
+                    None => CommandOutput::fail(127).line_err(&format!("bash: {name}: command not found")),
                 }
             }
         }
@@ -403,11 +379,7 @@ impl Shell {
         host.run(argv, env, stdin)
     }
 
-    fn expand_fields(
-        &mut self,
-        word: &Word,
-        overlay: &BTreeMap<String, String>,
-    ) -> Result<Vec<String>, Abort> {
+    fn expand_fields(&mut self, word: &Word, overlay: &BTreeMap<String, String>) -> Result<Vec<String>, Abort> {
         let mut segs = Vec::new();
         self.expand_parts(&word.parts, overlay, &mut segs)?;
         let mut fields = Vec::new();
@@ -443,11 +415,7 @@ impl Shell {
     }
 
     /// Expands without field splitting (assignment values, here-strings).
-    fn expand_single(
-        &mut self,
-        word: &Word,
-        overlay: &BTreeMap<String, String>,
-    ) -> Result<String, Abort> {
+    fn expand_single(&mut self, word: &Word, overlay: &BTreeMap<String, String>) -> Result<String, Abort> {
         let mut segs = Vec::new();
         self.expand_parts(&word.parts, overlay, &mut segs)?;
         Ok(segs
@@ -465,11 +433,7 @@ impl Shell {
         segs: &mut Vec<Seg>,
     ) -> Result<(), Abort> {
         let seg = |text: String, quoted: bool| {
-            if quoted {
-                Seg::Fixed(text)
-            } else {
-                Seg::Split(text)
-            }
+            if quoted { Seg::Fixed(text) } else { Seg::Split(text) }
         };
         for part in parts {
             match part {
@@ -480,8 +444,7 @@ impl Shell {
                 }
                 WordPart::Param { name, op, quoted } => {
                     let value = self.lookup(name, overlay);
-                    let missing =
-                        |colon: bool| value.as_deref().is_none_or(|v| colon && v.is_empty());
+                    let missing = |colon: bool| value.as_deref().is_none_or(|v| colon && v.is_empty());
                     match op {
                         // "$@" with no positional parameters is no field at all.
                         ParamOp::Plain if name == "@" && *quoted => {}
@@ -500,9 +463,7 @@ impl Shell {
                         ParamOp::Assign { colon, word } => {
                             if missing(*colon) {
                                 if !is_name(name) {
-                                    return Err(Abort(format!(
-                                        "bash: ${name}: cannot assign in this way"
-                                    )));
+                                    return Err(Abort(format!("bash: ${name}: cannot assign in this way")));
                                 }
                                 let new = self.expand_single(word, overlay)?;
                                 self.set_var(name, &new);
@@ -554,9 +515,7 @@ impl Shell {
         match user {
             "" => self.var("HOME").unwrap_or(DEFAULT_HOME).to_owned(),
             "+" => self.cwd().to_owned(),
-            "-" => self
-                .var("OLDPWD")
-                .map_or_else(|| "~-".to_owned(), str::to_owned),
+            "-" => self.var("OLDPWD").map_or_else(|| "~-".to_owned(), str::to_owned),
             "root" => DEFAULT_HOME.to_owned(),
             other => format!("~{other}"),
         }
@@ -591,10 +550,7 @@ mod tests {
     #[test]
     fn paths_resolve_against_the_working_directory() {
         assert_eq!(resolve_path("/root", "a.yaml"), "/root/a.yaml");
-        assert_eq!(
-            resolve_path("/root", "../etc//kubernetes/./x"),
-            "/etc/kubernetes/x"
-        );
+        assert_eq!(resolve_path("/root", "../etc//kubernetes/./x"), "/etc/kubernetes/x");
         assert_eq!(resolve_path("/root", "/../.."), "/");
     }
 }

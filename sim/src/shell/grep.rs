@@ -38,16 +38,12 @@ struct Piece {
 type Frame = Vec<Vec<Piece>>;
 
 const CLASS_NAMES: &[&str] = &[
-    "alpha", "upper", "lower", "digit", "xdigit", "space", "print", "punct", "graph", "cntrl",
-    "blank", "alnum",
+    "alpha", "upper", "lower", "digit", "xdigit", "space", "print", "punct", "graph", "cntrl", "blank", "alnum",
 ];
 
 /// Translates a POSIX pattern to `regex` syntax; the second value holds the
 /// warnings GNU grep prints for it.
-pub(super) fn translate(
-    pattern: &str,
-    syntax: Syntax,
-) -> Result<(String, Vec<String>), RegexError> {
+pub(super) fn translate(pattern: &str, syntax: Syntax) -> Result<(String, Vec<String>), RegexError> {
     let ere = syntax == Syntax::Extended;
     let chars: Vec<char> = pattern.chars().collect();
     let mut warnings = Vec::new();
@@ -96,8 +92,7 @@ pub(super) fn translate(
                     }
                     '1'..='9' => {
                         return Err(RegexError::Unsupported(
-                            "back-references (\\1 … \\9) are not supported in the simulated shell"
-                                .to_owned(),
+                            "back-references (\\1 … \\9) are not supported in the simulated shell".to_owned(),
                         ));
                     }
                     'w' | 'W' | 's' | 'S' => current.push(atom(format!("\\{e}"))),
@@ -160,8 +155,7 @@ pub(super) fn translate(
                 }
             }
             '$' => {
-                let at_end = i == chars.len()
-                    || (chars[i] == '\\' && matches!(chars.get(i + 1), Some(')' | '|')));
+                let at_end = i == chars.len() || (chars[i] == '\\' && matches!(chars.get(i + 1), Some(')' | '|')));
                 if ere || at_end {
                     current.push(anchor("$".to_owned()));
                 } else {
@@ -236,11 +230,7 @@ fn close_group(stack: &mut Vec<Frame>) -> Result<(), RegexError> {
 /// Parses `m,n}` (ERE) or `m,n\}` (BRE) starting at `i`. In an ERE a brace
 /// that does not start a valid interval is an ordinary character (`None`);
 /// in a BRE it is an error.
-fn interval(
-    chars: &[char],
-    mut i: usize,
-    ere: bool,
-) -> Result<Option<(String, usize)>, RegexError> {
+fn interval(chars: &[char], mut i: usize, ere: bool) -> Result<Option<(String, usize)>, RegexError> {
     let content = |m: &str| RegexError::Invalid(m.to_owned());
     let number = |chars: &[char], i: &mut usize| -> Option<u64> {
         let start = *i;
@@ -331,9 +321,7 @@ fn bracket(chars: &[char], start: usize) -> Result<(String, usize), RegexError> 
                 .ok_or_else(unmatched)?;
             let name: Vec<char> = chars[*i + 2..close].to_vec();
             if name.len() != 1 {
-                return Err(RegexError::Invalid(
-                    "Invalid collation character".to_owned(),
-                ));
+                return Err(RegexError::Invalid("Invalid collation character".to_owned()));
             }
             *i = close + 2;
             return Ok(Some(name[0]));
@@ -358,20 +346,16 @@ fn bracket(chars: &[char], start: usize) -> Result<(String, usize), RegexError> 
                     .ok_or_else(unmatched)?;
                 let name: String = chars[i + 2..close].iter().collect();
                 if !CLASS_NAMES.contains(&name.as_str()) {
-                    return Err(RegexError::Invalid(
-                        "Invalid character class name".to_owned(),
-                    ));
+                    return Err(RegexError::Invalid("Invalid character class name".to_owned()));
                 }
                 items.push_str(&format!("[:{name}:]"));
                 i = close + 2;
             }
             Some(low) => {
-                let is_range =
-                    chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|c| *c != ']');
+                let is_range = chars.get(i) == Some(&'-') && chars.get(i + 1).is_some_and(|c| *c != ']');
                 if is_range {
                     i += 1;
-                    let high = single(&mut i)?
-                        .ok_or_else(|| RegexError::Invalid("Invalid range end".to_owned()))?;
+                    let high = single(&mut i)?.ok_or_else(|| RegexError::Invalid("Invalid range end".to_owned()))?;
                     if high < low {
                         return Err(RegexError::Invalid("Invalid range end".to_owned()));
                     }
@@ -424,11 +408,7 @@ impl Matcher {
             let Some(captures) = regex.captures_at(line, at) else {
                 break;
             };
-            let Some(m) = (if self.word {
-                captures.name("m")
-            } else {
-                captures.get(0)
-            }) else {
+            let Some(m) = (if self.word { captures.name("m") } else { captures.get(0) }) else {
                 break;
             };
             if m.is_empty() {
@@ -445,8 +425,7 @@ impl Matcher {
     }
 }
 
-const GREP_USAGE: &str =
-    "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n";
+const GREP_USAGE: &str = "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n";
 
 fn grep_usage(message: Option<&str>) -> CommandOutput {
     let mut out = CommandOutput::fail(2);
@@ -557,8 +536,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
     let args: Vec<String> = args
         .iter()
         .flat_map(|a| {
-            let digits =
-                a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit());
+            let digits = a.len() > 1 && a.starts_with('-') && a[1..].chars().all(|c| c.is_ascii_digit());
             if digits {
                 vec!["-C".to_owned(), a[1..].to_owned()]
             } else {
@@ -578,8 +556,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         let value = value.unwrap_or_default();
         let context_length = |value: &str| -> Result<usize, CommandOutput> {
             value.parse::<usize>().map_err(|_| {
-                CommandOutput::fail(2)
-                    .line_err(&format!("grep: {value}: invalid context length argument"))
+                CommandOutput::fail(2).line_err(&format!("grep: {value}: invalid context length argument"))
             })
         };
         match key {
@@ -593,8 +570,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                     .get_or_insert_with(Vec::new)
                     .extend(lines(&text).map(str::to_owned)),
                 None => {
-                    return CommandOutput::fail(2)
-                        .line_err(&format!("grep: {value}: No such file or directory"));
+                    return CommandOutput::fail(2).line_err(&format!("grep: {value}: No such file or directory"));
                 }
             },
             "ignore-case" => settings.ignore_case = true,
@@ -634,8 +610,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                 );
             }
             "null-data" => {
-                return CommandOutput::fail(2)
-                    .line_err("kubedrill: grep -z is not supported in the simulated shell");
+                return CommandOutput::fail(2).line_err("kubedrill: grep -z is not supported in the simulated shell");
             }
             "help" => {
                 return CommandOutput::ok().stdout("Usage: grep [OPTION]... PATTERNS [FILE]...\n");
@@ -688,11 +663,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
             }
             continue;
         };
-        let shown = if name == "-" {
-            "(standard input)"
-        } else {
-            name.as_str()
-        };
+        let shown = if name == "-" { "(standard input)" } else { name.as_str() };
         let prefix = |number: usize, separator: char| {
             let mut p = String::new();
             if with_filename {
@@ -726,9 +697,7 @@ pub(super) fn grep(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                     continue;
                 }
                 if use_context {
-                    let from = index
-                        .saturating_sub(before)
-                        .max(last_printed.map_or(0, |p| p + 1));
+                    let from = index.saturating_sub(before).max(last_printed.map_or(0, |p| p + 1));
                     if printed_any && last_printed.is_none_or(|p| p + 1 < from) {
                         body.push_str("--\n");
                     }
@@ -812,10 +781,7 @@ fn build_matcher(
                 match translate(pattern, syntax) {
                     Ok((text, warnings)) => {
                         for warning in warnings {
-                            errors.push_line(
-                                super::Stream::Stderr,
-                                &format!("grep: warning: {warning}"),
-                            );
+                            errors.push_line(super::Stream::Stderr, &format!("grep: warning: {warning}"));
                         }
                         text
                     }
@@ -823,9 +789,7 @@ fn build_matcher(
                         return Err(CommandOutput::fail(2).line_err(&format!("grep: {message}")));
                     }
                     Err(RegexError::Unsupported(message)) => {
-                        return Err(
-                            CommandOutput::fail(2).line_err(&format!("kubedrill: grep: {message}"))
-                        );
+                        return Err(CommandOutput::fail(2).line_err(&format!("kubedrill: grep: {message}")));
                     }
                 }
             }
@@ -850,12 +814,7 @@ fn build_matcher(
         Err(error) => {
             let detail = error.to_string();
             let message = match mode {
-                Mode::Perl => detail
-                    .lines()
-                    .last()
-                    .unwrap_or("invalid pattern")
-                    .trim()
-                    .to_owned(),
+                Mode::Perl => detail.lines().last().unwrap_or("invalid pattern").trim().to_owned(),
                 _ => "Invalid regular expression".to_owned(),
             };
             Err(CommandOutput::fail(2).line_err(&format!("grep: {message}")))
@@ -881,10 +840,7 @@ mod tests {
     #[test]
     fn basic_regex_operators() {
         assert_eq!(tr(r"a\(b\|c\)*", Syntax::Basic).as_deref(), Ok("a(?:b|c)*"));
-        assert_eq!(
-            tr(r"a+?(x){1}|", Syntax::Basic).as_deref(),
-            Ok(r"a\+\?\(x\)\{1\}\|")
-        );
+        assert_eq!(tr(r"a+?(x){1}|", Syntax::Basic).as_deref(), Ok(r"a\+\?\(x\)\{1\}\|"));
         assert_eq!(tr(r"*a^$b$", Syntax::Basic).as_deref(), Ok(r"\*a\^\$b$"));
         assert_eq!(tr(r"^*x", Syntax::Basic).as_deref(), Ok(r"^\*x"));
         assert_eq!(tr(r"a\{2,3\}", Syntax::Basic).as_deref(), Ok("a{2,3}"));
@@ -892,14 +848,8 @@ mod tests {
 
     #[test]
     fn extended_regex_operators() {
-        assert_eq!(
-            tr("(a|b)+c?", Syntax::Extended).as_deref(),
-            Ok("(?:a|b)+c?")
-        );
-        assert_eq!(
-            tr("a{,2}b{x", Syntax::Extended).as_deref(),
-            Ok(r"a{0,2}b\{x")
-        );
+        assert_eq!(tr("(a|b)+c?", Syntax::Extended).as_deref(), Ok("(?:a|b)+c?"));
+        assert_eq!(tr("a{,2}b{x", Syntax::Extended).as_deref(), Ok(r"a{0,2}b\{x"));
         assert_eq!(tr("a)", Syntax::Extended).as_deref(), Ok(r"a\)"));
         assert_eq!(tr("a+?", Syntax::Extended).as_deref(), Ok("(?:a+)?"));
         let (text, warnings) = translate("*a", Syntax::Extended).expect("translates");
@@ -910,32 +860,20 @@ mod tests {
     #[test]
     fn brackets() {
         assert_eq!(tr("[]a-]", Syntax::Basic).as_deref(), Ok(r"[\]a\-]"));
-        assert_eq!(
-            tr(r"[^[:digit:]\]", Syntax::Basic).as_deref(),
-            Ok(r"[^[:digit:]\\]")
-        );
+        assert_eq!(tr(r"[^[:digit:]\]", Syntax::Basic).as_deref(), Ok(r"[^[:digit:]\\]"));
         assert_eq!(tr("[a-z.]", Syntax::Basic).as_deref(), Ok(r"[a-z\.]"));
     }
 
     #[test]
     fn gnu_error_messages() {
         assert_eq!(invalid("a\\", Syntax::Basic), "Trailing backslash");
-        assert_eq!(
-            invalid("[a", Syntax::Basic),
-            "Unmatched [, [^, [:, [., or [="
-        );
+        assert_eq!(invalid("[a", Syntax::Basic), "Unmatched [, [^, [:, [., or [=");
         assert_eq!(invalid("(a", Syntax::Extended), "Unmatched ( or \\(");
         assert_eq!(invalid("\\(a", Syntax::Basic), "Unmatched ( or \\(");
         assert_eq!(invalid("a\\)", Syntax::Basic), "Unmatched ) or \\)");
         assert_eq!(invalid("a\\{1", Syntax::Basic), "Unmatched \\{");
-        assert_eq!(
-            invalid("a{2,1}", Syntax::Extended),
-            "Invalid content of \\{\\}"
-        );
-        assert_eq!(
-            invalid("[[:alpa:]]", Syntax::Basic),
-            "Invalid character class name"
-        );
+        assert_eq!(invalid("a{2,1}", Syntax::Extended), "Invalid content of \\{\\}");
+        assert_eq!(invalid("[[:alpa:]]", Syntax::Basic), "Invalid character class name");
         assert_eq!(
             invalid("[:alpha:]", Syntax::Basic),
             "character class syntax is [[:space:]], not [:space:]"

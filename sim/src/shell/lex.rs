@@ -107,10 +107,7 @@ impl Tok {
 }
 
 fn is_meta(c: char) -> bool {
-    matches!(
-        c,
-        ' ' | '\t' | '\n' | '|' | '&' | ';' | '(' | ')' | '<' | '>'
-    )
+    matches!(c, ' ' | '\t' | '\n' | '|' | '&' | ';' | '(' | ')' | '<' | '>')
 }
 
 /// Characters that end a `$NAME`-style special parameter.
@@ -203,11 +200,7 @@ impl Lexer {
             ';' => {
                 self.pos += 1;
                 if self.eat(';') {
-                    if self.eat('&') {
-                        Op::DSemiAnd
-                    } else {
-                        Op::DSemi
-                    }
+                    if self.eat('&') { Op::DSemiAnd } else { Op::DSemi }
                 } else if self.eat('&') {
                     Op::SemiAnd
                 } else {
@@ -343,9 +336,7 @@ impl Lexer {
             let Some(c) = self.peek() else {
                 return match ctx {
                     Ctx::Top => Ok(parts),
-                    Ctx::Brace { .. } => {
-                        Err(ShellSyntaxError::UnterminatedQuote { delimiter: '}' })
-                    }
+                    Ctx::Brace { .. } => Err(ShellSyntaxError::UnterminatedQuote { delimiter: '}' }),
                 };
             };
             match (ctx, c) {
@@ -478,18 +469,11 @@ impl Lexer {
                 // an ordinary double-quoted string.
                 self.pos += 1;
                 let parts = self.double_quoted()?;
-                Ok(if parts.is_empty() {
-                    vec![lit("", true)]
-                } else {
-                    parts
-                })
+                Ok(if parts.is_empty() { vec![lit("", true)] } else { parts })
             }
             Some(c) if c == '_' || c.is_ascii_alphabetic() => {
                 let mut name = String::new();
-                while let Some(c) = self
-                    .peek()
-                    .filter(|c| *c == '_' || c.is_ascii_alphanumeric())
-                {
+                while let Some(c) = self.peek().filter(|c| *c == '_' || c.is_ascii_alphanumeric()) {
                     name.push(c);
                     self.pos += 1;
                 }
@@ -524,10 +508,7 @@ impl Lexer {
         let mut name = String::new();
         match self.peek() {
             Some(c) if c == '_' || c.is_ascii_alphabetic() => {
-                while let Some(c) = self
-                    .peek()
-                    .filter(|c| *c == '_' || c.is_ascii_alphanumeric())
-                {
+                while let Some(c) = self.peek().filter(|c| *c == '_' || c.is_ascii_alphanumeric()) {
                     name.push(c);
                     self.pos += 1;
                 }
@@ -562,8 +543,7 @@ impl Lexer {
                 quoted: dq,
             });
         }
-        let colon =
-            self.peek() == Some(':') && matches!(self.peek_at(1), Some('-' | '=' | '+' | '?'));
+        let colon = self.peek() == Some(':') && matches!(self.peek_at(1), Some('-' | '=' | '+' | '?'));
         let op_char = if colon { self.peek_at(1) } else { self.peek() };
         let make: fn(bool, Word) -> ParamOp = match op_char {
             Some('-') => |colon, word| ParamOp::Default { colon, word },
@@ -783,11 +763,7 @@ fn expand_tildes(word: Word) -> Word {
     let mut out = Word::default();
     let count = word.parts.len();
     for (index, part) in word.parts.into_iter().enumerate() {
-        let WordPart::Literal {
-            text,
-            quoted: false,
-        } = part
-        else {
+        let WordPart::Literal { text, quoted: false } = part else {
             out.parts.push(part);
             continue;
         };
@@ -833,8 +809,7 @@ fn expand_tildes(word: Word) -> Word {
             if start > cursor {
                 push_lit(&mut out.parts, &text[cursor..start], false);
             }
-            out.parts
-                .push(WordPart::Tilde(text[start + 1..end].to_owned()));
+            out.parts.push(WordPart::Tilde(text[start + 1..end].to_owned()));
             cursor = end;
         }
         if cursor < text.len() {

@@ -88,8 +88,8 @@ mod tests;
 mod text;
 
 pub use ast::{
-    AndOrList, Assignment, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError,
-    SimpleCommand, Word, WordPart,
+    AndOrList, Assignment, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word,
+    WordPart,
 };
 pub use exec::Shell;
 pub use parse::parse_line;

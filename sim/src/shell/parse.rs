@@ -7,10 +7,7 @@
 //! line parsed cleanly: a real syntax error is what bash would print, so it
 //! wins.
 
-use super::ast::{
-    AndOrList, Assignment, Connector, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand,
-    Word,
-};
+use super::ast::{AndOrList, Assignment, Connector, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word};
 use super::lex::{Lexer, Op, PResult, REDIRECTION, RedirKind, Tok};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -20,10 +17,7 @@ pub fn parse_line(line: &str) -> Result<Script, ShellSyntaxError> {
 }
 
 /// Parses one line, expanding `aliases` in command position like bash.
-pub(super) fn parse_with_aliases(
-    line: &str,
-    aliases: &BTreeMap<String, String>,
-) -> Result<Script, ShellSyntaxError> {
+pub(super) fn parse_with_aliases(line: &str, aliases: &BTreeMap<String, String>) -> Result<Script, ShellSyntaxError> {
     let mut parser = Parser {
         lexer: Lexer::new(line),
         aliases,
@@ -137,9 +131,7 @@ impl Parser<'_> {
             script.lists.push(self.and_or()?);
             match self.next()? {
                 Tok::Op(Op::Semi) | Tok::Newline => {}
-                Tok::Op(Op::Amp) => self
-                    .lexer
-                    .unsupported("running a command in the background (&)"),
+                Tok::Op(Op::Amp) => self.lexer.unsupported("running a command in the background (&)"),
                 Tok::Eof => return Ok(script),
                 other => return Err(unexpected(&other)),
             }
@@ -257,13 +249,9 @@ impl Parser<'_> {
                 }
                 Tok::Op(Op::LParen) => {
                     self.next()?;
-                    let function = cmd.words.len() == 1
-                        && cmd.assignments.is_empty()
-                        && cmd.redirects.is_empty();
+                    let function = cmd.words.len() == 1 && cmd.assignments.is_empty() && cmd.redirects.is_empty();
                     if !function {
-                        return Err(ShellSyntaxError::UnexpectedToken {
-                            token: "(".to_owned(),
-                        });
+                        return Err(ShellSyntaxError::UnexpectedToken { token: "(".to_owned() });
                     }
                     let next = self.next()?;
                     if !matches!(next, Tok::Op(Op::RParen)) {
@@ -284,11 +272,7 @@ impl Parser<'_> {
                 if cmd.words.is_empty()
                     && let Some((name, append, value)) = word.as_assignment()
                 {
-                    cmd.assignments.push(Assignment {
-                        name,
-                        append,
-                        value,
-                    });
+                    cmd.assignments.push(Assignment { name, append, value });
                 } else {
                     cmd.words.push(word);
                 }
@@ -298,9 +282,7 @@ impl Parser<'_> {
                     Tok::Word { word, .. } => word,
                     // Even at the end of the line bash names the token here.
                     other => {
-                        return Err(ShellSyntaxError::UnexpectedToken {
-                            token: other.text(),
-                        });
+                        return Err(ShellSyntaxError::UnexpectedToken { token: other.text() });
                     }
                 };
                 match resolve_redirect(fd, kind, target) {
@@ -356,28 +338,16 @@ fn resolve_redirect(fd: Option<u32>, kind: RedirKind, target: Word) -> Option<Ve
         RedirKind::Great | RedirKind::DGreat | RedirKind::Clobber if dev_null => {
             Some(vec![Redirect::Discard { fd: out_fd(fd)? }])
         }
-        RedirKind::AndGreat | RedirKind::AndDGreat if dev_null => Some(vec![
-            Redirect::Discard { fd: 1 },
-            Redirect::Discard { fd: 2 },
-        ]),
+        RedirKind::AndGreat | RedirKind::AndDGreat if dev_null => {
+            Some(vec![Redirect::Discard { fd: 1 }, Redirect::Discard { fd: 2 }])
+        }
         RedirKind::GreatAnd => match text.as_str() {
-            "1" => Some(vec![Redirect::Dup {
-                fd: out_fd(fd)?,
-                to: 1,
-            }]),
-            "2" => Some(vec![Redirect::Dup {
-                fd: out_fd(fd)?,
-                to: 2,
-            }]),
-            "/dev/null" if fd.is_none() => Some(vec![
-                Redirect::Discard { fd: 1 },
-                Redirect::Discard { fd: 2 },
-            ]),
+            "1" => Some(vec![Redirect::Dup { fd: out_fd(fd)?, to: 1 }]),
+            "2" => Some(vec![Redirect::Dup { fd: out_fd(fd)?, to: 2 }]),
+            "/dev/null" if fd.is_none() => Some(vec![Redirect::Discard { fd: 1 }, Redirect::Discard { fd: 2 }]),
             _ => None,
         },
-        RedirKind::Less if dev_null && fd.unwrap_or(0) == 0 => {
-            Some(vec![Redirect::Discard { fd: 0 }])
-        }
+        RedirKind::Less if dev_null && fd.unwrap_or(0) == 0 => Some(vec![Redirect::Discard { fd: 0 }]),
         _ => None,
     }
 }
@@ -427,11 +397,7 @@ mod tests {
         let script = parse_line("a && b || c ; d | e").expect("parses");
         assert_eq!(script.lists.len(), 2);
         assert_eq!(
-            script.lists[0]
-                .rest
-                .iter()
-                .map(|(c, _)| *c)
-                .collect::<Vec<_>>(),
+            script.lists[0].rest.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
             vec![Connector::And, Connector::Or]
         );
         assert_eq!(script.lists[1].first.commands.len(), 2);
@@ -444,13 +410,7 @@ mod tests {
         assert!(matches!(w[2].parts[0], WordPart::Tilde(_)));
         assert!(w[3].plain().is_some());
         assert!(w[4].static_text().is_some());
-        assert_eq!(
-            w[5].parts
-                .iter()
-                .filter(|p| matches!(p, WordPart::Tilde(_)))
-                .count(),
-            2
-        );
+        assert_eq!(w[5].parts.iter().filter(|p| matches!(p, WordPart::Tilde(_))).count(), 2);
         assert_eq!(w[6].plain(), Some("--k=~/x"));
         assert_eq!(w[7].parts, vec![WordPart::Tilde("root".to_owned())]);
     }
@@ -458,9 +418,7 @@ mod tests {
     #[test]
     fn parameter_forms() {
         let w = words("echo $A ${B} ${#C} ${D:-x y} $? $1 $ ${E=}");
-        assert!(
-            matches!(&w[1].parts[0], WordPart::Param { name, op: ParamOp::Plain, .. } if name == "A")
-        );
+        assert!(matches!(&w[1].parts[0], WordPart::Param { name, op: ParamOp::Plain, .. } if name == "A"));
         assert!(matches!(
             &w[3].parts[0],
             WordPart::Param {
@@ -489,91 +447,40 @@ mod tests {
     #[test]
     fn bad_substitution_is_left_for_run_time() {
         let w = words("echo ${} ${1a}");
-        assert_eq!(
-            w[1].parts,
-            vec![WordPart::BadSubstitution("${}".to_owned())]
-        );
-        assert_eq!(
-            w[2].parts,
-            vec![WordPart::BadSubstitution("${1a}".to_owned())]
-        );
+        assert_eq!(w[1].parts, vec![WordPart::BadSubstitution("${}".to_owned())]);
+        assert_eq!(w[2].parts, vec![WordPart::BadSubstitution("${1a}".to_owned())]);
     }
 
     #[test]
     fn syntax_errors_match_bash() {
-        assert_eq!(
-            err("a && && b"),
-            "bash: syntax error near unexpected token `&&'"
-        );
+        assert_eq!(err("a && && b"), "bash: syntax error near unexpected token `&&'");
         assert_eq!(err("| a"), "bash: syntax error near unexpected token `|'");
         assert_eq!(err("; a"), "bash: syntax error near unexpected token `;'");
         assert_eq!(err("a ;;"), "bash: syntax error near unexpected token `;;'");
-        assert_eq!(
-            err("a ||| b"),
-            "bash: syntax error near unexpected token `|'"
-        );
-        assert_eq!(
-            err("echo a >"),
-            "bash: syntax error near unexpected token `newline'"
-        );
-        assert_eq!(
-            err("echo a > ;"),
-            "bash: syntax error near unexpected token `;'"
-        );
-        assert_eq!(
-            err("echo a)"),
-            "bash: syntax error near unexpected token `)'"
-        );
-        assert_eq!(
-            err("echo a ("),
-            "bash: syntax error near unexpected token `('"
-        );
-        assert_eq!(
-            err("echo (a)"),
-            "bash: syntax error near unexpected token `a'"
-        );
-        assert_eq!(
-            err("echo a; fi"),
-            "bash: syntax error near unexpected token `fi'"
-        );
+        assert_eq!(err("a ||| b"), "bash: syntax error near unexpected token `|'");
+        assert_eq!(err("echo a >"), "bash: syntax error near unexpected token `newline'");
+        assert_eq!(err("echo a > ;"), "bash: syntax error near unexpected token `;'");
+        assert_eq!(err("echo a)"), "bash: syntax error near unexpected token `)'");
+        assert_eq!(err("echo a ("), "bash: syntax error near unexpected token `('");
+        assert_eq!(err("echo (a)"), "bash: syntax error near unexpected token `a'");
+        assert_eq!(err("echo a; fi"), "bash: syntax error near unexpected token `fi'");
         assert_eq!(err("a |"), "bash: syntax error: unexpected end of file");
         assert_eq!(err("a ||"), "bash: syntax error: unexpected end of file");
     }
 
     #[test]
     fn unterminated_constructs_name_the_missing_delimiter() {
-        assert_eq!(
-            err("echo 'a"),
-            "bash: unexpected EOF while looking for matching `''"
-        );
-        assert_eq!(
-            err("echo \"a"),
-            "bash: unexpected EOF while looking for matching `\"'"
-        );
-        assert_eq!(
-            err("echo `a"),
-            "bash: unexpected EOF while looking for matching ``'"
-        );
-        assert_eq!(
-            err("echo $(a"),
-            "bash: unexpected EOF while looking for matching `)'"
-        );
-        assert_eq!(
-            err("echo ${a"),
-            "bash: unexpected EOF while looking for matching `}'"
-        );
+        assert_eq!(err("echo 'a"), "bash: unexpected EOF while looking for matching `''");
+        assert_eq!(err("echo \"a"), "bash: unexpected EOF while looking for matching `\"'");
+        assert_eq!(err("echo `a"), "bash: unexpected EOF while looking for matching ``'");
+        assert_eq!(err("echo $(a"), "bash: unexpected EOF while looking for matching `)'");
+        assert_eq!(err("echo ${a"), "bash: unexpected EOF while looking for matching `}'");
     }
 
     #[test]
     fn syntax_errors_win_over_unsupported_features() {
-        assert_eq!(
-            err("echo a & ;"),
-            "bash: syntax error near unexpected token `;'"
-        );
-        assert_eq!(
-            err("echo $(x) &&"),
-            "bash: syntax error: unexpected end of file"
-        );
+        assert_eq!(err("echo a & ;"), "bash: syntax error near unexpected token `;'");
+        assert_eq!(err("echo $(x) &&"), "bash: syntax error: unexpected end of file");
     }
 
     #[test]
@@ -588,29 +495,19 @@ mod tests {
         assert_eq!(unsupported("echo $(date)"), "command substitution");
         assert_eq!(unsupported("echo `date`"), "command substitution");
         assert_eq!(unsupported("echo $((1+2))"), "arithmetic expansion");
-        assert_eq!(
-            unsupported("sleep 1 &"),
-            "running a command in the background (&)"
-        );
-        assert_eq!(
-            unsupported("source <(kubectl completion bash)"),
-            "process substitution"
-        );
+        assert_eq!(unsupported("sleep 1 &"), "running a command in the background (&)");
+        assert_eq!(unsupported("source <(kubectl completion bash)"), "process substitution");
         assert_eq!(
             unsupported("for i in 1 2; do echo $i; done"),
             "the compound command `for'"
         );
         assert_eq!(unsupported("(cd /tmp)"), "a subshell `( ... )'");
-        assert_eq!(
-            unsupported("echo ${X%.yaml}"),
-            "parameter expansion `${X%.yaml}'"
-        );
+        assert_eq!(unsupported("echo ${X%.yaml}"), "parameter expansion `${X%.yaml}'");
     }
 
     #[test]
     fn supported_redirections_resolve() {
-        let script = parse_line("a 2>&1 >/dev/null 2>/dev/null &>/dev/null </dev/null >&2 <<< w")
-            .expect("parses");
+        let script = parse_line("a 2>&1 >/dev/null 2>/dev/null &>/dev/null </dev/null >&2 <<< w").expect("parses");
         let r = &script.lists[0].first.commands[0].redirects;
         assert_eq!(r[0], Redirect::Dup { fd: 2, to: 1 });
         assert_eq!(r[1], Redirect::Discard { fd: 1 });
@@ -624,10 +521,7 @@ mod tests {
     fn pipe_amp_merges_stderr_after_own_redirections() {
         let script = parse_line("a 2>/dev/null |& b").expect("parses");
         let r = &script.lists[0].first.commands[0].redirects;
-        assert_eq!(
-            r,
-            &vec![Redirect::Discard { fd: 2 }, Redirect::Dup { fd: 2, to: 1 }]
-        );
+        assert_eq!(r, &vec![Redirect::Discard { fd: 2 }, Redirect::Dup { fd: 2, to: 1 }]);
     }
 
     #[test]
@@ -651,23 +545,15 @@ mod tests {
         assert_eq!(first_words("k get k"), vec!["kubectl", "get", "k"]);
         assert_eq!(first_words("ls"), vec!["ls", "-F"]);
         assert_eq!(first_words("s k get"), vec!["sudo", "kubectl", "get"]);
-        assert_eq!(
-            first_words("se k get"),
-            vec!["sudo", "-E", "kubectl", "get"]
-        );
+        assert_eq!(first_words("se k get"), vec!["sudo", "-E", "kubectl", "get"]);
         assert_eq!(first_words("s s k"), vec!["sudo", "sudo", "kubectl"]);
         let script = parse_with_aliases("s echo; echo k", &aliases).expect("parses");
-        assert_eq!(
-            script.lists[1].first.commands[0].words[1].plain(),
-            Some("k")
-        );
+        assert_eq!(script.lists[1].first.commands[0].words[1].plain(), Some("k"));
         assert_eq!(first_words("'k' get"), vec!["k", "get"]);
         assert_eq!(first_words("X=1 k"), vec!["k"]);
         let script = parse_with_aliases("echo | k get", &aliases).expect("parses");
         assert_eq!(
-            script.lists[0].first.commands[1].words[0]
-                .static_text()
-                .as_deref(),
+            script.lists[0].first.commands[1].words[0].static_text().as_deref(),
             Some("kubectl")
         );
     }
@@ -675,12 +561,7 @@ mod tests {
     #[test]
     fn comments_and_blank_lines() {
         assert!(parse_line("").expect("parses").lists.is_empty());
-        assert!(
-            parse_line("   # just a comment")
-                .expect("parses")
-                .lists
-                .is_empty()
-        );
+        assert!(parse_line("   # just a comment").expect("parses").lists.is_empty());
         assert_eq!(words("echo a#b #c").len(), 2);
     }
 

@@ -3,9 +3,7 @@
 //! per-key `n`/`r`/`f`/`b`). Comparison is bytewise, as in the C locale.
 
 use super::CommandOutput;
-use super::text::{
-    Arg, Inputs, Opt, getopt, is_blank, lines, operands_or_stdin, opt, quote, usage_error,
-};
+use super::text::{Arg, Inputs, Opt, getopt, is_blank, lines, operands_or_stdin, opt, quote, usage_error};
 use std::cmp::Ordering;
 
 /// One `-k` key.
@@ -32,8 +30,7 @@ struct KeyOrder {
 }
 
 fn parse_key(spec: &str) -> Result<SortKey, String> {
-    let invalid =
-        |what: &str, text: &str| format!("sort: {what}: invalid count at start of {}", quote(text));
+    let invalid = |what: &str, text: &str| format!("sort: {what}: invalid count at start of {}", quote(text));
     let mut key = SortKey::default();
     let (start, end) = match spec.split_once(',') {
         Some((s, e)) => (s, Some(e)),
@@ -78,9 +75,7 @@ fn parse_key(spec: &str) -> Result<SortKey, String> {
         };
         key.end_char = match char_pos {
             None => 0,
-            Some(c) => c
-                .parse::<usize>()
-                .map_err(|_| invalid("invalid number after '.'", c))?,
+            Some(c) => c.parse::<usize>().map_err(|_| invalid("invalid number after '.'", c))?,
         };
         apply_key_flags(&mut key, flags, false, spec)?;
     }
@@ -197,13 +192,7 @@ fn key_text<'a>(line: &'a str, key: &SortKey, separator: Option<char>, blanks: b
         Some(field) => match fields.get(field - 1) {
             None => line.len(),
             Some(&(_, f_end)) if key.end_char == 0 => f_end,
-            Some(&(f_start, _)) => advance(
-                line,
-                f_start,
-                key.skip_blanks_end || blanks,
-                key.end_char,
-                line.len(),
-            ),
+            Some(&(f_start, _)) => advance(line, f_start, key.skip_blanks_end || blanks, key.end_char, line.len()),
         },
     };
     if end <= start { "" } else { &line[start..end] }
@@ -247,10 +236,7 @@ fn compare_numeric(a: &str, b: &str) -> Ordering {
 
 fn compare_text(a: &str, b: &str, order: KeyOrder) -> Ordering {
     let (a, b) = if order.blanks {
-        (
-            a.trim_start_matches(is_blank),
-            b.trim_start_matches(is_blank),
-        )
+        (a.trim_start_matches(is_blank), b.trim_start_matches(is_blank))
     } else {
         (a, b)
     };
@@ -263,11 +249,7 @@ fn compare_text(a: &str, b: &str, order: KeyOrder) -> Ordering {
     } else {
         a.cmp(b)
     };
-    if order.reverse {
-        ordering.reverse()
-    } else {
-        ordering
-    }
+    if order.reverse { ordering.reverse() } else { ordering }
 }
 
 pub(super) fn sort(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
@@ -331,9 +313,8 @@ pub(super) fn sort(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                 }
             }
             None => {
-                return CommandOutput::fail(2).line_err(&format!(
-                    "sort: cannot read: {name}: No such file or directory"
-                ));
+                return CommandOutput::fail(2)
+                    .line_err(&format!("sort: cannot read: {name}: No such file or directory"));
             }
         }
     }

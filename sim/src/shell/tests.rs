@@ -27,22 +27,14 @@ impl CommandHost for Host {
     fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         self.calls.push(argv.to_vec());
         let out = match argv[0].as_str() {
-            "args" => CommandOutput::ok().line_out(
-                &argv[1..]
-                    .iter()
-                    .map(|a| format!("[{a}]"))
-                    .collect::<String>(),
-            ),
+            "args" => CommandOutput::ok().line_out(&argv[1..].iter().map(|a| format!("[{a}]")).collect::<String>()),
             "getenv" => {
                 let name = argv.get(1).map_or("", String::as_str);
                 CommandOutput::ok().line_out(env.get(name).unwrap_or("<unset>"))
             }
             "cwd" => CommandOutput::ok().line_out(env.cwd()),
             "fail" => CommandOutput::fail(3).line_err("fail: something went wrong"),
-            "both" => CommandOutput::ok()
-                .stdout("out1\n")
-                .stderr("err1\n")
-                .stdout("out2\n"),
+            "both" => CommandOutput::ok().stdout("out1\n").stderr("err1\n").stdout("out2\n"),
             "cat-stdin" => CommandOutput::ok().stdout(stdin),
             "kubectl" | "etcdctl" => CommandOutput::ok().stdout(PODS),
             _ => return None,
@@ -84,10 +76,7 @@ fn host_commands_get_argv_as_typed() {
 
 #[test]
 fn single_quotes_are_literal() {
-    assert_eq!(
-        out(r#"args 'a b' '$HOME' '\n' 'it''s'"#),
-        "[a b][$HOME][\\n][its]\n"
-    );
+    assert_eq!(out(r#"args 'a b' '$HOME' '\n' 'it''s'"#), "[a b][$HOME][\\n][its]\n");
 }
 
 #[test]
@@ -105,10 +94,7 @@ fn backslashes_outside_quotes() {
 
 #[test]
 fn adjacent_parts_concatenate_into_one_word() {
-    assert_eq!(
-        out(r#"args --foo="a b" x'y'"z" """#),
-        "[--foo=a b][xyz][]\n"
-    );
+    assert_eq!(out(r#"args --foo="a b" x'y'"z" """#), "[--foo=a b][xyz][]\n");
 }
 
 #[test]
@@ -126,8 +112,7 @@ fn unquoted_expansions_are_split_into_fields() {
     let (mut sh, mut host) = shell();
     sh.set_var("X", "a  b");
     assert_eq!(
-        sh.run_line(&mut host, r#"args $X "$X" c$X"d""#)
-            .stdout_text(),
+        sh.run_line(&mut host, r#"args $X "$X" c$X"d""#).stdout_text(),
         "[a][b][a  b][ca][bd]\n"
     );
 }
@@ -137,8 +122,7 @@ fn special_parameters() {
     let (mut sh, mut host) = shell();
     sh.run_line(&mut host, "fail");
     assert_eq!(
-        sh.run_line(&mut host, r#"args $? "${?}" $0 $# $1"#)
-            .stdout_text(),
+        sh.run_line(&mut host, r#"args $? "${?}" $0 $# $1"#).stdout_text(),
         "[3][3][bash][0]\n"
     );
 }
@@ -147,8 +131,7 @@ fn special_parameters() {
 fn tilde_uses_home_or_root() {
     let (mut sh, mut host) = shell();
     assert_eq!(
-        sh.run_line(&mut host, r#"args ~ ~/x "~" a~ K=~/a:~/b"#)
-            .stdout_text(),
+        sh.run_line(&mut host, r#"args ~ ~/x "~" a~ K=~/a:~/b"#).stdout_text(),
         "[/root][/root/x][~][a~][K=/root/a:/root/b]\n"
     );
     sh.set_var("HOME", "/home/u");
@@ -190,10 +173,7 @@ fn bad_substitution_abandons_the_rest_of_the_line() {
 #[test]
 fn env_prefix_applies_to_that_command_only() {
     let (mut sh, mut host) = shell();
-    let result = sh.run_line(
-        &mut host,
-        "ETCDCTL_API=3 getenv ETCDCTL_API; getenv ETCDCTL_API",
-    );
+    let result = sh.run_line(&mut host, "ETCDCTL_API=3 getenv ETCDCTL_API; getenv ETCDCTL_API");
     assert_eq!(result.stdout_text(), "3\n<unset>\n");
     assert_eq!(sh.var("ETCDCTL_API"), None);
 }
@@ -202,14 +182,8 @@ fn env_prefix_applies_to_that_command_only() {
 fn prefix_assignments_are_expanded_after_the_words() {
     let (mut sh, mut host) = shell();
     sh.set_var("X", "old");
-    assert_eq!(
-        sh.run_line(&mut host, "X=new args $X").stdout_text(),
-        "[old]\n"
-    );
-    assert_eq!(
-        sh.run_line(&mut host, "A=1 B=$A getenv B").stdout_text(),
-        "1\n"
-    );
+    assert_eq!(sh.run_line(&mut host, "X=new args $X").stdout_text(), "[old]\n");
+    assert_eq!(sh.run_line(&mut host, "A=1 B=$A getenv B").stdout_text(), "1\n");
 }
 
 #[test]
@@ -224,28 +198,15 @@ fn plain_assignment_sets_an_unexported_variable() {
 #[test]
 fn export_marks_variables_for_commands() {
     let (mut sh, mut host) = shell();
+    assert_eq!(sh.run_line(&mut host, "export A=1; getenv A").stdout_text(), "1\n");
+    assert_eq!(sh.run_line(&mut host, "B=2; export B; getenv B").stdout_text(), "2\n");
+    assert_eq!(sh.run_line(&mut host, "export C; C=3; getenv C").stdout_text(), "3\n");
     assert_eq!(
-        sh.run_line(&mut host, "export A=1; getenv A").stdout_text(),
-        "1\n"
-    );
-    assert_eq!(
-        sh.run_line(&mut host, "B=2; export B; getenv B")
-            .stdout_text(),
-        "2\n"
-    );
-    assert_eq!(
-        sh.run_line(&mut host, "export C; C=3; getenv C")
-            .stdout_text(),
-        "3\n"
-    );
-    assert_eq!(
-        sh.run_line(&mut host, "export -n A; getenv A")
-            .stdout_text(),
+        sh.run_line(&mut host, "export -n A; getenv A").stdout_text(),
         "<unset>\n"
     );
     assert_eq!(
-        sh.run_line(&mut host, "export X='a\"b'; export -p")
-            .stdout_text(),
+        sh.run_line(&mut host, "export X='a\"b'; export -p").stdout_text(),
         "declare -x B=\"2\"\ndeclare -x C=\"3\"\ndeclare -x X=\"a\\\"b\"\n"
     );
     let y = "Y=\"p q\"";
@@ -259,10 +220,7 @@ fn export_marks_variables_for_commands() {
 #[test]
 fn export_rejects_invalid_names() {
     let result = run("export 1A=2");
-    assert_eq!(
-        result.stderr_text(),
-        "bash: export: `1A=2': not a valid identifier\n"
-    );
+    assert_eq!(result.stderr_text(), "bash: export: `1A=2': not a valid identifier\n");
     assert_eq!(result.status, 1);
     let option = run("export -z");
     assert_eq!(option.status, 2);
@@ -318,11 +276,7 @@ fn trailing_semicolon_is_fine() {
 #[test]
 fn chunks_keep_printing_order() {
     let result = run("echo a; fail; echo b");
-    let streams: Vec<(Stream, &str)> = result
-        .chunks
-        .iter()
-        .map(|c| (c.stream, c.text.as_str()))
-        .collect();
+    let streams: Vec<(Stream, &str)> = result.chunks.iter().map(|c| (c.stream, c.text.as_str())).collect();
     assert_eq!(
         streams,
         vec![
@@ -345,11 +299,7 @@ fn pipeline_status_is_the_last_commands() {
 #[test]
 fn pipes_carry_stdout_and_let_stderr_through() {
     let result = run("both | cat-stdin");
-    let streams: Vec<(Stream, &str)> = result
-        .chunks
-        .iter()
-        .map(|c| (c.stream, c.text.as_str()))
-        .collect();
+    let streams: Vec<(Stream, &str)> = result.chunks.iter().map(|c| (c.stream, c.text.as_str())).collect();
     assert_eq!(
         streams,
         vec![(Stream::Stderr, "err1\n"), (Stream::Stdout, "out1\nout2\n")]
@@ -359,10 +309,7 @@ fn pipes_carry_stdout_and_let_stderr_through() {
 #[test]
 fn pipeline_commands_do_not_change_the_shell() {
     let (mut sh, mut host) = shell();
-    let result = sh.run_line(
-        &mut host,
-        "X=1 | true; args ${X-unset}; cd /tmp | true; pwd",
-    );
+    let result = sh.run_line(&mut host, "X=1 | true; args ${X-unset}; cd /tmp | true; pwd");
     assert_eq!(result.stdout_text(), "[unset]\n/root\n");
 }
 
@@ -374,22 +321,13 @@ fn kubectl_output_through_grep_and_wc() {
         out("k get pods -A | grep -v Running | tail -n +2"),
         "default       web-2               0/1     Pending   node01\n"
     );
-    assert_eq!(
-        out("kubectl get pods | head -1 | wc"),
-        "      1       5      57\n"
-    );
+    assert_eq!(out("kubectl get pods | head -1 | wc"), "      1       5      57\n");
 }
 
 #[test]
 fn grep_flags() {
-    assert_eq!(
-        out("k get pods | grep -i PENDING | awk '{print $2}'"),
-        "web-2\n"
-    );
-    assert_eq!(
-        out("k get pods | grep -iv running | awk '{print $2}'"),
-        "NAME\nweb-2\n"
-    );
+    assert_eq!(out("k get pods | grep -i PENDING | awk '{print $2}'"), "web-2\n");
+    assert_eq!(out("k get pods | grep -iv running | awk '{print $2}'"), "NAME\nweb-2\n");
     assert_eq!(out("k get pods | grep -w web | wc -l"), "2\n");
     assert_eq!(out("k get pods | grep -E 'web-[12]|db' | wc -l"), "3\n");
     assert_eq!(out("k get pods | grep -F 1/1 -c"), "3\n");
@@ -415,10 +353,7 @@ fn grep_status_and_errors() {
         "Usage: grep [OPTION]... PATTERNS [FILE]...\nTry 'grep --help' for more information.\n"
     );
     let bad = run("echo a | grep -k a");
-    assert_eq!(
-        bad.stderr_text().lines().next(),
-        Some("grep: invalid option -- 'k'")
-    );
+    assert_eq!(bad.stderr_text().lines().next(), Some("grep: invalid option -- 'k'"));
     assert_eq!(
         run("echo a | grep '[a'").stderr_text(),
         "grep: Unmatched [, [^, [:, [., or [=\n"
@@ -437,10 +372,8 @@ fn grep_status_and_errors() {
 #[test]
 fn grep_context_lines() {
     let (mut sh, mut host) = shell();
-    host.files.insert(
-        "/root/log".to_owned(),
-        "x\na\nb\nc\nd\ne\na\nf\n".to_owned(),
-    );
+    host.files
+        .insert("/root/log".to_owned(), "x\na\nb\nc\nd\ne\na\nf\n".to_owned());
     assert_eq!(
         sh.run_line(&mut host, "grep -A1 -n a log").stdout_text(),
         "2:a\n3-b\n--\n7:a\n8-f\n"
@@ -499,10 +432,7 @@ fn unknown_commands_exit_127() {
 fn syntax_errors_print_bashs_message_and_run_nothing() {
     let (mut sh, mut host) = shell();
     let result = sh.run_line(&mut host, "args a && && args b");
-    assert_eq!(
-        result.stderr_text(),
-        "bash: syntax error near unexpected token `&&'\n"
-    );
+    assert_eq!(result.stderr_text(), "bash: syntax error near unexpected token `&&'\n");
     assert_eq!(result.status, 2);
     assert!(host.calls.is_empty());
     assert_eq!(sh.run_line(&mut host, "echo $?").stdout_text(), "2\n");
@@ -557,18 +487,12 @@ fn supported_redirections() {
     assert_eq!(run("both |& wc -l").stdout_text(), "3\n");
     let quiet_err = run("both 2>/dev/null");
     assert_eq!(
-        (
-            quiet_err.stdout_text().as_str(),
-            quiet_err.stderr_text().as_str()
-        ),
+        (quiet_err.stdout_text().as_str(), quiet_err.stderr_text().as_str()),
         ("out1\nout2\n", "")
     );
     let quiet_out = run("both >/dev/null");
     assert_eq!(
-        (
-            quiet_out.stdout_text().as_str(),
-            quiet_out.stderr_text().as_str()
-        ),
+        (quiet_out.stdout_text().as_str(), quiet_out.stderr_text().as_str()),
         ("", "err1\n")
     );
     assert_eq!(run("both &>/dev/null").chunks, vec![]);
@@ -649,8 +573,7 @@ fn sudo_runs_the_command_as_root() {
         "3\n"
     );
     assert_eq!(
-        sh.run_line(&mut host, "sudo echo hi | sudo grep h")
-            .stdout_text(),
+        sh.run_line(&mut host, "sudo echo hi | sudo grep h").stdout_text(),
         "hi\n"
     );
 }
@@ -663,10 +586,7 @@ fn sudo_without_a_command() {
     }
     let bare = run("sudo");
     assert_eq!(bare.status, 1);
-    assert!(
-        bare.stderr_text()
-            .starts_with("usage: sudo -h | -K | -k | -V\n")
-    );
+    assert!(bare.stderr_text().starts_with("usage: sudo -h | -K | -k | -V\n"));
 }
 
 #[test]
@@ -676,10 +596,7 @@ fn sudo_cannot_run_aliases_or_shell_builtins() {
         (alias.stderr_text().as_str(), alias.status),
         ("sudo: k: command not found\n", 1)
     );
-    assert_eq!(
-        run("sudo cd /").stderr_text(),
-        "sudo: cd: command not found\n"
-    );
+    assert_eq!(run("sudo cd /").stderr_text(), "sudo: cd: command not found\n");
     assert_eq!(
         run("sudo -x ls").stderr_text().lines().next(),
         Some("sudo: invalid option -- 'x'")
@@ -713,10 +630,7 @@ fn cd_and_pwd() {
     host.dirs.push("/etc/kubernetes".to_owned());
     host.dirs.push("/etc".to_owned());
     host.dirs.push("/root".to_owned());
-    let result = sh.run_line(
-        &mut host,
-        "cd /etc/kubernetes; pwd; cwd; cd ..; pwd; cd -; cd; pwd",
-    );
+    let result = sh.run_line(&mut host, "cd /etc/kubernetes; pwd; cwd; cd ..; pwd; cd -; cd; pwd");
     assert_eq!(
         result.stdout_text(),
         "/etc/kubernetes\n/etc/kubernetes\n/etc\n/etc/kubernetes\n/root\n"
@@ -727,10 +641,7 @@ fn cd_and_pwd() {
         ("bash: cd: /nope: No such file or directory\n", 1)
     );
     assert_eq!(run("cd -").stderr_text(), "bash: cd: OLDPWD not set\n");
-    assert_eq!(
-        run("cd a b").stderr_text(),
-        "bash: cd: too many arguments\n"
-    );
+    assert_eq!(run("cd a b").stderr_text(), "bash: cd: too many arguments\n");
 }
 
 #[test]
@@ -771,16 +682,10 @@ fn parse_line_is_exposed() {
     assert_eq!(script.lists[0].first.commands.len(), 2);
     assert_eq!(script.lists[0].rest.len(), 1);
     // Aliases are a property of a shell, not of the parser.
-    assert_eq!(
-        script.lists[0].first.commands[0].words[0].plain(),
-        Some("k")
-    );
+    assert_eq!(script.lists[0].first.commands[0].words[0].plain(), Some("k"));
     let sh = Shell::new();
     let aliased = sh.parse("k get").expect("parses");
-    assert_eq!(
-        aliased.lists[0].first.commands[0].words[0].plain(),
-        Some("kubectl")
-    );
+    assert_eq!(aliased.lists[0].first.commands[0].words[0].plain(), Some("kubectl"));
 }
 
 #[test]
@@ -880,11 +785,7 @@ fn deep_nesting_is_refused_not_overflowed() {
     let result = run(&line);
     assert_eq!(result.status, 2);
     assert!(result.stderr_text().starts_with("kubedrill: nesting"));
-    let awk = format!(
-        "echo a | awk '{{print {}1{}}}'",
-        "(".repeat(10_000),
-        ")".repeat(10_000)
-    );
+    let awk = format!("echo a | awk '{{print {}1{}}}'", "(".repeat(10_000), ")".repeat(10_000));
     assert_eq!(run(&awk).status, 2);
     assert_eq!(run(&format!("echo {}", "$".repeat(10_000))).status, 0);
 }

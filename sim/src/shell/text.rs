@@ -132,8 +132,7 @@ pub(super) fn getopt(prog: &str, args: &[String], specs: &[Opt]) -> Result<Parse
                         [first, ..] if same_option => *first,
                         [] => return Err(format!("{prog}: unrecognized option '{arg}'")),
                         many => {
-                            let names: Vec<String> =
-                                many.iter().map(|s| format!("'--{}'", s.long)).collect();
+                            let names: Vec<String> = many.iter().map(|s| format!("'--{}'", s.long)).collect();
                             return Err(format!(
                                 "{prog}: option '--{name}' is ambiguous; possibilities: {}",
                                 names.join(" ")
@@ -144,10 +143,7 @@ pub(super) fn getopt(prog: &str, args: &[String], specs: &[Opt]) -> Result<Parse
             };
             match (spec.arg, value) {
                 (Arg::No, Some(_)) => {
-                    return Err(format!(
-                        "{prog}: option '--{}' doesn't allow an argument",
-                        spec.long
-                    ));
+                    return Err(format!("{prog}: option '--{}' doesn't allow an argument", spec.long));
                 }
                 (Arg::No, None) => options.push((spec.key, None)),
                 (Arg::Optional, value) => options.push((spec.key, value)),
@@ -158,10 +154,7 @@ pub(super) fn getopt(prog: &str, args: &[String], specs: &[Opt]) -> Result<Parse
                         index += 1;
                     }
                     None => {
-                        return Err(format!(
-                            "{prog}: option '--{}' requires an argument",
-                            spec.long
-                        ));
+                        return Err(format!("{prog}: option '--{}' requires an argument", spec.long));
                     }
                 },
             }
@@ -282,11 +275,7 @@ fn count(text: &str) -> Counts {
     for line in lines(text) {
         let mut width = 0;
         for c in line.chars() {
-            width = if c == '\t' {
-                (width / 8 + 1) * 8
-            } else {
-                width + 1
-            };
+            width = if c == '\t' { (width / 8 + 1) * 8 } else { width + 1 };
         }
         counts.max_line = counts.max_line.max(width);
     }
@@ -334,9 +323,7 @@ fn wc(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
     // a pipe is involved because its size is unknown in advance.
     let shown = show.iter().filter(|s| **s).count();
     // (coreutils also skips the sizes when the first input failed.)
-    let first_failed = results
-        .first()
-        .is_some_and(|(_, counts, _)| counts.is_none());
+    let first_failed = results.first().is_some_and(|(_, counts, _)| counts.is_none());
     let width = if (results.len() == 1 && shown == 1) || first_failed {
         1
     } else {
@@ -379,10 +366,7 @@ fn wc(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                 total.chars += c.chars;
                 total.bytes += c.bytes;
                 total.max_line = total.max_line.max(c.max_line);
-                out.push_line(
-                    super::Stream::Stdout,
-                    &format(c, explicit.then_some(name.as_str())),
-                );
+                out.push_line(super::Stream::Stdout, &format(c, explicit.then_some(name.as_str())));
             }
             None => {
                 out.push_line(super::Stream::Stderr, &no_such_file("wc", name));
@@ -470,10 +454,8 @@ fn head_tail(tool: Tool, args: &[String], inputs: &mut Inputs<'_>) -> CommandOut
                     Some(a) => a,
                     None => {
                         let what = if bytes { "bytes" } else { "lines" };
-                        return CommandOutput::fail(1).line_err(&format!(
-                            "{prog}: invalid number of {what}: {}",
-                            quote(text)
-                        ));
+                        return CommandOutput::fail(1)
+                            .line_err(&format!("{prog}: invalid number of {what}: {}", quote(text)));
                     }
                 };
             }
@@ -504,10 +486,7 @@ fn head_tail(tool: Tool, args: &[String], inputs: &mut Inputs<'_>) -> CommandOut
         if headers {
             let shown = if name == "-" { "standard input" } else { &name };
             let separator = if first { "" } else { "\n" };
-            out.push(
-                super::Stream::Stdout,
-                &format!("{separator}==> {shown} <==\n"),
-            );
+            out.push(super::Stream::Stdout, &format!("{separator}==> {shown} <==\n"));
         }
         first = false;
         let body = if bytes {
@@ -571,8 +550,7 @@ fn uniq(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                     } else {
                         "number of bytes to skip"
                     };
-                    return CommandOutput::fail(1)
-                        .line_err(&format!("uniq: {value}: invalid {what}"));
+                    return CommandOutput::fail(1).line_err(&format!("uniq: {value}: invalid {what}"));
                 };
                 if key == "skip-fields" {
                     skip_fields = n;
@@ -589,11 +567,7 @@ fn uniq(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                 .line_err("kubedrill: uniq OUTPUT is not supported in the simulated shell (no files are written)");
         }
         _ => {
-            return usage_error(
-                "uniq",
-                &format!("uniq: extra operand {}", quote(&operands[2])),
-                1,
-            );
+            return usage_error("uniq", &format!("uniq: extra operand {}", quote(&operands[2])), 1);
         }
     }
     let name = operands.first().cloned().unwrap_or_else(|| "-".to_owned());
@@ -635,10 +609,7 @@ type Ranges = Vec<(usize, Option<usize>)>;
 
 fn parse_list(list: &str, fields: bool) -> Result<Ranges, String> {
     let (zero, invalid) = if fields {
-        (
-            "cut: fields are numbered from 1",
-            "cut: invalid field value",
-        )
+        ("cut: fields are numbered from 1", "cut: invalid field value")
     } else {
         (
             "cut: byte/character positions are numbered from 1",
@@ -649,9 +620,7 @@ fn parse_list(list: &str, fields: bool) -> Result<Ranges, String> {
         match text.parse::<usize>() {
             Ok(0) => Err(zero.to_owned()),
             Ok(n) => Ok(n),
-            Err(_) if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) => {
-                Ok(usize::MAX)
-            }
+            Err(_) if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) => Ok(usize::MAX),
             Err(_) => Err(format!("{invalid} {}", quote(text))),
         }
     };
@@ -686,9 +655,7 @@ fn parse_list(list: &str, fields: bool) -> Result<Ranges, String> {
 }
 
 fn in_ranges(ranges: &Ranges, n: usize) -> bool {
-    ranges
-        .iter()
-        .any(|(s, e)| n >= *s && e.is_none_or(|e| n <= e))
+    ranges.iter().any(|(s, e)| n >= *s && e.is_none_or(|e| n <= e))
 }
 
 fn cut(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
@@ -728,11 +695,7 @@ fn cut(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         }
     }
     let Some((fields, list)) = list else {
-        return usage_error(
-            "cut",
-            "cut: you must specify a list of bytes, characters, or fields",
-            1,
-        );
+        return usage_error("cut", "cut: you must specify a list of bytes, characters, or fields", 1);
     };
     if !fields && delimiter.is_some() {
         return usage_error(
@@ -781,9 +744,7 @@ fn cut(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
                     }
                     continue;
                 }
-                let joiner = output_delimiter
-                    .clone()
-                    .unwrap_or_else(|| delimiter.to_string());
+                let joiner = output_delimiter.clone().unwrap_or_else(|| delimiter.to_string());
                 let picked: Vec<&str> = line
                     .split(delimiter)
                     .enumerate()
@@ -828,8 +789,7 @@ fn column(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         }
     }
     if !table {
-        return CommandOutput::fail(1)
-            .line_err("kubedrill: column without -t is not supported in the simulated shell");
+        return CommandOutput::fail(1).line_err("kubedrill: column without -t is not supported in the simulated shell");
     }
     let mut out = CommandOutput::ok();
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -845,10 +805,7 @@ fn column(args: &[String], inputs: &mut Inputs<'_>) -> CommandOutput {
         for line in lines(&text).filter(|l| !l.trim().is_empty()) {
             let cells: Vec<String> = match &separators {
                 None => line.split_whitespace().map(str::to_owned).collect(),
-                Some(seps) => line
-                    .split(|c| seps.contains(c))
-                    .map(str::to_owned)
-                    .collect(),
+                Some(seps) => line.split(|c| seps.contains(c)).map(str::to_owned).collect(),
             };
             rows.push(cells);
         }
@@ -906,10 +863,7 @@ mod tests {
         );
         assert_eq!(operands, vec!["a", "-q"]);
         let bad: Vec<String> = vec!["-x".to_owned()];
-        assert_eq!(
-            getopt("head", &bad, &specs).unwrap_err(),
-            "head: invalid option -- 'x'"
-        );
+        assert_eq!(getopt("head", &bad, &specs).unwrap_err(), "head: invalid option -- 'x'");
         let missing: Vec<String> = vec!["-n".to_owned()];
         assert_eq!(
             getopt("head", &missing, &specs).unwrap_err(),
@@ -919,15 +873,9 @@ mod tests {
 
     #[test]
     fn wc_layouts() {
-        assert_eq!(
-            run_tool(&["wc"], "a b\nc\n").stdout_text(),
-            "      2       3       6\n"
-        );
+        assert_eq!(run_tool(&["wc"], "a b\nc\n").stdout_text(), "      2       3       6\n");
         assert_eq!(run_tool(&["wc", "-l"], "a b\nc").stdout_text(), "1\n");
-        assert_eq!(
-            run_tool(&["wc", "-lw"], "a b\nc").stdout_text(),
-            "      1       3\n"
-        );
+        assert_eq!(run_tool(&["wc", "-lw"], "a b\nc").stdout_text(), "      1       3\n");
         assert_eq!(run_tool(&["wc", "-l", "/f"], "").stdout_text(), "2 /f\n");
         assert_eq!(run_tool(&["wc", "-L"], "a  b\n").stdout_text(), "4\n");
         let missing = run_tool(&["wc", "-", "nofile"], "a\n");
@@ -935,10 +883,7 @@ mod tests {
             missing.stdout_text(),
             "      1       1       2 -\n      1       1       2 total\n"
         );
-        assert_eq!(
-            missing.stderr_text(),
-            "wc: nofile: No such file or directory\n"
-        );
+        assert_eq!(missing.stderr_text(), "wc: nofile: No such file or directory\n");
         assert_eq!(missing.status, 1);
     }
 
@@ -946,22 +891,13 @@ mod tests {
     fn head_and_tail_counts() {
         let five = "1\n2\n3\n4\n5\n";
         assert_eq!(run_tool(&["head", "-2"], five).stdout_text(), "1\n2\n");
-        assert_eq!(
-            run_tool(&["head", "-n", "-2"], five).stdout_text(),
-            "1\n2\n3\n"
-        );
+        assert_eq!(run_tool(&["head", "-n", "-2"], five).stdout_text(), "1\n2\n3\n");
         assert_eq!(run_tool(&["head", "-n1"], five).stdout_text(), "1\n");
         assert_eq!(run_tool(&["tail", "-2"], five).stdout_text(), "4\n5\n");
-        assert_eq!(
-            run_tool(&["tail", "-n", "+4"], five).stdout_text(),
-            "4\n5\n"
-        );
+        assert_eq!(run_tool(&["tail", "-n", "+4"], five).stdout_text(), "4\n5\n");
         assert_eq!(run_tool(&["head", "-c", "3"], five).stdout_text(), "1\n2");
         let bad = run_tool(&["head", "-n", "x"], five);
-        assert_eq!(
-            bad.stderr_text(),
-            "head: invalid number of lines: \u{2018}x\u{2019}\n"
-        );
+        assert_eq!(bad.stderr_text(), "head: invalid number of lines: \u{2018}x\u{2019}\n");
         assert_eq!(bad.status, 1);
         let missing = run_tool(&["tail", "nofile"], "");
         assert_eq!(
@@ -973,20 +909,14 @@ mod tests {
     #[test]
     fn head_headers_for_several_inputs() {
         let out = run_tool(&["head", "-n", "1", "-", "/f"], "x\ny\n");
-        assert_eq!(
-            out.stdout_text(),
-            "==> standard input <==\nx\n\n==> /f <==\none\n"
-        );
+        assert_eq!(out.stdout_text(), "==> standard input <==\nx\n\n==> /f <==\none\n");
     }
 
     #[test]
     fn sort_orders() {
         let input = "b 2\na 10\nc 1\n";
         assert_eq!(run_tool(&["sort"], input).stdout_text(), "a 10\nb 2\nc 1\n");
-        assert_eq!(
-            run_tool(&["sort", "-k2n"], input).stdout_text(),
-            "c 1\nb 2\na 10\n"
-        );
+        assert_eq!(run_tool(&["sort", "-k2n"], input).stdout_text(), "c 1\nb 2\na 10\n");
         assert_eq!(
             run_tool(&["sort", "-k", "2", "-n", "-r"], input).stdout_text(),
             "a 10\nb 2\nc 1\n"
@@ -995,10 +925,7 @@ mod tests {
             run_tool(&["sort", "-n"], "10\n-3\n2\nx\n").stdout_text(),
             "-3\nx\n2\n10\n"
         );
-        assert_eq!(
-            run_tool(&["sort", "-u"], "b\na\nb\n").stdout_text(),
-            "a\nb\n"
-        );
+        assert_eq!(run_tool(&["sort", "-u"], "b\na\nb\n").stdout_text(), "a\nb\n");
         assert_eq!(
             run_tool(&["sort", "-t", ":", "-k", "2"], "x:b\ny:a\n").stdout_text(),
             "y:a\nx:b\n"
@@ -1021,26 +948,16 @@ mod tests {
 
     #[test]
     fn cut_fields_and_errors() {
+        assert_eq!(run_tool(&["cut", "-d:", "-f", "3,1"], "a:b:c\n").stdout_text(), "a:c\n");
         assert_eq!(
-            run_tool(&["cut", "-d:", "-f", "3,1"], "a:b:c\n").stdout_text(),
-            "a:c\n"
-        );
-        assert_eq!(
-            run_tool(
-                &["cut", "-d", ":", "-f2-", "--output-delimiter=XX"],
-                "a:b:c\n"
-            )
-            .stdout_text(),
+            run_tool(&["cut", "-d", ":", "-f2-", "--output-delimiter=XX"], "a:b:c\n").stdout_text(),
             "bXXc\n"
         );
         assert_eq!(
             run_tool(&["cut", "-d", " ", "-f", "2"], "nodelim\n").stdout_text(),
             "nodelim\n"
         );
-        assert_eq!(
-            run_tool(&["cut", "-c", "2-3"], "abcd\n").stdout_text(),
-            "bc\n"
-        );
+        assert_eq!(run_tool(&["cut", "-c", "2-3"], "abcd\n").stdout_text(), "bc\n");
         let none = run_tool(&["cut"], "");
         assert_eq!(
             none.stderr_text(),
@@ -1048,41 +965,26 @@ mod tests {
         );
         assert_eq!(none.status, 1);
         assert_eq!(
-            run_tool(&["cut", "-f", "x"], "")
-                .stderr_text()
-                .lines()
-                .next(),
+            run_tool(&["cut", "-f", "x"], "").stderr_text().lines().next(),
             Some("cut: invalid field value \u{2018}x\u{2019}")
         );
     }
 
     #[test]
     fn column_aligns_tables() {
-        let out = run_tool(
-            &["column", "-t"],
-            "NAME   READY  STATUS\nnginx-1  1/1   Running\n",
-        );
-        assert_eq!(
-            out.stdout_text(),
-            "NAME     READY  STATUS\nnginx-1  1/1    Running\n"
-        );
+        let out = run_tool(&["column", "-t"], "NAME   READY  STATUS\nnginx-1  1/1   Running\n");
+        assert_eq!(out.stdout_text(), "NAME     READY  STATUS\nnginx-1  1/1    Running\n");
     }
 
     #[test]
     fn cat_reads_files_and_stdin() {
-        assert_eq!(
-            run_tool(&["cat", "/f", "-"], "in\n").stdout_text(),
-            "one\ntwo\nin\n"
-        );
+        assert_eq!(run_tool(&["cat", "/f", "-"], "in\n").stdout_text(), "one\ntwo\nin\n");
         assert_eq!(
             run_tool(&["cat", "-n"], "a\nb\n").stdout_text(),
             "     1\ta\n     2\tb\n"
         );
         let missing = run_tool(&["cat", "nofile"], "");
-        assert_eq!(
-            missing.stderr_text(),
-            "cat: nofile: No such file or directory\n"
-        );
+        assert_eq!(missing.stderr_text(), "cat: nofile: No such file or directory\n");
         assert_eq!(missing.status, 1);
     }
 }
