@@ -105,12 +105,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Reads and checks a scenario; errors carry file:line:col.
 fn load(path: &Path) -> Result<(Scenario, String), LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|e| LoadError {
-        file: path.display().to_string(),
-        line: None,
-        column: None,
-        message: io_message(&e),
-    })?;
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        // The loader words unreadable and non-UTF-8 files best (with the bad byte's position).
+        Err(e) => {
+            return Err(scenario_file::load(path).err().unwrap_or_else(|| LoadError {
+                file: path.display().to_string(),
+                line: None,
+                column: None,
+                message: io_message(&e),
+            }));
+        }
+    };
     let scenario = scenario_file::load_str(&text, &path.display().to_string())?;
     runner::check(&scenario).map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
     Ok((scenario, text))
@@ -172,11 +178,21 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    if let Some(path) = &args.trace {
-        write_trace(path, &report).with_context(|| format!("writing the trace to {}", path.display()))?;
+    // A trace that cannot be written must not hide a failed run: report both.
+    let trace_error = args.trace.as_ref().and_then(|path| {
+        write_trace(path, &report)
+            .with_context(|| format!("writing the trace to {}", path.display()))
+            .err()
+    });
+    if let Some(e) = &trace_error {
+        eprintln!("kubedrill: {e:#}");
     }
     if report.passed() {
-        return Ok(ExitCode::SUCCESS);
+        return Ok(if trace_error.is_some() {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     for f in &report.failures {
         eprintln!("kubedrill: step {} failed: {}", f.step, f.message);
@@ -216,7 +232,15 @@ fn write_trace(path: &Path, r: &Report) -> anyhow::Result<()> {
 fn write_failure(dir: &Path, source: &Path, text: &str, seed: Seed, r: &Report) -> anyhow::Result<PathBuf> {
     std::fs::create_dir_all(dir)?;
     let stem = source.file_stem().and_then(|s| s.to_str()).unwrap_or("scenario");
-    let path = dir.join(format!("{stem}-{}.yaml", seed.0));
+    // Two scenarios with the same file name must not share a failure file.
+    let tag = fnv32(
+        std::fs::canonicalize(source)
+            .unwrap_or_else(|_| source.to_path_buf())
+            .display()
+            .to_string()
+            .as_bytes(),
+    );
+    let path = dir.join(format!("{stem}-{}-{tag:08x}.yaml", seed.0));
     let mut body = String::new();
     body.push_str(&format!(
         "# kubedrill {} failure file: replay with `kubedrill replay {}`\n",
@@ -255,8 +279,15 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
 }
 
+fn fnv32(bytes: &[u8]) -> u32 {
+    bytes
+        .iter()
+        .fold(0x811c_9dc5u32, |h, b| (h ^ *b as u32).wrapping_mul(0x0100_0193))
+}
+
 /// The scenario text with `seed:` set, as a failure file records it.
 fn with_seed(text: &str, seed: u64) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     match yaml_serde::from_str::<yaml_serde::Value>(text) {
         Ok(yaml_serde::Value::Mapping(mut map)) => {
             map.insert(

@@ -53,9 +53,9 @@ pub struct Kubectl {
     pub has_disable_eviction: bool,
     /// 1.18+ (skipDeletedFilter): `--skip-wait-for-delete-timeout`.
     pub has_skip_wait_for_delete_timeout: bool,
-    /// 1.10+: `-l/--selector` for drain.
+    /// 1.9+: `-l/--selector` for drain.
     pub has_drain_selector: bool,
-    /// 1.13+ `--pod-selector`.
+    /// 1.10+ `--pod-selector`.
     pub has_pod_selector: bool,
     /// 1.18+: `--dry-run=client|server`; before, a boolean `--dry-run`.
     pub dry_run_strategies: bool,
@@ -68,7 +68,7 @@ pub struct Kubectl {
     pub version_short_default: bool,
     /// The kustomize version kubectl 1.24+ reports.
     pub kustomize: Option<&'static str>,
-    /// 1.34+: skew warning starts `Warning:`; 1.24–1.33 `WARNING:`; older: none.
+    /// 1.34+: skew warning starts `Warning:`; 1.21–1.33 `WARNING:`; older: none.
     pub version_skew_warning: Option<&'static str>,
 }
 
@@ -184,7 +184,7 @@ impl Kubectl {
             },
             version_skew_warning: if m >= 34 {
                 Some("Warning:")
-            } else if m >= 24 {
+            } else if m >= 21 {
                 Some("WARNING:")
             } else {
                 None

@@ -234,12 +234,13 @@ impl Cluster {
                 p.healthy = p.healthy.saturating_sub(1);
             }
             if let Some(o) = owner
-                && let Some(n) = p.owners.get_mut(&o) {
-                    *n -= 1;
-                    if *n == 0 {
-                        p.owners.remove(&o);
-                    }
+                && let Some(n) = p.owners.get_mut(&o)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    p.owners.remove(&o);
                 }
+            }
         }
     }
 

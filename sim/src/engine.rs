@@ -186,10 +186,7 @@ impl Sim {
 
     pub(crate) fn begin_step(&mut self, step: u32, text: &str) {
         self.step = step;
-        self.record(Event::StepStarted {
-            step,
-            text: Arc::from(text),
-        });
+        self.record(Event::StepStarted { text: Arc::from(text) });
     }
 
     fn schedule(&mut self, at: SimTime, timer: Timer) {
@@ -585,9 +582,10 @@ impl Sim {
             }
             Owner::StatefulSet(w, ordinal) => {
                 if let Some(slot) = self.cluster.workload_mut(w).ordinals.get_mut(ordinal as usize)
-                    && *slot == Some(id) {
-                        *slot = None;
-                    }
+                    && *slot == Some(id)
+                {
+                    *slot = None;
+                }
                 self.reconcile(w);
             }
             Owner::DaemonSet(w) => {

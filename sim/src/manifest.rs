@@ -135,12 +135,13 @@ impl Manifest {
         let check_template = |t: &PodTemplateSpec, selector_labels: Option<&Selector>| -> Result<(), String> {
             let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
             if let Some(sel) = selector_labels
-                && !sel.matches(&labels) {
-                    return Err(format!(
-                        "{kind} \"{name}\" is invalid: spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
-                        labels
-                    ));
-                }
+                && !sel.matches(&labels)
+            {
+                return Err(format!(
+                    "{kind} \"{name}\" is invalid: spec.template.metadata.labels: Invalid value: {:?}: `selector` does not match template `labels`",
+                    labels
+                ));
+            }
             let spec = t
                 .spec
                 .as_ref()

@@ -151,12 +151,13 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
     })?;
     for (i, step) in scenario.steps.iter().enumerate() {
         if let Some(host) = &step.on
-            && sim.cluster().node_id(host).is_none() {
-                return Err(serr(
-                    format!("steps[{i}].on"),
-                    format!("no node named {host:?} in the cluster"),
-                ));
-            }
+            && sim.cluster().node_id(host).is_none()
+        {
+            return Err(serr(
+                format!("steps[{i}].on"),
+                format!("no node named {host:?} in the cluster"),
+            ));
+        }
         if let Some(f) = &step.fault {
             let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
             if sim.cluster().node_id(fault.node()).is_none() {
@@ -206,6 +207,10 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
                 transcript.push(format!("{host} $ {line}"));
                 let out = sim.run_line(&host, line);
                 sim.step_deadline = None;
+                sim.record(crate::trace::Event::CommandExited {
+                    host: std::sync::Arc::from(host.as_str()),
+                    status: out.status,
+                });
                 for chunk in &out.chunks {
                     for l in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
                         transcript.push(l.to_string());
@@ -300,9 +305,10 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         };
         let (so, se) = (text(Stream::Stdout), text(Stream::Stderr));
         if let Some(code) = e.exit
-            && out.status != code {
-                problems.push(format!("exit status {} (expected {code})", out.status));
-            }
+            && out.status != code
+        {
+            problems.push(format!("exit status {} (expected {code})", out.status));
+        }
         for want in &e.stdout_contains {
             if !so.contains(want.as_str()) {
                 problems.push(format!("stdout does not contain {want:?}"));

@@ -46,9 +46,10 @@ pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(
         return Err(Unfit::Unschedulable);
     }
     if let Some(name) = &template.node_name
-        && **name != *node.name {
-            return Err(Unfit::NodeName);
-        }
+        && **name != *node.name
+    {
+        return Err(Unfit::NodeName);
+    }
     if !cluster.side.taint_based_evictions && node.ready != ReadyStatus::True {
         return Err(Unfit::NotReady);
     }

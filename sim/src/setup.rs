@@ -608,9 +608,10 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
             let annotations = meta.annotations.clone().unwrap_or_default();
             let t = admit(template_from_spec(spec, &labels, &annotations, false).map_err(ctx)?);
             if let Some(node) = &t.node_name
-                && sim.cluster.node_id(node).is_none() {
-                    return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
-                }
+                && sim.cluster.node_id(node).is_none()
+            {
+                return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
+            }
             let ns_arc = sim.cluster.intern_namespace(&ns);
             sim.create_pod(
                 ns_arc,

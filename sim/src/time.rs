@@ -162,7 +162,7 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, InvalidDuration> {
     if rest.is_empty() {
         return Err(InvalidDuration);
     }
-    let mut total_us: u128 = 0;
+    let mut total_ns: u128 = 0;
     while !rest.is_empty() {
         let num_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -177,13 +177,13 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, InvalidDuration> {
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        let unit_us: u128 = match unit {
-            "ns" => 0,
-            "us" | "µs" | "μs" => 1,
-            "ms" => 1_000,
-            "s" => 1_000_000,
-            "m" => 60_000_000,
-            "h" => 3_600_000_000,
+        let unit_ns: u128 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             _ => return Err(InvalidDuration),
         };
         let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
@@ -195,19 +195,20 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, InvalidDuration> {
         } else {
             int_part.parse().map_err(|_| InvalidDuration)?
         };
-        let mut value = int.checked_mul(unit_us).ok_or(InvalidDuration)?;
+        let mut value = int.checked_mul(unit_ns).ok_or(InvalidDuration)?;
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(12) as u32;
             let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| InvalidDuration)?;
-            value += frac * unit_us / 10u128.pow(digits);
+            value += frac * unit_ns / 10u128.pow(digits);
         }
-        total_us = total_us.checked_add(value).ok_or(InvalidDuration)?;
+        total_ns = total_ns.checked_add(value).ok_or(InvalidDuration)?;
     }
     if negative {
         // A negative duration is valid Go, and kubectl treats it like zero.
         return Ok(SimDuration::ZERO);
     }
-    let ms = u64::try_from(total_us / 1000).map_err(|_| InvalidDuration)?;
+    // Sub-millisecond durations round up: `--timeout=1ns` is a (tiny) deadline, not "forever".
+    let ms = u64::try_from(total_ns.div_ceil(1_000_000)).map_err(|_| InvalidDuration)?;
     Ok(SimDuration(ms))
 }
 

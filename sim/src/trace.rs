@@ -10,7 +10,6 @@ use std::sync::Arc;
 #[serde(tag = "event")]
 pub enum Event {
     StepStarted {
-        step: u32,
         text: Arc<str>,
     },
     CommandExited {

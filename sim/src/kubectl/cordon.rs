@@ -38,6 +38,7 @@ pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput)
             "unchanged" | "true" => Ok(DryRun::Client),
             "false" => Ok(DryRun::None),
             other => Err(usage_error(
+                sim,
                 cmd,
                 &format!(
                     "invalid argument \"{other}\" for \"--dry-run\" flag: strconv.ParseBool: parsing \"{other}\": invalid syntax"
@@ -65,9 +66,21 @@ pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput)
 /// Node names or `-l`, exactly one of them; unknown names fail before anything changes.
 pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<NodeId>, CommandOutput> {
     let selector = p.str("selector").filter(|s| !s.is_empty());
+    let period = if sim.kubectl.usage_period { "." } else { "" };
     if !p.positional.is_empty() && selector.is_some() {
         let mut out = fail("error: cannot specify both a node name and a --selector option");
-        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
+        stderr(
+            &mut out,
+            format!("See 'kubectl {cmd} -h' for help and examples{period}"),
+        );
+        return Err(out);
+    }
+    if p.positional.len() > 1 && !sim.kubectl.multiple_node_args {
+        let mut out = fail(format!("error: USAGE: {cmd} NODE [flags]"));
+        stderr(
+            &mut out,
+            format!("See 'kubectl {cmd} -h' for help and examples{period}"),
+        );
         return Err(out);
     }
     if let Some(sel) = selector {
@@ -77,14 +90,15 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
             .node_ids()
             .filter(|id| sel.matches(&sim.cluster.node(*id).labels))
             .collect();
-        if ids.is_empty() {
-            return Err(fail("No resources found"));
-        }
+        // Nothing matches: kubectl visits no node, prints nothing and succeeds.
         return Ok(ids);
     }
     if p.positional.is_empty() {
         let mut out = fail(format!("error: USAGE: {cmd} NODE [flags]"));
-        stderr(&mut out, format!("See 'kubectl {cmd} -h' for help and examples"));
+        stderr(
+            &mut out,
+            format!("See 'kubectl {cmd} -h' for help and examples{period}"),
+        );
         return Err(out);
     }
     let mut ids = Vec::new();
@@ -136,7 +150,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String], on: bool) -> CommandOutput {
     let cmd = if on { "cordon" } else { "uncordon" };
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(cmd, &e),
+        Err(e) => return usage_error(sim, cmd, &e),
     };
     if p.bool("help") {
         let mut out = CommandOutput::default();

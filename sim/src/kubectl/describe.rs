@@ -101,7 +101,7 @@ fn pct(part: u64, whole: u64) -> u64 {
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error("describe", &e),
+        Err(e) => return usage_error(sim, "describe", &e),
     };
     let Some(first) = p.positional.first() else {
         return fail(
@@ -140,13 +140,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 ids
             };
             let mut out = CommandOutput::default();
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    stdout(&mut out, "");
-                    stdout(&mut out, "");
-                }
+            for id in &ids {
                 for l in describe_node(sim, *id) {
                     stdout(&mut out, l);
+                }
+                if ids.len() > 1 {
+                    stdout(&mut out, "");
                 }
             }
             out
@@ -176,13 +175,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 }
                 ids
             };
-            for (i, id) in ids.iter().enumerate() {
-                if i > 0 {
-                    stdout(&mut out, "");
-                    stdout(&mut out, "");
-                }
+            for id in &ids {
                 for l in describe_pod(sim, *id) {
                     stdout(&mut out, l);
+                }
+                if ids.len() > 1 {
+                    stdout(&mut out, "");
                 }
             }
             out

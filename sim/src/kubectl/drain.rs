@@ -13,6 +13,7 @@ use crate::model::*;
 use crate::shell::CommandOutput;
 use crate::shell::Stream;
 use crate::time::{SimDuration, SimTime};
+use std::cell::Cell;
 use std::sync::Arc;
 
 const SPECS: &[flags::Spec] = &[
@@ -41,6 +42,10 @@ struct Options {
     pod_selector: Option<Selector>,
     skip_wait_s: u64,
     dry: DryRun,
+    ignore_errors: bool,
+    /// kubectl 1.11–1.22 reuse one printer object, so the final node line says the last verb
+    /// printed anywhere in the run (`drained`, `evicted` or `deleted`).
+    last_verb: Cell<&'static str>,
 }
 
 /// A node's drain failure, kept in the shape kubectl's error printing depends on.
@@ -49,6 +54,16 @@ enum NodeError {
     Agg(Vec<String>),
     /// A plain error (the delete path's wait timeout).
     Plain(String),
+}
+
+fn distinct(msgs: &[String]) -> usize {
+    let mut seen: Vec<&String> = Vec::new();
+    for m in msgs {
+        if !seen.contains(&m) {
+            seen.push(m);
+        }
+    }
+    seen.len()
 }
 
 impl NodeError {
@@ -76,11 +91,11 @@ impl NodeError {
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error("drain", &e),
+        Err(e) => return usage_error(sim, "drain", &e),
     };
     let mut out = CommandOutput::default();
     if let Some(e) = unsupported_flag(sim, &p) {
-        return usage_error("drain", &e);
+        return usage_error(sim, "drain", &e);
     }
     if p.has("delete-local-data") && sim.kubectl.has_delete_emptydir_data {
         stderr(
@@ -118,6 +133,8 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         pod_selector,
         skip_wait_s: p.int("skip-wait-for-delete-timeout").unwrap_or(0).max(0) as u64,
         dry,
+        ignore_errors: p.bool("ignore-errors"),
+        last_verb: Cell::new("drained"),
     };
     let nodes = match resolve_nodes(sim, "drain", &p) {
         Ok(n) => n,
@@ -145,7 +162,8 @@ fn unsupported_flag(sim: &Sim, p: &Parsed) -> Option<String> {
         ("selector", k.has_drain_selector),
         ("pod-selector", k.has_pod_selector),
         ("ignore-errors", (21..=22).contains(&k.minor)),
-        ("chunk-size", k.minor >= 18),
+        ("chunk-size", k.minor >= 22),
+        ("dry-run", k.minor >= 9),
     ];
     gone.iter()
         .find(|(name, ok)| !ok && p.has(name))
@@ -158,10 +176,16 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
     let mut remaining: Vec<Arc<str>> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
         let name = sim.cluster.node(*node).name.clone();
-        match drain_node(sim, *node, opts, out) {
-            Ok(evicted_any) => {
-                let verb = if k.drained_says_evicted && evicted_any && opts.dry == DryRun::None {
-                    "evicted"
+        // Before 1.18 a dry run only cordons: the pods are not even looked at.
+        let result = if opts.dry != DryRun::None && !k.dry_run_strategies {
+            Ok(false)
+        } else {
+            drain_node(sim, *node, opts, out)
+        };
+        match result {
+            Ok(_) => {
+                let verb = if k.drained_says_evicted && opts.dry == DryRun::None {
+                    opts.last_verb.get()
                 } else {
                     "drained"
                 };
@@ -172,7 +196,7 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                 return;
             }
             Err(DrainStop::Failed(err)) => {
-                if k.drain_continues {
+                if k.drain_continues || opts.ignore_errors {
                     let sep = if k.due_to_error_space { " " } else { "" };
                     stderr(
                         out,
@@ -181,9 +205,17 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                             err.text()
                         ),
                     );
-                    remaining.push(name);
-                    fatal.push(err);
+                    if !opts.ignore_errors {
+                        remaining.push(name);
+                        fatal.push(err);
+                    }
                     continue;
+                }
+                if k.minor <= 8 {
+                    // 1.8 drains exactly one node and has no abort block.
+                    print_final_error(sim, vec![err], out);
+                    out.status = 1;
+                    return;
                 }
                 if k.drain_abort_deprecation {
                     stderr(
@@ -196,13 +228,6 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                     );
                     stderr(out, "For now, users can try such experience via: --ignore-errors");
                 }
-                let shown = |n: &str| {
-                    if k.quoted_names {
-                        n.to_string()
-                    } else {
-                        format!(" {n}")
-                    }
-                };
                 stderr(
                     out,
                     format!("error: unable to drain node \"{name}\", aborting command..."),
@@ -210,9 +235,9 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                 stderr(out, "");
                 stderr(out, "There are pending nodes to be drained:");
                 for rest in &nodes[i..] {
-                    stderr(out, shown(&sim.cluster.node(*rest).name));
+                    stderr(out, format!(" {}", sim.cluster.node(*rest).name));
                 }
-                print_final_error(vec![err], out);
+                print_final_error(sim, vec![err], out);
                 out.status = 1;
                 return;
             }
@@ -223,16 +248,23 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
         for n in &remaining {
             stderr(out, format!(" {n}"));
         }
-        print_final_error(fatal, out);
+        print_final_error(sim, fatal, out);
         out.status = 1;
     }
 }
 
 /// kubectl's `checkErr` on the aggregate of failed nodes (semantics §1.5).
-fn print_final_error(mut fatal: Vec<NodeError>, out: &mut CommandOutput) {
+///
+/// From 1.23 the node errors are wrapped in one more aggregate, which `checkErr` unwraps, so a
+/// node's aggregate prints one message per line without `error: `; before 1.23 the node's own
+/// aggregate is unwrapped when it holds one message, which then gets `error: `.
+fn print_final_error(sim: &Sim, mut fatal: Vec<NodeError>, out: &mut CommandOutput) {
     if fatal.len() == 1 {
         match fatal.remove(0) {
             NodeError::Plain(msg) => stderr(out, format!("error: {msg}")),
+            NodeError::Agg(msgs) if !sim.kubectl.drain_continues && distinct(&msgs) == 1 => {
+                stderr(out, format!("error: {}", msgs[0]));
+            }
             NodeError::Agg(msgs) => {
                 for m in msgs {
                     stderr(out, m);
@@ -299,15 +331,47 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
             continue;
         };
         if let Some(sel) = &opts.pod_selector
-            && !sel.matches(&pod.labels) {
-                continue;
-            }
+            && !sel.matches(&pod.labels)
+        {
+            continue;
+        }
         let shown = if k.in_tree_drain {
             pod.name.to_string()
         } else {
             format!("{}/{}", pod.namespace, pod.name)
         };
         let finished = pod.is_finished();
+        if k.drain_filters_all {
+            // 1.8/1.9: every filter runs and every message is kept; a mirror pod, having no
+            // controller, also counts as unmanaged (why kubeadm masters could not be drained).
+            let mut keep = !pod.is_mirror();
+            if pod.template.has_empty_dir && !finished {
+                if opts.delete_emptydir {
+                    push_group(&mut f.warnings, m.local_storage_warning.into(), shown.clone());
+                } else {
+                    push_group(&mut f.errors, m.local_storage_error.into(), shown.clone());
+                }
+            }
+            if matches!(pod.owner, Owner::None | Owner::Mirror(_)) && !finished {
+                if opts.force {
+                    push_group(&mut f.warnings, m.unreplicated_warning.into(), shown.clone());
+                } else {
+                    push_group(&mut f.errors, m.unreplicated_error.into(), shown.clone());
+                }
+            }
+            if matches!(pod.owner, Owner::DaemonSet(_)) && !finished {
+                keep = false;
+                if opts.ignore_daemonsets {
+                    push_group(&mut f.warnings, m.daemonset_warning.into(), shown.clone());
+                } else {
+                    push_group(&mut f.errors, m.daemonset_error.into(), shown.clone());
+                }
+            }
+            if keep {
+                f.deletable.push(id);
+            }
+            continue;
+        }
         // Each filter: (delete, verdict). The chain stops at the first delete=false.
         let mut chain: Vec<(bool, Verdict)> = Vec::new();
         let mut stopped = false;
@@ -316,39 +380,42 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
             !delete
         };
         // skipDeleted (1.18+)
-        if k.has_skip_wait_for_delete_timeout && opts.skip_wait_s > 0
+        if k.has_skip_wait_for_delete_timeout
+            && opts.skip_wait_s > 0
             && let Some(d) = pod.deletion
-                && sim.now.saturating_sub(d.at).ms() > opts.skip_wait_s * 1000 {
-                    stopped = run(false, Verdict::Skip, &mut chain);
-                }
+            && sim.now.saturating_sub(d.at).ms() > opts.skip_wait_s * 1000
+        {
+            stopped = run(false, Verdict::Skip, &mut chain);
+        }
         if !stopped {
             chain.push((true, Verdict::Okay));
         }
         // daemonSet
         if !stopped
             && let Owner::DaemonSet(ds) = pod.owner
-                && !finished {
-                    let exists = !sim.cluster.workload(ds).deleted;
-                    let v = match (exists, opts.force, opts.ignore_daemonsets) {
-                        (false, true, _) => (
-                            true,
-                            Verdict::Warning(format!(
-                                "daemonsets.apps \"{}\" not found",
-                                sim.cluster.workload(ds).name
-                            )),
-                        ),
-                        (false, false, _) => (
-                            false,
-                            Verdict::Error(format!(
-                                "daemonsets.apps \"{}\" not found",
-                                sim.cluster.workload(ds).name
-                            )),
-                        ),
-                        (true, _, false) => (false, Verdict::Error(m.daemonset_error.into())),
-                        (true, _, true) => (false, Verdict::Warning(m.daemonset_warning.into())),
-                    };
-                    stopped = run(v.0, v.1, &mut chain);
-                }
+            && !finished
+        {
+            let exists = !sim.cluster.workload(ds).deleted;
+            let v = match (exists, opts.force, opts.ignore_daemonsets) {
+                (false, true, _) => (
+                    true,
+                    Verdict::Warning(format!(
+                        "daemonsets.apps \"{}\" not found",
+                        sim.cluster.workload(ds).name
+                    )),
+                ),
+                (false, false, _) => (
+                    false,
+                    Verdict::Error(format!(
+                        "daemonsets.apps \"{}\" not found",
+                        sim.cluster.workload(ds).name
+                    )),
+                ),
+                (true, _, false) => (false, Verdict::Error(m.daemonset_error.into())),
+                (true, _, true) => (false, Verdict::Warning(m.daemonset_warning.into())),
+            };
+            stopped = run(v.0, v.1, &mut chain);
+        }
         // mirrorPod
         if !stopped && pod.is_mirror() {
             stopped = run(false, Verdict::Skip, &mut chain);
@@ -438,6 +505,8 @@ fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutp
         return Ok(false);
     }
     match opts.dry {
+        // The server still answers dry-run evictions with 429 when a budget forbids them.
+        DryRun::Server if !opts.disable_eviction => evict_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
         DryRun::Client | DryRun::Server => {
             for id in &filtered.deletable {
                 if let Some(p) = sim.cluster.pod(*id) {
@@ -509,8 +578,20 @@ fn evict_path(
         })
         .collect();
     let mut errors: Vec<String> = Vec::new();
+    let dry = opts.dry == DryRun::Server;
+    // Up to 1.16 the deadline is one timer for the whole node: it fails the node once, at the
+    // deadline, whatever the pods are doing.
+    let node_deadline = k.minor <= 16;
+    let mut node_error: Option<NodeError> = None;
     loop {
         let now = sim.now;
+        if node_deadline && deadline.is_some_and(|d| now >= d) {
+            let word = if k.in_tree_drain { "Drain" } else { "drain" };
+            node_error = Some(NodeError::Plain(format!(
+                "{word} did not complete within {timeout_text}"
+            )));
+            break;
+        }
         for t in tasks.iter_mut() {
             match t.state {
                 TaskState::Evict { at } if at <= now => {
@@ -522,19 +603,14 @@ fn evict_path(
                         }
                     };
                     if let Some(p) = sim.cluster.pod_if(t.pod, t.uid) {
-                        if k.evicting_line == EvictingLine::NamespacedName {
+                        if k.evicting_line == EvictingLine::NamespacedName && !dry {
                             raw(out, Stream::Stdout, format!("evicting pod {}\n", p.label));
                         } else if let Some(text) = evicting_text(&k.evicting_line, p) {
-                            stdout(out, text);
+                            stdout(out, format!("{text}{}", opts.dry.suffix()));
                         }
                     }
-                    if deadline.is_some_and(|d| now >= d) {
-                        let msg = if k.minor <= 16 {
-                            format!("drain did not complete within {timeout_text}")
-                        } else {
-                            ev_err(&format!(": global timeout reached: {timeout_text}"))
-                        };
-                        errors.push(msg);
+                    if !node_deadline && deadline.is_some_and(|d| now >= d) {
+                        errors.push(ev_err(&format!(": global timeout reached: {timeout_text}")));
                         t.state = TaskState::Failed;
                         continue;
                     }
@@ -542,10 +618,12 @@ fn evict_path(
                         t.state = TaskState::Wait { since: now };
                         continue;
                     }
-                    match sim.evict(t.pod, opts.grace, false) {
+                    match sim.evict(t.pod, opts.grace, dry) {
+                        // A server dry run is not waited for: nothing was deleted.
+                        Ok(()) if dry => t.state = TaskState::Done,
                         Ok(()) => t.state = TaskState::Wait { since: now },
                         Err(e) if e.code == 429 => {
-                            if k.evicting_line != EvictingLine::None {
+                            if k.eviction_retry_line {
                                 stderr(out, format!("{}: {}", ev_err(" (will retry after 5s)"), e.message));
                             }
                             t.state = TaskState::Evict {
@@ -567,6 +645,7 @@ fn evict_path(
                 let gone = sim.cluster.pod_if(t.pod, t.uid).is_none();
                 if gone {
                     raw(out, Stream::Stdout, finished_line(sim, &t.name, "evicted"));
+                    opts.last_verb.set("evicted");
                     t.state = TaskState::Done;
                 } else if opts.skip_wait_s > 0 && skip_old_deletion(sim, t, opts.skip_wait_s) {
                     stdout(
@@ -577,7 +656,7 @@ fn evict_path(
                         ),
                     );
                     t.state = TaskState::Done;
-                } else if deadline.is_some_and(|d| now >= d) {
+                } else if !node_deadline && deadline.is_some_and(|d| now >= d) {
                     errors.push(wait_timeout_text(sim, t, &timeout_text));
                     t.state = TaskState::Failed;
                 }
@@ -590,7 +669,14 @@ fn evict_path(
                 TaskState::Wait { since } => Some(SimTime(since.ms() + ((now.ms() - since.ms()) / 1000 + 1) * 1000)),
                 _ => None,
             })
-            .min();
+            .min()
+            .map(|t| {
+                if node_deadline {
+                    deadline.map_or(t, |d| t.min(d))
+                } else {
+                    t
+                }
+            });
         let Some(next) = next else { break };
         if sim.step_deadline.is_some_and(|d| next > d) {
             if let Some(d) = sim.step_deadline {
@@ -600,10 +686,11 @@ fn evict_path(
         }
         sim.advance_to(next);
     }
-    if errors.is_empty() {
-        return Ok(());
-    }
-    let err = NodeError::Agg(errors);
+    let err = match node_error {
+        Some(e) => e,
+        None if errors.is_empty() => return Ok(()),
+        None => NodeError::Agg(errors),
+    };
     report_pending(sim, node, opts, &err, out);
     Err(DrainStop::Failed(err))
 }
@@ -639,21 +726,30 @@ fn wait_timeout_text(sim: &Sim, t: &Task, timeout_text: &str) -> String {
 
 /// After a failure kubectl lists what is still deletable on the node.
 fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out: &mut CommandOutput) {
-    if sim.kubectl.in_tree_drain {
-        return;
-    }
+    let k = &sim.kubectl;
     let again = filter_pods(sim, node, opts);
-    if again.deletable.is_empty() && sim.kubectl.minor != 16 {
+    if k.in_tree_drain && !again.warnings.is_empty() {
+        // The old re-list printed its warnings again as a side effect.
+        stderr(out, format!("{} {}", k.warning_prefix, join_groups(&again.warnings)));
+    }
+    if again.deletable.is_empty() && k.minor != 16 {
         return;
     }
-    stderr(
-        out,
-        format!(
-            "There are pending pods in node \"{}\" when an error occurred: {}",
-            sim.cluster.node(node).name,
-            err.text()
-        ),
-    );
+    if k.minor <= 8 {
+        stderr(
+            out,
+            format!("There are pending pods when an error occurred: {}", err.text()),
+        );
+    } else {
+        stderr(
+            out,
+            format!(
+                "There are pending pods in node \"{}\" when an error occurred: {}",
+                sim.cluster.node(node).name,
+                err.text()
+            ),
+        );
+    }
     for id in again.deletable {
         if let Some(p) = sim.cluster.pod(id) {
             stderr(out, format!("pod/{}", p.name));
@@ -685,6 +781,7 @@ fn delete_path(
         waiting.retain(|(id, uid, name)| {
             if sim.cluster.pod_if(*id, *uid).is_none() {
                 raw(out, Stream::Stdout, finished_line(sim, name, "deleted"));
+                opts.last_verb.set("deleted");
                 false
             } else {
                 true

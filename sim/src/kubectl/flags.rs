@@ -82,7 +82,7 @@ pub(crate) const GLOBAL: &[Spec] = &[
     flag("help", Some('h'), Kind::Bool),
 ];
 
-fn parse_bool(s: &str) -> Option<bool> {
+pub(crate) fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
         "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),

@@ -129,10 +129,26 @@ const OTHER_RESOURCES: &[&str] = &[
     "cs",
 ];
 
+/// `-A` arrived in kubectl 1.14; `--all-namespaces` is older.
+const SPECS_BEFORE_1_14: &[flags::Spec] = &[
+    flag("output", Some('o'), Kind::Str),
+    flag("all-namespaces", None, Kind::Bool),
+    flag("selector", Some('l'), Kind::Str),
+    flag("field-selector", None, Kind::Str),
+    flag("no-headers", None, Kind::Bool),
+    flag("show-labels", None, Kind::Bool),
+    flag("watch", Some('w'), Kind::Bool),
+];
+
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
-    let p = match flags::parse(args, SPECS) {
+    let specs = if sim.kubectl.minor >= 14 {
+        SPECS
+    } else {
+        SPECS_BEFORE_1_14
+    };
+    let p = match flags::parse(args, specs) {
         Ok(p) => p,
-        Err(e) => return usage_error("get", &e),
+        Err(e) => return usage_error(sim, "get", &e),
     };
     if p.bool("watch") {
         return fail("kubedrill: `kubectl get --watch` never returns; the simulator does not model it");
@@ -156,6 +172,14 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         None => (first.clone(), Vec::new()),
     };
     names.extend(p.positional.iter().skip(1).cloned());
+    if res_word.contains(',') {
+        return fail(format!(
+            "kubedrill: several resource types at once ({res_word}) are not modelled yet; ask for one type at a time"
+        ));
+    }
+    if p.bool("show-labels") {
+        return fail("kubedrill: --show-labels is not modelled yet; `kubectl describe node` lists a node's labels");
+    }
     let Some(res) = Resource::parse(&res_word) else {
         if OTHER_RESOURCES.contains(&res_word.as_str()) {
             return fail(format!(
@@ -165,6 +189,14 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         return fail(format!("error: the server doesn't have a resource type \"{res_word}\""));
     };
     let output = p.str("output").unwrap_or("");
+    if matches!(output, "yaml" | "jsonpath" | "custom-columns" | "go-template")
+        || output.starts_with("jsonpath=")
+        || output.starts_with("custom-columns=")
+    {
+        return fail(format!(
+            "kubedrill: -o {output} is not modelled yet; -o json prints the same objects"
+        ));
+    }
     if !matches!(output, "" | "wide" | "name" | "json") {
         return fail(format!(
             "error: unable to match a printer suitable for the output format \"{output}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
@@ -194,12 +226,13 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     };
     if rows.len() <= 1 {
         if names.is_empty() {
-            if !res.namespaced() || all_ns {
-                stderr(&mut out, "No resources found");
-            } else if sim.kubectl.no_resources_names_namespace {
+            let k = &sim.kubectl;
+            if !k.no_resources_names_namespace {
+                stderr(&mut out, "No resources found.");
+            } else if k.no_resources_always_namespace || (res.namespaced() && !all_ns) {
                 stderr(&mut out, format!("No resources found in {ns} namespace."));
             } else {
-                stderr(&mut out, "No resources found.");
+                stderr(&mut out, "No resources found");
             }
         }
         return out;
@@ -283,15 +316,14 @@ fn collect(
     let mut missing = Vec::new();
     match res {
         Resource::Nodes => {
+            // Node tables had no INTERNAL-IP column before 1.11.
+            let internal_ip = sim.kubectl.minor >= 11;
             let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
+            if wide && internal_ip {
+                header.push("INTERNAL-IP");
+            }
             if wide {
-                header.extend([
-                    "INTERNAL-IP",
-                    "EXTERNAL-IP",
-                    "OS-IMAGE",
-                    "KERNEL-VERSION",
-                    "CONTAINER-RUNTIME",
-                ]);
+                header.extend(["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
@@ -321,8 +353,10 @@ fn collect(
                     n.kubelet_version.to_string(),
                 ];
                 if wide {
+                    if internal_ip {
+                        row.push(n.internal_ip.clone());
+                    }
                     row.extend([
-                        n.internal_ip.clone(),
                         "<none>".into(),
                         n.os_image.clone(),
                         n.kernel_version.clone(),
@@ -339,7 +373,13 @@ fn collect(
             }
             header.extend(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
             if wide {
-                header.extend(["IP", "NODE", "NOMINATED NODE", "READINESS GATES"]);
+                header.extend(["IP", "NODE"]);
+                if sim.kubectl.minor >= 11 {
+                    header.push("NOMINATED NODE");
+                }
+                if sim.kubectl.minor >= 13 {
+                    header.push("READINESS GATES");
+                }
             }
             rows.push(header.into_iter().map(String::from).collect());
             let pods: Vec<(PodId, &Pod)> = if !l.names.is_empty() {
@@ -363,9 +403,10 @@ fn collect(
                     continue;
                 }
                 if let Some(node) = l.field_node
-                    && pod.node.map(|n| &*sim.cluster.node(n).name) != Some(node) {
-                        continue;
-                    }
+                    && pod.node.map(|n| &*sim.cluster.node(n).name) != Some(node)
+                {
+                    continue;
+                }
                 rows.push(pod_row(sim, pod, l.all_ns, wide));
             }
         }
@@ -487,7 +528,13 @@ fn pod_row(sim: &Sim, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
             .node
             .map(|n| sim.cluster.node(n).name.to_string())
             .unwrap_or_else(|| "<none>".into());
-        row.extend([pod_ip(sim, pod), node, "<none>".into(), "<none>".into()]);
+        row.extend([pod_ip(sim, pod), node]);
+        if sim.kubectl.minor >= 11 {
+            row.push("<none>".into());
+        }
+        if sim.kubectl.minor >= 13 {
+            row.push("<none>".into());
+        }
     }
     row
 }
@@ -500,7 +547,11 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
         Resource::StatefulSets => WorkloadKind::StatefulSet,
         _ => WorkloadKind::Job,
     };
+    // Deployments and StatefulSets gained READY in 1.13.
+    let old = sim.kubectl.minor <= 12;
     let cols: &[&str] = match kind {
+        WorkloadKind::Deployment if old => &["NAME", "DESIRED", "CURRENT", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        WorkloadKind::StatefulSet if old => &["NAME", "DESIRED", "CURRENT", "AGE"],
         WorkloadKind::Deployment => &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         WorkloadKind::ReplicaSet => &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
         WorkloadKind::DaemonSet => &[
@@ -532,6 +583,11 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
         let mut row = ns_cell(l.all_ns, &w.namespace);
         row.push(w.name.to_string());
         match kind {
+            WorkloadKind::Deployment if old => {
+                let up = current.min(w.replicas as usize).to_string();
+                row.extend([w.replicas.to_string(), current.to_string(), up, ready.to_string()]);
+            }
+            WorkloadKind::StatefulSet if old => row.extend([w.replicas.to_string(), current.to_string()]),
             WorkloadKind::Deployment => {
                 row.extend([
                     format!("{ready}/{}", w.replicas),

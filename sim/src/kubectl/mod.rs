@@ -77,10 +77,12 @@ pub(crate) fn stderr(out: &mut CommandOutput, text: impl Into<String>) {
     line(out, Stream::Stderr, text);
 }
 
-/// A usage error as cobra prints it: `error: <msg>` then the help hint; exit 1.
-pub(crate) fn usage_error(cmd: &str, msg: &str) -> CommandOutput {
+/// A flag error as kubectl prints it: `error: <msg>` (cobra's `Error:` before 1.23) then the
+/// help hint; exit 1.
+pub(crate) fn usage_error(sim: &Sim, cmd: &str, msg: &str) -> CommandOutput {
     let mut out = CommandOutput::default();
-    stderr(&mut out, format!("error: {msg}"));
+    let prefix = if sim.kubectl.capital_error { "Error" } else { "error" };
+    stderr(&mut out, format!("{prefix}: {msg}"));
     stderr(&mut out, format!("See 'kubectl {cmd} --help' for usage."));
     out.status = 1;
     out
@@ -148,14 +150,24 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, version)"
         )),
         other => {
-            let mut out = fail(format!("error: unknown command \"{other}\" for \"kubectl\""));
+            // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with
+            // a capital `Error:` and a usage hint.
+            let capital = sim.kubectl.capital_error;
+            let mut out = fail(format!(
+                "{}: unknown command \"{other}\" for \"kubectl\"",
+                if capital { "Error" } else { "error" }
+            ));
             if let Some(s) = suggest(other) {
                 stderr(&mut out, "");
                 stderr(&mut out, "Did you mean this?");
                 stderr(&mut out, format!("\t{s}"));
+                if capital {
+                    stderr(&mut out, "");
+                }
             }
-            stderr(&mut out, "");
-            stderr(&mut out, "Run 'kubectl --help' for usage.");
+            if capital {
+                stderr(&mut out, "Run 'kubectl --help' for usage.");
+            }
             out
         }
     }

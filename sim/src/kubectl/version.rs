@@ -48,10 +48,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let k = sim.kubectl.clone();
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error("version", &e),
+        Err(e) => return usage_error(sim, "version", &e),
     };
     if p.has("short") && k.version_short_default {
-        return usage_error("version", "unknown flag: --short");
+        return usage_error(sim, "version", "unknown flag: --short");
     }
     let client = sim.cluster.kubectl_version.clone();
     let server = sim.cluster.version.clone();
@@ -87,14 +87,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         stdout(&mut out, format!("Server Version: {}", info(&server)));
     }
     if let Some(prefix) = k.version_skew_warning
-        && client.minor.abs_diff(server.minor) > 1 {
-            stderr(
-                &mut out,
-                format!(
-                    "{prefix} version difference between client ({}.{}) and server ({}.{}) exceeds the supported minor version skew of +/-1",
-                    client.major, client.minor, server.major, server.minor
-                ),
-            );
-        }
+        && client.minor.abs_diff(server.minor) > 1
+    {
+        stderr(
+            &mut out,
+            format!(
+                "{prefix} version difference between client ({}.{}) and server ({}.{}) exceeds the supported minor version skew of +/-1",
+                client.major, client.minor, server.major, server.minor
+            ),
+        );
+    }
     out
 }
