@@ -212,10 +212,11 @@ impl Cluster {
             return;
         };
         let (healthy, owner) = (pod.is_healthy(), self.scale_owner(pod.owner));
-        let p = &mut self.pdbs[pdb.0 as usize];
-        if !p.pods.insert(pod_id) {
+        if pod.pdbs.contains(&pdb) {
             return;
         }
+        let p = &mut self.pdbs[pdb.0 as usize];
+        p.matching += 1;
         p.healthy += u32::from(healthy);
         if let Some(o) = owner {
             *p.owners.entry(o).or_default() += 1;
@@ -225,11 +226,11 @@ impl Cluster {
         }
     }
 
-    fn leave_pdbs(&mut self, pod: &Pod, pod_id: PodId) {
+    fn leave_pdbs(&mut self, pod: &Pod) {
         let owner = self.scale_owner(pod.owner);
         for pdb in &pod.pdbs {
             let p = &mut self.pdbs[pdb.0 as usize];
-            p.pods.remove(&pod_id);
+            p.matching = p.matching.saturating_sub(1);
             if pod.is_healthy() {
                 p.healthy = p.healthy.saturating_sub(1);
             }
@@ -322,7 +323,7 @@ impl Cluster {
             let new_key = Self::sched_key(self.node(node_id), node_id);
             self.sched_index.insert(new_key);
         }
-        self.leave_pdbs(&pod, pod_id);
+        self.leave_pdbs(&pod);
         Some(pod)
     }
 
@@ -428,7 +429,7 @@ impl Cluster {
         let pdb = self.pdb(id);
         let current_healthy = pdb.healthy;
         let (expected, desired_healthy) = match (pdb.min_available, pdb.max_unavailable) {
-            (Some(IntOrPercent::Int(n)), _) => (pdb.pods.len() as u32, n),
+            (Some(IntOrPercent::Int(n)), _) => (pdb.matching, n),
             (min, max) => {
                 let expected = self.expected_scale(pdb);
                 let desired = match (min, max) {
@@ -460,10 +461,11 @@ impl Cluster {
     /// Recounts a budget from scratch; tests compare it with the incremental counts.
     pub fn pdb_recount(&self, id: PdbId) -> (u32, usize) {
         let pdb = self.pdb(id);
-        let healthy = pdb
+        let healthy = self
             .pods
             .iter()
-            .filter(|p| self.pod(**p).is_some_and(Pod::is_healthy))
+            .flatten()
+            .filter(|p| p.pdbs.contains(&id) && p.is_healthy())
             .count() as u32;
         (healthy, pdb.owners.len())
     }

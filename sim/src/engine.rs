@@ -450,7 +450,7 @@ impl Sim {
         });
         if let Owner::Job(job) = owner {
             let w = self.cluster.workload_mut(job);
-            w.active.remove(&id);
+            w.active = w.active.saturating_sub(1);
             w.succeeded += 1;
             self.reconcile(job);
         }
@@ -532,7 +532,10 @@ impl Sim {
         }
         // The controller no longer counts a terminating pod as active.
         if let Owner::ReplicaSet(w) | Owner::Job(w) = owner {
-            self.cluster.workload_mut(w).active.remove(&id);
+            if !finished {
+                let wl = self.cluster.workload_mut(w);
+                wl.active = wl.active.saturating_sub(1);
+            }
             self.reconcile(w);
         }
         match node {
@@ -577,7 +580,11 @@ impl Sim {
         }
         match pod.owner {
             Owner::ReplicaSet(w) | Owner::Job(w) => {
-                self.cluster.workload_mut(w).active.remove(&id);
+                // Only a pod removed without a deletion phase was still counted active.
+                if !pod.is_terminating() && !pod.is_finished() {
+                    let wl = self.cluster.workload_mut(w);
+                    wl.active = wl.active.saturating_sub(1);
+                }
                 self.reconcile(w);
             }
             Owner::StatefulSet(w, ordinal) => {
@@ -613,22 +620,24 @@ impl Sim {
         match w.kind {
             WorkloadKind::Deployment => {}
             WorkloadKind::ReplicaSet => {
-                let missing = (w.replicas as usize).saturating_sub(w.active.len());
+                let missing = (w.replicas as usize).saturating_sub(w.active as usize);
                 for _ in 0..missing {
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
                     let pod = self.create_pod(ns, name, Owner::ReplicaSet(id), template, labels, None);
-                    self.cluster.workload_mut(id).active.insert(pod);
+                    let _ = pod;
+                    self.cluster.workload_mut(id).active += 1;
                 }
             }
             WorkloadKind::Job => {
                 let want = (w.replicas.saturating_sub(w.succeeded)).min(w.parallelism) as usize;
-                let missing = want.saturating_sub(w.active.len());
+                let missing = want.saturating_sub(w.active as usize);
                 for _ in 0..missing {
                     let name = self.fresh_pod_name(id);
                     let (ns, template, labels) = self.pod_parts(id);
                     let pod = self.create_pod(ns, name, Owner::Job(id), template, labels, None);
-                    self.cluster.workload_mut(id).active.insert(pod);
+                    let _ = pod;
+                    self.cluster.workload_mut(id).active += 1;
                 }
             }
             WorkloadKind::StatefulSet => {

@@ -371,7 +371,7 @@ pub fn pdb_from_manifest(
         max_unavailable,
         unhealthy_policy,
         created_at: now,
-        pods: Default::default(),
+        matching: 0,
         healthy: 0,
         owners: Default::default(),
     })

@@ -515,7 +515,7 @@ pub(crate) fn register(
         created_at: now,
         parent,
         child: None,
-        active: BTreeSet::new(),
+        active: 0,
         ordinals: Vec::new(),
         per_node: BTreeMap::new(),
         succeeded: 0,

@@ -1,8 +1,7 @@
 use super::labels::Selector;
-use super::pod::PodId;
 use super::workload::WorkloadId;
 use crate::time::SimTime;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,8 +46,8 @@ pub struct Pdb {
     pub max_unavailable: Option<IntOrPercent>,
     pub unhealthy_policy: UnhealthyPodEvictionPolicy,
     pub created_at: SimTime,
-    /// Pods the selector matches (kept up to date as pods come and go).
-    pub pods: BTreeSet<PodId>,
+    /// How many pods the selector matches (each pod lists its budgets in `Pod::pdbs`).
+    pub matching: u32,
     /// How many of them are healthy (Running, Ready, not terminating), kept incrementally so
     /// an eviction costs the same with 10 pods or 100,000.
     pub healthy: u32,

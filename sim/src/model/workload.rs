@@ -3,7 +3,7 @@ use super::node::NodeId;
 use super::pod::{PodId, PodTemplate};
 use crate::time::SimTime;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -60,8 +60,9 @@ pub struct Workload {
     pub parent: Option<WorkloadId>,
     /// Deployment → its current ReplicaSet.
     pub child: Option<WorkloadId>,
-    /// ReplicaSet and Job pods that are not terminating (the controller's "active" pods).
-    pub active: BTreeSet<PodId>,
+    /// How many ReplicaSet or Job pods are neither terminating nor finished (the controller's
+    /// "active" pods).
+    pub active: u32,
     /// StatefulSet: the pod object holding each ordinal (also while it terminates).
     pub ordinals: Vec<Option<PodId>>,
     /// DaemonSet: its pod per node.
