@@ -564,6 +564,13 @@ impl Sim {
         }
     }
 
+    /// `kubectl delete --force`: the object is removed without the kubelet's confirmation.
+    pub(crate) fn force_remove(&mut self, id: PodId, uid: u64) {
+        if self.cluster.pod_if(id, uid).is_some() {
+            self.finish_removal(id);
+        }
+    }
+
     /// The pod object disappears from the API; owners react.
     fn finish_removal(&mut self, id: PodId) {
         let Some(pod) = self.cluster.remove_pod(id) else {

@@ -1,6 +1,7 @@
 //! `kubectl`, answering as the kubectl of the cluster's version would (semantics §1).
 
 mod cordon;
+mod delete;
 mod describe;
 mod drain;
 pub(crate) mod flags;
@@ -124,7 +125,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             stdout(&mut out, "");
             stdout(
                 &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, version",
+                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod, version",
             );
             return out;
         }
@@ -145,9 +146,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         "drain" => drain::run(sim, &rest),
         "get" => get::run(sim, &rest),
         "describe" => describe::run(sim, &rest),
+        "delete" => delete::run(sim, &rest),
         "version" => version::run(sim, &rest),
         other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, version)"
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod, version)"
         )),
         other => {
             // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with
