@@ -770,6 +770,14 @@ impl Sim {
     pub fn node_crash(&mut self, node: NodeId) {
         let n = self.cluster.node_mut(node);
         if !n.powered_on {
+            // Already down (a reboot in progress): the crash cancels the pending boot, and the
+            // lifecycle timeline keeps counting from when the kubelet went silent.
+            n.lifecycle_gen += 1;
+            let (generation, silent, ready) = (n.lifecycle_gen, n.silent_since, n.ready);
+            if ready == ReadyStatus::True {
+                let at = silent.unwrap_or(self.now) + SimDuration(self.cluster.side.node_monitor_grace_ms);
+                self.schedule(at.max(self.now), Timer::NodeMonitor { node, generation });
+            }
             return;
         }
         n.powered_on = false;
