@@ -226,6 +226,21 @@ impl Sim {
         self.settle();
     }
 
+    /// Advances to `t` if the running step may go that far; otherwise advances to the step's
+    /// deadline and returns false (the command is interrupted).
+    pub(crate) fn advance_within_step(&mut self, t: SimTime) -> bool {
+        match self.step_deadline {
+            Some(d) if t > d => {
+                self.advance_to(d);
+                false
+            }
+            _ => {
+                self.advance_to(t);
+                true
+            }
+        }
+    }
+
     pub fn advance(&mut self, d: SimDuration) {
         let t = self.now + d;
         self.advance_to(t);

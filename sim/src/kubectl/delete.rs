@@ -99,7 +99,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     // kubectl waits (--wait=true) until the objects are gone, polling every second.
     while wait && waiting.iter().any(|(id, uid)| sim.cluster.pod_if(*id, *uid).is_some()) {
         let next = sim.now + SimDuration::from_secs(1);
-        if sim.step_deadline.is_some_and(|d| next > d) {
+        if !sim.advance_within_step(next) {
             stderr(
                 &mut out,
                 "kubedrill: interrupted: the step used its virtual time limit waiting for the deletion",
@@ -107,7 +107,6 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             out.status = 130;
             break;
         }
-        sim.advance_to(next);
     }
     out
 }

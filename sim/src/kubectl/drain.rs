@@ -678,13 +678,9 @@ fn evict_path(
                 }
             });
         let Some(next) = next else { break };
-        if sim.step_deadline.is_some_and(|d| next > d) {
-            if let Some(d) = sim.step_deadline {
-                sim.advance_to(d);
-            }
+        if !sim.advance_within_step(next) {
             return Err(DrainStop::Interrupted);
         }
-        sim.advance_to(next);
     }
     let err = match node_error {
         Some(e) => e,
@@ -801,12 +797,8 @@ fn delete_path(
             return Err(DrainStop::Failed(err));
         }
         let next = now + SimDuration::from_secs(1);
-        if sim.step_deadline.is_some_and(|d| next > d) {
-            if let Some(d) = sim.step_deadline {
-                sim.advance_to(d);
-            }
+        if !sim.advance_within_step(next) {
             return Err(DrainStop::Interrupted);
         }
-        sim.advance_to(next);
     }
 }
