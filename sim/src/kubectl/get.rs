@@ -177,9 +177,6 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             "kubedrill: several resource types at once ({res_word}) are not modelled yet; ask for one type at a time"
         ));
     }
-    if p.bool("show-labels") {
-        return fail("kubedrill: --show-labels is not modelled yet; `kubectl describe node` lists a node's labels");
-    }
     let Some(res) = Resource::parse(&res_word) else {
         if OTHER_RESOURCES.contains(&res_word.as_str()) {
             return fail(format!(
@@ -219,6 +216,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         names: &names,
         label_sel: label_sel.as_ref(),
         field_node: field_node.as_deref(),
+        show_labels: p.bool("show-labels"),
     };
     let rows = match collect(sim, res, &listing, output, &mut out) {
         Ok(r) => r,
@@ -293,6 +291,19 @@ struct Listing<'a> {
     names: &'a [String],
     label_sel: Option<&'a Selector>,
     field_node: Option<&'a str>,
+    show_labels: bool,
+}
+
+/// The LABELS column of `--show-labels`: `k=v` pairs sorted by key, or `<none>`.
+fn labels_cell(labels: &Labels) -> String {
+    if labels.is_empty() {
+        return "<none>".into();
+    }
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn age(sim: &Sim, created: crate::time::SimTime) -> String {
@@ -324,6 +335,9 @@ fn collect(
             }
             if wide {
                 header.extend(["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
+            }
+            if l.show_labels {
+                header.push("LABELS");
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
@@ -363,6 +377,9 @@ fn collect(
                         n.container_runtime.clone(),
                     ]);
                 }
+                if l.show_labels {
+                    row.push(labels_cell(&n.labels));
+                }
                 rows.push(row);
             }
         }
@@ -380,6 +397,9 @@ fn collect(
                 if sim.kubectl.minor >= 13 {
                     header.push("READINESS GATES");
                 }
+            }
+            if l.show_labels {
+                header.push("LABELS");
             }
             rows.push(header.into_iter().map(String::from).collect());
             let pods: Vec<(PodId, &Pod)> = if !l.names.is_empty() {
@@ -407,7 +427,11 @@ fn collect(
                 {
                     continue;
                 }
-                rows.push(pod_row(sim, pod, l.all_ns, wide));
+                let mut row = pod_row(sim, pod, l.all_ns, wide);
+                if l.show_labels {
+                    row.push(labels_cell(&pod.labels));
+                }
+                rows.push(row);
             }
         }
         Resource::Pdbs => {
