@@ -942,6 +942,33 @@ impl Sim {
 
     // ---- invariants checked at step ends ----------------------------------------------
 
+    /// The version skew policy between each kubelet and the API server (semantics §2.1/§2.2):
+    /// never newer; at most 3 minors older from a 1.28 control plane with kubelets ≥ 1.25,
+    /// otherwise 2. Checked when versions change (cluster build, upgrades).
+    pub(crate) fn check_version_skew(&mut self) {
+        let api = self.cluster.version.clone();
+        let mut problems = Vec::new();
+        for id in self.cluster.node_ids() {
+            let n = self.cluster.node(id);
+            let k = &n.kubelet_version;
+            if k.major != api.major || k.minor > api.minor {
+                problems.push(format!("kubelet {k} on {} is newer than the API server {api}", n.name));
+                continue;
+            }
+            let allowed = if api.minor >= 28 && k.minor >= 25 { 3 } else { 2 };
+            if api.minor - k.minor > allowed {
+                problems.push(format!(
+                    "kubelet {k} on {} is {} minors older than the API server {api} (the policy allows {allowed})",
+                    n.name,
+                    api.minor - k.minor
+                ));
+            }
+        }
+        for p in problems {
+            self.violate("version_skew", p);
+        }
+    }
+
     /// Step-end checks that are not tied to a single change.
     pub(crate) fn check_step_invariants(&mut self) {
         if !std::mem::take(&mut self.ds_touched) {

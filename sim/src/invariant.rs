@@ -22,6 +22,10 @@ pub const INVARIANTS: &[(&str, &str)] = &[
         "daemonsets_complete",
         "a node that a DaemonSet should run on has no pod of it",
     ),
+    (
+        "version_skew",
+        "a kubelet is newer than the API server, or older than the skew policy of the era allows",
+    ),
 ];
 
 pub fn is_known(id: &str) -> bool {

@@ -109,6 +109,9 @@ pub struct NodeSpec {
     pub os_image: Option<String>,
     #[serde(default)]
     pub kernel_version: Option<String>,
+    /// The kubelet this node runs (default: the cluster's version), e.g. to set a skew trap.
+    #[serde(default)]
+    pub kubelet_version: Option<String>,
 }
 
 pub type PoolSpec = NodeSpec;

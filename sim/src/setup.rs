@@ -111,6 +111,7 @@ impl Sim {
         }
         sim.advance_to(SimTime(age.ms()));
         sim.set_trace_enabled(true);
+        sim.check_version_skew();
         Ok(sim)
     }
 }
@@ -192,6 +193,14 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
     }
     let side = crate::behaviour::ClusterSide::for_version(version);
     let cp = spec.role == Role::ControlPlane;
+    let kubelet = match &spec.kubelet_version {
+        Some(v) => {
+            let k = KubeVersion::parse(v).map_err(|e| format!("kubeletVersion: {e}"))?;
+            k.check_supported().map_err(|e| format!("kubeletVersion: {e}"))?;
+            k
+        }
+        None => version.clone(),
+    };
     let cpu = spec.cpu.as_deref().unwrap_or(if cp { "2" } else { "4" });
     let memory = spec.memory.as_deref().unwrap_or(if cp { "4Gi" } else { "16Gi" });
     let allocatable = Resources {
@@ -248,7 +257,7 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         kubelet_running: true,
         silent_since: None,
         lifecycle_gen: 0,
-        kubelet_version: version.clone(),
+        kubelet_version: kubelet,
         os_image: spec.os_image.clone().unwrap_or_else(|| os.to_string()),
         kernel_version: spec.kernel_version.clone().unwrap_or_else(|| kernel.to_string()),
         container_runtime: runtime.to_string(),
