@@ -21,6 +21,7 @@ mod commands;
 pub mod engine;
 pub mod fault;
 pub mod invariant;
+pub mod kubeadm;
 pub mod kubectl;
 pub mod manifest;
 pub mod model;

@@ -22,6 +22,11 @@ pub fn default_etcd_for(v: &KubeVersion) -> &'static str {
         29 => "3.5.16-0",
         30..=31 => "3.5.15-0",
         32 => "3.5.16-0",
-        _ => "3.5.21-0",
+        33 => "3.5.21-0",
+        // kubeadm moved to etcd 3.6 with 1.34 (reference §3.4); 3.6.4-0 is 1.34's pin in
+        // kubeadm's constants, and 3.6.8-0 the one later 1.34–1.36 patches share (the value
+        // a 1.35.0 or 1.36.0 kubeadm shipped with is unconfirmed).
+        34 => "3.6.4-0",
+        _ => "3.6.8-0",
     }
 }
