@@ -7,7 +7,6 @@ use crate::time::{SimDuration, parse_go_duration};
 /// The host a command runs on, seen by the shell.
 pub(crate) struct Host<'a> {
     pub sim: &'a mut Sim,
-    #[allow(dead_code)]
     pub name: String,
 }
 
@@ -17,8 +16,17 @@ impl CommandHost for Host<'_> {
         Some(match cmd.as_str() {
             "kubectl" => crate::kubectl::run(self.sim, args),
             "sleep" => sleep(self.sim, args),
+            "systemctl" => crate::systemctl::systemctl(self.sim, self.node()?, args),
+            "kubelet" => crate::systemctl::kubelet(self.sim, self.node()?, args),
             _ => return None,
         })
+    }
+}
+
+impl Host<'_> {
+    /// The node this shell runs on (node-level commands need one).
+    fn node(&self) -> Option<crate::model::NodeId> {
+        self.sim.cluster.node_id(&self.name)
     }
 }
 

@@ -861,6 +861,42 @@ impl Sim {
         self.ds_touched = true;
     }
 
+    /// `systemctl stop kubelet`: the kubelet stops posting status; containers keep running.
+    pub(crate) fn kubelet_stop(&mut self, node: NodeId) {
+        let n = self.cluster.node_mut(node);
+        if !n.powered_on || !n.kubelet_running {
+            return;
+        }
+        n.kubelet_running = false;
+        n.silent_since = Some(self.now);
+        n.lifecycle_gen += 1;
+        let generation = n.lifecycle_gen;
+        let grace = SimDuration(self.cluster.side.node_monitor_grace_ms);
+        self.schedule(self.now + grace, Timer::NodeMonitor { node, generation });
+    }
+
+    /// `systemctl start kubelet`: the installed kubelet binary runs and registers again.
+    pub(crate) fn kubelet_start(&mut self, node: NodeId) {
+        let installed = self.installed_kubelet(node);
+        let n = self.cluster.node_mut(node);
+        if !n.powered_on {
+            return;
+        }
+        let changed = n.kubelet_version != installed;
+        n.kubelet_version = installed;
+        if !n.kubelet_running {
+            self.node_recover(node);
+        }
+        if changed {
+            self.check_version_skew();
+        }
+    }
+
+    /// The kubelet binary installed on a node (the running one until packages are modelled).
+    pub(crate) fn installed_kubelet(&self, node: NodeId) -> crate::version::KubeVersion {
+        self.cluster.node(node).kubelet_version.clone()
+    }
+
     /// Power-cycle: down now, back after `downtime`.
     pub fn node_reboot(&mut self, node: NodeId, downtime: SimDuration) {
         self.node_crash(node);

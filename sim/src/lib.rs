@@ -31,6 +31,7 @@ pub mod scenario;
 pub mod scheduler;
 pub mod setup;
 pub mod shell;
+mod systemctl;
 pub mod time;
 pub mod trace;
 pub mod version;

@@ -264,6 +264,7 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         internal_ip,
         created_at: SimTime::ZERO,
         pods: Vec::new(),
+        unit_changed: false,
     })
 }
 

@@ -70,6 +70,8 @@ pub struct Node {
     pub container_runtime: String,
     pub internal_ip: String,
     pub created_at: SimTime,
+    /// The kubelet unit file changed on disk (a package upgrade) and systemd was not reloaded.
+    pub unit_changed: bool,
     /// Pods bound to this node (unordered; sort by (namespace, name) where order shows).
     pub pods: Vec<PodId>,
 }
