@@ -1,6 +1,8 @@
 //! What a host's shell can run: the simulated tools, dispatched by name.
 
 use crate::engine::Sim;
+use crate::packages::KubePackage;
+use crate::packages::repo::KUBERNETES_LIST;
 use crate::shell::{CommandHost, CommandOutput, ShellEnv};
 use crate::time::{SimDuration, parse_go_duration};
 
@@ -17,17 +19,141 @@ impl CommandHost for Host<'_> {
             "kubectl" => crate::kubectl::run(self.sim, args),
             "sleep" => sleep(self.sim, args),
             "systemctl" => crate::systemctl::systemctl(self.sim, self.node()?, args),
+            "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
+            "kubeadm" => kubeadm(self.sim, self.node()?, args)?,
+            "sed" => self.sed(args)?,
             "kubelet" => crate::systemctl::kubelet(self.sim, self.node()?, args),
             _ => return None,
         })
     }
+
+    fn read_file(&self, path: &str) -> Option<String> {
+        let node = self.node()?;
+        (path == KUBERNETES_LIST).then(|| self.sim.cluster.node(node).packages.repo_file_text().to_string())
+    }
 }
 
 impl Host<'_> {
+    /// apt on this node; a kubelet package change rewrites the unit file on disk.
+    fn apt(&mut self, argv: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let n = self.sim.cluster.node_mut(node);
+        let before = n.packages.installed(KubePackage::Kubelet).cloned();
+        let out = crate::packages::apt::run(&mut n.packages, argv)?;
+        if n.packages.installed(KubePackage::Kubelet).cloned() != before {
+            n.unit_changed = true;
+        }
+        Some(out)
+    }
+
+    /// `sed -i 's/OLD/NEW/[g]' FILE` on the one file the upgrade procedure edits: the
+    /// Kubernetes apt source (switching the pkgs.k8s.io minor).
+    fn sed(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let mut out = CommandOutput::default();
+        let (flags, rest): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('-'));
+        let (Some(script), Some(file)) = (rest.first(), rest.get(1)) else {
+            crate::kubectl::stderr(
+                &mut out,
+                "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE`",
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        if !flags.iter().any(|f| f.starts_with("-i")) || file.as_str() != KUBERNETES_LIST || rest.len() != 2 {
+            crate::kubectl::stderr(
+                &mut out,
+                format!("kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' {KUBERNETES_LIST}`"),
+            );
+            out.status = 1;
+            return Some(out);
+        }
+        let Some((old, new, global)) = parse_substitution(script) else {
+            crate::kubectl::stderr(
+                &mut out,
+                format!(
+                    "sed: -e expression #1, char {}: unknown command: `{}'",
+                    script.len().min(1),
+                    script.chars().next().unwrap_or(' ')
+                ),
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        let packages = &mut self.sim.cluster.node_mut(node).packages;
+        let text = packages.repo_file_text().to_string();
+        let edited: String = text
+            .lines()
+            .map(|l| {
+                if global {
+                    l.replace(&old, &new)
+                } else {
+                    l.replacen(&old, &new, 1)
+                }
+            })
+            .map(|l| l + "\n")
+            .collect();
+        packages.set_repo_file_text(&edited);
+        Some(out)
+    }
     /// The node this shell runs on (node-level commands need one).
     fn node(&self) -> Option<crate::model::NodeId> {
         self.sim.cluster.node_id(&self.name)
     }
+}
+
+/// `s/OLD/NEW/` or `s/OLD/NEW/g` with any delimiter, literal text (no regex in the model).
+fn parse_substitution(script: &str) -> Option<(String, String, bool)> {
+    let rest = script.strip_prefix('s')?;
+    let delim = rest.chars().next()?;
+    let parts: Vec<&str> = rest[delim.len_utf8()..].split(delim).collect();
+    match parts.as_slice() {
+        [old, new, flags] if !old.is_empty() && (flags.is_empty() || *flags == "g") => {
+            Some((old.to_string(), new.to_string(), *flags == "g"))
+        }
+        _ => None,
+    }
+}
+
+/// `kubeadm version` (the installed kubeadm); the upgrade commands arrive with the upgrade work.
+fn kubeadm(sim: &mut Sim, node: crate::model::NodeId, args: &[String]) -> Option<CommandOutput> {
+    let installed = sim
+        .cluster
+        .node(node)
+        .packages
+        .installed_kube_version(KubePackage::Kubeadm)?;
+    let mut out = CommandOutput::default();
+    match args.first().map(String::as_str) {
+        Some("version") => {
+            let o = args
+                .iter()
+                .position(|a| a == "-o" || a == "--output")
+                .and_then(|i| args.get(i + 1))
+                .map(String::as_str);
+            if o == Some("short") || args.iter().any(|a| a == "-o=short" || a == "--output=short") {
+                crate::kubectl::stdout(&mut out, installed.to_string());
+            } else {
+                crate::kubectl::stdout(
+                    &mut out,
+                    format!(
+                        "kubeadm version: &version.Info{{Major:\"{}\", Minor:\"{}\", GitVersion:\"{installed}\", GitTreeState:\"clean\", Compiler:\"gc\", Platform:\"linux/amd64\"}}",
+                        installed.major, installed.minor
+                    ),
+                );
+            }
+        }
+        Some(other) => {
+            crate::kubectl::stderr(
+                &mut out,
+                format!("kubedrill: `kubeadm {other}` is not modelled yet (modelled: kubeadm version)"),
+            );
+            out.status = 1;
+        }
+        None => {
+            crate::kubectl::stdout(&mut out, "kubeadm: easily bootstrap a secure Kubernetes cluster");
+        }
+    }
+    Some(out)
 }
 
 /// `sleep N[smhd]` advances virtual time.

@@ -892,9 +892,12 @@ impl Sim {
         }
     }
 
-    /// The kubelet binary installed on a node (the running one until packages are modelled).
+    /// The kubelet binary installed on a node (its package), which a restart will run.
     pub(crate) fn installed_kubelet(&self, node: NodeId) -> crate::version::KubeVersion {
-        self.cluster.node(node).kubelet_version.clone()
+        let n = self.cluster.node(node);
+        n.packages
+            .installed_kube_version(crate::packages::KubePackage::Kubelet)
+            .unwrap_or_else(|| n.kubelet_version.clone())
     }
 
     /// Power-cycle: down now, back after `downtime`.

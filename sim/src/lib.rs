@@ -25,6 +25,7 @@ pub mod kubeadm;
 pub mod kubectl;
 pub mod manifest;
 pub mod model;
+pub mod packages;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -257,7 +257,7 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         kubelet_running: true,
         silent_since: None,
         lifecycle_gen: 0,
-        kubelet_version: kubelet,
+        kubelet_version: kubelet.clone(),
         os_image: spec.os_image.clone().unwrap_or_else(|| os.to_string()),
         kernel_version: spec.kernel_version.clone().unwrap_or_else(|| kernel.to_string()),
         container_runtime: runtime.to_string(),
@@ -265,6 +265,7 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
+        packages: crate::packages::PackageState::provisioned(&kubelet),
     })
 }
 

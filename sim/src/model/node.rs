@@ -72,6 +72,8 @@ pub struct Node {
     pub created_at: SimTime,
     /// The kubelet unit file changed on disk (a package upgrade) and systemd was not reloaded.
     pub unit_changed: bool,
+    /// The node's Debian packages (kubeadm, kubelet, kubectl) and its Kubernetes apt source.
+    pub packages: crate::packages::PackageState,
     /// Pods bound to this node (unordered; sort by (namespace, name) where order shows).
     pub pods: Vec<PodId>,
 }
