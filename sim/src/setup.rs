@@ -121,6 +121,8 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);
+    // Provisioning a node's packages walks the repository catalogue; nodes of one version share it.
+    let mut packages: BTreeMap<KubeVersion, crate::packages::PackageState> = BTreeMap::new();
     let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
             return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
@@ -135,7 +137,9 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
                 counts.1 - 1
             }
         };
-        out.push(build_node(&name, ns, &version, index).map_err(|e| SetupError(format!("{where_}: {e}")))?);
+        out.push(
+            build_node(&name, ns, &version, index, &mut packages).map_err(|e| SetupError(format!("{where_}: {e}")))?,
+        );
         Ok(())
     };
     for (i, n) in spec.nodes.iter().enumerate() {
@@ -185,7 +189,13 @@ fn is_dns_label(s: &str) -> bool {
         && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
 }
 
-fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) -> Result<Node, String> {
+fn build_node(
+    name: &str,
+    spec: &NodeSpec,
+    version: &KubeVersion,
+    index: u32,
+    packages: &mut BTreeMap<KubeVersion, crate::packages::PackageState>,
+) -> Result<Node, String> {
     if !is_dns_label(name) {
         return Err(format!(
             "node name {name:?} is not a valid DNS subdomain (lower case letters, digits, '-' and '.')"
@@ -265,7 +275,10 @@ fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) ->
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
-        packages: crate::packages::PackageState::provisioned(&kubelet),
+        packages: packages
+            .entry(kubelet.clone())
+            .or_insert_with(|| crate::packages::PackageState::provisioned(&kubelet))
+            .clone(),
     })
 }
 
