@@ -109,7 +109,7 @@ pub fn pod_object(sim: &Sim, id: PodId) -> Option<core::Pod> {
             name: Some(p.name.to_string()),
             namespace: Some(p.namespace.to_string()),
             uid: Some(format!("00000000-0000-4000-8000-{:012x}", p.uid)),
-            labels: Some((*p.labels).clone()),
+            labels: (!p.labels.is_empty()).then(|| (*p.labels).clone()),
             annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
             owner_references: owner_refs,
             ..Default::default()

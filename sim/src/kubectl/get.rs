@@ -186,7 +186,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         return fail(format!("error: the server doesn't have a resource type \"{res_word}\""));
     };
     let output = p.str("output").unwrap_or("");
-    if matches!(output, "yaml" | "jsonpath" | "custom-columns" | "go-template")
+    if matches!(output, "jsonpath" | "custom-columns" | "go-template")
         || output.starts_with("jsonpath=")
         || output.starts_with("custom-columns=")
     {
@@ -194,7 +194,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             "kubedrill: -o {output} is not modelled yet; -o json prints the same objects"
         ));
     }
-    if !matches!(output, "" | "wide" | "name" | "json") {
+    if !matches!(output, "" | "wide" | "name" | "json" | "yaml") {
         return fail(format!(
             "error: unable to match a printer suitable for the output format \"{output}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
         ));
@@ -244,16 +244,24 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 );
             }
         }
-        "json" => {
-            let items: Vec<serde_json::Value> = rows.iter().skip(1).map(|r| json_item(sim, res, r, all_ns)).collect();
+        "json" | "yaml" => {
+            let items: Vec<serde_json::Value> = rows
+                .iter()
+                .skip(1)
+                .map(|r| json_item(sim, res, r, all_ns, &ns))
+                .collect();
             let doc = if names.len() == 1 {
                 items.into_iter().next().unwrap_or_default()
             } else {
                 serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
             };
-            let text = serde_json::to_string_pretty(&doc).unwrap_or_default();
+            let text = if output == "yaml" {
+                super::yaml_out::to_yaml(&doc)
+            } else {
+                json_text(&doc)
+            };
             for l in text.lines() {
-                stdout(&mut out, l.replace("  ", "    "));
+                stdout(&mut out, l);
             }
         }
         _ => {
@@ -704,13 +712,25 @@ pub(crate) fn owned_pods(sim: &Sim, id: WorkloadId) -> Vec<&Pod> {
         .collect()
 }
 
-fn json_item(sim: &Sim, res: Resource, row: &[String], all_ns: bool) -> serde_json::Value {
+/// kubectl indents JSON by four spaces.
+fn json_text(v: &serde_json::Value) -> String {
+    use serde::Serialize as _;
+    let mut buf = Vec::new();
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b"    "));
+    if v.serialize(&mut ser).is_err() {
+        return String::new();
+    }
+    String::from_utf8(buf).unwrap_or_default()
+}
+
+fn json_item(sim: &Sim, res: Resource, row: &[String], all_ns: bool, listing_ns: &str) -> serde_json::Value {
     let name_col = usize::from(all_ns && res.namespaced());
     let name = &row[name_col];
     let ns = if all_ns && res.namespaced() {
         row[0].clone()
     } else {
-        String::new()
+        listing_ns.to_string()
     };
     match res {
         Resource::Nodes => sim

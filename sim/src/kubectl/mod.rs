@@ -8,6 +8,7 @@ pub(crate) mod flags;
 mod get;
 pub(crate) mod table;
 mod version;
+mod yaml_out;
 
 use crate::engine::Sim;
 use crate::shell::{Chunk, CommandOutput, Stream};
