@@ -101,13 +101,13 @@ fn resolves_to_non_string(s: &str) -> bool {
         return true;
     }
     let t = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let numeric = !t.is_empty()
+
+    !t.is_empty()
         && (t.parse::<f64>().is_ok() && t.chars().all(|c| c.is_ascii_digit() || ".eE+-_".contains(c))
             || t.strip_prefix("0x")
                 .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
             || t.strip_prefix("0o")
-                .is_some_and(|o| !o.is_empty() && o.chars().all(|c| ('0'..='7').contains(&c))));
-    numeric
+                .is_some_and(|o| !o.is_empty() && o.chars().all(|c| ('0'..='7').contains(&c))))
 }
 
 /// Can libyaml emit it plain? Otherwise it is single-quoted.
