@@ -18,6 +18,8 @@ impl CommandHost for Host<'_> {
         Some(match cmd.as_str() {
             "kubectl" => crate::kubectl::run(self.sim, args),
             "sleep" => sleep(self.sim, args),
+            "ssh" => self.ssh(args),
+            "exit" | "logout" => self.exit(),
             "systemctl" => crate::systemctl::systemctl(self.sim, self.node()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
             "kubeadm" => kubeadm(self.sim, self.node()?, args)?,
@@ -34,6 +36,56 @@ impl CommandHost for Host<'_> {
 }
 
 impl Host<'_> {
+    /// `ssh NODE` enters the node's shell for the lines that follow; `ssh NODE CMD...` runs one
+    /// command there. Only the cluster's nodes resolve.
+    fn ssh(&mut self, args: &[String]) -> CommandOutput {
+        let mut out = CommandOutput::default();
+        // Options come before the destination; everything after it is the remote command.
+        let mut i = 0;
+        while i < args.len() && args[i].starts_with('-') {
+            let takes_value = matches!(
+                args[i].as_str(),
+                "-p" | "-i" | "-l" | "-o" | "-F" | "-J" | "-b" | "-c" | "-E"
+            );
+            i += if takes_value { 2 } else { 1 };
+        }
+        let words: Vec<&String> = args.iter().skip(i).collect();
+        let Some((target, command)) = words.split_first() else {
+            crate::kubectl::stderr(
+                &mut out,
+                "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address] destination [command [argument ...]]",
+            );
+            out.status = 255;
+            return out;
+        };
+        let host = target.rsplit('@').next().unwrap_or(target).to_string();
+        if self.sim.cluster.node_id(&host).is_none() {
+            crate::kubectl::stderr(
+                &mut out,
+                format!("ssh: Could not resolve hostname {host}: Name or service not known"),
+            );
+            out.status = 255;
+            return out;
+        }
+        if command.is_empty() {
+            self.sim.sessions.push(host);
+            return out;
+        }
+        let line: Vec<&str> = command.iter().map(|s| s.as_str()).collect();
+        self.sim.run_line(&host, &line.join(" "))
+    }
+
+    /// `exit` leaves the innermost `ssh` session (at the first host there is nothing to leave).
+    fn exit(&mut self) -> CommandOutput {
+        let mut out = CommandOutput::default();
+        if self.sim.sessions.last().is_some_and(|h| *h == self.name) {
+            self.sim.sessions.pop();
+            crate::kubectl::stdout(&mut out, "logout");
+            crate::kubectl::stdout(&mut out, format!("Connection to {} closed.", self.name));
+        }
+        out
+    }
+
     /// apt on this node; a kubelet package change rewrites the unit file on disk.
     fn apt(&mut self, argv: &[String]) -> Option<CommandOutput> {
         let node = self.node()?;

@@ -86,6 +86,8 @@ pub struct Sim {
     step_limit: SimDuration,
     pub(crate) shells: std::collections::BTreeMap<String, crate::shell::Shell>,
     pub(crate) default_host: Arc<str>,
+    /// Hosts entered with `ssh NODE` (innermost last); `exit` leaves the innermost.
+    pub(crate) sessions: Vec<String>,
 }
 
 impl Sim {
@@ -110,6 +112,7 @@ impl Sim {
             step_limit: SimDuration::from_secs(3600),
             shells: Default::default(),
             default_host: Arc::from(""),
+            sessions: Vec::new(),
         }
     }
 
@@ -151,6 +154,12 @@ impl Sim {
 
     pub fn default_host(&self) -> &str {
         &self.default_host
+    }
+
+    /// Where the next line without an explicit host runs: the innermost `ssh` session, else
+    /// the first control plane.
+    pub fn current_host(&self) -> &str {
+        self.sessions.last().map(String::as_str).unwrap_or(&self.default_host)
     }
 
     /// When the next timer fires, if any.

@@ -201,7 +201,7 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
         let mut output: Option<CommandOutput> = None;
         match kind {
             StepKind::Run { line, on } => {
-                let host = on.map(str::to_string).unwrap_or_else(|| sim.default_host().to_string());
+                let host = on.map(str::to_string).unwrap_or_else(|| sim.current_host().to_string());
                 sim.begin_step(n, line);
                 sim.step_deadline = Some(sim.now() + limit);
                 transcript.push(format!("{host} $ {line}"));
