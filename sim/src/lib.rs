@@ -19,6 +19,7 @@ pub mod behaviour;
 pub mod cluster;
 mod commands;
 pub mod engine;
+pub mod etcd;
 pub mod fault;
 pub mod invariant;
 pub mod kubeadm;

@@ -1,0 +1,4 @@
+//! The etcd model. So far: how etcd derives member and cluster IDs, which `member list`,
+//! `snapshot restore` and `endpoint status` print.
+
+pub mod ids;
