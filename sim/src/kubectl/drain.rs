@@ -56,14 +56,15 @@ enum NodeError {
     Plain(String),
 }
 
-fn distinct(msgs: &[String]) -> usize {
+/// The messages of an aggregate with duplicates collapsed, first occurrence kept.
+fn distinct(msgs: &[String]) -> Vec<&String> {
     let mut seen: Vec<&String> = Vec::new();
     for m in msgs {
         if !seen.contains(&m) {
             seen.push(m);
         }
     }
-    seen.len()
+    seen
 }
 
 impl NodeError {
@@ -72,12 +73,7 @@ impl NodeError {
         match self {
             Self::Plain(s) => s.clone(),
             Self::Agg(msgs) => {
-                let mut seen: Vec<&String> = Vec::new();
-                for m in msgs {
-                    if !seen.contains(&m) {
-                        seen.push(m);
-                    }
-                }
+                let seen = distinct(msgs);
                 if seen.len() == 1 {
                     seen[0].clone()
                 } else {
@@ -262,7 +258,7 @@ fn print_final_error(sim: &Sim, mut fatal: Vec<NodeError>, out: &mut CommandOutp
     if fatal.len() == 1 {
         match fatal.remove(0) {
             NodeError::Plain(msg) => stderr(out, format!("error: {msg}")),
-            NodeError::Agg(msgs) if !sim.kubectl.drain_continues && distinct(&msgs) == 1 => {
+            NodeError::Agg(msgs) if !sim.kubectl.drain_continues && distinct(&msgs).len() == 1 => {
                 stderr(out, format!("error: {}", msgs[0]));
             }
             NodeError::Agg(msgs) => {
