@@ -5,7 +5,7 @@
 //! `kubedrill bench` (one sweep in a fresh process).
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
-use kubedrill::bench::{drain_every_worker, large_cluster};
+use kubedrill::bench::{drain_every_worker, large_cluster, large_cluster_for_upgrade, rolling_upgrade};
 use std::hint::black_box;
 use std::time::Duration;
 
@@ -47,6 +47,17 @@ fn drain_all_workers(c: &mut Criterion) {
             || large_cluster(5000, 150_000).expect("cluster builds").1,
             |mut sim| {
                 let n = drain_every_worker(&mut sim, 5000).expect("drains succeed");
+                black_box(n);
+                sim
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.bench_function("rolling_upgrade_5000_nodes_150000_pods", |b| {
+        b.iter_batched(
+            || large_cluster_for_upgrade(5000, 150_000).expect("cluster builds").1,
+            |mut sim| {
+                let n = rolling_upgrade(&mut sim, 5000).expect("upgrade succeeds");
                 black_box(n);
                 sim
             },

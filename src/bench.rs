@@ -14,11 +14,16 @@ pub fn system_pods(control_planes: u32, workers: u32) -> u32 {
 /// system pods plus one Deployment per 1,000 workers (each with a PodDisruptionBudget of
 /// maxUnavailable 10%) taking the rest.
 pub fn large_cluster_yaml(workers: u32, total_pods: u32) -> String {
+    large_cluster_yaml_at(workers, total_pods, "v1.31.2")
+}
+
+/// [`large_cluster_yaml`] at another Kubernetes version.
+pub fn large_cluster_yaml_at(workers: u32, total_pods: u32, version: &str) -> String {
     let cps = 3;
     let user = total_pods.saturating_sub(system_pods(cps, workers));
     let deployments = workers.div_ceil(1000).max(1);
     let mut yaml = format!(
-        "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {{name: large-cluster}}\ncluster:\n  kubernetesVersion: v1.31.2\n  nodes:\n    - {{name: cp1, role: control-plane}}\n    - {{name: cp2, role: control-plane}}\n    - {{name: cp3, role: control-plane}}\n  pools:\n    - {{count: {workers}, role: worker, namePrefix: node, cpu: \"32\", memory: 128Gi}}\nworkloads:\n"
+        "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {{name: large-cluster}}\ncluster:\n  kubernetesVersion: {version}\n  nodes:\n    - {{name: cp1, role: control-plane}}\n    - {{name: cp2, role: control-plane}}\n    - {{name: cp3, role: control-plane}}\n  pools:\n    - {{count: {workers}, role: worker, namePrefix: node, cpu: \"32\", memory: 128Gi}}\nworkloads:\n"
     );
     for d in 0..deployments {
         let replicas = user / deployments + u32::from(d < user % deployments);
@@ -33,6 +38,69 @@ pub fn large_cluster(workers: u32, total_pods: u32) -> anyhow::Result<(Scenario,
     let scenario = crate::scenario_file::load_str(&large_cluster_yaml(workers, total_pods), "<large-cluster>")?;
     let sim = Sim::new(&scenario.cluster, &scenario.workloads, kubedrill_sim::Seed(1))?;
     Ok((scenario, sim))
+}
+
+/// The 5,000-node cluster one minor below the rolling upgrade's target.
+pub fn large_cluster_for_upgrade(workers: u32, total_pods: u32) -> anyhow::Result<(Scenario, Sim)> {
+    let yaml = large_cluster_yaml_at(workers, total_pods, UPGRADE_FROM);
+    let scenario = crate::scenario_file::load_str(&yaml, "<large-cluster>")?;
+    let sim = Sim::new(&scenario.cluster, &scenario.workloads, kubedrill_sim::Seed(1))?;
+    Ok((scenario, sim))
+}
+
+pub const UPGRADE_FROM: &str = "v1.30.6";
+pub const UPGRADE_TO: &str = "v1.31.2";
+
+/// A full minor rolling upgrade, every command typed as the kubeadm upgrade page says: the
+/// package source switched and kubeadm upgraded on each control plane, `kubeadm upgrade apply`
+/// on the first (etcd, API server, controller-manager, scheduler, addons), `kubeadm upgrade
+/// node` on the others, then every node in turn (control planes first) drained, its kubelet
+/// package upgraded and restarted, and uncordoned. Returns how many commands ran.
+pub fn rolling_upgrade(sim: &mut Sim, workers: u32) -> anyhow::Result<u32> {
+    let width = workers.to_string().len().max(2);
+    let pkg = "1.31.2-1.1";
+    let mut commands = 0;
+    let mut run = |sim: &mut Sim, host: &str, line: &str| -> anyhow::Result<()> {
+        let out = sim.run_line(host, line);
+        commands += 1;
+        anyhow::ensure!(
+            out.status == 0,
+            "`{line}` on {host} failed with status {}: {}",
+            out.status,
+            out.text()
+        );
+        Ok(())
+    };
+    let switch = "sed -i 's/v1.30/v1.31/' /etc/apt/sources.list.d/kubernetes.list && apt-get update";
+    for (i, cp) in ["cp1", "cp2", "cp3"].into_iter().enumerate() {
+        run(sim, cp, switch)?;
+        run(
+            sim,
+            cp,
+            &format!("apt-mark unhold kubeadm && apt-get install -y kubeadm={pkg} && apt-mark hold kubeadm"),
+        )?;
+        if i == 0 {
+            run(sim, cp, &format!("kubeadm upgrade apply {UPGRADE_TO} -y"))?;
+        } else {
+            run(sim, cp, "kubeadm upgrade node")?;
+        }
+    }
+    let kubelet = format!(
+        "apt-mark unhold kubelet && apt-get install -y kubelet={pkg} && apt-mark hold kubelet && systemctl daemon-reload && systemctl restart kubelet"
+    );
+    let nodes = ["cp1", "cp2", "cp3"]
+        .into_iter()
+        .map(str::to_string)
+        .chain((1..=workers).map(|i| format!("node{i:0width$}")));
+    for node in nodes {
+        run(sim, "cp1", &format!("kubectl drain {node} --ignore-daemonsets"))?;
+        if node.starts_with("node") {
+            run(sim, &node, switch)?;
+        }
+        run(sim, &node, &kubelet)?;
+        run(sim, "cp1", &format!("kubectl uncordon {node}"))?;
+    }
+    Ok(commands)
 }
 
 /// Cordons, drains and uncordons every worker in turn, exactly as typed at the first control

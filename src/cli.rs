@@ -43,7 +43,18 @@ enum Command {
         /// Pods in the whole cluster, system pods included.
         #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
         pods: u32,
+        /// What to measure.
+        #[arg(long, value_enum, default_value_t = Workload::Drain)]
+        workload: Workload,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Workload {
+    /// Cordon, drain and uncordon every worker.
+    Drain,
+    /// A full minor rolling upgrade (1.30 to 1.31): control planes, then every node in place.
+    Upgrade,
 }
 
 #[derive(clap::Args, Debug)]
@@ -82,7 +93,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) | Command::Replay(args) => run(&args),
         Command::Validate { files } => validate(&files),
-        Command::Bench { workers, pods } => bench(workers, pods),
+        Command::Bench {
+            workers,
+            pods,
+            workload,
+        } => bench(workers, pods, workload),
     };
     match result {
         Ok(code) => code,
@@ -300,9 +315,12 @@ fn with_seed(text: &str, seed: u64) -> String {
     }
 }
 
-fn bench(workers: u32, pods: u32) -> anyhow::Result<ExitCode> {
+fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
     let start = std::time::Instant::now();
-    let (_, mut sim) = crate::bench::large_cluster(workers, pods)?;
+    let (_, mut sim) = match workload {
+        Workload::Drain => crate::bench::large_cluster(workers, pods)?,
+        Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
+    };
     let setup = start.elapsed();
     println!(
         "cluster: {} nodes, {} pods, built in {:.2?}",
@@ -311,10 +329,19 @@ fn bench(workers: u32, pods: u32) -> anyhow::Result<ExitCode> {
         setup
     );
     let start = std::time::Instant::now();
-    let commands = crate::bench::drain_every_worker(&mut sim, workers)?;
+    let (what, commands) = match workload {
+        Workload::Drain => (
+            "cordon + drain + uncordon of every worker",
+            crate::bench::drain_every_worker(&mut sim, workers)?,
+        ),
+        Workload::Upgrade => (
+            "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
+            crate::bench::rolling_upgrade(&mut sim, workers)?,
+        ),
+    };
     let sweep = start.elapsed();
     println!(
-        "cordon + drain + uncordon of every worker: {commands} commands in {sweep:.2?} ({} virtual)",
+        "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
         kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
     );
     println!("trace events: {}", sim.trace().len());

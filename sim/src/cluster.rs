@@ -19,10 +19,23 @@ fn pod_key(namespace: &str, name: &str) -> PodKey {
 
 #[derive(Clone, Debug)]
 pub struct Cluster {
+    /// The version of the API server clients reach (the first control plane's).
     pub version: KubeVersion,
+    /// `kubernetesVersion` of the ClusterConfiguration in the `kubeadm-config` ConfigMap: what
+    /// `kubeadm upgrade apply` last set, and what `kubeadm upgrade node` upgrades to.
+    pub config_version: KubeVersion,
     pub kubectl_version: KubeVersion,
     pub side: ClusterSide,
+    /// kube-proxy, DNS and the independent components.
+    pub addons: crate::components::Addons,
+    /// The etcd cluster version recorded in the data (major, minor): the highest cluster version
+    /// the members ever agreed on. An older binary refuses this data.
+    pub etcd_data: Option<(u32, u32)>,
+    /// kube-apiserver's `--storage-media-type` (what the etcd rollback tool can read).
+    pub storage_media_type: String,
     nodes: Vec<Option<Node>>,
+    /// Control-plane nodes in creation order (the first is the API endpoint).
+    control_planes: Vec<NodeId>,
     node_names: BTreeMap<Arc<str>, NodeId>,
     pods: Vec<Option<Pod>>,
     free_pod_slots: Vec<u32>,
@@ -47,10 +60,21 @@ impl Cluster {
     pub fn new(version: KubeVersion, kubectl_version: KubeVersion) -> Self {
         let side = ClusterSide::for_version(&version);
         let mut c = Self {
+            addons: crate::components::Addons {
+                kube_proxy: version.clone(),
+                dns_name: "CoreDNS",
+                dns_version: String::new(),
+                flannel: None,
+                easy_rsa: None,
+            },
+            etcd_data: None,
+            storage_media_type: crate::etcd::rollback::PROTOBUF_MEDIA_TYPE.to_string(),
+            config_version: version.clone(),
             version,
             kubectl_version,
             side,
             nodes: Vec::new(),
+            control_planes: Vec::new(),
             node_names: BTreeMap::new(),
             pods: Vec::new(),
             free_pod_slots: Vec::new(),
@@ -98,6 +122,9 @@ impl Cluster {
 
     pub fn add_node(&mut self, node: Node) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
+        if node.control_plane.is_some() {
+            self.control_planes.push(id);
+        }
         self.node_names.insert(node.name.clone(), id);
         self.sched_index.insert(Self::sched_key(&node, id));
         self.nodes.push(Some(node));
@@ -116,6 +143,37 @@ impl Cluster {
         self.nodes[id.0 as usize]
             .as_mut()
             .expect("node id refers to a live node")
+    }
+
+    /// The control-plane nodes, in creation order.
+    pub fn control_plane_ids(&self) -> &[NodeId] {
+        &self.control_planes
+    }
+
+    /// Whether the id still names a node (`kubectl delete node` removes them).
+    pub fn node_exists(&self, id: NodeId) -> bool {
+        self.nodes.get(id.0 as usize).is_some_and(Option::is_some)
+    }
+
+    /// Removes a node that no pod is bound to any more.
+    pub fn remove_node(&mut self, id: NodeId) {
+        let Some(node) = self.nodes.get_mut(id.0 as usize).and_then(Option::take) else {
+            return;
+        };
+        debug_assert!(node.pods.is_empty(), "pods are removed before their node");
+        self.sched_index.remove(&Self::sched_key(&node, id));
+        self.node_names.remove(&node.name);
+        self.control_planes.retain(|c| *c != id);
+    }
+
+    /// The pods a controller owns, in no particular order (a scan: only for small controllers).
+    pub fn pods_owned_by(&self, owner: Owner) -> Vec<PodId> {
+        self.pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.owner == owner))
+            .map(|(i, _)| PodId(i as u32))
+            .collect()
     }
 
     pub fn node_id(&self, name: &str) -> Option<NodeId> {

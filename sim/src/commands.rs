@@ -1,5 +1,6 @@
 //! What a host's shell can run: the simulated tools, dispatched by name.
 
+use crate::components::StaticPod;
 use crate::engine::Sim;
 use crate::packages::KubePackage;
 use crate::packages::repo::KUBERNETES_LIST;
@@ -13,7 +14,7 @@ pub(crate) struct Host<'a> {
 }
 
 impl CommandHost for Host<'_> {
-    fn run(&mut self, argv: &[String], _env: &ShellEnv, _stdin: &str) -> Option<CommandOutput> {
+    fn run(&mut self, argv: &[String], _env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
         Some(match cmd.as_str() {
             "kubectl" => crate::kubectl::run(self.sim, args),
@@ -22,16 +23,22 @@ impl CommandHost for Host<'_> {
             "exit" | "logout" => self.exit(),
             "systemctl" => crate::systemctl::systemctl(self.sim, self.node()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
-            "kubeadm" => kubeadm(self.sim, self.node()?, args)?,
+            "kubeadm" => crate::kubeadm::cmd::run(self.sim, self.node()?, args, stdin)?,
             "sed" => self.sed(args)?,
             "kubelet" => crate::systemctl::kubelet(self.sim, self.node()?, args),
+            "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             _ => return None,
         })
     }
 
     fn read_file(&self, path: &str) -> Option<String> {
         let node = self.node()?;
-        (path == KUBERNETES_LIST).then(|| self.sim.cluster.node(node).packages.repo_file_text().to_string())
+        let n = self.sim.cluster.node(node);
+        if path == KUBERNETES_LIST {
+            return Some(n.packages.repo_file_text().to_string());
+        }
+        let c = StaticPod::from_manifest_path(path)?;
+        crate::components::render_manifest(c, n.control_plane.as_ref()?, &n.internal_ip)
     }
 }
 
@@ -112,12 +119,41 @@ impl Host<'_> {
             out.status = 1;
             return Some(out);
         };
-        if !flags.iter().any(|f| f.starts_with("-i")) || file.as_str() != KUBERNETES_LIST || rest.len() != 2 {
+        let manifest = StaticPod::from_manifest_path(file);
+        if !flags.iter().any(|f| f.starts_with("-i"))
+            || (file.as_str() != KUBERNETES_LIST && manifest.is_none())
+            || rest.len() != 2
+        {
             crate::kubectl::stderr(
                 &mut out,
-                format!("kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' {KUBERNETES_LIST}`"),
+                format!(
+                    "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` on {KUBERNETES_LIST} and the static pod manifests in /etc/kubernetes/manifests"
+                ),
             );
             out.status = 1;
+            return Some(out);
+        }
+        if let Some(c) = manifest {
+            let Some(text) = self.read_file(file) else {
+                crate::kubectl::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
+                out.status = 2;
+                return Some(out);
+            };
+            let Some((old, new, global)) = parse_substitution(script) else {
+                crate::kubectl::stderr(
+                    &mut out,
+                    format!(
+                        "sed: -e expression #1, char 1: unknown command: `{}'",
+                        script.chars().next().unwrap_or(' ')
+                    ),
+                );
+                out.status = 1;
+                return Some(out);
+            };
+            let edited = substitute(&text, &old, &new, global);
+            if edited != text {
+                self.sim.static_pod_manifest_edited(node, c, &edited);
+            }
             return Some(out);
         }
         let Some((old, new, global)) = parse_substitution(script) else {
@@ -133,25 +169,37 @@ impl Host<'_> {
             return Some(out);
         };
         let packages = &mut self.sim.cluster.node_mut(node).packages;
-        let text = packages.repo_file_text().to_string();
-        let edited: String = text
-            .lines()
-            .map(|l| {
-                if global {
-                    l.replace(&old, &new)
-                } else {
-                    l.replacen(&old, &new, 1)
-                }
-            })
-            .map(|l| l + "\n")
-            .collect();
+        let edited = substitute(packages.repo_file_text(), &old, &new, global);
         packages.set_repo_file_text(&edited);
         Some(out)
     }
+    /// Kubernetes' etcd3 → etcd2 rollback tool (shipped in the etcd image of 1.6–1.7), run
+    /// against the stacked etcd member's data on a control plane.
+    fn rollback(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?.etcd.as_ref()?;
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        Some(self.sim.etcd_rollback(node, &words))
+    }
+
     /// The node this shell runs on (node-level commands need one).
     fn node(&self) -> Option<crate::model::NodeId> {
         self.sim.cluster.node_id(&self.name)
     }
+}
+
+/// sed's substitution, line by line.
+fn substitute(text: &str, old: &str, new: &str, global: bool) -> String {
+    text.lines()
+        .map(|l| {
+            if global {
+                l.replace(old, new)
+            } else {
+                l.replacen(old, new, 1)
+            }
+        })
+        .map(|l| l + "\n")
+        .collect()
 }
 
 /// `s/OLD/NEW/` or `s/OLD/NEW/g` with any delimiter, literal text (no regex in the model).
@@ -165,47 +213,6 @@ fn parse_substitution(script: &str) -> Option<(String, String, bool)> {
         }
         _ => None,
     }
-}
-
-/// `kubeadm version` (the installed kubeadm); the upgrade commands arrive with the upgrade work.
-fn kubeadm(sim: &mut Sim, node: crate::model::NodeId, args: &[String]) -> Option<CommandOutput> {
-    let installed = sim
-        .cluster
-        .node(node)
-        .packages
-        .installed_kube_version(KubePackage::Kubeadm)?;
-    let mut out = CommandOutput::default();
-    match args.first().map(String::as_str) {
-        Some("version") => {
-            let o = args
-                .iter()
-                .position(|a| a == "-o" || a == "--output")
-                .and_then(|i| args.get(i + 1))
-                .map(String::as_str);
-            if o == Some("short") || args.iter().any(|a| a == "-o=short" || a == "--output=short") {
-                crate::kubectl::stdout(&mut out, installed.to_string());
-            } else {
-                crate::kubectl::stdout(
-                    &mut out,
-                    format!(
-                        "kubeadm version: &version.Info{{Major:\"{}\", Minor:\"{}\", GitVersion:\"{installed}\", GitTreeState:\"clean\", Compiler:\"gc\", Platform:\"linux/amd64\"}}",
-                        installed.major, installed.minor
-                    ),
-                );
-            }
-        }
-        Some(other) => {
-            crate::kubectl::stderr(
-                &mut out,
-                format!("kubedrill: `kubeadm {other}` is not modelled yet (modelled: kubeadm version)"),
-            );
-            out.status = 1;
-        }
-        None => {
-            crate::kubectl::stdout(&mut out, "kubeadm: easily bootstrap a secure Kubernetes cluster");
-        }
-    }
-    Some(out)
 }
 
 /// `sleep N[smhd]` advances virtual time.

@@ -32,6 +32,8 @@ pub(crate) enum Timer {
     TaintEviction { pod: PodId, uid: u64, generation: u64 },
     /// A rebooting node is back.
     NodeBooted { node: NodeId, generation: u64 },
+    /// A controller's pods move to its new template, one at a time.
+    Rollout { ws: WorkloadId, at: Option<NodeId> },
 }
 
 /// Who deleted a pod, which decides the invariants it may break.
@@ -45,6 +47,8 @@ pub enum DeleteCause {
     NodeLost,
     /// A person deleting it deliberately.
     User,
+    /// A controller replacing the pod with one from its new template.
+    Rollout,
 }
 
 impl DeleteCause {
@@ -54,6 +58,7 @@ impl DeleteCause {
             Self::DrainDelete => "drain",
             Self::NodeLost => "node-lifecycle",
             Self::User => "user",
+            Self::Rollout => "rollout",
         }
     }
 }
@@ -76,7 +81,7 @@ pub struct Sim {
     trace_enabled: bool,
     pub(crate) step: u32,
     violations: Vec<Violation>,
-    sched_dirty: bool,
+    pub(crate) sched_dirty: bool,
     ds_dirty: bool,
     /// Something DaemonSet coverage depends on changed during this step.
     ds_touched: bool,
@@ -198,7 +203,7 @@ impl Sim {
         self.record(Event::StepStarted { text: Arc::from(text) });
     }
 
-    fn schedule(&mut self, at: SimTime, timer: Timer) {
+    pub(crate) fn schedule(&mut self, at: SimTime, timer: Timer) {
         self.seq += 1;
         self.queue.push(Reverse((at, self.seq, timer)));
     }
@@ -283,10 +288,14 @@ impl Sim {
                 }
             }
             Timer::PodSucceeded { pod, uid } => self.on_pod_succeeded(pod, uid),
-            Timer::NodeMonitor { node, generation } => self.on_node_monitor(node, generation),
+            Timer::NodeMonitor { node, generation } if self.cluster.node_exists(node) => {
+                self.on_node_monitor(node, generation)
+            }
+            Timer::NodeMonitor { .. } => {}
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
+            Timer::Rollout { ws, at } => self.on_rollout(ws, at),
             Timer::NodeBooted { node, generation } => {
-                if self.cluster.node(node).lifecycle_gen == generation {
+                if self.cluster.node_exists(node) && self.cluster.node(node).lifecycle_gen == generation {
                     self.node_recover(node);
                 }
             }
@@ -891,13 +900,37 @@ impl Sim {
         if !n.powered_on {
             return;
         }
-        let changed = n.kubelet_version != installed;
-        n.kubelet_version = installed;
+        let before = std::mem::replace(&mut n.kubelet_version, installed.clone());
         if !n.kubelet_running {
             self.node_recover(node);
         }
-        if changed {
-            self.check_version_skew();
+        if before != installed {
+            self.record(Event::ComponentUpgraded {
+                node: self.cluster.node(node).name.clone(),
+                component: "kubelet",
+                version: Arc::from(installed.to_string().as_str()),
+            });
+            self.check_kubelet_order(node, &before, &installed);
+            self.check_node_skew(node);
+        }
+    }
+
+    /// kubectl answers as the kubectl package installed on the host it runs on.
+    pub(crate) fn use_kubectl_of_current_host(&mut self) {
+        let Some(id) = self.cluster.node_id(self.current_host()) else {
+            return;
+        };
+        let Some(v) = self
+            .cluster
+            .node(id)
+            .packages
+            .installed_kube_version(crate::packages::KubePackage::Kubectl)
+        else {
+            return;
+        };
+        if v != self.cluster.kubectl_version {
+            self.kubectl = Kubectl::for_version(&v);
+            self.cluster.kubectl_version = v;
         }
     }
 
@@ -993,28 +1026,81 @@ impl Sim {
     /// The version skew policy between each kubelet and the API server (semantics §2.1/§2.2):
     /// never newer; at most 3 minors older from a 1.28 control plane with kubelets ≥ 1.25,
     /// otherwise 2. Checked when versions change (cluster build, upgrades).
+    /// The version-skew policy of the cluster's era (semantics §2.1, §2.2), all of it.
     pub(crate) fn check_version_skew(&mut self) {
-        let api = self.cluster.version.clone();
-        let mut problems = Vec::new();
-        for id in self.cluster.node_ids() {
-            let n = self.cluster.node(id);
-            let k = &n.kubelet_version;
-            if k.major != api.major || k.minor > api.minor {
-                problems.push(format!("kubelet {k} on {} is newer than the API server {api}", n.name));
-                continue;
-            }
-            let allowed = if api.minor >= 28 && k.minor >= 25 { 3 } else { 2 };
-            if api.minor - k.minor > allowed {
-                problems.push(format!(
-                    "kubelet {k} on {} is {} minors older than the API server {api} (the policy allows {allowed})",
+        self.check_control_plane_skew();
+        let ids: Vec<NodeId> = self.cluster.node_ids().collect();
+        for id in ids {
+            self.check_node_skew(id);
+        }
+        self.check_kube_proxy_skew();
+    }
+
+    /// The rules for one node's kubelet against the API servers: never newer than the oldest,
+    /// at most 2 (3 from control plane 1.28 for kubelets ≥1.25) minors older than the newest.
+    pub(crate) fn check_node_skew(&mut self, id: NodeId) {
+        let Some((oldest, newest)) = self.apiserver_range() else {
+            return;
+        };
+        let n = self.cluster.node(id);
+        let k = &n.kubelet_version;
+        let problem = if k.major != oldest.major || k.minor > oldest.minor {
+            Some(format!(
+                "kubelet {k} on {} is newer than the API server {oldest}",
+                n.name
+            ))
+        } else {
+            let allowed = if newest.minor >= 28 && k.minor >= 25 { 3 } else { 2 };
+            (newest.minor - k.minor > allowed).then(|| {
+                format!(
+                    "kubelet {k} on {} is {} minors older than the API server {newest} (the policy allows {allowed})",
                     n.name,
-                    api.minor - k.minor
-                ));
-            }
+                    newest.minor - k.minor
+                )
+            })
+        };
+        if let Some(p) = problem {
+            self.violate_once("version_skew", p);
         }
-        for p in problems {
-            self.violate("version_skew", p);
+    }
+
+    /// kube-proxy (the DaemonSet's version): never newer than the oldest API server, within
+    /// the kubelet's allowance of the newest.
+    fn check_kube_proxy_skew(&mut self) {
+        let Some((oldest, newest)) = self.apiserver_range() else {
+            return;
+        };
+        let kp = self.cluster.addons.kube_proxy.clone();
+        if self
+            .cluster
+            .workload_id(WorkloadKind::DaemonSet, "kube-system", "kube-proxy")
+            .is_none()
+        {
+            return;
         }
+        let allowed = if newest.minor >= 28 && kp.minor >= 25 { 3 } else { 2 };
+        if kp.minor > oldest.minor {
+            self.violate_once(
+                "version_skew",
+                format!("kube-proxy {kp} is newer than the API server {oldest}"),
+            );
+        } else if newest.minor - kp.minor > allowed {
+            self.violate_once(
+                "version_skew",
+                format!(
+                    "kube-proxy {kp} is {} minors older than the API server {newest}",
+                    newest.minor - kp.minor
+                ),
+            );
+        }
+    }
+
+    /// A standing condition is reported when it starts, not again at every later check.
+    pub(crate) fn violate_once(&mut self, id: &'static str, detail: String) {
+        if self.violations.iter().any(|v| v.id == id && v.detail == detail) {
+            return;
+        }
+        self.violate(id, detail);
     }
 
     /// Step-end checks that are not tied to a single change.

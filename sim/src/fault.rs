@@ -2,6 +2,7 @@
 
 use crate::engine::Sim;
 use crate::time::SimDuration;
+use crate::version::KubeVersion;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Fault {
@@ -11,6 +12,9 @@ pub enum Fault {
     NodeRecover(String),
     /// Power-cycle: down now, back after the downtime (default 90 s).
     NodeReboot(String, SimDuration),
+    /// A new worker joins at a version (`kubeadm join` on a freshly provisioned machine):
+    /// blue-green worker upgrades.
+    NodeAdd(String, KubeVersion),
 }
 
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
@@ -51,11 +55,21 @@ impl Fault {
                 };
                 Ok(Self::NodeReboot(node(1)?, downtime))
             }
+            Some("node-add") => {
+                extra(3)?;
+                let name = node(1)?;
+                let version = words.get(2).ok_or_else(|| {
+                    "fault \"node-add\" needs a node name and a kubelet version (node-add node03 v1.31.2)".to_string()
+                })?;
+                let v = KubeVersion::parse(version)?;
+                v.check_supported()?;
+                Ok(Self::NodeAdd(name, v))
+            }
             Some(v) if ETCD_VERBS.contains(&v) => Err(format!(
                 "fault {v:?} is part of scenario format v1 but needs the etcd model, which this kubedrill version does not have yet"
             )),
             Some(v) => Err(format!(
-                "unknown fault {v:?}: expected node-crash, node-recover or node-reboot"
+                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot or node-add"
             )),
             None => Err("empty fault".to_string()),
         }
@@ -63,7 +77,7 @@ impl Fault {
 
     pub fn node(&self) -> &str {
         match self {
-            Self::NodeCrash(n) | Self::NodeRecover(n) | Self::NodeReboot(n, _) => n,
+            Self::NodeCrash(n) | Self::NodeRecover(n) | Self::NodeReboot(n, _) | Self::NodeAdd(n, _) => n,
         }
     }
 }
@@ -71,6 +85,10 @@ impl Fault {
 impl Sim {
     /// Applies a fault; the node must exist.
     pub fn apply_fault(&mut self, fault: &Fault) -> Result<(), String> {
+        if let Fault::NodeAdd(name, version) = fault {
+            self.node_add(name, version)?;
+            return Ok(());
+        }
         let id = self
             .cluster
             .node_id(fault.node())
@@ -79,6 +97,7 @@ impl Sim {
             Fault::NodeCrash(_) => self.node_crash(id),
             Fault::NodeRecover(_) => self.node_recover(id),
             Fault::NodeReboot(_, d) => self.node_reboot(id, *d),
+            Fault::NodeAdd(..) => {}
         }
         self.settle();
         Ok(())

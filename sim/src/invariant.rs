@@ -24,7 +24,11 @@ pub const INVARIANTS: &[(&str, &str)] = &[
     ),
     (
         "version_skew",
-        "a kubelet is newer than the API server, or older than the skew policy of the era allows",
+        "a component is outside the version skew policy of the era: a kubelet or kube-proxy newer than an API server or too old, API servers more than one minor apart, a controller-manager or scheduler newer than the API server or more than one minor older",
+    ),
+    (
+        "upgrade_order",
+        "a minor upgrade out of order: a kubelet upgraded before every control plane, a kubelet minor upgrade on a node that was not drained, an API server or etcd skipping a minor",
     ),
 ];
 

@@ -18,6 +18,7 @@ pub mod api;
 pub mod behaviour;
 pub mod cluster;
 mod commands;
+pub mod components;
 pub mod engine;
 pub mod etcd;
 pub mod fault;
@@ -36,6 +37,7 @@ pub mod shell;
 mod systemctl;
 pub mod time;
 pub mod trace;
+mod upgrade;
 pub mod version;
 pub mod versions;
 

@@ -149,9 +149,12 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
         };
         serr(path, m)
     })?;
+    // Nodes that `node-add` steps bring in may be named by the steps after them.
+    let mut added: BTreeSet<String> = Default::default();
+    let known = |added: &BTreeSet<String>, n: &str| sim.cluster().node_id(n).is_some() || added.contains(n);
     for (i, step) in scenario.steps.iter().enumerate() {
         if let Some(host) = &step.on
-            && sim.cluster().node_id(host).is_none()
+            && !known(&added, host)
         {
             return Err(serr(
                 format!("steps[{i}].on"),
@@ -160,7 +163,15 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
         }
         if let Some(f) = &step.fault {
             let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
-            if sim.cluster().node_id(fault.node()).is_none() {
+            if let Fault::NodeAdd(name, _) = &fault {
+                if known(&added, name) {
+                    return Err(serr(
+                        format!("steps[{i}].fault"),
+                        format!("node {name:?} already exists"),
+                    ));
+                }
+                added.insert(name.clone());
+            } else if !known(&added, fault.node()) {
                 return Err(serr(
                     format!("steps[{i}].fault"),
                     format!("no node named {:?} in the cluster", fault.node()),
@@ -168,8 +179,13 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
             }
         }
         if let Some(expect) = &step.expect {
-            for n in expect.node_status.keys().chain(expect.pods_on_node.keys()) {
-                if sim.cluster().node_id(n).is_none() {
+            for n in expect
+                .node_status
+                .keys()
+                .chain(expect.pods_on_node.keys())
+                .chain(expect.node_versions.keys())
+            {
+                if !known(&added, n) {
                     return Err(serr(
                         format!("steps[{i}].expect"),
                         format!("no node named {n:?} in the cluster"),
@@ -326,11 +342,30 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         }
     }
     for (node, want) in &e.node_status {
-        if let Some(id) = c.node_id(node) {
-            let got = c.node(id).status_text();
-            if got != want {
-                problems.push(format!("node {node} is {got} (expected {want})"));
+        match c.node_id(node) {
+            Some(id) => {
+                let got = c.node(id).status_text();
+                if got != want {
+                    problems.push(format!("node {node} is {got} (expected {want})"));
+                }
             }
+            None => problems.push(format!("node {node} does not exist (expected {want})")),
+        }
+    }
+    for (node, want) in &e.node_versions {
+        match c.node_id(node) {
+            Some(id) => {
+                let got = c.node(id).kubelet_version.to_string();
+                if &got != want {
+                    problems.push(format!("node {node} runs kubelet {got} (expected {want})"));
+                }
+            }
+            None => problems.push(format!("node {node} does not exist (expected kubelet {want})")),
+        }
+    }
+    for node in &e.nodes_absent {
+        if c.node_id(node).is_some() {
+            problems.push(format!("node {node} still exists"));
         }
     }
     for (node, want) in &e.pods_on_node {

@@ -40,6 +40,10 @@ pub struct ClusterSpec {
     pub kubernetes_version: String,
     #[serde(default)]
     pub etcd_version: Option<String>,
+    /// kube-apiserver's `--storage-media-type`: `application/vnd.kubernetes.protobuf` (the
+    /// default with etcd3) or `application/json`. Only the etcd rollback tool cares.
+    #[serde(default)]
+    pub storage_media_type: Option<String>,
     /// kubectl's version on every host (default: kubernetesVersion).
     #[serde(default)]
     pub kubectl_version: Option<String>,
@@ -66,6 +70,12 @@ pub struct Addons {
     /// Static control-plane pods (etcd, apiserver, controller-manager, scheduler) per control plane.
     #[serde(default = "yes")]
     pub static_pods: bool,
+    /// The flannel CNI's version (an independent component: no Kubernetes upgrade touches it).
+    #[serde(default)]
+    pub flannel: Option<String>,
+    /// The easy-rsa that made the cluster's certificates (independent of Kubernetes, too).
+    #[serde(default)]
+    pub easy_rsa: Option<String>,
 }
 
 fn yes() -> bool {
@@ -78,6 +88,8 @@ impl Default for Addons {
             kube_proxy: true,
             coredns: true,
             static_pods: true,
+            flannel: None,
+            easy_rsa: None,
         }
     }
 }
@@ -148,6 +160,12 @@ pub struct Expect {
     /// How many pods (not terminating) each node runs.
     #[serde(default)]
     pub pods_on_node: BTreeMap<String, u32>,
+    /// The kubelet version each named node runs (`kubectl get nodes` VERSION).
+    #[serde(default)]
+    pub node_versions: BTreeMap<String, String>,
+    /// Nodes that must not exist (any more): blue-green retirements.
+    #[serde(default)]
+    pub nodes_absent: Vec<String>,
     /// `kubectl get pods` STATUS per `namespace/name` (or `name` in default).
     #[serde(default)]
     pub pod_status: BTreeMap<String, String>,

@@ -11,10 +11,12 @@
 //!   tolerating the control-plane taint, so it lands on control planes at bootstrap.
 
 use crate::cluster::Cluster;
+use crate::components::{Addons, ControlPlane, StaticPod, image_for, registry_for};
 use crate::engine::Sim;
 use crate::manifest::{Manifest, pdb_from_manifest, template_from, template_from_spec};
 use crate::model::quantity::{parse_cpu_milli, parse_memory_bytes};
 use crate::model::*;
+use crate::packages::{DebVersion, KubePackage};
 use crate::rng::Seed;
 use crate::scenario::{ClusterSpec, NodeSpec};
 use crate::time::{SimDuration, SimTime};
@@ -59,7 +61,19 @@ impl Sim {
                 "cluster.age: must be at least 3m (bootstrap takes that long)".into()
             ));
         }
-        let nodes = expand_nodes(spec)?;
+        let mut nodes = expand_nodes(spec)?;
+        if kubectl_version != version {
+            // kubectl is a package on every host; a scenario's kubectlVersion is what each has.
+            for n in &mut nodes {
+                let era = n
+                    .packages
+                    .installed(KubePackage::Kubelet)
+                    .and_then(|d| d.era())
+                    .unwrap_or(crate::packages::PackageEra::Community);
+                n.packages
+                    .set_installed(KubePackage::Kubectl, Some(DebVersion::for_kube(&kubectl_version, era)));
+            }
+        }
         if !nodes.iter().any(|n| n.role == Role::ControlPlane) {
             return Err(err(
                 "cluster.nodes: the cluster needs at least one control-plane node".into()
@@ -74,7 +88,42 @@ impl Sim {
             .unwrap_or_else(|| Arc::from(""));
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
-        let cp_ids: Vec<NodeId> = cps.into_iter().map(|n| sim.cluster.add_node(n)).collect();
+        let etcd_tag = match &spec.etcd_version {
+            Some(e) => {
+                let parsed = crate::etcd::version::EtcdVersion::parse(e)
+                    .map_err(|m| err(format!("cluster.etcdVersion: {m}")))?;
+                parsed.to_string()
+            }
+            None => crate::versions::default_etcd_for(&version).to_string(),
+        };
+        let cp_ids: Vec<NodeId> = cps
+            .into_iter()
+            .map(|mut n| {
+                let stacked = spec.addons.static_pods.then(|| etcd_tag.clone());
+                n.control_plane = Some(ControlPlane::at(&version, stacked));
+                sim.cluster.add_node(n)
+            })
+            .collect();
+        if let Some(m) = &spec.storage_media_type {
+            if m != crate::etcd::rollback::JSON_MEDIA_TYPE && m != crate::etcd::rollback::PROTOBUF_MEDIA_TYPE {
+                return Err(err(format!(
+                    "cluster.storageMediaType: {m:?} is neither {} nor {}",
+                    crate::etcd::rollback::JSON_MEDIA_TYPE,
+                    crate::etcd::rollback::PROTOBUF_MEDIA_TYPE
+                )));
+            }
+            sim.cluster.storage_media_type = m.clone();
+        }
+        sim.cluster.etcd_data = crate::etcd::version::EtcdVersion::parse(&etcd_tag)
+            .ok()
+            .map(|v| v.minor_key());
+        sim.cluster.addons = Addons {
+            kube_proxy: version.clone(),
+            dns_name: if version.minor >= 11 { "CoreDNS" } else { "kube-dns" },
+            dns_version: dns_version_for(&version).to_string(),
+            flannel: spec.addons.flannel.clone(),
+            easy_rsa: spec.addons.easy_rsa.clone(),
+        };
         if spec.addons.static_pods {
             for id in &cp_ids {
                 add_static_pods(&mut sim, *id);
@@ -189,6 +238,31 @@ fn is_dns_label(s: &str) -> bool {
         && s.as_bytes()[s.len() - 1].is_ascii_alphanumeric()
 }
 
+/// A worker built as a fresh machine provisioned for `version` (blue-green: `kubeadm join` on a
+/// new node), with the packages, OS and runtime that version's install docs give.
+pub(crate) fn new_worker(sim: &Sim, name: &str, version: &KubeVersion) -> Result<Node, String> {
+    version.check_supported()?;
+    let spec = NodeSpec {
+        name: Some(name.to_string()),
+        count: None,
+        name_prefix: None,
+        role: Role::Worker,
+        cpu: None,
+        memory: None,
+        pods: None,
+        labels: BTreeMap::new(),
+        taints: Vec::new(),
+        os_image: None,
+        kernel_version: None,
+        kubelet_version: None,
+    };
+    let index = sim.cluster.node_count() as u32;
+    let mut packages = BTreeMap::new();
+    let mut node = build_node(name, &spec, version, index, &mut packages)?;
+    node.created_at = sim.now;
+    Ok(node)
+}
+
 fn build_node(
     name: &str,
     spec: &NodeSpec,
@@ -275,6 +349,7 @@ fn build_node(
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
+        control_plane: None,
         packages: packages
             .entry(kubelet.clone())
             .or_insert_with(|| crate::packages::PackageState::provisioned(&kubelet))
@@ -347,58 +422,77 @@ fn daemonset_tolerations(t: &mut PodTemplate) {
     t.tolerates_unschedulable = true;
 }
 
-fn add_static_pods(sim: &mut Sim, node: NodeId) {
-    let v = sim.cluster.version.clone();
-    let node_name = sim.cluster.node(node).name.clone();
-    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
-    let etcd = crate::versions::default_etcd_for(&v);
-    let pods: [(&str, String, &str, Option<&str>); 4] = [
-        ("etcd", format!("{registry}/etcd:{etcd}"), "100m", Some("100Mi")),
-        ("kube-apiserver", format!("{registry}/kube-apiserver:{v}"), "250m", None),
-        (
-            "kube-controller-manager",
-            format!("{registry}/kube-controller-manager:{v}"),
-            "200m",
-            None,
-        ),
-        ("kube-scheduler", format!("{registry}/kube-scheduler:{v}"), "100m", None),
-    ];
-    let ns = sim.cluster.intern_namespace("kube-system");
-    for (component, image, cpu, memory) in pods {
-        let spec = PodSpec {
-            containers: vec![container(component, image, cpu, memory)],
-            host_network: Some(true),
-            node_name: Some(node_name.to_string()),
-            priority_class_name: Some("system-node-critical".into()),
-            tolerations: Some(vec![toleration(None, Some("NoExecute"), None)]),
-            ..Default::default()
-        };
-        let labels = labels_of(&[("component", component), ("tier", "control-plane")]);
-        let mut annotations = Labels::new();
-        annotations.insert("kubernetes.io/config.mirror".into(), "mirror".into());
-        let template =
-            template_from_spec(&spec, &labels, &annotations, false).expect("built-in static pod spec is valid");
-        let name: Arc<str> = Arc::from(format!("{component}-{node_name}").as_str());
-        sim.create_pod(
-            ns.clone(),
-            name,
-            Owner::Mirror(node),
-            Arc::new(template),
-            Arc::new(labels),
-            Some(node),
-        );
+/// The DNS addon's version kubeadm installs with `v` (CoreDNS from 1.11, kube-dns before).
+pub(crate) fn dns_version_for(v: &KubeVersion) -> &'static str {
+    crate::versions::dns_version_for(v)
+}
+
+/// The DNS image kubeadm deploys at a version (CoreDNS moved to `coredns/coredns` in 1.21).
+pub(crate) fn dns_image_for(v: &KubeVersion, dns_version: &str) -> String {
+    let registry = registry_for(v);
+    if v.minor >= 21 {
+        format!("{registry}/coredns/coredns:{dns_version}")
+    } else {
+        format!("{registry}/coredns:{dns_version}")
     }
 }
 
+/// A control plane's static pods, from its component versions.
+pub(crate) fn add_static_pods(sim: &mut Sim, node: NodeId) {
+    for c in StaticPod::ALL {
+        add_static_pod(sim, node, c);
+    }
+}
+
+/// Creates the mirror pod of one static pod at the version the node's manifest names.
+pub(crate) fn add_static_pod(sim: &mut Sim, node: NodeId, component: StaticPod) -> Option<PodId> {
+    let n = sim.cluster.node(node);
+    let node_name = n.name.clone();
+    let cp = n.control_plane.as_ref()?;
+    let k8s = cp.apiserver.clone();
+    let version = match component {
+        StaticPod::Etcd => cp.etcd.clone()?,
+        other => cp.version_of(other),
+    };
+    let (cpu, memory) = match component {
+        StaticPod::Etcd => ("100m", Some("100Mi")),
+        StaticPod::KubeApiserver => ("250m", None),
+        StaticPod::KubeControllerManager => ("200m", None),
+        StaticPod::KubeScheduler => ("100m", None),
+    };
+    let image = image_for(component.name(), &k8s, &version);
+    let ns = sim.cluster.intern_namespace("kube-system");
+    let spec = PodSpec {
+        containers: vec![container(component.name(), image, cpu, memory)],
+        host_network: Some(true),
+        node_name: Some(node_name.to_string()),
+        priority_class_name: Some("system-node-critical".into()),
+        tolerations: Some(vec![toleration(None, Some("NoExecute"), None)]),
+        ..Default::default()
+    };
+    let labels = labels_of(&[("component", component.name()), ("tier", "control-plane")]);
+    let mut annotations = Labels::new();
+    annotations.insert("kubernetes.io/config.mirror".into(), "mirror".into());
+    let template = template_from_spec(&spec, &labels, &annotations, false).expect("built-in static pod spec is valid");
+    let name: Arc<str> = Arc::from(format!("{}-{node_name}", component.name()).as_str());
+    Some(sim.create_pod(
+        ns,
+        name,
+        Owner::Mirror(node),
+        Arc::new(template),
+        Arc::new(labels),
+        Some(node),
+    ))
+}
+
 fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
-    let v = sim.cluster.version.clone();
-    let registry = if v.minor >= 25 { "registry.k8s.io" } else { "k8s.gcr.io" };
+    let v = sim.cluster.addons.kube_proxy.clone();
     let mut node_selector = BTreeMap::new();
     node_selector.insert("kubernetes.io/os".to_string(), "linux".to_string());
     let spec = PodSpec {
         containers: vec![Container {
             name: "kube-proxy".into(),
-            image: Some(format!("{registry}/kube-proxy:{v}")),
+            image: Some(image_for("kube-proxy", &v, &v.to_string())),
             ..Default::default()
         }],
         host_network: Some(true),
@@ -438,16 +532,8 @@ fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
         });
     }
     let (name, replicas, containers) = if v.minor >= 11 {
-        let image = if v.minor >= 25 {
-            "registry.k8s.io/coredns/coredns:v1.11.3"
-        } else {
-            "k8s.gcr.io/coredns:1.8.0"
-        };
-        (
-            "coredns",
-            2,
-            vec![container("coredns", image.into(), "100m", Some("70Mi"))],
-        )
+        let image = dns_image_for(&v, &sim.cluster.addons.dns_version);
+        ("coredns", 2, vec![container("coredns", image, "100m", Some("70Mi"))])
     } else {
         (
             "kube-dns",
@@ -455,19 +541,31 @@ fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
             vec![
                 container(
                     "kubedns",
-                    "k8s.gcr.io/k8s-dns-kube-dns-amd64:1.14.8".into(),
+                    format!(
+                        "{}/k8s-dns-kube-dns-amd64:{}",
+                        registry_for(&v),
+                        sim.cluster.addons.dns_version
+                    ),
                     "100m",
                     Some("70Mi"),
                 ),
                 container(
                     "dnsmasq",
-                    "k8s.gcr.io/k8s-dns-dnsmasq-nanny-amd64:1.14.8".into(),
+                    format!(
+                        "{}/k8s-dns-dnsmasq-nanny-amd64:{}",
+                        registry_for(&v),
+                        sim.cluster.addons.dns_version
+                    ),
                     "150m",
                     Some("20Mi"),
                 ),
                 container(
                     "sidecar",
-                    "k8s.gcr.io/k8s-dns-sidecar-amd64:1.14.8".into(),
+                    format!(
+                        "{}/k8s-dns-sidecar-amd64:{}",
+                        registry_for(&v),
+                        sim.cluster.addons.dns_version
+                    ),
                     "10m",
                     Some("20Mi"),
                 ),

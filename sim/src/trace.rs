@@ -16,10 +16,6 @@ pub enum Event {
         host: Arc<str>,
         status: i32,
     },
-    NodeAdded {
-        node: Arc<str>,
-        role: &'static str,
-    },
     NodeCordoned {
         node: Arc<str>,
     },
@@ -46,6 +42,21 @@ pub enum Event {
     },
     NodeReady {
         node: Arc<str>,
+    },
+    /// A node joined the cluster after bootstrap (blue-green workers).
+    NodeAdded {
+        node: Arc<str>,
+        role: &'static str,
+        version: Arc<str>,
+    },
+    NodeDeleted {
+        node: Arc<str>,
+    },
+    /// A component now runs another version: a static pod on `node`, or an addon (`node` empty).
+    ComponentUpgraded {
+        node: Arc<str>,
+        component: &'static str,
+        version: Arc<str>,
     },
     PodCreated {
         pod: Arc<str>,

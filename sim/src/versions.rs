@@ -30,3 +30,9 @@ pub fn default_etcd_for(v: &KubeVersion) -> &'static str {
         _ => "3.6.8-0",
     }
 }
+
+/// The DNS addon version kubeadm deploys for a Kubernetes minor: kube-dns before 1.11, CoreDNS
+/// from 1.11 (the table lives with kubeadm's plan, which prints it).
+pub fn dns_version_for(v: &KubeVersion) -> &'static str {
+    crate::kubeadm::plan::coredns_for(v)
+}

@@ -2,3 +2,6 @@
 //! `snapshot restore` and `endpoint status` print.
 
 pub mod ids;
+pub mod rollback;
+pub mod upgrade;
+pub mod version;

@@ -5,7 +5,11 @@
 //! print what comes back. The version switches of kubeadm's output live in [`policy::Era`] and
 //! [`policy::ChosenLine`] so that the wiring does not need its own.
 
+pub mod apply_text;
+pub(crate) mod cmd;
 pub mod etcd;
+pub mod node_text;
+pub mod plan;
 pub mod policy;
 
 pub use etcd::{EtcdStep, etcd_step};

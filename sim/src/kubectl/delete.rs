@@ -1,5 +1,5 @@
 //! `kubectl delete pod NAME...`: the docs' remedy for an eviction a budget blocks for ever.
-//! Only pods are modelled; nodes arrive with blue-green upgrades.
+//! Nodes too: blue-green upgrades retire the old workers with `kubectl delete node`.
 
 use super::flags::{self, Kind, flag};
 use super::get::Resource;
@@ -38,9 +38,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     names.extend(p.positional.iter().skip(1).cloned());
     match Resource::parse(&res_word) {
         Some(Resource::Pods) => {}
+        Some(Resource::Nodes) => {
+            if names.is_empty() {
+                return fail("error: resource(s) were provided, but no name was specified");
+            }
+            return delete_nodes(sim, &names, p.bool("ignore-not-found"));
+        }
         Some(_) => {
             return fail(format!(
-                "kubedrill: `kubectl delete {res_word}` is not modelled yet (modelled: pods)"
+                "kubedrill: `kubectl delete {res_word}` is not modelled yet (modelled: pods, nodes)"
             ));
         }
         None => return fail(format!("error: the server doesn't have a resource type \"{res_word}\"")),
@@ -108,5 +114,27 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             break;
         }
     }
+    out
+}
+
+/// `kubectl delete node NAME...`: the Node objects go; what ran there is cleaned up by the pod
+/// garbage collector and recreated elsewhere by its controllers (a bare pod is lost).
+fn delete_nodes(sim: &mut Sim, names: &[String], ignore_not_found: bool) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    for name in names {
+        let Some(id) = sim.cluster.node_id(name) else {
+            if !ignore_not_found {
+                stderr(
+                    &mut out,
+                    format!("Error from server (NotFound): nodes \"{name}\" not found"),
+                );
+                out.status = 1;
+            }
+            continue;
+        };
+        sim.node_delete(id);
+        stdout(&mut out, format!("node \"{name}\" deleted"));
+    }
+    sim.settle();
     out
 }

@@ -6,6 +6,7 @@ mod describe;
 mod drain;
 pub(crate) mod flags;
 mod get;
+mod logs;
 pub(crate) mod table;
 mod version;
 mod yaml_out;
@@ -99,6 +100,7 @@ pub(crate) fn fail(msg: impl Into<String>) -> CommandOutput {
 
 /// Runs `kubectl ARGS...` (without the word `kubectl`).
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+    sim.use_kubectl_of_current_host();
     // The subcommand is the first word that is neither a flag nor a global flag's value.
     let mut idx = None;
     let mut i = 0;
@@ -126,7 +128,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             stdout(&mut out, "");
             stdout(
                 &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod, version",
+                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod|node, logs, version",
             );
             return out;
         }
@@ -149,8 +151,9 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         "describe" => describe::run(sim, &rest),
         "delete" => delete::run(sim, &rest),
         "version" => version::run(sim, &rest),
+        "logs" => logs::run(sim, &rest),
         other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod, version)"
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod|node, logs, version)"
         )),
         other => {
             // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with

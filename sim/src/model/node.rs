@@ -74,6 +74,8 @@ pub struct Node {
     pub unit_changed: bool,
     /// The node's Debian packages (kubeadm, kubelet, kubectl) and its Kubernetes apt source.
     pub packages: crate::packages::PackageState,
+    /// The control-plane static pods of a control-plane node.
+    pub control_plane: Option<crate::components::ControlPlane>,
     /// Pods bound to this node (unordered; sort by (namespace, name) where order shows).
     pub pods: Vec<PodId>,
 }

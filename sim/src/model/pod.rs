@@ -130,6 +130,10 @@ impl Pod {
                 "Terminating"
             };
         }
+        if let Some(reason @ ("CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Error")) = self.status_reason
+        {
+            return reason;
+        }
         match self.phase {
             Phase::Pending if self.node.is_some() => "ContainerCreating",
             Phase::Pending => "Pending",

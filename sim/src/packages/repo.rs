@@ -244,6 +244,14 @@ fn kube_versions(minor: u32, era: PackageEra) -> Vec<DebVersion> {
 
 /// The package version of Kubernetes `v` that `era`'s repository really carries (revision
 /// exceptions included); the era's usual shape when the catalogue does not have it.
+/// The newest release of a minor the catalogue knows (what dl.k8s.io's `stable-1.N` answers).
+pub fn latest_release(minor: u32) -> Option<KubeVersion> {
+    LAST_PATCH
+        .iter()
+        .find(|(m, _)| *m == minor)
+        .map(|(m, p)| KubeVersion::new(1, *m, *p))
+}
+
 pub fn package_version_for(v: &KubeVersion, era: PackageEra) -> DebVersion {
     let source = match era {
         PackageEra::Legacy => KubeSource::Legacy {
