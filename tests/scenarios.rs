@@ -44,3 +44,46 @@ fn every_scenario_is_deterministic() {
         );
     });
 }
+
+#[test]
+fn a_patch_upgrade_disrupts_no_application_pod() {
+    // Goal: the lab guide's "patch upgrades cause no disruption": no pod outside kube-system is
+    // evicted, deleted or removed, and the control plane's static pods were really replaced.
+    let report = run(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/upgrade/04-patch-upgrade-no-disruption.yaml"
+    )));
+    let mut replaced_static_pods = 0;
+    for r in report.sim.trace() {
+        match &r.event {
+            trace::Event::PodEvicted { pod, .. }
+            | trace::Event::PodDeleted { pod, .. }
+            | trace::Event::PodRemoved { pod, .. } => {
+                assert!(pod.starts_with("kube-system/"), "{pod} was disrupted: {}", r.text());
+                replaced_static_pods += usize::from(pod.starts_with("kube-system/kube-apiserver-"));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(replaced_static_pods, 1, "the API server's static pod is replaced once");
+    let c = report.sim.cluster();
+    for id in c.node_ids() {
+        assert_eq!(c.node(id).kubelet_version.to_string(), "v1.31.2");
+    }
+}
+
+#[test]
+fn blue_green_moves_every_pod_to_the_new_nodes() {
+    let report = run(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/upgrade/07-blue-green-workers.yaml"
+    )));
+    let c = report.sim.cluster();
+    assert!(c.node_id("blue1").is_none() && c.node_id("blue2").is_none());
+    let web: Vec<_> = c.pods_in_namespace("default").map(|(_, p)| p).collect();
+    assert_eq!(web.len(), 4);
+    for p in web {
+        let node = &c.node(p.node.expect("scheduled")).name;
+        assert!(node.starts_with("green"), "{} runs on {node}", p.name);
+    }
+}

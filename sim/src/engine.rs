@@ -641,8 +641,12 @@ impl Sim {
                     if wl.per_node.get(&node) == Some(&id) {
                         wl.per_node.remove(&node);
                     }
+                    // Only this node's coverage changed: replacing the pod there is all the
+                    // DaemonSet controller has to do (a full pass is O(nodes) per removal).
+                    self.reconcile_daemonset_on(w, node);
+                } else {
+                    self.ds_dirty = true;
                 }
-                self.ds_dirty = true;
                 self.ds_touched = true;
             }
             Owner::None | Owner::Mirror(_) => {}
@@ -700,7 +704,10 @@ impl Sim {
                 let nodes: Vec<NodeId> = self.cluster.node_ids().collect();
                 for node in nodes {
                     let w = self.cluster.workload(id);
-                    if w.per_node.contains_key(&node) || !scheduler::daemon_fits(self.cluster.node(node), &w.template) {
+                    if w.per_node.contains_key(&node)
+                        || self.cluster.node(node).deleting
+                        || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
+                    {
                         continue;
                     }
                     let name = self.fresh_pod_name(id);
@@ -710,6 +717,23 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// The DaemonSet controller for one node: a pod there if the node should have one.
+    fn reconcile_daemonset_on(&mut self, id: WorkloadId, node: NodeId) {
+        let w = self.cluster.workload(id);
+        if w.deleted
+            || w.per_node.contains_key(&node)
+            || !self.cluster.node_exists(node)
+            || self.cluster.node(node).deleting
+            || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
+        {
+            return;
+        }
+        let name = self.fresh_pod_name(id);
+        let (ns, template, labels) = self.pod_parts(id);
+        let pod = self.create_pod(ns, name, Owner::DaemonSet(id), template, labels, Some(node));
+        self.cluster.workload_mut(id).per_node.insert(node, pod);
     }
 
     fn pod_parts(&self, id: WorkloadId) -> (Arc<str>, Arc<PodTemplate>, Arc<Labels>) {
@@ -875,7 +899,15 @@ impl Sim {
             self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         self.sched_dirty = true;
-        self.ds_dirty = true;
+        // Only this node's DaemonSet coverage can have changed.
+        let ds: Vec<WorkloadId> = self
+            .cluster
+            .workloads_of(WorkloadKind::DaemonSet)
+            .map(|(id, _)| id)
+            .collect();
+        for id in ds {
+            self.reconcile_daemonset_on(id, node);
+        }
         self.ds_touched = true;
     }
 

@@ -42,7 +42,7 @@ impl Unfit {
 
 /// Runs the filters in kube-scheduler's plugin order and returns the first failure.
 pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(), Unfit> {
-    if node.unschedulable && !template.tolerates_unschedulable {
+    if node.deleting || (node.unschedulable && !template.tolerates_unschedulable) {
         return Err(Unfit::Unschedulable);
     }
     if let Some(name) = &template.node_name
@@ -127,6 +127,9 @@ pub fn failure_message(cluster: &Cluster, template: &PodTemplate) -> String {
 /// Whether a DaemonSet's pod belongs on this node (its controller's own check, which adds
 /// the DaemonSet tolerations and ignores `unschedulable`).
 pub fn daemon_fits(node: &Node, template: &PodTemplate) -> bool {
+    if node.deleting {
+        return false;
+    }
     if !template
         .node_selector
         .iter()

@@ -350,6 +350,7 @@ fn build_node(
         pods: Vec::new(),
         unit_changed: false,
         control_plane: None,
+        deleting: false,
         packages: packages
             .entry(kubelet.clone())
             .or_insert_with(|| crate::packages::PackageState::provisioned(&kubelet))

@@ -358,6 +358,7 @@ impl Sim {
     /// `kubectl delete node`: the Node object goes; its pods are orphaned and the pod garbage
     /// collector removes them (controllers then recreate theirs elsewhere).
     pub fn node_delete(&mut self, node: NodeId) {
+        self.cluster.node_mut(node).deleting = true;
         let name = self.cluster.node(node).name.clone();
         for pod in self.cluster.pods_on_node(node) {
             let Some((owner, label, uid)) = self.cluster.pod(pod).map(|p| (p.owner, p.label.clone(), p.uid)) else {
