@@ -83,11 +83,16 @@ impl Fault {
 }
 
 impl Sim {
-    /// Applies a fault; the node must exist.
-    pub fn apply_fault(&mut self, fault: &Fault) -> Result<(), String> {
+    /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
+    /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
+    /// nothing).
+    pub fn apply_fault(&mut self, fault: &Fault) -> Result<Vec<String>, String> {
         if let Fault::NodeAdd(name, version) = fault {
+            if let Some(refusal) = self.join_preflight(version) {
+                return Ok(refusal);
+            }
             self.node_add(name, version)?;
-            return Ok(());
+            return Ok(Vec::new());
         }
         let id = self
             .cluster
@@ -100,6 +105,6 @@ impl Sim {
             Fault::NodeAdd(..) => {}
         }
         self.settle();
-        Ok(())
+        Ok(Vec::new())
     }
 }

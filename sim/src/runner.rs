@@ -237,9 +237,11 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             StepKind::Fault(text) => {
                 sim.begin_step(n, text);
                 let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
-                sim.apply_fault(&fault)
+                let printed = sim
+                    .apply_fault(&fault)
                     .map_err(|e| serr(format!("steps[{i}].fault"), e))?;
                 transcript.push(format!("# fault: {text}"));
+                transcript.extend(printed);
             }
             StepKind::Wait(text) => {
                 sim.begin_step(n, text);

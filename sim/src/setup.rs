@@ -135,6 +135,9 @@ impl Sim {
         if spec.addons.coredns {
             add_dns(&mut sim)?;
         }
+        if let Some(v) = &spec.addons.flannel {
+            add_flannel(&mut sim, v)?;
+        }
         sim.advance_to(WORKERS_JOIN_AT);
         for mut n in workers {
             n.created_at = sim.now;
@@ -590,6 +593,56 @@ fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
         0,
         template,
     )?;
+    Ok(())
+}
+
+/// Where flannel's manifest puts its DaemonSet and which image it runs: `kube-flannel` and
+/// `docker.io/flannel/flannel` from v0.20, `kube-system` and `quay.io/coreos/flannel:<v>-amd64`
+/// before.
+pub(crate) fn flannel_layout(version: &str) -> (&'static str, &'static str, String) {
+    let minor = version
+        .trim_start_matches('v')
+        .split('.')
+        .nth(1)
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(0);
+    if minor >= 20 {
+        (
+            "kube-flannel",
+            "kube-flannel-ds",
+            format!("docker.io/flannel/flannel:{version}"),
+        )
+    } else {
+        (
+            "kube-system",
+            "kube-flannel-ds-amd64",
+            format!("quay.io/coreos/flannel:{version}-amd64"),
+        )
+    }
+}
+
+/// The flannel CNI as its manifest installs it: a DaemonSet on every node, control planes too.
+fn add_flannel(sim: &mut Sim, version: &str) -> Result<(), SetupError> {
+    if !version.starts_with('v') || version.trim_start_matches('v').split('.').count() != 3 {
+        return Err(SetupError(format!(
+            "cluster.addons.flannel: {version:?} is not a flannel release tag (like v0.25.1)"
+        )));
+    }
+    let (ns, name, image) = flannel_layout(version);
+    let spec = PodSpec {
+        containers: vec![container("kube-flannel", image, "100m", Some("50Mi"))],
+        host_network: Some(true),
+        priority_class_name: Some("system-node-critical".into()),
+        tolerations: Some(vec![ApiToleration {
+            operator: Some("Exists".into()),
+            effect: Some("NoSchedule".into()),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    let labels = labels_of(&[("app", "flannel"), ("tier", "node")]);
+    let template = template_from_spec(&spec, &labels, &Labels::new(), false).map_err(SetupError)?;
+    register(sim, WorkloadKind::DaemonSet, ns, name, 0, 0, template)?;
     Ok(())
 }
 

@@ -156,7 +156,7 @@ impl Sim {
     ///
     /// Simplification: a Deployment's rollout replaces the pods of its current ReplicaSet in
     /// place instead of creating a new ReplicaSet, so the new pods keep the old pod-name hash.
-    fn set_workload_image(&mut self, ws: WorkloadId, container: &str, image: &str) {
+    pub(crate) fn set_workload_image(&mut self, ws: WorkloadId, container: &str, image: &str) {
         let w = self.cluster.workload(ws);
         let mut spec = (*w.template.spec).clone();
         for c in &mut spec.containers {
@@ -168,6 +168,59 @@ impl Sim {
         t.spec = Arc::new(spec);
         self.cluster.workload_mut(ws).template = Arc::new(t);
         self.schedule(self.now + ROLL_POLL, Timer::Rollout { ws, at: None });
+    }
+
+    /// A template's image without a rollout (a Deployment's own template; its ReplicaSet rolls).
+    pub(crate) fn set_template_image(&mut self, ws: WorkloadId, container: &str, image: &str) {
+        let w = self.cluster.workload(ws);
+        let mut spec = (*w.template.spec).clone();
+        for c in &mut spec.containers {
+            if c.name == container {
+                c.image = Some(image.to_string());
+            }
+        }
+        let mut t = (*w.template).clone();
+        t.spec = Arc::new(spec);
+        self.cluster.workload_mut(ws).template = Arc::new(t);
+    }
+
+    /// A person changed an addon's image by hand: the component versions follow.
+    pub(crate) fn addon_image_set(&mut self, kind: WorkloadKind, ns: &str, name: &str, image: &str) {
+        let Some(tag) = crate::components::image_tag(image) else {
+            return;
+        };
+        let who: Arc<str> = Arc::from("");
+        match (kind, ns, name) {
+            (WorkloadKind::DaemonSet, "kube-system", "kube-proxy") => {
+                if let Ok(v) = KubeVersion::parse(tag) {
+                    self.cluster.addons.kube_proxy = v;
+                    self.record(Event::ComponentUpgraded {
+                        node: who,
+                        component: "kube-proxy",
+                        version: Arc::from(tag),
+                    });
+                    self.check_version_skew();
+                }
+            }
+            (WorkloadKind::DaemonSet, _, "kube-flannel-ds" | "kube-flannel-ds-amd64") => {
+                let tag = tag.trim_end_matches("-amd64");
+                self.cluster.addons.flannel = Some(tag.to_string());
+                self.record(Event::ComponentUpgraded {
+                    node: who,
+                    component: "flannel",
+                    version: Arc::from(tag),
+                });
+            }
+            (WorkloadKind::Deployment, "kube-system", "coredns") => {
+                self.cluster.addons.dns_version = tag.to_string();
+                self.record(Event::ComponentUpgraded {
+                    node: who,
+                    component: "coredns",
+                    version: Arc::from(tag),
+                });
+            }
+            _ => {}
+        }
     }
 
     /// One look at a rollout. A DaemonSet walks its nodes in order (`at` is the node whose pod
@@ -353,6 +406,34 @@ impl Sim {
         self.settle();
         self.check_node_skew(id);
         Ok(id)
+    }
+
+    /// kubeadm join's `KubeletVersion` preflight check (semantics §2.3): a kubelet newer than
+    /// the control plane, or more than one minor older than kubeadm supports, is refused.
+    pub(crate) fn join_preflight(&self, kubelet: &KubeVersion) -> Option<Vec<String>> {
+        let cp = &self.cluster.config_version;
+        // kubeadm compares major and minor only: a newer patch joins fine.
+        let problem = if (kubelet.major, kubelet.minor) > (cp.major, cp.minor) {
+            format!(
+                "the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: \"{}\" Control plane version: \"{}\"",
+                kubelet.to_string().trim_start_matches('v'),
+                cp.to_string().trim_start_matches('v')
+            )
+        } else if kubelet.minor + 1 < cp.minor {
+            format!(
+                "Kubelet version \"{}\" is lower than kubeadm can support. Please upgrade kubelet",
+                kubelet.to_string().trim_start_matches('v')
+            )
+        } else {
+            return None;
+        };
+        Some(vec![
+            "[preflight] Running pre-flight checks".to_string(),
+            "error execution phase preflight: [preflight] Some fatal errors occurred:".to_string(),
+            format!("\t[ERROR KubeletVersion]: {problem}"),
+            "[preflight] If you know what you are doing, you can make a check non-fatal with `--ignore-preflight-errors=...`".to_string(),
+            "To see the stack trace of this error execute with --v=5 or higher".to_string(),
+        ])
     }
 
     /// `kubectl delete node`: the Node object goes; its pods are orphaned and the pod garbage

@@ -682,8 +682,15 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
                     .collect::<Vec<_>>()
                     .join(","),
             );
+            // A ReplicaSet's selector carries its pod-template-hash; the others select by the
+            // template's own labels (the DaemonSet controller's revision hash is not in it).
+            let selector = if w.kind == WorkloadKind::ReplicaSet {
+                &w.pod_labels
+            } else {
+                &w.template.labels
+            };
             row.push(
-                w.pod_labels
+                selector
                     .iter()
                     .map(|(k, v)| format!("{k}={v}"))
                     .collect::<Vec<_>>()

@@ -7,6 +7,7 @@ mod drain;
 pub(crate) mod flags;
 mod get;
 mod logs;
+mod set;
 pub(crate) mod table;
 mod version;
 mod yaml_out;
@@ -128,7 +129,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             stdout(&mut out, "");
             stdout(
                 &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod|node, logs, version",
+                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod|node, logs, set image, version",
             );
             return out;
         }
@@ -152,8 +153,9 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         "delete" => delete::run(sim, &rest),
         "version" => version::run(sim, &rest),
         "logs" => logs::run(sim, &rest),
+        "set" => set::run(sim, &rest),
         other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod|node, logs, version)"
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod|node, logs, set image, version)"
         )),
         other => {
             // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with
