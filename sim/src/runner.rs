@@ -199,6 +199,16 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
 
 /// Runs a scenario from start to end. Errors are problems with the scenario (exit 2).
 pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
+    run_observed(scenario, seed, |_, _, _, _| {})
+}
+
+/// [`run`], calling `after_step(index, step, sim, transcript_len)` once each step has settled
+/// (index 0-based): the real-etcd backend replays the etcd part of each step there and compares.
+pub fn run_observed(
+    scenario: &Scenario,
+    seed: Seed,
+    mut after_step: impl FnMut(usize, &crate::scenario::Step, &Sim, &mut Vec<String>),
+) -> Result<Report, ScenarioError> {
     let mut sim = prepare(scenario, seed)?;
     let limit = scenario
         .step_time_limit
@@ -260,6 +270,7 @@ pub fn run(scenario: &Scenario, seed: Seed) -> Result<Report, ScenarioError> {
             ));
         }
         seen_violations = sim.violations().len();
+        after_step(i, step, &sim, &mut transcript);
         if let Some(expect) = &step.expect {
             let problems = check_expect(&sim, expect, output.as_ref());
             if problems.is_empty() {

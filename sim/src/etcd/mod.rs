@@ -2,6 +2,7 @@
 //! `snapshot restore` and `endpoint status` print.
 
 pub mod ids;
+pub mod model;
 pub mod rollback;
 pub mod upgrade;
 pub mod version;
