@@ -1,4 +1,5 @@
-//! Command-line interface: `run`, `replay`, `validate`, `bench`.
+//! Command-line interface: `run`, `replay`, `validate`, `bench`. `run --backend etcd` checks the
+//! simulator's etcd against real etcd processes beside the run (`etcd_backend::scenario`).
 //!
 //! Exit codes: 0 = every expectation held; 1 = an expectation or invariant failed;
 //! 2 = the command line or a file cannot be used.
@@ -73,6 +74,18 @@ struct RunArgs {
     /// Where failure files go.
     #[arg(long, default_value = "target/kubedrill/failures")]
     failures_dir: PathBuf,
+    /// `etcd` also runs a real etcd cluster (one member per control plane, from the `etcd` on
+    /// PATH) and compares it with the simulator's after every etcd fault.
+    #[arg(long, value_enum, default_value_t = Backend::Sim)]
+    backend: Backend,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    /// The simulator alone.
+    Sim,
+    /// The simulator, checked against real etcd processes.
+    Etcd,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -173,7 +186,23 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let seed = choose_seed(args.seed, scenario.seed)?;
-    let report = match runner::run(&scenario, seed) {
+    let mut etcd = match args.backend {
+        Backend::Sim => None,
+        Backend::Etcd => match start_etcd_backend(&scenario, seed) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("kubedrill: --backend etcd: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        },
+    };
+    let result = match etcd.as_mut() {
+        None => runner::run(&scenario, seed),
+        Some(backend) => runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
+            backend.after_step(i, step, sim, transcript)
+        }),
+    };
+    let report = match result {
         Ok(r) => r,
         Err(e) => {
             eprintln!(
@@ -202,6 +231,19 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = &trace_error {
         eprintln!("kubedrill: {e:#}");
     }
+    if let Some(backend) = &etcd {
+        if let Some((step, e)) = &backend.error {
+            eprintln!("kubedrill: --backend etcd: step {step}: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        for (step, d) in &backend.disagreements {
+            eprintln!("kubedrill: step {step}: real etcd disagrees with the simulator: {d}");
+        }
+    }
+    let etcd_disagrees = etcd.as_ref().is_some_and(|b| !b.disagreements.is_empty());
+    if report.passed() && etcd_disagrees {
+        return Ok(ExitCode::from(1));
+    }
     if report.passed() {
         return Ok(if trace_error.is_some() {
             ExitCode::from(2)
@@ -220,6 +262,26 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
     Ok(ExitCode::from(1))
+}
+
+/// A real etcd cluster with one member per control plane of the scenario's cluster; `None` when
+/// the cluster cannot be built, which the run then reports with its position in the file.
+fn start_etcd_backend(scenario: &Scenario, seed: Seed) -> anyhow::Result<Option<crate::etcd_backend::ScenarioBackend>> {
+    let bins = crate::etcd_backend::EtcdBinaries::locate()?;
+    let Ok(sim) = runner::prepare(scenario, seed) else {
+        return Ok(None);
+    };
+    let c = sim.cluster();
+    let control_planes: Vec<String> = c
+        .control_plane_ids()
+        .iter()
+        .map(|id| c.node(*id).name.to_string())
+        .collect();
+    Ok(Some(crate::etcd_backend::ScenarioBackend::start(
+        bins,
+        control_planes,
+        sim.etcd(),
+    )?))
 }
 
 fn json_report(r: &Report) -> serde_json::Value {

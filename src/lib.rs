@@ -3,5 +3,6 @@
 
 pub mod bench;
 pub mod cli;
+pub mod etcd_backend;
 pub mod scenario_file;
 mod yaml_pos;

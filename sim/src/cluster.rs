@@ -145,6 +145,104 @@ impl Cluster {
             .expect("node id refers to a live node")
     }
 
+    /// The API objects of `snapshot` (an etcd restore) with this cluster's machines: nodes keep
+    /// what is not in etcd (power, kubelet, packages, files, control-plane components); nodes
+    /// that joined after the snapshot register again; pod UIDs keep counting from here so that
+    /// nothing restored or created later collides with a pod the simulator still remembers.
+    pub fn with_api_state_of(&self, snapshot: &Cluster) -> Cluster {
+        let mut c = snapshot.clone();
+        c.version = self.version.clone();
+        c.config_version = self.config_version.clone();
+        c.kubectl_version = self.kubectl_version.clone();
+        c.side = self.side.clone();
+        c.addons = self.addons.clone();
+        c.etcd_data = self.etcd_data;
+        c.storage_media_type = self.storage_media_type.clone();
+        c.control_planes = self.control_planes.clone();
+        c.next_uid = c.next_uid.max(self.next_uid);
+        for (i, slot) in self.nodes.iter().enumerate() {
+            let id = NodeId(i as u32);
+            let Some(now) = slot else { continue };
+            if i < c.nodes.len()
+                && let Some(then) = c.nodes[i].as_mut()
+            {
+                let key = Self::sched_key(then, id);
+                then.powered_on = now.powered_on;
+                then.kubelet_running = now.kubelet_running;
+                then.silent_since = now.silent_since;
+                then.lifecycle_gen = now.lifecycle_gen;
+                then.kubelet_version = now.kubelet_version.clone();
+                then.os_image = now.os_image.clone();
+                then.kernel_version = now.kernel_version.clone();
+                then.container_runtime = now.container_runtime.clone();
+                then.unit_changed = now.unit_changed;
+                then.packages = now.packages.clone();
+                then.control_plane = now.control_plane.clone();
+                then.fs = now.fs.clone();
+                then.deleting = false;
+                let _ = key;
+                continue;
+            }
+            // Joined after the snapshot: the kubelet registers the node again, empty.
+            let mut node = now.clone();
+            node.pods.clear();
+            node.requested = Resources::default();
+            while c.nodes.len() < i {
+                c.nodes.push(None);
+            }
+            if c.nodes.len() == i {
+                c.node_names.insert(node.name.clone(), id);
+                c.sched_index.insert(Self::sched_key(&node, id));
+                c.nodes.push(Some(node));
+            } else {
+                c.node_names.insert(node.name.clone(), id);
+                c.sched_index.insert(Self::sched_key(&node, id));
+                c.nodes[i] = Some(node);
+            }
+        }
+        // Nodes deleted since stay deleted on the machines' side: their object comes back
+        // from the snapshot, but no kubelet runs there.
+        for (i, slot) in c.nodes.iter_mut().enumerate() {
+            if let Some(n) = slot
+                && self.nodes.get(i).is_none_or(Option::is_none)
+            {
+                n.powered_on = false;
+                n.kubelet_running = false;
+            }
+        }
+        c
+    }
+
+    /// The same machines with no API objects but their nodes (what a brand-new, empty etcd
+    /// leaves: kubelets register their nodes again, everything else is gone).
+    pub fn without_objects(&self) -> Cluster {
+        let mut c = Cluster::new(self.version.clone(), self.kubectl_version.clone());
+        for slot in &self.nodes {
+            match slot {
+                Some(n) => {
+                    let mut n = n.clone();
+                    n.pods.clear();
+                    n.requested = Resources::default();
+                    n.unschedulable = false;
+                    c.add_node(n);
+                }
+                None => c.nodes.push(None),
+            }
+        }
+        c.next_uid = self.next_uid;
+        c
+    }
+
+    /// Every pod slot that holds a pod, for whole-cluster passes (restore).
+    pub fn pod_ids_raw(&self) -> Vec<PodId> {
+        self.pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.is_some())
+            .map(|(i, _)| PodId(i as u32))
+            .collect()
+    }
+
     /// The control-plane nodes, in creation order.
     pub fn control_plane_ids(&self) -> &[NodeId] {
         &self.control_planes
@@ -410,6 +508,13 @@ impl Cluster {
     }
 
     /// Workloads of one kind in (namespace, name) order.
+    /// Every controller that still exists, in creation order.
+    pub fn workload_ids(&self) -> impl Iterator<Item = WorkloadId> + '_ {
+        (0..self.workloads.len() as u32)
+            .map(WorkloadId)
+            .filter(|id| !self.workloads[id.0 as usize].deleted)
+    }
+
     pub fn workloads_of(&self, kind: WorkloadKind) -> impl Iterator<Item = (WorkloadId, &Workload)> + '_ {
         self.workload_names
             .iter()

@@ -14,7 +14,7 @@ pub(crate) struct Host<'a> {
 }
 
 impl CommandHost for Host<'_> {
-    fn run(&mut self, argv: &[String], _env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
+    fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
         Some(match cmd.as_str() {
             "kubectl" => crate::kubectl::run(self.sim, args),
@@ -27,6 +27,10 @@ impl CommandHost for Host<'_> {
             "sed" => self.sed(args)?,
             "kubelet" => crate::systemctl::kubelet(self.sim, self.node()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
+            "crictl" => crate::crictl::run(self.sim, self.node()?, args),
+            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
+            "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
+            "scp" => self.scp(args, env.cwd())?,
             _ => return None,
         })
     }
@@ -37,8 +41,23 @@ impl CommandHost for Host<'_> {
         if path == KUBERNETES_LIST {
             return Some(n.packages.repo_file_text().to_string());
         }
-        let c = StaticPod::from_manifest_path(path)?;
-        crate::components::render_manifest(c, n.control_plane.as_ref()?, &n.internal_ip)
+        match n.fs.find(path)? {
+            crate::hostfs::Found::Entry(crate::hostfs::Entry::Text(t)) => Some(t.clone()),
+            crate::hostfs::Found::Entry(crate::hostfs::Entry::Pem) => Some(
+                "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n"
+                    .to_string(),
+            ),
+            // Binary data (a bbolt database) as cat shows it: unreadable bytes.
+            crate::hostfs::Found::Entry(crate::hostfs::Entry::Snapshot(_)) | crate::hostfs::Found::Db { .. } => {
+                Some("\u{fffd}\u{fffd}\u{fffd}\u{fffd}\n".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn is_dir(&self, path: &str) -> Option<bool> {
+        let node = self.node()?;
+        Some(self.sim.cluster.node(node).fs.is_dir(path))
     }
 }
 
@@ -133,13 +152,13 @@ impl Host<'_> {
             out.status = 1;
             return Some(out);
         }
-        if let Some(c) = manifest {
+        if manifest.is_some() {
             let Some(text) = self.read_file(file) else {
                 crate::kubectl::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
                 out.status = 2;
                 return Some(out);
             };
-            let Some((old, new, global)) = parse_substitution(script) else {
+            let Some(subs) = parse_substitution(script) else {
                 crate::kubectl::stderr(
                     &mut out,
                     format!(
@@ -150,13 +169,18 @@ impl Host<'_> {
                 out.status = 1;
                 return Some(out);
             };
-            let edited = substitute(&text, &old, &new, global);
+            let edited = substitute(&text, &subs);
             if edited != text {
-                self.sim.static_pod_manifest_edited(node, c, &edited);
+                self.sim
+                    .cluster
+                    .node_mut(node)
+                    .fs
+                    .put(file, crate::hostfs::Entry::Text(edited));
+                self.sim.manifests_changed(node);
             }
             return Some(out);
         }
-        let Some((old, new, global)) = parse_substitution(script) else {
+        let Some(subs) = parse_substitution(script) else {
             crate::kubectl::stderr(
                 &mut out,
                 format!(
@@ -169,7 +193,7 @@ impl Host<'_> {
             return Some(out);
         };
         let packages = &mut self.sim.cluster.node_mut(node).packages;
-        let edited = substitute(packages.repo_file_text(), &old, &new, global);
+        let edited = substitute(packages.repo_file_text(), &subs);
         packages.set_repo_file_text(&edited);
         Some(out)
     }
@@ -182,37 +206,172 @@ impl Host<'_> {
         Some(self.sim.etcd_rollback(node, &words))
     }
 
+    /// `ls`, `cp`, `mv`, `mkdir`, `rm` on the node's files. A change under
+    /// `/etc/kubernetes/manifests` is for the kubelet to notice at its next check.
+    fn files(&mut self, cmd: &str, args: &[String], cwd: &str) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let mut change = crate::hostfs::FsChange::default();
+        let frozen = self.sim.frozen_data_dir(node);
+        let freeze = |d: &crate::hostfs::DataDir| match d {
+            crate::hostfs::DataDir::Live => frozen.clone(),
+            other => other.clone(),
+        };
+        let fs = &mut self.sim.cluster.node_mut(node).fs;
+        let out = match cmd {
+            "ls" => crate::hostfs::ls(fs, cwd, args),
+            "mkdir" => crate::hostfs::mkdir(fs, cwd, args, &mut change),
+            "rm" => crate::hostfs::rm(fs, cwd, args, &mut change),
+            "truncate" => crate::hostfs::truncate(fs, cwd, args),
+            _ => crate::hostfs::cp_mv(fs, cwd, args, cmd == "mv", &freeze, &mut change),
+        };
+        if change
+            .touched
+            .iter()
+            .any(|p| p == "/etc/kubernetes/manifests" || p.starts_with("/etc/kubernetes/manifests/"))
+        {
+            self.sim.manifests_changed(node);
+        }
+        Some(out)
+    }
+
+    /// `scp [-r] [HOST:]SRC [HOST:]DST` between the cluster's machines (a snapshot file to the
+    /// other control planes before an HA restore).
+    fn scp(&mut self, args: &[String], cwd: &str) -> Option<CommandOutput> {
+        let here = self.node()?;
+        let mut out = CommandOutput::default();
+        let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let [src, dst] = ops.as_slice() else {
+            crate::kubectl::stderr(
+                &mut out,
+                "usage: scp [-346ABCOpqRrsTv] [-c cipher] [-D sftp_server_path] [-F ssh_config]",
+            );
+            crate::kubectl::stderr(
+                &mut out,
+                "           [-i identity_file] [-J destination] [-l limit] [-o ssh_option]",
+            );
+            crate::kubectl::stderr(
+                &mut out,
+                "           [-P port] [-S program] [-X sftp_option] source ... target",
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        let side = |s: &str| -> Result<(crate::model::NodeId, String), String> {
+            match s.split_once(':') {
+                Some((host, path)) => {
+                    let host = host.rsplit('@').next().unwrap_or(host);
+                    let id =
+                        self.sim.cluster.node_id(host).ok_or_else(|| {
+                            format!("ssh: Could not resolve hostname {host}: Name or service not known")
+                        })?;
+                    let path = if path.starts_with('/') {
+                        path.to_string()
+                    } else {
+                        format!("/root/{path}")
+                    };
+                    Ok((id, crate::hostfs::normalize(&path)))
+                }
+                None => {
+                    let p = if s.starts_with('/') {
+                        s.to_string()
+                    } else {
+                        format!("{cwd}/{s}")
+                    };
+                    Ok((here, crate::hostfs::normalize(&p)))
+                }
+            }
+        };
+        let (from, to) = match (side(src), side(dst)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                crate::kubectl::stderr(&mut out, e);
+                crate::kubectl::stderr(&mut out, "lost connection");
+                out.status = 255;
+                return Some(out);
+            }
+        };
+        let Some(entry) = self.sim.cluster.node(from.0).fs.get(&from.1).cloned() else {
+            crate::kubectl::stderr(&mut out, format!("scp: {}: No such file or directory", from.1));
+            out.status = 1;
+            return Some(out);
+        };
+        if matches!(entry, crate::hostfs::Entry::Dir | crate::hostfs::Entry::DataDir(_)) {
+            crate::kubectl::stderr(&mut out, format!("scp: {}: not a regular file", from.1));
+            out.status = 1;
+            return Some(out);
+        }
+        let target_fs = &mut self.sim.cluster.node_mut(to.0).fs;
+        let target = if target_fs.is_dir(&to.1) {
+            crate::hostfs::normalize(&format!("{}/{}", to.1, from.1.rsplit('/').next().unwrap_or("")))
+        } else {
+            to.1.clone()
+        };
+        target_fs.put(&target, entry);
+        Some(out)
+    }
+
+    /// etcdctl / etcdutl, installed on the control planes.
+    fn etcd_tool(&mut self, cmd: &str, args: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?;
+        self.sim.count_lease_renewals();
+        let mut host = crate::etcd_host::NodeEtcd { sim: self.sim, node };
+        let out = if cmd == "etcdctl" {
+            crate::etcd::ctl::etcdctl_with_stdin(&mut host, args, env, stdin)
+        } else {
+            crate::etcd::ctl::etcdutl(&mut host, args, env)
+        };
+        // Membership changes and puts go through the model; the API may have come or gone.
+        self.sim.etcd_changed();
+        Some(out)
+    }
+
     /// The node this shell runs on (node-level commands need one).
     fn node(&self) -> Option<crate::model::NodeId> {
         self.sim.cluster.node_id(&self.name)
     }
 }
 
-/// sed's substitution, line by line.
-fn substitute(text: &str, old: &str, new: &str, global: bool) -> String {
+/// sed's substitutions, each applied to every line in turn.
+fn substitute(text: &str, subs: &[(String, String, bool)]) -> String {
     text.lines()
         .map(|l| {
-            if global {
-                l.replace(old, new)
-            } else {
-                l.replacen(old, new, 1)
+            let mut l = l.to_string();
+            for (old, new, global) in subs {
+                l = if *global {
+                    l.replace(old, new)
+                } else {
+                    l.replacen(old, new, 1)
+                };
             }
+            l + "\n"
         })
-        .map(|l| l + "\n")
         .collect()
 }
 
-/// `s/OLD/NEW/` or `s/OLD/NEW/g` with any delimiter, literal text (no regex in the model).
-fn parse_substitution(script: &str) -> Option<(String, String, bool)> {
-    let rest = script.strip_prefix('s')?;
-    let delim = rest.chars().next()?;
-    let parts: Vec<&str> = rest[delim.len_utf8()..].split(delim).collect();
-    match parts.as_slice() {
-        [old, new, flags] if !old.is_empty() && (flags.is_empty() || *flags == "g") => {
-            Some((old.to_string(), new.to_string(), *flags == "g"))
+/// `s/OLD/NEW/[g]` commands separated by `;`, any delimiter, literal text (no regex in the
+/// model).
+fn parse_substitution(script: &str) -> Option<Vec<(String, String, bool)>> {
+    let mut subs = Vec::new();
+    let mut rest = script.trim_start();
+    while !rest.is_empty() {
+        rest = rest.strip_prefix('s')?;
+        let delim = rest.chars().next()?;
+        rest = &rest[delim.len_utf8()..];
+        let (old, r) = rest.split_once(delim)?;
+        let (new, r) = r.split_once(delim)?;
+        let (flags, r) = match r.find(';') {
+            Some(i) => (&r[..i], &r[i + 1..]),
+            None => (r, ""),
+        };
+        let flags = flags.trim();
+        if old.is_empty() || !(flags.is_empty() || flags == "g") {
+            return None;
         }
-        _ => None,
+        subs.push((old.to_string(), new.to_string(), flags == "g"));
+        rest = r.trim_start();
     }
+    (!subs.is_empty()).then_some(subs)
 }
 
 /// `sleep N[smhd]` advances virtual time.

@@ -21,9 +21,17 @@ pub struct ControlPlane {
     pub scheduler: KubeVersion,
     /// The stacked etcd member's image tag (`3.5.15-0`); `None` when etcd is external.
     pub etcd: Option<String>,
-    /// The etcd binary that last ran healthy here, while `etcd` names one that cannot start
-    /// (an image edit etcd refuses): the member stays down until the manifest is fixed.
+    /// Why the etcd member cannot run (its last log lines), while it crash-loops: an image
+    /// edit etcd refuses, a crash fault, an unusable data dir.
     pub etcd_failed: Option<String>,
+    /// The host directory the running etcd member keeps its data in.
+    pub etcd_data_dir: String,
+    /// Where the member listens for clients (`--listen-client-urls`).
+    pub etcd_listen: Vec<String>,
+    /// What the API server dials (`--etcd-servers`).
+    pub etcd_servers: Vec<String>,
+    /// Static pods whose manifest is gone: the kubelet stopped them.
+    pub stopped: Vec<StaticPod>,
 }
 
 impl ControlPlane {
@@ -34,6 +42,10 @@ impl ControlPlane {
             scheduler: v.clone(),
             etcd,
             etcd_failed: None,
+            etcd_data_dir: "/var/lib/etcd".into(),
+            etcd_listen: vec!["https://127.0.0.1:2379".into()],
+            etcd_servers: vec!["https://127.0.0.1:2379".into()],
+            stopped: Vec::new(),
         }
     }
 
@@ -151,7 +163,17 @@ impl fmt::Display for Placed<'_> {
 /// `cat /etc/kubernetes/manifests/<component>.yaml` shows it. Shortened to the parts people
 /// read and edit during maintenance (image, etcd URLs and data dir, the apiserver's
 /// `--etcd-servers`); the probes and resource requests kubeadm also writes are left out.
-pub fn render_manifest(c: StaticPod, cp: &ControlPlane, ip: &str) -> Option<String> {
+///
+/// For etcd, `node` is the member name and `initial_cluster` the `name=peerURL` list kubeadm
+/// wrote when the member joined (`first` control plane: `--initial-cluster-state=new`).
+pub fn render_manifest(
+    c: StaticPod,
+    cp: &ControlPlane,
+    ip: &str,
+    node: &str,
+    initial_cluster: &[String],
+    first: bool,
+) -> Option<String> {
     let image = image_for(c.name(), &cp.apiserver, &cp.version_of(c));
     let (command, mounts): (Vec<String>, &[(&str, &str)]) = match c {
         StaticPod::Etcd => {
@@ -164,15 +186,23 @@ pub fn render_manifest(c: StaticPod, cp: &ControlPlane, ip: &str) -> Option<Stri
                     "--client-cert-auth=true".into(),
                     "--data-dir=/var/lib/etcd".into(),
                     format!("--initial-advertise-peer-urls=https://{ip}:2380"),
-                    "--key-file=/etc/kubernetes/pki/etcd/server.key".into(),
+                    format!("--initial-cluster={}", initial_cluster.join(",")),
+                ]
+                .into_iter()
+                .chain((!first).then(|| "--initial-cluster-state=existing".to_string()))
+                .chain([
+                    "--key-file=/etc/kubernetes/pki/etcd/server.key".to_string(),
                     format!("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379"),
+                    "--listen-metrics-urls=http://127.0.0.1:2381".into(),
                     format!("--listen-peer-urls=https://{ip}:2380"),
+                    format!("--name={node}"),
                     "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt".into(),
                     "--peer-client-cert-auth=true".into(),
                     "--peer-key-file=/etc/kubernetes/pki/etcd/peer.key".into(),
                     "--snapshot-count=10000".into(),
                     "--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt".into(),
-                ],
+                ])
+                .collect(),
                 &[
                     ("etcd-data", "/var/lib/etcd"),
                     ("etcd-certs", "/etc/kubernetes/pki/etcd"),
@@ -267,6 +297,83 @@ pub fn manifest_image(text: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix("image:").map(|i| i.trim().trim_matches('"').to_string()))
 }
 
+/// What the kubelet reads from a static pod manifest: the first container's image and command,
+/// and where the volumes come from on the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ManifestView {
+    pub image: String,
+    pub command: Vec<String>,
+    /// Volume name → hostPath path.
+    pub host_paths: std::collections::BTreeMap<String, String>,
+    /// Volume name → mountPath in the first container.
+    pub mounts: std::collections::BTreeMap<String, String>,
+}
+
+impl ManifestView {
+    /// The value of `--name=value` in the command.
+    pub fn flag(&self, name: &str) -> Option<&str> {
+        let prefix = format!("--{name}=");
+        self.command.iter().find_map(|a| a.strip_prefix(prefix.as_str()))
+    }
+
+    /// A comma-separated URL flag as a list.
+    pub fn urls(&self, name: &str) -> Vec<String> {
+        self.flag(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The host directory etcd's `--data-dir` lands in: the hostPath of the volume mounted over it.
+    pub fn etcd_host_data_dir(&self) -> Option<String> {
+        let data_dir = self.flag("data-dir")?;
+        self.mounts
+            .iter()
+            .filter_map(|(vol, mount)| {
+                let rest = data_dir.strip_prefix(mount.trim_end_matches('/'))?;
+                (rest.is_empty() || rest.starts_with('/')).then_some((vol, rest))
+            })
+            .max_by_key(|(vol, _)| self.mounts[*vol].len())
+            .and_then(|(vol, rest)| {
+                self.host_paths
+                    .get(vol)
+                    .map(|h| format!("{}{rest}", h.trim_end_matches('/')))
+            })
+    }
+}
+
+/// Parses a static pod manifest as the kubelet does (a v1 Pod); the error is the kubelet's
+/// complaint about the file.
+pub fn parse_manifest(text: &str) -> Result<ManifestView, String> {
+    let pod: k8s_openapi::api::core::v1::Pod =
+        yaml_serde::from_str(text).map_err(|e| format!("could not decode the static pod: {e}"))?;
+    let spec = pod.spec.ok_or("the static pod has no spec")?;
+    let c = spec.containers.first().ok_or("the static pod has no containers")?;
+    let image = c
+        .image
+        .clone()
+        .filter(|i| !i.is_empty())
+        .ok_or("spec.containers[0].image: Required value")?;
+    let mut v = ManifestView {
+        image,
+        command: c.command.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    for vol in spec.volumes.unwrap_or_default() {
+        if let Some(hp) = vol.host_path {
+            v.host_paths.insert(vol.name, hp.path);
+        }
+    }
+    for m in c.volume_mounts.clone().unwrap_or_default() {
+        v.mounts.insert(m.name, m.mount_path);
+    }
+    Ok(v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +383,37 @@ mod tests {
         assert_eq!(image_tag("registry.k8s.io/etcd:3.5.15-0"), Some("3.5.15-0"));
         assert_eq!(image_tag("localhost:5000/kube-apiserver:v1.31.2"), Some("v1.31.2"));
         assert_eq!(image_tag("registry.k8s.io/pause"), None);
+    }
+
+    #[test]
+    fn parses_what_the_kubelet_reads() {
+        let cp = ControlPlane::at(&KubeVersion::new(1, 31, 2), Some("3.5.15-0".into()));
+        let text = render_manifest(
+            StaticPod::Etcd,
+            &cp,
+            "10.0.0.1",
+            "cp1",
+            &["cp1=https://10.0.0.1:2380".into()],
+            true,
+        )
+        .unwrap();
+        let v = parse_manifest(&text).unwrap();
+        assert_eq!(v.image, "registry.k8s.io/etcd:3.5.15-0");
+        assert_eq!(v.flag("data-dir"), Some("/var/lib/etcd"));
+        assert_eq!(v.etcd_host_data_dir().as_deref(), Some("/var/lib/etcd"));
+        // The CKA edit: only the hostPath moves.
+        let moved = text.replace("path: /var/lib/etcd", "path: /var/lib/etcd-from-backup");
+        assert_eq!(
+            parse_manifest(&moved).unwrap().etcd_host_data_dir().as_deref(),
+            Some("/var/lib/etcd-from-backup")
+        );
+        // The other CKA edit: --data-dir and the mount both move.
+        let both = text.replace("/var/lib/etcd", "/var/lib/etcd-new");
+        assert_eq!(
+            parse_manifest(&both).unwrap().etcd_host_data_dir().as_deref(),
+            Some("/var/lib/etcd-new")
+        );
+        assert!(parse_manifest("kind: [").is_err());
     }
 
     #[test]

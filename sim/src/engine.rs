@@ -34,6 +34,8 @@ pub(crate) enum Timer {
     NodeBooted { node: NodeId, generation: u64 },
     /// A controller's pods move to its new template, one at a time.
     Rollout { ws: WorkloadId, at: Option<NodeId> },
+    /// The kubelet re-reads its static pod manifests.
+    ManifestSync { node: NodeId },
 }
 
 /// Who deleted a pod, which decides the invariants it may break.
@@ -93,6 +95,14 @@ pub struct Sim {
     pub(crate) default_host: Arc<str>,
     /// Hosts entered with `ssh NODE` (innermost last); `exit` leaves the innermost.
     pub(crate) sessions: Vec<String>,
+    /// The etcd cluster the API servers store everything in.
+    pub(crate) etcd: crate::etcd::model::EtcdModel,
+    /// Since when the API has been unavailable (no etcd quorum, no reachable API server).
+    pub(crate) api_down_since: Option<SimTime>,
+    /// Nodes whose kubelet will look at its manifest directory again.
+    pub(crate) manifest_sync_pending: std::collections::BTreeSet<NodeId>,
+    /// Up to when lease renewals have been counted into etcd's revision.
+    pub(crate) leases_counted_to: SimTime,
 }
 
 impl Sim {
@@ -118,6 +128,10 @@ impl Sim {
             shells: Default::default(),
             default_host: Arc::from(""),
             sessions: Vec::new(),
+            etcd: crate::etcd_link::placeholder_cluster(),
+            api_down_since: None,
+            manifest_sync_pending: Default::default(),
+            leases_counted_to: SimTime::ZERO,
         }
     }
 
@@ -175,6 +189,9 @@ impl Sim {
     // ---- recording --------------------------------------------------------------------
 
     pub(crate) fn record(&mut self, event: Event) {
+        if event.is_api_write() {
+            self.etcd.count_writes(1);
+        }
         if self.trace_enabled {
             self.trace.push(Record {
                 t: self.now,
@@ -294,6 +311,7 @@ impl Sim {
             Timer::NodeMonitor { .. } => {}
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             Timer::Rollout { ws, at } => self.on_rollout(ws, at),
+            Timer::ManifestSync { node } => self.sync_static_pods(node),
             Timer::NodeBooted { node, generation } => {
                 if self.cluster.node_exists(node) && self.cluster.node(node).lifecycle_gen == generation {
                     self.node_recover(node);
@@ -385,6 +403,9 @@ impl Sim {
     }
 
     fn schedule_pending(&mut self) {
+        if self.api_down_since.is_some() {
+            return;
+        }
         let pending: Vec<(u64, PodId)> = self.cluster.pending.iter().copied().collect();
         for (uid, id) in pending {
             self.cluster.pending.remove(&(uid, id));
@@ -657,6 +678,10 @@ impl Sim {
 
     /// Brings a controller's pods to its desired state, creating what is missing.
     pub(crate) fn reconcile(&mut self, id: WorkloadId) {
+        // Controllers act through the API; without it they wait (and catch up when it returns).
+        if self.api_down_since.is_some() {
+            return;
+        }
         let w = self.cluster.workload(id);
         if w.deleted {
             return;
@@ -721,6 +746,9 @@ impl Sim {
 
     /// The DaemonSet controller for one node: a pod there if the node should have one.
     fn reconcile_daemonset_on(&mut self, id: WorkloadId, node: NodeId) {
+        if self.api_down_since.is_some() {
+            return;
+        }
         let w = self.cluster.workload(id);
         if w.deleted
             || w.per_node.contains_key(&node)
@@ -843,6 +871,7 @@ impl Sim {
         n.lifecycle_gen += 1;
         let (generation, name) = (n.lifecycle_gen, n.name.clone());
         self.record(Event::NodePoweredOff { node: name });
+        self.etcd_member_down(node);
         let grace = SimDuration(self.cluster.side.node_monitor_grace_ms);
         self.schedule(self.now + grace, Timer::NodeMonitor { node, generation });
     }
@@ -862,6 +891,7 @@ impl Sim {
         let was_ready = n.ready == ReadyStatus::True;
         n.ready = ReadyStatus::True;
         self.record(Event::NodePoweredOn { node: name.clone() });
+        self.etcd_member_up(node);
         if !was_ready {
             self.record(Event::NodeReady { node: name.clone() });
         }
@@ -982,6 +1012,14 @@ impl Sim {
     }
 
     fn on_node_monitor(&mut self, node: NodeId, generation: u64) {
+        if self.api_down_since.is_some() {
+            // The node lifecycle controller cannot write either; it looks again later.
+            self.schedule(
+                self.now + SimDuration::from_secs(5),
+                Timer::NodeMonitor { node, generation },
+            );
+            return;
+        }
         let n = self.cluster.node_mut(node);
         if n.lifecycle_gen != generation || n.kubelet_running {
             return;
@@ -1043,6 +1081,13 @@ impl Sim {
     }
 
     fn on_taint_eviction(&mut self, pod: PodId, uid: u64, generation: u64) {
+        if self.api_down_since.is_some() {
+            self.schedule(
+                self.now + SimDuration::from_secs(5),
+                Timer::TaintEviction { pod, uid, generation },
+            );
+            return;
+        }
         let Some(p) = self.cluster.pod_if(pod, uid) else {
             return;
         };
@@ -1137,6 +1182,7 @@ impl Sim {
 
     /// Step-end checks that are not tied to a single change.
     pub(crate) fn check_step_invariants(&mut self) {
+        self.check_etcd_quorum();
         if !std::mem::take(&mut self.ds_touched) {
             return;
         }

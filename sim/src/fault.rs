@@ -15,12 +15,15 @@ pub enum Fault {
     /// A new worker joins at a version (`kubeadm join` on a freshly provisioned machine):
     /// blue-green worker upgrades.
     NodeAdd(String, KubeVersion),
+    /// The control plane's etcd process dies and stays down; its data is kept.
+    EtcdMemberCrash(String),
+    /// The etcd process dies and its data dir is lost.
+    EtcdMemberDestroy(String),
+    /// The kubelet starts the etcd member again.
+    EtcdMemberRecover(String),
 }
 
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
-
-/// Verbs of scenario format v1 that need the etcd model, which is not built yet.
-const ETCD_VERBS: &[&str] = &["etcd-member-crash", "etcd-member-destroy", "etcd-member-recover"];
 
 impl Fault {
     pub fn parse(text: &str) -> Result<Self, String> {
@@ -65,11 +68,20 @@ impl Fault {
                 v.check_supported()?;
                 Ok(Self::NodeAdd(name, v))
             }
-            Some(v) if ETCD_VERBS.contains(&v) => Err(format!(
-                "fault {v:?} is part of scenario format v1 but needs the etcd model, which this kubedrill version does not have yet"
-            )),
+            Some("etcd-member-crash") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberCrash(node(1)?))
+            }
+            Some("etcd-member-destroy") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberDestroy(node(1)?))
+            }
+            Some("etcd-member-recover") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberRecover(node(1)?))
+            }
             Some(v) => Err(format!(
-                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot or node-add"
+                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy or etcd-member-recover"
             )),
             None => Err("empty fault".to_string()),
         }
@@ -77,7 +89,13 @@ impl Fault {
 
     pub fn node(&self) -> &str {
         match self {
-            Self::NodeCrash(n) | Self::NodeRecover(n) | Self::NodeReboot(n, _) | Self::NodeAdd(n, _) => n,
+            Self::NodeCrash(n)
+            | Self::NodeRecover(n)
+            | Self::NodeReboot(n, _)
+            | Self::NodeAdd(n, _)
+            | Self::EtcdMemberCrash(n)
+            | Self::EtcdMemberDestroy(n)
+            | Self::EtcdMemberRecover(n) => n,
         }
     }
 }
@@ -103,6 +121,17 @@ impl Sim {
             Fault::NodeRecover(_) => self.node_recover(id),
             Fault::NodeReboot(_, d) => self.node_reboot(id, *d),
             Fault::NodeAdd(..) => {}
+            Fault::EtcdMemberCrash(_) | Fault::EtcdMemberDestroy(_) | Fault::EtcdMemberRecover(_)
+                if self.etcd_member_of(id).is_none() && self.cluster.node(id).control_plane.is_none() =>
+            {
+                return Err(format!(
+                    "{:?} runs no etcd member (it is not a control plane)",
+                    fault.node()
+                ));
+            }
+            Fault::EtcdMemberCrash(_) => self.etcd_member_crash(id),
+            Fault::EtcdMemberDestroy(_) => self.etcd_member_destroy(id),
+            Fault::EtcdMemberRecover(_) => self.etcd_member_recover(id),
         }
         self.settle();
         Ok(Vec::new())

@@ -27,6 +27,14 @@ pub const INVARIANTS: &[(&str, &str)] = &[
         "a component is outside the version skew policy of the era: a kubelet or kube-proxy newer than an API server or too old, API servers more than one minor apart, a controller-manager or scheduler newer than the API server or more than one minor older",
     ),
     (
+        "etcd_quorum",
+        "the etcd cluster has fewer voting members running than its quorum: the API can change nothing",
+    ),
+    (
+        "no_data_loss_beyond_snapshot",
+        "after an etcd restore, something other than exactly what was written after the snapshot is missing (or back)",
+    ),
+    (
         "upgrade_order",
         "a minor upgrade out of order: a kubelet upgraded before every control plane, a kubelet minor upgrade on a node that was not drained, an API server or etcd skipping a minor",
     ),

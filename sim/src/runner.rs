@@ -4,7 +4,7 @@
 use crate::engine::Sim;
 use crate::fault::Fault;
 use crate::invariant::{Violation, is_known};
-use crate::model::{NodeId, ReadyStatus, Role};
+use crate::model::ReadyStatus;
 use crate::rng::Seed;
 use crate::scenario::{Expect, Scenario, StepKind};
 use crate::setup::SetupError;
@@ -310,15 +310,9 @@ fn pod_key(key: &str) -> (&str, &str) {
     key.split_once('/').unwrap_or(("default", key))
 }
 
-/// Whether the cluster's stacked etcd still has a majority of control planes up.
+/// Whether the cluster's etcd has a quorum of its voting members running.
 pub fn etcd_quorum(sim: &Sim) -> bool {
-    let c = sim.cluster();
-    let members: Vec<NodeId> = c
-        .node_ids()
-        .filter(|id| c.node(*id).role == Role::ControlPlane)
-        .collect();
-    let up = members.iter().filter(|id| c.node(**id).powered_on).count();
-    up > members.len() / 2
+    sim.etcd().has_quorum()
 }
 
 fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<String> {

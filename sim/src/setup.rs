@@ -117,6 +117,8 @@ impl Sim {
         sim.cluster.etcd_data = crate::etcd::version::EtcdVersion::parse(&etcd_tag)
             .ok()
             .map(|v| v.minor_key());
+        sim.bootstrap_etcd(&etcd_tag);
+        sim.provision_control_planes(spec.addons.static_pods);
         sim.cluster.addons = Addons {
             kube_proxy: version.clone(),
             dns_name: if version.minor >= 11 { "CoreDNS" } else { "kube-dns" },
@@ -161,7 +163,12 @@ impl Sim {
             }
             add_manifest(&mut sim, m)?;
         }
+        // The objects just created were written with the trace off: count them (each object
+        // is written a few times while it settles: create, bind, status).
+        let objects = sim.cluster.pod_count() as u64 * 3 + sim.cluster.node_count() as u64 * 2 + 300;
+        sim.etcd.count_writes(objects);
         sim.advance_to(SimTime(age.ms()));
+        sim.count_lease_renewals();
         sim.set_trace_enabled(true);
         sim.check_version_skew();
         Ok(sim)
@@ -354,6 +361,11 @@ fn build_node(
         unit_changed: false,
         control_plane: None,
         deleting: false,
+        fs: {
+            let mut fs = crate::hostfs::HostFs::new();
+            crate::static_pods::provision_node(&mut fs, cp);
+            fs
+        },
         packages: packages
             .entry(kubelet.clone())
             .or_insert_with(|| crate::packages::PackageState::provisioned(&kubelet))

@@ -52,6 +52,13 @@ pub enum Event {
     NodeDeleted {
         node: Arc<str>,
     },
+    /// An etcd member started on restored data: a new etcd cluster, the API state of the
+    /// snapshot.
+    EtcdRestored {
+        node: Arc<str>,
+        revision: i64,
+        cluster_id: Arc<str>,
+    },
     /// A component now runs another version: a static pod on `node`, or an addon (`node` empty).
     ComponentUpgraded {
         node: Arc<str>,
@@ -106,6 +113,32 @@ pub enum Event {
         id: &'static str,
         detail: String,
     },
+}
+
+impl Event {
+    /// Whether the change is an object written through the API server, so one etcd revision.
+    pub fn is_api_write(&self) -> bool {
+        matches!(
+            self,
+            Event::NodeCordoned { .. }
+                | Event::NodeUncordoned { .. }
+                | Event::NodeTainted { .. }
+                | Event::NodeUntainted { .. }
+                | Event::NodeNotReady { .. }
+                | Event::NodeReady { .. }
+                | Event::NodeAdded { .. }
+                | Event::NodeDeleted { .. }
+                | Event::PodCreated { .. }
+                | Event::PodScheduled { .. }
+                | Event::PodUnschedulable { .. }
+                | Event::PodStarted { .. }
+                | Event::PodRestarted { .. }
+                | Event::PodSucceeded { .. }
+                | Event::PodEvicted { .. }
+                | Event::PodDeleted { .. }
+                | Event::PodRemoved { .. }
+        )
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

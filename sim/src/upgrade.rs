@@ -66,6 +66,11 @@ impl Sim {
             let uid = self.cluster.pod(id).map(|p| p.uid).unwrap_or_default();
             self.force_remove(id, uid);
         }
+        match component {
+            StaticPod::Etcd => self.etcd_member_down(node),
+            StaticPod::KubeApiserver => self.etcd_changed(),
+            _ => {}
+        }
         let mut done = self.advance_within_step(self.now + SimDuration(component.restart_ms()));
         if self.cluster.node(node).powered_on && self.cluster.node(node).kubelet_running {
             // kubeadm waits until the new pod runs (its hash changed), so does the step.
@@ -73,6 +78,11 @@ impl Sim {
                 let start = self.cluster.pod(id).map(|p| p.template.start_ms).unwrap_or_default();
                 done &= self.advance_within_step(self.now + SimDuration(start));
             }
+        }
+        match component {
+            StaticPod::Etcd => self.etcd_member_up(node),
+            StaticPod::KubeApiserver => self.etcd_changed(),
+            _ => {}
         }
         if component == StaticPod::KubeApiserver {
             self.refresh_server_version();
@@ -89,7 +99,10 @@ impl Sim {
             return true;
         };
         match component {
-            StaticPod::Etcd => cp.etcd = Some(version.to_string()),
+            StaticPod::Etcd => {
+                cp.etcd = Some(version.to_string());
+                self.refresh_etcd_version();
+            }
             other => {
                 let Ok(v) = KubeVersion::parse(version) else {
                     return true;
@@ -105,6 +118,7 @@ impl Sim {
                 }
             }
         }
+        self.rewrite_manifest_image(node, component, version);
         let who = self.cluster.node(node).name.clone();
         self.record(Event::ComponentUpgraded {
             node: who,
@@ -112,6 +126,56 @@ impl Sim {
             version: Arc::from(version),
         });
         self.restart_static_pod(node, component)
+    }
+
+    /// The manifest on disk names the version the component now runs (kubeadm wrote it, or
+    /// the person who edited it did).
+    fn rewrite_manifest_image(&mut self, node: NodeId, component: StaticPod, version: &str) {
+        let path = component.manifest_path();
+        let n = self.cluster.node_mut(node);
+        // kubeadm writes the image of the release it installs (registry and naming of that era).
+        let k8s = match component {
+            StaticPod::Etcd => n.control_plane.as_ref().map(|cp| cp.apiserver.clone()),
+            _ => KubeVersion::parse(version).ok(),
+        };
+        let Some(crate::hostfs::Entry::Text(text)) = n.fs.get(&path) else {
+            return;
+        };
+        let edited: String = text
+            .lines()
+            .map(|l| match l.trim_start().strip_prefix("image:") {
+                Some(image) => {
+                    let indent = &l[..l.len() - l.trim_start().len()];
+                    let new = match &k8s {
+                        Some(k) => crate::components::image_for(component.name(), k, version),
+                        None => {
+                            let image = image.trim();
+                            let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
+                            format!("{repo}:{version}")
+                        }
+                    };
+                    format!("{indent}image: {new}\n")
+                }
+                None => format!("{l}\n"),
+            })
+            .collect();
+        n.fs.put(&path, crate::hostfs::Entry::Text(edited));
+    }
+
+    /// The version the etcd cluster reports and writes into snapshots: its lowest member binary
+    /// (the cluster version follows the oldest member).
+    pub(crate) fn refresh_etcd_version(&mut self) {
+        let lowest = self
+            .cluster
+            .control_plane_ids()
+            .iter()
+            .filter_map(|id| self.cluster.node(*id).control_plane.as_ref()?.etcd.clone())
+            .filter_map(|t| crate::etcd::version::EtcdVersion::parse(&t).ok())
+            .map(|v| v.binary_version())
+            .min();
+        if let Some(v) = lowest {
+            self.etcd.version = v;
+        }
     }
 
     /// kubeadm's addon phase: a new kube-proxy image for the DaemonSet and a new DNS image,
@@ -461,35 +525,6 @@ impl Sim {
 }
 
 impl Sim {
-    /// A person edited a static pod manifest (`sed -i` on `/etc/kubernetes/manifests/…`): the
-    /// kubelet notices, kills the old pod and starts what the manifest now says. Only the image
-    /// is modelled; other edits are accepted and have no effect yet.
-    pub(crate) fn static_pod_manifest_edited(&mut self, node: NodeId, c: StaticPod, text: &str) {
-        let Some(cp) = self.cluster.node(node).control_plane.clone() else {
-            return;
-        };
-        let tag = crate::components::manifest_image(text)
-            .and_then(|i| crate::components::image_tag(&i).map(str::to_string))
-            .unwrap_or_default();
-        if tag == cp.version_of(c) {
-            return;
-        }
-        match c {
-            StaticPod::Etcd => self.etcd_image_changed(node, &tag),
-            _ => {
-                let released = KubeVersion::parse(&tag)
-                    .ok()
-                    .filter(|v| crate::packages::repo::latest_release(v.minor).is_some_and(|l| v.patch <= l.patch));
-                match released {
-                    Some(v) => {
-                        self.upgrade_static_pod(node, c, &v.to_string());
-                    }
-                    None => self.static_pod_cannot_start(node, c, "ImagePullBackOff"),
-                }
-            }
-        }
-    }
-
     /// The kubelet killed the old container and the new one does not come up.
     pub(crate) fn static_pod_cannot_start(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
         // A changed manifest is a new pod (new UID, new age) even when its container fails.

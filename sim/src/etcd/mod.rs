@@ -1,6 +1,7 @@
 //! The etcd model. So far: how etcd derives member and cluster IDs, which `member list`,
 //! `snapshot restore` and `endpoint status` print.
 
+pub mod ctl;
 pub mod ids;
 pub mod model;
 pub mod rollback;

@@ -74,9 +74,13 @@ pub enum EtcdError {
     NotALearner,
     PeerUrlsExist,
     /// A member whose data dir was wiped cannot start with its old identity.
-    AlreadyBootstrapped { member: u64 },
+    AlreadyBootstrapped {
+        member: u64,
+    },
     /// Restarting a member that was removed from the cluster.
-    Removed { member: u64 },
+    Removed {
+        member: u64,
+    },
 }
 
 impl fmt::Display for EtcdError {
@@ -95,10 +99,7 @@ impl fmt::Display for EtcdError {
             }
             Self::NotALearner => f.write_str("etcdserver: can only promote a learner member"),
             Self::PeerUrlsExist => f.write_str("etcdserver: Peer URLs already exists"),
-            Self::AlreadyBootstrapped { member } => write!(
-                f,
-                "member {member:x} has already been bootstrapped"
-            ),
+            Self::AlreadyBootstrapped { member } => write!(f, "member {member:x} has already been bootstrapped"),
             Self::Removed { member } => write!(
                 f,
                 "the member has been permanently removed from the cluster (member {member:x})"
@@ -228,7 +229,10 @@ impl EtcdModel {
             }
             return;
         }
-        if self.leader.is_some_and(|l| self.members[l].is_running() && !self.members[l].learner) {
+        if self
+            .leader
+            .is_some_and(|l| self.members[l].is_running() && !self.members[l].learner)
+        {
             return;
         }
         self.leader = self.members.iter().position(|m| m.is_running() && !m.learner);
@@ -444,10 +448,7 @@ impl EtcdModel {
         if !self.members[i].learner {
             // Strict reconfiguration: what is left must still have a quorum running.
             let voters = self.voters().count() - 1;
-            let started = self
-                .voters()
-                .filter(|m| m.is_running() && m.id != id)
-                .count();
+            let started = self.voters().filter(|m| m.is_running() && m.id != id).count();
             if voters > 0 && started < voters / 2 + 1 {
                 return Err(EtcdError::NotEnoughStartedMembers);
             }
@@ -514,7 +515,15 @@ mod tests {
 
     #[test]
     fn quorum_table() {
-        for (n, q, tol) in [(1, 1, 0), (2, 2, 0), (3, 2, 1), (4, 3, 1), (5, 3, 2), (6, 4, 2), (7, 4, 3)] {
+        for (n, q, tol) in [
+            (1, 1, 0),
+            (2, 2, 0),
+            (3, 2, 1),
+            (4, 3, 1),
+            (5, 3, 2),
+            (6, 4, 2),
+            (7, 4, 3),
+        ] {
             let m = EtcdModel::bootstrap(&specs(n), DEFAULT_TOKEN, v());
             assert_eq!((m.quorum_size(), m.failure_tolerance()), (q, tol), "{n} members");
         }
@@ -591,7 +600,8 @@ mod tests {
         m.member_remove(id2).unwrap();
         assert_eq!(m.quorum_size(), 2);
         // A learner does not count; one at most.
-        m.member_add("l1", &["http://127.0.0.1:2430".to_string()], true).unwrap();
+        m.member_add("l1", &["http://127.0.0.1:2430".to_string()], true)
+            .unwrap();
         assert_eq!(
             m.member_add("l2", &["http://127.0.0.1:2440".to_string()], true),
             Err(EtcdError::TooManyLearners)
@@ -602,7 +612,9 @@ mod tests {
     #[test]
     fn a_second_member_added_to_one_makes_the_cluster_wait_for_it() {
         let mut m = EtcdModel::bootstrap(&specs(1), DEFAULT_TOKEN, v());
-        let i = m.member_add("m2", &["http://127.0.0.1:2400".to_string()], false).unwrap();
+        let i = m
+            .member_add("m2", &["http://127.0.0.1:2400".to_string()], false)
+            .unwrap();
         assert!(!m.has_quorum(), "quorum is 2 until the new member starts");
         m.start_added(i, "m2", "http://127.0.0.1:2399").unwrap();
         assert!(m.has_quorum());

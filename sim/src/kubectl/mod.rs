@@ -1,6 +1,7 @@
 //! `kubectl`, answering as the kubectl of the cluster's version would (semantics §1).
 
 mod cordon;
+mod create;
 mod delete;
 mod describe;
 mod drain;
@@ -129,7 +130,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             stdout(&mut out, "");
             stdout(
                 &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, delete pod|node, logs, set image, version",
+                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version",
             );
             return out;
         }
@@ -144,6 +145,18 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     };
     let cmd = args[idx].as_str();
     let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
+    // Every modelled command but a client-only `version` talks to the API server.
+    let client_only = cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true");
+    let talks_to_api = REAL_COMMANDS.contains(&cmd) && !client_only;
+    if talks_to_api && let Some(err) = sim.api_error() {
+        if cmd == "version" {
+            let mut out = version::run_client_only(sim, &rest);
+            out.chunks.extend(err.chunks);
+            out.status = err.status;
+            return out;
+        }
+        return err;
+    }
     match cmd {
         "cordon" => cordon::run(sim, &rest, true),
         "uncordon" => cordon::run(sim, &rest, false),
@@ -154,8 +167,9 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         "version" => version::run(sim, &rest),
         "logs" => logs::run(sim, &rest),
         "set" => set::run(sim, &rest),
+        "create" => create::run(sim, &rest),
         other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, delete pod|node, logs, set image, version)"
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version)"
         )),
         other => {
             // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with

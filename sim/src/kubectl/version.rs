@@ -44,6 +44,16 @@ fn info(v: &KubeVersion) -> String {
     )
 }
 
+/// `kubectl version` when the server does not answer: the client part, then the caller's error.
+pub(crate) fn run_client_only(sim: &mut Sim, args: &[String]) -> CommandOutput {
+    let mut with_client: Vec<String> = args.to_vec();
+    with_client.push("--client".into());
+    let mut out = run(sim, &with_client);
+    // The deprecation notices of --short/--client are the real command's, not this helper's.
+    out.chunks.retain(|c| c.stream == crate::shell::Stream::Stdout);
+    out
+}
+
 pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let k = sim.kubectl.clone();
     let p = match flags::parse(args, SPECS) {

@@ -76,6 +76,8 @@ pub struct Node {
     pub packages: crate::packages::PackageState,
     /// The control-plane static pods of a control-plane node.
     pub control_plane: Option<crate::components::ControlPlane>,
+    /// The files maintenance touches (manifests, certificates, etcd data, snapshots).
+    pub fs: crate::hostfs::HostFs,
     /// `kubectl delete node` is removing it: no controller places anything here any more.
     pub deleting: bool,
     /// Pods bound to this node (unordered; sort by (namespace, name) where order shows).

@@ -64,6 +64,11 @@ pub enum WordPart {
     /// A `${...}` that bash rejects only when expanding it (`${}`, `${1a}`):
     /// running it prints `bash: TEXT: bad substitution`.
     BadSubstitution(String),
+    /// `$(...)` or `` `...` ``: the source text of the command list, with a
+    /// backquoted one's backslash escapes already removed. Like bash, the
+    /// shell parses the text again when it runs it, with the aliases of that
+    /// moment; the parse of the whole line only checks it.
+    CommandSubst { text: String, quoted: bool },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -40,6 +40,26 @@ pub(super) fn echo(args: &[String]) -> CommandOutput {
     CommandOutput::ok().stdout(&text)
 }
 
+/// bash's `exit` in a subshell: the status the subshell ends with, which
+/// wrong arguments do not prevent there.
+pub(super) fn exit(args: &[String], last_status: i32) -> CommandOutput {
+    let args = match args.split_first() {
+        Some((first, rest)) if first == "--" => rest,
+        _ => args,
+    };
+    let Some((first, rest)) = args.split_first() else {
+        return CommandOutput::fail(last_status);
+    };
+    let Ok(value) = first.trim().parse::<i64>() else {
+        return CommandOutput::fail(2).line_err(&format!("bash: exit: {first}: numeric argument required"));
+    };
+    if !rest.is_empty() {
+        return CommandOutput::fail(1).line_err("bash: exit: too many arguments");
+    }
+    // A status is a byte: `exit 300` is 44 and `exit -1` is 255.
+    CommandOutput::fail(i32::from(value.rem_euclid(256) as u8))
+}
+
 /// Interprets `echo -e` escapes; the flag is set when `\c` cut the output.
 fn echo_escapes(text: &str) -> (String, bool) {
     let chars: Vec<char> = text.chars().collect();

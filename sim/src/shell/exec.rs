@@ -4,7 +4,7 @@
 use super::ast::{
     AndOrList, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word, WordPart, is_name,
 };
-use super::parse::parse_with_aliases;
+use super::parse::{parse_substitution, parse_with_aliases};
 use super::{CommandHost, CommandOutput, ShellEnv, Stream, builtins, text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,6 +25,11 @@ pub struct Shell {
     pub(super) exported: BTreeSet<String>,
     pub(super) aliases: BTreeMap<String, String>,
     pub(super) last_status: i32,
+    /// How many command substitutions deep this shell runs: 0 for the
+    /// interactive shell. A subshell lives only while its substitution runs,
+    /// so this is never saved.
+    #[serde(skip)]
+    pub(super) subshell: usize,
 }
 
 impl Default for Shell {
@@ -33,10 +38,35 @@ impl Default for Shell {
     }
 }
 
-/// An expansion error: bash prints the message and abandons the rest of the
-/// line, with status 1.
+/// Why the rest of a line (or of a substitution's command list) is skipped.
 #[derive(Debug)]
-pub(super) struct Abort(pub(super) String);
+pub(super) enum Abort {
+    /// An expansion error: bash prints the message, and the status is 1.
+    Error(String),
+    /// `exit` in a subshell, with the subshell's status.
+    Exit(i32),
+}
+
+/// What expanding a command's words needs besides the shell: the host that
+/// command substitutions run on, and what they leave behind.
+struct Expansion<'h, H: ?Sized> {
+    host: &'h mut H,
+    /// Their stderr, until the caller knows where it goes.
+    stderr: String,
+    /// The status of the last one: the command's own status when no command
+    /// word is left, as in `X=$(false)`.
+    status: Option<i32>,
+}
+
+impl<'h, H: ?Sized> Expansion<'h, H> {
+    fn new(host: &'h mut H) -> Self {
+        Expansion {
+            host,
+            stderr: String::new(),
+            status: None,
+        }
+    }
+}
 
 /// Where a command's file descriptor 1 or 2 currently points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +96,7 @@ impl Shell {
             exported: BTreeSet::new(),
             aliases: [("k".to_owned(), "kubectl".to_owned())].into_iter().collect(),
             last_status: 0,
+            subshell: 0,
         }
     }
 
@@ -90,13 +121,7 @@ impl Shell {
         if script.lists.is_empty() {
             return out;
         }
-        for list in &script.lists {
-            if let Err(Abort(message)) = self.run_and_or(host, list, &mut out) {
-                out.push_line(Stream::Stderr, &message);
-                self.last_status = 1;
-                break;
-            }
-        }
+        self.run_script(host, &script, &mut out);
         out.status = self.last_status;
         out
     }
@@ -177,6 +202,25 @@ impl Shell {
         env
     }
 
+    /// Runs the lists of `script` in order, leaving the status in `$?`. An
+    /// expansion error or a subshell's `exit` skips the rest.
+    fn run_script<H: CommandHost + ?Sized>(&mut self, host: &mut H, script: &Script, out: &mut CommandOutput) {
+        for list in &script.lists {
+            match self.run_and_or(host, list, out) {
+                Ok(()) => {}
+                Err(Abort::Error(message)) => {
+                    out.push_line(Stream::Stderr, &message);
+                    self.last_status = 1;
+                    return;
+                }
+                Err(Abort::Exit(status)) => {
+                    self.last_status = status;
+                    return;
+                }
+            }
+        }
+    }
+
     fn run_and_or<H: CommandHost + ?Sized>(
         &mut self,
         host: &mut H,
@@ -206,14 +250,20 @@ impl Shell {
         // or `cd /tmp | cat` change nothing afterwards.
         let saved =
             (pipeline.commands.len() > 1).then(|| (self.vars.clone(), self.exported.clone(), self.aliases.clone()));
+        let status_before = self.last_status;
         let mut input = String::new();
         let mut status = 0;
         let mut result = Ok(());
         for (index, command) in pipeline.commands.iter().enumerate() {
             let last = index + 1 == pipeline.commands.len();
             let mut piped = String::new();
+            // A substitution in an earlier command set `$?` only in that
+            // command's subshell.
+            self.last_status = status_before;
             match self.run_simple(host, command, std::mem::take(&mut input), last, &mut piped, out) {
                 Ok(code) => status = code,
+                // In a pipeline, `exit` ends only its own command's subshell.
+                Err(Abort::Exit(code)) if saved.is_some() => status = code,
                 Err(abort) => {
                     result = Err(abort);
                     break;
@@ -243,9 +293,67 @@ impl Shell {
         piped: &mut String,
         out: &mut CommandOutput,
     ) -> Result<i32, Abort> {
+        let mut cx = Expansion::new(&mut *host);
+        let expanded = self.expand_command(&mut cx, command);
+        // A substitution's stderr is the shell's: the command's redirections
+        // are not in place while its words expand.
+        out.push(Stream::Stderr, &std::mem::take(&mut cx.stderr));
+        let (argv, overlay) = expanded?;
+
+        let (mut fd1, mut fd2) = (Target::Out, Target::Err);
+        for redirect in &command.redirects {
+            match redirect {
+                Redirect::Dup { fd: 1, to: 2 } => fd1 = fd2,
+                Redirect::Dup { fd: 2, to: 1 } => fd2 = fd1,
+                Redirect::Dup { .. } => {}
+                Redirect::Discard { fd: 0 } => stdin.clear(),
+                Redirect::Discard { fd: 1 } => fd1 = Target::Null,
+                Redirect::Discard { .. } => fd2 = Target::Null,
+                Redirect::HereString(word) => {
+                    // Redirections expand in order, so the earlier ones
+                    // already apply: `2>/dev/null <<< $(...)` hides errors.
+                    let expanded = self.expand_single(&mut cx, word, &overlay);
+                    emit(fd2, last, &std::mem::take(&mut cx.stderr), piped, out);
+                    stdin = expanded?;
+                    stdin.push('\n');
+                }
+            }
+        }
+
+        let Some(name) = argv.first() else {
+            return Ok(cx.status.unwrap_or(0));
+        };
+        // A subshell's `exit` is bash's own; the interactive shell's belongs
+        // to the host, where it leaves an `ssh` session.
+        let exit = self.subshell > 0 && name == "exit";
+        let result = if exit {
+            builtins::exit(&argv[1..], self.last_status)
+        } else {
+            self.dispatch(host, &argv, &overlay, &stdin)
+        };
+        for chunk in &result.chunks {
+            let target = match chunk.stream {
+                Stream::Stdout => fd1,
+                Stream::Stderr => fd2,
+            };
+            emit(target, last, &chunk.text, piped, out);
+        }
+        if exit {
+            return Err(Abort::Exit(result.status));
+        }
+        Ok(result.status)
+    }
+
+    /// Expands a command's words, then its assignments, in bash's order (so
+    /// `X=1 echo $X` prints the old X). The assignments of a command with no
+    /// words left set shell variables; the others make up the overlay on the
+    /// command's environment.
+    fn expand_command<H: CommandHost + ?Sized>(
+        &mut self,
+        cx: &mut Expansion<'_, H>,
+        command: &SimpleCommand,
+    ) -> Result<(Vec<String>, BTreeMap<String, String>), Abort> {
         let no_overlay = BTreeMap::new();
-        // Bash expands the words before the assignments, so `X=1 echo $X`
-        // prints the old X.
         let mut argv: Vec<String> = Vec::new();
         for (index, word) in command.words.iter().enumerate() {
             // Declaration builtins take assignment arguments unsplit, as bash
@@ -256,15 +364,15 @@ impl Shell {
                     .is_some_and(|c| matches!(c.as_str(), "export" | "declare" | "readonly" | "local" | "typeset"))
                 && word.as_assignment().is_some();
             if declaration {
-                argv.push(self.expand_single(word, &no_overlay)?);
+                argv.push(self.expand_single(cx, word, &no_overlay)?);
             } else {
-                argv.extend(self.expand_fields(word, &no_overlay)?);
+                argv.extend(self.expand_fields(cx, word, &no_overlay)?);
             }
         }
 
         let mut overlay = BTreeMap::new();
         for assignment in &command.assignments {
-            let mut value = self.expand_single(&assignment.value, &overlay)?;
+            let mut value = self.expand_single(cx, &assignment.value, &overlay)?;
             if assignment.append {
                 let old = overlay
                     .get(&assignment.name)
@@ -279,40 +387,38 @@ impl Shell {
                 overlay.insert(assignment.name.clone(), value);
             }
         }
+        Ok((argv, overlay))
+    }
 
-        let (mut fd1, mut fd2) = (Target::Out, Target::Err);
-        for redirect in &command.redirects {
-            match redirect {
-                Redirect::Dup { fd: 1, to: 2 } => fd1 = fd2,
-                Redirect::Dup { fd: 2, to: 1 } => fd2 = fd1,
-                Redirect::Dup { .. } => {}
-                Redirect::Discard { fd: 0 } => stdin.clear(),
-                Redirect::Discard { fd: 1 } => fd1 = Target::Null,
-                Redirect::Discard { .. } => fd2 = Target::Null,
-                Redirect::HereString(word) => {
-                    stdin = self.expand_single(word, &overlay)?;
-                    stdin.push('\n');
+    /// Runs the command list of a `$(...)` in a copy of the shell, as bash
+    /// runs it in a subshell: nothing it does to variables, aliases or the
+    /// working directory outlives it, and its `exit` ends only it. Returns
+    /// its stdout without trailing newlines; its stderr goes to `cx`.
+    fn substitute<H: CommandHost + ?Sized>(&mut self, cx: &mut Expansion<'_, H>, text: &str) -> String {
+        let mut sub = self.clone();
+        sub.subshell += 1;
+        let mut output = CommandOutput::ok();
+        match parse_substitution(text, &sub.aliases, sub.subshell) {
+            Ok(script) => sub.run_script(&mut *cx.host, &script, &mut output),
+            Err((error, line)) => {
+                for message in substitution_error(&error, text, line) {
+                    output.push_line(Stream::Stderr, &message);
                 }
+                sub.last_status = error.status();
             }
         }
-
-        if argv.is_empty() {
-            return Ok(0);
-        }
-        let result = self.dispatch(host, &argv, &overlay, &stdin);
-        for chunk in result.chunks {
-            let target = match chunk.stream {
-                Stream::Stdout => fd1,
-                Stream::Stderr => fd2,
-            };
-            match target {
-                Target::Out if last => out.push(Stream::Stdout, &chunk.text),
-                Target::Out => piped.push_str(&chunk.text),
-                Target::Err => out.push(Stream::Stderr, &chunk.text),
-                Target::Null => {}
+        // bash sets `$?` too, which `echo $(false) $?` shows.
+        self.last_status = sub.last_status;
+        cx.status = Some(sub.last_status);
+        let mut stdout = String::new();
+        for chunk in output.chunks {
+            match chunk.stream {
+                Stream::Stdout => stdout.push_str(&chunk.text),
+                Stream::Stderr => cx.stderr.push_str(&chunk.text),
             }
         }
-        Ok(result.status)
+        stdout.truncate(stdout.trim_end_matches('\n').len());
+        stdout
     }
 
     fn dispatch<H: CommandHost + ?Sized>(
@@ -379,9 +485,14 @@ impl Shell {
         host.run(argv, env, stdin)
     }
 
-    fn expand_fields(&mut self, word: &Word, overlay: &BTreeMap<String, String>) -> Result<Vec<String>, Abort> {
+    fn expand_fields<H: CommandHost + ?Sized>(
+        &mut self,
+        cx: &mut Expansion<'_, H>,
+        word: &Word,
+        overlay: &BTreeMap<String, String>,
+    ) -> Result<Vec<String>, Abort> {
         let mut segs = Vec::new();
-        self.expand_parts(&word.parts, overlay, &mut segs)?;
+        self.expand_parts(cx, &word.parts, overlay, &mut segs)?;
         let mut fields = Vec::new();
         let mut current = String::new();
         // Whether the current field exists even if empty: any literal or
@@ -415,9 +526,14 @@ impl Shell {
     }
 
     /// Expands without field splitting (assignment values, here-strings).
-    fn expand_single(&mut self, word: &Word, overlay: &BTreeMap<String, String>) -> Result<String, Abort> {
+    fn expand_single<H: CommandHost + ?Sized>(
+        &mut self,
+        cx: &mut Expansion<'_, H>,
+        word: &Word,
+        overlay: &BTreeMap<String, String>,
+    ) -> Result<String, Abort> {
         let mut segs = Vec::new();
-        self.expand_parts(&word.parts, overlay, &mut segs)?;
+        self.expand_parts(cx, &word.parts, overlay, &mut segs)?;
         Ok(segs
             .into_iter()
             .map(|seg| match seg {
@@ -426,8 +542,9 @@ impl Shell {
             .collect())
     }
 
-    fn expand_parts(
+    fn expand_parts<H: CommandHost + ?Sized>(
         &mut self,
+        cx: &mut Expansion<'_, H>,
         parts: &[WordPart],
         overlay: &BTreeMap<String, String>,
         segs: &mut Vec<Seg>,
@@ -440,7 +557,11 @@ impl Shell {
                 WordPart::Literal { text, quoted } => segs.push(seg(text.clone(), *quoted)),
                 WordPart::Tilde(user) => segs.push(Seg::Fixed(self.tilde(user))),
                 WordPart::BadSubstitution(text) => {
-                    return Err(Abort(format!("bash: {text}: bad substitution")));
+                    return Err(Abort::Error(format!("bash: {text}: bad substitution")));
+                }
+                WordPart::CommandSubst { text, quoted } => {
+                    let output = self.substitute(cx, text);
+                    segs.push(seg(output, *quoted));
                 }
                 WordPart::Param { name, op, quoted } => {
                     let value = self.lookup(name, overlay);
@@ -455,7 +576,7 @@ impl Shell {
                         }
                         ParamOp::Default { colon, word } => {
                             if missing(*colon) {
-                                self.expand_parts(&word.parts, overlay, segs)?;
+                                self.expand_parts(cx, &word.parts, overlay, segs)?;
                             } else {
                                 segs.push(seg(value.unwrap_or_default(), *quoted));
                             }
@@ -463,9 +584,9 @@ impl Shell {
                         ParamOp::Assign { colon, word } => {
                             if missing(*colon) {
                                 if !is_name(name) {
-                                    return Err(Abort(format!("bash: ${name}: cannot assign in this way")));
+                                    return Err(Abort::Error(format!("bash: ${name}: cannot assign in this way")));
                                 }
-                                let new = self.expand_single(word, overlay)?;
+                                let new = self.expand_single(cx, word, overlay)?;
                                 self.set_var(name, &new);
                                 segs.push(seg(new, *quoted));
                             } else {
@@ -476,12 +597,12 @@ impl Shell {
                             if missing(*colon) {
                                 segs.push(seg(String::new(), *quoted));
                             } else {
-                                self.expand_parts(&word.parts, overlay, segs)?;
+                                self.expand_parts(cx, &word.parts, overlay, segs)?;
                             }
                         }
                         ParamOp::Error { colon, word } => {
                             if missing(*colon) {
-                                let mut message = self.expand_single(word, overlay)?;
+                                let mut message = self.expand_single(cx, word, overlay)?;
                                 if message.is_empty() {
                                     message = if *colon {
                                         "parameter null or not set".to_owned()
@@ -489,7 +610,7 @@ impl Shell {
                                         "parameter not set".to_owned()
                                     };
                                 }
-                                return Err(Abort(format!("bash: {name}: {message}")));
+                                return Err(Abort::Error(format!("bash: {name}: {message}")));
                             }
                             segs.push(seg(value.unwrap_or_default(), *quoted));
                         }
@@ -520,6 +641,35 @@ impl Shell {
             other => format!("~{other}"),
         }
     }
+}
+
+/// Writes `text` where a command's descriptor points.
+fn emit(target: Target, last: bool, text: &str, piped: &mut String, out: &mut CommandOutput) {
+    match target {
+        Target::Out if last => out.push(Stream::Stdout, text),
+        Target::Out => piped.push_str(text),
+        Target::Err => out.push(Stream::Stderr, text),
+        Target::Null => {}
+    }
+}
+
+/// How bash reports a command substitution it cannot parse when it runs it
+/// (a backquoted one, or one that an alias defined since changed).
+fn substitution_error(error: &ShellSyntaxError, text: &str, line: usize) -> Vec<String> {
+    if matches!(error, ShellSyntaxError::Unsupported { .. }) {
+        return vec![error.to_string()];
+    }
+    let prefix = format!("bash: command substitution: line {line}: ");
+    let message = error.to_string();
+    let mut lines = vec![format!(
+        "{prefix}{}",
+        message.strip_prefix("bash: ").unwrap_or(&message)
+    )];
+    if matches!(error, ShellSyntaxError::UnexpectedToken { .. }) {
+        let source = text.lines().nth(line.saturating_sub(1)).unwrap_or_default();
+        lines.push(format!("{prefix}`{source}'"));
+    }
+    lines
 }
 
 /// `path` made absolute against `cwd`, with `.`, `..` and repeated slashes

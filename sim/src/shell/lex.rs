@@ -3,12 +3,14 @@
 //! has to look at quotes again.
 
 use super::ast::{ParamOp, ShellSyntaxError, Word, WordPart};
+use super::parse;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 pub(super) type PResult<T> = Result<T, ShellSyntaxError>;
 
 /// The feature named when a redirection needs a real file.
 pub(super) const REDIRECTION: &str = "redirection";
-const COMMAND_SUBSTITUTION: &str = "command substitution";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum RedirKind {
@@ -124,27 +126,101 @@ enum Ctx {
     Brace { dq: bool },
 }
 
-/// How deeply `${...}` may nest. Real lines never come close; the limit
-/// keeps hostile input from exhausting the stack.
+/// How deeply `${...}`, `$(...)` and backquotes may nest together. Real
+/// lines never come close; the limit keeps hostile input from exhausting the
+/// stack.
 const MAX_NESTING: usize = 64;
+/// How deeply command substitutions may nest. Each level costs a nested
+/// parser and, when it runs, a subshell on the stack, so this limit is lower;
+/// real lines nest two or three at most.
+const MAX_SUBSTITUTIONS: usize = 16;
 
-pub(super) struct Lexer {
-    chars: Vec<char>,
-    pos: usize,
-    /// Current `${...}` nesting.
+/// How deep in `${...}` and substitutions a piece of text sits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Nesting {
+    /// All levels, `${...}` included.
     depth: usize,
+    /// Command substitutions only.
+    substitutions: usize,
+}
+
+impl Nesting {
+    /// Where the command list of a substitution running in the `level`th
+    /// nested subshell sits.
+    pub(super) fn subshell(level: usize) -> Self {
+        Nesting {
+            depth: level,
+            substitutions: level,
+        }
+    }
+
+    fn brace(self) -> PResult<Self> {
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep("`${...}'", MAX_NESTING));
+        }
+        Ok(Nesting {
+            depth: self.depth + 1,
+            ..self
+        })
+    }
+
+    /// One command substitution deeper, if allowed.
+    pub(super) fn substitution(self) -> PResult<Self> {
+        if self.depth >= MAX_NESTING {
+            return Err(too_deep("substitutions", MAX_NESTING));
+        }
+        if self.substitutions >= MAX_SUBSTITUTIONS {
+            return Err(too_deep("command substitutions", MAX_SUBSTITUTIONS));
+        }
+        Ok(Nesting {
+            depth: self.depth + 1,
+            substitutions: self.substitutions + 1,
+        })
+    }
+}
+
+fn too_deep(what: &str, limit: usize) -> ShellSyntaxError {
+    ShellSyntaxError::Unsupported {
+        feature: format!("nesting {what} more than {limit} levels deep"),
+    }
+}
+
+pub(super) struct Lexer<'a> {
+    /// Shared with the lexers of nested `$(...)`, which read the same line.
+    pub(super) chars: Rc<[char]>,
+    pub(super) pos: usize,
+    /// Where the current position sits, counting the substitutions this
+    /// lexer's text is in.
+    pub(super) nesting: Nesting,
+    /// For the command lists inside substitutions, which bash parses (and
+    /// expands aliases in) along with the line.
+    pub(super) aliases: &'a BTreeMap<String, String>,
     /// First construct seen that bash accepts but we do not run.
     pub(super) unsupported: Option<String>,
 }
 
-impl Lexer {
-    pub(super) fn new(text: &str) -> Self {
+impl<'a> Lexer<'a> {
+    /// A lexer for `text`, which sits at `nesting`.
+    pub(super) fn new(text: &str, aliases: &'a BTreeMap<String, String>, nesting: Nesting) -> Self {
         Lexer {
             chars: text.chars().collect(),
             pos: 0,
-            depth: 0,
+            nesting,
+            aliases,
             unsupported: None,
         }
+    }
+
+    /// A lexer that continues reading this one's text one substitution
+    /// deeper, for the command list of a `$(`.
+    pub(super) fn nested(&self) -> PResult<Self> {
+        Ok(Lexer {
+            chars: Rc::clone(&self.chars),
+            pos: self.pos,
+            nesting: self.nesting.substitution()?,
+            aliases: self.aliases,
+            unsupported: None,
+        })
     }
 
     fn peek(&self) -> Option<char> {
@@ -377,8 +453,8 @@ impl Lexer {
                     }
                 }
                 (_, '`') => {
-                    self.backquote()?;
-                    push_lit(&mut parts, "", true);
+                    let part = self.backquote(dq)?;
+                    parts.push(part);
                 }
                 (_, c) => {
                     self.pos += 1;
@@ -425,7 +501,10 @@ impl Lexer {
                         push_part(&mut parts, part);
                     }
                 }
-                Some('`') => self.backquote()?,
+                Some('`') => {
+                    let part = self.backquote(true)?;
+                    parts.push(part);
+                }
                 Some(c) => {
                     self.pos += 1;
                     push_lit(&mut parts, &c.to_string(), true);
@@ -451,14 +530,13 @@ impl Lexer {
             }
             Some('(') => {
                 self.pos += 1;
-                let arithmetic = self.peek() == Some('(');
-                self.skip_parens()?;
-                self.unsupported(if arithmetic {
-                    "arithmetic expansion"
-                } else {
-                    COMMAND_SUBSTITUTION
-                });
-                Ok(vec![lit("", true)])
+                if self.peek() == Some('(') {
+                    self.skip_parens()?;
+                    self.unsupported("arithmetic expansion");
+                    return Ok(vec![lit("", true)]);
+                }
+                let text = parse::command_substitution(self)?;
+                Ok(vec![WordPart::CommandSubst { text, quoted: dq }])
             }
             Some('\'') if !dq => {
                 self.pos += 1;
@@ -559,14 +637,10 @@ impl Lexer {
             _ => return bad(self),
         };
         self.pos += if colon { 2 } else { 1 };
-        if self.depth >= MAX_NESTING {
-            return Err(ShellSyntaxError::Unsupported {
-                feature: format!("nesting `${{...}}' more than {MAX_NESTING} levels deep"),
-            });
-        }
-        self.depth += 1;
+        let outer = self.nesting;
+        self.nesting = outer.brace()?;
         let parts = self.parts(Ctx::Brace { dq });
-        self.depth -= 1;
+        self.nesting = outer;
         let parts = parts?;
         self.pos += 1; // the closing brace, checked by `parts`
         let word = Word { parts };
@@ -701,21 +775,33 @@ impl Lexer {
         }
     }
 
-    /// At a backquote: skips the old-style command substitution.
-    fn backquote(&mut self) -> PResult<()> {
+    /// At a backquote: the old-style command substitution. A backslash
+    /// keeps its meaning inside except before `$`, `` ` ``, `\` (and `"`
+    /// when the backquotes sit in double quotes), where it only escapes the
+    /// character, as in bash.
+    fn backquote(&mut self, dq: bool) -> PResult<WordPart> {
         self.pos += 1;
+        let mut text = String::new();
         loop {
             match self.bump() {
                 None => return Err(ShellSyntaxError::UnterminatedQuote { delimiter: '`' }),
-                Some('\\') => {
-                    self.pos += 1;
-                }
+                Some('\\') => match self.peek() {
+                    Some(e @ ('$' | '`' | '\\')) => {
+                        self.pos += 1;
+                        text.push(e);
+                    }
+                    Some('"') if dq => {
+                        self.pos += 1;
+                        text.push('"');
+                    }
+                    _ => text.push('\\'),
+                },
                 Some('`') => break,
-                Some(_) => {}
+                Some(c) => text.push(c),
             }
         }
-        self.unsupported(COMMAND_SUBSTITUTION);
-        Ok(())
+        parse::check_backquoted(self, &text)?;
+        Ok(WordPart::CommandSubst { text, quoted: dq })
     }
 }
 

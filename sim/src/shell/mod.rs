@@ -5,8 +5,9 @@
 //! [`Shell`] parses it the way bash does ([`parse_line`]) and runs it against a
 //! [`CommandHost`], the part of the simulator that knows the real commands
 //! (`kubectl`, `etcdctl`, `systemctl`, …). Everything that is pure shell or pure
-//! text lives here: quoting, expansion, `&&`/`||`/`;`/`|`, variables and
-//! aliases, a handful of builtins, and the text filters people pipe into
+//! text lives here: quoting, expansion (command substitution included),
+//! `&&`/`||`/`;`/`|`, variables and aliases, a handful of builtins, and the
+//! text filters people pipe into
 //! (`grep`, `wc`, `head`, `tail`, `sort`, `uniq`, `cut`, `awk '{print $N}'`,
 //! `column -t`, `cat`).
 //!
@@ -33,7 +34,23 @@
 //! * Builtins: `:`, `true`, `false`, `echo`, `pwd`, `cd` (tracks `$PWD` and
 //!   `$OLDPWD`, asks [`CommandHost::is_dir`]), `export`, `unset`, `alias`,
 //!   `unalias`, `complete` (accepted, does nothing) and `sudo`. Everything
-//!   else, `exit` included, goes to the host.
+//!   else, `exit` included, goes to the host, except that `exit` inside a
+//!   command substitution is bash's own and ends only the substitution.
+//! * Command substitution, `$(...)` and `` `...` ``, runs its command list
+//!   through the same [`CommandHost`] while the words are expanded, in a copy
+//!   of the shell: nothing it does to variables, exports, aliases or the
+//!   working directory outlives it, `exit` ends only it, and `$?` inside is
+//!   the status from before. Its stdout, trailing newlines removed, replaces
+//!   it (split into fields unless quoted). Its stderr goes straight to the
+//!   line's stderr, whatever the command redirects (a here-string, though, is
+//!   expanded after the redirections before it, as in bash). It sets `$?`,
+//!   and a command left with no command word (`X=$(false)`, `$(exit 3)`) has
+//!   the status of its last substitution.
+//! * `$(...)` is parsed along with the line, so its syntax errors are the
+//!   line's; a backquoted list is parsed only when it runs, so a syntax error
+//!   in it prints `bash: command substitution: line N: ...`, expands to
+//!   nothing and gives status 2, as in bash. Either way the text is parsed
+//!   again when it runs, with the aliases of that moment.
 //! * Messages are bash's as an interactive shell prints them (no `line 1:`),
 //!   and GNU coreutils/grep's in a UTF-8 locale. For an unterminated quote the
 //!   second line `bash: syntax error: unexpected end of file` of bash 5.1 is
@@ -59,11 +76,16 @@
 //!   (`{a,b}` stays literal) and no history expansion (`!x` stays literal).
 //! * Redirections are limited to the harmless ones people type: `2>&1`,
 //!   `>&2`, `>/dev/null`, `2>/dev/null`, `&>/dev/null`, `</dev/null` and
-//!   `<<< word`. Any other redirection, command substitution, process
-//!   substitution, arithmetic, background jobs and compound commands (`if`,
+//!   `<<< word`. Any other redirection, process substitution (`<(…)`,
+//!   `>(…)`), arithmetic, background jobs and compound commands (`if`,
 //!   `for`, `{ …; }`, `( … )`, functions) are refused before anything on the
 //!   line runs, with a `kubedrill: … is not supported in the simulated shell`
-//!   message and status 2.
+//!   message and status 2; that includes their use inside a command
+//!   substitution, backquoted or not.
+//! * Command substitutions nest at most 16 deep (and together with `${…}`
+//!   at most 64); deeper lines are refused the same way. A multi-line
+//!   backquoted list is parsed as a whole before any of it runs, where bash
+//!   would run the lines before a syntax error.
 //! * Commands of a pipeline run one after the other, so the stderr of an
 //!   earlier command is always shown before the stderr of a later one. The
 //!   first command of a line reads an empty stdin (nobody is typing into it).

@@ -2,13 +2,14 @@
 //!
 //! The parser pulls tokens from the lexer one at a time, like bash does, so
 //! that of two problems on a line the leftmost one is reported. Constructs
-//! that bash accepts but the simulator cannot run (command substitution,
-//! most redirections, `&`) are remembered and reported only once the whole
+//! that bash accepts but the simulator cannot run (most redirections, `&`,
+//! process substitution) are remembered and reported only once the whole
 //! line parsed cleanly: a real syntax error is what bash would print, so it
-//! wins.
+//! wins. The command list of a `$(...)` is parsed by a nested parser as the
+//! lexer meets it, as bash 5.2 does, so its syntax errors are the line's.
 
 use super::ast::{AndOrList, Assignment, Connector, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word};
-use super::lex::{Lexer, Op, PResult, REDIRECTION, RedirKind, Tok};
+use super::lex::{Lexer, Nesting, Op, PResult, REDIRECTION, RedirKind, Tok};
 use std::collections::{BTreeMap, VecDeque};
 
 /// Parses one line the way bash would, without alias expansion.
@@ -18,16 +19,72 @@ pub fn parse_line(line: &str) -> Result<Script, ShellSyntaxError> {
 
 /// Parses one line, expanding `aliases` in command position like bash.
 pub(super) fn parse_with_aliases(line: &str, aliases: &BTreeMap<String, String>) -> Result<Script, ShellSyntaxError> {
-    let mut parser = Parser {
-        lexer: Lexer::new(line),
-        aliases,
-        pending: VecDeque::new(),
-        alias_next: false,
-        alias_empty: false,
-    };
-    let script = parser.script()?;
+    parse_text(line, aliases, Nesting::default()).map_err(|(error, _)| error)
+}
+
+/// Parses the text of a command substitution when it runs in the `level`th
+/// nested subshell. An error comes with the line of `text` that bash names in
+/// its `command substitution: line N:` message.
+pub(super) fn parse_substitution(
+    text: &str,
+    aliases: &BTreeMap<String, String>,
+    level: usize,
+) -> Result<Script, (ShellSyntaxError, usize)> {
+    parse_text(text, aliases, Nesting::subshell(level)).map_err(|(error, pos)| {
+        let line = match error {
+            // bash reads past the last line before it gives up on these.
+            ShellSyntaxError::UnexpectedEof | ShellSyntaxError::UnterminatedQuote { delimiter: ')' } => {
+                text.matches('\n').count() + 2
+            }
+            _ => 1 + text.chars().take(pos.saturating_sub(1)).filter(|c| *c == '\n').count(),
+        };
+        (error, line)
+    })
+}
+
+/// After `$(`: parses the command list up to its `)` and returns the list's
+/// source text. Parsing rather than counting parentheses is what makes a `)`
+/// in quotes, in a comment or in a nested substitution not end it. Anything
+/// inside that the simulator cannot run is noted on `lexer`, to be reported
+/// once the whole line parsed.
+pub(super) fn command_substitution(lexer: &mut Lexer) -> PResult<String> {
+    let start = lexer.pos;
+    let mut parser = Parser::new(lexer.nested()?);
+    let parsed = parser.substitution();
+    if let Some(feature) = parser.lexer.unsupported.take() {
+        lexer.unsupported(&feature);
+    }
+    parsed.map_err(|error| match error {
+        // Whatever else was missing, the line ended inside the substitution.
+        ShellSyntaxError::UnexpectedEof => ShellSyntaxError::UnterminatedQuote { delimiter: ')' },
+        other => other,
+    })?;
+    lexer.pos = parser.lexer.pos;
+    Ok(lexer.chars[start..lexer.pos - 1].iter().collect())
+}
+
+/// Checks the text of a backquoted command list for what the simulator
+/// cannot run, noting it on `lexer`. bash parses backquotes only when it runs
+/// them, so a syntax error inside is left for then.
+pub(super) fn check_backquoted(lexer: &mut Lexer, text: &str) -> PResult<()> {
+    let nesting = lexer.nesting.substitution()?;
+    if let Err((ShellSyntaxError::Unsupported { feature }, _)) = parse_text(text, lexer.aliases, nesting) {
+        lexer.unsupported(&feature);
+    }
+    Ok(())
+}
+
+/// Parses `text`, which sits at `nesting`. An error comes with the lexer's
+/// position when it was found.
+fn parse_text(
+    text: &str,
+    aliases: &BTreeMap<String, String>,
+    nesting: Nesting,
+) -> Result<Script, (ShellSyntaxError, usize)> {
+    let mut parser = Parser::new(Lexer::new(text, aliases, nesting));
+    let script = parser.script().map_err(|error| (error, parser.lexer.pos))?;
     match parser.lexer.unsupported.take() {
-        Some(feature) => Err(ShellSyntaxError::Unsupported { feature }),
+        Some(feature) => Err((ShellSyntaxError::Unsupported { feature }, parser.lexer.pos)),
         None => Ok(script),
     }
 }
@@ -40,8 +97,8 @@ const COMPOUND: &[&str] = &[
 ];
 
 struct Parser<'a> {
-    lexer: Lexer,
-    aliases: &'a BTreeMap<String, String>,
+    /// Also holds the aliases.
+    lexer: Lexer<'a>,
     /// Tokens waiting to be read (alias expansions, or a peeked token), each
     /// with the aliases it came from so an alias never expands inside itself.
     pending: VecDeque<(Tok, Vec<String>)>,
@@ -53,7 +110,16 @@ struct Parser<'a> {
     alias_empty: bool,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(lexer: Lexer<'a>) -> Self {
+        Parser {
+            lexer,
+            pending: VecDeque::new(),
+            alias_next: false,
+            alias_empty: false,
+        }
+    }
+
     fn fetch(&mut self) -> PResult<(Tok, Vec<String>)> {
         match self.pending.pop_front() {
             Some(entry) => Ok(entry),
@@ -83,16 +149,18 @@ impl Parser<'_> {
         self.alias_next = false;
         // Each round either returns or replaces the token by its alias
         // expansion; the guard chain keeps this finite.
+        let aliases = self.lexer.aliases;
         loop {
             let (tok, guard) = self.fetch()?;
             let expansion = tok
                 .plain_word()
                 .filter(|name| !guard.iter().any(|g| g == name))
-                .and_then(|name| self.aliases.get_key_value(name));
+                .and_then(|name| aliases.get_key_value(name));
             let Some((name, value)) = expansion else {
                 return Ok(tok);
             };
-            let mut lexer = Lexer::new(value);
+            // The alias's text sits as deep in substitutions as its word.
+            let mut lexer = Lexer::new(value, aliases, self.lexer.nesting);
             let mut tokens = Vec::new();
             loop {
                 let tok = lexer.next_token()?;
@@ -138,6 +206,25 @@ impl Parser<'_> {
         }
     }
 
+    /// The command list of a `$(`, up to and including its `)`.
+    fn substitution(&mut self) -> PResult<Script> {
+        let mut script = Script::default();
+        loop {
+            self.skip_newlines()?;
+            if !matches!(self.peek()?, Tok::Op(Op::RParen)) {
+                script.lists.push(self.and_or()?);
+            }
+            let (tok, guard) = self.fetch()?;
+            match tok {
+                // A `)` out of an alias is not where the text ends.
+                Tok::Op(Op::RParen) if guard.is_empty() => return Ok(script),
+                Tok::Op(Op::Semi) | Tok::Newline => {}
+                Tok::Op(Op::Amp) => self.lexer.unsupported("running a command in the background (&)"),
+                other => return Err(unexpected(&other)),
+            }
+        }
+    }
+
     fn and_or(&mut self) -> PResult<AndOrList> {
         let first = self.pipeline()?;
         let mut rest = Vec::new();
@@ -162,7 +249,7 @@ impl Parser<'_> {
             self.next()?;
             negated = !negated;
         }
-        if negated && matches!(self.peek()?, Tok::Eof | Tok::Newline | Tok::Op(Op::Semi)) {
+        if negated && matches!(self.peek()?, Tok::Eof | Tok::Newline | Tok::Op(Op::Semi | Op::RParen)) {
             return Ok(Pipeline {
                 negated,
                 commands: Vec::new(),
@@ -191,7 +278,7 @@ impl Parser<'_> {
     fn command(&mut self) -> PResult<SimpleCommand> {
         let mut cmd = SimpleCommand::default();
         let first = self.next_aliased()?;
-        if self.alias_empty && matches!(first, Tok::Eof | Tok::Newline | Tok::Op(Op::Semi)) {
+        if self.alias_empty && matches!(first, Tok::Eof | Tok::Newline | Tok::Op(Op::Semi | Op::RParen)) {
             self.pending.push_front((first, Vec::new()));
             return Ok(cmd);
         }
@@ -481,6 +568,7 @@ mod tests {
     fn syntax_errors_win_over_unsupported_features() {
         assert_eq!(err("echo a & ;"), "bash: syntax error near unexpected token `;'");
         assert_eq!(err("echo $(x) &&"), "bash: syntax error: unexpected end of file");
+        assert_eq!(err("echo $(x &) &&"), "bash: syntax error: unexpected end of file");
     }
 
     #[test]
@@ -492,8 +580,11 @@ mod tests {
         assert_eq!(unsupported("echo a > out.txt"), "redirection");
         assert_eq!(unsupported("cat < in"), "redirection");
         assert_eq!(unsupported("cat <<EOF"), "redirection");
-        assert_eq!(unsupported("echo $(date)"), "command substitution");
-        assert_eq!(unsupported("echo `date`"), "command substitution");
+        assert_eq!(
+            unsupported("echo $(sleep 1 &)"),
+            "running a command in the background (&)"
+        );
+        assert_eq!(unsupported("echo `date > f`"), "redirection");
         assert_eq!(unsupported("echo $((1+2))"), "arithmetic expansion");
         assert_eq!(unsupported("sleep 1 &"), "running a command in the background (&)");
         assert_eq!(unsupported("source <(kubectl completion bash)"), "process substitution");
@@ -503,6 +594,46 @@ mod tests {
         );
         assert_eq!(unsupported("(cd /tmp)"), "a subshell `( ... )'");
         assert_eq!(unsupported("echo ${X%.yaml}"), "parameter expansion `${X%.yaml}'");
+    }
+
+    #[test]
+    fn command_substitutions_keep_their_text() {
+        let w = words(r#"echo $(kubectl get nodes -o name | head -1) "$(a ')' "(")" `b \` \$c` x$(y)"#);
+        let subst = |word: &Word| -> Vec<(String, bool)> {
+            word.parts
+                .iter()
+                .filter_map(|p| match p {
+                    WordPart::CommandSubst { text, quoted } => Some((text.clone(), *quoted)),
+                    _ => None,
+                })
+                .collect()
+        };
+        assert_eq!(
+            subst(&w[1]),
+            vec![("kubectl get nodes -o name | head -1".to_owned(), false)]
+        );
+        assert_eq!(subst(&w[2]), vec![(r#"a ')' "(""#.to_owned(), true)]);
+        assert_eq!(subst(&w[3]), vec![("b ` $c".to_owned(), false)]);
+        assert_eq!(w[4].parts.len(), 2);
+        assert_eq!(w.len(), 5);
+    }
+
+    #[test]
+    fn command_substitution_ends_where_the_parser_says() {
+        // A comment runs to the end of the line, `)` included.
+        assert_eq!(
+            err("echo $(a # )"),
+            "bash: unexpected EOF while looking for matching `)'"
+        );
+        assert_eq!(words("echo $(a # )\n) b").len(), 3);
+        assert_eq!(words("echo $(echo $(a) b) c").len(), 3);
+        assert_eq!(words("echo $(\n a\n b;\n) c").len(), 3);
+        assert_eq!(err("echo $(a && )"), "bash: syntax error near unexpected token `)'");
+        assert_eq!(err("echo $(a | )"), "bash: syntax error near unexpected token `)'");
+        assert_eq!(err("echo $(a; ;)"), "bash: syntax error near unexpected token `;'");
+        assert_eq!(err("echo $(a) )"), "bash: syntax error near unexpected token `)'");
+        // bash parses backquotes only when it runs them.
+        assert!(parse_line("echo `a &&`").is_ok());
     }
 
     #[test]

@@ -472,8 +472,8 @@ fn unsupported_features_refuse_the_whole_line() {
     assert_eq!(result.status, 2);
     assert!(host.calls.is_empty());
     assert_eq!(
-        run("kubectl get pods $(echo -n)").stderr_text(),
-        "kubedrill: command substitution is not supported in the simulated shell\n"
+        run("source <(kubectl completion bash)").stderr_text(),
+        "kubedrill: process substitution is not supported in the simulated shell\n"
     );
     assert_eq!(
         run("sleep 100 &").stderr_text(),
@@ -748,6 +748,15 @@ fn odd_input_never_panics() {
         "echo ${?:=x}",
         "cd ''",
         "x=${x:=$x}",
+        "$(a",
+        "$()",
+        ")",
+        "$(exit)",
+        "`exit 3`",
+        "`a &&`",
+        "\\`",
+        "$(${",
+        "\"$(",
     ];
     let (mut sh, mut host) = shell();
     for a in nasty {
@@ -788,6 +797,358 @@ fn deep_nesting_is_refused_not_overflowed() {
     let awk = format!("echo a | awk '{{print {}1{}}}'", "(".repeat(10_000), ")".repeat(10_000));
     assert_eq!(run(&awk).status, 2);
     assert_eq!(run(&format!("echo {}", "$".repeat(10_000))).status, 0);
+}
+
+/// The first data row's pod name, from the fake host's table.
+const FIRST_POD: &str = "k get pods -A | tail -n +2 | head -1 | awk '{print $2}'";
+
+#[test]
+fn command_substitution_replaces_itself_with_the_output() {
+    let (mut sh, mut host) = shell();
+    assert_eq!(
+        sh.run_line(&mut host, "args $(echo a) b$(echo c)d").stdout_text(),
+        "[a][bcd]\n"
+    );
+    let result = sh.run_line(&mut host, &format!("kubectl drain $({FIRST_POD}) --ignore-daemonsets"));
+    assert_eq!(result.status, 0);
+    assert_eq!(
+        host.calls.last(),
+        Some(&vec![
+            "kubectl".to_owned(),
+            "drain".to_owned(),
+            "etcd-controlplane".to_owned(),
+            "--ignore-daemonsets".to_owned()
+        ])
+    );
+    // `$()` is an empty command list; the empty result vanishes unquoted.
+    assert_eq!(sh.run_line(&mut host, "args $() \"$()\" x").stdout_text(), "[][x]\n");
+}
+
+#[test]
+fn command_substitutions_nest() {
+    assert_eq!(out("args $(echo $(echo inner) outer)"), "[inner][outer]\n");
+    assert_eq!(out(r#"args "$(echo "$(echo 'a  b')")""#), "[a  b]\n");
+    assert_eq!(out("args $(echo $(echo $(echo three)))"), "[three]\n");
+    assert_eq!(
+        out("args ${NOPE:-$(echo d e)} \"${NOPE:-$(echo 'f  g')}\""),
+        "[d][e][f  g]\n"
+    );
+    // Parentheses in quotes neither open nor close a substitution.
+    assert_eq!(out(r#"args $(echo ')' "(" $(echo '(('))"#), "[)][(][((]\n");
+}
+
+#[test]
+fn unquoted_substitutions_are_split_and_quoted_ones_are_not() {
+    assert_eq!(
+        out(r#"args $(echo 'a  b') "$(echo 'a  b')" x$(echo '  ')y"#),
+        "[a][b][a  b][x][y]\n"
+    );
+    assert_eq!(
+        out("args $(k get pods | tail -n +2 | awk '{print $2}')"),
+        "[etcd-controlplane][web-1][web-2][db-0]\n"
+    );
+    assert_eq!(out("args \"$(echo -e 'a\\tb')\" $(echo -e 'c\\td')"), "[a\tb][c][d]\n");
+}
+
+#[test]
+fn substitution_strips_trailing_newlines_only() {
+    assert_eq!(out(r#"args "$(echo -e '\n\na\n\nb\n\n\n')""#), "[\n\na\n\nb]\n");
+    assert_eq!(out("args [$(echo -e 'a\\n\\n')]"), "[[a]]\n");
+    assert_eq!(out("args \"$(echo -n a)\""), "[a]\n");
+}
+
+#[test]
+fn backquotes_are_command_substitution() {
+    let (mut sh, mut host) = shell();
+    sh.set_var("X", "v");
+    let line = r#"args `echo a b` "`echo 'x  y'`" `echo \`echo nested\`` `echo \$X` "`echo \"q\"`" `echo \"q\"`"#;
+    assert_eq!(
+        sh.run_line(&mut host, line).stdout_text(),
+        "[a][b][x  y][nested][v][q][\"q\"]\n"
+    );
+    assert_eq!(out(r"args `echo \\x`"), "[x]\n");
+}
+
+#[test]
+fn substitution_stderr_passes_through() {
+    let result = run("args $(both)");
+    let streams: Vec<(Stream, &str)> = result.chunks.iter().map(|c| (c.stream, c.text.as_str())).collect();
+    assert_eq!(
+        streams,
+        vec![(Stream::Stderr, "err1\n"), (Stream::Stdout, "[out1][out2]\n")]
+    );
+    // The command's own redirections do not apply to its words' substitutions.
+    let redirected = run("args $(both) 2>/dev/null");
+    assert_eq!(
+        (redirected.stdout_text().as_str(), redirected.stderr_text().as_str()),
+        ("[out1][out2]\n", "err1\n")
+    );
+    assert_eq!(out("args $(both 2>&1)"), "[out1][err1][out2]\n");
+    assert_eq!(run("args $(both 2>/dev/null)").stderr_text(), "");
+    // A here-string expands after the redirections before it.
+    let here = run("cat-stdin 2>/dev/null <<< $(both)");
+    assert_eq!(
+        (here.stdout_text().as_str(), here.stderr_text().as_str()),
+        ("out1\nout2\n", "")
+    );
+    let missing = run("args $(nosuch) x");
+    assert_eq!(
+        (
+            missing.stdout_text().as_str(),
+            missing.stderr_text().as_str(),
+            missing.status
+        ),
+        ("[x]\n", "bash: nosuch: command not found\n", 0)
+    );
+}
+
+#[test]
+fn status_after_substitutions_follows_bash() {
+    // A command's status is its own...
+    assert_eq!(out("true $(fail) 2>/dev/null; echo $?"), "0\n");
+    assert_eq!(out("X=$(fail) true; echo $?"), "0\n");
+    // ...but with no command word left it is the last substitution's.
+    assert_eq!(out("X=$(fail); echo $?"), "3\n");
+    assert_eq!(out("X=$(fail) Y=$(true); echo $?"), "0\n");
+    assert_eq!(out("X=$(true) Y=$(fail); echo $?"), "3\n");
+    assert_eq!(out("$(fail); echo $?"), "3\n");
+    assert_eq!(out("X=1 $(exit 4); echo $?"), "4\n");
+    assert_eq!(out("fail; X=$(true); echo $?"), "0\n");
+    assert_eq!(out("fail; X=1; echo $?"), "0\n");
+    let result = run("X=$(fail)");
+    assert_eq!(
+        (result.status, result.stderr_text().as_str()),
+        (3, "fail: something went wrong\n")
+    );
+    assert_eq!(run("! X=$(false)").status, 0);
+    // `$?` later in the same command sees the substitution's status.
+    assert_eq!(out("args $(fail) $?"), "[3]\n");
+    assert_eq!(out("X=$(fail) Y=$?; args $Y"), "[3]\n");
+    // Inside, `$?` is the status from before.
+    assert_eq!(out("fail; args $(echo $?)"), "[3]\n");
+    // Each command of a pipeline is a subshell of its own.
+    assert_eq!(out("false; args $(true) | args $?"), "[1]\n");
+}
+
+#[test]
+fn assignments_take_substitutions_unsplit() {
+    let (mut sh, mut host) = shell();
+    host.files
+        .insert("/etc/hostname".to_owned(), "controlplane\n".to_owned());
+    let result = sh.run_line(&mut host, "export ETCDCTL_API=3; X=$(cat /etc/hostname); args $X");
+    assert_eq!(result.stdout_text(), "[controlplane]\n");
+    assert_eq!(sh.var("X"), Some("controlplane"));
+    assert_eq!(
+        sh.run_line(&mut host, "Y=$(echo 'a  b'); args $Y \"$Y\"").stdout_text(),
+        "[a][b][a  b]\n"
+    );
+    assert_eq!(
+        sh.run_line(&mut host, "A=$(echo 1) getenv A; args ${A-unset}")
+            .stdout_text(),
+        "1\n[unset]\n"
+    );
+    assert_eq!(
+        sh.run_line(&mut host, "export Z=$(echo 'p  q'); getenv Z")
+            .stdout_text(),
+        "p  q\n"
+    );
+    assert_eq!(
+        sh.run_line(&mut host, "args $(getenv ETCDCTL_API)").stdout_text(),
+        "[3]\n"
+    );
+}
+
+#[test]
+fn substitutions_run_in_a_subshell() {
+    let (mut sh, mut host) = shell();
+    host.dirs.push("/etc".to_owned());
+    let result = sh.run_line(
+        &mut host,
+        "args $(X=1; export E=2; cd /etc; alias z=x; echo $X; pwd; getenv E) ${X-unset} ${E-unset}; pwd",
+    );
+    assert_eq!(result.stdout_text(), "[1][/etc][2][unset][unset]\n/root\n");
+    assert_eq!(sh.alias("z"), None);
+    assert!(!sh.is_exported("E"));
+    assert_eq!(
+        sh.run_line(&mut host, "args $(: ${Q:=set}) ${Q-unset}").stdout_text(),
+        "[unset]\n"
+    );
+    assert_eq!(sh.subshell, 0);
+}
+
+#[test]
+fn exit_ends_only_the_substitution() {
+    let (mut sh, mut host) = shell();
+    assert_eq!(
+        sh.run_line(&mut host, "args $(echo a; exit 4; echo b) $?")
+            .stdout_text(),
+        "[a][4]\n"
+    );
+    assert!(host.calls.iter().all(|c| c[0] != "exit"), "{:?}", host.calls);
+    assert_eq!(out("args $(exit 3 | cat; echo after)"), "[after]\n");
+    assert_eq!(out("args $(exit 300) $?"), "[44]\n");
+    assert_eq!(out("args $(exit -1) $?"), "[255]\n");
+    assert_eq!(out("fail; args $(exit) $?"), "[3]\n");
+    let bad = run("args $(exit abc; echo no) $?");
+    assert_eq!(
+        (bad.stdout_text().as_str(), bad.stderr_text().as_str()),
+        ("[2]\n", "bash: exit: abc: numeric argument required\n")
+    );
+    let many = run("args $(exit 1 2; echo no) $?");
+    assert_eq!(
+        (many.stdout_text().as_str(), many.stderr_text().as_str()),
+        ("[1]\n", "bash: exit: too many arguments\n")
+    );
+    // An expansion error ends the subshell, not the line.
+    let abort = run("args $(echo ${X:?oops}; echo after) rc=$?");
+    assert_eq!(
+        (abort.stdout_text().as_str(), abort.stderr_text().as_str()),
+        ("[rc=1]\n", "bash: X: oops\n")
+    );
+}
+
+#[test]
+fn aliases_apply_inside_substitutions() {
+    let (mut sh, mut host) = shell();
+    assert_eq!(
+        sh.run_line(&mut host, "args $(k get pods | wc -l)").stdout_text(),
+        "[5]\n"
+    );
+    // bash parses the text again when it runs it, so an alias defined
+    // earlier on the line counts.
+    assert_eq!(
+        sh.run_line(&mut host, "alias hi='echo hi'; args $(hi)").stdout_text(),
+        "[hi]\n"
+    );
+}
+
+#[test]
+fn substitution_syntax_errors_match_bash() {
+    let (mut sh, mut host) = shell();
+    let open = sh.run_line(&mut host, "args a; echo $(a");
+    assert_eq!(
+        open.stderr_text(),
+        "bash: unexpected EOF while looking for matching `)'\nbash: syntax error: unexpected end of file\n"
+    );
+    assert_eq!(open.status, 2);
+    assert!(host.calls.is_empty());
+    let eof = |line: &str| run(line).stderr_text().lines().next().map(str::to_owned);
+    let paren = Some("bash: unexpected EOF while looking for matching `)'".to_owned());
+    assert_eq!(eof("echo $(a &&"), paren);
+    assert_eq!(eof("echo $(a |"), paren);
+    assert_eq!(eof("echo $(echo ')'"), paren);
+    assert_eq!(eof("echo $(echo a # )"), paren);
+    assert_eq!(
+        eof("echo $(echo 'a"),
+        Some("bash: unexpected EOF while looking for matching `''".to_owned())
+    );
+    assert_eq!(
+        run("echo $(a && )").stderr_text(),
+        "bash: syntax error near unexpected token `)'\n"
+    );
+    assert_eq!(
+        run("echo $(a >)").stderr_text(),
+        "bash: syntax error near unexpected token `)'\n"
+    );
+    assert_eq!(
+        run("echo $(;)").stderr_text(),
+        "bash: syntax error near unexpected token `;'\n"
+    );
+    assert_eq!(
+        eof("echo `a"),
+        Some("bash: unexpected EOF while looking for matching ``'".to_owned())
+    );
+}
+
+#[test]
+fn backquote_syntax_errors_show_when_they_run() {
+    let eof = run("args `a &&` x; echo $?");
+    assert_eq!(eof.stdout_text(), "[x]\n0\n");
+    assert_eq!(
+        eof.stderr_text(),
+        "bash: command substitution: line 2: syntax error: unexpected end of file\n"
+    );
+    let token = run("X=`a )`; echo $?");
+    assert_eq!(token.stdout_text(), "2\n");
+    assert_eq!(
+        token.stderr_text(),
+        "bash: command substitution: line 1: syntax error near unexpected token `)'\n\
+         bash: command substitution: line 1: `a )'\n"
+    );
+    assert_eq!(
+        run("args `echo 'a`").stderr_text(),
+        "bash: command substitution: line 1: unexpected EOF while looking for matching `''\n"
+    );
+    assert_eq!(
+        run("args `echo $(a`").stderr_text(),
+        "bash: command substitution: line 2: unexpected EOF while looking for matching `)'\n"
+    );
+}
+
+#[test]
+fn unsupported_features_inside_substitutions_refuse_the_line() {
+    let (mut sh, mut host) = shell();
+    let refused = |sh: &mut Shell, host: &mut Host, line: &str| sh.run_line(host, line).stderr_text();
+    assert_eq!(
+        refused(&mut sh, &mut host, "args first; args $(sleep 1 &)"),
+        "kubedrill: running a command in the background (&) is not supported in the simulated shell\n"
+    );
+    assert_eq!(
+        refused(&mut sh, &mut host, "args `echo a > f`"),
+        "kubedrill: redirection is not supported in the simulated shell\n"
+    );
+    assert_eq!(
+        refused(&mut sh, &mut host, "args \"$(cat <(echo))\""),
+        "kubedrill: process substitution is not supported in the simulated shell\n"
+    );
+    assert_eq!(
+        refused(&mut sh, &mut host, "args $( (cd /tmp) )"),
+        "kubedrill: a subshell `( ... )' is not supported in the simulated shell\n"
+    );
+    assert!(host.calls.is_empty());
+    // A real syntax error later on the line still wins.
+    assert_eq!(
+        refused(&mut sh, &mut host, "args $(sleep 1 &) &&"),
+        "bash: syntax error: unexpected end of file\n"
+    );
+}
+
+#[test]
+fn deeply_nested_substitutions_are_refused_not_overflowed() {
+    let nest = |n: usize| format!("args {}x{}", "$(echo ".repeat(n), ")".repeat(n));
+    assert_eq!(out(&nest(16)), "[x]\n");
+    assert_eq!(
+        run(&nest(17)).stderr_text(),
+        "kubedrill: nesting command substitutions more than 16 levels deep is not supported in the simulated shell\n"
+    );
+    let backquotes = "args `echo \\`echo \\\\\\`echo x\\\\\\`\\``";
+    assert_eq!(out(backquotes), "[x]\n");
+    let deep = run(&nest(1000));
+    assert_eq!(deep.status, 2);
+    assert!(
+        deep.stderr_text().starts_with("kubedrill: nesting"),
+        "{}",
+        deep.stderr_text()
+    );
+    // `${...}` and `$(...)` count towards the same overall limit.
+    let mixed = format!(
+        "args {}{}x{}{}",
+        "${A:-".repeat(60),
+        "$(echo ".repeat(10),
+        ")".repeat(10),
+        "}".repeat(60)
+    );
+    assert!(
+        run(&mixed)
+            .stderr_text()
+            .starts_with("kubedrill: nesting substitutions")
+    );
+    // An alias that runs itself in a substitution cannot recurse forever.
+    let (mut sh, mut host) = shell();
+    sh.set_alias("a", "echo $(a)");
+    let result = sh.run_line(&mut host, "a");
+    assert_eq!(result.status, 2);
+    assert!(result.stderr_text().starts_with("kubedrill: nesting"));
 }
 
 mod properties {

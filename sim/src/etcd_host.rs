@@ -1,0 +1,276 @@
+//! etcdctl and etcdutl on a node: the machine side of [`crate::etcd::ctl::EtcdHost`] — which
+//! member answers at a URL, the node's certificates and files, virtual time.
+
+use crate::engine::Sim;
+use crate::etcd::ctl::{DirState, EtcdHost, RestoredDataDir, SnapshotFileError};
+use crate::etcd::model::{EtcdModel, KeyValue, Snapshot};
+use crate::etcd::version::EtcdVersion;
+use crate::hostfs::{DataDir, Entry, Found, Restored};
+use crate::model::NodeId;
+use crate::restore::ApiState;
+use crate::time::SimDuration;
+use std::sync::Arc;
+
+/// 2024-01-01T00:00:00Z: the simulator's clock starts the day the cluster was born.
+const EPOCH_S: u64 = 1_704_067_200;
+
+/// The client certificate pairs etcd trusts in a kubeadm cluster.
+const CLIENT_PAIRS: &[(&str, &str)] = &[
+    (
+        "/etc/kubernetes/pki/etcd/server.crt",
+        "/etc/kubernetes/pki/etcd/server.key",
+    ),
+    ("/etc/kubernetes/pki/etcd/peer.crt", "/etc/kubernetes/pki/etcd/peer.key"),
+    (
+        "/etc/kubernetes/pki/etcd/healthcheck-client.crt",
+        "/etc/kubernetes/pki/etcd/healthcheck-client.key",
+    ),
+    (
+        "/etc/kubernetes/pki/apiserver-etcd-client.crt",
+        "/etc/kubernetes/pki/apiserver-etcd-client.key",
+    ),
+];
+const ETCD_CA: &str = "/etc/kubernetes/pki/etcd/ca.crt";
+
+pub(crate) struct NodeEtcd<'a> {
+    pub sim: &'a mut Sim,
+    pub node: NodeId,
+}
+
+/// `scheme://host:port` → (host, port).
+fn host_port(url: &str) -> (String, String) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split('/').next().unwrap_or(rest);
+    match rest.rsplit_once(':') {
+        Some((h, p)) => (h.trim_matches(['[', ']']).to_string(), p.to_string()),
+        None => (rest.to_string(), "2379".into()),
+    }
+}
+
+/// The etcd member listening at `url` as dialled from `from` (loopback is that node's own).
+pub(crate) fn member_listening_at(sim: &Sim, from: NodeId, url: &str) -> Option<usize> {
+    let (host, port) = host_port(url);
+    let local = host == "127.0.0.1" || host == "localhost" || host == "::1";
+    for id in sim.cluster.control_plane_ids() {
+        let n = sim.cluster.node(*id);
+        if (local && *id != from) || (!local && n.internal_ip != host) {
+            continue;
+        }
+        let Some(cp) = n.control_plane.as_ref() else { continue };
+        let listens = cp.etcd_listen.iter().any(|l| {
+            let (lh, lp) = host_port(l);
+            lp == port && (lh == host || lh == "0.0.0.0" || (local && (lh == "127.0.0.1" || lh == "localhost")))
+        });
+        if listens && !cp.stopped.contains(&crate::components::StaticPod::Etcd) {
+            return sim.etcd.member_by_name(&n.name);
+        }
+    }
+    None
+}
+
+impl NodeEtcd<'_> {
+    fn fs(&self) -> &crate::hostfs::HostFs {
+        &self.sim.cluster.node(self.node).fs
+    }
+}
+
+impl EtcdHost for NodeEtcd<'_> {
+    fn cluster(&mut self) -> Option<&mut EtcdModel> {
+        Some(&mut self.sim.etcd)
+    }
+
+    fn member_at(&self, url: &str) -> Option<usize> {
+        member_listening_at(self.sim, self.node, url)
+    }
+
+    fn tls_required(&self, _url: &str) -> bool {
+        // kubeadm's etcd listens with TLS and client-certificate auth only.
+        true
+    }
+
+    fn file_exists(&self, path: &str) -> bool {
+        self.fs().find(path).is_some()
+    }
+
+    fn tls_ok(&self, cacert: Option<&str>, cert: Option<&str>, key: Option<&str>) -> bool {
+        let fs = self.fs();
+        let ca_ok = cacert.is_some_and(|c| crate::hostfs::normalize(c) == ETCD_CA && fs.get(ETCD_CA).is_some());
+        let pair_ok = match (cert, key) {
+            (Some(c), Some(k)) => {
+                let (c, k) = (crate::hostfs::normalize(c), crate::hostfs::normalize(k));
+                CLIENT_PAIRS
+                    .iter()
+                    .any(|(pc, pk)| *pc == c && *pk == k && fs.get(pc).is_some() && fs.get(pk).is_some())
+            }
+            _ => false,
+        };
+        ca_ok && pair_ok
+    }
+
+    fn read_snapshot(&self, path: &str) -> Result<Snapshot, SnapshotFileError> {
+        match self.fs().find(path) {
+            None => Err(SnapshotFileError::NotFound),
+            Some(Found::Entry(Entry::Snapshot(s))) => Ok((**s).clone()),
+            Some(Found::Entry(Entry::Truncated(_))) => Err(SnapshotFileError::Truncated),
+            Some(Found::Entry(Entry::Dir | Entry::DataDir(_))) | Some(Found::DataSubdir) => {
+                Err(SnapshotFileError::IsADirectory)
+            }
+            Some(Found::Entry(Entry::Text(_) | Entry::Pem)) => Err(SnapshotFileError::NotADatabase),
+            Some(Found::Db { dir }) => {
+                let d = match self.fs().get(&dir) {
+                    Some(Entry::DataDir(d)) => d.clone(),
+                    _ => return Err(SnapshotFileError::NotFound),
+                };
+                let data = match d {
+                    DataDir::Live => self.sim.frozen_data_dir(self.node),
+                    other => other,
+                };
+                match data {
+                    DataDir::Copy { snapshot, .. } => {
+                        let mut s = (*snapshot).clone();
+                        s.has_hash = false;
+                        Ok(s)
+                    }
+                    DataDir::Restored(r) => {
+                        let mut s = (*r.snapshot).clone();
+                        s.has_hash = false;
+                        Ok(s)
+                    }
+                    _ => Err(SnapshotFileError::NotFound),
+                }
+            }
+        }
+    }
+
+    fn write_snapshot(&mut self, path: &str, mut snap: Snapshot) -> Result<(), String> {
+        // The member's backend holds every Kubernetes object: the file carries them.
+        snap.payload = Some(Arc::new(ApiState(self.sim.cluster.clone())));
+        snap.extra_keys = snap.extra_keys.max(self.sim.api_snapshot(true).extra_keys);
+        self.sim
+            .cluster
+            .node_mut(self.node)
+            .fs
+            .put(path, Entry::Snapshot(Arc::new(snap)));
+        Ok(())
+    }
+
+    fn dir_state(&self, path: &str) -> DirState {
+        let fs = self.fs();
+        match fs.find(path) {
+            None => DirState::Missing,
+            Some(Found::Entry(Entry::DataDir(DataDir::Empty))) => DirState::Empty,
+            Some(Found::Entry(Entry::DataDir(_))) | Some(Found::DataSubdir) => DirState::NonEmpty,
+            Some(Found::Entry(Entry::Dir)) => {
+                if fs.children(path).is_empty() {
+                    DirState::Empty
+                } else {
+                    DirState::NonEmpty
+                }
+            }
+            Some(_) => DirState::NotADir,
+        }
+    }
+
+    fn write_data_dir(&mut self, path: &str, restored: RestoredDataDir) -> Result<(), String> {
+        let fs = &mut self.sim.cluster.node_mut(self.node).fs;
+        let parent = crate::hostfs::normalize(&format!("{path}/.."));
+        if !fs.is_dir(&parent) {
+            // etcdutl creates the whole path (MkdirAll).
+            fs.put(&format!("{parent}/.keep"), Entry::Dir);
+            fs.remove_tree(&format!("{parent}/.keep"));
+        }
+        fs.put(
+            path,
+            Entry::DataDir(DataDir::Restored(Arc::new(Restored {
+                snapshot: Arc::new(restored.snapshot),
+                name: restored.name,
+                initial_cluster: restored.initial_cluster,
+                token: restored.token,
+                member_id: restored.member_id,
+                cluster_id: restored.cluster_id,
+            }))),
+        );
+        Ok(())
+    }
+
+    fn tool_version(&self) -> EtcdVersion {
+        // etcdctl on a control plane matches the etcd the cluster runs (installed from the
+        // same release, as the etcd docs and CKA setups do).
+        self.sim
+            .cluster
+            .node(self.node)
+            .control_plane
+            .as_ref()
+            .and_then(|cp| cp.etcd.as_deref())
+            .and_then(|t| EtcdVersion::parse(t).ok())
+            .map(|v| v.binary_version())
+            .unwrap_or_else(|| self.sim.etcd.version.clone())
+    }
+
+    fn took(&mut self) -> std::time::Duration {
+        std::time::Duration::from_micros(1_500 + self.sim.rng.below(8_000))
+    }
+
+    fn timestamp(&mut self) -> u64 {
+        (EPOCH_S * 1000 + self.sim.now.ms()) * 1_000_000
+    }
+
+    fn wait(&mut self, ms: u64) {
+        let until = self.sim.now + SimDuration(ms);
+        self.sim.advance_within_step(until);
+    }
+
+    fn kube_kvs(&self) -> Vec<(String, KeyValue)> {
+        let rev = self.sim.etcd.revision;
+        self.sim
+            .kube_keys()
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let r = (rev - (i as i64 % rev.max(1))).max(2);
+                (
+                    k,
+                    KeyValue {
+                        value: String::new(),
+                        create_revision: r,
+                        mod_revision: r,
+                        version: 1,
+                    },
+                )
+            })
+            .collect()
+    }
+
+    fn leave_partial_data_dir(&mut self, path: &str) {
+        let fs = &mut self.sim.cluster.node_mut(self.node).fs;
+        if fs.get(path).is_none() {
+            fs.put(
+                path,
+                Entry::DataDir(DataDir::Copy {
+                    snapshot: Arc::new(Snapshot {
+                        revision: 0,
+                        keys: Default::default(),
+                        version: EtcdVersion::new(3, 5, 0),
+                        has_hash: false,
+                        payload: None,
+                        extra_keys: 0,
+                    }),
+                    member_id: 0,
+                    cluster_id: 0,
+                }),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_host_and_port() {
+        assert_eq!(host_port("https://127.0.0.1:2379"), ("127.0.0.1".into(), "2379".into()));
+        assert_eq!(host_port("10.0.0.1:2379"), ("10.0.0.1".into(), "2379".into()));
+        assert_eq!(host_port("https://[::1]:2379"), ("::1".into(), "2379".into()));
+    }
+}
