@@ -21,6 +21,9 @@ pub enum Fault {
     EtcdMemberDestroy(String),
     /// The kubelet starts the etcd member again.
     EtcdMemberRecover(String),
+    /// A storage-level snapshot of a directory (an EBS volume snapshot): crash-consistent,
+    /// taken under a running member, copied to the second path.
+    VolumeSnapshot(String, String, String),
 }
 
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
@@ -76,12 +79,22 @@ impl Fault {
                 extra(2)?;
                 Ok(Self::EtcdMemberDestroy(node(1)?))
             }
+            Some("volume-snapshot") => {
+                extra(4)?;
+                let (Some(from), Some(to)) = (words.get(2), words.get(3)) else {
+                    return Err("fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)".to_string());
+                };
+                if !from.starts_with('/') || !to.starts_with('/') {
+                    return Err(format!("fault {text:?}: the directories must be absolute paths"));
+                }
+                Ok(Self::VolumeSnapshot(node(1)?, from.to_string(), to.to_string()))
+            }
             Some("etcd-member-recover") => {
                 extra(2)?;
                 Ok(Self::EtcdMemberRecover(node(1)?))
             }
             Some(v) => Err(format!(
-                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy or etcd-member-recover"
+                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover or volume-snapshot"
             )),
             None => Err("empty fault".to_string()),
         }
@@ -95,7 +108,8 @@ impl Fault {
             | Self::NodeAdd(n, _)
             | Self::EtcdMemberCrash(n)
             | Self::EtcdMemberDestroy(n)
-            | Self::EtcdMemberRecover(n) => n,
+            | Self::EtcdMemberRecover(n)
+            | Self::VolumeSnapshot(n, _, _) => n,
         }
     }
 }
@@ -132,6 +146,7 @@ impl Sim {
             Fault::EtcdMemberCrash(_) => self.etcd_member_crash(id),
             Fault::EtcdMemberDestroy(_) => self.etcd_member_destroy(id),
             Fault::EtcdMemberRecover(_) => self.etcd_member_recover(id),
+            Fault::VolumeSnapshot(_, from, to) => return self.volume_snapshot(id, from, to),
         }
         self.settle();
         Ok(Vec::new())

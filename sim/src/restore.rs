@@ -103,6 +103,21 @@ impl Sim {
         }
     }
 
+    /// `volume-snapshot NODE DIR DEST`: the storage layer copies a directory as it is at this
+    /// instant; a live etcd data dir becomes a crash-consistent copy of the member.
+    pub(crate) fn volume_snapshot(&mut self, node: NodeId, from: &str, to: &str) -> Result<Vec<String>, String> {
+        let frozen = self.frozen_data_dir(node);
+        let fs = &mut self.cluster.node_mut(node).fs;
+        let entry = match fs.get(from) {
+            Some(Entry::DataDir(DataDir::Live)) => Entry::DataDir(frozen),
+            Some(e @ (Entry::DataDir(_) | Entry::Dir)) => e.clone(),
+            Some(_) => return Err(format!("{from:?} is not a directory")),
+            None => return Err(format!("no directory {from:?} on that node")),
+        };
+        fs.put(to, entry);
+        Ok(Vec::new())
+    }
+
     /// The new etcd on `node` runs: the pod is replaced, the data dir it uses is the live one,
     /// and the one it used before keeps the old cluster's data as of now.
     fn etcd_now_runs_on(&mut self, node: NodeId, tag: &str, data_dir: &str) {
