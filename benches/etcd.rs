@@ -10,7 +10,7 @@
 //! `cargo bench --bench etcd` runs both and prints the median ratios at the end. Without etcd
 //! installed the real-etcd parts are skipped with a message.
 
-use criterion::{BatchSize, Criterion};
+use criterion::{BatchSize, Criterion, SamplingMode};
 use kubedrill::etcd_backend::{
     ClusterOptions, EtcdBinaries, RealCluster, etcdctl_snapshot_restore, etcdctl_snapshot_save,
 };
@@ -76,8 +76,10 @@ fn quorum_loss_and_restore(c: &mut Criterion, bins: Option<&EtcdBinaries>) {
     });
     if let Some(bins) = bins {
         let mut cluster = RealCluster::start(bins.clone(), ClusterOptions::with_members(3)).expect("cluster starts");
+        // Seconds per iteration: one iteration per sample.
         group
-            .measurement_time(Duration::from_secs(30))
+            .sampling_mode(SamplingMode::Flat)
+            .measurement_time(Duration::from_secs(60))
             .warm_up_time(Duration::from_millis(1));
         group.bench_function("real", |b| {
             b.iter(|| {
@@ -120,10 +122,19 @@ fn snapshot_restore(c: &mut Criterion, bins: &EtcdBinaries) {
         let _ = std::fs::remove_file(dir.join("snap.db"));
         (dir.join("snap.db"), dir.join("restore").join(n.to_string()))
     };
+    let probe = dir.join("size.db");
+    let bytes = cluster.snapshot(0, &probe).expect("snapshot");
+    let _ = std::fs::remove_file(probe);
+    println!(
+        "snapshot_restore_100k: {} keys, snapshot file {:.1} MB",
+        cluster.observe().expect("observe").observation.keys,
+        bytes as f64 / 1e6
+    );
     let mut group = c.benchmark_group("snapshot_restore_100k");
     group
         .sample_size(10)
-        .measurement_time(Duration::from_secs(20))
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(10))
         .warm_up_time(Duration::from_millis(1));
     group.bench_function("backend", |b| {
         b.iter_batched(

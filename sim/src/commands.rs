@@ -412,6 +412,43 @@ fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
 }
 
 impl Sim {
+    /// A text file on a host as `cat` shows it (the lab terminal's editor opens it).
+    pub fn read_host_file(&mut self, host: &str, path: &str) -> Option<String> {
+        let h = Host {
+            sim: self,
+            name: host.to_string(),
+        };
+        h.read_file(path)
+    }
+
+    /// Writes a text file on a host as an editor saving it would: the apt source list or a
+    /// file under `/etc` and `/root`; a static pod manifest is then noticed by the kubelet.
+    /// Errors are the editor's complaint (no such directory, not a text file).
+    pub fn write_host_file(&mut self, host: &str, path: &str, text: &str) -> Result<(), String> {
+        let node = self.cluster.node_id(host).ok_or_else(|| format!("no host {host:?}"))?;
+        let path = crate::hostfs::normalize(path);
+        if path == KUBERNETES_LIST {
+            self.cluster.node_mut(node).packages.set_repo_file_text(text);
+            return Ok(());
+        }
+        let fs = &mut self.cluster.node_mut(node).fs;
+        let parent = crate::hostfs::normalize(&format!("{path}/.."));
+        if !fs.is_dir(&parent) {
+            return Err(format!(
+                "\"{path}\" E212: Can't open file for writing: No such file or directory"
+            ));
+        }
+        match fs.get(&path) {
+            None | Some(crate::hostfs::Entry::Text(_)) => {}
+            Some(_) => return Err(format!("\"{path}\" is not a text file")),
+        }
+        fs.put(&path, crate::hostfs::Entry::Text(text.to_string()));
+        if path.starts_with("/etc/kubernetes/manifests/") {
+            self.manifests_changed(node);
+        }
+        Ok(())
+    }
+
     /// Runs one line typed at `host`'s prompt, through that host's shell.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
         let mut shell = self.shells.remove(host).unwrap_or_default();

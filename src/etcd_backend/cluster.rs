@@ -405,10 +405,11 @@ impl RealCluster {
             m.destroyed = false;
             Ok(())
         } else {
+            let detail = exit_detail(m);
             m.process = None;
             Err(BackendError::StartFailed {
                 member: m.name.clone(),
-                detail: exit_detail(m),
+                detail,
             })
         }
     }
@@ -536,8 +537,9 @@ impl RealCluster {
     }
 
     /// Sends `txn` until it commits or [`ClusterOptions::commit_bound`] has passed. A member
-    /// without a leader drops proposals at once ("raft proposal dropped"), which must not count
-    /// as "no quorum" while an election is still under way — hence the retries.
+    /// without a leader holds a proposal until its deadline; errors that come back sooner while
+    /// an election is under way (`etcdserver: leader changed`, a dropped proposal) must not
+    /// count as "no quorum", hence the retries.
     fn commit(&mut self, i: usize, op: &'static str, txn: Txn) -> Result<i64, BackendError> {
         let client = self.client(i)?;
         let bound = self.opts.commit_bound;

@@ -88,23 +88,54 @@ fn is_executable(p: &Path) -> bool {
 /// member between our check and etcd's bind.
 const PORT_RANGE: std::ops::Range<u16> = 20000..32000;
 
-static HANDED_OUT: Mutex<Option<(u16, HashSet<u16>)>> = Mutex::new(None);
+/// Ports this process has handed out, with the lock file that reserves each of them against
+/// other processes, and where the search goes on.
+struct Reserved {
+    cursor: u16,
+    ports: HashSet<u16>,
+    locks: Vec<File>,
+}
 
-/// A port on 127.0.0.1 that is free now and that this process has not handed out before.
-/// Different processes start at different points of the range (by pid); the bind check
-/// catches what is in use.
+static RESERVED: Mutex<Option<Reserved>> = Mutex::new(None);
+
+/// A port on 127.0.0.1 that is free now and reserved for this process until it exits.
+///
+/// A bind check alone is not enough: a member that is down (crashed, or between a kill and a
+/// restore) leaves its ports unbound, and another process running clusters (a second test
+/// binary, `kubedrill run --backend etcd`) would take them. So each port handed out is also
+/// held by an exclusive `flock` on `$TMPDIR/kubedrill-etcd-ports/PORT`, which the kernel drops
+/// when the process ends, however it ends.
 pub(crate) fn free_port() -> Result<u16, BackendError> {
-    let mut guard = HANDED_OUT.lock().unwrap_or_else(|p| p.into_inner());
+    use std::os::fd::AsRawFd as _;
+    let mut guard = RESERVED.lock().unwrap_or_else(|p| p.into_inner());
     let span = PORT_RANGE.end - PORT_RANGE.start;
-    let (cursor, used) = guard.get_or_insert_with(|| ((std::process::id() % span as u32) as u16, HashSet::new()));
+    let r = guard.get_or_insert_with(|| Reserved {
+        cursor: (std::process::id() % span as u32) as u16,
+        ports: HashSet::new(),
+        locks: Vec::new(),
+    });
+    let dir = std::env::temp_dir().join("kubedrill-etcd-ports");
+    std::fs::create_dir_all(&dir).map_err(|e| BackendError::Io(format!("creating {}: {e}", dir.display())))?;
     for _ in 0..span {
-        let port = PORT_RANGE.start + *cursor;
-        *cursor = (*cursor + 1) % span;
-        if used.contains(&port) {
+        let port = PORT_RANGE.start + r.cursor;
+        r.cursor = (r.cursor + 1) % span;
+        if r.ports.contains(&port) {
+            continue;
+        }
+        let path = dir.join(port.to_string());
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| BackendError::Io(format!("opening {}: {e}", path.display())))?;
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             continue;
         }
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            used.insert(port);
+            r.ports.insert(port);
+            r.locks.push(lock);
             return Ok(port);
         }
     }

@@ -1,0 +1,708 @@
+//! Objectives: named checks on the cluster's end state, never on the commands that were typed.
+//!
+//! A check reads the simulator's model (nodes, pods, workloads, the etcd cluster, the files of
+//! each node) through `Sim`'s getters, so it grades what is true, however the student got
+//! there. Each check says what it found (`detail`), which is what `check` shows.
+
+use crate::refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
+use kubedrill_sim::Sim;
+use kubedrill_sim::cluster::Cluster;
+use kubedrill_sim::components::StaticPod;
+use kubedrill_sim::hostfs::{DataDir, Entry};
+use kubedrill_sim::model::{Node, Owner, Phase, Pod, PodTemplate, ReadyStatus, WorkloadId, WorkloadKind};
+use kubedrill_sim::restore::ApiState;
+use kubedrill_sim::trace::Event;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// One objective of a lab: a check with a name the student reads.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Objective {
+    pub name: String,
+    /// The check holds before the student does anything: it guards against breaking something
+    /// (workloads stay available, no invariant is violated) rather than asking for a change.
+    /// It earns no points; failing it costs its weight (see [`crate::Grade`]).
+    #[serde(default)]
+    pub already: bool,
+    #[serde(default = "one")]
+    pub weight: u32,
+    pub check: Check,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// What an objective checks. The YAML form is a one-key mapping: `{nodeReady: [node01]}`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[non_exhaustive]
+pub enum Check {
+    /// `kubectl get nodes` STATUS per node (`Ready`, `Ready,SchedulingDisabled`, `NotReady`).
+    NodeStatus(BTreeMap<String, String>),
+    /// The nodes' Ready condition is True.
+    NodeReady(Vec<String>),
+    /// The nodes are cordoned (unschedulable).
+    Cordoned(Vec<String>),
+    /// The nodes exist and accept new pods.
+    Schedulable(Vec<String>),
+    /// The kubelet each node runs (`kubectl get nodes` VERSION).
+    KubeletVersion(BTreeMap<String, Version>),
+    /// The kubelet process runs on each node.
+    KubeletRunning(Vec<String>),
+    /// An installed package's version on a node.
+    #[serde(rename_all = "camelCase")]
+    PackageVersion {
+        node: String,
+        package: Package,
+        version: Version,
+    },
+    /// The nodes are gone from the cluster.
+    NodesAbsent(Vec<String>),
+    /// No pods but DaemonSet pods and static (mirror) pods run on the nodes.
+    NoAppPodsOn(Vec<String>),
+    /// How many pods (not terminating) each node runs, as the scenario `podsOnNode` counts.
+    PodsOnNode(BTreeMap<String, u32>),
+    /// Every pod of the workload runs on one of these nodes (and it has some).
+    #[serde(rename_all = "camelCase")]
+    WorkloadOn { workload: WorkloadRef, nodes: Vec<String> },
+    /// Each workload has its replicas ready, or bound to a Ready node and starting (what a
+    /// grader a minute later would see as available).
+    WorkloadsAvailable(Vec<WorkloadRef>),
+    /// Each workload exists (`true`) or does not (`false`).
+    WorkloadsExist(BTreeMap<WorkloadRef, bool>),
+    /// Each pod exists (`true`) or does not (`false`).
+    PodsExist(BTreeMap<PodRef, bool>),
+    /// Each pod exists, is not terminating, runs, and is bound to that node.
+    PodOnNode(BTreeMap<PodRef, String>),
+    /// The workload's template and every pod of it use this image (first container).
+    #[serde(rename_all = "camelCase")]
+    WorkloadImage { workload: WorkloadRef, image: String },
+    /// kube-apiserver, kube-controller-manager and kube-scheduler of each control plane run
+    /// this version.
+    ControlPlaneVersion(BTreeMap<String, Version>),
+    /// The kube-proxy DaemonSet's version.
+    KubeProxyVersion(Version),
+    /// The etcd image tag each control plane runs (`3.5.15-0`, `2.3.7`), and it runs.
+    EtcdImage(BTreeMap<String, String>),
+    /// The etcd cluster has (`true`) or lacks (`false`) a quorum of running voting members.
+    EtcdQuorum(bool),
+    /// The etcd membership.
+    #[serde(rename_all = "camelCase")]
+    EtcdMembers {
+        /// How many members the membership has (any state).
+        #[serde(default)]
+        count: Option<u32>,
+        /// Members that must be started, by name.
+        #[serde(default)]
+        started: Vec<String>,
+        /// Every member runs.
+        #[serde(default)]
+        all_running: bool,
+    },
+    /// etcd on `node` runs on the host directory `path`; with `restored`, on data a
+    /// `snapshot restore` made during the lab (a new etcd cluster with the snapshot's data).
+    #[serde(rename_all = "camelCase")]
+    EtcdDataDir {
+        node: String,
+        path: String,
+        #[serde(default)]
+        restored: bool,
+    },
+    /// An etcd snapshot file on a node: usable (not cut short), with or without the integrity
+    /// hash `snapshot save` appends, holding (or not holding) these workloads.
+    #[serde(rename_all = "camelCase")]
+    SnapshotFile {
+        node: String,
+        path: String,
+        #[serde(default)]
+        hash: Option<bool>,
+        #[serde(default)]
+        contains: Vec<WorkloadRef>,
+        #[serde(default)]
+        lacks: Vec<WorkloadRef>,
+    },
+    /// The API server answers (etcd has quorum and an API server runs and reaches it).
+    ApiAvailable(bool),
+    /// No invariant was violated since the lab started, except these.
+    #[serde(rename_all = "camelCase")]
+    NoViolations {
+        #[serde(default)]
+        except: Vec<InvariantId>,
+    },
+}
+
+/// What a check found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Outcome {
+    pub(crate) passed: bool,
+    /// What was found, in a few words (`node01 runs kubelet v1.30.6`).
+    pub(crate) detail: String,
+}
+
+/// The session's starting point, for checks about what happened since.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Baseline {
+    pub(crate) violations: usize,
+    pub(crate) trace: usize,
+}
+
+/// Collects per-item findings: the check passes when every item does.
+#[derive(Default)]
+struct Findings {
+    ok: Vec<String>,
+    bad: Vec<String>,
+}
+
+impl Findings {
+    fn item(&mut self, passed: bool, text: String) {
+        if passed { self.ok.push(text) } else { self.bad.push(text) }
+    }
+
+    fn outcome(self) -> Outcome {
+        if self.bad.is_empty() {
+            Outcome {
+                passed: true,
+                detail: self.ok.join("; "),
+            }
+        } else {
+            Outcome {
+                passed: false,
+                detail: self.bad.join("; "),
+            }
+        }
+    }
+}
+
+fn node<'a>(c: &'a Cluster, name: &str) -> Option<&'a Node> {
+    c.node_id(name).map(|id| c.node(id))
+}
+
+fn is_daemon_or_mirror(p: &Pod) -> bool {
+    matches!(p.owner, Owner::DaemonSet(_) | Owner::Mirror(_))
+}
+
+/// The pods a workload owns (a Deployment's through its current ReplicaSet).
+fn owned_pods(c: &Cluster, id: WorkloadId) -> Vec<&Pod> {
+    let w = c.workload(id);
+    let target = if w.kind == WorkloadKind::Deployment {
+        w.child.unwrap_or(id)
+    } else {
+        id
+    };
+    c.pods_in_namespace(&w.namespace)
+        .map(|(_, p)| p)
+        .filter(|p| match p.owner {
+            Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => o == target,
+            _ => false,
+        })
+        .collect()
+}
+
+fn workload(c: &Cluster, r: &WorkloadRef) -> Option<WorkloadId> {
+    c.workload_id(r.kind, &r.namespace, &r.name)
+        .filter(|id| !c.workload(*id).deleted)
+}
+
+/// A pod counts as available when it is ready, or bound to a Ready node and starting: the
+/// kubelet will have it up in seconds without anyone doing anything.
+fn available(c: &Cluster, p: &Pod) -> bool {
+    if p.is_terminating() || p.is_finished() {
+        return false;
+    }
+    let Some(n) = p.node else { return false };
+    let node_ready = c.node_exists(n) && c.node(n).ready == ReadyStatus::True;
+    node_ready && (p.ready || p.phase == Phase::Pending)
+}
+
+fn etcd_runs_on(sim: &Sim, name: &str) -> Result<(), String> {
+    let c = sim.cluster();
+    let Some(n) = node(c, name) else {
+        return Err(format!("{name} does not exist"));
+    };
+    let Some(cp) = n.control_plane.as_ref() else {
+        return Err(format!("{name} is not a control plane"));
+    };
+    if cp.etcd.is_none() {
+        return Err(format!("{name} runs no etcd"));
+    }
+    if cp.stopped.contains(&StaticPod::Etcd) {
+        return Err(format!("etcd on {name} is stopped (no manifest the kubelet can run)"));
+    }
+    if cp.etcd_failed.is_some() {
+        return Err(format!("etcd on {name} is crash-looping"));
+    }
+    let running = sim
+        .etcd()
+        .member_by_name(name)
+        .is_some_and(|i| sim.etcd().members[i].is_running());
+    if !running {
+        return Err(format!("etcd on {name} is not running"));
+    }
+    Ok(())
+}
+
+impl Check {
+    pub(crate) fn eval(&self, sim: &Sim, base: Baseline) -> Outcome {
+        let c = sim.cluster();
+        let mut f = Findings::default();
+        match self {
+            Self::NodeStatus(want) => {
+                for (name, want) in want {
+                    match node(c, name) {
+                        Some(n) => f.item(n.status_text() == want, format!("{name} is {}", n.status_text())),
+                        None => f.item(false, format!("{name} does not exist")),
+                    }
+                }
+            }
+            Self::NodeReady(names) => {
+                for name in names {
+                    match node(c, name) {
+                        Some(n) => f.item(n.ready == ReadyStatus::True, format!("{name} is {}", n.status_text())),
+                        None => f.item(false, format!("{name} does not exist")),
+                    }
+                }
+            }
+            Self::Cordoned(names) | Self::Schedulable(names) => {
+                let cordon = matches!(self, Self::Cordoned(_));
+                for name in names {
+                    match node(c, name) {
+                        Some(n) => f.item(
+                            n.unschedulable == cordon,
+                            format!(
+                                "{name} is {}",
+                                if n.unschedulable { "cordoned" } else { "schedulable" }
+                            ),
+                        ),
+                        None => f.item(false, format!("{name} does not exist")),
+                    }
+                }
+            }
+            Self::KubeletVersion(want) => {
+                for (name, want) in want {
+                    match node(c, name) {
+                        Some(n) => {
+                            let got = n.kubelet_version.to_string();
+                            f.item(got == want.0, format!("{name} runs kubelet {got}"));
+                        }
+                        None => f.item(false, format!("{name} does not exist")),
+                    }
+                }
+            }
+            Self::KubeletRunning(names) => {
+                for name in names {
+                    match node(c, name) {
+                        Some(n) => {
+                            let up = n.powered_on && n.kubelet_running;
+                            f.item(
+                                up,
+                                format!("the kubelet on {name} is {}", if up { "running" } else { "not running" }),
+                            );
+                        }
+                        None => f.item(false, format!("{name} does not exist")),
+                    }
+                }
+            }
+            Self::PackageVersion { node: name, package, version } => match node(c, name) {
+                Some(n) => {
+                    let got = n.packages.installed_kube_version(package.0);
+                    let text = got.as_ref().map_or("not installed".to_string(), |v| v.to_string());
+                    f.item(
+                        got.is_some_and(|v| v.to_string() == version.0),
+                        format!("{name} has {} {text}", package.0.name()),
+                    );
+                }
+                None => f.item(false, format!("{name} does not exist")),
+            },
+            Self::NodesAbsent(names) => {
+                for name in names {
+                    let gone = c.node_id(name).is_none();
+                    f.item(
+                        gone,
+                        format!("{name} {}", if gone { "is gone" } else { "is still in the cluster" }),
+                    );
+                }
+            }
+            Self::NoAppPodsOn(names) => {
+                for name in names {
+                    let Some(id) = c.node_id(name) else {
+                        f.item(false, format!("{name} does not exist"));
+                        continue;
+                    };
+                    let mut apps: Vec<String> = c
+                        .pods_on_node(id)
+                        .iter()
+                        .filter_map(|p| c.pod(*p))
+                        .filter(|p| !p.is_terminating() && !p.is_finished() && !is_daemon_or_mirror(p))
+                        .map(|p| p.label.to_string())
+                        .collect();
+                    apps.sort();
+                    f.item(
+                        apps.is_empty(),
+                        if apps.is_empty() {
+                            format!("{name} runs no application pods")
+                        } else {
+                            format!("{name} still runs {}", list(&apps))
+                        },
+                    );
+                }
+            }
+            Self::PodsOnNode(want) => {
+                for (name, want) in want {
+                    let Some(id) = c.node_id(name) else {
+                        f.item(false, format!("{name} does not exist"));
+                        continue;
+                    };
+                    let got = c
+                        .pods_on_node(id)
+                        .iter()
+                        .filter_map(|p| c.pod(*p))
+                        .filter(|p| !p.is_terminating())
+                        .count() as u32;
+                    f.item(got == *want, format!("{name} runs {got} pods"));
+                }
+            }
+            Self::WorkloadOn { workload: r, nodes } => match workload(c, r) {
+                Some(id) => {
+                    let pods: Vec<&Pod> = owned_pods(c, id).into_iter().filter(|p| !p.is_terminating()).collect();
+                    let elsewhere: Vec<String> = pods
+                        .iter()
+                        .filter(|p| !p.node.is_some_and(|n| nodes.iter().any(|x| *x == *c.node(n).name)))
+                        .map(|p| match p.node {
+                            Some(n) => format!("{} on {}", p.name, c.node(n).name),
+                            None => format!("{} unscheduled", p.name),
+                        })
+                        .collect();
+                    if pods.is_empty() {
+                        f.item(false, format!("{r} has no pods"));
+                    } else {
+                        f.item(
+                            elsewhere.is_empty(),
+                            if elsewhere.is_empty() {
+                                format!("every pod of {r} runs on {}", nodes.join(" or "))
+                            } else {
+                                format!("{r} has {}", list(&elsewhere))
+                            },
+                        );
+                    }
+                }
+                None => f.item(false, format!("{r} does not exist")),
+            },
+            Self::WorkloadsAvailable(refs) => {
+                for r in refs {
+                    let Some(id) = workload(c, r) else {
+                        f.item(false, format!("{r} does not exist"));
+                        continue;
+                    };
+                    let w = c.workload(id);
+                    let pods = owned_pods(c, id);
+                    let desired = if w.kind == WorkloadKind::DaemonSet {
+                        w.per_node.len()
+                    } else {
+                        w.replicas as usize
+                    };
+                    let ready = pods.iter().filter(|p| p.is_healthy()).count();
+                    let up = pods.iter().filter(|p| available(c, p)).count();
+                    let starting = up.saturating_sub(ready);
+                    let text = if starting > 0 {
+                        format!("{r}: {ready}/{desired} ready, {starting} starting")
+                    } else {
+                        format!("{r}: {ready}/{desired} ready")
+                    };
+                    f.item(up >= desired, text);
+                }
+            }
+            Self::WorkloadsExist(want) => {
+                for (r, want) in want {
+                    let got = workload(c, r).is_some();
+                    f.item(
+                        got == *want,
+                        format!("{r} {}", if got { "exists" } else { "does not exist" }),
+                    );
+                }
+            }
+            Self::PodsExist(want) => {
+                for (r, want) in want {
+                    let got = c.pod_id(&r.namespace, &r.name).is_some();
+                    f.item(
+                        got == *want,
+                        format!("pod {r} {}", if got { "exists" } else { "does not exist" }),
+                    );
+                }
+            }
+            Self::PodOnNode(want) => {
+                for (r, want) in want {
+                    match c.pod_id(&r.namespace, &r.name).and_then(|id| c.pod(id)) {
+                        Some(p) => {
+                            let on = p.node.map(|n| c.node(n).name.to_string());
+                            let ok = on.as_deref() == Some(want.as_str())
+                                && !p.is_terminating()
+                                && p.phase == Phase::Running;
+                            f.item(
+                                ok,
+                                format!(
+                                    "pod {r} is {} on {}",
+                                    p.status_text(),
+                                    on.as_deref().unwrap_or("no node")
+                                ),
+                            );
+                        }
+                        None => f.item(false, format!("pod {r} does not exist")),
+                    }
+                }
+            }
+            Self::WorkloadImage { workload: r, image } => match workload(c, r) {
+                Some(id) => {
+                    let w = c.workload(id);
+                    let template = first_image(&w.template);
+                    let pods = owned_pods(c, id);
+                    let old = pods
+                        .iter()
+                        .filter(|p| !p.is_terminating() && first_image(&p.template) != *image)
+                        .count();
+                    f.item(
+                        template == *image && old == 0,
+                        if old > 0 {
+                            format!("{r} uses {template}; {old} of its pods still run another image")
+                        } else {
+                            format!("{r} uses {template}")
+                        },
+                    );
+                }
+                None => f.item(false, format!("{r} does not exist")),
+            },
+            Self::ControlPlaneVersion(want) => {
+                for (name, want) in want {
+                    match node(c, name).and_then(|n| n.control_plane.as_ref()) {
+                        Some(cp) => {
+                            let versions = [
+                                ("kube-apiserver", cp.apiserver.to_string()),
+                                ("kube-controller-manager", cp.controller_manager.to_string()),
+                                ("kube-scheduler", cp.scheduler.to_string()),
+                            ];
+                            let off: Vec<String> = versions
+                                .iter()
+                                .filter(|(_, v)| *v != want.0)
+                                .map(|(n, v)| format!("{n} {v}"))
+                                .collect();
+                            f.item(
+                                off.is_empty(),
+                                if off.is_empty() {
+                                    format!("{name}'s control plane runs {want}")
+                                } else {
+                                    format!("{name} runs {}", off.join(", "))
+                                },
+                            );
+                        }
+                        None => f.item(false, format!("{name} is not a control plane")),
+                    }
+                }
+            }
+            Self::KubeProxyVersion(want) => {
+                let got = c.addons.kube_proxy.to_string();
+                f.item(got == want.0, format!("kube-proxy is {got}"));
+            }
+            Self::EtcdImage(want) => {
+                for (name, want) in want {
+                    let tag = node(c, name)
+                        .and_then(|n| n.control_plane.as_ref())
+                        .and_then(|cp| cp.etcd.clone())
+                        .unwrap_or_default();
+                    let same = tag == *want || tag.strip_suffix("-0") == Some(want.as_str());
+                    match etcd_runs_on(sim, name) {
+                        Ok(()) => f.item(same, format!("{name} runs etcd {tag}")),
+                        Err(e) => f.item(false, format!("{e} (image {tag})")),
+                    }
+                }
+            }
+            Self::EtcdQuorum(want) => {
+                let e = sim.etcd();
+                let up = e.voters().filter(|m| m.is_running()).count();
+                let got = e.has_quorum();
+                f.item(
+                    got == *want,
+                    format!(
+                        "etcd {} quorum: {up} of {} members running, {} needed",
+                        if got { "has" } else { "has lost" },
+                        e.voters().count(),
+                        e.quorum_size()
+                    ),
+                );
+            }
+            Self::EtcdMembers {
+                count,
+                started,
+                all_running,
+            } => {
+                let e = sim.etcd();
+                if let Some(n) = count {
+                    f.item(
+                        e.members.len() == *n as usize,
+                        format!("etcd has {} members", e.members.len()),
+                    );
+                }
+                for name in started {
+                    let ok = e.members.iter().any(|m| m.name == *name && m.is_running());
+                    f.item(
+                        ok,
+                        format!("member {name} is {}", if ok { "started" } else { "not running" }),
+                    );
+                }
+                if *all_running {
+                    let down: Vec<String> = e
+                        .members
+                        .iter()
+                        .filter(|m| !m.is_running())
+                        .map(|m| {
+                            if m.name.is_empty() {
+                                format!("{:x}", m.id)
+                            } else {
+                                m.name.clone()
+                            }
+                        })
+                        .collect();
+                    f.item(
+                        down.is_empty(),
+                        if down.is_empty() {
+                            "every member runs".to_string()
+                        } else {
+                            format!("not running: {}", down.join(", "))
+                        },
+                    );
+                }
+            }
+            Self::EtcdDataDir {
+                node: name,
+                path,
+                restored,
+            } => {
+                let n = node(c, name);
+                let cp = n.and_then(|n| n.control_plane.as_ref());
+                let dir = cp.map(|cp| cp.etcd_data_dir.clone()).unwrap_or_default();
+                let live = n.is_some_and(|n| matches!(n.fs.get(path), Some(Entry::DataDir(DataDir::Live))));
+                match etcd_runs_on(sim, name) {
+                    Err(e) => f.item(false, e),
+                    Ok(()) => f.item(
+                        dir == *path && live,
+                        format!("etcd on {name} runs on {dir}"),
+                    ),
+                }
+                if *restored {
+                    let came = sim.trace()[base.trace.min(sim.trace().len())..]
+                        .iter()
+                        .any(|r| matches!(&r.event, Event::EtcdRestored { node, .. } if **node == **name));
+                    f.item(
+                        came,
+                        if came {
+                            "its data came from a snapshot restore".to_string()
+                        } else {
+                            "no restored data was started on it".to_string()
+                        },
+                    );
+                }
+            }
+            Self::SnapshotFile {
+                node: name,
+                path,
+                hash,
+                contains,
+                lacks,
+            } => snapshot_file(c, name, path, *hash, contains, lacks, &mut f),
+            Self::ApiAvailable(want) => {
+                let got = sim.api_available();
+                f.item(
+                    got == *want,
+                    format!("the API server {}", if got { "answers" } else { "does not answer" }),
+                );
+            }
+            Self::NoViolations { except } => {
+                let all = sim.violations();
+                let new = &all[base.violations.min(all.len())..];
+                let bad: Vec<String> = new
+                    .iter()
+                    .filter(|v| !except.iter().any(|e| e.0 == v.id))
+                    .map(|v| format!("{}: {}", v.id, v.detail))
+                    .collect();
+                f.item(
+                    bad.is_empty(),
+                    if bad.is_empty() {
+                        "no invariant violated".to_string()
+                    } else {
+                        list(&bad)
+                    },
+                );
+            }
+        }
+        f.outcome()
+    }
+}
+
+fn snapshot_file(
+    c: &Cluster,
+    name: &str,
+    path: &str,
+    hash: Option<bool>,
+    contains: &[WorkloadRef],
+    lacks: &[WorkloadRef],
+    f: &mut Findings,
+) {
+    let Some(n) = node(c, name) else {
+        f.item(false, format!("{name} does not exist"));
+        return;
+    };
+    let snap = match n.fs.get(path) {
+        Some(Entry::Snapshot(s)) => s.clone(),
+        Some(Entry::Truncated(size)) => {
+            f.item(false, format!("{path} on {name} is cut short ({size} bytes)"));
+            return;
+        }
+        Some(_) => {
+            f.item(false, format!("{path} on {name} is not an etcd snapshot"));
+            return;
+        }
+        None => {
+            f.item(false, format!("{path} does not exist on {name}"));
+            return;
+        }
+    };
+    let kind = if snap.has_hash {
+        "a snapshot with its integrity hash"
+    } else {
+        "a copy of a db file (no hash)"
+    };
+    f.item(hash.is_none_or(|h| h == snap.has_hash), format!("{path} is {kind}"));
+    let api = snap.payload.as_ref().and_then(|p| p.downcast_ref::<ApiState>());
+    for r in contains {
+        let has = api.is_some_and(|a| workload(&a.0, r).is_some());
+        f.item(
+            has,
+            format!("it {} {r}", if has { "holds" } else { "does not hold" }),
+        );
+    }
+    for r in lacks {
+        let has = api.is_some_and(|a| workload(&a.0, r).is_some());
+        f.item(
+            !has,
+            format!("it {} {r}", if has { "holds" } else { "does not hold" }),
+        );
+    }
+}
+
+fn first_image(t: &PodTemplate) -> String {
+    t.spec
+        .containers
+        .first()
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default()
+}
+
+/// The first few items of a list, and how many more.
+pub(crate) fn list(items: &[String]) -> String {
+    const SHOWN: usize = 3;
+    if items.len() <= SHOWN {
+        items.join(", ")
+    } else {
+        format!("{} and {} more", items[..SHOWN].join(", "), items.len() - SHOWN)
+    }
+}
