@@ -42,6 +42,9 @@ pub struct Member {
     pub state: MemberState,
     /// How far its log is behind the leader's, in entries (a learner is promotable at ≥90 %).
     pub lag: u64,
+    /// Started while the cluster had no quorum: until it has one again, such a member has not
+    /// caught up with raft and serves no client at all (seen with etcd 3.4.23).
+    pub cold: bool,
 }
 
 impl Member {
@@ -181,6 +184,7 @@ impl EtcdModel {
                 learner: false,
                 state: MemberState::Running,
                 lag: 0,
+                cold: false,
             })
             .collect();
         let ids: Vec<u64> = members.iter().map(|m| m.id).collect();
@@ -223,6 +227,11 @@ impl EtcdModel {
     /// elected (a new term). Which member wins is etcd's random draw; the model picks the first
     /// running voter, and the comparison with real etcd only asks whether there is one.
     fn elect(&mut self) {
+        if self.has_quorum() {
+            for m in &mut self.members {
+                m.cold = false;
+            }
+        }
         if !self.has_quorum() {
             if self.leader.take().is_some() {
                 self.term += 1;
@@ -277,6 +286,7 @@ impl EtcdModel {
             MemberState::Stopped | MemberState::Unstarted => {
                 self.members[i].state = MemberState::Running;
                 self.members[i].lag = 0;
+                self.members[i].cold = !self.has_quorum();
                 self.elect();
                 Ok(())
             }
@@ -336,7 +346,7 @@ impl EtcdModel {
 
     /// A linearizable read needs quorum; a serializable one is answered by the member.
     pub fn read_allowed(&self, member: usize, serializable: bool) -> Result<(), EtcdError> {
-        if !self.members[member].is_running() {
+        if !self.members[member].is_running() || self.members[member].cold {
             return Err(EtcdError::Unavailable);
         }
         if !serializable && !self.has_quorum() {
@@ -347,7 +357,7 @@ impl EtcdModel {
 
     /// `snapshot save` against a member: its local backend, no quorum needed.
     pub fn snapshot(&self, member: usize) -> Result<Snapshot, EtcdError> {
-        if !self.members[member].is_running() {
+        if !self.members[member].is_running() || self.members[member].cold {
             return Err(EtcdError::Unavailable);
         }
         Ok(self.snapshot_unchecked(true))
@@ -417,6 +427,7 @@ impl EtcdModel {
             learner,
             state: MemberState::Unstarted,
             lag: self.raft_index,
+            cold: false,
         });
         self.raft_index += 1;
         self.elect();
@@ -545,6 +556,19 @@ mod tests {
         m.recover(1).unwrap();
         assert!(m.has_quorum() && m.leader.is_some());
         assert_eq!(m.put("c", "3"), Ok(4));
+    }
+
+    #[test]
+    fn a_member_started_without_quorum_serves_nothing_until_quorum_returns() {
+        let mut m = EtcdModel::bootstrap(&specs(3), DEFAULT_TOKEN, v());
+        m.crash(1);
+        m.crash(2);
+        m.crash(0);
+        m.recover(0).unwrap();
+        assert_eq!(m.snapshot(0).err(), Some(EtcdError::Unavailable));
+        assert_eq!(m.read_allowed(0, true), Err(EtcdError::Unavailable));
+        m.recover(1).unwrap();
+        assert!(m.snapshot(0).is_ok());
     }
 
     #[test]

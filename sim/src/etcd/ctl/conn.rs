@@ -250,7 +250,7 @@ impl Run<'_> {
         let running = self
             .host
             .cluster()
-            .and_then(|m| m.members.get(member).map(|x| x.is_running()))
+            .and_then(|m| m.members.get(member).map(|x| x.is_running() && !x.cold))
             .unwrap_or(false);
         if !running {
             return Err(DialErr::Refused);
