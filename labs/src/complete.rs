@@ -12,10 +12,47 @@ use kubedrill_sim::hostfs::{DataDir, Entry, Found};
 use std::collections::BTreeSet;
 
 const COMMANDS: &[&str] = &[
-    "apt", "apt-cache", "apt-get", "apt-mark", "awk", "cat", "cd", "column", "cp", "crictl", "cut", "echo", "etcdctl",
-    "etcdutl", "export", "grep", "head", "k", "kubeadm", "kubectl", "kubelet", "ls", "mkdir", "mv", "nano", "pwd",
-    "rm", "rollback", "scp", "sed", "sleep", "sort", "ssh", "sudo", "systemctl", "tail", "truncate", "uniq", "vi",
-    "vim", "wc",
+    "apt",
+    "apt-cache",
+    "apt-get",
+    "apt-mark",
+    "awk",
+    "cat",
+    "cd",
+    "column",
+    "cp",
+    "crictl",
+    "cut",
+    "echo",
+    "etcdctl",
+    "etcdutl",
+    "export",
+    "grep",
+    "head",
+    "k",
+    "kubeadm",
+    "kubectl",
+    "kubelet",
+    "ls",
+    "mkdir",
+    "mv",
+    "nano",
+    "pwd",
+    "rm",
+    "rollback",
+    "scp",
+    "sed",
+    "sleep",
+    "sort",
+    "ssh",
+    "sudo",
+    "systemctl",
+    "tail",
+    "truncate",
+    "uniq",
+    "vi",
+    "vim",
+    "wc",
 ];
 
 const KUBECTL_VERBS: &[&str] = &[
@@ -160,9 +197,7 @@ fn after_command(sim: &Sim, words: &[&str], word: &str, out: &mut BTreeSet<Strin
         "kubectl" | "k" => kubectl(sim, &words[1..], prev, word, out),
         "ssh" | "scp" => node_names(sim, out),
         "systemctl" => match words.len() {
-            1 => out.extend(
-                ["daemon-reload", "is-active", "restart", "start", "status", "stop"].map(String::from),
-            ),
+            1 => out.extend(["daemon-reload", "is-active", "restart", "start", "status", "stop"].map(String::from)),
             _ => {
                 out.insert("kubelet".into());
             }
@@ -209,14 +244,7 @@ fn after_command(sim: &Sim, words: &[&str], word: &str, out: &mut BTreeSet<Strin
 
 fn packages(word: &str, out: &mut BTreeSet<String>) {
     if word.starts_with('-') {
-        out.extend(
-            [
-                "--allow-change-held-packages",
-                "--allow-downgrades",
-                "-y",
-            ]
-            .map(String::from),
-        );
+        out.extend(["--allow-change-held-packages", "--allow-downgrades", "-y"].map(String::from));
     } else {
         out.extend(["kubeadm", "kubectl", "kubelet"].map(String::from));
     }

@@ -93,7 +93,11 @@ impl fmt::Display for ExamReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let total: u32 = self.tasks.iter().map(|t| t.weight).sum();
         let id_w = self.tasks.iter().map(|t| t.id.len()).max().unwrap_or(2).max(4);
-        writeln!(f, "{:<id_w$}  {:<10}  {:>6}  {:>5}", "TASK", "DIFFICULTY", "WEIGHT", "SCORE")?;
+        writeln!(
+            f,
+            "{:<id_w$}  {:<10}  {:>6}  {:>5}",
+            "TASK", "DIFFICULTY", "WEIGHT", "SCORE"
+        )?;
         for t in &self.tasks {
             let weight = (t.weight * 100).checked_div(total).unwrap_or(0);
             writeln!(

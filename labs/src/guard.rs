@@ -120,9 +120,7 @@ pub(crate) fn guard(line: &str, sim: &Sim) -> Guarded {
             .map_or(toks.len(), |p| cmd_start + p);
         let words = &toks[cmd_start..cmd_end];
         // Skip `sudo` and `VAR=value` prefixes to the command word.
-        let first = words
-            .iter()
-            .position(|w| w.text != "sudo" && !is_assignment(&w.text));
+        let first = words.iter().position(|w| w.text != "sudo" && !is_assignment(&w.text));
         if let Some(f) = first
             && matches!(words[f].text.as_str(), "kubectl" | "k")
         {
@@ -176,7 +174,10 @@ mod tests {
 
     #[test]
     fn tokens_keep_quotes_and_substitutions_together() {
-        let t: Vec<String> = tokens("a 'b c' \"d;e\" $(f g)|h&&i").into_iter().map(|t| t.text).collect();
+        let t: Vec<String> = tokens("a 'b c' \"d;e\" $(f g)|h&&i")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
         assert_eq!(t, ["a", "'b c'", "\"d;e\"", "$(f g)", "|", "h", "&&", "i"]);
     }
 

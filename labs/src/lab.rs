@@ -247,7 +247,11 @@ impl Lab {
 /// Parses and validates one lab file. `name` is what messages call the file.
 pub fn parse_lab(name: &str, text: &str) -> Result<Lab, LabError> {
     if text.trim().is_empty() {
-        return Err(LabError::file(name, None, "the file is empty: a lab file is one YAML document"));
+        return Err(LabError::file(
+            name,
+            None,
+            "the file is empty: a lab file is one YAML document",
+        ));
     }
     let raw: LabFile = yaml_serde::from_str(text).map_err(|e| {
         let pos = e.location().map(|l| (l.line(), l.column()));
@@ -351,7 +355,12 @@ fn node_names(lab: &Lab) -> Result<BTreeSet<String>, Invalid> {
             Some(name) => {
                 names.insert(name.clone());
             }
-            None => return Err((format!("cluster.nodes[{i}]"), format!("setup.cluster.nodes[{i}]: a node needs a name"))),
+            None => {
+                return Err((
+                    format!("cluster.nodes[{i}]"),
+                    format!("setup.cluster.nodes[{i}]: a node needs a name"),
+                ));
+            }
         }
     }
     for p in &spec.pools {
@@ -369,8 +378,15 @@ fn node_names(lab: &Lab) -> Result<BTreeSet<String>, Invalid> {
             names.insert(name);
         }
     }
-    if !spec.nodes.iter().any(|n| n.role == kubedrill_sim::model::Role::ControlPlane) {
-        return Err(("cluster.nodes".into(), "setup.cluster.nodes: a lab needs a control plane to start at".into()));
+    if !spec
+        .nodes
+        .iter()
+        .any(|n| n.role == kubedrill_sim::model::Role::ControlPlane)
+    {
+        return Err((
+            "cluster.nodes".into(),
+            "setup.cluster.nodes: a lab needs a control plane to start at".into(),
+        ));
     }
     Ok(names)
 }
@@ -416,7 +432,10 @@ fn check_nodes(check: &Check) -> Vec<(&'static str, String)> {
 
 fn validate_objectives(lab: &Lab, nodes: &BTreeSet<String>) -> Result<(), Invalid> {
     if lab.objectives.is_empty() {
-        return Err(("objectives".into(), "objectives: a lab needs at least one objective".into()));
+        return Err((
+            "objectives".into(),
+            "objectives: a lab needs at least one objective".into(),
+        ));
     }
     if lab.objectives.iter().all(|o| o.already) {
         return Err((

@@ -35,7 +35,10 @@ pub use session::{BUILTINS, Reply, Session};
 /// A built-in lab file, as (file name, text).
 macro_rules! lab_file {
     ($id:literal) => {
-        (concat!("labs/", $id, ".yaml"), include_str!(concat!("../labs/", $id, ".yaml")))
+        (
+            concat!("labs/", $id, ".yaml"),
+            include_str!(concat!("../labs/", $id, ".yaml")),
+        )
     };
 }
 

@@ -43,6 +43,8 @@ struct Scope {
     at: (usize, usize),
     /// The single line a flow collection sits on, if the scope is one.
     inline: bool,
+    /// Where on that line the collection starts.
+    from: usize,
 }
 
 fn indent_of(line: &str) -> usize {
@@ -73,10 +75,11 @@ fn step(lines: &[&str], scope: Scope, seg: &Seg) -> Option<Scope> {
         let line = lines[scope.at.0];
         return match seg {
             Seg::Key(k) => {
-                let from = scope.at.1.min(line.len());
+                let from = scope.from.min(line.len());
                 let col = find_key_in_flow(&line[from..], k)? + from;
                 Some(Scope {
                     at: (scope.at.0, col),
+                    from: col,
                     ..scope
                 })
             }
@@ -103,6 +106,7 @@ fn step(lines: &[&str], scope: Scope, seg: &Seg) -> Option<Scope> {
                         end: first + 1,
                         at: (first, c),
                         inline: true,
+                        from: c,
                     })
                 }
             }
@@ -123,6 +127,7 @@ fn step(lines: &[&str], scope: Scope, seg: &Seg) -> Option<Scope> {
                 end: if inline { i + 1 } else { end },
                 at: (i, col),
                 inline,
+                from: col,
             })
         }
     }
@@ -137,8 +142,9 @@ fn block_after(lines: &[&str], i: usize, col: usize, limit: usize) -> Scope {
         return Scope {
             start: i,
             end: i + 1,
-            at: (i, after + (line[after..].len() - value.len())),
+            at: (i, col),
             inline: true,
+            from: after + (line[after..].len() - value.len()),
         };
     }
     let mut end = i + 1;
@@ -155,6 +161,7 @@ fn block_after(lines: &[&str], i: usize, col: usize, limit: usize) -> Scope {
         end,
         at: (i, col),
         inline: false,
+        from: col,
     }
 }
 
@@ -183,6 +190,7 @@ pub(crate) fn locate(text: &str, path: &str) -> Option<(usize, usize)> {
         end: lines.len(),
         at: (0, 0),
         inline: false,
+        from: 0,
     };
     let mut found_any = false;
     for seg in parse_path(path) {
@@ -225,8 +233,8 @@ objectives:
     fn finds_keys_items_and_flow_values() {
         assert_eq!(locate(TEXT, "setup.steps[1].fault"), Some((10, 7)));
         assert_eq!(locate(TEXT, "setup.cluster.nodes[1].role"), Some((7, 9)));
-        assert_eq!(locate(TEXT, "setup.cluster.nodes[0].role"), Some((5, 21)));
-        assert_eq!(locate(TEXT, "objectives[0].check.nodeReady.node07"), Some((13, 32)));
+        assert_eq!(locate(TEXT, "setup.cluster.nodes[0].role"), Some((5, 20)));
+        assert_eq!(locate(TEXT, "objectives[0].check.nodeReady.node07"), Some((13, 33)));
         assert_eq!(locate(TEXT, "objectives[1].check.kubeletVersion.node08"), Some((17, 9)));
         // Not there: the closest enclosing place.
         assert_eq!(locate(TEXT, "objectives[1].check.nodeReady"), Some((15, 5)));

@@ -167,12 +167,19 @@ mod tests {
     #[test]
     fn workload_refs() {
         let r = WorkloadRef::parse("deploy/web").unwrap();
-        assert_eq!((r.namespace.as_str(), r.kind, r.name.as_str()), ("default", WorkloadKind::Deployment, "web"));
+        assert_eq!(
+            (r.namespace.as_str(), r.kind, r.name.as_str()),
+            ("default", WorkloadKind::Deployment, "web")
+        );
         assert_eq!(r.to_string(), "deployment/web");
         let r = WorkloadRef::parse("shop/sts/db").unwrap();
         assert_eq!(r.to_string(), "shop/statefulset/db");
         assert!(WorkloadRef::parse("web").is_err());
-        assert!(WorkloadRef::parse("pod/web").unwrap_err().contains("unknown workload kind"));
+        assert!(
+            WorkloadRef::parse("pod/web")
+                .unwrap_err()
+                .contains("unknown workload kind")
+        );
     }
 
     #[test]

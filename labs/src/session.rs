@@ -185,7 +185,12 @@ impl Session {
         if is_dir {
             return Reply::out(format!("\"{path}\" is a directory"), 1);
         }
-        let not_text = || Reply::out(format!("kubedrill: {path} is not a text file; the lab edits text files only"), 1);
+        let not_text = || {
+            Reply::out(
+                format!("kubedrill: {path} is not a text file; the lab edits text files only"),
+                1,
+            )
+        };
         match self.sim.read_host_file(&host, &path) {
             Some(_) if binary => not_text(),
             Some(content) => Reply::Edit { path, content },
@@ -212,7 +217,14 @@ impl Session {
                 let pwd = self.sim.run_line(host, "pwd");
                 let dir: String = pwd.chunks.iter().map(|c| c.text.as_str()).collect();
                 let dir = dir.trim();
-                (if dir.starts_with('/') { dir.to_string() } else { home.to_string() }, file)
+                (
+                    if dir.starts_with('/') {
+                        dir.to_string()
+                    } else {
+                        home.to_string()
+                    },
+                    file,
+                )
             }
         };
         kubedrill_sim::hostfs::normalize(&format!("{dir}/{rel}"))
