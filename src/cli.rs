@@ -27,6 +27,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// CKA Cluster Maintenance labs: a task, a cluster that answers like a real one, grading
+    /// on the end state.
+    #[command(subcommand)]
+    Lab(LabCommand),
     /// Run a scenario on the built-in simulator and print its transcript.
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
@@ -47,6 +51,33 @@ enum Command {
         /// What to measure.
         #[arg(long, value_enum, default_value_t = Workload::Drain)]
         workload: Workload,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum LabCommand {
+    /// The catalogue, with your best score per lab.
+    List,
+    /// Start a lab: prints the task and opens the prompt (reads lines from stdin when it is
+    /// not a terminal).
+    Start {
+        /// The lab's id (see `kubedrill lab list`).
+        id: String,
+        /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
+    Exam {
+        /// Minutes for the whole exam.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=600))]
+        minutes: u64,
+        /// How many tasks.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=30))]
+        count: u64,
+        /// Which tasks and clusters (default: a new draw each time).
+        #[arg(long)]
+        seed: Option<u64>,
     },
 }
 
@@ -104,6 +135,16 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Lab(LabCommand::List) => crate::lab_cli::list(),
+        Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
+            let seed = seed.unwrap_or_else(|| {
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(1, |d| d.as_secs())
+            });
+            crate::lab_cli::exam(minutes, count as usize, seed)
+        }
         Command::Run(args) | Command::Replay(args) => run(&args),
         Command::Validate { files } => validate(&files),
         Command::Bench {
