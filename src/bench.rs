@@ -134,3 +134,47 @@ pub fn peak_rss_kib() -> Option<u64> {
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }
+
+/// What one pass over the lab catalogue measured.
+pub struct LabLatencies {
+    /// Lab start (cluster built, setup steps run) per lab, in order of the catalogue.
+    pub starts: Vec<(String, std::time::Duration)>,
+    /// Every line of every lab's solution, as the terminal hands it to the session.
+    pub commands: Vec<std::time::Duration>,
+}
+
+impl LabLatencies {
+    /// The `q`-quantile (0..=1) of the command latencies.
+    pub fn command_quantile(&self, q: f64) -> std::time::Duration {
+        let mut v = self.commands.clone();
+        v.sort_unstable();
+        if v.is_empty() {
+            return std::time::Duration::ZERO;
+        }
+        let i = ((v.len() - 1) as f64 * q).round() as usize;
+        v[i.min(v.len() - 1)]
+    }
+}
+
+/// Starts every lab and types its solution, timing each start and each line.
+pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
+    let labs = kubedrill_labs::catalogue().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut out = LabLatencies {
+        starts: Vec::new(),
+        commands: Vec::new(),
+    };
+    for _ in 0..rounds {
+        for lab in &labs {
+            let t = std::time::Instant::now();
+            let mut session =
+                kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            out.starts.push((lab.id.clone(), t.elapsed()));
+            for (_, line) in lab.solution_lines() {
+                let t = std::time::Instant::now();
+                let _ = session.input(&line);
+                out.commands.push(t.elapsed());
+            }
+        }
+    }
+    Ok(out)
+}

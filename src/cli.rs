@@ -87,6 +87,9 @@ enum Workload {
     Drain,
     /// A full minor rolling upgrade (1.30 to 1.31): control planes, then every node in place.
     Upgrade,
+    /// Every lab started and its solution typed: start time per lab, latency per command
+    /// (`--workers`/`--pods` do not apply).
+    Labs,
 }
 
 #[derive(clap::Args, Debug)]
@@ -419,10 +422,32 @@ fn with_seed(text: &str, seed: u64) -> String {
 }
 
 fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
+    if workload == Workload::Labs {
+        let l = crate::bench::lab_latencies(5)?;
+        let worst = l.starts.iter().max_by_key(|(_, d)| *d).cloned().unwrap_or_default();
+        let mut starts: Vec<_> = l.starts.iter().map(|(_, d)| *d).collect();
+        starts.sort_unstable();
+        println!(
+            "lab start: {} starts, median {:.2?}, slowest {:.2?} ({})",
+            starts.len(),
+            starts[starts.len() / 2],
+            worst.1,
+            worst.0
+        );
+        println!(
+            "lab commands: {} lines typed, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+            l.commands.len(),
+            l.command_quantile(0.5),
+            l.command_quantile(0.99),
+            l.command_quantile(1.0)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = std::time::Instant::now();
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
+        Workload::Labs => unreachable!("handled above"),
     };
     let setup = start.elapsed();
     println!(
@@ -441,6 +466,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
+        Workload::Labs => unreachable!("handled above"),
     };
     let sweep = start.elapsed();
     println!(

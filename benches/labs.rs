@@ -1,0 +1,43 @@
+//! Lab terminal latencies: starting a lab (cluster built, setup run) and answering one line.
+//! Targets: start < 100 ms, a command's answer p99 < 5 ms (the p99 over every solution line of
+//! every lab is printed by `kubedrill bench --workload labs`).
+
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use kubedrill_labs::{Session, catalogue};
+use std::hint::black_box;
+
+fn labs(c: &mut Criterion) {
+    let labs = catalogue().expect("the built-in catalogue loads");
+    let mut group = c.benchmark_group("labs");
+    for id in ["upgrade-cluster", "etcd-restore", "drain-pdb-blocked"] {
+        let lab = labs.iter().find(|l| l.id == id).expect("lab exists").clone();
+        group.bench_function(format!("start/{id}"), |b| {
+            b.iter(|| black_box(Session::start(&lab, lab.default_seed()).expect("starts")))
+        });
+    }
+    let lab = labs
+        .iter()
+        .find(|l| l.id == "upgrade-cluster")
+        .expect("lab exists")
+        .clone();
+    for line in [
+        "kubectl get pods -A -o wide",
+        "kubectl drain node01 --ignore-daemonsets",
+        "check",
+    ] {
+        group.bench_function(format!("line/{line}"), |b| {
+            b.iter_batched(
+                || Session::start(&lab, lab.default_seed()).expect("starts"),
+                |mut s| {
+                    black_box(s.input(line));
+                    s
+                },
+                BatchSize::SmallInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, labs);
+criterion_main!(benches);
