@@ -802,17 +802,16 @@ impl Check {
             Self::NoViolations { except } => {
                 let all = sim.violations();
                 let new = &all[base.violations.min(all.len())..];
-                let bad: Vec<String> = new
-                    .iter()
-                    .filter(|v| !except.iter().any(|e| e.0 == v.id))
-                    .map(|v| format!("{}: {}", v.id, v.detail))
-                    .collect();
+                let (allowed, bad): (Vec<_>, Vec<_>) = new.iter().partition(|v| except.iter().any(|e| e.0 == v.id));
+                let bad: Vec<String> = bad.iter().map(|v| format!("{}: {}", v.id, v.detail)).collect();
+                let mut allowed: Vec<String> = allowed.iter().map(|v| v.id.to_string()).collect();
+                allowed.dedup();
                 f.item(
                     bad.is_empty(),
-                    if bad.is_empty() {
-                        "no invariant violated".to_string()
-                    } else {
-                        list(&bad)
+                    match (bad.is_empty(), allowed.is_empty()) {
+                        (false, _) => list(&bad),
+                        (true, true) => "no invariant violated".to_string(),
+                        (true, false) => format!("only the allowed {} was violated", allowed.join(", ")),
                     },
                 );
             }

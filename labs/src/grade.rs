@@ -73,19 +73,25 @@ impl fmt::Display for Grade {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for o in &self.objectives {
             let mark = if o.passed { "x" } else { " " };
-            write!(f, "[{mark}] {}", o.name)?;
+            let keep = if o.already { "keep: " } else { "" };
+            write!(f, "[{mark}] {keep}{}", o.name)?;
             if !o.detail.is_empty() {
                 write!(f, " — {}", o.detail)?;
             }
             writeln!(f)?;
         }
         let passed = self.objectives.iter().filter(|o| o.passed).count();
-        writeln!(
+        write!(
             f,
             "{passed}/{} objectives met, score {}%",
             self.objectives.len(),
             self.score
-        )
+        )?;
+        if self.objectives.iter().any(|o| o.already && !o.passed) {
+            // Otherwise "3/5 met, score 0%" reads like a bug.
+            write!(f, " (a broken `keep:` objective costs as much as a met one earns)")?;
+        }
+        writeln!(f)
     }
 }
 

@@ -10,8 +10,11 @@
 
 use kubedrill_sim::Sim;
 
-/// How much virtual time a drain may wait before the session stops it.
-pub(crate) const DRAIN_LIMIT: &str = "2m0s";
+/// How much virtual time a drain may wait before the session stops it, as kubectl's flag,
+/// as the note says it, and in milliseconds.
+const DRAIN_TIMEOUT_FLAG: &str = " --timeout=2m";
+pub(crate) const DRAIN_LIMIT: &str = "2m";
+pub(crate) const DRAIN_LIMIT_MS: u64 = 120_000;
 
 /// The line to run and what was changed in it.
 #[derive(Debug, PartialEq, Eq)]
@@ -132,7 +135,7 @@ pub(crate) fn guard(line: &str, sim: &Sim) -> Guarded {
             };
             match verb.map(|v| (v, args[v].text.as_str())) {
                 Some((v, "drain")) if !has("--timeout") => {
-                    inserts.push((args[v].end, " --timeout=2m"));
+                    inserts.push((args[v].end, DRAIN_TIMEOUT_FLAG));
                     drain_limited = true;
                 }
                 Some((v, "delete")) if !has("--wait") && !has("--force") && some_kubelet_down(sim) => {

@@ -246,7 +246,10 @@ impl Lab {
 
 /// Parses and validates one lab file. `name` is what messages call the file.
 pub fn parse_lab(name: &str, text: &str) -> Result<Lab, LabError> {
-    if text.trim().is_empty() {
+    if text
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    {
         return Err(LabError::file(
             name,
             None,
@@ -393,6 +396,19 @@ fn node_names(lab: &Lab) -> Result<BTreeSet<String>, Invalid> {
 
 fn validate_steps(lab: &Lab, nodes: &BTreeSet<String>) -> Result<(), Invalid> {
     for (i, s) in lab.setup.steps.iter().enumerate() {
+        if let Some(f) = &s.fault
+            && let Ok(fault) = Fault::parse(f)
+            && !matches!(fault, Fault::NodeAdd(..))
+            && !nodes.contains(fault.node())
+        {
+            return Err((
+                format!("setup.steps[{i}].fault"),
+                format!(
+                    "setup.steps[{i}].fault: no node named {:?} in the cluster",
+                    fault.node()
+                ),
+            ));
+        }
         if let Some(h) = &s.on
             && !nodes.contains(h)
         {

@@ -60,6 +60,7 @@ const LAB_FILES: &[(&str, &str)] = &[
     lab_file!("etcd-snapshot"),
     lab_file!("etcd-copy-db"),
     lab_file!("etcd-restore"),
+    lab_file!("etcd-restore-new-urls"),
     lab_file!("etcd-quorum-lost"),
     lab_file!("etcd-replace-member"),
     lab_file!("etcd-upgrade-2-1-to-2-3"),
@@ -70,6 +71,14 @@ pub fn catalogue() -> Result<Vec<Lab>, LabError> {
     let mut labs: Vec<Lab> = Vec::with_capacity(LAB_FILES.len());
     for (name, text) in LAB_FILES {
         let lab = parse_lab(name, text)?;
+        if *name != format!("labs/{}.yaml", lab.id) {
+            return Err(LabError::File {
+                file: name.to_string(),
+                line: None,
+                column: None,
+                message: format!("the lab's id is {:?}: its file must be labs/{}.yaml", lab.id, lab.id),
+            });
+        }
         if labs.iter().any(|l| l.id == lab.id) {
             return Err(LabError::File {
                 file: name.to_string(),

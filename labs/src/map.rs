@@ -7,8 +7,8 @@
 //! |  pods: kube-system x4
 //! node01        worker         Ready,SchedulingDisabled  kubelet v1.31.2
 //! |  pods: default/web-abc Running, kube-system x1
-//! etcd 3.5.15: 1 member, quorum 1 of 1 - held, leader controlplane
-//!    controlplane  running  leader  https://172.30.1.2:2379
+//! etcd 3.5.15: 1 member, 1 running; quorum needs 1: held; leader controlplane
+//!    controlplane  running    leader   https://172.30.1.2:2379
 //! ```
 
 use kubedrill_sim::Sim;
@@ -128,14 +128,20 @@ fn etcd(sim: &Sim, s: &mut String) {
         .unwrap_or_else(|| "no leader".to_string());
     let _ = writeln!(
         s,
-        "etcd {}: {} member{}, {up} running, quorum {} - {}, {leader}",
+        "etcd {}: {} member{}, {up} running; quorum needs {}: {}; {leader}",
         e.version,
         e.members.len(),
         if e.members.len() == 1 { "" } else { "s" },
         e.quorum_size(),
         if e.has_quorum() { "held" } else { "LOST" },
     );
-    let name_w = e.members.iter().map(|m| m.name.len().max(16)).max().unwrap_or(16);
+    // Unnamed (unstarted) members show their 16-digit hex ID instead.
+    let name_w = e
+        .members
+        .iter()
+        .map(|m| if m.name.is_empty() { 16 } else { m.name.len() })
+        .max()
+        .unwrap_or(0);
     for (i, m) in e.members.iter().enumerate() {
         let name = if m.name.is_empty() {
             format!("{:x}", m.id)

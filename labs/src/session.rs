@@ -5,7 +5,7 @@
 use crate::check::Baseline;
 use crate::error::LabError;
 use crate::grade::{Grade, ObjectiveResult};
-use crate::guard::{DRAIN_LIMIT, guard};
+use crate::guard::{DRAIN_LIMIT, DRAIN_LIMIT_MS, guard};
 use crate::lab::Lab;
 use kubedrill_sim::Sim;
 use kubedrill_sim::hostfs::Entry;
@@ -17,8 +17,8 @@ pub enum Reply {
     /// Print `text` (stdout and stderr interleaved as they happened; ends with a newline
     /// unless empty). `status` is the line's exit status.
     Output { text: String, status: i32 },
-    /// Open an editor on `content`; hand the saved text to [`Session::finish_edit`] with the
-    /// same `path`.
+    /// Open an editor on `content` (empty for a new file); hand the saved text to
+    /// [`Session::finish_edit`] with the same `path`, an absolute path on the current host.
     Edit { path: String, content: String },
     /// The student left the lab.
     Exit,
@@ -151,9 +151,11 @@ impl Session {
     fn run(&mut self, line: &str) -> Reply {
         let host = self.sim.current_host().to_string();
         let g = guard(line, &self.sim);
+        let before = self.sim.now();
         let out = self.sim.run_line(&host, &g.line);
         let mut text: String = out.chunks.iter().map(|c| c.text.as_str()).collect();
-        if g.drain_limited && text.contains(&format!("global timeout reached: {DRAIN_LIMIT}")) {
+        let waited = self.sim.now().saturating_sub(before);
+        if g.drain_limited && waited.ms() >= DRAIN_LIMIT_MS && out.status != 0 {
             if !text.is_empty() && !text.ends_with('\n') {
                 text.push('\n');
             }
