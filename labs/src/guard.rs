@@ -1,8 +1,8 @@
 //! Keeps a typed line from waiting for ever.
 //!
 //! A person at a real terminal stops a `kubectl drain` that a PodDisruptionBudget blocks with
-//! Ctrl-C; a session has no Ctrl-C, and `Sim::run_line` sets no virtual-time limit (the
-//! scenario runner's per-step deadline is crate-private in the simulator). So before a line
+//! Ctrl-C; a session has no Ctrl-C, and a step's virtual-time limit (`Sim::run_step`, one hour)
+//! is far longer than anyone waits. So before a line
 //! runs, a `kubectl drain` without `--timeout` gets one (the session's limit), and a
 //! `kubectl delete pod` gets `--wait=false` while some node's kubelet is down (nothing would
 //! ever confirm the deletion). Only the top level of the line is looked at; commands inside

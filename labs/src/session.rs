@@ -152,7 +152,7 @@ impl Session {
         let host = self.sim.current_host().to_string();
         let g = guard(line, &self.sim);
         let before = self.sim.now();
-        let out = self.sim.run_line(&host, &g.line);
+        let out = self.sim.run_step(&host, &g.line);
         let mut text: String = out.chunks.iter().map(|c| c.text.as_str()).collect();
         let waited = self.sim.now().saturating_sub(before);
         if g.drain_limited && waited.ms() >= DRAIN_LIMIT_MS && out.status != 0 {

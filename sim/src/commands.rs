@@ -449,6 +449,24 @@ impl Sim {
         Ok(())
     }
 
+    /// One line typed at `host`'s prompt, as a scenario step runs it: a step of its own in the
+    /// trace, bounded by the step's virtual-time limit, with the step-end invariants checked
+    /// afterwards. The lab terminal uses it for every line.
+    pub fn run_step(&mut self, host: &str, line: &str) -> CommandOutput {
+        let n = self.step + 1;
+        self.begin_step(n, line);
+        self.step_deadline = Some(self.now + self.step_limit());
+        let out = self.run_line(host, line);
+        self.step_deadline = None;
+        self.record(crate::trace::Event::CommandExited {
+            host: std::sync::Arc::from(host),
+            status: out.status,
+        });
+        self.settle();
+        self.check_step_invariants();
+        out
+    }
+
     /// Runs one line typed at `host`'s prompt, through that host's shell.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
         let mut shell = self.shells.remove(host).unwrap_or_default();
