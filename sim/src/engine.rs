@@ -36,6 +36,8 @@ pub(crate) enum Timer {
     Rollout { ws: WorkloadId, at: Option<NodeId> },
     /// The kubelet re-reads its static pod manifests.
     ManifestSync { node: NodeId },
+    /// etcd followers' election timeout ran out after losing their leader.
+    EtcdElection,
 }
 
 /// Who deleted a pod, which decides the invariants it may break.
@@ -103,6 +105,8 @@ pub struct Sim {
     pub(crate) manifest_sync_pending: std::collections::BTreeSet<NodeId>,
     /// Up to when lease renewals have been counted into etcd's revision.
     pub(crate) leases_counted_to: SimTime,
+    /// An etcd election is under way (its timer is queued).
+    pub(crate) election_pending: bool,
 }
 
 impl Sim {
@@ -132,6 +136,7 @@ impl Sim {
             api_down_since: None,
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
+            election_pending: false,
         }
     }
 
@@ -312,6 +317,11 @@ impl Sim {
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             Timer::Rollout { ws, at } => self.on_rollout(ws, at),
             Timer::ManifestSync { node } => self.sync_static_pods(node),
+            Timer::EtcdElection => {
+                self.etcd.finish_election();
+                self.election_pending = false;
+                self.etcd_changed();
+            }
             Timer::NodeBooted { node, generation } => {
                 if self.cluster.node_exists(node) && self.cluster.node(node).lifecycle_gen == generation {
                     self.node_recover(node);

@@ -189,6 +189,14 @@ impl Sim {
     /// Re-evaluates the API after an etcd or control-plane change: controllers stop when it
     /// goes and catch up when it returns.
     pub(crate) fn etcd_changed(&mut self) {
+        self.etcd.timed_elections = true;
+        if self.etcd.campaigning && !self.election_pending {
+            // etcd randomises each follower's election timeout in [1 s, 2 s) (the default
+            // --election-timeout of 1000 ms); the first to time out wins.
+            self.election_pending = true;
+            let after = SimDuration(1000 + self.rng.below(1000));
+            self.schedule(self.now + after, crate::engine::Timer::EtcdElection);
+        }
         let available = self.api_available();
         match (self.api_down_since, available) {
             (None, false) => {

@@ -168,6 +168,12 @@ pub struct EtcdModel {
     pub removed: Vec<u64>,
     /// Seconds since the epoch when a runtime `member add` happened; IDs include it.
     pub clock_s: u64,
+    /// Elections take time: when the leader goes, the cluster stays leaderless until the
+    /// caller (which has a clock) calls [`EtcdModel::finish_election`] one election timeout
+    /// later. Off by default: without a clock every election is over at once.
+    pub timed_elections: bool,
+    /// A leaderless cluster with a quorum is campaigning.
+    pub campaigning: bool,
 }
 
 impl EtcdModel {
@@ -200,6 +206,8 @@ impl EtcdModel {
             keys: BTreeMap::new(),
             removed: Vec::new(),
             clock_s: 1_700_000_000,
+            timed_elections: false,
+            campaigning: false,
         };
         m.elect();
         m
@@ -236,6 +244,8 @@ impl EtcdModel {
             if self.leader.take().is_some() {
                 self.term += 1;
             }
+            // Members keep campaigning; with a quorum back, one of them wins after a timeout.
+            self.campaigning = self.timed_elections;
             return;
         }
         if self
@@ -244,9 +254,29 @@ impl EtcdModel {
         {
             return;
         }
+        if self.timed_elections && self.leader.is_some() {
+            // The leader is gone: followers notice after the election timeout and campaign.
+            self.leader = None;
+            self.campaigning = true;
+            self.term += 1;
+            return;
+        }
+        if self.timed_elections && self.campaigning {
+            return;
+        }
         self.leader = self.members.iter().position(|m| m.is_running() && !m.learner);
         self.term += 1;
         self.raft_index += 1;
+    }
+
+    /// The election timeout has passed: a running voter wins if there is a quorum.
+    pub fn finish_election(&mut self) {
+        self.campaigning = false;
+        if self.leader.is_none() && self.has_quorum() {
+            self.leader = self.members.iter().position(|m| m.is_running() && !m.learner);
+            self.term += 1;
+            self.raft_index += 1;
+        }
     }
 
     pub fn member_index(&self, id: u64) -> Option<usize> {
@@ -294,6 +324,8 @@ impl EtcdModel {
     }
 
     fn write(&mut self) -> Result<i64, EtcdError> {
+        // A write during an election waits for the new leader (well within the client's
+        // timeout), so only a lost quorum makes it fail.
         if !self.has_quorum() {
             return Err(EtcdError::NoQuorum);
         }
@@ -569,6 +601,18 @@ mod tests {
         assert_eq!(m.read_allowed(0, true), Err(EtcdError::Unavailable));
         m.recover(1).unwrap();
         assert!(m.snapshot(0).is_ok());
+    }
+
+    #[test]
+    fn timed_elections_leave_the_cluster_leaderless_until_finished() {
+        let mut m = EtcdModel::bootstrap(&specs(3), DEFAULT_TOKEN, v());
+        m.timed_elections = true;
+        let leader = m.leader.unwrap();
+        m.crash(leader);
+        assert!(m.has_quorum() && m.leader.is_none() && m.campaigning);
+        m.finish_election();
+        assert!(m.leader.is_some());
+        assert!(m.put("k", "v").is_ok());
     }
 
     #[test]
