@@ -446,7 +446,7 @@ fn every_etcd_scenario_of_the_corpus_agrees_with_real_etcd() {
     if etcd_or_skip("every_etcd_scenario_of_the_corpus_agrees_with_real_etcd").is_none() {
         return;
     }
-    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/etcd");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/etcd");
     let mut files: Vec<_> = std::fs::read_dir(&corpus)
         .expect("the etcd corpus exists")
         .filter_map(|e| e.ok().map(|e| e.path()))
