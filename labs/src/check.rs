@@ -857,6 +857,12 @@ fn snapshot_file(
         Some(want) => f.item(want == snap.has_hash, format!("{path} is {kind}")),
         None => f.item(true, format!("{path} is an etcd snapshot")),
     }
+    if snap.copied_while_running {
+        f.item(
+            false,
+            format!("{path} was copied while etcd was writing it: not a consistent backup (stop the member first)"),
+        );
+    }
     let api = snap.payload.as_ref().and_then(|p| p.downcast_ref::<ApiState>());
     for r in contains {
         let has = api.is_some_and(|a| workload(&a.0, r).is_some());

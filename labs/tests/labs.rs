@@ -117,6 +117,27 @@ fn forcing_out_a_bare_pod_that_had_to_stay_loses_the_points() {
 }
 
 #[test]
+fn copying_the_database_of_a_running_member_is_not_a_backup() {
+    // Goal: the lab guide copies member/snap/db only from a data dir no etcd process uses; a
+    // copy taken under a running member fails the backup objective.
+    let l = lab("etcd-copy-db");
+    let mut s = Session::start(&l, l.default_seed()).unwrap();
+    let t = play(&mut s, &["cp /var/lib/etcd/member/snap/db /opt/etcd-db-copy"]);
+    let g = s.grade();
+    let backup = g
+        .objectives
+        .iter()
+        .find(|o| o.detail.contains("/opt/etcd-db-copy"))
+        .expect("the lab grades the copy");
+    assert!(!backup.passed, "{t}{g}");
+    assert!(
+        backup.detail.contains("copied while etcd was writing it"),
+        "{}",
+        backup.detail
+    );
+}
+
+#[test]
 fn skipping_an_etcd_minor_breaks_the_upgrade_rule() {
     // Goal: etcd 2.1 straight to 2.3 reaches the version but breaks upgrade_order.
     let l = lab("etcd-upgrade-2-1-to-2-3");

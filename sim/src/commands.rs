@@ -211,7 +211,17 @@ impl Host<'_> {
     fn files(&mut self, cmd: &str, args: &[String], cwd: &str) -> Option<CommandOutput> {
         let node = self.node()?;
         let mut change = crate::hostfs::FsChange::default();
-        let frozen = self.sim.frozen_data_dir(node);
+        let mut frozen = self.sim.frozen_data_dir(node);
+        // Copying the files of a member that is writing them gives no consistent database.
+        let running = self
+            .sim
+            .etcd_member_of(node)
+            .is_some_and(|i| self.sim.etcd.members[i].is_running());
+        if running && let crate::hostfs::DataDir::Copy { snapshot, .. } = &mut frozen {
+            let mut s = (**snapshot).clone();
+            s.copied_while_running = true;
+            *snapshot = std::sync::Arc::new(s);
+        }
         let freeze = |d: &crate::hostfs::DataDir| match d {
             crate::hostfs::DataDir::Live => frozen.clone(),
             other => other.clone(),

@@ -254,6 +254,7 @@ impl EtcdHost for NodeEtcd<'_> {
                         has_hash: false,
                         payload: None,
                         extra_keys: 0,
+                        copied_while_running: false,
                     }),
                     member_id: 0,
                     cluster_id: 0,

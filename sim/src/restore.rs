@@ -89,6 +89,7 @@ impl Sim {
             has_hash,
             payload: Some(Arc::new(ApiState(self.cluster.clone()))),
             extra_keys: self.object_entry_count(),
+            copied_while_running: false,
         }
     }
 

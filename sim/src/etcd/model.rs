@@ -126,6 +126,9 @@ pub struct Snapshot {
     pub payload: Option<Arc<dyn std::any::Any + Send + Sync>>,
     /// Entries the Kubernetes objects add to `TOTAL KEYS` (their keys are not in `keys`).
     pub extra_keys: usize,
+    /// A copy of `member/snap/db` taken while etcd was writing it: not guaranteed consistent
+    /// (the lab guide copies it only from a data dir no etcd process uses).
+    pub copied_while_running: bool,
 }
 
 /// What both the model and a real cluster can be asked, to compare them.
@@ -409,6 +412,7 @@ impl EtcdModel {
             has_hash,
             payload: None,
             extra_keys: 0,
+            copied_while_running: false,
         }
     }
 
