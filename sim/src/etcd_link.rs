@@ -180,8 +180,12 @@ impl Sim {
                 .map(|cp| cp.etcd_servers.clone())
                 .unwrap_or_default();
             servers.iter().any(|url| {
-                crate::etcd_host::member_listening_at(self, node, url)
-                    .is_some_and(|i| self.etcd.members.get(i).is_some_and(|m| m.is_running()))
+                crate::etcd_host::member_listening_at(self, node, url).is_some_and(|i| {
+                    self.etcd
+                        .members
+                        .get(i)
+                        .is_some_and(|m| m.is_running() && !m.partitioned)
+                })
             })
         })
     }

@@ -21,6 +21,8 @@ pub enum Fault {
     EtcdMemberDestroy(String),
     /// The kubelet starts the etcd member again.
     EtcdMemberRecover(String),
+    /// The network cuts the control plane's etcd member off from its peers (or heals it).
+    EtcdMemberPartition(String, bool),
     /// A storage-level snapshot of a directory (an EBS volume snapshot): crash-consistent,
     /// taken under a running member, copied to the second path.
     VolumeSnapshot(String, String, String),
@@ -89,12 +91,20 @@ impl Fault {
                 }
                 Ok(Self::VolumeSnapshot(node(1)?, from.to_string(), to.to_string()))
             }
+            Some("etcd-member-partition") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberPartition(node(1)?, true))
+            }
+            Some("etcd-member-heal") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberPartition(node(1)?, false))
+            }
             Some("etcd-member-recover") => {
                 extra(2)?;
                 Ok(Self::EtcdMemberRecover(node(1)?))
             }
             Some(v) => Err(format!(
-                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover or volume-snapshot"
+                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal or volume-snapshot"
             )),
             None => Err("empty fault".to_string()),
         }
@@ -109,7 +119,8 @@ impl Fault {
             | Self::EtcdMemberCrash(n)
             | Self::EtcdMemberDestroy(n)
             | Self::EtcdMemberRecover(n)
-            | Self::VolumeSnapshot(n, _, _) => n,
+            | Self::VolumeSnapshot(n, _, _)
+            | Self::EtcdMemberPartition(n, _) => n,
         }
     }
 }
@@ -135,7 +146,10 @@ impl Sim {
             Fault::NodeRecover(_) => self.node_recover(id),
             Fault::NodeReboot(_, d) => self.node_reboot(id, *d),
             Fault::NodeAdd(..) => {}
-            Fault::EtcdMemberCrash(_) | Fault::EtcdMemberDestroy(_) | Fault::EtcdMemberRecover(_)
+            Fault::EtcdMemberCrash(_)
+            | Fault::EtcdMemberDestroy(_)
+            | Fault::EtcdMemberRecover(_)
+            | Fault::EtcdMemberPartition(..)
                 if self.etcd_member_of(id).is_none() && self.cluster.node(id).control_plane.is_none() =>
             {
                 return Err(format!(
@@ -147,6 +161,12 @@ impl Sim {
             Fault::EtcdMemberDestroy(_) => self.etcd_member_destroy(id),
             Fault::EtcdMemberRecover(_) => self.etcd_member_recover(id),
             Fault::VolumeSnapshot(_, from, to) => return self.volume_snapshot(id, from, to),
+            Fault::EtcdMemberPartition(_, cut) => {
+                if let Some(i) = self.etcd_member_of(id) {
+                    self.etcd.partition(i, *cut);
+                    self.etcd_changed();
+                }
+            }
         }
         self.settle();
         Ok(Vec::new())

@@ -45,6 +45,9 @@ pub struct Member {
     /// Started while the cluster had no quorum: until it has one again, such a member has not
     /// caught up with raft and serves no client at all (seen with etcd 3.4.23).
     pub cold: bool,
+    /// Cut off from its peers by the network: it runs and answers its local clients, but takes
+    /// no part in raft (no quorum on its side, so nothing commits through it).
+    pub partitioned: bool,
 }
 
 impl Member {
@@ -194,6 +197,7 @@ impl EtcdModel {
                 state: MemberState::Running,
                 lag: 0,
                 cold: false,
+                partitioned: false,
             })
             .collect();
         let ids: Vec<u64> = members.iter().map(|m| m.id).collect();
@@ -225,8 +229,28 @@ impl EtcdModel {
         self.voters().count() / 2 + 1
     }
 
+    /// Whether the majority side has enough running voters (a partitioned member is on no
+    /// majority side).
     pub fn has_quorum(&self) -> bool {
-        self.voters().filter(|m| m.is_running()).count() >= self.quorum_size()
+        self.voters().filter(|m| m.is_running() && !m.partitioned).count() >= self.quorum_size()
+    }
+
+    /// Whether a request through this member reaches a leader (writes, linearizable reads).
+    pub fn reaches_leader(&self, member: usize) -> Result<(), EtcdError> {
+        let m = &self.members[member];
+        if !m.is_running() || m.cold {
+            return Err(EtcdError::Unavailable);
+        }
+        if m.partitioned || !self.has_quorum() {
+            return Err(EtcdError::NoQuorum);
+        }
+        Ok(())
+    }
+
+    /// The network cuts a member off from its peers (or heals).
+    pub fn partition(&mut self, i: usize, cut: bool) {
+        self.members[i].partitioned = cut;
+        self.elect();
     }
 
     /// How many members may fail with the cluster still available.
@@ -253,7 +277,7 @@ impl EtcdModel {
         }
         if self
             .leader
-            .is_some_and(|l| self.members[l].is_running() && !self.members[l].learner)
+            .is_some_and(|l| self.members[l].is_running() && !self.members[l].learner && !self.members[l].partitioned)
         {
             return;
         }
@@ -267,7 +291,10 @@ impl EtcdModel {
         if self.timed_elections && self.campaigning {
             return;
         }
-        self.leader = self.members.iter().position(|m| m.is_running() && !m.learner);
+        self.leader = self
+            .members
+            .iter()
+            .position(|m| m.is_running() && !m.learner && !m.partitioned);
         self.term += 1;
         self.raft_index += 1;
     }
@@ -276,7 +303,10 @@ impl EtcdModel {
     pub fn finish_election(&mut self) {
         self.campaigning = false;
         if self.leader.is_none() && self.has_quorum() {
-            self.leader = self.members.iter().position(|m| m.is_running() && !m.learner);
+            self.leader = self
+                .members
+                .iter()
+                .position(|m| m.is_running() && !m.learner && !m.partitioned);
             self.term += 1;
             self.raft_index += 1;
         }
@@ -384,7 +414,7 @@ impl EtcdModel {
         if !self.members[member].is_running() || self.members[member].cold {
             return Err(EtcdError::Unavailable);
         }
-        if !serializable && !self.has_quorum() {
+        if !serializable && (!self.has_quorum() || self.members[member].partitioned) {
             return Err(EtcdError::NoQuorum);
         }
         Ok(())
@@ -464,6 +494,7 @@ impl EtcdModel {
             state: MemberState::Unstarted,
             lag: self.raft_index,
             cold: false,
+            partitioned: false,
         });
         self.raft_index += 1;
         self.elect();
@@ -617,6 +648,25 @@ mod tests {
         m.finish_election();
         assert!(m.leader.is_some());
         assert!(m.put("k", "v").is_ok());
+    }
+
+    #[test]
+    fn a_partitioned_member_answers_locally_but_commits_nothing() {
+        let mut m = EtcdModel::bootstrap(&specs(3), DEFAULT_TOKEN, v());
+        let leader = m.leader.unwrap();
+        m.partition(leader, true);
+        assert!(m.has_quorum(), "two of three on the majority side");
+        assert_ne!(m.leader, Some(leader), "the cut-off leader loses its role");
+        assert_eq!(m.reaches_leader(leader), Err(EtcdError::NoQuorum));
+        assert!(m.read_allowed(leader, true).is_ok());
+        assert_eq!(m.read_allowed(leader, false), Err(EtcdError::NoQuorum));
+        let other = (leader + 1) % 3;
+        assert!(m.reaches_leader(other).is_ok());
+        m.partition(other, true);
+        assert!(!m.has_quorum());
+        m.partition(other, false);
+        m.partition(leader, false);
+        assert!(m.has_quorum());
     }
 
     #[test]

@@ -335,10 +335,10 @@ pub(crate) fn put(run: &mut Run<'_>) -> R {
             None => return Err(run.fail_server(&c, method, ServerErr::KeyNotFound)),
         }
     }
-    let outcome = run
-        .host
-        .cluster()
-        .map_or(Err(EtcdError::Unavailable), |m| m.put(&key, &value));
+    let outcome = run.host.cluster().map_or(Err(EtcdError::Unavailable), |m| {
+        m.reaches_leader(member)?;
+        m.put(&key, &value)
+    });
     if let Err(e) = outcome {
         return Err(run.fail_rpc(&c, method, &e));
     }
@@ -424,6 +424,7 @@ pub(crate) fn del(run: &mut Run<'_>) -> R {
     // because the model has no range delete (each then moves the revision).
     let outcome: Result<(), EtcdError> = match run.host.cluster() {
         None => Err(EtcdError::Unavailable),
+        Some(m) if m.reaches_leader(member).is_err() => m.reaches_leader(member),
         Some(m) => match &range {
             Range::Key(k) => m.delete(k, false).map(|_| ()),
             Range::Prefix(p) => m.delete(p, true).map(|_| ()),

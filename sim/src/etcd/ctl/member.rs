@@ -226,10 +226,10 @@ pub(crate) fn add(run: &mut Run<'_>) -> R {
     if !valid_urls(&urls) {
         return Err(run.fail_server(&c, method, ServerErr::BadUrls));
     }
-    let added = run
-        .host
-        .cluster()
-        .map_or(Err(EtcdError::Unavailable), |m| m.member_add(&name, &urls, learner));
+    let added = run.host.cluster().map_or(Err(EtcdError::Unavailable), |m| {
+        m.reaches_leader(member)?;
+        m.member_add(&name, &urls, learner)
+    });
     let idx = match added {
         Ok(i) => i,
         Err(e) => return Err(run.fail_rpc(&c, method, &e)),
@@ -304,6 +304,7 @@ pub(crate) fn remove_or_promote(run: &mut Run<'_>, promote: bool) -> R {
     // The answering member's identity, read before a removal shifts the member indices.
     let hdr = header(run, member, false);
     let outcome = run.host.cluster().map_or(Err(EtcdError::Unavailable), |m| {
+        m.reaches_leader(member)?;
         if promote {
             m.member_promote(id)
         } else {
