@@ -1,5 +1,5 @@
 //! The command layer against a fake host: every command and error path, and the real
-//! transcripts of `/work/shared/reference/transcripts.yaml` where the data allows.
+//! transcripts of `shared/reference/transcripts.yaml` where the data allows.
 
 use super::*;
 use crate::etcd::model::{DEFAULT_TOKEN, KeyValue, MemberSpec};
