@@ -740,13 +740,7 @@ impl Check {
                         .members
                         .iter()
                         .filter(|m| !m.is_running())
-                        .map(|m| {
-                            if m.name.is_empty() {
-                                format!("{:x}", m.id)
-                            } else {
-                                m.name.clone()
-                            }
-                        })
+                        .map(|m| m.label())
                         .collect();
                     f.item(
                         down.is_empty(),

@@ -211,7 +211,34 @@ impl Host<'_> {
     fn files(&mut self, cmd: &str, args: &[String], cwd: &str) -> Option<CommandOutput> {
         let node = self.node()?;
         let mut change = crate::hostfs::FsChange::default();
-        let mut frozen = self.sim.frozen_data_dir(node);
+        // Only a copy of the live data dir needs its data frozen (a clone of the API state):
+        // nothing else pays for it.
+        let copies_live_data = cmd == "cp"
+            && args.iter().filter(|a| !a.starts_with('-')).any(|a| {
+                let path = crate::hostfs::normalize(&if a.starts_with('/') {
+                    a.clone()
+                } else {
+                    format!("{cwd}/{a}")
+                });
+                let fs = &self.sim.cluster.node(node).fs;
+                match fs.find(&path) {
+                    Some(crate::hostfs::Found::Entry(crate::hostfs::Entry::DataDir(crate::hostfs::DataDir::Live))) => {
+                        true
+                    }
+                    Some(crate::hostfs::Found::Db { dir }) => {
+                        matches!(
+                            fs.get(&dir),
+                            Some(crate::hostfs::Entry::DataDir(crate::hostfs::DataDir::Live))
+                        )
+                    }
+                    _ => false,
+                }
+            });
+        let mut frozen = if copies_live_data {
+            self.sim.frozen_data_dir(node)
+        } else {
+            crate::hostfs::DataDir::Empty
+        };
         // Copying the files of a member that is writing them gives no consistent database.
         let running = self
             .sim

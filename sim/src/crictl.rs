@@ -277,29 +277,10 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
     }
 }
 
-/// Go's tabwriter as crictl configures it: minimum cell width 20, padding 3.
+/// Go's tabwriter as crictl configures it: minimum cell width 20, padding 3 — kubectl's
+/// layout with another minimum.
 fn tabwrite(rows: &[Vec<String>]) -> Vec<String> {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut widths = vec![0usize; cols];
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count() + 3).max(20);
-        }
-    }
-    rows.iter()
-        .map(|r| {
-            let mut line = String::new();
-            for (i, c) in r.iter().enumerate() {
-                if i + 1 == r.len() {
-                    line.push_str(c);
-                } else {
-                    line.push_str(c);
-                    line.push_str(&" ".repeat(widths[i] - c.chars().count()));
-                }
-            }
-            line
-        })
-        .collect()
+    crate::kubectl::table::render(rows, 20)
 }
 
 #[cfg(test)]

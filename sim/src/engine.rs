@@ -738,17 +738,7 @@ impl Sim {
             WorkloadKind::DaemonSet => {
                 let nodes: Vec<NodeId> = self.cluster.node_ids().collect();
                 for node in nodes {
-                    let w = self.cluster.workload(id);
-                    if w.per_node.contains_key(&node)
-                        || self.cluster.node(node).deleting
-                        || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
-                    {
-                        continue;
-                    }
-                    let name = self.fresh_pod_name(id);
-                    let (ns, template, labels) = self.pod_parts(id);
-                    let pod = self.create_pod(ns, name, Owner::DaemonSet(id), template, labels, Some(node));
-                    self.cluster.workload_mut(id).per_node.insert(node, pod);
+                    self.reconcile_daemonset_on(id, node);
                 }
             }
         }
@@ -763,7 +753,6 @@ impl Sim {
         if w.deleted
             || w.per_node.contains_key(&node)
             || !self.cluster.node_exists(node)
-            || self.cluster.node(node).deleting
             || !scheduler::daemon_fits(self.cluster.node(node), &w.template)
         {
             return;

@@ -11,9 +11,6 @@ use crate::restore::ApiState;
 use crate::time::SimDuration;
 use std::sync::Arc;
 
-/// 2024-01-01T00:00:00Z: the simulator's clock starts the day the cluster was born.
-const EPOCH_S: u64 = 1_704_067_200;
-
 /// The client certificate pairs etcd trusts in a kubeadm cluster.
 const CLIENT_PAIRS: &[(&str, &str)] = &[
     (
@@ -145,7 +142,7 @@ impl EtcdHost for NodeEtcd<'_> {
     fn write_snapshot(&mut self, path: &str, mut snap: Snapshot) -> Result<(), String> {
         // The member's backend holds every Kubernetes object: the file carries them.
         snap.payload = Some(Arc::new(ApiState(self.sim.cluster.clone())));
-        snap.extra_keys = snap.extra_keys.max(self.sim.api_snapshot(true).extra_keys);
+        snap.extra_keys = snap.extra_keys.max(self.sim.object_entry_count());
         self.sim
             .cluster
             .node_mut(self.node)
@@ -212,7 +209,7 @@ impl EtcdHost for NodeEtcd<'_> {
     }
 
     fn timestamp(&mut self) -> u64 {
-        (EPOCH_S * 1000 + self.sim.now.ms()) * 1_000_000
+        self.sim.now.wall_nanos()
     }
 
     fn wait(&mut self, ms: u64) {

@@ -5,7 +5,7 @@
 //! scheduled").
 
 use crate::engine::Sim;
-use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, MemberSpec, MemberState};
+use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, Member, MemberSpec, MemberState};
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
 use crate::shell::CommandOutput;
@@ -129,16 +129,7 @@ impl Sim {
 
     /// The etcd pod's container exits over and over.
     pub(crate) fn static_pod_crashlooping(&mut self, node: NodeId) {
-        let name = format!("etcd-{}", self.cluster.node(node).name);
-        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
-            let now = self.now;
-            self.cluster.update_pod(id, |p| {
-                p.ready = false;
-                p.status_reason = Some("CrashLoopBackOff");
-                p.restarts += 1;
-                p.last_restart = Some(now);
-            });
-        }
+        self.mark_static_pod_failing(node, crate::components::StaticPod::Etcd, "CrashLoopBackOff");
     }
 
     /// Whether the API server can serve requests: etcd has quorum and an API server runs.
@@ -234,13 +225,7 @@ impl Sim {
             .members
             .iter()
             .filter(|m| !m.is_running())
-            .map(|m| {
-                if m.name.is_empty() {
-                    format!("{:x}", m.id)
-                } else {
-                    m.name.clone()
-                }
-            })
+            .map(Member::label)
             .collect();
         self.violate_once(
             "etcd_quorum",

@@ -75,7 +75,7 @@ impl Sim {
 
     /// How many etcd entries the Kubernetes objects make (`snapshot status` TOTAL KEYS counts
     /// them; a fresh kubeadm cluster has a few hundred of its own: RBAC, config maps, leases).
-    fn object_entry_count(&self) -> usize {
+    pub(crate) fn object_entry_count(&self) -> usize {
         object_keys(&self.cluster).len() + 3 * self.cluster.node_count() + 280
     }
 

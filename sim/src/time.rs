@@ -14,7 +14,64 @@ pub struct SimTime(pub u64);
 #[serde(transparent)]
 pub struct SimDuration(pub u64);
 
+/// The simulator's clock as a wall clock: time 0 is 2024-01-01T00:00:00Z, the day the cluster was
+/// born. Everything that prints a date (logs, backup directories) reads it through here.
+pub const WALL_EPOCH_S: u64 = 1_704_067_200;
+
+/// A UTC calendar time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WallClock {
+    pub year: i64,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+    pub nanos: u32,
+}
+
+impl WallClock {
+    /// The calendar time `nanos` after the Unix epoch.
+    pub fn from_unix_nanos(nanos: u64) -> Self {
+        let secs = nanos / 1_000_000_000;
+        let (year, month, day) = civil_from_days((secs / 86_400) as i64);
+        let rem = secs % 86_400;
+        Self {
+            year,
+            month,
+            day,
+            hour: (rem / 3600) as u32,
+            minute: (rem % 3600 / 60) as u32,
+            second: (rem % 60) as u32,
+            nanos: (nanos % 1_000_000_000) as u32,
+        }
+    }
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
 impl SimTime {
+    /// This moment as Unix time in nanoseconds (see [`WALL_EPOCH_S`]).
+    pub fn wall_nanos(self) -> u64 {
+        (WALL_EPOCH_S * 1000 + self.0) * 1_000_000
+    }
+
+    pub fn wall_clock(self) -> WallClock {
+        WallClock::from_unix_nanos(self.wall_nanos())
+    }
+
     pub const ZERO: Self = Self(0);
 
     pub fn ms(self) -> u64 {

@@ -529,6 +529,11 @@ impl Sim {
     pub(crate) fn static_pod_cannot_start(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
         // A changed manifest is a new pod (new UID, new age) even when its container fails.
         self.restart_static_pod(node, c);
+        self.mark_static_pod_failing(node, c, reason);
+    }
+
+    /// The static pod's container keeps failing (`reason` is what `kubectl get pods` shows).
+    pub(crate) fn mark_static_pod_failing(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
         let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
         if let Some(id) = self.cluster.pod_id("kube-system", &name) {
             let now = self.now;
@@ -619,30 +624,21 @@ impl Sim {
     }
 }
 
-/// etcd's log lines as `kubectl logs` shows them: capnslog's `time L | pkg: msg` or zap's JSON.
+/// etcd's log lines as `crictl logs` shows them: capnslog's `time L | pkg: msg` or zap's JSON.
 pub(crate) fn render_etcd_log(entries: &[crate::etcd::upgrade::LogEntry], now: crate::time::SimTime) -> String {
+    use crate::etcd::ctl::log::{Field, Rec, TsFormat, capnslog_line, json_line};
     use crate::etcd::upgrade::{LogLevel, Logger};
-    let ts = now.ms();
+    let ts = now.wall_nanos();
     let mut out = String::new();
     for e in entries {
-        match e.logger {
+        let line = match e.logger {
             Logger::Capnslog => {
                 let level = match e.level {
                     LogLevel::Warning => 'W',
                     LogLevel::Error => 'E',
                     LogLevel::Fatal | LogLevel::Panic => 'C',
                 };
-                let secs = ts / 1000;
-                out.push_str(&format!(
-                    "2024-01-{:02} {:02}:{:02}:{:02}.{:06} {level} | {}: {}\n",
-                    1 + secs / 86_400,
-                    secs % 86_400 / 3600,
-                    secs % 3600 / 60,
-                    secs % 60,
-                    (ts % 1000) * 1000,
-                    e.package.unwrap_or("etcdmain"),
-                    e.msg
-                ));
+                capnslog_line(ts, level, e.package.unwrap_or("etcdmain"), &e.msg)
             }
             Logger::Zap => {
                 let level = match e.level {
@@ -651,37 +647,20 @@ pub(crate) fn render_etcd_log(entries: &[crate::etcd::upgrade::LogEntry], now: c
                     LogLevel::Fatal => "fatal",
                     LogLevel::Panic => "panic",
                 };
-                let mut line = format!(
-                    "{{\"level\":\"{level}\",\"ts\":\"{}\",\"msg\":{}",
-                    zap_time(ts),
-                    json_string(&e.msg)
-                );
-                for (k, v) in &e.fields {
-                    line.push_str(&format!(",\"{k}\":{}", json_string(v)));
-                }
-                line.push_str("}\n");
-                out.push_str(&line);
+                let rec = Rec {
+                    level,
+                    logger: None,
+                    caller: None,
+                    msg: &e.msg,
+                    fields: e.fields.iter().map(|(k, v)| (*k, Field::Str(v.clone()))).collect(),
+                };
+                json_line(ts, TsFormat::IsoMillis, &rec)
             }
-        }
+        };
+        out.push_str(&line);
+        out.push('\n');
     }
     out
-}
-
-fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
-}
-
-/// The sim's clock as a wall-clock time: day 1 of a fixed month is the cluster's birth.
-fn zap_time(ms: u64) -> String {
-    let secs = ms / 1000;
-    format!(
-        "2024-01-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        1 + secs / 86_400,
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60,
-        ms % 1000
-    )
 }
 
 impl Sim {

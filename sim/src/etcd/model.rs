@@ -51,6 +51,15 @@ pub struct Member {
 }
 
 impl Member {
+    /// How people refer to it: its name, or its hex ID while it has none (not started yet).
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            format!("{:x}", self.id)
+        } else {
+            self.name.clone()
+        }
+    }
+
     pub fn is_running(&self) -> bool {
         self.state == MemberState::Running
     }

@@ -319,31 +319,28 @@ fn draw_digits(sim: &mut Sim, len: usize) -> String {
 }
 
 fn klog_stamp(sim: &mut Sim) -> KlogStamp {
-    let secs = sim.now.ms() / 1000;
+    let w = sim.now.wall_clock();
     KlogStamp {
-        month: 1,
-        day: (1 + secs / 86_400).min(31) as u32,
-        hour: (secs % 86_400 / 3600) as u32,
-        minute: (secs % 3600 / 60) as u32,
-        second: (secs % 60) as u32,
-        micros: (sim.now.ms() % 1000 * 1000) as u32 + sim.rng.below(1000) as u32,
+        month: w.month,
+        day: w.day,
+        hour: w.hour,
+        minute: w.minute,
+        second: w.second,
+        micros: w.nanos / 1000 + sim.rng.below(1000) as u32,
         pid: 1000 + sim.rng.below(60_000) as u32,
     }
 }
 
-/// The backup directory suffix: a date and time from 1.14 on (the sim's clock as a wall clock,
-/// day 1 being the cluster's birth), random digits before.
+/// The backup directory suffix: a date and time from 1.14 on (the simulator's wall clock),
+/// random digits before.
 fn backup_suffix(sim: &mut Sim, kubeadm: &KubeVersion) -> String {
     if !apply_text::backup_suffix_is_timestamp(kubeadm) {
         return draw_digits(sim, 9);
     }
-    let secs = sim.now.ms() / 1000;
+    let w = sim.now.wall_clock();
     format!(
-        "2024-01-{:02}-{:02}-{:02}-{:02}",
-        (1 + secs / 86_400).min(31),
-        secs % 86_400 / 3600,
-        secs % 3600 / 60,
-        secs % 60
+        "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}",
+        w.year, w.month, w.day, w.hour, w.minute, w.second
     )
 }
 

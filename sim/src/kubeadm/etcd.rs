@@ -1,7 +1,7 @@
 //! What `kubeadm upgrade apply` does with a local (stacked) etcd: pin the image tag of the target
 //! minor, never go down, and do nothing with `--etcd-upgrade=false` or an external etcd.
 
-use super::policy::pre_cmp;
+use crate::etcd::version::EtcdVersion;
 use crate::version::KubeVersion;
 use crate::versions::default_etcd_for;
 use std::cmp::Ordering;
@@ -48,7 +48,7 @@ pub fn etcd_step(target: &KubeVersion, current_etcd: &str, etcd_upgrade: bool, e
         return EtcdStep::External;
     }
     let desired = default_etcd_for(target);
-    let (Some(want), Some(have)) = (EtcdVersion::parse(desired), EtcdVersion::parse(current_etcd)) else {
+    let (Ok(want), Ok(have)) = (EtcdVersion::parse(desired), EtcdVersion::parse(current_etcd)) else {
         return EtcdStep::Unparseable {
             current: current_etcd.to_string(),
         };
@@ -69,40 +69,6 @@ pub fn etcd_step(target: &KubeVersion, current_etcd: &str, etcd_upgrade: bool, e
             from: current_etcd.to_string(),
             to: desired.to_string(),
         },
-    }
-}
-
-/// An etcd version or image tag (`3.5.15`, `3.5.15-0`), compared the semver way.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct EtcdVersion<'a> {
-    core: (u64, u64, u64),
-    pre: &'a str,
-}
-
-impl<'a> EtcdVersion<'a> {
-    fn parse(text: &'a str) -> Option<Self> {
-        let t = text.strip_prefix('v').unwrap_or(text);
-        let (core, pre) = match t.split_once('-') {
-            Some((c, p)) if !p.is_empty() => (c, p),
-            Some(_) => return None,
-            None => (t, ""),
-        };
-        let mut parts = core.split('.').map(|p| {
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
-                None
-            } else {
-                p.parse::<u64>().ok()
-            }
-        });
-        let (a, b, c) = (parts.next()??, parts.next()??, parts.next()??);
-        if parts.next().is_some() {
-            return None;
-        }
-        Some(Self { core: (a, b, c), pre })
-    }
-
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.core.cmp(&other.core).then_with(|| pre_cmp(self.pre, other.pre))
     }
 }
 
@@ -203,11 +169,11 @@ mod tests {
 
     #[test]
     fn etcd_version_order() {
-        let p = |s| EtcdVersion::parse(s).unwrap();
+        let p = |s: &str| EtcdVersion::parse(s).unwrap();
         assert_eq!(p("3.4.3-0").cmp(&p("3.4.3")), Ordering::Less);
         assert_eq!(p("3.5.9-0").cmp(&p("3.5.10-0")), Ordering::Less);
         assert_eq!(p("3.6.4-0").cmp(&p("3.5.24-0")), Ordering::Greater);
-        assert!(EtcdVersion::parse("3.5.").is_none());
-        assert!(EtcdVersion::parse("3.5.1-").is_none());
+        assert!(EtcdVersion::parse("3.5.").is_err());
+        assert!(EtcdVersion::parse("3.5.1-").is_err());
     }
 }

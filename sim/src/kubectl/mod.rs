@@ -203,7 +203,8 @@ fn suggest(typed: &str) -> Option<&'static str> {
         .find(|c| levenshtein(typed, c) <= 2 || (typed.len() > 1 && c.starts_with(typed)))
 }
 
-fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance, as cobra's command suggestions use it.
+pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -675,22 +675,11 @@ fn substitution_error(error: &ShellSyntaxError, text: &str, line: usize) -> Vec<
 /// `path` made absolute against `cwd`, with `.`, `..` and repeated slashes
 /// resolved the way `cd` (without `-P`) does.
 pub(super) fn resolve_path(cwd: &str, path: &str) -> String {
-    let joined = if path.starts_with('/') {
-        path.to_owned()
+    if path.starts_with('/') {
+        crate::hostfs::normalize(path)
     } else {
-        format!("{cwd}/{path}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
+        crate::hostfs::normalize(&format!("{cwd}/{path}"))
     }
-    format!("/{}", parts.join("/"))
 }
 
 #[cfg(test)]

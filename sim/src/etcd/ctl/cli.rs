@@ -1081,7 +1081,9 @@ fn suggestions(root: &Cmd, typed: &str) -> String {
             continue;
         }
         let lower = typed.to_lowercase();
-        if levenshtein(&lower, &c.name().to_lowercase()) <= 2 || c.name().to_lowercase().starts_with(&lower) {
+        if crate::kubectl::levenshtein(&lower, &c.name().to_lowercase()) <= 2
+            || c.name().to_lowercase().starts_with(&lower)
+        {
             s.push(c.name().to_string());
         }
     }
@@ -1095,20 +1097,6 @@ fn suggestions(root: &Cmd, typed: &str) -> String {
         out.push('\n');
     }
     out
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The flags a command parses: its own, its persistent ones, the inherited ones and `help`.

@@ -120,11 +120,15 @@ fn ts_json(nanos: u64, fmt: TsFormat) -> String {
 
 /// The time stamp text in UTC.
 pub(crate) fn ts_text(nanos: u64, fmt: TsFormat) -> String {
-    let secs = nanos / 1_000_000_000;
-    let sub = nanos % 1_000_000_000;
-    let (y, mo, d) = civil_from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    let (h, mi, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    let crate::time::WallClock {
+        year: y,
+        month: mo,
+        day: d,
+        hour: h,
+        minute: mi,
+        second: s,
+        nanos: sub,
+    } = crate::time::WallClock::from_unix_nanos(nanos);
     match fmt {
         TsFormat::IsoMillis => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:03}Z", sub / 1_000_000),
         TsFormat::IsoMicros => format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{:06}Z", sub / 1_000),
@@ -132,20 +136,6 @@ pub(crate) fn ts_text(nanos: u64, fmt: TsFormat) -> String {
         TsFormat::Capnslog => format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}.{:06}", sub / 1_000),
         TsFormat::Epoch => float(nanos as f64 / 1e9),
     }
-}
-
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// The log sites whose `caller` etcdctl/etcdutl print.

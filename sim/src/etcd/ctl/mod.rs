@@ -83,7 +83,7 @@ mod cli;
 mod conn;
 mod endpoint;
 mod kv;
-mod log;
+pub(crate) mod log;
 mod member;
 mod snapshot;
 mod text;
@@ -354,22 +354,11 @@ impl<'a> Run<'a> {
 
     /// An absolute path for the host.
     pub(crate) fn abs(&self, path: &str) -> String {
-        let joined = if path.starts_with('/') {
-            path.to_string()
+        if path.starts_with('/') {
+            crate::hostfs::normalize(path)
         } else {
-            format!("{}/{path}", self.env.cwd().trim_end_matches('/'))
-        };
-        let mut parts: Vec<&str> = Vec::new();
-        for p in joined.split('/') {
-            match p {
-                "" | "." => {}
-                ".." => {
-                    parts.pop();
-                }
-                p => parts.push(p),
-            }
+            crate::hostfs::normalize(&format!("{}/{path}", self.env.cwd()))
         }
-        format!("/{}", parts.join("/"))
     }
 
     /// The v3 command line (etcdctl 3.x v3 API, and etcdutl): cobra's `Execute`.
