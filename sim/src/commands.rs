@@ -27,6 +27,7 @@ impl CommandHost for Host<'_> {
             "sed" => self.sed(args)?,
             "kubelet" => crate::systemctl::kubelet(self.sim, self.node()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
+            "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
             "crictl" => crate::crictl::run(self.sim, self.node()?, args),
             "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
@@ -344,6 +345,37 @@ impl Host<'_> {
             to.1.clone()
         };
         target_fs.put(&target, entry);
+        Some(out)
+    }
+
+    /// easy-rsa, the tool the lab guide's cluster made its certificates with: installed on the
+    /// control planes when the scenario names its version, and upgraded apart from Kubernetes.
+    /// Only `--version` (and `version`) is modelled; its build details are left out.
+    fn easyrsa(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?;
+        let version = self.sim.cluster.addons.easy_rsa.clone()?;
+        let mut out = CommandOutput::default();
+        match args.first().map(String::as_str) {
+            Some("--version" | "version") => {
+                crate::kubectl::stdout(&mut out, "EasyRSA Version Information");
+                crate::kubectl::stdout(&mut out, format!("Version:     {version}"));
+            }
+            Some(other) => {
+                crate::kubectl::stderr(
+                    &mut out,
+                    format!("kubedrill: `easyrsa {other}` is not modelled (modelled: easyrsa --version)"),
+                );
+                out.status = 1;
+            }
+            None => {
+                crate::kubectl::stderr(
+                    &mut out,
+                    "kubedrill: easyrsa needs a command (modelled: easyrsa --version)",
+                );
+                out.status = 1;
+            }
+        }
         Some(out)
     }
 
