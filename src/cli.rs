@@ -4,6 +4,7 @@
 //! Exit codes: 0 = every expectation held; 1 = an expectation or invariant failed;
 //! 2 = the command line or a file cannot be used.
 
+use crate::out::{errln, is_broken_pipe, outln};
 use crate::scenario_file::{self, LoadError};
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -159,20 +160,14 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
+            // The reader of a pipe stopped reading (`| head -1`): it has what it wanted.
             if is_broken_pipe(&e) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("kubedrill: {e:#}");
+            errln!("kubedrill: {e:#}");
             ExitCode::from(2)
         }
     }
-}
-
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 /// Reads and checks a scenario; errors carry file:line:col.
@@ -225,7 +220,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (scenario, text) = match load(&args.file) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            errln!("{e}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -235,7 +230,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Backend::Etcd => match start_etcd_backend(&scenario, seed) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("kubedrill: --backend etcd: {e}");
+                errln!("kubedrill: --backend etcd: {e}");
                 return Ok(ExitCode::from(2));
             }
         },
@@ -249,7 +244,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "{}",
                 scenario_file::scenario_error_at(&text, &args.file.display().to_string(), &e)
             );
@@ -273,15 +268,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             .err()
     });
     if let Some(e) = &trace_error {
-        eprintln!("kubedrill: {e:#}");
+        errln!("kubedrill: {e:#}");
     }
     if let Some(backend) = &etcd {
         if let Some((step, e)) = &backend.error {
-            eprintln!("kubedrill: --backend etcd: step {step}: {e}");
+            errln!("kubedrill: --backend etcd: step {step}: {e}");
             return Ok(ExitCode::from(2));
         }
         for (step, d) in &backend.disagreements {
-            eprintln!("kubedrill: step {step}: real etcd disagrees with the simulator: {d}");
+            errln!("kubedrill: step {step}: real etcd disagrees with the simulator: {d}");
         }
     }
     let etcd_disagrees = etcd.as_ref().is_some_and(|b| !b.disagreements.is_empty());
@@ -296,14 +291,14 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         });
     }
     for f in &report.failures {
-        eprintln!("kubedrill: step {} failed: {}", f.step, f.message);
+        errln!("kubedrill: step {} failed: {}", f.step, f.message);
     }
     match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
         Ok(path) => {
-            eprintln!("reproduce: kubedrill replay {}", path.display());
-            eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
+            errln!("reproduce: kubedrill replay {}", path.display());
+            errln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
         }
-        Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
+        Err(e) => errln!("kubedrill: could not write the failure file: {e:#}"),
     }
     Ok(ExitCode::from(1))
 }
@@ -382,10 +377,10 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
     for f in files {
         match load(f) {
             Ok((scenario, text)) => match runner::prepare(&scenario, Seed(scenario.seed.unwrap_or(0))) {
-                Ok(_) => println!("{}: ok", f.display()),
+                Ok(_) => outln!("{}: ok", f.display())?,
                 Err(e) => {
                     bad += 1;
-                    eprintln!(
+                    errln!(
                         "{}",
                         scenario_file::scenario_error_at(&text, &f.display().to_string(), &e)
                     );
@@ -393,7 +388,7 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
             },
             Err(e) => {
                 bad += 1;
-                eprintln!("{e}");
+                errln!("{e}");
             }
         }
     }
@@ -427,20 +422,20 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         let worst = l.starts.iter().max_by_key(|(_, d)| *d).cloned().unwrap_or_default();
         let mut starts: Vec<_> = l.starts.iter().map(|(_, d)| *d).collect();
         starts.sort_unstable();
-        println!(
+        outln!(
             "lab start: {} starts, median {:.2?}, slowest {:.2?} ({})",
             starts.len(),
             starts[starts.len() / 2],
             worst.1,
             worst.0
-        );
-        println!(
+        )?;
+        outln!(
             "lab commands: {} lines typed, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
             l.commands.len(),
             l.command_quantile(0.5),
             l.command_quantile(0.99),
             l.command_quantile(1.0)
-        );
+        )?;
         return Ok(ExitCode::SUCCESS);
     }
     let start = std::time::Instant::now();
@@ -450,12 +445,12 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
     };
     let setup = start.elapsed();
-    println!(
+    outln!(
         "cluster: {} nodes, {} pods, built in {:.2?}",
         sim.cluster().node_count(),
         sim.cluster().pod_count(),
         setup
-    );
+    )?;
     let start = std::time::Instant::now();
     let (what, commands) = match workload {
         Workload::Drain => (
@@ -469,13 +464,13 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
     };
     let sweep = start.elapsed();
-    println!(
+    outln!(
         "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
         kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
-    );
-    println!("trace events: {}", sim.trace().len());
+    )?;
+    outln!("trace events: {}", sim.trace().len())?;
     if let Some(kib) = crate::bench::peak_rss_kib() {
-        println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
+        outln!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0)?;
     }
     Ok(ExitCode::SUCCESS)
 }
