@@ -6,12 +6,13 @@
 //! standard input not a terminal, lines are read from it and echoed after the prompt, so a lab
 //! can be scripted and its transcript read.
 
+use crate::out::{errln, out, outln};
 use anyhow::{Context as _, bail};
 use kubedrill_labs::{Lab, Reply, Session};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -50,11 +51,30 @@ impl Progress {
             .unwrap_or_default()
     }
 
-    /// Records an attempt. A failure to write is reported, not fatal: the lab itself went fine.
+    /// Counts an attempt as soon as it starts, so a session that ends abruptly (the terminal
+    /// closed, a signal) still shows in `lab list`.
+    pub fn begin(&mut self, lab: &str) {
+        self.labs.entry(lab.to_string()).or_default().attempts += 1;
+        self.save();
+    }
+
+    /// Keeps the best score of a lab (`check` and the end of a session both report one).
+    pub fn score(&mut self, lab: &str, score: u32) {
+        let p = self.labs.entry(lab.to_string()).or_default();
+        p.best = p.best.max(score);
+        self.save();
+    }
+
+    /// A whole attempt at once (an exam's tasks).
     pub fn record(&mut self, lab: &str, score: u32) {
         let p = self.labs.entry(lab.to_string()).or_default();
         p.attempts += 1;
         p.best = p.best.max(score);
+        self.save();
+    }
+
+    /// A failure to write is reported, not fatal: the lab itself went fine.
+    fn save(&self) {
         let Some(dir) = state_dir() else { return };
         let write = std::fs::create_dir_all(&dir).and_then(|()| {
             let tmp = dir.join("progress.json.tmp");
@@ -62,7 +82,7 @@ impl Progress {
             std::fs::rename(&tmp, dir.join("progress.json"))
         });
         if let Err(e) = write {
-            eprintln!("kubedrill: could not save progress in {}: {e}", dir.display());
+            errln!("kubedrill: could not save progress in {}: {e}", dir.display());
         }
     }
 }
@@ -106,7 +126,7 @@ pub fn list() -> anyhow::Result<ExitCode> {
                 line.push_str(&format!("{cell:<w$}   ", w = widths[i]));
             }
         }
-        println!("{}", line.trim_end());
+        outln!("{}", line.trim_end())?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -127,11 +147,17 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
     let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{}", banner(&lab));
-    let score = drive(session, None)?;
     let mut progress = Progress::load();
-    progress.record(&lab.id, score);
-    println!("score: {score}% (best {}%)", progress.labs[&lab.id].best);
+    progress.begin(&lab.id);
+    // Whatever ends the session (its `exit`, the end of the input, a closed terminal or pipe,
+    // an unreadable line), the grade it reached is kept before the error is reported.
+    let id = lab.id.clone();
+    let Ended { score, error } = drive(session, None, &banner(&lab), &mut |score| progress.score(&id, score));
+    progress.score(&lab.id, score);
+    if let Some(e) = error {
+        return Err(e);
+    }
+    outln!("score: {score}% (best {}%)", progress.labs[&lab.id].best)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -146,62 +172,69 @@ fn banner(lab: &Lab) -> String {
     )
 }
 
-/// Runs a session to its end (`exit`, end of input, or the deadline) and returns its score.
-fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
+/// How a session ended: its score, and the error that ended it early, if one did.
+struct Ended {
+    score: u32,
+    error: Option<anyhow::Error>,
+}
+
+/// Runs a session to its end (`exit`, end of input, the deadline, or an error reading or
+/// writing the terminal), then grades it. `checked` gets the score of every `check`.
+fn drive(session: Session, deadline: Option<Instant>, banner: &str, checked: &mut dyn FnMut(u32)) -> Ended {
     let session = Rc::new(RefCell::new(session));
-    let interactive = std::io::stdin().is_terminal();
-    let mut editor = if interactive {
-        let mut ed: rustyline::Editor<LabHelper, rustyline::history::DefaultHistory> =
-            rustyline::Editor::new().context("opening the line editor")?;
-        ed.set_helper(Some(LabHelper {
-            session: session.clone(),
-        }));
-        Some(ed)
-    } else {
-        None
-    };
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
+    let error = outln!("{banner}")
+        .map_err(anyhow::Error::from)
+        .and_then(|()| converse(&session, deadline, checked))
+        .err();
+    let grade = session.borrow().grade();
+    let mut error = error;
+    if error.is_none() {
+        for o in &grade.objectives {
+            let mark = if o.passed { "x" } else { " " };
+            if let Err(e) = outln!("  [{mark}] {}{}", o.name, detail(&o.detail)) {
+                error = Some(e.into());
+                break;
+            }
+        }
+    }
+    Ended {
+        score: grade.score,
+        error,
+    }
+}
+
+/// The read-run-print loop of a session.
+fn converse(
+    session: &Rc<RefCell<Session>>,
+    deadline: Option<Instant>,
+    checked: &mut dyn FnMut(u32),
+) -> anyhow::Result<()> {
+    let mut input = LineInput::open(session)?;
     loop {
         if let Some(d) = deadline
             && Instant::now() >= d
         {
-            println!("\n-- time is up --");
-            break;
+            outln!("\n-- time is up --")?;
+            return Ok(());
         }
         let mut prompt = session.borrow().prompt();
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
             prompt = format!("[{:02}:{:02}] {prompt}", left.as_secs() / 60, left.as_secs() % 60);
         }
-        let line = match editor.as_mut() {
-            Some(ed) => match ed.readline(&prompt) {
-                Ok(l) => {
-                    let _ = ed.add_history_entry(l.as_str());
-                    l
-                }
-                Err(rustyline::error::ReadlineError::Interrupted) => continue,
-                Err(rustyline::error::ReadlineError::Eof) => break,
-                Err(e) => return Err(e).context("reading a line"),
-            },
-            None => match lines.next() {
-                Some(l) => {
-                    let l = l.context("reading standard input")?;
-                    // Scripted: the transcript shows what was "typed".
-                    println!("{prompt}{l}");
-                    l
-                }
-                None => break,
-            },
+        let Some(line) = input.read(&prompt)? else {
+            return Ok(());
         };
         let reply = session.borrow_mut().input(&line);
         match reply {
             Reply::Output { text, .. } => {
-                print!("{text}");
-                std::io::stdout().flush().ok();
+                out!("{text}")?;
+                if line.trim() == "check" {
+                    checked(session.borrow().grade().score);
+                }
             }
             Reply::Edit { path, content } => {
-                let text = if interactive {
+                let text = if input.is_editor() {
                     edit(&path, &content)
                 } else {
                     Err(anyhow::anyhow!(
@@ -212,25 +245,102 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
                     Ok(new) => {
                         let reply = session.borrow_mut().finish_edit(&path, &new);
                         if let Reply::Output { text, .. } = reply {
-                            print!("{text}");
+                            out!("{text}")?;
                         }
                     }
-                    Err(e) => println!("kubedrill: {e:#}"),
+                    Err(e) => outln!("kubedrill: {e:#}")?,
                 }
             }
-            Reply::Exit => break,
+            Reply::Exit => return Ok(()),
         }
     }
-    let grade = session.borrow().grade();
-    for o in &grade.objectives {
-        println!(
-            "  [{}] {}{}",
-            if o.passed { "x" } else { " " },
-            o.name,
-            detail(&o.detail)
-        );
+}
+
+/// Where a session's lines come from.
+enum LineInput {
+    /// A terminal the line editor can drive: history, completion, editing keys.
+    Editor(Box<rustyline::Editor<LabHelper, rustyline::history::DefaultHistory>>),
+    /// Lines read as bytes from standard input, as bash reads them: any byte is accepted
+    /// (bytes that are not UTF-8 become U+FFFD). `echo`: print the prompt and the line
+    /// after reading it (a pipe, so the transcript shows what was "typed"); otherwise the
+    /// prompt goes first and the terminal echoes what is typed (a terminal the line editor
+    /// cannot drive, such as `TERM=dumb`).
+    Plain { echo: bool },
+}
+
+impl LineInput {
+    fn open(session: &Rc<RefCell<Session>>) -> anyhow::Result<Self> {
+        if !std::io::stdin().is_terminal() {
+            return Ok(Self::Plain { echo: true });
+        }
+        if !line_editor_supported(std::env::var("TERM").ok().as_deref()) {
+            return Ok(Self::Plain { echo: false });
+        }
+        let mut ed: rustyline::Editor<LabHelper, rustyline::history::DefaultHistory> =
+            rustyline::Editor::new().context("opening the line editor")?;
+        ed.set_helper(Some(LabHelper {
+            session: session.clone(),
+        }));
+        Ok(Self::Editor(Box::new(ed)))
     }
-    Ok(grade.score)
+
+    fn is_editor(&self) -> bool {
+        matches!(self, Self::Editor(_))
+    }
+
+    /// The next line, or `None` at the end of the input.
+    fn read(&mut self, prompt: &str) -> anyhow::Result<Option<String>> {
+        match self {
+            Self::Editor(ed) => loop {
+                match ed.readline(prompt) {
+                    Ok(l) => {
+                        let _ = ed.add_history_entry(l.as_str());
+                        return Ok(Some(l));
+                    }
+                    // Ctrl-C abandons the line, as in bash.
+                    Err(rustyline::error::ReadlineError::Interrupted) => continue,
+                    Err(rustyline::error::ReadlineError::Eof) => return Ok(None),
+                    Err(e) => return Err(e).context("reading a line"),
+                }
+            },
+            Self::Plain { echo } => {
+                if !*echo {
+                    out!("{prompt}")?;
+                }
+                // The lock is taken per line: nothing else may be holding it while a line is
+                // read (the line editor's own fallback locks standard input too).
+                let line = read_line_lossy(&mut std::io::stdin().lock()).context("reading standard input")?;
+                if *echo && let Some(l) = &line {
+                    outln!("{prompt}{l}")?;
+                }
+                Ok(line)
+            }
+        }
+    }
+}
+
+/// Whether rustyline can edit lines on a terminal of type `term`. It cannot on the terminals
+/// it lists as unsupported; there it would read standard input itself, so the lab reads plain
+/// lines instead.
+fn line_editor_supported(term: Option<&str>) -> bool {
+    const UNSUPPORTED: [&str; 3] = ["dumb", "cons25", "emacs"];
+    !term.is_some_and(|t| UNSUPPORTED.iter().any(|u| u.eq_ignore_ascii_case(t)))
+}
+
+/// One line of bytes without its `\n` (or `\r\n`), decoded lossily; `None` at the end of the
+/// input. A last line without a newline still counts, as in bash.
+pub fn read_line_lossy(reader: &mut impl BufRead) -> std::io::Result<Option<String>> {
+    let mut bytes = Vec::new();
+    if reader.read_until(b'\n', &mut bytes)? == 0 {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 fn detail(d: &str) -> String {
@@ -273,28 +383,38 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         .cloned()
         .collect();
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
-    println!(
+    outln!(
         "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state; `exit` moves to the next task.\n",
         chosen.len()
-    );
+    )?;
+    let mut progress = Progress::load();
     let mut results = Vec::new();
+    let mut error = None;
     for (i, lab) in chosen.iter().enumerate() {
-        println!("== Task {} of {} ==", i + 1, chosen.len());
         let session = Session::start(lab, seed + i as u64).map_err(|e| anyhow::anyhow!("{e}"))?;
-        println!("{}", banner(lab));
         let score = if Instant::now() < deadline {
-            drive(session, Some(deadline))?
+            let heading = format!("== Task {} of {} ==\n{}", i + 1, chosen.len(), banner(lab));
+            // `check` in an exam task is not a finished attempt: only the task's end counts.
+            let ended = drive(session, Some(deadline), &heading, &mut |_| {});
+            error = ended.error;
+            ended.score
         } else {
             0
         };
         results.push((lab.clone(), score));
+        // The terminal is gone: the tasks not reached are not attempts.
+        if error.is_some() {
+            break;
+        }
     }
-    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
-    print!("{report}");
-    let mut progress = Progress::load();
     for (lab, score) in &results {
         progress.record(&lab.id, *score);
     }
+    if let Some(e) = error {
+        return Err(e);
+    }
+    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
+    out!("{report}")?;
     Ok(if report.passed() {
         ExitCode::SUCCESS
     } else {
@@ -336,3 +456,28 @@ impl rustyline::hint::Hinter for LabHelper {
 impl rustyline::highlight::Highlighter for LabHelper {}
 impl rustyline::validate::Validator for LabHelper {}
 impl rustyline::Helper for LabHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_line_editor_is_not_used_where_it_would_read_stdin_itself() {
+        for term in ["dumb", "DUMB", "emacs", "cons25"] {
+            assert!(!line_editor_supported(Some(term)), "{term}");
+        }
+        for term in [None, Some("xterm-256color"), Some("screen"), Some("linux")] {
+            assert!(line_editor_supported(term), "{term:?}");
+        }
+    }
+
+    #[test]
+    fn lines_are_bytes_decoded_lossily() {
+        let mut input: &[u8] = b"a\xffb\r\n\nlast";
+        let mut lines = Vec::new();
+        while let Some(l) = read_line_lossy(&mut input).expect("reading a slice") {
+            lines.push(l);
+        }
+        assert_eq!(lines, ["a\u{fffd}b", "", "last"]);
+    }
+}

@@ -1,0 +1,249 @@
+//! Reliability of the `kubedrill` binary at its edges: closed pipes, bytes that are not UTF-8,
+//! terminals the line editor cannot drive. Each test runs the real executable.
+//!
+//! See: issue 17.
+
+use std::io::{Read, Write};
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh state directory for one test (progress files land there).
+fn state_dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir()
+        .join("kubedrill-reliability-tests")
+        .join(format!("{test}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+/// Waits for `child` at most `limit`; a child still running then is killed and reported as
+/// hung (a deadlock must fail the test, not hang the suite).
+fn wait_or_kill(child: &mut Child, limit: Duration, what: &str) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("waiting for the child") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `kubedrill ARGS` with standard output a pipe whose reading end is already closed, so
+/// every write fails with EPIPE; returns (exit status, stderr).
+fn run_into_closed_pipe(args: &[&str], stdin: &[u8], state: &Path) -> (Option<i32>, String) {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let mut child = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .env("KUBEDRILL_STATE_DIR", state)
+        .stdin(Stdio::piped())
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // The child may stop reading early: a failed write of its input is no error here.
+    let _ = child.stdin.take().expect("stdin is piped").write_all(stdin);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr is piped")
+        .read_to_string(&mut err)
+        .expect("stderr is readable");
+    let status = wait_or_kill(&mut child, Duration::from_secs(60), &format!("kubedrill {args:?}"));
+    (status.code(), err)
+}
+
+fn corpus_files() -> Vec<String> {
+    let mut files = Vec::new();
+    for topic in ["maintenance", "upgrade", "etcd"] {
+        for e in std::fs::read_dir(root().join("scenarios").join(topic)).expect("the corpus") {
+            let p = e.expect("a corpus entry").path();
+            if p.extension().is_some_and(|x| x == "yaml") {
+                files.push(p.strip_prefix(root()).expect("under the root").display().to_string());
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_command_treats_a_closed_stdout_as_success() {
+    // Goal: `kubedrill … | head -1` never panics (exit 101) and exits 0, as ripgrep does.
+    // Method: stdout is a pipe nobody reads; every command that prints is run into it.
+    let state = state_dir("epipe");
+    let files = corpus_files();
+    let mut validate = vec!["validate"];
+    validate.extend(files.iter().map(String::as_str));
+    let cases: Vec<(Vec<&str>, &[u8])> = vec![
+        (validate, b""),
+        (vec!["run", "scenarios/maintenance/01-lab-guide-walkthrough.yaml"], b""),
+        (
+            vec![
+                "run",
+                "--format",
+                "json",
+                "scenarios/maintenance/01-lab-guide-walkthrough.yaml",
+            ],
+            b"",
+        ),
+        (vec!["lab", "list"], b""),
+        (vec!["lab", "start", "drain-pdb-blocked"], b"kubectl get nodes\ncheck\n"),
+        (
+            vec!["lab", "exam", "--count", "2", "--seed", "3"],
+            b"check\nexit\nexit\n",
+        ),
+        (vec!["--help"], b""),
+        (vec!["--version"], b""),
+    ];
+    for (args, input) in cases {
+        let (code, err) = run_into_closed_pipe(&args, input, &state);
+        assert_eq!(code, Some(0), "kubedrill {args:?}: {err}");
+        assert!(!err.contains("panicked"), "kubedrill {args:?}: {err}");
+        assert!(!err.contains("Broken pipe"), "kubedrill {args:?}: {err}");
+    }
+}
+
+#[test]
+fn a_lab_whose_stdout_closes_still_saves_its_attempt() {
+    // Goal: a lab never ends without saving progress, even when nobody reads its output.
+    let state = state_dir("epipe-progress");
+    let (code, err) = run_into_closed_pipe(&["lab", "start", "drain-bare-pod-force"], b"check\n", &state);
+    assert_eq!(code, Some(0), "{err}");
+    let progress = std::fs::read_to_string(state.join("progress.json")).expect("progress is saved");
+    assert!(progress.contains("\"drain-bare-pod-force\""), "{progress}");
+    assert!(progress.contains("\"attempts\": 1"), "{progress}");
+}
+
+/// `kubedrill lab ARGS` with `input` piped in: (exit code, stdout, stderr).
+fn lab(state: &Path, args: &[&str], input: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .arg("lab")
+        .args(args)
+        .env("KUBEDRILL_STATE_DIR", state)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin is piped")
+        .write_all(input)
+        .expect("the session reads its input");
+    let out = child.wait_with_output().expect("the binary ends");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn bytes_that_are_not_utf8_are_read_as_bash_reads_them() {
+    // Goal: one byte that is not UTF-8 no longer ends the lab (it was exit 2, no grade, nothing
+    // saved); the line runs with U+FFFD in its place and the lab goes on to its grade.
+    let state = state_dir("non-utf8");
+    let (code, out, err) = lab(
+        &state,
+        &["start", "drain-bare-pod-force"],
+        b"kubectl cordon node01\necho caf\xe9\ncheck\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("controlplane $ echo caf\u{fffd}\ncaf\u{fffd}\n"), "{out}");
+    assert!(out.contains("controlplane $ check\n[x] node01 is cordoned"), "{out}");
+    assert!(out.ends_with("score: 50% (best 50%)\n"), "{out}");
+    let progress = std::fs::read_to_string(state.join("progress.json")).expect("progress is saved");
+    assert!(progress.contains("\"best\": 50"), "{progress}");
+}
+
+#[test]
+fn crlf_and_a_last_line_without_newline_are_lines() {
+    let state = state_dir("crlf");
+    let (code, out, err) = lab(&state, &["start", "drain-bare-pod-force"], b"echo one\r\necho two");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("controlplane $ echo one\none\n"), "{out}");
+    assert!(out.contains("controlplane $ echo two\ntwo\n"), "{out}");
+}
+
+/// A pseudo-terminal: (controller side, device side).
+fn openpty() -> (OwnedFd, OwnedFd) {
+    let (mut controller, mut device) = (-1, -1);
+    // SAFETY: openpty writes two new descriptors into the out-parameters; the null name,
+    // termios and winsize pointers are allowed.
+    let rc = unsafe {
+        libc::openpty(
+            &mut controller,
+            &mut device,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned by nobody else.
+    unsafe { (OwnedFd::from_raw_fd(controller), OwnedFd::from_raw_fd(device)) }
+}
+
+#[test]
+fn a_terminal_the_line_editor_cannot_drive_does_not_deadlock() {
+    // Goal: with TERM=dumb (also emacs, cons25) the line editor reads standard input itself;
+    // the lab held the stdin lock meanwhile and hung at the first Enter. Method: the binary
+    // runs on a real pseudo-terminal, a line and `exit` are typed, and the session must end
+    // with its grade.
+    for term in ["dumb", "emacs", "cons25"] {
+        let state = state_dir(&format!("term-{term}"));
+        let (controller, device) = openpty();
+        let stdio = |fd: &OwnedFd| Stdio::from(fd.try_clone().expect("dup the terminal"));
+        let mut child = Command::new(BIN)
+            .args(["lab", "start", "drain-bare-pod-force"])
+            .env("KUBEDRILL_STATE_DIR", &state)
+            .env("TERM", term)
+            .stdin(stdio(&device))
+            .stdout(stdio(&device))
+            .stderr(stdio(&device))
+            .spawn()
+            .expect("the binary starts");
+        drop(device);
+        let mut typing = std::fs::File::from(controller.try_clone().expect("dup the controller"));
+        let reader = std::thread::spawn(move || {
+            let mut screen = Vec::new();
+            // Reading ends with EIO once the child closed the terminal.
+            let _ = std::fs::File::from(controller).read_to_end(&mut screen);
+            String::from_utf8_lossy(&screen).into_owned()
+        });
+        typing
+            .write_all(b"echo caf\xe9\nkubectl cordon node01\nexit\n")
+            .expect("typing into the terminal");
+        let status = wait_or_kill(&mut child, Duration::from_secs(60), &format!("TERM={term}"));
+        drop(typing);
+        let screen = reader.join().expect("the reader thread");
+        assert!(status.success(), "TERM={term}: {status}\n{screen}");
+        assert!(
+            screen.contains("controlplane $ "),
+            "TERM={term}: the prompt shows:\n{screen}"
+        );
+        assert!(screen.contains("node/node01 cordoned"), "TERM={term}:\n{screen}");
+        assert!(screen.contains("score: 50%"), "TERM={term}:\n{screen}");
+        assert!(
+            screen.contains("caf\u{fffd}"),
+            "TERM={term}: a byte that is not UTF-8 is kept:\n{screen}"
+        );
+    }
+}
