@@ -292,7 +292,12 @@ pub fn scenario_error_at(text: &str, file: &str, e: &ScenarioError) -> LoadError
     };
     let (path, message) = refine(&index, e);
     let found = index.resolve(&path).filter(|f| f.depth > 0);
-    let pos = found.and_then(|f| index.position(&f));
+    // A workload's error names its field (`spec.replicas: ...`): point at that.
+    let in_manifest = path
+        .starts_with("workloads[")
+        .then(|| locate_in_manifest(&index, &path, &message))
+        .flatten();
+    let pos = in_manifest.or_else(|| found.and_then(|f| index.position(&f)));
     LoadError::new(file, pos, at_path(&path, &message))
 }
 

@@ -265,7 +265,10 @@ impl Shell {
                 } else {
                     value.to_owned()
                 };
-                self.set_var(name, &value);
+                if let Err(message) = self.assign(name, value) {
+                    out = out.line_err(&message).with_status(1);
+                    continue;
+                }
             }
             if unexport {
                 self.exported.remove(name);

@@ -4,10 +4,12 @@
 use super::ast::{
     AndOrList, Connector, ParamOp, Pipeline, Redirect, Script, ShellSyntaxError, SimpleCommand, Word, WordPart, is_name,
 };
+use super::limits::{self, MAX_LINE_EXPANSION_BYTES, MAX_VAR_BYTES, MAX_VARS_BYTES};
 use super::parse::{parse_substitution, parse_with_aliases};
 use super::{CommandHost, CommandOutput, ShellEnv, Stream, builtins, text};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 /// What `$$` expands to. A fixed value keeps runs reproducible.
 const SHELL_PID: &str = "4242";
@@ -19,7 +21,9 @@ pub(super) const DEFAULT_HOME: &str = "/root";
 /// The persistent state of one interactive shell on a host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shell {
-    pub(super) vars: BTreeMap<String, String>,
+    /// Values are shared (with subshells, pipelines and commands' environments) rather than
+    /// copied: a large variable costs its size once.
+    pub(super) vars: BTreeMap<String, Arc<str>>,
     /// Names marked for export; a name may be exported before it has a value
     /// (`export X`), and only exported names with a value reach commands.
     pub(super) exported: BTreeSet<String>,
@@ -30,6 +34,10 @@ pub struct Shell {
     /// so this is never saved.
     #[serde(skip)]
     pub(super) subshell: usize,
+    /// Bytes the expansions of the current line produced so far (substitutions included),
+    /// against [`MAX_LINE_EXPANSION_BYTES`].
+    #[serde(skip)]
+    expanded_bytes: usize,
 }
 
 impl Default for Shell {
@@ -97,6 +105,7 @@ impl Shell {
             aliases: [("k".to_owned(), "kubectl".to_owned())].into_iter().collect(),
             last_status: 0,
             subshell: 0,
+            expanded_bytes: 0,
         }
     }
 
@@ -121,6 +130,7 @@ impl Shell {
         if script.lists.is_empty() {
             return out;
         }
+        self.expanded_bytes = 0;
         self.run_script(host, &script, &mut out);
         out.status = self.last_status;
         out
@@ -137,12 +147,28 @@ impl Shell {
     }
 
     pub fn var(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        self.vars.get(name).map(|v| &**v)
     }
 
     /// Sets a variable, keeping its export mark.
     pub fn set_var(&mut self, name: &str, value: &str) {
-        self.vars.insert(name.to_owned(), value.to_owned());
+        self.vars.insert(name.to_owned(), Arc::from(value));
+    }
+
+    /// An assignment typed on the line: refused (with the message to print) when it would
+    /// pass the shell's caps on what its variables hold.
+    pub(super) fn assign(&mut self, name: &str, value: String) -> Result<(), String> {
+        let others: usize = self
+            .vars
+            .iter()
+            .filter(|(n, _)| n.as_str() != name)
+            .map(|(_, v)| v.len())
+            .sum();
+        if value.len() > MAX_VAR_BYTES || others + value.len() > MAX_VARS_BYTES {
+            return Err(limits::too_much_for_variables(name, value.len()));
+        }
+        self.vars.insert(name.to_owned(), Arc::from(value));
+        Ok(())
     }
 
     /// Marks a variable for export (`export NAME`).
@@ -193,7 +219,7 @@ impl Shell {
         let mut env = ShellEnv::new(self.cwd());
         for name in &self.exported {
             if let Some(value) = self.vars.get(name) {
-                env.set(name, value);
+                env.set_shared(name, value.clone());
             }
         }
         for (name, value) in overlay {
@@ -374,15 +400,14 @@ impl Shell {
         for assignment in &command.assignments {
             let mut value = self.expand_single(cx, &assignment.value, &overlay)?;
             if assignment.append {
-                let old = overlay
-                    .get(&assignment.name)
-                    .or_else(|| self.vars.get(&assignment.name))
-                    .cloned()
-                    .unwrap_or_default();
-                value = old + &value;
+                let old: &str = match overlay.get(&assignment.name) {
+                    Some(v) => v,
+                    None => self.vars.get(&assignment.name).map_or("", |v| &**v),
+                };
+                value.insert_str(0, old);
             }
             if argv.is_empty() {
-                self.set_var(&assignment.name, &value);
+                self.assign(&assignment.name, value).map_err(Abort::Error)?;
             } else {
                 overlay.insert(assignment.name.clone(), value);
             }
@@ -409,6 +434,7 @@ impl Shell {
         }
         // bash sets `$?` too, which `echo $(false) $?` shows.
         self.last_status = sub.last_status;
+        self.expanded_bytes = sub.expanded_bytes;
         cx.status = Some(sub.last_status);
         let mut stdout = String::new();
         for chunk in output.chunks {
@@ -443,6 +469,9 @@ impl Shell {
             "complete" => CommandOutput::ok(),
             "sudo" => {
                 let env = self.command_env(overlay);
+                if limits::argument_list_too_long(argv, env.iter()) {
+                    return CommandOutput::fail(126).line_err(&limits::argument_list_too_long_message(name));
+                }
                 self.sudo(host, args, env, stdin)
             }
             name => {
@@ -475,6 +504,9 @@ impl Shell {
             "echo" => return Some(builtins::echo(args)),
             "pwd" => return Some(CommandOutput::ok().line_out(self.cwd())),
             _ => {}
+        }
+        if limits::argument_list_too_long(argv, env.iter()) {
+            return Some(CommandOutput::fail(126).line_err(&limits::argument_list_too_long_message(name)));
         }
         let cwd = self.cwd().to_owned();
         let shared: &H = host;
@@ -554,14 +586,14 @@ impl Shell {
         };
         for part in parts {
             match part {
-                WordPart::Literal { text, quoted } => segs.push(seg(text.clone(), *quoted)),
+                WordPart::Literal { text, quoted } => self.push_charged(segs, seg(text.clone(), *quoted))?,
                 WordPart::Tilde(user) => segs.push(Seg::Fixed(self.tilde(user))),
                 WordPart::BadSubstitution(text) => {
                     return Err(Abort::Error(format!("bash: {text}: bad substitution")));
                 }
                 WordPart::CommandSubst { text, quoted } => {
                     let output = self.substitute(cx, text);
-                    segs.push(seg(output, *quoted));
+                    self.push_charged(segs, seg(output, *quoted))?;
                 }
                 WordPart::Param { name, op, quoted } => {
                     let value = self.lookup(name, overlay);
@@ -569,16 +601,16 @@ impl Shell {
                     match op {
                         // "$@" with no positional parameters is no field at all.
                         ParamOp::Plain if name == "@" && *quoted => {}
-                        ParamOp::Plain => segs.push(seg(value.unwrap_or_default(), *quoted)),
+                        ParamOp::Plain => self.push_charged(segs, seg(value.unwrap_or_default(), *quoted))?,
                         ParamOp::Length => {
                             let length = value.map_or(0, |v| v.chars().count());
-                            segs.push(seg(length.to_string(), *quoted));
+                            self.push_charged(segs, seg(length.to_string(), *quoted))?;
                         }
                         ParamOp::Default { colon, word } => {
                             if missing(*colon) {
                                 self.expand_parts(cx, &word.parts, overlay, segs)?;
                             } else {
-                                segs.push(seg(value.unwrap_or_default(), *quoted));
+                                self.push_charged(segs, seg(value.unwrap_or_default(), *quoted))?;
                             }
                         }
                         ParamOp::Assign { colon, word } => {
@@ -587,15 +619,15 @@ impl Shell {
                                     return Err(Abort::Error(format!("bash: ${name}: cannot assign in this way")));
                                 }
                                 let new = self.expand_single(cx, word, overlay)?;
-                                self.set_var(name, &new);
-                                segs.push(seg(new, *quoted));
+                                self.assign(name, new.clone()).map_err(Abort::Error)?;
+                                self.push_charged(segs, seg(new, *quoted))?;
                             } else {
-                                segs.push(seg(value.unwrap_or_default(), *quoted));
+                                self.push_charged(segs, seg(value.unwrap_or_default(), *quoted))?;
                             }
                         }
                         ParamOp::Alternative { colon, word } => {
                             if missing(*colon) {
-                                segs.push(seg(String::new(), *quoted));
+                                self.push_charged(segs, seg(String::new(), *quoted))?;
                             } else {
                                 self.expand_parts(cx, &word.parts, overlay, segs)?;
                             }
@@ -612,12 +644,25 @@ impl Shell {
                                 }
                                 return Err(Abort::Error(format!("bash: {name}: {message}")));
                             }
-                            segs.push(seg(value.unwrap_or_default(), *quoted));
+                            self.push_charged(segs, seg(value.unwrap_or_default(), *quoted))?;
                         }
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Adds an expansion's result to a word, counting it against the line's budget first.
+    fn push_charged(&mut self, segs: &mut Vec<Seg>, seg: Seg) -> Result<(), Abort> {
+        let len = match &seg {
+            Seg::Fixed(t) | Seg::Split(t) => t.len(),
+        };
+        self.expanded_bytes = self.expanded_bytes.saturating_add(len);
+        if self.expanded_bytes > MAX_LINE_EXPANSION_BYTES {
+            return Err(Abort::Error(limits::too_much_expansion()));
+        }
+        segs.push(seg);
         Ok(())
     }
 
@@ -628,7 +673,10 @@ impl Shell {
             "#" => Some("0".to_owned()),
             "0" => Some("bash".to_owned()),
             "-" => Some("himBHs".to_owned()),
-            _ => overlay.get(name).or_else(|| self.vars.get(name)).cloned(),
+            _ => match overlay.get(name) {
+                Some(v) => Some(v.clone()),
+                None => self.vars.get(name).map(|v| v.to_string()),
+            },
         }
     }
 

@@ -103,6 +103,7 @@ mod builtins;
 mod exec;
 mod grep;
 mod lex;
+mod limits;
 mod parse;
 mod sort;
 #[cfg(test)]
@@ -118,6 +119,7 @@ pub use parse::parse_line;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which of a command's output streams a [`Chunk`] was written to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -243,7 +245,9 @@ impl CommandOutput {
 /// command's own `VAR=value` prefixes, and the shell's working directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShellEnv {
-    vars: BTreeMap<String, String>,
+    /// Values are shared with the shell's own variables: a command's environment costs no copy
+    /// of them, however large they are.
+    vars: BTreeMap<String, Arc<str>>,
     cwd: String,
 }
 
@@ -257,11 +261,16 @@ impl ShellEnv {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        self.vars.get(name).map(|v| &**v)
     }
 
     pub fn set(&mut self, name: &str, value: &str) {
-        self.vars.insert(name.to_owned(), value.to_owned());
+        self.vars.insert(name.to_owned(), Arc::from(value));
+    }
+
+    /// Sets a variable to a value shared with its owner.
+    pub(crate) fn set_shared(&mut self, name: &str, value: Arc<str>) {
+        self.vars.insert(name.to_owned(), value);
     }
 
     pub fn remove(&mut self, name: &str) {
@@ -270,10 +279,10 @@ impl ShellEnv {
 
     /// Variables in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.vars.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+        self.vars.iter().map(|(k, v)| (k.as_str(), &**v))
     }
 
-    pub fn vars(&self) -> &BTreeMap<String, String> {
+    pub fn vars(&self) -> &BTreeMap<String, Arc<str>> {
         &self.vars
     }
 
