@@ -134,6 +134,7 @@ impl Sim {
             if let Some(refusal) = self.join_preflight(version) {
                 return Ok(refusal);
             }
+            crate::limits::check_nodes(self.cluster.node_count(), 1)?;
             self.node_add(name, version)?;
             return Ok(Vec::new());
         }

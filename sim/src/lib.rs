@@ -15,6 +15,7 @@
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
 pub mod api;
+pub mod api_validation;
 pub mod behaviour;
 pub mod cluster;
 mod commands;
@@ -29,6 +30,7 @@ pub mod hostfs;
 pub mod invariant;
 pub mod kubeadm;
 pub mod kubectl;
+pub mod limits;
 pub mod manifest;
 pub mod model;
 pub mod packages;

@@ -89,6 +89,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
     if let Some(limit) = &scenario.step_time_limit {
         SimDuration::parse_scenario(limit).map_err(|e| serr("stepTimeLimit", e))?;
     }
+    check_node_limit(scenario)?;
     for (i, id) in scenario.expect_violations.iter().enumerate() {
         if !is_known(id) {
             return Err(serr(format!("expectViolations[{i}]"), unknown_invariant(id)));
@@ -133,6 +134,18 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
+/// The cluster's nodes and pools, counted before any is built, against the model's limit.
+fn check_node_limit(scenario: &Scenario) -> Result<(), ScenarioError> {
+    let mut nodes = scenario.cluster.nodes.len();
+    crate::limits::check_nodes(nodes, 0).map_err(|e| serr("cluster.nodes", e))?;
+    for (i, pool) in scenario.cluster.pools.iter().enumerate() {
+        let count = pool.count.unwrap_or(0) as usize;
+        crate::limits::check_nodes(nodes, count).map_err(|e| serr(format!("cluster.pools[{i}].count"), e))?;
+        nodes += count;
+    }
+    Ok(())
+}
+
 fn unknown_invariant(id: &str) -> String {
     let known: Vec<&str> = crate::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
     format!("unknown invariant {id:?}: known are {}", known.join(", "))
@@ -170,6 +183,8 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
                         format!("node {name:?} already exists"),
                     ));
                 }
+                crate::limits::check_nodes(sim.cluster().node_count(), added.len() + 1)
+                    .map_err(|e| serr(format!("steps[{i}].fault"), e))?;
                 added.insert(name.clone());
             } else if !known(&added, fault.node()) {
                 return Err(serr(

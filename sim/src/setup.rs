@@ -300,7 +300,7 @@ fn build_node(
     let allocatable = Resources {
         cpu_milli: parse_cpu_milli(cpu)?,
         memory: parse_memory_bytes(memory)?,
-        pods: spec.pods.unwrap_or(110),
+        pods: spec.pods.unwrap_or(crate::limits::DEFAULT_PODS_PER_NODE),
     };
     let mut labels: Labels = BTreeMap::new();
     labels.insert("kubernetes.io/hostname".into(), name.into());
@@ -668,6 +668,13 @@ pub(crate) fn register(
     parallelism: u32,
     template: PodTemplate,
 ) -> Result<WorkloadId, SetupError> {
+    // What the workload asks for is refused before anything is made (a DaemonSet asks for a
+    // pod per node at most).
+    let asks = match kind {
+        WorkloadKind::DaemonSet => sim.cluster.node_count() as u64,
+        _ => u64::from(replicas),
+    };
+    crate::limits::check_pods(sim.cluster.pod_count(), asks).map_err(SetupError)?;
     let ns = sim.cluster.intern_namespace(namespace);
     let mut template = admit(template);
     let mut pod_labels = template.labels.clone();
@@ -747,7 +754,8 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
                 replicas(d.spec.replicas).map_err(ctx)?,
                 0,
                 t,
-            )?;
+            )
+            .map_err(|SetupError(e)| ctx(format!("spec.replicas: {e}")))?;
         }
         Manifest::ReplicaSet(r) => {
             let t = r
@@ -764,7 +772,8 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
                 replicas(r.spec.replicas).map_err(ctx)?,
                 0,
                 t,
-            )?;
+            )
+            .map_err(|SetupError(e)| ctx(format!("spec.replicas: {e}")))?;
         }
         Manifest::StatefulSet(s) => {
             let t = template_from(&s.spec.template, false).map_err(ctx)?;
@@ -776,18 +785,20 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
                 replicas(s.spec.replicas).map_err(ctx)?,
                 0,
                 t,
-            )?;
+            )
+            .map_err(|SetupError(e)| ctx(format!("spec.replicas: {e}")))?;
         }
         Manifest::DaemonSet(d) => {
             let t = template_from(&d.spec.template, false).map_err(ctx)?;
-            register(sim, WorkloadKind::DaemonSet, &ns, &name, 0, 0, t)?;
+            register(sim, WorkloadKind::DaemonSet, &ns, &name, 0, 0, t).map_err(|SetupError(e)| ctx(e))?;
         }
         Manifest::Job(j) => {
             let spec = j.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
             let t = template_from(&spec.template, true).map_err(ctx)?;
             let completions = replicas(spec.completions).map_err(ctx)?;
             let parallelism = replicas(spec.parallelism).map_err(ctx)?;
-            register(sim, WorkloadKind::Job, &ns, &name, completions, parallelism, t)?;
+            register(sim, WorkloadKind::Job, &ns, &name, completions, parallelism, t)
+                .map_err(|SetupError(e)| ctx(format!("spec.completions: {e}")))?;
         }
         Manifest::Pod(p) => {
             let meta = &p.metadata;
@@ -800,6 +811,7 @@ fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
             {
                 return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
             }
+            crate::limits::check_pods(sim.cluster.pod_count(), 1).map_err(ctx)?;
             let ns_arc = sim.cluster.intern_namespace(&ns);
             sim.create_pod(
                 ns_arc,

@@ -3,6 +3,7 @@
 
 use super::flags::{self, Kind, flag};
 use super::{fail, stdout, usage_error};
+use crate::api_validation;
 use crate::engine::Sim;
 use crate::model::{Labels, WorkloadKind};
 use crate::shell::CommandOutput;
@@ -10,8 +11,8 @@ use k8s_openapi::api::core::v1::{Container, PodSpec};
 
 const SPECS: &[flags::Spec] = &[
     flag("image", None, Kind::Str),
-    flag("replicas", Some('r'), Kind::Int),
-    flag("port", None, Kind::Int),
+    flag("replicas", Some('r'), Kind::Int32),
+    flag("port", None, Kind::Int32),
     flag("dry-run", None, Kind::Str),
 ];
 
@@ -24,6 +25,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     match (words.next(), words.next()) {
         (Some("deployment" | "deploy"), Some(name)) => deployment(sim, &p, name),
         (Some("namespace" | "ns"), Some(name)) => {
+            let errs = api_validation::invalid("metadata.name", name, api_validation::dns1123_label(name));
+            if !errs.is_empty() {
+                return fail(invalid_object("Namespace", name, &errs));
+            }
             if sim.cluster.has_namespace(name) {
                 return fail(format!(
                     "Error from server (AlreadyExists): namespaces \"{name}\" already exists"
@@ -52,6 +57,17 @@ fn deployment(sim: &mut Sim, p: &flags::Parsed, name: &str) -> CommandOutput {
     if replicas < 0 {
         return fail(format!(
             "error: failed to create deployment: Deployment.apps \"{name}\" is invalid: spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0"
+        ));
+    }
+    let mut errs = api_validation::invalid("metadata.name", name, api_validation::dns1123_subdomain(name));
+    // kubectl labels the Deployment, its selector and its pods `app=NAME`.
+    for field in ["metadata.labels", "spec.selector.matchLabels", "spec.template.labels"] {
+        errs.extend(api_validation::invalid(field, name, api_validation::label_value(name)));
+    }
+    if !errs.is_empty() {
+        return fail(format!(
+            "error: failed to create deployment: Deployment.apps {name:?} is invalid: {}",
+            api_validation::aggregate(&errs)
         ));
     }
     let ns = p.str("namespace").unwrap_or("default").to_string();
@@ -89,10 +105,25 @@ fn deployment(sim: &mut Sim, p: &flags::Parsed, name: &str) -> CommandOutput {
         Err(e) => return fail(format!("error: {e}")),
     };
     if let Err(e) = crate::setup::register(sim, WorkloadKind::Deployment, &ns, name, replicas as u32, 0, template) {
-        return fail(format!("error: {}", e.0));
+        return fail(format!("error: failed to create deployment: {}", e.0));
     }
     sim.settle();
     let mut out = CommandOutput::default();
     stdout(&mut out, format!("deployment.apps/{name} created"));
     out
+}
+
+/// How kubectl prints an object the API server refused as invalid: one cause on the line, several
+/// as a list.
+fn invalid_object(kind: &str, name: &str, errs: &[String]) -> String {
+    match errs {
+        [one] => format!("The {kind} {name:?} is invalid: {one}"),
+        many => {
+            let mut text = format!("The {kind} {name:?} is invalid: ");
+            for e in many {
+                text.push_str(&format!("\n* {e}"));
+            }
+            text
+        }
+    }
 }

@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 pub(crate) enum Kind {
     Bool,
     Str,
+    /// Go's `int` (64 bits here).
     Int,
+    /// Go's `int32` (`--replicas`, `--port`).
+    Int32,
     Duration,
     /// A string flag that may be given bare (`--dry-run` = `unchanged`), like pflag's NoOptDefVal.
     StrOpt(&'static str),
@@ -97,14 +100,71 @@ fn convert(spec: &Spec, raw: &str) -> Result<Value, String> {
             .map(Value::Bool)
             .ok_or_else(|| invalid(format!("strconv.ParseBool: parsing \"{raw}\": invalid syntax"))),
         Kind::Str | Kind::StrOpt(_) => Ok(Value::Str(raw.to_string())),
-        Kind::Int => raw
-            .parse::<i64>()
-            .map(Value::Int)
-            .map_err(|_| invalid(format!("strconv.ParseInt: parsing \"{raw}\": invalid syntax"))),
+        Kind::Int | Kind::Int32 => {
+            let bits = if spec.kind == Kind::Int32 { 32 } else { 64 };
+            go_parse_int(raw, bits)
+                .map(Value::Int)
+                .map_err(|why| invalid(format!("strconv.ParseInt: parsing {}: {why}", go_quote(raw))))
+        }
         Kind::Duration => parse_go_duration(raw)
             .map(Value::Duration)
             .map_err(|_| invalid(format!("time: invalid duration \"{raw}\""))),
     }
+}
+
+/// Go's `strconv.ParseInt(s, 0, bits)`, as pflag parses integer flags: an optional sign, a
+/// base prefix (`0x`, `0o`, `0b`, or a leading `0` for octal) and `_` between digits. The
+/// error is Go's reason: `invalid syntax` or `value out of range`.
+pub(crate) fn go_parse_int(s: &str, bits: u32) -> Result<i64, &'static str> {
+    const SYNTAX: &str = "invalid syntax";
+    let (negative, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d, true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d, true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d, true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, &lower[1..], true)
+    } else {
+        (10, lower.as_str(), false)
+    };
+    // Underscores only between digits, or after a base prefix.
+    let mut previous_digit = prefixed;
+    let mut value: u128 = 0;
+    let mut any = false;
+    for c in digits.chars() {
+        if c == '_' {
+            if !previous_digit {
+                return Err(SYNTAX);
+            }
+            previous_digit = false;
+            continue;
+        }
+        let d = c.to_digit(radix).ok_or(SYNTAX)?;
+        value = value.saturating_mul(u128::from(radix)).saturating_add(u128::from(d));
+        previous_digit = true;
+        any = true;
+    }
+    if !any || !previous_digit {
+        return Err(SYNTAX);
+    }
+    let limit = 1u128 << (bits - 1);
+    match (negative, value) {
+        (false, v) if v < limit => Ok(v as i64),
+        (true, v) if v <= limit => Ok((v as i128).wrapping_neg() as i64),
+        _ => Err("value out of range"),
+    }
+}
+
+/// Go's `%q` of a flag's text, as strconv's errors quote it.
+fn go_quote(s: &str) -> String {
+    format!("{s:?}")
 }
 
 fn display(spec: &Spec) -> String {
@@ -202,6 +262,38 @@ mod tests {
         flag("all-namespaces", Some('A'), Kind::Bool),
         flag("dry-run", None, Kind::StrOpt("unchanged")),
     ];
+
+    #[test]
+    fn integers_parse_as_go_parses_them() {
+        assert_eq!(go_parse_int("3", 32), Ok(3));
+        assert_eq!(go_parse_int("+3", 32), Ok(3));
+        assert_eq!(go_parse_int("-2147483648", 32), Ok(-2_147_483_648));
+        assert_eq!(go_parse_int("2147483647", 32), Ok(2_147_483_647));
+        assert_eq!(go_parse_int("2147483648", 32), Err("value out of range"));
+        assert_eq!(go_parse_int("-2147483649", 32), Err("value out of range"));
+        assert_eq!(go_parse_int("9223372036854775808", 64), Err("value out of range"));
+        assert_eq!(
+            go_parse_int("99999999999999999999999999999999999999999", 64),
+            Err("value out of range")
+        );
+        assert_eq!(go_parse_int("0x10", 32), Ok(16));
+        assert_eq!(go_parse_int("010", 32), Ok(8));
+        assert_eq!(go_parse_int("1_000", 32), Ok(1000));
+        for bad in ["", "-", "abc", "1_", "_1", "1__0", "0x", "08", "1e3", " 1"] {
+            assert_eq!(go_parse_int(bad, 32), Err("invalid syntax"), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn an_int32_flag_out_of_range_is_pflags_error() {
+        const R: &[Spec] = &[flag("replicas", Some('r'), Kind::Int32)];
+        assert_eq!(
+            parse(&args("--replicas=2147483648"), R).err().as_deref(),
+            Some(
+                "invalid argument \"2147483648\" for \"-r, --replicas\" flag: strconv.ParseInt: parsing \"2147483648\": value out of range"
+            )
+        );
+    }
 
     fn args(s: &str) -> Vec<String> {
         s.split_whitespace().map(str::to_string).collect()

@@ -1,0 +1,54 @@
+//! The model's size limits: Kubernetes' documented scalability limits ("Considerations for
+//! large clusters": at most 5,000 nodes, 150,000 pods, 110 pods per node by default).
+//!
+//! The simulator answers every command within a second and a gibibyte up to these sizes (see
+//! the README's benchmarks); past them neither Kubernetes nor the model promises anything, so
+//! what would cross them is refused up front with an error naming the limit, instead of
+//! building millions of objects.
+
+/// Nodes in one cluster.
+pub const MAX_NODES: usize = 5_000;
+
+/// Pods in one cluster, counting what a new workload asks for.
+pub const MAX_PODS: usize = 150_000;
+
+/// The kubelet's default `--max-pods`: a node's `pods` when its spec names none.
+pub const DEFAULT_PODS_PER_NODE: u32 = 110;
+
+/// Why a cluster of `have + adding` nodes is refused, if it is.
+pub fn check_nodes(have: usize, adding: usize) -> Result<(), String> {
+    let total = have.saturating_add(adding);
+    if total > MAX_NODES {
+        return Err(format!(
+            "kubedrill: a cluster holds at most {MAX_NODES} nodes (Kubernetes' documented limit); this would make {total}"
+        ));
+    }
+    Ok(())
+}
+
+/// Why a workload asking for `adding` more pods in a cluster of `have` pods is refused, if it
+/// is.
+pub fn check_pods(have: usize, adding: u64) -> Result<(), String> {
+    let total = (have as u64).saturating_add(adding);
+    if total > MAX_PODS as u64 {
+        return Err(format!(
+            "kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {have} and this asks for {adding} more"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_are_inclusive() {
+        assert!(check_nodes(4_999, 1).is_ok());
+        assert!(check_nodes(5_000, 1).is_err());
+        assert!(check_nodes(usize::MAX, usize::MAX).is_err());
+        assert!(check_pods(0, 150_000).is_ok());
+        assert!(check_pods(1, 150_000).is_err());
+        assert!(check_pods(0, u64::MAX).is_err());
+    }
+}
