@@ -155,7 +155,7 @@ pub struct RealCluster {
     opts: ClusterOptions,
     token: String,
     generation: u32,
-    root: tempfile::TempDir,
+    root: super::cleanup::RunDir,
     _same_thread: PhantomData<*const ()>,
 }
 
@@ -165,10 +165,7 @@ impl RealCluster {
         if opts.names.is_empty() {
             return Err(BackendError::Io("a cluster needs at least one member".to_string()));
         }
-        let root = tempfile::Builder::new()
-            .prefix("kubedrill-etcd-")
-            .tempdir()
-            .map_err(|e| BackendError::Io(format!("creating a temporary directory: {e}")))?;
+        let root = super::cleanup::RunDir::create()?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

@@ -3,6 +3,8 @@
 //! [`Observation`] the simulator's [`EtcdModel`] gives, so the two can be compared directly.
 //!
 //! * [`process`]: finding `etcd`/`etcdctl`, ports, children that die with us.
+//! * [`cleanup`]: run directories and port files removed on every ending, signals included,
+//!   and swept when a killed process left them.
 //! * [`cluster`]: [`RealCluster`] — bootstrap, crash (SIGKILL), destroy, recover, put,
 //!   snapshot, restore, settle and observe.
 //! * [`diff`]: the differential driver, applying the same [`Op`]s to an [`EtcdModel`] and a
@@ -20,6 +22,7 @@
 //! [`EtcdModel`]: kubedrill_sim::etcd::model::EtcdModel
 //! [`Observation`]: kubedrill_sim::etcd::model::Observation
 
+pub mod cleanup;
 pub mod cluster;
 pub mod diff;
 pub mod process;

@@ -106,7 +106,6 @@ static RESERVED: Mutex<Option<Reserved>> = Mutex::new(None);
 /// held by an exclusive `flock` on `$TMPDIR/kubedrill-etcd-ports/PORT`, which the kernel drops
 /// when the process ends, however it ends.
 pub(crate) fn free_port() -> Result<u16, BackendError> {
-    use std::os::fd::AsRawFd as _;
     let mut guard = RESERVED.lock().unwrap_or_else(|p| p.into_inner());
     let span = PORT_RANGE.end - PORT_RANGE.start;
     let r = guard.get_or_insert_with(|| Reserved {
@@ -114,7 +113,7 @@ pub(crate) fn free_port() -> Result<u16, BackendError> {
         ports: HashSet::new(),
         locks: Vec::new(),
     });
-    let dir = std::env::temp_dir().join("kubedrill-etcd-ports");
+    let dir = std::env::temp_dir().join(super::cleanup::PORTS_DIR);
     std::fs::create_dir_all(&dir).map_err(|e| BackendError::Io(format!("creating {}: {e}", dir.display())))?;
     for _ in 0..span {
         let port = PORT_RANGE.start + r.cursor;
@@ -123,14 +122,11 @@ pub(crate) fn free_port() -> Result<u16, BackendError> {
             continue;
         }
         let path = dir.join(port.to_string());
-        let lock = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| BackendError::Io(format!("opening {}: {e}", path.display())))?;
-        // SAFETY: flock on a descriptor this function owns.
-        if unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let Some(lock) = super::cleanup::lock_file(&path) else {
+            continue;
+        };
+        // A sweeper may have removed the file between our open and our lock.
+        if !super::cleanup::still_linked(&lock, &path) {
             continue;
         }
         if TcpListener::bind(("127.0.0.1", port)).is_ok() {
@@ -187,6 +183,7 @@ impl ChildGuard {
         let child = cmd
             .spawn()
             .map_err(|e| BackendError::Io(format!("starting {}: {e}", program.display())))?;
+        super::cleanup::track_child(child.id());
         Ok(Self { child, exited: None })
     }
 
@@ -198,6 +195,7 @@ impl ChildGuard {
         match self.child.try_wait() {
             Ok(Some(status)) => {
                 self.exited = Some(status);
+                super::cleanup::forget_child(self.child.id());
                 false
             }
             Ok(None) => true,
@@ -220,6 +218,7 @@ impl ChildGuard {
             if let Ok(status) = self.child.wait() {
                 self.exited = Some(status);
             }
+            super::cleanup::forget_child(self.child.id());
         }
     }
 }
