@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod etcd_backend;
+pub mod fuzzing;
 pub mod lab_cli;
 pub mod out;
 pub mod scenario_file;

@@ -56,7 +56,12 @@ impl LoadError {
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(&file, None, io_message(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
+    load_bytes(&bytes, &file)
+}
+
+/// Parses a scenario from the bytes of a file; `file` names it in errors.
+pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Scenario, LoadError> {
+    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         // Everything before `valid` is UTF-8, so the position can be counted in characters.
@@ -68,12 +73,12 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
             .map(|b| format!(" (byte 0x{b:02x})"))
             .unwrap_or_default();
         LoadError::new(
-            &file,
+            file,
             pos,
             format!("invalid UTF-8{byte}: a scenario file must be UTF-8 text"),
         )
     })?;
-    load_str(&text, &file)
+    load_str(&text, file)
 }
 
 /// The io error without Rust's ` (os error N)` suffix: `No such file or directory`.

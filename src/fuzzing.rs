@@ -1,0 +1,156 @@
+//! The fuzz targets' bodies: what one input does, and what must hold afterwards.
+//!
+//! `fuzz/` (cargo-fuzz, libFuzzer) calls these with generated inputs; `tests/fuzz_corpus.rs`
+//! calls them with every file of the committed corpora on the stable toolchain, so a crash the
+//! fuzzer once found stays fixed. Each body may only return or panic: a panic is the finding.
+//! libFuzzer's own limits (`-timeout=1 -rss_limit_mb=1024`) catch hangs and memory.
+
+use kubedrill_labs::{Lab, Reply, Session};
+use kubedrill_sim::limits::{MAX_NODES, MAX_PODS};
+use kubedrill_sim::{Seed, Sim, runner};
+use std::sync::OnceLock;
+
+/// The fuzz targets, by the name of their corpus directory (`fuzz/corpus/NAME`).
+pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+    ("scenario_file", scenario_file),
+    ("lab_line", lab_line),
+    ("lab_file", lab_file),
+    ("etcd_tool", etcd_tool),
+];
+
+/// Most lines one input runs: enough for a drill, few enough to stay within a second.
+const MAX_LINES: usize = 16;
+
+/// Most output one line may print (a `kubectl get pods -A` of a full cluster is ~20 MB).
+const MAX_REPLY_BYTES: usize = 300 << 20;
+
+/// A scenario file, loaded as `kubedrill run` loads it and, if it is valid, run.
+pub fn scenario_file(data: &[u8]) {
+    let file = "fuzz.yaml";
+    let scenario = match crate::scenario_file::load_bytes(data, file) {
+        Ok(s) => s,
+        Err(e) => {
+            assert!(e.to_string().starts_with(file), "an error names the file: {e}");
+            return;
+        }
+    };
+    let text = String::from_utf8_lossy(data);
+    if let Err(e) = runner::check(&scenario) {
+        let located = crate::scenario_file::scenario_error_at(&text, file, &e);
+        assert!(located.to_string().starts_with(file), "{located}");
+        return;
+    }
+    let seed = Seed(scenario.seed.unwrap_or(1));
+    match runner::run(&scenario, seed) {
+        Ok(report) => within_limits(&report.sim),
+        Err(e) => {
+            let located = crate::scenario_file::scenario_error_at(&text, file, &e);
+            assert!(located.to_string().starts_with(file), "{located}");
+        }
+    }
+}
+
+/// Lines typed into a lab (the first byte picks the lab), through the whole engine.
+pub fn lab_line(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let labs = catalogue();
+    let lab = &labs[pick as usize % labs.len()];
+    let Ok(mut session) = Session::start(lab, lab.default_seed()) else {
+        panic!("lab {} does not start", lab.id);
+    };
+    type_lines(&mut session, rest);
+}
+
+/// A lab file: parsed, and if it is valid, started.
+pub fn lab_file(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(lab) = kubedrill_labs::parse_lab("labs/fuzz.yaml", &text) else {
+        return;
+    };
+    if let Ok(mut session) = Session::start(&lab, lab.default_seed()) {
+        within_limits(session.sim());
+        // The lab's own commands on it (`check`, `map`, `solution`) must hold up too.
+        type_lines(&mut session, b"check\nmap\nsolution\nhint\ntask\n");
+    }
+}
+
+/// etcdctl and etcdutl on a control plane that has a snapshot: the first byte picks the tool
+/// and how the snapshot file is damaged first; the rest are the tool's argument lines
+/// (`S` stands for the snapshot's path).
+pub fn etcd_tool(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    static LAB: OnceLock<Lab> = OnceLock::new();
+    let lab = LAB.get_or_init(|| {
+        catalogue()
+            .iter()
+            .find(|l| l.id == "etcd-restore")
+            .cloned()
+            .expect("the etcd-restore lab")
+    });
+    let Ok(mut session) = Session::start(lab, lab.default_seed()) else {
+        panic!("lab {} does not start", lab.id);
+    };
+    const SAVE: &str = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save /root/s.db";
+    reply(&mut session, SAVE);
+    let damage = match pick % 8 {
+        0 => String::new(),
+        1 => "truncate -s 0 /root/s.db".into(),
+        2 => "truncate -s 100 /root/s.db".into(),
+        3 => "truncate -s 4096 /root/s.db".into(),
+        4 => "truncate -s 8192 /root/s.db".into(),
+        5 => "truncate -s -32 /root/s.db".into(),
+        6 => "cp /etc/hosts /root/s.db".into(),
+        _ => "rm /root/s.db && mkdir /root/s.db".into(),
+    };
+    reply(&mut session, &damage);
+    let tool = if pick & 8 == 0 {
+        "ETCDCTL_API=3 etcdctl"
+    } else {
+        "etcdutl"
+    };
+    let text = String::from_utf8_lossy(rest);
+    for line in text.lines().take(MAX_LINES) {
+        let args = line.replace('S', "/root/s.db");
+        reply(&mut session, &format!("{tool} {args}"));
+    }
+    within_limits(session.sim());
+}
+
+fn catalogue() -> &'static [Lab] {
+    static LABS: OnceLock<Vec<Lab>> = OnceLock::new();
+    LABS.get_or_init(|| kubedrill_labs::catalogue().expect("the built-in labs parse"))
+}
+
+/// Types each line of `data` (lossy UTF-8, as the terminal reads it) into the session.
+fn type_lines(session: &mut Session, data: &[u8]) {
+    let mut input = data;
+    for _ in 0..MAX_LINES {
+        let Ok(Some(line)) = crate::lab_cli::read_line_lossy(&mut input) else {
+            break;
+        };
+        match session.input(&line) {
+            Reply::Exit => break,
+            Reply::Output { text, .. } => assert!(text.len() <= MAX_REPLY_BYTES, "a reply of {} bytes", text.len()),
+            Reply::Edit { .. } => {}
+        }
+        within_limits(session.sim());
+    }
+}
+
+fn reply(session: &mut Session, line: &str) {
+    if let Reply::Output { text, .. } = session.input(line) {
+        assert!(text.len() <= MAX_REPLY_BYTES, "a reply of {} bytes", text.len());
+    }
+}
+
+/// What no input may take the model past.
+fn within_limits(sim: &Sim) {
+    let c = sim.cluster();
+    assert!(c.node_count() <= MAX_NODES, "{} nodes", c.node_count());
+    // Replacements and static pods may briefly stand beside the pods they replace.
+    assert!(c.pod_count() <= MAX_PODS + MAX_NODES, "{} pods", c.pod_count());
+}
