@@ -10,8 +10,11 @@ use kubedrill_sim::limits::{MAX_NODES, MAX_PODS};
 use kubedrill_sim::{Seed, Sim, runner};
 use std::sync::OnceLock;
 
+/// A fuzz target's body.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by the name of their corpus directory (`fuzz/corpus/NAME`).
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("scenario_file", scenario_file),
     ("lab_line", lab_line),
     ("lab_file", lab_file),

@@ -97,10 +97,15 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let index = Index::parse(text).map_err(|e| LoadError::new(file, e.pos, e.message))?;
     let Some(document) = index.documents.first() else {
+        let what = if text.trim().is_empty() {
+            "the file is empty"
+        } else {
+            "the file holds only comments"
+        };
         return Err(LoadError::new(
             file,
-            None,
-            format!("the file is empty: expected {A_SCENARIO}"),
+            Some(index.end),
+            format!("{what}: expected {A_SCENARIO}"),
         ));
     };
     if let Some(second) = index.documents.get(1) {
@@ -606,12 +611,20 @@ cluster:
 
     #[test]
     fn empty_files() {
-        for text in ["", "\n\n", "# only a comment\n"] {
+        // Goal: an empty or comment-only file is refused at the place it ends, with line:col
+        // like every other error (issue 17).
+        for (text, at_end, what) in [
+            ("", (1, 1), "the file is empty"),
+            ("\n\n", (3, 1), "the file is empty"),
+            ("# only a comment\n", (2, 1), "the file holds only comments"),
+        ] {
             let e = err(text);
-            assert_eq!(at(&e), (None, None));
+            assert_eq!(at(&e), (Some(at_end.0), Some(at_end.1)), "{text:?}");
             assert!(
-                e.to_string()
-                    .starts_with("s.yaml: the file is empty: expected a scenario"),
+                e.to_string().starts_with(&format!(
+                    "s.yaml:{}:{}: {what}: expected a scenario",
+                    at_end.0, at_end.1
+                )),
                 "{e}"
             );
         }

@@ -61,6 +61,13 @@ impl Pos {
     }
 }
 
+/// The start of a text.
+impl Default for Pos {
+    fn default() -> Self {
+        Self { line: 1, column: 1 }
+    }
+}
+
 fn to_usize(n: u64) -> usize {
     usize::try_from(n).unwrap_or(usize::MAX)
 }
@@ -109,6 +116,8 @@ pub(crate) struct Index {
     anchors: HashMap<String, usize>,
     /// The first key written twice in one mapping: (first, second) key nodes.
     pub(crate) duplicate: Option<(usize, usize)>,
+    /// Where the stream ends (where an empty or comment-only file is reported).
+    pub(crate) end: Pos,
 }
 
 /// What a path resolved to. `complete` is false when only a prefix of the path exists; `node`
@@ -136,7 +145,10 @@ impl Index {
         loop {
             let event = parser.next(text)?;
             let (node_kind, anchor) = match event.kind {
-                EventKind::StreamEnd => break,
+                EventKind::StreamEnd => {
+                    index.end = event.start;
+                    break;
+                }
                 EventKind::DocumentStart => {
                     index.documents.push(Document {
                         start: event.start,

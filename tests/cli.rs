@@ -771,16 +771,16 @@ fn yaml_syntax_error_exits_2_at_the_error() {
 
 #[test]
 fn empty_file_exits_2_saying_it_is_empty() {
-    // Goal: an empty file is refused with what was expected (it has no line to point at).
+    // Goal: an empty file is refused with what was expected, at the place the file ends.
     let dir = Dir::new("empty");
     dir.write("empty.yaml", "");
     assert_unusable(
         &dir,
         "empty.yaml",
-        "empty.yaml: the file is empty: expected a scenario (a mapping with apiVersion: kubedrill/v1",
+        "empty.yaml:1:1: the file is empty: expected a scenario (a mapping with apiVersion: kubedrill/v1",
     );
     dir.write("comment.yaml", "# nothing yet\n");
-    assert_unusable(&dir, "comment.yaml", "comment.yaml: the file is empty");
+    assert_unusable(&dir, "comment.yaml", "comment.yaml:2:1: the file holds only comments");
 }
 
 #[test]

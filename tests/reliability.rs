@@ -247,3 +247,83 @@ fn a_terminal_the_line_editor_cannot_drive_does_not_deadlock() {
         );
     }
 }
+
+/// A fresh session of a lab, and a line's (status, output) in it.
+fn session() -> kubedrill_labs::Session {
+    let labs = kubedrill_labs::catalogue().expect("the labs");
+    let lab = labs.iter().find(|l| l.id == "drain-bare-pod-force").expect("the lab");
+    kubedrill_labs::Session::start(lab, lab.default_seed()).expect("the lab starts")
+}
+
+fn line(s: &mut kubedrill_labs::Session, text: &str) -> (i32, String) {
+    match s.input(text) {
+        kubedrill_labs::Reply::Output { text, status } => (status, text),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn rm_refuses_to_remove_the_root_recursively_as_gnu_rm_does() {
+    // Goal: `rm -rf /` returned 0 and emptied `ls /`; GNU rm's failsafe refuses it (exit 1).
+    let mut s = session();
+    let (_, before) = line(&mut s, "ls /");
+    let (status, out) = line(&mut s, "rm -rf /");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        "rm: it is dangerous to operate recursively on '/'\nrm: use --no-preserve-root to override this failsafe\n"
+    );
+    let (status, out) = line(&mut s, "rm -r -f //");
+    assert_eq!(status, 1);
+    assert!(
+        out.starts_with("rm: it is dangerous to operate recursively on '//' (same as '/')\n"),
+        "{out}"
+    );
+    let (status, out) = line(&mut s, "rm -rf /etc/..");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        "rm: refusing to remove '.' or '..' directory: skipping '/etc/..'\n"
+    );
+    let (status, out) = line(&mut s, "rm --recursive --force /");
+    assert_eq!(status, 1, "{out}");
+    assert_eq!(line(&mut s, "ls /").1, before, "nothing was removed");
+    let (status, out) = line(&mut s, "rm -rf --bogus /tmp");
+    assert_eq!(
+        (status, out.as_str()),
+        (
+            1,
+            "rm: unrecognized option '--bogus'\nTry 'rm --help' for more information.\n"
+        )
+    );
+}
+
+#[test]
+fn sleep_parses_its_operands_as_gnu_sleep_does() {
+    // Goal: `sleep -1d` returned 0 at once. GNU sleep (coreutils 9) reads `-1d` as options
+    // (invalid option '1'), refuses negative intervals after `--`, and sleeps for the sum of
+    // its operands.
+    let mut s = session();
+    let (status, out) = line(&mut s, "sleep -1d");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        "sleep: invalid option -- '1'\nTry 'sleep --help' for more information.\n"
+    );
+    let (status, out) = line(&mut s, "sleep -- -1d");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        "sleep: invalid time interval '-1d'\nTry 'sleep --help' for more information.\n"
+    );
+    for bad in ["nan", "1x", "", "+1", "1.5.", "s"] {
+        let (status, _) = line(&mut s, &format!("sleep '{bad}'"));
+        assert_eq!(status, 1, "sleep {bad:?}");
+    }
+    let before = s.sim().now();
+    assert_eq!(line(&mut s, "sleep 1m 30 0.5s").0, 0);
+    assert_eq!(s.sim().now().ms() - before.ms(), 90_500, "the operands add up");
+    let before = s.sim().now();
+    assert_eq!(line(&mut s, "sleep inf").0, 0, "inf sleeps until the step's limit");
+    assert!(s.sim().now().ms() > before.ms());
+}

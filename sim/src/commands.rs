@@ -5,7 +5,7 @@ use crate::engine::Sim;
 use crate::packages::KubePackage;
 use crate::packages::repo::KUBERNETES_LIST;
 use crate::shell::{CommandHost, CommandOutput, ShellEnv};
-use crate::time::{SimDuration, parse_go_duration};
+use crate::time::{SimDuration, SimTime};
 
 /// The host a command runs on, seen by the shell.
 pub(crate) struct Host<'a> {
@@ -446,38 +446,66 @@ fn parse_substitution(script: &str) -> Option<Vec<(String, String, bool)>> {
 /// `sleep N[smhd]` advances virtual time.
 fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let mut out = CommandOutput::default();
-    if args.is_empty() {
-        crate::kubectl::stderr(&mut out, "sleep: missing operand");
-        crate::kubectl::stderr(&mut out, "Try 'sleep --help' for more information.");
+    let usage = |out: &mut CommandOutput, line: String| {
+        crate::kubectl::stderr(out, line);
+        crate::kubectl::stderr(out, "Try 'sleep --help' for more information.");
         out.status = 1;
+    };
+    // GNU sleep takes options anywhere before `--` (getopt permutes), so `sleep -1d` is an
+    // unknown option, not a negative interval.
+    let mut operands = Vec::new();
+    let mut options_done = false;
+    for a in args {
+        if options_done || a == "-" || !a.starts_with('-') {
+            operands.push(a);
+        } else if a == "--" {
+            options_done = true;
+        } else if let Some(long) = a.strip_prefix("--") {
+            usage(&mut out, format!("sleep: unrecognized option '--{long}'"));
+            return out;
+        } else {
+            let c = a.chars().nth(1).unwrap_or('-');
+            usage(&mut out, format!("sleep: invalid option -- '{c}'"));
+            return out;
+        }
+    }
+    if operands.is_empty() {
+        usage(&mut out, "sleep: missing operand".to_string());
         return out;
     }
     let mut total = SimDuration::ZERO;
-    for a in args {
-        let d = if let Some(days) = a.strip_suffix('d') {
-            days.parse::<f64>().ok().map(|d| SimDuration((d * 86_400_000.0) as u64))
-        } else if a.ends_with(['s', 'm', 'h']) {
-            parse_go_duration(a).ok()
-        } else {
-            a.parse::<f64>()
-                .ok()
-                .filter(|s| *s >= 0.0)
-                .map(|s| SimDuration((s * 1000.0) as u64))
-        };
-        match d {
-            Some(d) => total = SimDuration(total.ms() + d.ms()),
+    for a in operands {
+        match sleep_interval(a) {
+            Some(d) => total = SimDuration(total.ms().saturating_add(d.ms())),
             None => {
-                crate::kubectl::stderr(&mut out, format!("sleep: invalid time interval '{a}'"));
-                crate::kubectl::stderr(&mut out, "Try 'sleep --help' for more information.");
-                out.status = 1;
+                usage(&mut out, format!("sleep: invalid time interval '{a}'"));
                 return out;
             }
         }
     }
-    let until = sim.now + total;
+    let until = SimTime(sim.now.ms().saturating_add(total.ms()));
     let until = sim.step_deadline.map_or(until, |d| until.min(d));
     sim.advance_to(until);
     out
+}
+
+/// One operand of GNU sleep: a non-negative number (`inf` allowed) with an optional suffix
+/// `s`, `m`, `h` or `d`; `None` is "invalid time interval".
+fn sleep_interval(arg: &str) -> Option<SimDuration> {
+    let (number, unit_ms) = match arg.char_indices().last() {
+        Some((i, 's')) => (&arg[..i], 1_000.0),
+        Some((i, 'm')) => (&arg[..i], 60_000.0),
+        Some((i, 'h')) => (&arg[..i], 3_600_000.0),
+        Some((i, 'd')) => (&arg[..i], 86_400_000.0),
+        _ => (arg, 1_000.0),
+    };
+    // strtod's forms without the ones Rust adds (`nan`) and with the sign GNU refuses.
+    let value: f64 = number.parse().ok()?;
+    if value.is_nan() || value < 0.0 || number.starts_with('+') || number.is_empty() {
+        return None;
+    }
+    // `as` saturates: `inf` sleeps until the step's limit stops it.
+    Some(SimDuration((value * unit_ms) as u64))
 }
 
 impl Sim {

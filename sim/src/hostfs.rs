@@ -472,30 +472,85 @@ fn parse_size(s: &str) -> Option<u64> {
 /// `rm [-r] [-f] PATH...`.
 pub fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
     let mut out = CommandOutput::default();
-    let flags: String = args
-        .iter()
-        .filter(|a| a.starts_with('-'))
-        .map(|a| a.trim_start_matches('-'))
-        .collect();
-    let recursive = flags.contains('r') || flags.contains('R') || flags.contains("recursive");
-    let force = flags.contains('f') || flags.contains("force");
-    let paths: Vec<String> = args
-        .iter()
-        .filter(|a| !a.starts_with('-'))
-        .map(|a| resolve(cwd, a))
-        .collect();
-    if paths.is_empty() && !force {
+    let (mut recursive, mut force, mut preserve_root) = (false, false, true);
+    let mut operands: Vec<&String> = Vec::new();
+    let mut options_done = false;
+    for a in args {
+        if options_done || a == "-" || !a.starts_with('-') {
+            operands.push(a);
+            continue;
+        }
+        match a.as_str() {
+            "--" => options_done = true,
+            "--recursive" => recursive = true,
+            "--force" => force = true,
+            "--no-preserve-root" => preserve_root = false,
+            "--preserve-root" => preserve_root = true,
+            "--verbose" | "--dir" | "--one-file-system" | "--interactive=never" => {}
+            long if long.starts_with("--") => {
+                err(&mut out, format!("rm: unrecognized option '{long}'"));
+                crate::kubectl::stderr(&mut out, "Try 'rm --help' for more information.");
+                return out;
+            }
+            short => {
+                for c in short.chars().skip(1) {
+                    match c {
+                        'r' | 'R' => recursive = true,
+                        'f' => force = true,
+                        'v' | 'd' | 'I' | 'i' => {}
+                        other => {
+                            err(&mut out, format!("rm: invalid option -- '{other}'"));
+                            crate::kubectl::stderr(&mut out, "Try 'rm --help' for more information.");
+                            return out;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if operands.is_empty() && !force {
         crate::kubectl::stderr(&mut out, "rm: missing operand");
         crate::kubectl::stderr(&mut out, "Try 'rm --help' for more information.");
         out.status = 1;
         return out;
     }
-    for p in paths {
+    for arg in operands {
+        let p = resolve(cwd, arg);
+        if recursive {
+            let last = arg.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+            if matches!(last, "." | "..") {
+                err(
+                    &mut out,
+                    format!("rm: refusing to remove '.' or '..' directory: skipping '{arg}'"),
+                );
+                continue;
+            }
+            // GNU rm's failsafe (`--preserve-root`, the default).
+            if p == "/" && preserve_root {
+                let same = if arg == "/" {
+                    String::new()
+                } else {
+                    " (same as '/')".to_string()
+                };
+                err(
+                    &mut out,
+                    format!("rm: it is dangerous to operate recursively on '{arg}'{same}"),
+                );
+                err(
+                    &mut out,
+                    "rm: use --no-preserve-root to override this failsafe".to_string(),
+                );
+                continue;
+            }
+        }
         match fs.get(&p) {
             None if force => {}
-            None => err(&mut out, format!("rm: cannot remove '{p}': No such file or directory")),
+            None => err(
+                &mut out,
+                format!("rm: cannot remove '{arg}': No such file or directory"),
+            ),
             Some(e) if e.is_dir() && !recursive => {
-                err(&mut out, format!("rm: cannot remove '{p}': Is a directory"));
+                err(&mut out, format!("rm: cannot remove '{arg}': Is a directory"));
             }
             Some(_) => {
                 fs.remove_tree(&p);
