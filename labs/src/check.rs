@@ -829,7 +829,7 @@ fn snapshot_file(
     };
     let snap = match n.fs.get(path) {
         Some(Entry::Snapshot(s)) => s.clone(),
-        Some(Entry::Truncated(size)) => {
+        Some(Entry::Truncated(size, _)) => {
             f.item(false, format!("{path} on {name} is cut short ({size} bytes)"));
             return;
         }

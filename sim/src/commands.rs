@@ -29,7 +29,7 @@ impl CommandHost for Host<'_> {
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
             "crictl" => crate::crictl::run(self.sim, self.node()?, args),
-            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
+            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" | "du" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
             _ => return None,
@@ -254,9 +254,26 @@ impl Host<'_> {
             crate::hostfs::DataDir::Live => frozen.clone(),
             other => other.clone(),
         };
+        // What a data dir's database takes: the live member's as of now, a copy's as copied.
+        let live_db = if matches!(cmd, "ls" | "du") {
+            live_db_bytes(self.sim)
+        } else {
+            0
+        };
         let fs = &mut self.sim.cluster.node_mut(node).fs;
+        let db_bytes = |dir: &str| -> u64 {
+            match fs_data_dir(fs, dir) {
+                Some(crate::hostfs::DataDir::Live) => live_db,
+                Some(crate::hostfs::DataDir::Copy { snapshot, .. }) => {
+                    crate::etcd::ctl::snapshot_stats(&snapshot).size_bytes
+                }
+                Some(crate::hostfs::DataDir::Restored(r)) => crate::etcd::ctl::snapshot_stats(&r.snapshot).size_bytes,
+                _ => 0,
+            }
+        };
         let out = match cmd {
-            "ls" => crate::hostfs::ls(fs, cwd, args),
+            "ls" => crate::hostfs::ls(fs, cwd, args, &db_bytes),
+            "du" => crate::disk_usage::du(fs, cwd, args, &db_bytes),
             "mkdir" => crate::hostfs::mkdir(fs, cwd, args, &mut change),
             "rm" => crate::hostfs::rm(fs, cwd, args, &mut change),
             "truncate" => crate::hostfs::truncate(fs, cwd, args),
@@ -487,6 +504,29 @@ fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let until = sim.step_deadline.map_or(until, |d| until.min(d));
     sim.advance_to(until);
     out
+}
+
+/// The data dir at `dir`, cloned (cheap: its contents are shared).
+fn fs_data_dir(fs: &crate::hostfs::HostFs, dir: &str) -> Option<crate::hostfs::DataDir> {
+    match fs.get(dir) {
+        Some(crate::hostfs::Entry::DataDir(d)) => Some(d.clone()),
+        _ => None,
+    }
+}
+
+/// The size of the running members' database now: the etcd keys, their history and the
+/// Kubernetes objects, through the one size model.
+fn live_db_bytes(sim: &Sim) -> u64 {
+    let snap = crate::etcd::model::Snapshot {
+        revision: sim.etcd.revision,
+        keys: sim.etcd.keys.clone(),
+        version: sim.etcd.version.clone(),
+        has_hash: false,
+        payload: None,
+        extra_keys: sim.object_entry_count(),
+        copied_while_running: false,
+    };
+    crate::etcd::ctl::snapshot_stats(&snap).size_bytes
 }
 
 /// One operand of GNU sleep: a non-negative number (`inf` allowed) with an optional suffix

@@ -108,11 +108,16 @@ impl EtcdHost for NodeEtcd<'_> {
         match self.fs().find(path) {
             None => Err(SnapshotFileError::NotFound),
             Some(Found::Entry(Entry::Snapshot(s))) => Ok((**s).clone()),
-            Some(Found::Entry(Entry::Truncated(_))) => Err(SnapshotFileError::Truncated),
+            Some(Found::Entry(Entry::Truncated(bytes, of))) => Err(SnapshotFileError::Truncated {
+                bytes: *bytes,
+                of: of.clone(),
+            }),
             Some(Found::Entry(Entry::Dir | Entry::DataDir(_))) | Some(Found::DataSubdir) => {
                 Err(SnapshotFileError::IsADirectory)
             }
-            Some(Found::Entry(Entry::Text(_) | Entry::Pem)) => Err(SnapshotFileError::NotADatabase),
+            Some(Found::Entry(e @ (Entry::Text(_) | Entry::Pem))) => {
+                Err(SnapshotFileError::NotADatabase { bytes: e.size() })
+            }
             Some(Found::Db { dir }) => {
                 let d = match self.fs().get(&dir) {
                     Some(Entry::DataDir(d)) => d.clone(),

@@ -52,8 +52,9 @@ pub enum Entry {
     /// A certificate or key (opaque).
     Pem,
     Snapshot(Arc<Snapshot>),
-    /// A file cut short (`truncate -s`), of this many bytes: no longer a usable snapshot.
-    Truncated(u64),
+    /// A file cut short (`truncate -s`) to this many bytes, of the snapshot it was if it was
+    /// one (`crate::etcd::snapshot_file` says what etcd's tools make of it).
+    Truncated(u64, Option<Arc<Snapshot>>),
     DataDir(DataDir),
 }
 
@@ -62,23 +63,21 @@ impl Entry {
         matches!(self, Entry::Dir | Entry::DataDir(_))
     }
 
-    /// Plausible sizes for `ls -l`.
-    fn size(&self) -> u64 {
+    /// Sizes for `ls -l` and `du`; snapshots' from the one size model.
+    pub fn size(&self) -> u64 {
         match self {
             Entry::Dir | Entry::DataDir(_) => 4096,
             Entry::Text(t) => t.len() as u64,
             Entry::Pem => 1_094,
             Entry::Snapshot(s) => snapshot_size(s),
-            Entry::Truncated(n) => *n,
+            Entry::Truncated(n, _) => *n,
         }
     }
 }
 
-/// A snapshot file's size in bytes: bbolt pages for the keys, plus the appended SHA-256.
+/// A snapshot file's size in bytes: its database plus the appended SHA-256.
 pub fn snapshot_size(s: &Snapshot) -> u64 {
-    let entries = (s.keys.len() + s.extra_keys) as u64 + s.revision.max(0) as u64 / 2;
-    let pages = 20 + entries * 2 / 5;
-    pages * 4096 + if s.has_hash { 32 } else { 0 }
+    crate::etcd::snapshot_file::file_bytes(s)
 }
 
 /// What is at a path, including the synthesised insides of a data dir.
@@ -267,7 +266,14 @@ fn err(out: &mut CommandOutput, msg: String) {
 pub type Freeze<'a> = &'a dyn Fn(&DataDir) -> DataDir;
 
 /// `ls [-l] [-a] [-h] [PATH...]`.
-pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
+/// The size of a data dir's `member/snap/db`, by the data dir's path (the live member's is the
+/// engine's to know).
+pub type DbBytes<'a> = &'a dyn Fn(&str) -> u64;
+
+/// A WAL segment as etcd preallocates it (`wal.SegmentSizeBytes`).
+pub const WAL_SEGMENT_BYTES: u64 = 64_000_000;
+
+pub fn ls(fs: &HostFs, cwd: &str, args: &[String], db_bytes: DbBytes<'_>) -> CommandOutput {
     let mut out = CommandOutput::default();
     let mut long = false;
     let mut all = false;
@@ -306,7 +312,7 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
                 continue;
             }
             Some(Found::Entry(e)) if !e.is_dir() => vec![(display(cwd, p), e.size(), false)],
-            Some(Found::Db { .. }) => vec![(display(cwd, p), 2_097_152, false)],
+            Some(Found::Db { dir }) => vec![(display(cwd, p), db_bytes(&dir), false)],
             Some(Found::Entry(Entry::DataDir(d))) => match d {
                 DataDir::Empty => Vec::new(),
                 _ => vec![("member".to_string(), 4096, true)],
@@ -314,10 +320,10 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
             Some(Found::DataSubdir) => {
                 if p.ends_with("/member") {
                     vec![("snap".into(), 4096, true), ("wal".into(), 4096, true)]
-                } else if p.ends_with("/snap") {
-                    vec![("db".into(), 2_097_152, false)]
+                } else if let Some(dir) = p.strip_suffix("/member/snap") {
+                    vec![("db".into(), db_bytes(dir), false)]
                 } else {
-                    vec![("0000000000000000-0000000000000000.wal".into(), 64_000_000, false)]
+                    vec![("0000000000000000-0000000000000000.wal".into(), WAL_SEGMENT_BYTES, false)]
                 }
             }
             Some(Found::Entry(_)) => fs
@@ -337,11 +343,15 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
             names.insert(0, ("..".into(), 4096, true));
             names.insert(0, (".".into(), 4096, true));
         }
+        // A file operand gets no `total` line; a directory's counts allocated 4 KiB blocks in
+        // KiB, as GNU ls and du do.
+        let file_operand =
+            matches!(fs.find(p), Some(Found::Db { .. })) || matches!(fs.find(p), Some(Found::Entry(e)) if !e.is_dir());
         if long {
-            crate::kubectl::stdout(
-                &mut out,
-                format!("total {}", names.iter().map(|(_, s, _)| s.div_ceil(1024)).sum::<u64>()),
-            );
+            if !file_operand {
+                let blocks: u64 = names.iter().map(|(_, s, _)| s.div_ceil(4096) * 4).sum();
+                crate::kubectl::stdout(&mut out, format!("total {blocks}"));
+            }
             for (name, size, dir) in names {
                 let mode = if dir { "drwxr-xr-x 2" } else { "-rw-r--r-- 1" };
                 crate::kubectl::stdout(&mut out, format!("{mode} root root {size:>8} Jan  1 00:00 {name}"));
@@ -445,7 +455,15 @@ pub fn truncate(fs: &mut HostFs, cwd: &str, args: &[String]) -> CommandOutput {
                 fs.put(&f, Entry::Text(cut));
             }
             Some(e) if bytes >= e.size() => {}
-            _ => fs.put(&f, Entry::Truncated(bytes)),
+            Some(Entry::Snapshot(s)) => {
+                let of = Some(s.clone());
+                fs.put(&f, Entry::Truncated(bytes, of));
+            }
+            Some(Entry::Truncated(_, of)) => {
+                let of = of.clone();
+                fs.put(&f, Entry::Truncated(bytes, of));
+            }
+            _ => fs.put(&f, Entry::Truncated(bytes, None)),
         }
     }
     out
@@ -735,7 +753,7 @@ mod tests {
         assert!(fs.get("/tmp/etcd.yaml").is_some());
         assert!(fs.get("/etc/kubernetes/manifests/etcd.yaml").is_none());
         assert!(ch.touched.iter().any(|t| t == "/etc/kubernetes/manifests/etcd.yaml"));
-        let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]));
+        let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]), &|_| 0);
         assert_eq!(out.text(), "");
         let out = cp_mv(
             &mut fs,

@@ -21,6 +21,7 @@ pub mod cluster;
 mod commands;
 pub mod components;
 mod crictl;
+mod disk_usage;
 pub mod engine;
 pub mod etcd;
 mod etcd_host;

@@ -5,5 +5,6 @@ pub mod ctl;
 pub mod ids;
 pub mod model;
 pub mod rollback;
+pub mod snapshot_file;
 pub mod upgrade;
 pub mod version;

@@ -171,17 +171,23 @@ pub enum DirState {
 }
 
 /// Why a snapshot file cannot be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum SnapshotFileError {
     NotFound,
     IsADirectory,
     PermissionDenied,
-    /// Cut short (an interrupted copy or save): no intact trailing hash.
-    Truncated,
+    /// Cut short (an interrupted copy or save, `truncate -s`) to `bytes`, of the snapshot `of`
+    /// when it was one.
+    Truncated {
+        bytes: u64,
+        of: Option<std::sync::Arc<Snapshot>>,
+    },
     /// A saved snapshot whose content was altered: its SHA-256 no longer matches.
     Corrupt,
-    /// Not an etcd database at all (a text file, an archive).
-    NotADatabase,
+    /// Not an etcd database at all (a text file, an archive), of `bytes` bytes.
+    NotADatabase {
+        bytes: u64,
+    },
 }
 
 /// What `snapshot restore` writes into a data directory.

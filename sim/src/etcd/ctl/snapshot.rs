@@ -10,6 +10,7 @@ use super::{
 };
 use crate::etcd::ids::{cluster_id, member_id};
 use crate::etcd::model::{EtcdModel, Snapshot};
+use crate::etcd::snapshot_file::{self, Content, Restore as FileRestore, Status as FileStatus};
 use sha1::{Digest, Sha1};
 
 /// What `snapshot status` reports about a snapshot, plus the sizes `endpoint status` shows.
@@ -256,7 +257,13 @@ pub(crate) fn save(run: &mut Run<'_>) -> R {
     if !pre34 {
         let mut fields = vec![("endpoint", Field::Str(ep.clone()))];
         if run.tool.ge_patch(3, 4, 8) {
-            fields.push(("size", Field::Str(humanize_bytes(stats.size_bytes + 32))));
+            // The size of the file as written (the host adds what the API objects take), so
+            // the log, `ls -l` and `snapshot status` agree.
+            let bytes = match run.host.read_snapshot(&abs) {
+                Ok(written) => snapshot_file::file_bytes(&written),
+                Err(_) => stats.size_bytes + snapshot_file::HASH_BYTES,
+            };
+            fields.push(("size", Field::Str(humanize_bytes(bytes))));
         }
         let took_field = if run.tool.ge(3, 6) {
             Field::DurStr(took)
@@ -308,25 +315,51 @@ fn deprecated_in_etcdctl(run: &mut Run<'_>, what: &str) {
     }
 }
 
-/// A snapshot file that cannot be read, as `Status` reports it.
-fn status_error(run: &mut Run<'_>, path: &str, e: &SnapshotFileError) -> crate::etcd::ctl::Exit {
-    match e {
-        SnapshotFileError::NotFound => run.fail(EXIT_ERROR, format!("stat {path}: no such file or directory")),
-        SnapshotFileError::PermissionDenied => run.fail(EXIT_ERROR, format!("open {path}: permission denied")),
-        SnapshotFileError::IsADirectory | SnapshotFileError::NotADatabase => run.fail(EXIT_ERROR, "invalid database"),
-        SnapshotFileError::Corrupt => run.fail(
-            EXIT_ERROR,
-            "snapshot file integrity check failed. 1 errors found.\npage 4: unreachable unfreed",
-        ),
-        SnapshotFileError::Truncated => {
-            // Pages past the end of the file are mapped but unreadable: the Go runtime dies.
-            let addr = fault_addr(path);
-            run.err(format!("unexpected fault address {addr}"));
-            run.err("fatal error: fault");
-            run.err(format!("[signal SIGBUS: bus error code=0x2 addr={addr} pc=0x5b1e0f]"));
-            run.exit(2)
+/// A snapshot file that cannot be read as a whole, as `Status` reports it
+/// ([`crate::etcd::snapshot_file`] says what each kind of damage gives).
+fn status_error(run: &mut Run<'_>, path: &str, e: &SnapshotFileError) -> Result<SnapshotStats, crate::etcd::ctl::Exit> {
+    let content = match e {
+        SnapshotFileError::NotFound => {
+            return Err(run.fail(EXIT_ERROR, format!("stat {path}: no such file or directory")));
         }
+        SnapshotFileError::PermissionDenied => {
+            return Err(run.fail(EXIT_ERROR, format!("open {path}: permission denied")));
+        }
+        SnapshotFileError::IsADirectory => return Err(run.fail(EXIT_ERROR, format!("open {path}: is a directory"))),
+        SnapshotFileError::Corrupt => {
+            return Err(run.fail(
+                EXIT_ERROR,
+                "snapshot file integrity check failed. 1 errors found.\npage 4: unreachable unfreed",
+            ));
+        }
+        other => damaged(other),
+    };
+    match snapshot_file::status(path, &content) {
+        FileStatus::Table(stats) => Ok(stats),
+        FileStatus::Error(message) => Err(run.fail(EXIT_ERROR, message)),
+        FileStatus::Crash => Err(go_fault(run, path)),
     }
+}
+
+/// A file that is there but not a whole snapshot, as the damage model sees it.
+fn damaged(e: &SnapshotFileError) -> Content {
+    match e {
+        SnapshotFileError::Truncated { bytes, of } => Content::Cut {
+            bytes: *bytes,
+            of: of.clone(),
+        },
+        SnapshotFileError::NotADatabase { bytes } => Content::Other { bytes: *bytes },
+        _ => Content::Other { bytes: 0 },
+    }
+}
+
+/// The Go runtime dying on a page past the end of a mapped file.
+fn go_fault(run: &mut Run<'_>, path: &str) -> crate::etcd::ctl::Exit {
+    let addr = fault_addr(path);
+    run.err(format!("unexpected fault address {addr}"));
+    run.err("fatal error: fault");
+    run.err(format!("[signal SIGBUS: bus error code=0x2 addr={addr} pc=0x5b1e0f]"));
+    run.exit(2)
 }
 
 fn fault_addr(path: &str) -> String {
@@ -343,11 +376,10 @@ pub(crate) fn status(run: &mut Run<'_>) -> R {
     run.init_display()?;
     let path = args[0].clone();
     let abs = run.abs(&path);
-    let snap = match run.host.read_snapshot(&abs) {
-        Ok(s) => s,
-        Err(e) => return Err(status_error(run, &path, &e)),
+    let s = match run.host.read_snapshot(&abs) {
+        Ok(snap) => snapshot_stats(&snap),
+        Err(e) => status_error(run, &path, &e)?,
     };
-    let s = snapshot_stats(&snap);
     // 3.6's etcdutl counts live keys and adds the storage version column.
     let v36 = run.tool.ge(3, 6);
     let keys = if v36 { s.live_keys } else { s.total_keys };
@@ -668,7 +700,7 @@ pub(crate) fn restore(run: &mut Run<'_>) -> R {
     let skip = run.flags.bool("skip-hash-check");
     let snap = match run.host.read_snapshot(&abs) {
         Ok(s) => s,
-        Err(e) => return Err(restore_read_error(run, &path, (&data_dir, &data_abs), &e, skip)),
+        Err(e) => restore_read_error(run, &path, (&data_dir, &data_abs), &e, skip)?,
     };
     if !snap.has_hash && !skip {
         run.host.leave_partial_data_dir(&data_abs);
@@ -753,37 +785,85 @@ pub(crate) fn restore(run: &mut Run<'_>) -> R {
 }
 
 /// A snapshot file restore cannot use. Errors after the copy into `member/snap/db` leave that
-/// directory behind.
+/// directory behind. `Ok` is a cut-short snapshot the backend could still open (with
+/// `--skip-hash-check`): the restore goes on with the data it was cut from.
 fn restore_read_error(
     run: &mut Run<'_>,
     path: &str,
     (data_dir, data_abs): (&str, &str),
     e: &SnapshotFileError,
     skip: bool,
-) -> crate::etcd::ctl::Exit {
-    match e {
-        SnapshotFileError::NotFound => run.fail(EXIT_ERROR, format!("open {path}: no such file or directory")),
-        SnapshotFileError::PermissionDenied => run.fail(EXIT_ERROR, format!("open {path}: permission denied")),
-        SnapshotFileError::IsADirectory => run.fail(EXIT_ERROR, format!("read {path}: is a directory")),
-        SnapshotFileError::Corrupt if !skip => {
-            run.host.leave_partial_data_dir(data_abs);
-            let msg = format!(
-                "expected sha256 {}, got {}",
-                sha_bytes(&format!("{path}/want")),
-                sha_bytes(&format!("{path}/got"))
-            );
-            run.fail(EXIT_ERROR, msg)
+) -> Result<Snapshot, crate::etcd::ctl::Exit> {
+    let content = match e {
+        SnapshotFileError::NotFound => {
+            return Err(run.fail(EXIT_ERROR, format!("open {path}: no such file or directory")));
         }
-        SnapshotFileError::Truncated | SnapshotFileError::NotADatabase if !skip => {
-            run.host.leave_partial_data_dir(data_abs);
-            run.fail(EXIT_ERROR, "snapshot missing hash but --skip-hash-check=false")
+        SnapshotFileError::PermissionDenied => {
+            return Err(run.fail(EXIT_ERROR, format!("open {path}: permission denied")));
         }
-        _ => {
-            // With the check skipped the damaged file reaches the backend, which panics.
+        SnapshotFileError::IsADirectory => return Err(run.fail(EXIT_ERROR, format!("read {path}: is a directory"))),
+        SnapshotFileError::Corrupt if skip => {
+            // An altered database: the backend refuses it.
             run.host.leave_partial_data_dir(data_abs);
-            let db = go_join(&[data_dir, "member", "snap", "db"]);
-            run.err(format!("panic: failed to open database at {db}: invalid database"));
-            run.exit(2)
+            return Err(backend_panic(
+                run,
+                &go_join(&[data_dir, "member", "snap", "db"]),
+                "invalid database",
+            ));
+        }
+        SnapshotFileError::Corrupt => {
+            run.host.leave_partial_data_dir(data_abs);
+            return Err(hash_mismatch(run, path));
+        }
+        other => damaged(other),
+    };
+    let db = go_join(&[data_dir, "member", "snap", "db"]);
+    match snapshot_file::restore(path, &content, skip) {
+        FileRestore::Data => match e {
+            SnapshotFileError::Truncated { of: Some(s), .. } => Ok((**s).clone()),
+            _ => Err(go_fault(run, &db)),
+        },
+        FileRestore::Error { message, partial } => {
+            if partial {
+                run.host.leave_partial_data_dir(data_abs);
+            }
+            Err(run.fail(EXIT_ERROR, message))
+        }
+        FileRestore::HashMismatch => {
+            run.host.leave_partial_data_dir(data_abs);
+            Err(hash_mismatch(run, path))
+        }
+        FileRestore::BackendPanic(why) => {
+            run.host.leave_partial_data_dir(data_abs);
+            Err(backend_panic(run, &db, why))
+        }
+        FileRestore::Crash => {
+            run.host.leave_partial_data_dir(data_abs);
+            Err(go_fault(run, &db))
         }
     }
+}
+
+/// The backend refusing the restored `db`: bbolt's reason `why` in a panic.
+fn backend_panic(run: &mut Run<'_>, db: &str, why: &str) -> crate::etcd::ctl::Exit {
+    if run.tool.ge(3, 5) {
+        run.err(format!("panic: failed to open database at {db}: {why}"));
+    } else {
+        // 3.4's backend logs through capnslog, then panics with the same words.
+        let ts = run.host.timestamp();
+        let msg = format!("cannot open database at {db} ({why})");
+        run.err(super::log::capnslog_line(ts, 'C', "mvcc/backend", &msg));
+        run.err(format!("panic: {msg}"));
+    }
+    run.exit(2)
+}
+
+/// `expected sha256 [...], got [...]`: the hash at the end of the file and the file's own.
+fn hash_mismatch(run: &mut Run<'_>, path: &str) -> crate::etcd::ctl::Exit {
+    let msg = format!(
+        "expected sha256 {}, got {}",
+        sha_bytes(&format!("{path}/want")),
+        sha_bytes(&format!("{path}/got"))
+    );
+    run.fail(EXIT_ERROR, msg)
 }

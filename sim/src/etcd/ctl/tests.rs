@@ -838,8 +838,10 @@ fn snapshot_status_errors() {
         (out.stderr_text().as_str(), out.status),
         ("Error: stat /backup/none.db: no such file or directory\n", 1)
     );
-    h.snapshots
-        .insert("/root/notes.txt".into(), Err(SnapshotFileError::NotADatabase));
+    h.snapshots.insert(
+        "/root/notes.txt".into(),
+        Err(SnapshotFileError::NotADatabase { bytes: 14 }),
+    );
     let out = utl(&mut h, "snapshot status notes.txt");
     assert_eq!(out.stderr_text(), "Error: invalid database\n");
     let out = utl(&mut h, "snapshot status");
@@ -852,8 +854,15 @@ fn snapshot_status_errors() {
         (out.stderr_text().as_str(), out.status),
         ("Error: unsupported output format\n", 4)
     );
-    h.snapshots
-        .insert("/root/cut.db".into(), Err(SnapshotFileError::Truncated));
+    let of = h.snapshots["/backup/snap.db"]
+        .as_ref()
+        .ok()
+        .cloned()
+        .map(std::sync::Arc::new);
+    h.snapshots.insert(
+        "/root/cut.db".into(),
+        Err(SnapshotFileError::Truncated { bytes: 8192, of }),
+    );
     let out = utl(&mut h, "snapshot status cut.db");
     assert!(
         out.stderr_text()
