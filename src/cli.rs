@@ -41,6 +41,20 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Soak real etcd (the `etcd` on PATH): cycles of writes, a snapshot, a member killed with
+    /// writes in flight, and a restart, member replacement or restore, checked for lost writes
+    /// and against the simulator's model.
+    Soak {
+        /// How many cycles.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cycles: u32,
+        /// Members of the real cluster.
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=7))]
+        members: u64,
+        /// Which members fail and how they come back.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Time a maintenance sweep on a large simulated cluster (one run; criterion gives medians).
     Bench {
         /// Worker nodes (3 control planes come on top).
@@ -151,6 +165,7 @@ pub fn main() -> ExitCode {
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
         Command::Validate { files } => validate(&files),
+        Command::Soak { cycles, members, seed } => soak(cycles, members as usize, seed),
         Command::Bench {
             workers,
             pods,
@@ -393,6 +408,34 @@ fn validate(files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(if bad == 0 { ExitCode::SUCCESS } else { ExitCode::from(2) })
+}
+
+fn soak(cycles: u32, members: usize, seed: u64) -> anyhow::Result<ExitCode> {
+    let bins = match crate::etcd_backend::EtcdBinaries::locate() {
+        Ok(b) => b,
+        Err(e) => {
+            errln!("kubedrill soak: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    outln!(
+        "soak: {cycles} cycles on {members} real etcd {} member(s), seed {seed}",
+        bins.version
+    )?;
+    let opts = crate::etcd_backend::soak::SoakOptions::new(cycles, members, seed);
+    let mut printed: std::io::Result<()> = Ok(());
+    let summary = crate::etcd_backend::soak::run(bins, &opts, |report| {
+        if printed.is_ok() {
+            printed = outln!("{report}");
+        }
+    })?;
+    printed?;
+    outln!("soak: {summary}")?;
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn fnv32(bytes: &[u8]) -> u32 {

@@ -10,6 +10,8 @@
 //! * [`diff`]: the differential driver, applying the same [`Op`]s to an [`EtcdModel`] and a
 //!   [`RealCluster`] and comparing after every op.
 //! * [`scenario`]: `kubedrill run --backend etcd`, a real cluster beside a scenario run.
+//! * [`soak`]: `kubedrill soak`, cycles of kills, snapshots and recoveries with writes in
+//!   flight, checked for lost writes and against the model.
 //!
 //! Timing: members run with `--heartbeat-interval 50 --election-timeout 500` (a tenth of etcd's
 //! defaults) so elections settle in well under a second; a write "commits" if it does within
@@ -27,6 +29,7 @@ pub mod cluster;
 pub mod diff;
 pub mod process;
 pub mod scenario;
+pub mod soak;
 
 pub use cluster::{
     ClusterOptions, Ids, Observed, RealCluster, etcdctl, etcdctl_snapshot_restore, etcdctl_snapshot_save,
