@@ -397,19 +397,23 @@ impl Sim {
         match placed {
             Ok(node) => self.bind(id, node),
             Err(message) => {
-                let changed =
-                    self.cluster.pod(id).and_then(|p| p.unschedulable_reason.as_deref()) != Some(message.as_str());
-                if changed && !message.is_empty() {
-                    let label = self.pod_label(self.cluster.pod(id).expect("live"));
-                    self.record(Event::PodUnschedulable {
-                        pod: label,
-                        message: message.clone(),
-                    });
-                }
-                self.cluster.update_pod(id, |p| p.unschedulable_reason = Some(message));
+                self.note_unschedulable(id, message);
                 self.cluster.pending.insert((uid, id));
             }
         }
+    }
+
+    /// A pod the scheduler could not place, and why (traced when the reason changes).
+    fn note_unschedulable(&mut self, id: PodId, message: String) {
+        let changed = self.cluster.pod(id).and_then(|p| p.unschedulable_reason.as_deref()) != Some(message.as_str());
+        if changed && !message.is_empty() {
+            let label = self.pod_label(self.cluster.pod(id).expect("live"));
+            self.record(Event::PodUnschedulable {
+                pod: label,
+                message: message.clone(),
+            });
+        }
+        self.cluster.update_pod(id, |p| p.unschedulable_reason = Some(message));
     }
 
     fn schedule_pending(&mut self) {
@@ -417,14 +421,36 @@ impl Sim {
             return;
         }
         let pending: Vec<(u64, PodId)> = self.cluster.pending.iter().copied().collect();
+        // Templates that found no node in this pass, with the scheduler's message: placing a
+        // pod only takes room, so a later pod of the same template cannot fit either, and
+        // asking every node again for each of (up to 150,000) pending pods is what made a
+        // drain beside a huge pending Deployment take a minute.
+        let mut unplaced: Vec<(Arc<PodTemplate>, String)> = Vec::new();
         for (uid, id) in pending {
-            self.cluster.pending.remove(&(uid, id));
-            if self
+            let Some(pod) = self
                 .cluster
                 .pod_if(id, uid)
-                .is_some_and(|p| p.node.is_none() && !p.is_terminating())
+                .filter(|p| p.node.is_none() && !p.is_terminating())
+            else {
+                self.cluster.pending.remove(&(uid, id));
+                continue;
+            };
+            if pod.template.node_name.is_none()
+                && let Some((_, message)) = unplaced.iter().find(|(t, _)| Arc::ptr_eq(t, &pod.template))
             {
-                self.try_schedule(id);
+                if pod.unschedulable_reason.as_deref() != Some(message.as_str()) {
+                    let message = message.clone();
+                    self.note_unschedulable(id, message);
+                }
+                continue;
+            }
+            let template = pod.template.clone();
+            self.cluster.pending.remove(&(uid, id));
+            self.try_schedule(id);
+            if self.cluster.pending.contains(&(uid, id))
+                && let Some(message) = self.cluster.pod(id).and_then(|p| p.unschedulable_reason.clone())
+            {
+                unplaced.push((template, message));
             }
         }
     }
