@@ -107,6 +107,20 @@ pub struct Sim {
     pub(crate) leases_counted_to: SimTime,
     /// An etcd election is under way (its timer is queued).
     pub(crate) election_pending: bool,
+    /// What the last full pass over pending pods found (see `schedule_pending`).
+    pending_memo: PendingMemo,
+}
+
+/// The last full scheduling pass's findings: the templates of pending pods that found no node,
+/// with the scheduler's message, and the pods put in `pending` since.
+#[derive(Debug, Default)]
+struct PendingMemo {
+    unplaced: Vec<(Arc<PodTemplate>, String)>,
+    /// A pending pod named its node itself (the scheduler's answer does not cover it).
+    named_node: bool,
+    /// How many pods were pending after the pass.
+    pending_after: usize,
+    added_since: Vec<(u64, PodId)>,
 }
 
 impl Sim {
@@ -137,6 +151,7 @@ impl Sim {
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
+            pending_memo: PendingMemo::default(),
         }
     }
 
@@ -399,6 +414,7 @@ impl Sim {
             Err(message) => {
                 self.note_unschedulable(id, message);
                 self.cluster.pending.insert((uid, id));
+                self.pending_memo.added_since.push((uid, id));
             }
         }
     }
@@ -417,7 +433,7 @@ impl Sim {
     }
 
     fn schedule_pending(&mut self) {
-        if self.api_down_since.is_some() {
+        if self.api_down_since.is_some() || self.nothing_to_schedule() {
             return;
         }
         let pending: Vec<(u64, PodId)> = self.cluster.pending.iter().copied().collect();
@@ -426,6 +442,7 @@ impl Sim {
         // asking every node again for each of (up to 150,000) pending pods is what made a
         // drain beside a huge pending Deployment take a minute.
         let mut unplaced: Vec<(Arc<PodTemplate>, String)> = Vec::new();
+        let mut named_node = false;
         for (uid, id) in pending {
             let Some(pod) = self
                 .cluster
@@ -445,14 +462,68 @@ impl Sim {
                 continue;
             }
             let template = pod.template.clone();
+            named_node |= template.node_name.is_some();
             self.cluster.pending.remove(&(uid, id));
             self.try_schedule(id);
-            if self.cluster.pending.contains(&(uid, id))
+            if template.node_name.is_none()
+                && self.cluster.pending.contains(&(uid, id))
                 && let Some(message) = self.cluster.pod(id).and_then(|p| p.unschedulable_reason.clone())
             {
                 unplaced.push((template, message));
             }
         }
+        self.pending_memo = PendingMemo {
+            unplaced,
+            named_node,
+            pending_after: self.cluster.pending.len(),
+            added_since: Vec::new(),
+        };
+    }
+
+    /// Forgets what the last pass over pending pods found (the cluster's objects were
+    /// replaced, as by an etcd restore).
+    pub(crate) fn forget_scheduling_memo(&mut self) {
+        self.pending_memo = PendingMemo::default();
+    }
+
+    /// Whether a pass over the pending pods would change nothing: every template the last
+    /// full pass left unplaced still fits no node, with the same message, and every pod
+    /// pending since has that message already. With 150,000 pods pending, a pass per eviction
+    /// of a drain is what this saves (it keeps the trace identical).
+    fn nothing_to_schedule(&mut self) -> bool {
+        let memo = &self.pending_memo;
+        let known = memo.pending_after + memo.added_since.len();
+        if memo.named_node
+            || self.cluster.pending.len() > known
+            || (memo.unplaced.is_empty() && !self.cluster.pending.is_empty())
+        {
+            return false;
+        }
+        for (template, message) in &memo.unplaced {
+            match scheduler::place(&self.cluster, template) {
+                Err(now) if now == *message => {}
+                _ => return false,
+            }
+        }
+        for &(uid, id) in &memo.added_since {
+            let Some(pod) = self
+                .cluster
+                .pod_if(id, uid)
+                .filter(|p| p.node.is_none() && !p.is_terminating())
+            else {
+                continue;
+            };
+            let same = memo
+                .unplaced
+                .iter()
+                .find(|(t, _)| Arc::ptr_eq(t, &pod.template))
+                .is_some_and(|(_, m)| pod.unschedulable_reason.as_deref() == Some(m.as_str()));
+            if !same {
+                return false;
+            }
+        }
+        self.pending_memo.added_since.clear();
+        true
     }
 
     fn bind(&mut self, pod_id: PodId, node_id: NodeId) {

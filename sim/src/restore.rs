@@ -393,6 +393,7 @@ impl Sim {
             }
         }
         self.cluster = restored;
+        self.forget_scheduling_memo();
         for (pod, uid, start_ms) in restart {
             self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod, uid });
         }
