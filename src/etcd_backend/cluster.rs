@@ -663,6 +663,10 @@ impl RealCluster {
         for m in &mut self.members {
             m.kill();
         }
+        // The data of the cluster being replaced goes (a WAL segment alone is 64 MB per
+        // member): a long soak restores hundreds of times.
+        let old = self.root.path().join(format!("gen{}", self.generation));
+        let _ = std::fs::remove_dir_all(&old);
         self.generation += 1;
         let initial_cluster = self.initial_cluster();
         let dir = self.root.path().join(format!("gen{}", self.generation));
