@@ -105,6 +105,9 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// The adversarial inputs of the reliability issue typed into a lab: the slowest line of
+    /// each, and the peak memory (`--workers`/`--pods` do not apply).
+    Limits,
 }
 
 #[derive(clap::Args, Debug)]
@@ -460,6 +463,15 @@ fn with_seed(text: &str, seed: u64) -> String {
 }
 
 fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
+    if workload == Workload::Limits {
+        for (name, took, line) in crate::bench_limits::run()? {
+            outln!("{name}: slowest line {took:.2?} ({line}...)")?;
+        }
+        if let Some(kib) = crate::bench::peak_rss_kib() {
+            outln!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if workload == Workload::Labs {
         let l = crate::bench::lab_latencies(5)?;
         let worst = l.starts.iter().max_by_key(|(_, d)| *d).cloned().unwrap_or_default();
@@ -485,7 +497,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
+        Workload::Labs | Workload::Limits => anyhow::bail!("this workload builds no large cluster"),
     };
     let setup = start.elapsed();
     outln!(
@@ -504,7 +516,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
+        Workload::Labs | Workload::Limits => anyhow::bail!("this workload runs no sweep"),
     };
     let sweep = start.elapsed();
     outln!(

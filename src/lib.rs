@@ -2,6 +2,7 @@
 //! (`kubedrill-sim`). Everything that touches files, the clock or processes lives here.
 
 pub mod bench;
+pub mod bench_limits;
 pub mod cli;
 pub mod etcd_backend;
 pub mod fuzzing;

@@ -1,0 +1,83 @@
+//! `kubedrill bench --workload limits`: the adversarial inputs of issue 17 typed into a lab,
+//! each line timed, with the process's peak memory at the end — the measurement behind "no
+//! input takes more than 1 s or 1 GiB in a lab" (README, "Reliability").
+
+use std::time::{Duration, Instant};
+
+/// One group of lines typed into a fresh session of the lab `drain-bare-pod-force`.
+pub struct Case {
+    pub name: &'static str,
+    pub lines: Vec<String>,
+}
+
+pub fn cases() -> Vec<Case> {
+    let nest = |depth: usize| {
+        let mut s = "echo ${#A}".to_string();
+        for _ in 0..depth {
+            s = format!("echo `{}`", s.replace('\\', "\\\\").replace('`', "\\`"));
+        }
+        s
+    };
+    let mut doubling = vec!["export A=x".to_string()];
+    doubling.extend(std::iter::repeat_n("export A=$A$A".to_string(), 27));
+    doubling.extend([nest(15), "kubectl get nodes".to_string()]);
+    let big = "b".repeat(10_000_000);
+    vec![
+        Case {
+            name: "a million replicas",
+            lines: vec!["kubectl create deployment x --image=nginx --replicas=1000000".into()],
+        },
+        Case {
+            name: "149,900 pending replicas, then a drain beside them",
+            lines: vec![
+                "kubectl create deployment x --image=nginx --replicas=149900".into(),
+                "kubectl drain node01 --ignore-daemonsets --force".into(),
+                "kubectl get pods -A | wc -l".into(),
+                "kubectl uncordon node01".into(),
+            ],
+        },
+        Case {
+            name: "export A=$A$A 27 times, a 15-deep backquote nest",
+            lines: doubling,
+        },
+        Case {
+            name: "10 MB command lines",
+            lines: vec![format!("kubectl get nodes {big}"), format!("echo {big} | wc -c")],
+        },
+        Case {
+            name: "failsafes",
+            lines: vec![
+                "rm -rf /".into(),
+                "sleep -1d".into(),
+                "sleep inf".into(),
+                "kubectl create deployment y --image=nginx --replicas=2147483648".into(),
+            ],
+        },
+    ]
+}
+
+/// Each case's slowest line (and which), in order.
+pub fn run() -> anyhow::Result<Vec<(&'static str, Duration, String)>> {
+    let labs = kubedrill_labs::catalogue().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let lab = labs
+        .iter()
+        .find(|l| l.id == "drain-bare-pod-force")
+        .ok_or_else(|| anyhow::anyhow!("no lab drain-bare-pod-force"))?;
+    let mut out = Vec::new();
+    for case in cases() {
+        let mut session =
+            kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut slowest = (Duration::ZERO, String::new());
+        for line in &case.lines {
+            let t = Instant::now();
+            let _ = session.input(line);
+            let took = t.elapsed();
+            if took >= slowest.0 {
+                let shown: String = line.chars().take(60).collect();
+                slowest = (took, shown);
+            }
+        }
+        out.push((case.name, slowest.0, slowest.1));
+    }
+    Ok(out)
+}
