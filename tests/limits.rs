@@ -226,3 +226,16 @@ fn command_substitutions_nest_16_deep() {
         "kubedrill: nesting command substitutions more than 16 levels deep is not supported in the simulated shell\n"
     );
 }
+
+#[test]
+fn label_syntax_is_the_api_servers() {
+    let text = deployment(1).replace(
+        "    metadata: {name: web, namespace: default}\n",
+        "    metadata:\n      name: web\n      labels: {\"bad key!\": x}\n",
+    );
+    let e = scenario_error(&text);
+    assert!(
+        e.starts_with("limits.yaml:13:7: workloads[0]: Deployment \"web\" is invalid: metadata.labels: Invalid value: \"bad key!\": name part must consist of alphanumeric characters"),
+        "{e}"
+    );
+}

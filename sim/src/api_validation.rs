@@ -63,6 +63,62 @@ pub fn label_value(s: &str) -> Vec<String> {
     errs
 }
 
+const QUALIFIED_NAME_MSG: &str = "name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`, empty allowed when `empty_ok`.
+fn is_qualified_part(s: &str, empty_ok: bool) -> bool {
+    let b = s.as_bytes();
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) => {
+            f.is_ascii_alphanumeric()
+                && l.is_ascii_alphanumeric()
+                && b.iter()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        }
+        _ => empty_ok,
+    }
+}
+
+/// `IsQualifiedName`: a label key, `[prefix/]name`.
+pub fn label_key(s: &str) -> Vec<String> {
+    let (prefix, name) = match s.split_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    let mut errs = Vec::new();
+    if name.is_empty() {
+        errs.push("name part must be non-empty".to_string());
+    } else if name.len() > 63 {
+        errs.push(format!("name part {}", max_len(63)));
+    }
+    if !name.is_empty() && !is_qualified_part(name, false) {
+        errs.push(QUALIFIED_NAME_MSG.to_string());
+    }
+    if let Some(p) = prefix {
+        if p.is_empty() {
+            errs.push("prefix part must be non-empty".to_string());
+        } else {
+            errs.extend(dns1123_subdomain(p).into_iter().map(|e| format!("prefix part {e}")));
+        }
+    }
+    if s.matches('/').count() > 1 {
+        errs = vec![
+            "a qualified name must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')".to_string(),
+        ];
+    }
+    errs
+}
+
+/// The errors of a label map at `field` (`metadata.labels`), keys then values, in key order.
+pub fn labels<'a>(field: &str, map: impl IntoIterator<Item = (&'a String, &'a String)>) -> Vec<String> {
+    let mut errs = Vec::new();
+    for (k, v) in map {
+        errs.extend(invalid(field, k, label_key(k)));
+        errs.extend(invalid(field, v, label_value(v)));
+    }
+    errs
+}
+
 /// `field: Invalid value: "value": why`, one per reason.
 pub fn invalid(field: &str, value: &str, reasons: Vec<String>) -> Vec<String> {
     reasons
@@ -103,6 +159,19 @@ mod tests {
         assert!(label_value("My_value.1").is_empty());
         assert_eq!(label_value("-a"), [LABEL_VALUE_MSG]);
         assert_eq!(label_value(&"a".repeat(64)), [max_len(63)]);
+    }
+
+    #[test]
+    fn label_keys() {
+        assert!(label_key("app").is_empty());
+        assert!(label_key("app.kubernetes.io/name").is_empty());
+        assert_eq!(label_key("bad key!"), [QUALIFIED_NAME_MSG]);
+        assert_eq!(label_key("/x"), ["prefix part must be non-empty"]);
+        assert_eq!(
+            label_key(&"k".repeat(64)),
+            ["name part must be no more than 63 characters"]
+        );
+        assert_eq!(label_key("a/b/c").len(), 1);
     }
 
     #[test]

@@ -132,8 +132,22 @@ impl Manifest {
                 "{kind} \"{name}\" is invalid: metadata.name: Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
             ));
         }
+        let own_labels = crate::api_validation::labels("metadata.labels", self.metadata().labels.iter().flatten());
+        if !own_labels.is_empty() {
+            return Err(format!(
+                "{kind} \"{name}\" is invalid: {}",
+                crate::api_validation::aggregate(&own_labels)
+            ));
+        }
         let check_template = |t: &PodTemplateSpec, selector_labels: Option<&Selector>| -> Result<(), String> {
             let labels = t.metadata.as_ref().and_then(|m| m.labels.clone()).unwrap_or_default();
+            let bad = crate::api_validation::labels("spec.template.metadata.labels", &labels);
+            if !bad.is_empty() {
+                return Err(format!(
+                    "{kind} \"{name}\" is invalid: {}",
+                    crate::api_validation::aggregate(&bad)
+                ));
+            }
             if let Some(sel) = selector_labels
                 && !sel.matches(&labels)
             {
