@@ -239,3 +239,33 @@ fn label_syntax_is_the_api_servers() {
         "{e}"
     );
 }
+
+#[test]
+fn sed_cannot_grow_a_file_past_64_mib() {
+    // Goal: `sed -i 's/a/aaaaaaaaaaaaaaaa/g'` typed again and again grew a manifest sixteenfold
+    // each time, without bound.
+    let mut s = session("etcd-restore");
+    let file = "/etc/kubernetes/manifests/etcd.yaml";
+    let sed = format!("sed -i 's/a/{}/g' {file}", "a".repeat(16));
+    let mut refused = None;
+    for _ in 0..10 {
+        let (status, out) = line(&mut s, &sed);
+        if status != 0 {
+            refused = Some((status, out));
+            break;
+        }
+    }
+    let (status, out) = refused.expect("the growth stops");
+    assert_eq!(status, 4);
+    assert_eq!(
+        out,
+        format!("sed: couldn't write {file}: No space left on device (kubedrill: a file holds at most 64 MiB)\n")
+    );
+    let (_, size) = line(&mut s, &format!("ls -l {file}"));
+    let bytes: usize = size
+        .split_whitespace()
+        .nth(4)
+        .and_then(|b| b.parse().ok())
+        .expect("a size");
+    assert!(bytes <= kubedrill_sim::limits::MAX_FILE_BYTES, "{bytes}");
+}

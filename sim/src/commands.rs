@@ -170,7 +170,9 @@ impl Host<'_> {
                 out.status = 1;
                 return Some(out);
             };
-            let edited = substitute(&text, &subs);
+            let Some(edited) = substitute(&text, &subs) else {
+                return Some(sed_no_space(file));
+            };
             if edited != text {
                 self.sim
                     .cluster
@@ -194,7 +196,9 @@ impl Host<'_> {
             return Some(out);
         };
         let packages = &mut self.sim.cluster.node_mut(node).packages;
-        let edited = substitute(packages.repo_file_text(), &subs);
+        let Some(edited) = substitute(packages.repo_file_text(), &subs) else {
+            return Some(sed_no_space(file));
+        };
         packages.set_repo_file_text(&edited);
         Some(out)
     }
@@ -419,20 +423,54 @@ impl Host<'_> {
 }
 
 /// sed's substitutions, each applied to every line in turn.
-fn substitute(text: &str, subs: &[(String, String, bool)]) -> String {
-    text.lines()
-        .map(|l| {
-            let mut l = l.to_string();
-            for (old, new, global) in subs {
-                l = if *global {
-                    l.replace(old, new)
-                } else {
-                    l.replacen(old, new, 1)
-                };
-            }
-            l + "\n"
-        })
-        .collect()
+fn substitute(text: &str, subs: &[(String, String, bool)]) -> Option<String> {
+    let mut out = String::new();
+    for line in text.lines() {
+        let mut l = line.to_string();
+        for (old, new, global) in subs {
+            l = replace_capped(&l, old, new, *global, crate::limits::MAX_FILE_BYTES)?;
+        }
+        out.push_str(&l);
+        out.push('\n');
+        if out.len() > crate::limits::MAX_FILE_BYTES {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+/// `str::replace`/`replacen(.., 1)` that gives up past `cap` bytes (a `s/a/aaaa/g` typed again
+/// and again grows a file fourfold each time).
+fn replace_capped(line: &str, old: &str, new: &str, global: bool, cap: usize) -> Option<String> {
+    let mut out = String::new();
+    let mut last = 0;
+    for (at, found) in line.match_indices(old) {
+        out.push_str(&line[last..at]);
+        out.push_str(new);
+        last = at + found.len();
+        if out.len() > cap {
+            return None;
+        }
+        if !global {
+            break;
+        }
+    }
+    out.push_str(&line[last..]);
+    (out.len() <= cap).then_some(out)
+}
+
+/// What sed says when the simulated disk will not take the file it writes.
+fn sed_no_space(file: &str) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    crate::kubectl::stderr(
+        &mut out,
+        format!(
+            "sed: couldn't write {file}: No space left on device (kubedrill: a file holds at most {} MiB)",
+            crate::limits::MAX_FILE_BYTES >> 20
+        ),
+    );
+    out.status = 4;
+    out
 }
 
 /// `s/OLD/NEW/[g]` commands separated by `;`, any delimiter, literal text (no regex in the

@@ -15,6 +15,10 @@ pub const MAX_PODS: usize = 150_000;
 /// The kubelet's default `--max-pods`: a node's `pods` when its spec names none.
 pub const DEFAULT_PODS_PER_NODE: u32 = 110;
 
+/// Bytes a text file on a node may hold (a `sed -i` that would grow one past it is refused as
+/// a full disk refuses it).
+pub const MAX_FILE_BYTES: usize = 64 << 20;
+
 /// Why a cluster of `have + adding` nodes is refused, if it is.
 pub fn check_nodes(have: usize, adding: usize) -> Result<(), String> {
     let total = have.saturating_add(adding);
