@@ -464,8 +464,14 @@ fn with_seed(text: &str, seed: u64) -> String {
 
 fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
     if workload == Workload::Limits {
-        for (name, took, line) in crate::bench_limits::run()? {
-            outln!("{name}: slowest line {took:.2?} ({line}...)")?;
+        for s in crate::bench_limits::run()? {
+            outln!(
+                "{}: slowest line {:.2?} CPU, {:.2?} wall ({}...)",
+                s.case,
+                s.cpu,
+                s.wall,
+                s.line
+            )?;
         }
         if let Some(kib) = crate::bench::peak_rss_kib() {
             outln!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0)?;
