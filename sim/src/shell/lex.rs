@@ -427,7 +427,7 @@ impl<'a> Lexer<'a> {
                         Some(e) if dq && !matches!(e, '$' | '`' | '"' | '\\' | '}') => {
                             push_lit(&mut parts, &format!("\\{e}"), true);
                         }
-                        Some(e) => push_lit(&mut parts, &e.to_string(), true),
+                        Some(e) => push_char(&mut parts, e, true),
                     }
                 }
                 (_, '\'') if !dq => {
@@ -458,7 +458,7 @@ impl<'a> Lexer<'a> {
                 }
                 (_, c) => {
                     self.pos += 1;
-                    push_lit(&mut parts, &c.to_string(), dq);
+                    push_char(&mut parts, c, dq);
                 }
             }
         }
@@ -491,7 +491,7 @@ impl<'a> Lexer<'a> {
                         Some('\n') => self.pos += 1,
                         Some(e @ ('$' | '`' | '"' | '\\')) => {
                             self.pos += 1;
-                            push_lit(&mut parts, &e.to_string(), true);
+                            push_char(&mut parts, e, true);
                         }
                         _ => push_lit(&mut parts, "\\", true),
                     }
@@ -507,7 +507,7 @@ impl<'a> Lexer<'a> {
                 }
                 Some(c) => {
                     self.pos += 1;
-                    push_lit(&mut parts, &c.to_string(), true);
+                    push_char(&mut parts, c, true);
                 }
             }
         }
@@ -819,7 +819,23 @@ fn lit(text: &str, quoted: bool) -> WordPart {
 }
 
 fn push_lit(parts: &mut Vec<WordPart>, text: &str, quoted: bool) {
+    // Appended in place when it continues a literal: a word is read a character at a time,
+    // and a part per character (then merged) made a 10 MB line cost 30 million allocations.
+    if let Some(WordPart::Literal {
+        text: prev,
+        quoted: prev_quoted,
+    }) = parts.last_mut()
+        && *prev_quoted == quoted
+    {
+        prev.push_str(text);
+        return;
+    }
     push_part(parts, lit(text, quoted));
+}
+
+/// [`push_lit`] of one character.
+fn push_char(parts: &mut Vec<WordPart>, c: char, quoted: bool) {
+    push_lit(parts, c.encode_utf8(&mut [0; 4]), quoted);
 }
 
 /// Merges adjacent literals of the same quotedness so that a plainly typed
