@@ -2,12 +2,12 @@
 //! invariants, and writes the transcript (SCENARIO-FORMAT.md, "Output of kubedrill run").
 
 use crate::engine::Sim;
-use crate::fault::Fault;
+use crate::engine::fault::Fault;
+use crate::engine::setup::SetupError;
 use crate::invariant::{Violation, is_known};
 use crate::model::ReadyStatus;
 use crate::rng::Seed;
 use crate::scenario::{Expect, Scenario, StepKind};
-use crate::setup::SetupError;
 use crate::shell::{CommandOutput, Stream};
 use crate::time::SimDuration;
 use std::collections::BTreeSet;

@@ -1,0 +1,1 @@
+//! The Kubernetes API seam (filled in below).
