@@ -17,7 +17,7 @@
 pub mod engine;
 pub mod etcd;
 pub(crate) mod gotext;
-mod host;
+pub mod host;
 pub mod invariant;
 pub mod model;
 pub mod path;
@@ -26,6 +26,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod shell;
+pub(crate) mod tabwriter;
 pub mod time;
 pub mod tools;
 pub mod trace;

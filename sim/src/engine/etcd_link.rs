@@ -8,7 +8,7 @@ use crate::engine::Sim;
 use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, Member, MemberSpec, MemberState};
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
-use crate::shell::CommandOutput;
+use crate::model::status::Unreachable;
 use crate::time::SimDuration;
 
 /// How long kubeadm's liveness probe on kube-apiserver tolerates a failing etcd check before
@@ -238,12 +238,11 @@ impl Sim {
         );
     }
 
-    /// What kubectl gets when the API cannot serve: requests time out inside the API server
-    /// (7 s) while it still runs; once its liveness probe has had it restarted, the connection is
-    /// refused. `None` when the API works.
-    pub(crate) fn api_error(&mut self) -> Option<CommandOutput> {
+    /// Why a request gets no answer while the API cannot serve: requests time out inside the API
+    /// server (7 s, which pass for the client) while it still runs; once its liveness probe has
+    /// had it restarted, the connection is refused. `None` when the API works.
+    pub(crate) fn api_unreachable(&mut self) -> Option<Unreachable> {
         let since = self.api_down_since?;
-        let mut out = CommandOutput::default();
         let endpoint = self
             .cluster
             .control_plane_ids()
@@ -259,17 +258,10 @@ impl Sim {
         if timing_out {
             let until = self.now + ETCD_REQUEST_TIMEOUT;
             self.advance_within_step(until);
-            crate::shell::output::stderr(&mut out, "Error from server: etcdserver: request timed out");
+            Some(Unreachable::Timeout)
         } else {
-            crate::shell::output::stderr(
-                &mut out,
-                format!(
-                    "The connection to the server {endpoint}:6443 was refused - did you specify the right host or port?"
-                ),
-            );
+            Some(Unreachable::Refused { endpoint })
         }
-        out.status = 1;
-        Some(out)
     }
 }
 

@@ -15,6 +15,7 @@ pub(crate) mod upgrade;
 use crate::invariant::Violation;
 use crate::model::cluster::Cluster;
 use crate::model::scheduler;
+pub use crate::model::status::{ApiError, DeleteCause};
 use crate::model::taint::{NOT_READY, UNREACHABLE, UNSCHEDULABLE};
 use crate::model::*;
 use crate::release::behaviour::Kubectl;
@@ -45,40 +46,6 @@ pub(crate) enum Timer {
     ManifestSync { node: NodeId },
     /// etcd followers' election timeout ran out after losing their leader.
     EtcdElection,
-}
-
-/// Who deleted a pod, which decides the invariants it may break.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeleteCause {
-    /// The Eviction API (kubectl drain's default).
-    Eviction,
-    /// A plain DELETE from `kubectl drain --disable-eviction`.
-    DrainDelete,
-    /// The taint manager or the old node controller, after a node was lost.
-    NodeLost,
-    /// A person deleting it deliberately.
-    User,
-    /// A controller replacing the pod with one from its new template.
-    Rollout,
-}
-
-impl DeleteCause {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Eviction => "eviction",
-            Self::DrainDelete => "drain",
-            Self::NodeLost => "node-lifecycle",
-            Self::User => "user",
-            Self::Rollout => "rollout",
-        }
-    }
-}
-
-/// An error answer of the simulated API server.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
-    pub code: u16,
-    pub message: String,
 }
 
 pub struct Sim {

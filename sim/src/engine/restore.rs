@@ -23,9 +23,7 @@ use crate::trace::Event;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-/// The API state a snapshot carries.
-#[derive(Debug)]
-pub struct ApiState(pub Cluster);
+pub use crate::model::cluster::ApiState;
 
 /// The objects whose keys etcd holds, as (resource, namespace/name) pairs.
 pub(crate) fn object_keys(c: &Cluster) -> BTreeSet<String> {

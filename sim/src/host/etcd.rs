@@ -3,10 +3,10 @@
 
 use crate::engine::Sim;
 use crate::engine::etcd_link::member_listening_at;
-use crate::engine::restore::ApiState;
 use crate::etcd::model::{EtcdModel, KeyValue, Snapshot};
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
+use crate::model::cluster::ApiState;
 use crate::model::hostfs::{DataDir, Entry, Found, Restored};
 use crate::time::SimDuration;
 use crate::tools::etcdctl::{DirState, EtcdHost, RestoredDataDir, SnapshotFileError};

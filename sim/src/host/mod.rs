@@ -1,6 +1,9 @@
 //! What a host's shell can run: the simulated tools, dispatched by name.
 
 pub(crate) mod etcd;
+pub mod input;
+mod kube;
+pub(crate) use kube::NodeKube;
 
 use crate::engine::Sim;
 use crate::model::packages::KubePackage;
@@ -19,18 +22,21 @@ impl CommandHost for Host<'_> {
     fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
         Some(match cmd.as_str() {
-            "kubectl" => crate::tools::kubectl::run(self.sim, args),
+            "kubectl" => {
+                self.sim.use_kubectl_of_current_host();
+                crate::tools::kubectl::run(self.sim, args)
+            }
             "sleep" => sleep(self.sim, args),
             "ssh" => self.ssh(args),
             "exit" | "logout" => self.exit(),
-            "systemctl" => crate::tools::systemctl::systemctl(self.sim, self.node()?, args),
+            "systemctl" => crate::tools::systemctl::systemctl(&mut self.node_kube()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
-            "kubeadm" => crate::tools::kubeadm::cmd::run(self.sim, self.node()?, args, stdin)?,
+            "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
             "sed" => self.sed(args)?,
-            "kubelet" => crate::tools::systemctl::kubelet(self.sim, self.node()?, args),
+            "kubelet" => crate::tools::systemctl::kubelet(&self.node_kube()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
-            "crictl" => crate::tools::crictl::run(self.sim, self.node()?, args),
+            "crictl" => crate::tools::crictl::run(&self.node_kube()?, args),
             "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
@@ -65,6 +71,12 @@ impl CommandHost for Host<'_> {
 }
 
 impl Host<'_> {
+    /// The seam the node-level tools get: this host's node of the simulator.
+    fn node_kube(&mut self) -> Option<NodeKube<'_>> {
+        let node = self.node()?;
+        Some(NodeKube { sim: self.sim, node })
+    }
+
     /// `ssh NODE` enters the node's shell for the lines that follow; `ssh NODE CMD...` runs one
     /// command there. Only the cluster's nodes resolve.
     fn ssh(&mut self, args: &[String]) -> CommandOutput {
@@ -529,18 +541,10 @@ impl Sim {
     /// trace, bounded by the step's virtual-time limit, with the step-end invariants checked
     /// afterwards. The lab terminal uses it for every line.
     pub fn run_step(&mut self, host: &str, line: &str) -> CommandOutput {
-        let n = self.step + 1;
-        self.begin_step(n, line);
-        self.step_deadline = Some(self.now + self.step_limit());
-        let out = self.run_line(host, line);
-        self.step_deadline = None;
-        self.record(crate::trace::Event::CommandExited {
-            host: std::sync::Arc::from(host),
-            status: out.status,
-        });
-        self.settle();
-        self.check_step_invariants();
-        out
+        match self.handle_input(input::Input::Command { host, line }) {
+            Ok(input::Output::Command(out)) => out,
+            _ => CommandOutput::default(),
+        }
     }
 
     /// Runs one line typed at `host`'s prompt, through that host's shell.

@@ -672,3 +672,7 @@ impl Cluster {
         }
     }
 }
+
+/// The API state a snapshot carries: the objects etcd held when it was taken.
+#[derive(Debug)]
+pub struct ApiState(pub Cluster);

@@ -12,6 +12,7 @@ pub mod pdb;
 pub mod pod;
 pub mod quantity;
 pub mod scheduler;
+pub mod status;
 pub mod taint;
 pub mod workload;
 

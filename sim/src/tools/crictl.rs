@@ -7,10 +7,10 @@
 //! logs are application output the model does not have). Container and pod IDs are derived
 //! from the pod's UID (FNV), so they are stable for a seed without drawing randomness.
 
-use crate::engine::Sim;
 use crate::model::{NodeId, Owner, Pod};
 use crate::shell::CommandOutput;
 use crate::time::SimDuration;
+use crate::tools::api::NodeApi;
 
 fn fnv(parts: &[u64]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -59,20 +59,20 @@ fn human_ago(d: SimDuration) -> String {
     format!("{text} ago")
 }
 
-fn rows(sim: &Sim, node: NodeId, all: bool) -> Vec<Row> {
-    let mut pods: Vec<&Pod> = sim
-        .cluster
+fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
+    let mut pods: Vec<&Pod> = api
+        .cluster()
         .pods_on_node(node)
         .into_iter()
-        .filter_map(|id| sim.cluster.pod(id))
+        .filter_map(|id| api.cluster().pod(id))
         .filter(|p| p.node == Some(node) && !p.is_finished())
         .collect();
     pods.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(a.name.cmp(&b.name)));
     let mut out = Vec::new();
     for p in pods {
         let failed_etcd = match p.owner {
-            Owner::Mirror(n) if p.name.starts_with("etcd-") => sim
-                .cluster
+            Owner::Mirror(n) if p.name.starts_with("etcd-") => api
+                .cluster()
                 .node(n)
                 .control_plane
                 .as_ref()
@@ -96,7 +96,7 @@ fn rows(sim: &Sim, node: NodeId, all: bool) -> Vec<Row> {
                 out.push(Row {
                     id: hex13(fnv(&[p.uid, i as u64 + 1, attempt as u64])),
                     image: image_id.clone(),
-                    created: human_ago(sim.now.saturating_sub(started)),
+                    created: human_ago(api.now().saturating_sub(started)),
                     state: if running { "Running" } else { "Exited" },
                     name: cname.clone(),
                     attempt,
@@ -120,7 +120,8 @@ fn usage(msg: &str) -> CommandOutput {
     out
 }
 
-pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
+    let node = api.node();
     let mut out = CommandOutput::default();
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     let Some((cmd, rest)) = words.split_first() else {
@@ -161,7 +162,7 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
     }
     match *cmd {
         "ps" => {
-            let rows: Vec<Row> = rows(sim, node, all)
+            let rows: Vec<Row> = rows(api, node, all)
                 .into_iter()
                 .filter(|r| name.is_none_or(|n| r.name.contains(n)))
                 .collect();
@@ -210,11 +211,11 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
                 "RUNTIME".into(),
             ]];
             let mut ids = Vec::new();
-            for p in sim
-                .cluster
+            for p in api
+                .cluster()
                 .pods_on_node(node)
                 .into_iter()
-                .filter_map(|id| sim.cluster.pod(id))
+                .filter_map(|id| api.cluster().pod(id))
             {
                 if name.is_some_and(|n| !p.name.contains(n)) || seen.contains(&p.uid) {
                     continue;
@@ -224,7 +225,7 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
                 ids.push(id.clone());
                 table.push(vec![
                     id,
-                    human_ago(sim.now.saturating_sub(p.created_at)),
+                    human_ago(api.now().saturating_sub(p.created_at)),
                     if p.is_terminating() { "NotReady" } else { "Ready" }.into(),
                     p.name.to_string(),
                     p.namespace.to_string(),
@@ -247,7 +248,7 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
             let Some(id) = positional.first() else {
                 return usage("ID cannot be empty");
             };
-            let found = rows(sim, node, true).into_iter().find(|r| r.id.starts_with(id));
+            let found = rows(api, node, true).into_iter().find(|r| r.id.starts_with(id));
             match found {
                 Some(Row { log: Some(log), .. }) => {
                     let lines: Vec<&str> = log.lines().collect();
@@ -280,7 +281,7 @@ pub(crate) fn run(sim: &Sim, node: NodeId, args: &[String]) -> CommandOutput {
 /// Go's tabwriter as crictl configures it: minimum cell width 20, padding 3 — kubectl's
 /// layout with another minimum.
 fn tabwrite(rows: &[Vec<String>]) -> Vec<String> {
-    crate::tools::kubectl::table::render(rows, 20)
+    crate::tabwriter::render(rows, 20)
 }
 
 #[cfg(test)]

@@ -5,10 +5,10 @@
 //! A restart runs the kubelet binary that is installed now, which is how a kubelet package
 //! upgrade takes effect.
 
-use crate::engine::Sim;
 use crate::model::NodeId;
 use crate::shell::CommandOutput;
 use crate::shell::output::{stderr, stdout};
+use crate::tools::api::NodeApi;
 
 /// Units a kubeadm node really has, which the simulator does not model.
 const REAL_UNITS: &[&str] = &[
@@ -26,7 +26,8 @@ fn unit_name(arg: &str) -> &str {
     arg.strip_suffix(".service").unwrap_or(arg)
 }
 
-pub(crate) fn systemctl(sim: &mut Sim, host: NodeId, args: &[String]) -> CommandOutput {
+pub(crate) fn systemctl(api: &mut dyn NodeApi, args: &[String]) -> CommandOutput {
+    let host = api.node();
     let mut out = CommandOutput::default();
     let words: Vec<&str> = args
         .iter()
@@ -42,7 +43,7 @@ pub(crate) fn systemctl(sim: &mut Sim, host: NodeId, args: &[String]) -> Command
         return out;
     };
     if verb == "daemon-reload" {
-        sim.cluster.node_mut(host).unit_changed = false;
+        api.daemon_reload();
         return out;
     }
     let known = [
@@ -84,22 +85,22 @@ pub(crate) fn systemctl(sim: &mut Sim, host: NodeId, args: &[String]) -> Command
             out.status = if verb == "status" { 4 } else { 5 };
             continue;
         }
-        if matches!(verb, "start" | "restart" | "reload") && sim.cluster.node(host).unit_changed {
+        if matches!(verb, "start" | "restart" | "reload") && api.cluster().node(host).unit_changed {
             stderr(
                 &mut out,
                 "Warning: kubelet.service changed on disk. Run 'systemctl daemon-reload' to reload units.",
             );
         }
         match verb {
-            "stop" => sim.kubelet_stop(host),
-            "start" => sim.kubelet_start(host),
+            "stop" => api.kubelet_stop(),
+            "start" => api.kubelet_start(),
             "restart" | "reload" => {
-                sim.kubelet_stop(host);
-                sim.kubelet_start(host);
+                api.kubelet_stop();
+                api.kubelet_start();
             }
             "status" => {
-                let running = sim.cluster.node(host).kubelet_running;
-                for l in status_lines(sim, host) {
+                let running = api.cluster().node(host).kubelet_running;
+                for l in status_lines(api, host) {
                     stdout(&mut out, l);
                 }
                 if !running {
@@ -107,7 +108,7 @@ pub(crate) fn systemctl(sim: &mut Sim, host: NodeId, args: &[String]) -> Command
                 }
             }
             "is-active" => {
-                let running = sim.cluster.node(host).kubelet_running;
+                let running = api.cluster().node(host).kubelet_running;
                 stdout(&mut out, if running { "active" } else { "inactive" });
                 if !running {
                     out.status = 3;
@@ -117,12 +118,12 @@ pub(crate) fn systemctl(sim: &mut Sim, host: NodeId, args: &[String]) -> Command
             _ => {}
         }
     }
-    sim.settle();
+    api.settle();
     out
 }
 
-fn status_lines(sim: &Sim, host: NodeId) -> Vec<String> {
-    let n = sim.cluster.node(host);
+fn status_lines(api: &dyn NodeApi, host: NodeId) -> Vec<String> {
+    let n = api.cluster().node(host);
     let mut l = vec![
         "● kubelet.service - kubelet: The Kubernetes Node Agent".to_string(),
         "     Loaded: loaded (/lib/systemd/system/kubelet.service; enabled; vendor preset: enabled)".to_string(),
@@ -141,11 +142,11 @@ fn status_lines(sim: &Sim, host: NodeId) -> Vec<String> {
 }
 
 /// `kubelet --version` runs the installed binary, whatever the running kubelet is.
-pub(crate) fn kubelet(sim: &Sim, host: NodeId, args: &[String]) -> CommandOutput {
+pub(crate) fn kubelet(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
     let mut out = CommandOutput::default();
     match args.first().map(String::as_str) {
         Some("--version") | Some("-version") => {
-            stdout(&mut out, format!("Kubernetes {}", sim.installed_kubelet(host)));
+            stdout(&mut out, format!("Kubernetes {}", api.installed_kubelet()));
         }
         _ => {
             stderr(

@@ -2,7 +2,7 @@
 //!
 //! The rules and texts are the pure functions next door ([`super::policy`], [`super::etcd`],
 //! [`super::plan`], [`super::apply_text`], [`super::node_text`]); this file reads the model,
-//! decides, changes the cluster through [`Sim`]'s upgrade operations and prints.
+//! decides, changes the cluster through the node seam's upgrade operations ([`NodeApi`](crate::tools::api::NodeApi)) and prints.
 
 use super::apply_text::{self, ApplyTail, ControlPlaneRun, PodHashes, UpgradeCommand};
 use super::etcd::{EtcdStep, etcd_step};
@@ -10,28 +10,29 @@ use super::node_text::{NodeUpgrade, render_upgrade_node_with};
 use super::plan::KlogStamp;
 use super::plan::{KubeadmOutput, PlanControlPlane, PlanInput, render_plan};
 use super::policy::{KubeletVersions, PolicyInput, enforce_version_policy, render_policy, render_version_lines};
-use crate::engine::Sim;
 use crate::model::packages::KubePackage;
 use crate::model::{NodeId, ReadyStatus};
 use crate::release::components::StaticPod;
 use crate::release::version::KubeVersion;
 use crate::shell::CommandOutput;
+use crate::tools::api::NodeApi;
 
 const STACK_HINT: &str = "To see the stack trace of this error execute with --v=5 or higher";
 
 /// Runs `kubeadm ARGS` on `node`; `None` when kubeadm is not installed there.
-pub(crate) fn run(sim: &mut Sim, node: NodeId, args: &[String], stdin: &str) -> Option<CommandOutput> {
-    let kubeadm = sim
-        .cluster
+pub(crate) fn run(api: &mut dyn NodeApi, args: &[String], stdin: &str) -> Option<CommandOutput> {
+    let node = api.node();
+    let kubeadm = api
+        .cluster()
         .node(node)
         .packages
         .installed_kube_version(KubePackage::Kubeadm)?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
     Some(match words.as_slice() {
         ["version", rest @ ..] => version(&kubeadm, rest),
-        ["upgrade", "plan", rest @ ..] => plan(sim, node, &kubeadm, rest),
-        ["upgrade", "apply", rest @ ..] => apply(sim, node, &kubeadm, rest, stdin),
-        ["upgrade", "node", rest @ ..] => upgrade_node(sim, node, &kubeadm, rest),
+        ["upgrade", "plan", rest @ ..] => plan(api, node, &kubeadm, rest),
+        ["upgrade", "apply", rest @ ..] => apply(api, node, &kubeadm, rest, stdin),
+        ["upgrade", "node", rest @ ..] => upgrade_node(api, node, &kubeadm, rest),
         ["upgrade"] | ["upgrade", "-h" | "--help"] => text(
             "Upgrade your cluster smoothly to a newer version with this command\n\nAvailable Commands:\n  apply       Upgrade your Kubernetes cluster to the specified version\n  diff        Show what differences would be applied to existing static pod manifests. See also: kubeadm upgrade apply --dry-run\n  node        Upgrade commands for a node in the cluster\n  plan        Check which versions are available to upgrade to and validate whether your current cluster is upgradeable.\n",
         ),
@@ -200,8 +201,8 @@ fn parse_flags(args: &[&str], apply: bool) -> Result<Flags, CommandOutput> {
 }
 
 /// admin.conf exists on control planes only; everything but `upgrade node` needs it.
-fn needs_admin_conf(sim: &Sim, node: NodeId) -> Result<(), CommandOutput> {
-    if sim.cluster.node(node).control_plane.is_some() {
+fn needs_admin_conf(api: &dyn NodeApi, node: NodeId) -> Result<(), CommandOutput> {
+    if api.cluster().node(node).control_plane.is_some() {
         return Ok(());
     }
     Err(fail(format!(
@@ -211,11 +212,13 @@ fn needs_admin_conf(sim: &Sim, node: NodeId) -> Result<(), CommandOutput> {
 
 /// The cluster health checks shared by plan and apply (semantics §3.2): every control plane
 /// Ready and every control plane's manifests present.
-fn health(sim: &Sim) -> Result<(), String> {
-    let not_ready: Vec<String> = sim
+fn health(api: &dyn NodeApi) -> Result<(), String> {
+    let not_ready: Vec<String> = api
+        .cluster()
         .control_plane_ids()
+        .to_vec()
         .into_iter()
-        .map(|id| sim.cluster.node(id))
+        .map(|id| api.cluster().node(id))
         .filter(|n| n.ready != ReadyStatus::True)
         .map(|n| n.name.to_string())
         .collect();
@@ -246,7 +249,7 @@ fn stable() -> KubeVersion {
     }
 }
 
-fn plan(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
+fn plan(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
     let flags = match parse_flags(args, false) {
         Ok(f) => f,
         Err(o) => return o,
@@ -257,17 +260,19 @@ fn plan(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> Co
             flags.positional[1]
         ));
     }
-    if let Err(o) = needs_admin_conf(sim, node) {
+    if let Err(o) = needs_admin_conf(api, node) {
         return o;
     }
-    if let Err(e) = health(sim) {
+    if let Err(e) = health(api) {
         return fail(e);
     }
-    let control_planes: Vec<PlanControlPlane> = sim
+    let control_planes: Vec<PlanControlPlane> = api
+        .cluster()
         .control_plane_ids()
+        .to_vec()
         .into_iter()
         .filter_map(|id| {
-            let n = sim.cluster.node(id);
+            let n = api.cluster().node(id);
             n.control_plane.as_ref().map(|c| PlanControlPlane {
                 node: n.name.to_string(),
                 apiserver: c.apiserver.clone(),
@@ -279,11 +284,11 @@ fn plan(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> Co
         .collect();
     let mut control_planes = control_planes;
     control_planes.sort_by(|a, b| a.node.cmp(&b.node));
-    let kubelets: Vec<(String, KubeVersion)> = sim
-        .cluster
+    let kubelets: Vec<(String, KubeVersion)> = api
+        .cluster()
         .node_ids()
         .map(|id| {
-            let n = sim.cluster.node(id);
+            let n = api.cluster().node(id);
             (n.name.to_string(), n.kubelet_version.clone())
         })
         .collect();
@@ -292,11 +297,11 @@ fn plan(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> Co
     let latest = |m: u32| latest_patch(m);
     let input = PlanInput {
         kubeadm,
-        cluster: &sim.cluster.config_version,
+        cluster: &api.cluster().config_version,
         control_planes: &control_planes,
         kubelets: &kubelets,
-        kube_proxy: &sim.cluster.addons.kube_proxy,
-        dns: (sim.cluster.addons.dns_name, &sim.cluster.addons.dns_version),
+        kube_proxy: &api.cluster().addons.kube_proxy,
+        dns: (api.cluster().addons.dns_name, &api.cluster().addons.dns_version),
         external_etcd: external,
         latest_patch: &latest,
         stable: &stable,
@@ -305,57 +310,57 @@ fn plan(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> Co
 }
 
 /// A short hex string drawn from the run's RNG (manifest hashes, temp-dir suffixes).
-fn draw_hex(sim: &mut Sim, len: usize) -> String {
+fn draw_hex(api: &mut dyn NodeApi, len: usize) -> String {
     let mut s = String::with_capacity(len);
     while s.len() < len {
-        s.push_str(&format!("{:016x}", sim.rng.next_u64()));
+        s.push_str(&format!("{:016x}", api.rng().next_u64()));
     }
     s.truncate(len);
     s
 }
 
-fn draw_digits(sim: &mut Sim, len: usize) -> String {
-    (0..len).map(|_| char::from(b'0' + sim.rng.below(10) as u8)).collect()
+fn draw_digits(api: &mut dyn NodeApi, len: usize) -> String {
+    (0..len).map(|_| char::from(b'0' + api.rng().below(10) as u8)).collect()
 }
 
-fn klog_stamp(sim: &mut Sim) -> KlogStamp {
-    let w = sim.now.wall_clock();
+fn klog_stamp(api: &mut dyn NodeApi) -> KlogStamp {
+    let w = api.now().wall_clock();
     KlogStamp {
         month: w.month,
         day: w.day,
         hour: w.hour,
         minute: w.minute,
         second: w.second,
-        micros: w.nanos / 1000 + sim.rng.below(1000) as u32,
-        pid: 1000 + sim.rng.below(60_000) as u32,
+        micros: w.nanos / 1000 + api.rng().below(1000) as u32,
+        pid: 1000 + api.rng().below(60_000) as u32,
     }
 }
 
 /// The backup directory suffix: a date and time from 1.14 on (the simulator's wall clock),
 /// random digits before.
-fn backup_suffix(sim: &mut Sim, kubeadm: &KubeVersion) -> String {
+fn backup_suffix(api: &mut dyn NodeApi, kubeadm: &KubeVersion) -> String {
     if !apply_text::backup_suffix_is_timestamp(kubeadm) {
-        return draw_digits(sim, 9);
+        return draw_digits(api, 9);
     }
-    let w = sim.now.wall_clock();
+    let w = api.now().wall_clock();
     format!(
         "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}",
         w.year, w.month, w.day, w.hour, w.minute, w.second
     )
 }
 
-fn kubelet_tmp_suffix(sim: &mut Sim, kubeadm: &KubeVersion) -> String {
+fn kubelet_tmp_suffix(api: &mut dyn NodeApi, kubeadm: &KubeVersion) -> String {
     if apply_text::kubelet_tmp_suffix_is_timestamp(kubeadm) {
-        backup_suffix(sim, kubeadm)
+        backup_suffix(api, kubeadm)
     } else {
-        draw_digits(sim, 10)
+        draw_digits(api, 10)
     }
 }
 
 /// Upgrades the static pods of one control plane to `target`, appending what kubeadm prints.
 /// Returns false when the step's time ran out.
 fn upgrade_control_plane(
-    sim: &mut Sim,
+    api: &mut dyn NodeApi,
     node: NodeId,
     kubeadm: &KubeVersion,
     target: &KubeVersion,
@@ -363,12 +368,12 @@ fn upgrade_control_plane(
     flags: &Flags,
     stdout: &mut String,
 ) -> bool {
-    let node_name = sim.cluster.node(node).name.to_string();
-    let Some(cp) = sim.cluster.node(node).control_plane.clone() else {
+    let node_name = api.cluster().node(node).name.to_string();
+    let Some(cp) = api.cluster().node(node).control_plane.clone() else {
         return true;
     };
-    let tmp = draw_digits(sim, 9);
-    let backup = backup_suffix(sim, kubeadm);
+    let tmp = draw_digits(api, 9);
+    let backup = backup_suffix(api, kubeadm);
     // kubeadm before 1.9 did not manage etcd during upgrades.
     let etcd = if kubeadm.at_least(9) {
         etcd_step(
@@ -393,10 +398,10 @@ fn upgrade_control_plane(
     }
     let mut hashes: Vec<(String, String)> = Vec::new();
     for c in StaticPod::ALL {
-        let old = draw_hex(sim, 32);
+        let old = draw_hex(api, 32);
         let changed = plan.iter().any(|(p, v)| *p == c && *v != cp.version_of(c))
             || (c != StaticPod::Etcd && flags.certificate_renewal && kubeadm.at_least(31));
-        let new = if changed { draw_hex(sim, 32) } else { old.clone() };
+        let new = if changed { draw_hex(api, 32) } else { old.clone() };
         hashes.push((old, new));
     }
     let pair = |i: usize| PodHashes::new(&hashes[i].0, &hashes[i].1);
@@ -413,7 +418,7 @@ fn upgrade_control_plane(
         backup_suffix: &backup,
         tmp_suffix: &tmp,
         renew_certs: flags.certificate_renewal,
-        found_pods: sim.cluster.control_plane_ids().len(),
+        found_pods: api.cluster().control_plane_ids().len(),
     }));
     if flags.dry_run {
         return true;
@@ -421,15 +426,14 @@ fn upgrade_control_plane(
     // kubeadm 1.31+ restarts a component whose manifest is unchanged when it renewed its
     // certificates; earlier releases leave it running.
     let restart_unchanged = flags.certificate_renewal && kubeadm.at_least(31);
-    if restart_unchanged && matches!(etcd, EtcdStep::Unchanged { .. }) && !sim.restart_static_pod(node, StaticPod::Etcd)
-    {
+    if restart_unchanged && matches!(etcd, EtcdStep::Unchanged { .. }) && !api.restart_static_pod(StaticPod::Etcd) {
         return false;
     }
     for (component, version) in plan {
         let done = if cp.version_of(component) != version {
-            sim.upgrade_static_pod(node, component, &version)
+            api.upgrade_static_pod(component, &version)
         } else if restart_unchanged {
-            sim.restart_static_pod(node, component)
+            api.restart_static_pod(component)
         } else {
             true
         };
@@ -441,16 +445,18 @@ fn upgrade_control_plane(
 }
 
 /// The control planes whose API server is not at `target`, by name.
-fn lagging_control_planes(sim: &Sim, target: &KubeVersion) -> Vec<String> {
-    sim.control_plane_ids()
+fn lagging_control_planes(api: &dyn NodeApi, target: &KubeVersion) -> Vec<String> {
+    api.cluster()
+        .control_plane_ids()
+        .to_vec()
         .into_iter()
-        .map(|id| sim.cluster.node(id))
+        .map(|id| api.cluster().node(id))
         .filter(|n| n.control_plane.as_ref().is_some_and(|c| &c.apiserver != target))
         .map(|n| n.name.to_string())
         .collect()
 }
 
-fn apply(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdin: &str) -> CommandOutput {
+fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdin: &str) -> CommandOutput {
     let flags = match parse_flags(args, true) {
         Ok(f) => f,
         Err(o) => return o,
@@ -467,7 +473,7 @@ fn apply(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdi
             &flags.positional[1..]
         ));
     }
-    if let Err(o) = needs_admin_conf(sim, node) {
+    if let Err(o) = needs_admin_conf(api, node) {
         return o;
     }
     let target = match resolve_version(&target_text) {
@@ -475,15 +481,15 @@ fn apply(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdi
         Err(e) => return fail(format!("{e}\n{STACK_HINT}\n")),
     };
     stdout.push_str(&apply_text::apply_preamble(kubeadm));
-    if let Err(e) = health(sim) {
+    if let Err(e) = health(api) {
         return out(stdout, e, 1);
     }
-    let cluster = sim.cluster.config_version.clone();
+    let cluster = api.cluster().config_version.clone();
     stdout.push_str(&render_version_lines(kubeadm, &cluster, &target));
-    let kubelets: Vec<KubeVersion> = sim
-        .cluster
+    let kubelets: Vec<KubeVersion> = api
+        .cluster()
         .node_ids()
-        .map(|id| sim.cluster.node(id).kubelet_version.clone())
+        .map(|id| api.cluster().node(id).kubelet_version.clone())
         .collect();
     let outcome = enforce_version_policy(&PolicyInput {
         cluster: &cluster,
@@ -514,28 +520,28 @@ fn apply(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdi
     } else {
         stdout.push_str(&apply_text::apply_prepull(kubeadm, &components));
     }
-    if !upgrade_control_plane(sim, node, kubeadm, &target, UpgradeCommand::Apply, &flags, &mut stdout) {
+    if !upgrade_control_plane(api, node, kubeadm, &target, UpgradeCommand::Apply, &flags, &mut stdout) {
         return out(stdout, String::new(), 1);
     }
     if !flags.dry_run {
-        sim.cluster.config_version = target.clone();
+        api.set_cluster_version(target.clone());
     }
     let lagging = if kubeadm.at_least(28) && !flags.dry_run {
-        lagging_control_planes(sim, &target)
+        lagging_control_planes(api, &target)
     } else {
         Vec::new()
     };
     if lagging.is_empty() && !flags.dry_run {
         let dns = crate::release::versions::dns_version_for(&target).to_string();
-        sim.upgrade_addons(&target, &dns);
+        api.upgrade_addons(&target, &dns);
     }
     let lagging_refs: Vec<&str> = lagging.iter().map(String::as_str).collect();
-    let kubelet_tmp = kubelet_tmp_suffix(sim, kubeadm);
-    let klog = klog_stamp(sim);
+    let kubelet_tmp = kubelet_tmp_suffix(api, kubeadm);
+    let klog = klog_stamp(api);
     let tail = apply_text::apply_tail_with(&ApplyTail {
         kubeadm,
         target: &target,
-        dns_name: sim.cluster.addons.dns_name,
+        dns_name: api.cluster().addons.dns_name,
         unupgraded_control_planes: &lagging_refs,
         kubelet_tmp_suffix: &kubelet_tmp,
         klog,
@@ -570,7 +576,7 @@ fn resolve_version(text: &str) -> Result<KubeVersion, String> {
     ))
 }
 
-fn upgrade_node(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
+fn upgrade_node(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
     let flags = match parse_flags(args, false) {
         Ok(f) => f,
         Err(o) => return o,
@@ -581,18 +587,18 @@ fn upgrade_node(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str
     if let Err(e) = super::node_text::upgrade_node_supported(kubeadm) {
         return fail(e);
     }
-    let target = sim.cluster.config_version.clone();
+    let target = api.cluster().config_version.clone();
     let apply_flags = Flags {
         etcd_upgrade: true,
         certificate_renewal: flags.certificate_renewal,
         dry_run: flags.dry_run,
         ..Default::default()
     };
-    let is_cp = sim.cluster.node(node).control_plane.is_some();
+    let is_cp = api.cluster().node(node).control_plane.is_some();
     let mut lines = String::new();
     if is_cp
         && !upgrade_control_plane(
-            sim,
+            api,
             node,
             kubeadm,
             &target,
@@ -604,24 +610,24 @@ fn upgrade_node(sim: &mut Sim, node: NodeId, kubeadm: &KubeVersion, args: &[&str
         return out(lines, String::new(), 1);
     }
     let lagging = if is_cp && kubeadm.at_least(28) && !flags.dry_run {
-        lagging_control_planes(sim, &target)
+        lagging_control_planes(api, &target)
     } else {
         Vec::new()
     };
     if is_cp && lagging.is_empty() && kubeadm.at_least(28) && !flags.dry_run {
         let dns = crate::release::versions::dns_version_for(&target).to_string();
-        sim.upgrade_addons(&target, &dns);
+        api.upgrade_addons(&target, &dns);
     }
     let lagging_refs: Vec<&str> = lagging.iter().map(String::as_str).collect();
-    let kubelet_tmp = kubelet_tmp_suffix(sim, kubeadm);
-    let klog = klog_stamp(sim);
+    let kubelet_tmp = kubelet_tmp_suffix(api, kubeadm);
+    let klog = klog_stamp(api);
     from_kubeadm(render_upgrade_node_with(&NodeUpgrade {
         kubeadm,
         target: &target,
         control_plane: is_cp.then_some(lines.as_str()),
         kubelet_tmp_suffix: &kubelet_tmp,
         unupgraded_control_planes: &lagging_refs,
-        dns_name: sim.cluster.addons.dns_name,
+        dns_name: api.cluster().addons.dns_name,
         klog,
         instance_config_migration: false,
         kubelet_env_tmp_suffix: None,

@@ -2,9 +2,9 @@
 
 use super::flags::{self, Kind, Parsed, flag};
 use super::{fail, stderr, stdout, usage_error};
-use crate::engine::Sim;
 use crate::model::{NodeId, Selector};
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum DryRun {
@@ -29,16 +29,21 @@ const SPECS: &[flags::Spec] = &[
 ];
 
 /// `--dry-run` as kubectl reads it; older kubectl had a boolean flag.
-pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput) -> Result<DryRun, CommandOutput> {
+pub(crate) fn dry_run(
+    api: &dyn KubeApi,
+    p: &Parsed,
+    cmd: &str,
+    out: &mut CommandOutput,
+) -> Result<DryRun, CommandOutput> {
     let Some(v) = p.str("dry-run") else {
         return Ok(DryRun::None);
     };
-    if !sim.kubectl.dry_run_strategies {
+    if !api.kubectl().dry_run_strategies {
         return match v {
             "unchanged" | "true" => Ok(DryRun::Client),
             "false" => Ok(DryRun::None),
             other => Err(usage_error(
-                sim,
+                api,
                 cmd,
                 &format!(
                     "invalid argument \"{other}\" for \"--dry-run\" flag: strconv.ParseBool: parsing \"{other}\": invalid syntax"
@@ -64,9 +69,9 @@ pub(crate) fn dry_run(sim: &Sim, p: &Parsed, cmd: &str, out: &mut CommandOutput)
 }
 
 /// Node names or `-l`, exactly one of them; unknown names fail before anything changes.
-pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<NodeId>, CommandOutput> {
+pub(crate) fn resolve_nodes(api: &dyn KubeApi, cmd: &str, p: &Parsed) -> Result<Vec<NodeId>, CommandOutput> {
     let selector = p.str("selector").filter(|s| !s.is_empty());
-    let period = if sim.kubectl.usage_period { "." } else { "" };
+    let period = if api.kubectl().usage_period { "." } else { "" };
     if !p.positional.is_empty() && selector.is_some() {
         let mut out = fail("error: cannot specify both a node name and a --selector option");
         stderr(
@@ -75,7 +80,7 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
         );
         return Err(out);
     }
-    if p.positional.len() > 1 && !sim.kubectl.multiple_node_args {
+    if p.positional.len() > 1 && !api.kubectl().multiple_node_args {
         let mut out = fail(format!("error: USAGE: {cmd} NODE [flags]"));
         stderr(
             &mut out,
@@ -85,10 +90,10 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
     }
     if let Some(sel) = selector {
         let sel = Selector::parse(sel).map_err(|e| fail(format!("error: {e}")))?;
-        let ids: Vec<NodeId> = sim
-            .cluster
+        let ids: Vec<NodeId> = api
+            .cluster()
             .node_ids()
-            .filter(|id| sel.matches(&sim.cluster.node(*id).labels))
+            .filter(|id| sel.matches(&api.cluster().node(*id).labels))
             .collect();
         // Nothing matches: kubectl visits no node, prints nothing and succeeds.
         return Ok(ids);
@@ -107,7 +112,7 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
             .strip_prefix("node/")
             .or_else(|| name.strip_prefix("nodes/"))
             .unwrap_or(name);
-        match sim.cluster.node_id(name) {
+        match api.cluster().node_id(name) {
             Some(id) => ids.push(id),
             None => {
                 return Err(fail(format!(
@@ -120,37 +125,39 @@ pub(crate) fn resolve_nodes(sim: &Sim, cmd: &str, p: &Parsed) -> Result<Vec<Node
 }
 
 /// `node/NAME cordoned` (1.11+) or `node "NAME" cordoned` (≤1.10).
-pub(crate) fn node_line(sim: &Sim, node: &str, verb: &str, dry: DryRun) -> String {
-    if sim.kubectl.quoted_names {
+pub(crate) fn node_line(api: &dyn KubeApi, node: &str, verb: &str, dry: DryRun) -> String {
+    if api.kubectl().quoted_names {
         format!("node \"{node}\" {verb}{}", dry.suffix())
     } else {
         format!("node/{node} {verb}{}", dry.suffix())
     }
 }
 
-pub(crate) fn set_cordon(sim: &mut Sim, nodes: &[NodeId], on: bool, dry: DryRun, out: &mut CommandOutput) {
+pub(crate) fn set_cordon(api: &mut dyn KubeApi, nodes: &[NodeId], on: bool, dry: DryRun, out: &mut CommandOutput) {
     for id in nodes {
-        let node = sim.cluster.node(*id);
+        let node = api.cluster().node(*id);
         let name = node.name.clone();
-        let verb = match (on, node.unschedulable == on) {
+        let unchanged = node.unschedulable == on;
+        let verb = match (on, unchanged) {
             (true, true) => "already cordoned",
             (true, false) => "cordoned",
             (false, true) => "already uncordoned",
             (false, false) => "uncordoned",
         };
-        if dry == DryRun::None {
-            sim.set_unschedulable(*id, on);
+        // kubectl's helper patches only a node whose state differs (UpdateIfRequired).
+        if dry == DryRun::None && !unchanged {
+            api.set_unschedulable(*id, on);
         }
-        stdout(out, node_line(sim, &name, verb, dry));
+        stdout(out, node_line(api, &name, verb, dry));
     }
-    sim.settle();
+    api.settle();
 }
 
-pub(crate) fn run(sim: &mut Sim, args: &[String], on: bool) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], on: bool) -> CommandOutput {
     let cmd = if on { "cordon" } else { "uncordon" };
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, cmd, &e),
+        Err(e) => return usage_error(api, cmd, &e),
     };
     if p.bool("help") {
         let mut out = CommandOutput::default();
@@ -168,14 +175,14 @@ pub(crate) fn run(sim: &mut Sim, args: &[String], on: bool) -> CommandOutput {
         return out;
     }
     let mut out = CommandOutput::default();
-    let dry = match dry_run(sim, &p, cmd, &mut out) {
+    let dry = match dry_run(api, &p, cmd, &mut out) {
         Ok(d) => d,
         Err(e) => return e,
     };
-    let nodes = match resolve_nodes(sim, cmd, &p) {
+    let nodes = match resolve_nodes(api, cmd, &p) {
         Ok(n) => n,
         Err(e) => return e,
     };
-    set_cordon(sim, &nodes, on, dry, &mut out);
+    set_cordon(api, &nodes, on, dry, &mut out);
     out
 }

@@ -3,9 +3,9 @@
 
 use super::flags::{self, Kind, flag};
 use super::{fail, stdout, usage_error};
-use crate::engine::Sim;
 use crate::model::{Labels, WorkloadKind};
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 
 const SPECS: &[flags::Spec] = &[
@@ -15,38 +15,38 @@ const SPECS: &[flags::Spec] = &[
     flag("dry-run", None, Kind::Str),
 ];
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "create", &e),
+        Err(e) => return usage_error(api, "create", &e),
     };
     let mut words = p.positional.iter().map(String::as_str);
     match (words.next(), words.next()) {
-        (Some("deployment" | "deploy"), Some(name)) => deployment(sim, &p, name),
+        (Some("deployment" | "deploy"), Some(name)) => deployment(api, &p, name),
         (Some("namespace" | "ns"), Some(name)) => {
-            if sim.cluster.has_namespace(name) {
+            if api.cluster().has_namespace(name) {
                 return fail(format!(
                     "Error from server (AlreadyExists): namespaces \"{name}\" already exists"
                 ));
             }
-            sim.cluster.intern_namespace(name);
+            api.create_namespace(name);
             let mut out = CommandOutput::default();
             stdout(&mut out, format!("namespace/{name} created"));
             out
         }
         (Some("deployment" | "deploy" | "namespace" | "ns"), None) => {
-            usage_error(sim, "create", "exactly one NAME is required, got 0")
+            usage_error(api, "create", "exactly one NAME is required, got 0")
         }
         (Some(other), _) => fail(format!(
             "kubedrill: `kubectl create {other}` is not modelled (modelled: create deployment, create namespace)"
         )),
-        (None, _) => usage_error(sim, "create", "Required resource not specified."),
+        (None, _) => usage_error(api, "create", "Required resource not specified."),
     }
 }
 
-fn deployment(sim: &mut Sim, p: &flags::Parsed, name: &str) -> CommandOutput {
+fn deployment(api: &mut dyn KubeApi, p: &flags::Parsed, name: &str) -> CommandOutput {
     let Some(image) = p.str("image") else {
-        return usage_error(sim, "create deployment", "required flag(s) \"image\" not set");
+        return usage_error(api, "create deployment", "required flag(s) \"image\" not set");
     };
     let replicas = p.int("replicas").unwrap_or(1);
     if replicas < 0 {
@@ -55,12 +55,12 @@ fn deployment(sim: &mut Sim, p: &flags::Parsed, name: &str) -> CommandOutput {
         ));
     }
     let ns = p.str("namespace").unwrap_or("default").to_string();
-    if !sim.cluster.has_namespace(&ns) {
+    if !api.cluster().has_namespace(&ns) {
         return fail(format!(
             "error: failed to create deployment: namespaces \"{ns}\" not found"
         ));
     }
-    if sim.cluster.workload_id(WorkloadKind::Deployment, &ns, name).is_some() {
+    if api.cluster().workload_id(WorkloadKind::Deployment, &ns, name).is_some() {
         return fail(format!(
             "error: failed to create deployment: deployments.apps \"{name}\" already exists"
         ));
@@ -88,12 +88,10 @@ fn deployment(sim: &mut Sim, p: &flags::Parsed, name: &str) -> CommandOutput {
         Ok(t) => t,
         Err(e) => return fail(format!("error: {e}")),
     };
-    if let Err(e) =
-        crate::engine::setup::register(sim, WorkloadKind::Deployment, &ns, name, replicas as u32, 0, template)
-    {
-        return fail(format!("error: {}", e.0));
+    if let Err(e) = api.create_workload(WorkloadKind::Deployment, &ns, name, replicas as u32, template) {
+        return fail(format!("error: {}", e.message));
     }
-    sim.settle();
+    api.settle();
     let mut out = CommandOutput::default();
     stdout(&mut out, format!("deployment.apps/{name} created"));
     out

@@ -4,10 +4,11 @@
 use super::flags::{self, Kind, flag};
 use super::get::Resource;
 use super::{fail, stderr, stdout, usage_error};
-use crate::engine::{DeleteCause, Sim};
 use crate::model::PodId;
+use crate::model::status::DeleteCause;
 use crate::shell::CommandOutput;
 use crate::time::SimDuration;
+use crate::tools::api::KubeApi;
 
 const SPECS: &[flags::Spec] = &[
     flag("grace-period", None, Kind::Int),
@@ -17,10 +18,10 @@ const SPECS: &[flags::Spec] = &[
     flag("ignore-not-found", None, Kind::Bool),
 ];
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "delete", &e),
+        Err(e) => return usage_error(api, "delete", &e),
     };
     let Some(first) = p.positional.first() else {
         let mut out = fail("error: You must provide one or more resources by argument or filename.");
@@ -42,7 +43,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             if names.is_empty() {
                 return fail("error: resource(s) were provided, but no name was specified");
             }
-            return delete_nodes(sim, &names, p.bool("ignore-not-found"));
+            return delete_nodes(api, &names, p.bool("ignore-not-found"));
         }
         Some(_) => {
             return fail(format!(
@@ -75,7 +76,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     let wait = !p.has("wait") || p.bool("wait");
     let mut waiting: Vec<(PodId, u64)> = Vec::new();
     for name in &names {
-        let Some(id) = sim.cluster.pod_id(&ns, name) else {
+        let Some(id) = api.cluster().pod_id(&ns, name) else {
             if !p.bool("ignore-not-found") {
                 stderr(
                     &mut out,
@@ -85,11 +86,11 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             }
             continue;
         };
-        let uid = sim.cluster.pod(id).map(|p| p.uid).unwrap_or_default();
+        let uid = api.cluster().pod(id).map(|p| p.uid).unwrap_or_default();
         // --force skips the kubelet's confirmation: the object goes at once.
-        sim.delete_pod(id, grace, DeleteCause::User);
+        api.delete_pod(id, grace, DeleteCause::User);
         if force {
-            sim.force_remove(id, uid);
+            api.force_delete_pod(id, uid);
         }
         stdout(
             &mut out,
@@ -101,11 +102,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         );
         waiting.push((id, uid));
     }
-    sim.settle();
+    api.settle();
     // kubectl waits (--wait=true) until the objects are gone, polling every second.
-    while wait && waiting.iter().any(|(id, uid)| sim.cluster.pod_if(*id, *uid).is_some()) {
-        let next = sim.now + SimDuration::from_secs(1);
-        if !sim.advance_within_step(next) {
+    while wait
+        && waiting
+            .iter()
+            .any(|(id, uid)| api.cluster().pod_if(*id, *uid).is_some())
+    {
+        let next = api.now() + SimDuration::from_secs(1);
+        if !api.wait_until(next) {
             stderr(
                 &mut out,
                 "kubedrill: interrupted: the step used its virtual time limit waiting for the deletion",
@@ -119,10 +124,10 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
 
 /// `kubectl delete node NAME...`: the Node objects go; what ran there is cleaned up by the pod
 /// garbage collector and recreated elsewhere by its controllers (a bare pod is lost).
-fn delete_nodes(sim: &mut Sim, names: &[String], ignore_not_found: bool) -> CommandOutput {
+fn delete_nodes(api: &mut dyn KubeApi, names: &[String], ignore_not_found: bool) -> CommandOutput {
     let mut out = CommandOutput::default();
     for name in names {
-        let Some(id) = sim.cluster.node_id(name) else {
+        let Some(id) = api.cluster().node_id(name) else {
             if !ignore_not_found {
                 stderr(
                     &mut out,
@@ -132,9 +137,9 @@ fn delete_nodes(sim: &mut Sim, names: &[String], ignore_not_found: bool) -> Comm
             }
             continue;
         };
-        sim.node_delete(id);
+        api.delete_node(id);
         stdout(&mut out, format!("node \"{name}\" deleted"));
     }
-    sim.settle();
+    api.settle();
     out
 }

@@ -3,10 +3,10 @@
 use super::flags::{self, Kind, flag};
 use super::get::Resource;
 use super::{fail, stdout, usage_error};
-use crate::engine::Sim;
 use crate::model::quantity::{format_cpu_milli, format_memory};
 use crate::model::*;
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 
 const SPECS: &[flags::Spec] = &[
     flag("all-namespaces", Some('A'), Kind::Bool),
@@ -98,10 +98,10 @@ fn pct(part: u64, whole: u64) -> u64 {
     (part * 100).checked_div(whole).unwrap_or(0)
 }
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "describe", &e),
+        Err(e) => return usage_error(api, "describe", &e),
     };
     let Some(first) = p.positional.first() else {
         return fail(
@@ -117,18 +117,18 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     match Resource::parse(&res_word) {
         Some(Resource::Nodes) => {
             let ids: Vec<NodeId> = if names.is_empty() {
-                sim.cluster.node_ids().collect()
+                api.cluster().node_ids().collect()
             } else {
                 let mut ids = Vec::new();
                 for n in &names {
-                    match sim.cluster.node_id(n) {
+                    match api.cluster().node_id(n) {
                         Some(id) => ids.push(id),
                         None => {
                             // kubectl describes every node whose name starts with the word instead.
-                            let matching: Vec<NodeId> = sim
-                                .cluster
+                            let matching: Vec<NodeId> = api
+                                .cluster()
                                 .node_ids()
-                                .filter(|id| sim.cluster.node(*id).name.starts_with(n.as_str()))
+                                .filter(|id| api.cluster().node(*id).name.starts_with(n.as_str()))
                                 .collect();
                             if matching.is_empty() {
                                 return fail(format!("Error from server (NotFound): nodes \"{n}\" not found"));
@@ -141,7 +141,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             };
             let mut out = CommandOutput::default();
             for id in &ids {
-                for l in describe_node(sim, *id) {
+                for l in describe_node(api, *id) {
                     stdout(&mut out, l);
                 }
                 if ids.len() > 1 {
@@ -153,15 +153,15 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         Some(Resource::Pods) => {
             let mut out = CommandOutput::default();
             let ids: Vec<PodId> = if names.is_empty() {
-                sim.cluster.pods_in_namespace(&ns).map(|(id, _)| id).collect()
+                api.cluster().pods_in_namespace(&ns).map(|(id, _)| id).collect()
             } else {
                 let mut ids = Vec::new();
                 for n in &names {
-                    match sim.cluster.pod_id(&ns, n) {
+                    match api.cluster().pod_id(&ns, n) {
                         Some(id) => ids.push(id),
                         None => {
-                            let matching: Vec<PodId> = sim
-                                .cluster
+                            let matching: Vec<PodId> = api
+                                .cluster()
                                 .pods_in_namespace(&ns)
                                 .filter(|(_, p)| p.name.starts_with(n.as_str()))
                                 .map(|(id, _)| id)
@@ -176,7 +176,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 ids
             };
             for id in &ids {
-                for l in describe_pod(sim, *id) {
+                for l in describe_pod(api, *id) {
                     stdout(&mut out, l);
                 }
                 if ids.len() > 1 {
@@ -192,8 +192,8 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
     }
 }
 
-fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
-    let n = sim.cluster.node(id);
+fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
+    let n = api.cluster().node(id);
     let mut l: Vec<String> = Vec::new();
     l.push(format!("Name:\t{}", n.name));
     l.push(format!("Roles:\t{}", n.roles_text()));
@@ -212,7 +212,7 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
         l.push(format!("{}\t{t}", if i == 0 { "Taints:" } else { "" }));
     }
     l.push(format!("Unschedulable:\t{}", n.unschedulable));
-    let renew = n.silent_since.unwrap_or(sim.now);
+    let renew = n.silent_since.unwrap_or(api.now());
     l.push("Lease:".into());
     l.push(format!("  HolderIdentity:\t{}", n.name));
     l.push("  AcquireTime:\t<unset>".into());
@@ -275,11 +275,11 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     l.push(format!("  Kube-Proxy Version:\t{}", n.kubelet_version));
     l.push(format!("PodCIDR:\t10.244.{}.0/24", id.0 % 250 + 1));
     l.push(format!("PodCIDRs:\t10.244.{}.0/24", id.0 % 250 + 1));
-    let pods: Vec<&Pod> = sim
-        .cluster
+    let pods: Vec<&Pod> = api
+        .cluster()
         .pods_on_node(id)
         .into_iter()
-        .filter_map(|p| sim.cluster.pod(p))
+        .filter_map(|p| api.cluster().pod(p))
         .filter(|p| !p.is_finished())
         .collect();
     l.push(format!("Non-terminated Pods:\t({} in total)", pods.len()));
@@ -306,7 +306,7 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
             p.name,
             pct(r.cpu_milli, n.allocatable.cpu_milli),
             pct(r.memory, n.allocatable.memory),
-            sim.now.saturating_sub(p.created_at).human()
+            api.now().saturating_sub(p.created_at).human()
         ));
     }
     l.push("Allocated resources:".into());
@@ -330,8 +330,8 @@ fn describe_node(sim: &Sim, id: NodeId) -> Vec<String> {
     tabbed(&l)
 }
 
-fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
-    let Some(p) = sim.cluster.pod(id) else {
+fn describe_pod(api: &dyn KubeApi, id: PodId) -> Vec<String> {
+    let Some(p) = api.cluster().pod(id) else {
         return Vec::new();
     };
     let mut l: Vec<String> = Vec::new();
@@ -340,7 +340,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
     l.push("Priority:\t0".into());
     match p.node {
         Some(n) => {
-            let node = sim.cluster.node(n);
+            let node = api.cluster().node(n);
             l.push(format!("Node:\t{}/{}", node.name, node.internal_ip));
         }
         None => l.push("Node:\t<none>".into()),
@@ -365,7 +365,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
     if let Some(d) = p.deletion {
         l.push(format!("Termination Grace Period:\t{}s", d.grace_seconds));
     }
-    let owner = sim.cluster.owner_text(p.owner);
+    let owner = api.cluster().owner_text(p.owner);
     l.push(format!(
         "Controlled By:\t{}",
         if owner.is_empty() { "<none>".into() } else { owner }
@@ -430,7 +430,7 @@ fn describe_pod(sim: &Sim, id: PodId) -> Vec<String> {
             l.push("  ----\t------\t----\t----\t-------".into());
             l.push(format!(
                 "  Warning\tFailedScheduling\t{}\tdefault-scheduler\t{msg}",
-                sim.now.saturating_sub(p.created_at).human()
+                api.now().saturating_sub(p.created_at).human()
             ));
         }
         _ => l.push("Events:\t<none>".into()),

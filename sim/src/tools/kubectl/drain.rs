@@ -7,12 +7,13 @@
 use super::cordon::{DryRun, dry_run, node_line, resolve_nodes, set_cordon};
 use super::flags::{self, Kind, Parsed, flag};
 use super::{raw, stderr, stdout, usage_error};
-use crate::engine::{DeleteCause, Sim};
+use crate::model::status::DeleteCause;
 use crate::model::*;
 use crate::release::behaviour::EvictingLine;
 use crate::shell::CommandOutput;
 use crate::shell::Stream;
 use crate::time::{SimDuration, SimTime};
+use crate::tools::api::KubeApi;
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -84,16 +85,16 @@ impl NodeError {
     }
 }
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "drain", &e),
+        Err(e) => return usage_error(api, "drain", &e),
     };
     let mut out = CommandOutput::default();
-    if let Some(e) = unsupported_flag(sim, &p) {
-        return usage_error(sim, "drain", &e);
+    if let Some(e) = unsupported_flag(api, &p) {
+        return usage_error(api, "drain", &e);
     }
-    if p.has("delete-local-data") && sim.kubectl.has_delete_emptydir_data {
+    if p.has("delete-local-data") && api.kubectl().has_delete_emptydir_data {
         stderr(
             &mut out,
             "Flag --delete-local-data has been deprecated, This option is deprecated and will be deleted. Use --delete-emptydir-data.",
@@ -106,7 +107,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         stdout(&mut out, "  kubectl drain NODE [options]");
         return out;
     }
-    let dry = match dry_run(sim, &p, "drain", &mut out) {
+    let dry = match dry_run(api, &p, "drain", &mut out) {
         Ok(d) => d,
         Err(e) => return e,
     };
@@ -132,7 +133,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         ignore_errors: p.bool("ignore-errors"),
         last_verb: Cell::new("drained"),
     };
-    let nodes = match resolve_nodes(sim, "drain", &p) {
+    let nodes = match resolve_nodes(api, "drain", &p) {
         Ok(n) => n,
         Err(e) => {
             let mut e = e;
@@ -142,14 +143,14 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             return e;
         }
     };
-    set_cordon(sim, &nodes, true, dry, &mut out);
-    drain_nodes(sim, &nodes, &opts, &mut out);
+    set_cordon(api, &nodes, true, dry, &mut out);
+    drain_nodes(api, &nodes, &opts, &mut out);
     out
 }
 
 /// A flag this kubectl version does not have is an unknown flag, as cobra says.
-fn unsupported_flag(sim: &Sim, p: &Parsed) -> Option<String> {
-    let k = &sim.kubectl;
+fn unsupported_flag(api: &dyn KubeApi, p: &Parsed) -> Option<String> {
+    let k = api.kubectl();
     let gone = [
         ("delete-emptydir-data", k.has_delete_emptydir_data),
         ("delete-local-data", k.has_delete_local_data),
@@ -166,17 +167,17 @@ fn unsupported_flag(sim: &Sim, p: &Parsed) -> Option<String> {
         .map(|(name, _)| format!("unknown flag: --{name}"))
 }
 
-fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut CommandOutput) {
-    let k = sim.kubectl.clone();
+fn drain_nodes(api: &mut dyn KubeApi, nodes: &[NodeId], opts: &Options, out: &mut CommandOutput) {
+    let k = api.kubectl().clone();
     let mut fatal: Vec<NodeError> = Vec::new();
     let mut remaining: Vec<Arc<str>> = Vec::new();
     for (i, node) in nodes.iter().enumerate() {
-        let name = sim.cluster.node(*node).name.clone();
+        let name = api.cluster().node(*node).name.clone();
         // Before 1.18 a dry run only cordons: the pods are not even looked at.
         let result = if opts.dry != DryRun::None && !k.dry_run_strategies {
             Ok(false)
         } else {
-            drain_node(sim, *node, opts, out)
+            drain_node(api, *node, opts, out)
         };
         match result {
             Ok(_) => {
@@ -185,10 +186,10 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                 } else {
                     "drained"
                 };
-                stdout(out, node_line(sim, &name, verb, opts.dry));
+                stdout(out, node_line(api, &name, verb, opts.dry));
             }
             Err(DrainStop::Interrupted) => {
-                interrupted(sim, out);
+                interrupted(api, out);
                 return;
             }
             Err(DrainStop::Failed(err)) => {
@@ -209,7 +210,7 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                 }
                 if k.minor <= 8 {
                     // 1.8 drains exactly one node and has no abort block.
-                    print_final_error(sim, vec![err], out);
+                    print_final_error(api, vec![err], out);
                     out.status = 1;
                     return;
                 }
@@ -231,9 +232,9 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
                 stderr(out, "");
                 stderr(out, "There are pending nodes to be drained:");
                 for rest in &nodes[i..] {
-                    stderr(out, format!(" {}", sim.cluster.node(*rest).name));
+                    stderr(out, format!(" {}", api.cluster().node(*rest).name));
                 }
-                print_final_error(sim, vec![err], out);
+                print_final_error(api, vec![err], out);
                 out.status = 1;
                 return;
             }
@@ -244,7 +245,7 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
         for n in &remaining {
             stderr(out, format!(" {n}"));
         }
-        print_final_error(sim, fatal, out);
+        print_final_error(api, fatal, out);
         out.status = 1;
     }
 }
@@ -254,11 +255,11 @@ fn drain_nodes(sim: &mut Sim, nodes: &[NodeId], opts: &Options, out: &mut Comman
 /// From 1.23 the node errors are wrapped in one more aggregate, which `checkErr` unwraps, so a
 /// node's aggregate prints one message per line without `error: `; before 1.23 the node's own
 /// aggregate is unwrapped when it holds one message, which then gets `error: `.
-fn print_final_error(sim: &Sim, mut fatal: Vec<NodeError>, out: &mut CommandOutput) {
+fn print_final_error(api: &dyn KubeApi, mut fatal: Vec<NodeError>, out: &mut CommandOutput) {
     if fatal.len() == 1 {
         match fatal.remove(0) {
             NodeError::Plain(msg) => stderr(out, format!("error: {msg}")),
-            NodeError::Agg(msgs) if !sim.kubectl.drain_continues && distinct(&msgs).len() == 1 => {
+            NodeError::Agg(msgs) if !api.kubectl().drain_continues && distinct(&msgs).len() == 1 => {
                 stderr(out, format!("error: {}", msgs[0]));
             }
             NodeError::Agg(msgs) => {
@@ -274,8 +275,8 @@ fn print_final_error(sim: &Sim, mut fatal: Vec<NodeError>, out: &mut CommandOutp
     }
 }
 
-fn interrupted(sim: &Sim, out: &mut CommandOutput) {
-    let limit = sim.step_limit();
+fn interrupted(api: &dyn KubeApi, out: &mut CommandOutput) {
+    let limit = api.time_budget();
     stderr(
         out,
         format!(
@@ -314,16 +315,16 @@ fn push_group(groups: &mut Vec<(String, Vec<String>)>, msg: String, pod: String)
 }
 
 /// The filter chain of semantics §1.4, in its fixed order.
-fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
-    let k = &sim.kubectl;
+fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
+    let k = api.kubectl();
     let m = &k.messages;
     let mut f = Filtered {
         deletable: vec![],
         warnings: vec![],
         errors: vec![],
     };
-    for id in sim.cluster.pods_on_node(node) {
-        let Some(pod) = sim.cluster.pod(id) else {
+    for id in api.cluster().pods_on_node(node) {
+        let Some(pod) = api.cluster().pod(id) else {
             continue;
         };
         if let Some(sel) = &opts.pod_selector
@@ -379,7 +380,7 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
         if k.has_skip_wait_for_delete_timeout
             && opts.skip_wait_s > 0
             && let Some(d) = pod.deletion
-            && sim.now.saturating_sub(d.at).ms() > opts.skip_wait_s * 1000
+            && api.now().saturating_sub(d.at).ms() > opts.skip_wait_s * 1000
         {
             stopped = run(false, Verdict::Skip, &mut chain);
         }
@@ -391,20 +392,20 @@ fn filter_pods(sim: &Sim, node: NodeId, opts: &Options) -> Filtered {
             && let Owner::DaemonSet(ds) = pod.owner
             && !finished
         {
-            let exists = !sim.cluster.workload(ds).deleted;
+            let exists = !api.cluster().workload(ds).deleted;
             let v = match (exists, opts.force, opts.ignore_daemonsets) {
                 (false, true, _) => (
                     true,
                     Verdict::Warning(format!(
                         "daemonsets.apps \"{}\" not found",
-                        sim.cluster.workload(ds).name
+                        api.cluster().workload(ds).name
                     )),
                 ),
                 (false, false, _) => (
                     false,
                     Verdict::Error(format!(
                         "daemonsets.apps \"{}\" not found",
-                        sim.cluster.workload(ds).name
+                        api.cluster().workload(ds).name
                     )),
                 ),
                 (true, _, false) => (false, Verdict::Error(m.daemonset_error.into())),
@@ -480,9 +481,9 @@ fn join_groups(groups: &[(String, Vec<String>)]) -> String {
 }
 
 /// Drains one node. Ok(true) when pods were evicted or deleted.
-fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
-    let k = sim.kubectl.clone();
-    let filtered = filter_pods(sim, node, opts);
+fn drain_node(api: &mut dyn KubeApi, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
+    let k = api.kubectl().clone();
+    let filtered = filter_pods(api, node, opts);
     if !filtered.errors.is_empty() {
         if k.in_tree_drain {
             return Err(DrainStop::Failed(NodeError::Plain(join_groups(&filtered.errors))));
@@ -502,10 +503,10 @@ fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutp
     }
     match opts.dry {
         // The server still answers dry-run evictions with 429 when a budget forbids them.
-        DryRun::Server if !opts.disable_eviction => evict_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
+        DryRun::Server if !opts.disable_eviction => evict_path(api, node, &filtered.deletable, opts, out).map(|_| true),
         DryRun::Client | DryRun::Server => {
             for id in &filtered.deletable {
-                if let Some(p) = sim.cluster.pod(*id) {
+                if let Some(p) = api.cluster().pod(*id) {
                     let text = evicting_text(&k.evicting_line, p);
                     if let Some(t) = text {
                         stdout(out, format!("{t}{}", opts.dry.suffix()));
@@ -514,8 +515,8 @@ fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutp
             }
             Ok(true)
         }
-        DryRun::None if opts.disable_eviction => delete_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
-        DryRun::None => evict_path(sim, node, &filtered.deletable, opts, out).map(|_| true),
+        DryRun::None if opts.disable_eviction => delete_path(api, node, &filtered.deletable, opts, out).map(|_| true),
+        DryRun::None => evict_path(api, node, &filtered.deletable, opts, out).map(|_| true),
     }
 }
 
@@ -543,8 +544,8 @@ struct Task {
     state: TaskState,
 }
 
-fn finished_line(sim: &Sim, name: &str, verb: &str) -> String {
-    if sim.kubectl.quoted_names {
+fn finished_line(api: &dyn KubeApi, name: &str, verb: &str) -> String {
+    if api.kubectl().quoted_names {
         format!("pod \"{name}\" {verb}\n")
     } else {
         format!("pod/{name} {verb}\n")
@@ -552,19 +553,19 @@ fn finished_line(sim: &Sim, name: &str, verb: &str) -> String {
 }
 
 fn evict_path(
-    sim: &mut Sim,
+    api: &mut dyn KubeApi,
     node: NodeId,
     pods: &[PodId],
     opts: &Options,
     out: &mut CommandOutput,
 ) -> Result<(), DrainStop> {
-    let k = sim.kubectl.clone();
-    let start = sim.now;
+    let k = api.kubectl().clone();
+    let start = api.now();
     let deadline = opts.timeout.map(|t| start + t);
     let timeout_text = opts.timeout.map(|t| t.go_string()).unwrap_or_default();
     let mut tasks: Vec<Task> = pods
         .iter()
-        .filter_map(|id| sim.cluster.pod(*id).map(|p| (id, p)))
+        .filter_map(|id| api.cluster().pod(*id).map(|p| (id, p)))
         .map(|(id, p)| Task {
             pod: *id,
             uid: p.uid,
@@ -580,7 +581,7 @@ fn evict_path(
     let node_deadline = k.minor <= 16;
     let mut node_error: Option<NodeError> = None;
     loop {
-        let now = sim.now;
+        let now = api.now();
         if node_deadline && deadline.is_some_and(|d| now >= d) {
             let word = if k.in_tree_drain { "Drain" } else { "drain" };
             node_error = Some(NodeError::Plain(format!(
@@ -598,7 +599,7 @@ fn evict_path(
                             format!("error when evicting pod \"{}\"{suffix}", t.name)
                         }
                     };
-                    if let Some(p) = sim.cluster.pod_if(t.pod, t.uid) {
+                    if let Some(p) = api.cluster().pod_if(t.pod, t.uid) {
                         if k.evicting_line == EvictingLine::NamespacedName && !dry {
                             raw(out, Stream::Stdout, format!("evicting pod {}\n", p.label));
                         } else if let Some(text) = evicting_text(&k.evicting_line, p) {
@@ -610,11 +611,11 @@ fn evict_path(
                         t.state = TaskState::Failed;
                         continue;
                     }
-                    if sim.cluster.pod_if(t.pod, t.uid).is_none() {
+                    if api.cluster().pod_if(t.pod, t.uid).is_none() {
                         t.state = TaskState::Wait { since: now };
                         continue;
                     }
-                    match sim.evict(t.pod, opts.grace, dry) {
+                    match api.evict(t.pod, opts.grace, dry) {
                         // A server dry run is not waited for: nothing was deleted.
                         Ok(()) if dry => t.state = TaskState::Done,
                         Ok(()) => t.state = TaskState::Wait { since: now },
@@ -638,12 +639,12 @@ fn evict_path(
                 if !(now.ms() - since.ms()).is_multiple_of(1000) {
                     continue;
                 }
-                let gone = sim.cluster.pod_if(t.pod, t.uid).is_none();
+                let gone = api.cluster().pod_if(t.pod, t.uid).is_none();
                 if gone {
-                    raw(out, Stream::Stdout, finished_line(sim, &t.name, "evicted"));
+                    raw(out, Stream::Stdout, finished_line(api, &t.name, "evicted"));
                     opts.last_verb.set("evicted");
                     t.state = TaskState::Done;
-                } else if opts.skip_wait_s > 0 && skip_old_deletion(sim, t, opts.skip_wait_s) {
+                } else if opts.skip_wait_s > 0 && skip_old_deletion(api, t, opts.skip_wait_s) {
                     stdout(
                         out,
                         format!(
@@ -653,7 +654,7 @@ fn evict_path(
                     );
                     t.state = TaskState::Done;
                 } else if !node_deadline && deadline.is_some_and(|d| now >= d) {
-                    errors.push(wait_timeout_text(sim, t, &timeout_text));
+                    errors.push(wait_timeout_text(api, t, &timeout_text));
                     t.state = TaskState::Failed;
                 }
             }
@@ -674,7 +675,7 @@ fn evict_path(
                 }
             });
         let Some(next) = next else { break };
-        if !sim.advance_within_step(next) {
+        if !api.wait_until(next) {
             return Err(DrainStop::Interrupted);
         }
     }
@@ -683,19 +684,19 @@ fn evict_path(
         None if errors.is_empty() => return Ok(()),
         None => NodeError::Agg(errors),
     };
-    report_pending(sim, node, opts, &err, out);
+    report_pending(api, node, opts, &err, out);
     Err(DrainStop::Failed(err))
 }
 
-fn skip_old_deletion(sim: &Sim, t: &Task, skip_s: u64) -> bool {
-    sim.cluster
+fn skip_old_deletion(api: &dyn KubeApi, t: &Task, skip_s: u64) -> bool {
+    api.cluster()
         .pod_if(t.pod, t.uid)
         .and_then(|p| p.deletion)
-        .is_some_and(|d| sim.now.saturating_sub(d.at).ms() > skip_s * 1000)
+        .is_some_and(|d| api.now().saturating_sub(d.at).ms() > skip_s * 1000)
 }
 
-fn wait_timeout_text(sim: &Sim, t: &Task, timeout_text: &str) -> String {
-    let k = &sim.kubectl;
+fn wait_timeout_text(api: &dyn KubeApi, t: &Task, timeout_text: &str) -> String {
+    let k = api.kubectl();
     if k.wait_timeout_context {
         format!(
             "error when waiting for pod \"{}\" in namespace \"{}\" to terminate: context deadline exceeded",
@@ -717,9 +718,9 @@ fn wait_timeout_text(sim: &Sim, t: &Task, timeout_text: &str) -> String {
 }
 
 /// After a failure kubectl lists what is still deletable on the node.
-fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out: &mut CommandOutput) {
-    let k = &sim.kubectl;
-    let again = filter_pods(sim, node, opts);
+fn report_pending(api: &dyn KubeApi, node: NodeId, opts: &Options, err: &NodeError, out: &mut CommandOutput) {
+    let k = api.kubectl();
+    let again = filter_pods(api, node, opts);
     if k.in_tree_drain && !again.warnings.is_empty() {
         // The old re-list printed its warnings again as a side effect.
         stderr(out, format!("{} {}", k.warning_prefix, join_groups(&again.warnings)));
@@ -737,42 +738,42 @@ fn report_pending(sim: &Sim, node: NodeId, opts: &Options, err: &NodeError, out:
             out,
             format!(
                 "There are pending pods in node \"{}\" when an error occurred: {}",
-                sim.cluster.node(node).name,
+                api.cluster().node(node).name,
                 err.text()
             ),
         );
     }
     for id in again.deletable {
-        if let Some(p) = sim.cluster.pod(id) {
+        if let Some(p) = api.cluster().pod(id) {
             stderr(out, format!("pod/{}", p.name));
         }
     }
 }
 
 fn delete_path(
-    sim: &mut Sim,
+    api: &mut dyn KubeApi,
     node: NodeId,
     pods: &[PodId],
     opts: &Options,
     out: &mut CommandOutput,
 ) -> Result<(), DrainStop> {
-    let start = sim.now;
+    let start = api.now();
     let deadline = opts.timeout.map(|t| start + t);
     let mut waiting: Vec<(PodId, u64, Arc<str>)> = Vec::new();
     for id in pods {
-        let Some(p) = sim.cluster.pod(*id) else {
+        let Some(p) = api.cluster().pod(*id) else {
             continue;
         };
         let (uid, name) = (p.uid, p.name.clone());
-        sim.delete_pod(*id, opts.grace, DeleteCause::DrainDelete);
+        api.delete_pod(*id, opts.grace, DeleteCause::DrainDelete);
         waiting.push((*id, uid, name));
     }
-    sim.settle();
+    api.settle();
     loop {
-        let now = sim.now;
+        let now = api.now();
         waiting.retain(|(id, uid, name)| {
-            if sim.cluster.pod_if(*id, *uid).is_none() {
-                raw(out, Stream::Stdout, finished_line(sim, name, "deleted"));
+            if api.cluster().pod_if(*id, *uid).is_none() {
+                raw(out, Stream::Stdout, finished_line(api, name, "deleted"));
                 opts.last_verb.set("deleted");
                 false
             } else {
@@ -783,17 +784,17 @@ fn delete_path(
             return Ok(());
         }
         if deadline.is_some_and(|d| now >= d) {
-            let text = if sim.kubectl.wait_timeout_context {
+            let text = if api.kubectl().wait_timeout_context {
                 "context deadline exceeded"
             } else {
                 "timed out waiting for the condition"
             };
             let err = NodeError::Plain(text.to_string());
-            report_pending(sim, node, opts, &err, out);
+            report_pending(api, node, opts, &err, out);
             return Err(DrainStop::Failed(err));
         }
         let next = now + SimDuration::from_secs(1);
-        if !sim.advance_within_step(next) {
+        if !api.wait_until(next) {
             return Err(DrainStop::Interrupted);
         }
     }

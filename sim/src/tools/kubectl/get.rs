@@ -1,12 +1,12 @@
 //! `kubectl get` for the objects maintenance needs: nodes, pods, pdb, deploy, rs, ds, sts, jobs.
 
 use super::flags::{self, Kind, Parsed, flag};
-use super::table::render;
 use super::{fail, stderr, stdout, usage_error};
-use crate::engine::Sim;
 use crate::model::quantity::format_cpu_milli;
 use crate::model::*;
 use crate::shell::CommandOutput;
+use crate::tabwriter::render;
+use crate::tools::api::KubeApi;
 use std::sync::Arc;
 
 const SPECS: &[flags::Spec] = &[
@@ -19,70 +19,8 @@ const SPECS: &[flags::Spec] = &[
     flag("watch", Some('w'), Kind::Bool),
 ];
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Resource {
-    Nodes,
-    Pods,
-    Pdbs,
-    Deployments,
-    ReplicaSets,
-    DaemonSets,
-    StatefulSets,
-    Jobs,
-    Namespaces,
-}
-
-impl Resource {
-    pub(crate) fn parse(word: &str) -> Option<Self> {
-        let w = word.to_ascii_lowercase();
-        let w = w.split('.').next().unwrap_or_default().to_string();
-        Some(match w.as_str() {
-            "node" | "nodes" | "no" => Self::Nodes,
-            "pod" | "pods" | "po" => Self::Pods,
-            "pdb" | "pdbs" | "poddisruptionbudget" | "poddisruptionbudgets" => Self::Pdbs,
-            "deployment" | "deployments" | "deploy" => Self::Deployments,
-            "replicaset" | "replicasets" | "rs" => Self::ReplicaSets,
-            "daemonset" | "daemonsets" | "ds" => Self::DaemonSets,
-            "statefulset" | "statefulsets" | "sts" => Self::StatefulSets,
-            "job" | "jobs" => Self::Jobs,
-            "namespace" | "namespaces" | "ns" => Self::Namespaces,
-            _ => return None,
-        })
-    }
-
-    /// The name the API uses in NotFound errors (`pods "x" not found`).
-    pub(crate) fn api_name(self) -> &'static str {
-        match self {
-            Self::Nodes => "nodes",
-            Self::Pods => "pods",
-            Self::Pdbs => "poddisruptionbudgets.policy",
-            Self::Deployments => "deployments.apps",
-            Self::ReplicaSets => "replicasets.apps",
-            Self::DaemonSets => "daemonsets.apps",
-            Self::StatefulSets => "statefulsets.apps",
-            Self::Jobs => "jobs.batch",
-            Self::Namespaces => "namespaces",
-        }
-    }
-
-    fn kind(self) -> &'static str {
-        match self {
-            Self::Nodes => "node",
-            Self::Pods => "pod",
-            Self::Pdbs => "poddisruptionbudget.policy",
-            Self::Deployments => "deployment.apps",
-            Self::ReplicaSets => "replicaset.apps",
-            Self::DaemonSets => "daemonset.apps",
-            Self::StatefulSets => "statefulset.apps",
-            Self::Jobs => "job.batch",
-            Self::Namespaces => "namespace",
-        }
-    }
-
-    fn namespaced(self) -> bool {
-        !matches!(self, Self::Nodes | Self::Namespaces)
-    }
-}
+/// The kinds kubectl can get: those the API server serves from the model.
+pub(crate) use crate::model::objects::ResourceKind as Resource;
 
 /// Known Kubernetes resource words this simulator does not model.
 const OTHER_RESOURCES: &[&str] = &[
@@ -140,15 +78,15 @@ const SPECS_BEFORE_1_14: &[flags::Spec] = &[
     flag("watch", Some('w'), Kind::Bool),
 ];
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
-    let specs = if sim.kubectl.minor >= 14 {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
+    let specs = if api.kubectl().minor >= 14 {
         SPECS
     } else {
         SPECS_BEFORE_1_14
     };
     let p = match flags::parse(args, specs) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "get", &e),
+        Err(e) => return usage_error(api, "get", &e),
     };
     if p.bool("watch") {
         return fail("kubedrill: `kubectl get --watch` never returns; the simulator does not model it");
@@ -218,13 +156,13 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         field_node: field_node.as_deref(),
         show_labels: p.bool("show-labels"),
     };
-    let rows = match collect(sim, res, &listing, output, &mut out) {
+    let rows = match collect(api, res, &listing, output, &mut out) {
         Ok(r) => r,
         Err(e) => return e,
     };
     if rows.len() <= 1 {
         if names.is_empty() {
-            let k = &sim.kubectl;
+            let k = api.kubectl();
             if !k.no_resources_names_namespace {
                 stderr(&mut out, "No resources found.");
             } else if k.no_resources_always_namespace || (res.namespaced() && !all_ns) {
@@ -240,7 +178,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             for row in rows.iter().skip(1) {
                 stdout(
                     &mut out,
-                    format!("{}/{}", res.kind(), row[usize::from(all_ns && res.namespaced())]),
+                    format!("{}/{}", res.kind_group(), row[usize::from(all_ns && res.namespaced())]),
                 );
             }
         }
@@ -248,7 +186,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             let items: Vec<serde_json::Value> = rows
                 .iter()
                 .skip(1)
-                .map(|r| json_item(sim, res, r, all_ns, &ns))
+                .map(|r| json_item(api, res, r, all_ns, &ns))
                 .collect();
             let doc = if names.len() == 1 {
                 items.into_iter().next().unwrap_or_default()
@@ -266,7 +204,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         }
         _ => {
             let skip = usize::from(p.bool("no-headers"));
-            for l in render(&rows, sim.kubectl.table_min_width).into_iter().skip(skip) {
+            for l in render(&rows, api.kubectl().table_min_width).into_iter().skip(skip) {
                 stdout(&mut out, l);
             }
         }
@@ -314,8 +252,8 @@ fn labels_cell(labels: &Labels) -> String {
         .join(",")
 }
 
-fn age(sim: &Sim, created: crate::time::SimTime) -> String {
-    sim.now.saturating_sub(created).human()
+fn age(api: &dyn KubeApi, created: crate::time::SimTime) -> String {
+    api.now().saturating_sub(created).human()
 }
 
 fn not_found(res: Resource, name: &str) -> String {
@@ -324,7 +262,7 @@ fn not_found(res: Resource, name: &str) -> String {
 
 /// Rows of the table, header first. Names that do not exist print NotFound and fail.
 fn collect(
-    sim: &Sim,
+    api: &dyn KubeApi,
     res: Resource,
     l: &Listing,
     output: &str,
@@ -336,7 +274,7 @@ fn collect(
     match res {
         Resource::Nodes => {
             // Node tables had no INTERNAL-IP column before 1.11.
-            let internal_ip = sim.kubectl.minor >= 11;
+            let internal_ip = api.kubectl().minor >= 11;
             let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
             if wide && internal_ip {
                 header.push("INTERNAL-IP");
@@ -349,12 +287,12 @@ fn collect(
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
-                sim.cluster.node_ids().collect()
+                api.cluster().node_ids().collect()
             } else {
                 l.names
                     .iter()
                     .filter_map(|n| {
-                        let id = sim.cluster.node_id(n);
+                        let id = api.cluster().node_id(n);
                         if id.is_none() {
                             missing.push(not_found(res, n));
                         }
@@ -363,7 +301,7 @@ fn collect(
                     .collect()
             };
             for id in ids {
-                let n = sim.cluster.node(id);
+                let n = api.cluster().node(id);
                 if l.label_sel.is_some_and(|s| !s.matches(&n.labels)) {
                     continue;
                 }
@@ -371,7 +309,7 @@ fn collect(
                     n.name.to_string(),
                     n.status_text().into(),
                     n.roles_text(),
-                    age(sim, n.created_at),
+                    age(api, n.created_at),
                     n.kubelet_version.to_string(),
                 ];
                 if wide {
@@ -399,10 +337,10 @@ fn collect(
             header.extend(["NAME", "READY", "STATUS", "RESTARTS", "AGE"]);
             if wide {
                 header.extend(["IP", "NODE"]);
-                if sim.kubectl.minor >= 11 {
+                if api.kubectl().minor >= 11 {
                     header.push("NOMINATED NODE");
                 }
-                if sim.kubectl.minor >= 13 {
+                if api.kubectl().minor >= 13 {
                     header.push("READINESS GATES");
                 }
             }
@@ -414,28 +352,28 @@ fn collect(
                 l.names
                     .iter()
                     .filter_map(|n| {
-                        let id = sim.cluster.pod_id(l.ns, n);
+                        let id = api.cluster().pod_id(l.ns, n);
                         if id.is_none() {
                             missing.push(not_found(res, n));
                         }
-                        id.and_then(|id| sim.cluster.pod(id).map(|p| (id, p)))
+                        id.and_then(|id| api.cluster().pod(id).map(|p| (id, p)))
                     })
                     .collect()
             } else if l.all_ns {
-                sim.cluster.pods_ordered().collect()
+                api.cluster().pods_ordered().collect()
             } else {
-                sim.cluster.pods_in_namespace(l.ns).collect()
+                api.cluster().pods_in_namespace(l.ns).collect()
             };
             for (_, pod) in pods {
                 if l.label_sel.is_some_and(|s| !s.matches(&pod.labels)) {
                     continue;
                 }
                 if let Some(node) = l.field_node
-                    && pod.node.map(|n| &*sim.cluster.node(n).name) != Some(node)
+                    && pod.node.map(|n| &*api.cluster().node(n).name) != Some(node)
                 {
                     continue;
                 }
-                let mut row = pod_row(sim, pod, l.all_ns, wide);
+                let mut row = pod_row(api, pod, l.all_ns, wide);
                 if l.show_labels {
                     row.push(labels_cell(&pod.labels));
                 }
@@ -447,42 +385,42 @@ fn collect(
                 l.all_ns,
                 &["NAME", "MIN AVAILABLE", "MAX UNAVAILABLE", "ALLOWED DISRUPTIONS", "AGE"],
             ));
-            for id in sim.cluster.pdb_ids() {
-                let pdb = sim.cluster.pdb(id);
+            for id in api.cluster().pdb_ids() {
+                let pdb = api.cluster().pdb(id);
                 if !selected(l, &pdb.namespace, &pdb.name) {
                     continue;
                 }
-                let status = sim.cluster.pdb_status(id);
+                let status = api.cluster().pdb_status(id);
                 let mut row = ns_cell(l.all_ns, &pdb.namespace);
                 row.extend([
                     pdb.name.to_string(),
                     pdb.min_available.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
                     pdb.max_unavailable.map(|v| v.text()).unwrap_or_else(|| "N/A".into()),
                     status.disruptions_allowed.to_string(),
-                    age(sim, pdb.created_at),
+                    age(api, pdb.created_at),
                 ]);
                 rows.push(row);
             }
         }
         Resource::Namespaces => {
             rows.push(vec!["NAME".into(), "STATUS".into(), "AGE".into()]);
-            for ns in sim.cluster.namespaces() {
+            for ns in api.cluster().namespaces() {
                 if !l.names.is_empty() && !l.names.iter().any(|n| **n == **ns) {
                     continue;
                 }
                 rows.push(vec![
                     ns.to_string(),
                     "Active".into(),
-                    age(sim, crate::time::SimTime::ZERO),
+                    age(api, crate::time::SimTime::ZERO),
                 ]);
             }
             for n in l.names {
-                if !sim.cluster.has_namespace(n) {
+                if !api.cluster().has_namespace(n) {
                     missing.push(not_found(res, n));
                 }
             }
         }
-        _ => workload_rows(sim, res, l, wide, &mut rows),
+        _ => workload_rows(api, res, l, wide, &mut rows),
     }
     if !l.names.is_empty() && res.namespaced() && !matches!(res, Resource::Pods) {
         for n in l.names {
@@ -494,7 +432,7 @@ fn collect(
     if !missing.is_empty() {
         // Found objects still print, then every NotFound; the exit status is 1.
         if rows.len() > 1 {
-            for line in render(&rows, sim.kubectl.table_min_width) {
+            for line in render(&rows, api.kubectl().table_min_width) {
                 stdout(out, line);
             }
         }
@@ -527,7 +465,7 @@ fn ns_cell(all_ns: bool, ns: &Arc<str>) -> Vec<String> {
     if all_ns { vec![ns.to_string()] } else { Vec::new() }
 }
 
-fn pod_ip(sim: &Sim, pod: &Pod) -> String {
+fn pod_ip(api: &dyn KubeApi, pod: &Pod) -> String {
     let Some(node) = pod.node else {
         return "<none>".into();
     };
@@ -535,16 +473,16 @@ fn pod_ip(sim: &Sim, pod: &Pod) -> String {
         return "<none>".into();
     }
     if pod.template.spec.host_network == Some(true) {
-        return sim.cluster.node(node).internal_ip.clone();
+        return api.cluster().node(node).internal_ip.clone();
     }
     format!("10.244.{}.{}", node.0 % 250 + 1, 2 + pod.uid % 250)
 }
 
-fn pod_row(sim: &Sim, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
+fn pod_row(api: &dyn KubeApi, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
     let mut row = ns_cell(all_ns, &pod.namespace);
     let restarts = match (pod.restarts, pod.last_restart) {
-        (n, Some(t)) if n > 0 && sim.kubectl.minor >= 22 => {
-            format!("{n} ({} ago)", sim.now.saturating_sub(t).human())
+        (n, Some(t)) if n > 0 && api.kubectl().minor >= 22 => {
+            format!("{n} ({} ago)", api.now().saturating_sub(t).human())
         }
         (n, _) => n.to_string(),
     };
@@ -553,25 +491,25 @@ fn pod_row(sim: &Sim, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
         pod.ready_text(),
         pod.status_text().into(),
         restarts,
-        age(sim, pod.created_at),
+        age(api, pod.created_at),
     ]);
     if wide {
         let node = pod
             .node
-            .map(|n| sim.cluster.node(n).name.to_string())
+            .map(|n| api.cluster().node(n).name.to_string())
             .unwrap_or_else(|| "<none>".into());
-        row.extend([pod_ip(sim, pod), node]);
-        if sim.kubectl.minor >= 11 {
+        row.extend([pod_ip(api, pod), node]);
+        if api.kubectl().minor >= 11 {
             row.push("<none>".into());
         }
-        if sim.kubectl.minor >= 13 {
+        if api.kubectl().minor >= 13 {
             row.push("<none>".into());
         }
     }
     row
 }
 
-fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut Vec<Vec<String>>) {
+fn workload_rows(api: &dyn KubeApi, res: Resource, l: &Listing, wide: bool, rows: &mut Vec<Vec<String>>) {
     let kind = match res {
         Resource::Deployments => WorkloadKind::Deployment,
         Resource::ReplicaSets => WorkloadKind::ReplicaSet,
@@ -580,7 +518,7 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
         _ => WorkloadKind::Job,
     };
     // Deployments and StatefulSets gained READY in 1.13.
-    let old = sim.kubectl.minor <= 12;
+    let old = api.kubectl().minor <= 12;
     let cols: &[&str] = match kind {
         WorkloadKind::Deployment if old => &["NAME", "DESIRED", "CURRENT", "UP-TO-DATE", "AVAILABLE", "AGE"],
         WorkloadKind::StatefulSet if old => &["NAME", "DESIRED", "CURRENT", "AGE"],
@@ -597,7 +535,7 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
             "AGE",
         ],
         WorkloadKind::StatefulSet => &["NAME", "READY", "AGE"],
-        WorkloadKind::Job if sim.kubectl.minor >= 31 => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+        WorkloadKind::Job if api.kubectl().minor >= 31 => &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
         WorkloadKind::Job => &["NAME", "COMPLETIONS", "DURATION", "AGE"],
     };
     let mut header = header_of(l.all_ns, cols);
@@ -605,11 +543,11 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
         header.extend(["CONTAINERS".to_string(), "IMAGES".to_string(), "SELECTOR".to_string()]);
     }
     rows.push(header);
-    for (id, w) in sim.cluster.workloads_of(kind) {
+    for (id, w) in api.cluster().workloads_of(kind) {
         if !selected(l, &w.namespace, &w.name) {
             continue;
         }
-        let pods = owned_pods(sim, id);
+        let pods = owned_pods(api, id);
         let current = pods.iter().filter(|p| !p.is_terminating()).count();
         let ready = pods.iter().filter(|p| p.is_healthy()).count();
         let mut row = ns_cell(l.all_ns, &w.namespace);
@@ -652,7 +590,7 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
             WorkloadKind::StatefulSet => row.push(format!("{ready}/{}", w.replicas)),
             WorkloadKind::Job => {
                 let done = w.succeeded >= w.replicas;
-                if sim.kubectl.minor >= 31 {
+                if api.kubectl().minor >= 31 {
                     row.push(if done { "Complete" } else { "Running" }.into());
                 }
                 row.extend([
@@ -660,12 +598,12 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
                     if done {
                         format!("{}s", w.template.run_ms / 1000 + w.template.start_ms / 1000)
                     } else {
-                        age(sim, w.created_at)
+                        age(api, w.created_at)
                     },
                 ]);
             }
         }
-        row.push(age(sim, w.created_at));
+        row.push(age(api, w.created_at));
         if wide {
             let spec = &w.template.spec;
             row.push(
@@ -702,14 +640,14 @@ fn workload_rows(sim: &Sim, res: Resource, l: &Listing, wide: bool, rows: &mut V
 }
 
 /// Pods a controller owns (a Deployment's through its ReplicaSet).
-pub(crate) fn owned_pods(sim: &Sim, id: WorkloadId) -> Vec<&Pod> {
-    let w = sim.cluster.workload(id);
+pub(crate) fn owned_pods(api: &dyn KubeApi, id: WorkloadId) -> Vec<&Pod> {
+    let w = api.cluster().workload(id);
     let target = if w.kind == WorkloadKind::Deployment {
         w.child.unwrap_or(id)
     } else {
         id
     };
-    sim.cluster
+    api.cluster()
         .pods_in_namespace(&w.namespace)
         .map(|(_, p)| p)
         .filter(|p| match p.owner {
@@ -731,7 +669,7 @@ fn json_text(v: &serde_json::Value) -> String {
     String::from_utf8(buf).unwrap_or_default()
 }
 
-fn json_item(sim: &Sim, res: Resource, row: &[String], all_ns: bool, listing_ns: &str) -> serde_json::Value {
+fn json_item(api: &dyn KubeApi, res: Resource, row: &[String], all_ns: bool, listing_ns: &str) -> serde_json::Value {
     let name_col = usize::from(all_ns && res.namespaced());
     let name = &row[name_col];
     let ns = if all_ns && res.namespaced() {
@@ -740,16 +678,21 @@ fn json_item(sim: &Sim, res: Resource, row: &[String], all_ns: bool, listing_ns:
         listing_ns.to_string()
     };
     match res {
-        Resource::Nodes => sim
-            .cluster
+        Resource::Nodes => api
+            .cluster()
             .node_id(name)
-            .map(|id| objects::node_json(sim.cluster(), id))
+            .map(|id| objects::node_json(api.cluster(), id))
             .unwrap_or_default(),
         Resource::Pods => {
             let ns = if ns.is_empty() { None } else { Some(ns) };
-            objects::find_pod_json(sim.cluster(), ns.as_deref(), name).unwrap_or_default()
+            objects::find_pod_json(api.cluster(), ns.as_deref(), name).unwrap_or_default()
         }
-        _ => serde_json::json!({"kind": res.kind(), "metadata": {"name": name}}),
+        _ => {
+            let ns = (res.namespaced() && !ns.is_empty()).then_some(ns.as_str());
+            objects::get(api.cluster(), res, ns, name)
+                .map(|o| o.to_json())
+                .unwrap_or_default()
+        }
     }
 }
 

@@ -3,9 +3,9 @@
 
 use super::flags::{self, Kind, flag};
 use super::{fail, stdout, usage_error};
-use crate::engine::Sim;
 use crate::release::components::StaticPod;
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 
 const SPECS: &[flags::Spec] = &[
     flag("previous", Some('p'), Kind::Bool),
@@ -15,14 +15,14 @@ const SPECS: &[flags::Spec] = &[
     flag("timestamps", None, Kind::Bool),
 ];
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "logs", &e),
+        Err(e) => return usage_error(api, "logs", &e),
     };
     let Some(target) = p.positional.first() else {
         return usage_error(
-            sim,
+            api,
             "logs",
             "expected POD or TYPE/NAME is a required argument for the logs command",
         );
@@ -32,12 +32,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         .or_else(|| target.strip_prefix("pods/"))
         .unwrap_or(target);
     let ns = p.str("namespace").unwrap_or("default");
-    let Some(pod) = sim.cluster.pod_id(ns, name).and_then(|id| sim.cluster.pod(id)) else {
+    let Some(pod) = api.cluster().pod_id(ns, name).and_then(|id| api.cluster().pod(id)) else {
         return fail(format!("Error from server (NotFound): pods \"{name}\" not found"));
     };
     let failed_etcd = match pod.owner {
-        crate::model::Owner::Mirror(node) if name.starts_with(&format!("{}-", StaticPod::Etcd.name())) => sim
-            .cluster
+        crate::model::Owner::Mirror(node) if name.starts_with(&format!("{}-", StaticPod::Etcd.name())) => api
+            .cluster()
             .node(node)
             .control_plane
             .as_ref()

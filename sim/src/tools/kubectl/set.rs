@@ -4,14 +4,14 @@
 use super::flags::{self, Parsed};
 use super::get::Resource;
 use super::{fail, stdout, usage_error};
-use crate::engine::Sim;
 use crate::model::WorkloadKind;
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let p: Parsed = match flags::parse(args, &[]) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "set image", &e),
+        Err(e) => return usage_error(api, "set image", &e),
     };
     let mut words = p.positional.iter();
     match words.next().map(String::as_str) {
@@ -21,12 +21,12 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
                 "kubedrill: `kubectl set {other}` is not modelled (modelled: set image)"
             ));
         }
-        None => return usage_error(sim, "set", "unknown command \"\" for \"kubectl set\""),
+        None => return usage_error(api, "set", "unknown command \"\" for \"kubectl set\""),
     }
     let rest: Vec<&String> = words.collect();
     let Some(first) = rest.first() else {
         return usage_error(
-            sim,
+            api,
             "set image",
             "one or more resources must be specified as <resource> <name> or <resource>/<name>",
         );
@@ -37,7 +37,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             Some(n) if !n.contains('=') => (first.to_string(), n.to_string(), &rest[2..]),
             _ => {
                 return usage_error(
-                    sim,
+                    api,
                     "set image",
                     "one or more resources must be specified as <resource> <name> or <resource>/<name>",
                 );
@@ -45,7 +45,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         },
     };
     if pairs.is_empty() {
-        return usage_error(sim, "set image", "at least one image update is required");
+        return usage_error(api, "set image", "at least one image update is required");
     }
     let mut updates = Vec::new();
     for pair in pairs {
@@ -53,7 +53,7 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
             Some((c, i)) if !c.is_empty() && !i.is_empty() => updates.push((c.to_string(), i.to_string())),
             _ => {
                 return usage_error(
-                    sim,
+                    api,
                     "set image",
                     &format!("invalid image update {pair:?}: expected CONTAINER=IMAGE"),
                 );
@@ -71,22 +71,22 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         None => return fail(format!("error: the server doesn't have a resource type \"{res_word}\"")),
     };
     let ns = p.str("namespace").unwrap_or("default").to_string();
-    let Some(id) = sim.cluster.workload_id(kind, &ns, &name) else {
+    let Some(id) = api.cluster().workload_id(kind, &ns, &name) else {
         return fail(format!(
             "Error from server (NotFound): {} \"{name}\" not found",
             kind.resource()
         ));
     };
     let target = match kind {
-        WorkloadKind::Deployment => match sim.cluster.workload(id).child {
+        WorkloadKind::Deployment => match api.cluster().workload(id).child {
             Some(rs) => rs,
             None => id,
         },
         _ => id,
     };
     for (container, _) in &updates {
-        if !sim
-            .cluster
+        if !api
+            .cluster()
             .workload(target)
             .template
             .spec
@@ -98,11 +98,11 @@ pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
         }
     }
     for (container, image) in &updates {
-        sim.set_workload_image(target, container, image);
+        api.set_template_image(target, container, image, true);
         if target != id {
-            sim.set_template_image(id, container, image);
+            api.set_template_image(id, container, image, false);
         }
-        sim.addon_image_set(kind, &ns, &name, image);
+        api.set_addon_image(kind, &ns, &name, image);
     }
     let mut out = CommandOutput::default();
     let singular = match kind {

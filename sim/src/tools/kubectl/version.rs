@@ -2,9 +2,9 @@
 
 use super::flags::{self, Kind, flag};
 use super::{stderr, stdout, usage_error};
-use crate::engine::Sim;
 use crate::release::version::KubeVersion;
 use crate::shell::CommandOutput;
+use crate::tools::api::KubeApi;
 
 const SPECS: &[flags::Spec] = &[
     flag("client", None, Kind::Bool),
@@ -45,26 +45,26 @@ fn info(v: &KubeVersion) -> String {
 }
 
 /// `kubectl version` when the server does not answer: the client part, then the caller's error.
-pub(crate) fn run_client_only(sim: &mut Sim, args: &[String]) -> CommandOutput {
+pub(crate) fn run_client_only(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let mut with_client: Vec<String> = args.to_vec();
     with_client.push("--client".into());
-    let mut out = run(sim, &with_client);
+    let mut out = run(api, &with_client);
     // The deprecation notices of --short/--client are the real command's, not this helper's.
     out.chunks.retain(|c| c.stream == crate::shell::Stream::Stdout);
     out
 }
 
-pub(crate) fn run(sim: &mut Sim, args: &[String]) -> CommandOutput {
-    let k = sim.kubectl.clone();
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
+    let k = api.kubectl().clone();
     let p = match flags::parse(args, SPECS) {
         Ok(p) => p,
-        Err(e) => return usage_error(sim, "version", &e),
+        Err(e) => return usage_error(api, "version", &e),
     };
     if p.has("short") && k.version_short_default {
-        return usage_error(sim, "version", "unknown flag: --short");
+        return usage_error(api, "version", "unknown flag: --short");
     }
-    let client = sim.cluster.kubectl_version.clone();
-    let server = sim.cluster.version.clone();
+    let client = api.cluster().kubectl_version.clone();
+    let server = api.cluster().version.clone();
     let mut out = CommandOutput::default();
     let short = k.version_short_default || p.bool("short");
     if p.has("short") {

@@ -97,7 +97,7 @@ fn resolves_to_non_string(s: &str) -> bool {
         "No", "NO", "on", "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", ".INF", "-.inf",
         "-.Inf", "-.INF", ".nan", ".NaN", ".NAN",
     ];
-    if WORDS.contains(&s) {
+    if WORDS.contains(&s) || looks_like_timestamp(s) {
         return true;
     }
     let t = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -108,6 +108,19 @@ fn resolves_to_non_string(s: &str) -> bool {
                 .is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
             || t.strip_prefix("0o")
                 .is_some_and(|o| !o.is_empty() && o.chars().all(|c| ('0'..='7').contains(&c))))
+}
+
+/// go-yaml resolves `2024-01-01` and `2024-01-01T00:02:00Z` to timestamps, so kubectl quotes a
+/// `creationTimestamp`.
+fn looks_like_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
+        && (b.len() == 10 || matches!(b[10], b'T' | b't' | b' '))
 }
 
 /// Can libyaml emit it plain? Otherwise it is single-quoted.
@@ -167,6 +180,9 @@ mod tests {
         assert_eq!(string("100m"), "100m");
         assert_eq!(string("1e3"), "\"1e3\"");
         assert_eq!(string("no"), "\"no\"");
+        assert_eq!(string("2024-01-01T00:02:00Z"), "\"2024-01-01T00:02:00Z\"");
+        assert_eq!(string("2024-01-01"), "\"2024-01-01\"");
+        assert_eq!(string("2024-01-01x"), "2024-01-01x");
         assert_eq!(string("a: b"), "'a: b'");
         assert_eq!(string("-x"), "-x");
         assert_eq!(string("- x"), "'- x'");

@@ -1,5 +1,5 @@
-//! kubectl's table layout: Go's tabwriter with padding 3 and a minimum width (10 up to
-//! kubectl 1.11, 6 since); the last column is not padded.
+//! Go's text/tabwriter as kubectl and crictl configure it: padding 3 and a minimum width
+//! (kubectl: 10 up to 1.11, 6 since; crictl: 20); the last column is not padded.
 
 pub(crate) fn render(rows: &[Vec<String>], min_width: usize) -> Vec<String> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
