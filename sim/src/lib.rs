@@ -25,6 +25,7 @@ pub mod release;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
+pub mod semver;
 pub mod shell;
 pub(crate) mod tabwriter;
 pub mod time;

@@ -135,7 +135,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
 }
 
 fn unknown_invariant(id: &str) -> String {
-    let known: Vec<&str> = crate::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
+    let known: Vec<&str> = crate::invariant::invariants().map(|(i, _)| i).collect();
     format!("unknown invariant {id:?}: known are {}", known.join(", "))
 }
 
@@ -279,7 +279,7 @@ pub fn run_observed(
             }
         }
     }
-    let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
+    let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id.as_str()).collect();
     let want: BTreeSet<&str> = scenario.expect_violations.iter().map(String::as_str).collect();
     if got != want {
         let message = format!(
@@ -421,7 +421,7 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         }
     }
     if let Some(want) = &e.violations {
-        let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
+        let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id.as_str()).collect();
         let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
         if got != want {
             problems.push(format!(

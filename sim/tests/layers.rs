@@ -9,83 +9,34 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// What a top-level module of `sim/src` may import (besides itself).
-fn allowed(layer: &str) -> &'static [&'static str] {
-    const LEAF: &[&str] = &["time", "rng", "trace", "invariant", "path", "gotext", "tabwriter"];
+/// The leaf files: vocabulary every layer may use.
+const LEAF: &[&str] = &[
+    "time",
+    "rng",
+    "trace",
+    "invariant",
+    "path",
+    "gotext",
+    "tabwriter",
+    "semver",
+];
+
+/// What a top-level module of `sim/src` may import (besides itself): the leaf files and every
+/// layer below it.
+fn allowed(layer: &str) -> Vec<&'static str> {
+    let with = |below: &[&'static str]| LEAF.iter().chain(below).copied().collect::<Vec<_>>();
     match layer {
-        "time" | "rng" | "path" | "gotext" | "tabwriter" => &[],
-        "trace" | "invariant" => &["time"],
-        "release" => LEAF,
-        "etcd" => &[
-            "release",
-            "time",
-            "rng",
-            "trace",
-            "invariant",
-            "path",
-            "gotext",
-            "tabwriter",
-        ],
-        "shell" => LEAF,
-        "model" => &[
-            "etcd",
-            "release",
-            "time",
-            "rng",
-            "trace",
-            "invariant",
-            "path",
-            "gotext",
-            "tabwriter",
-        ],
-        "scenario" => &["model", "etcd", "release", "time", "rng", "trace", "invariant", "path"],
-        "tools" | "engine" => &[
-            "model",
-            "shell",
-            "etcd",
-            "release",
-            "time",
-            "rng",
-            "trace",
-            "invariant",
-            "path",
-            "gotext",
-            "tabwriter",
-            "scenario",
-        ],
-        "host" => &[
-            "engine",
-            "tools",
-            "model",
-            "shell",
-            "etcd",
-            "release",
-            "time",
-            "rng",
-            "trace",
-            "invariant",
-            "path",
-            "gotext",
-            "tabwriter",
-            "scenario",
-        ],
-        "runner" => &[
-            "host",
-            "engine",
-            "tools",
-            "model",
-            "shell",
-            "etcd",
-            "release",
-            "time",
-            "rng",
-            "trace",
-            "invariant",
-            "path",
-            "gotext",
-            "tabwriter",
-            "scenario",
-        ],
+        "time" | "rng" | "path" | "gotext" | "tabwriter" | "semver" => Vec::new(),
+        "trace" | "invariant" => vec!["time"],
+        "release" | "shell" => with(&[]),
+        "etcd" => with(&["release"]),
+        "model" => with(&["release", "etcd"]),
+        "scenario" => with(&["release", "etcd", "model"]),
+        "tools" | "engine" => with(&["release", "etcd", "model", "shell", "scenario"]),
+        "host" => with(&["release", "etcd", "model", "shell", "scenario", "engine", "tools"]),
+        "runner" => with(&[
+            "release", "etcd", "model", "shell", "scenario", "engine", "tools", "host",
+        ]),
         other => panic!("sim/src/{other} is in no layer: add it to tests/layers.rs"),
     }
 }
@@ -122,12 +73,36 @@ fn module_path(file: &Path) -> Vec<String> {
     parts
 }
 
-/// The code of a file without comment lines (doc comments may name anything).
+/// The code of a file without comment lines (doc comments may name anything) and without its
+/// `#[cfg(test)]` part: tests may build a whole simulator to test one tool.
 fn code(text: &str) -> String {
     text.lines()
+        .take_while(|l| l.trim() != "#[cfg(test)]")
         .filter(|l| !l.trim_start().starts_with("//"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// Files that are compiled only for tests: `tests.rs`, and modules declared under
+/// `#[cfg(test)]` in their parent (`tools/fake_api.rs`).
+fn test_only(file: &Path) -> bool {
+    let Some(stem) = file.file_stem().and_then(|s| s.to_str()) else {
+        return false;
+    };
+    if stem == "tests" {
+        return true;
+    }
+    let Some(dir) = file.parent() else { return false };
+    let parent = [dir.join("mod.rs"), dir.with_extension("rs"), dir.join("lib.rs")];
+    parent
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .any(|text| {
+            let lines: Vec<&str> = text.lines().map(str::trim).collect();
+            lines
+                .windows(2)
+                .any(|w| w[0] == "#[cfg(test)]" && w[1].ends_with(&format!("mod {stem};")))
+        })
 }
 
 /// Every `crate::a::b` path named in the code, as its segments.
@@ -159,7 +134,7 @@ fn sources() -> Vec<Source> {
     rust_files(&src(), &mut files);
     files
         .into_iter()
-        .filter(|f| !f.ends_with("lib.rs"))
+        .filter(|f| !f.ends_with("lib.rs") && !test_only(f))
         .map(|f| Source {
             module: module_path(&f),
             code: code(&std::fs::read_to_string(&f).expect("read source")),

@@ -229,7 +229,7 @@ impl Sim {
             .map(Member::label)
             .collect();
         self.violate_once(
-            "etcd_quorum",
+            crate::invariant::InvariantId::EtcdQuorum,
             format!(
                 "etcd lost quorum: {up} of {total} members up, {} needed (down: {})",
                 self.etcd.quorum_size(),

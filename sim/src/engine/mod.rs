@@ -180,9 +180,9 @@ impl Sim {
         }
     }
 
-    pub(crate) fn violate(&mut self, id: &'static str, detail: String) {
+    pub(crate) fn violate(&mut self, id: crate::invariant::InvariantId, detail: String) {
         self.record(Event::Violation {
-            id,
+            id: id.as_str(),
             detail: detail.clone(),
         });
         self.violations.push(Violation {
@@ -416,7 +416,7 @@ impl Sim {
                 pod.name,
                 self.cluster.node(node_id).name
             );
-            self.violate("no_new_pods_on_cordoned_nodes", detail);
+            self.violate(crate::invariant::InvariantId::NoNewPodsOnCordonedNodes, detail);
         }
         self.cluster.bind(pod_id, node_id);
         let pod = self.cluster.pod(pod_id).expect("live");
@@ -564,7 +564,7 @@ impl Sim {
         }
         if owner == Owner::None && cause != DeleteCause::User {
             self.violate(
-                "no_pod_lost",
+                crate::invariant::InvariantId::NoPodLost,
                 format!("bare pod {label} was deleted and nothing will recreate it"),
             );
         }
@@ -597,7 +597,7 @@ impl Sim {
                     "deleting {label} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
                     p.namespace, p.name, status.current_healthy, status.desired_healthy
                 );
-                self.violate("pdb_respected", detail);
+                self.violate(crate::invariant::InvariantId::PdbRespected, detail);
             }
         }
     }
@@ -1110,7 +1110,7 @@ impl Sim {
             })
         };
         if let Some(p) = problem {
-            self.violate_once("version_skew", p);
+            self.violate_once(crate::invariant::InvariantId::VersionSkew, p);
         }
     }
 
@@ -1131,12 +1131,12 @@ impl Sim {
         let allowed = if newest.minor >= 28 && kp.minor >= 25 { 3 } else { 2 };
         if kp.minor > oldest.minor {
             self.violate_once(
-                "version_skew",
+                crate::invariant::InvariantId::VersionSkew,
                 format!("kube-proxy {kp} is newer than the API server {oldest}"),
             );
         } else if newest.minor - kp.minor > allowed {
             self.violate_once(
-                "version_skew",
+                crate::invariant::InvariantId::VersionSkew,
                 format!(
                     "kube-proxy {kp} is {} minors older than the API server {newest}",
                     newest.minor - kp.minor
@@ -1146,7 +1146,7 @@ impl Sim {
     }
 
     /// A standing condition is reported when it starts, not again at every later check.
-    pub(crate) fn violate_once(&mut self, id: &'static str, detail: String) {
+    pub(crate) fn violate_once(&mut self, id: crate::invariant::InvariantId, detail: String) {
         if self.violations.iter().any(|v| v.id == id && v.detail == detail) {
             return;
         }
@@ -1173,7 +1173,7 @@ impl Sim {
             }
         }
         for detail in missing {
-            self.violate("daemonsets_complete", detail);
+            self.violate(crate::invariant::InvariantId::DaemonsetsComplete, detail);
         }
     }
 }

@@ -410,7 +410,7 @@ impl Sim {
             .collect();
         if !missing.is_empty() || !extra.is_empty() {
             self.violate(
-                "no_data_loss_beyond_snapshot",
+                crate::invariant::InvariantId::NoDataLossBeyondSnapshot,
                 format!(
                     "after the restore, {} objects of the snapshot are missing ({}) and {} are there that it did not have ({})",
                     missing.len(),

@@ -352,7 +352,7 @@ impl Sim {
         if after.minor > before.minor + 1 {
             let n = self.cluster.node(node).name.clone();
             self.violate(
-                "upgrade_order",
+                crate::invariant::InvariantId::UpgradeOrder,
                 format!("kube-apiserver on {n} went from {before} to {after}, skipping a minor"),
             );
         }
@@ -370,7 +370,7 @@ impl Sim {
             && oldest.minor < after.minor
         {
             self.violate(
-                "upgrade_order",
+                crate::invariant::InvariantId::UpgradeOrder,
                 format!(
                     "the kubelet on {name} was upgraded to {after} while a control plane still runs kube-apiserver {oldest}: upgrade the control planes first"
                 ),
@@ -406,7 +406,7 @@ impl Sim {
                 format!("with workloads still on it ({shown}{more})")
             };
             self.violate(
-                "upgrade_order",
+                crate::invariant::InvariantId::UpgradeOrder,
                 format!(
                     "the kubelet on {name} moved from {before} to {after} {what}: drain the node before a minor kubelet upgrade"
                 ),
@@ -448,7 +448,7 @@ impl Sim {
             }
         }
         for p in problems {
-            self.violate_once("version_skew", p);
+            self.violate_once(crate::invariant::InvariantId::VersionSkew, p);
         }
     }
 
@@ -511,7 +511,7 @@ impl Sim {
             };
             if owner == Owner::None {
                 self.violate(
-                    "no_pod_lost",
+                    crate::invariant::InvariantId::NoPodLost,
                     format!("bare pod {label} was on deleted node {name} and nothing will recreate it"),
                 );
             }
@@ -584,14 +584,14 @@ impl Sim {
                 for note in &ok.notes {
                     match note {
                         StartNote::SkippedMinor { from, binary } => self.violate(
-                            "upgrade_order",
+                            crate::invariant::InvariantId::UpgradeOrder,
                             format!(
                                 "etcd on {name} went from cluster version {}.{} to a {}.{} binary, skipping a minor: start the minor in between until the cluster is healthy first",
                                 from.0, from.1, binary.0, binary.1
                             ),
                         ),
                         StartNote::PeersTooOld { running, minimum } => self.violate(
-                            "upgrade_order",
+                            crate::invariant::InvariantId::UpgradeOrder,
                             format!(
                                 "etcd {tag} on {name} cannot talk to its peers: they run cluster version {}.{}, below its minimum {}.{}",
                                 running.0, running.1, minimum.0, minimum.1

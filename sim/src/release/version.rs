@@ -41,10 +41,7 @@ impl KubeVersion {
         let mut parts = core.split('.');
         let mut num = || -> Result<u32, String> {
             let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
-                return Err(bad());
-            }
-            p.parse().map_err(|_| bad())
+            crate::semver::numeric(p).ok_or_else(bad)
         };
         let (major, minor, patch) = (num()?, num()?, num()?);
         if parts.next().is_some() {
@@ -75,15 +72,11 @@ impl KubeVersion {
 
 impl Ord for KubeVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        (self.major, self.minor, self.patch)
-            .cmp(&(other.major, other.minor, other.patch))
-            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
-                (true, true) => Ordering::Equal,
-                // A release sorts after its own pre-releases.
-                (true, false) => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => self.pre.cmp(&other.pre),
-            })
+        // semver precedence: a release after its own pre-releases, `rc.10` after `rc.9`.
+        crate::semver::cmp(
+            (self.major, self.minor, self.patch, &self.pre),
+            (other.major, other.minor, other.patch, &other.pre),
+        )
     }
 }
 
@@ -129,6 +122,9 @@ mod tests {
         let rc = KubeVersion::parse("v1.32.0-rc.1").unwrap();
         assert!(rc < KubeVersion::parse("v1.32.0").unwrap());
         assert!(rc > KubeVersion::parse("v1.31.9").unwrap());
+        // semver precedence, not string order (kubeadm's private copy of this rule is gone).
+        assert!(KubeVersion::parse("v1.32.0-rc.10").unwrap() > KubeVersion::parse("v1.32.0-rc.9").unwrap());
+        assert!(KubeVersion::parse("v1.32.0-beta.2").unwrap() < KubeVersion::parse("v1.32.0-rc.0").unwrap());
         for bad in [
             "",
             "v1",

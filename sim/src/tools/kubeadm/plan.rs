@@ -16,10 +16,8 @@
 //! and the component config table, 1.30 (rather than 1.31) for the always-printed kubelet header
 //! and the blank line after the last table, and the external-etcd table's range (1.11–1.29).
 
-use super::policy::semver_cmp;
 use crate::release::version::KubeVersion;
 use crate::release::versions::{coredns_for, default_etcd_for, kube_dns_for};
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 /// What a kubeadm invocation printed and how it ended.
@@ -626,7 +624,7 @@ fn fetch(input: &PlanInput<'_>, era: &KubeadmEra, minor: Option<u32>) -> Fetched
 }
 
 fn lt(a: &KubeVersion, b: &KubeVersion) -> bool {
-    semver_cmp(a, b) == Ordering::Less
+    a < b
 }
 
 /// Renders `kubeadm upgrade plan` for a healthy cluster. klog lines (the stable fallback's
@@ -652,7 +650,7 @@ fn render(input: &PlanInput<'_>, stamp: Option<&KlogStamp>) -> KubeadmOutput {
             .control_planes
             .iter()
             .map(|c| &c.apiserver)
-            .max_by(|a, b| semver_cmp(a, b))
+            .max()
             .unwrap_or(input.cluster)
             .clone()
     } else {
@@ -691,7 +689,7 @@ fn render(input: &PlanInput<'_>, stamp: Option<&KlogStamp>) -> KubeadmOutput {
     let mut upgrades = Vec::new();
     let mut minor_possible = lt(&cluster, &stable);
     // No patch branch when the cluster runs ahead of stable (a pre-release being tested).
-    if semver_cmp(&stable, &cluster) != Ordering::Less {
+    if stable >= cluster {
         let description = format!("version in the v{}.{} series", cluster.major, cluster.minor);
         let patch = fetch(input, &era, Some(cluster.minor));
         klog(&patch);
@@ -701,7 +699,7 @@ fn render(input: &PlanInput<'_>, stamp: Option<&KlogStamp>) -> KubeadmOutput {
         }
         minor_possible = lt(&patch, &stable);
         if lt(&cluster, &patch) {
-            let kubeadm_after = if semver_cmp(input.kubeadm, &patch) == Ordering::Less {
+            let kubeadm_after = if *input.kubeadm < patch {
                 patch.to_string()
             } else {
                 input.kubeadm.to_string()

@@ -134,7 +134,7 @@ pub fn enforce_version_policy(input: &PolicyInput<'_>) -> PolicyOutcome {
     // Until 1.15 the minimum itself was refused too (the message still says "equal to or
     // lower"); kubernetes#81836 (1.16) let the minimum through.
     let min = minimum_control_plane(kubeadm);
-    let below_min = match semver_cmp(target, &min) {
+    let below_min = match target.cmp(&min) {
         Ordering::Less => true,
         Ordering::Equal => !kubeadm.at_least(16),
         Ordering::Greater => false,
@@ -172,7 +172,7 @@ pub fn enforce_version_policy(input: &PolicyInput<'_>) -> PolicyOutcome {
             ),
         ));
     }
-    if semver_cmp(kubeadm, target) == Ordering::Less {
+    if kubeadm.cmp(target) == Ordering::Less {
         if target.minor > kubeadm.minor {
             mandatory_unless_pre(err(
                 Rule::NewerMinorThanKubeadm,
@@ -213,7 +213,7 @@ pub fn enforce_version_policy(input: &PolicyInput<'_>) -> PolicyOutcome {
         // kubeadm collects distinct versions from a Go map, so its order is random; sorted
         // ascending is our deterministic choice.
         let mut old: Vec<&KubeVersion> = versions.iter().filter(|k| target.minor > k.minor + skew).collect();
-        old.sort_by(|a, b| semver_cmp(a, b));
+        old.sort();
         old.dedup();
         if !old.is_empty() {
             let list: Vec<String> = old.iter().map(|v| v.to_string()).collect();
@@ -337,45 +337,6 @@ pub fn render_version_lines(kubeadm: &KubeVersion, cluster: &KubeVersion, target
         format!("[upgrade/version] You have chosen to upgrade to version \"{target}\"")
     };
     format!("{chosen}\n[upgrade/versions] Cluster version: {cluster}\n[upgrade/versions] kubeadm version: {kubeadm}\n")
-}
-
-/// Semantic-version order as kubeadm's version library has it: numeric pre-release parts
-/// compare as numbers (`rc.10` > `rc.9`), which [`KubeVersion`]'s own `Ord` does not do.
-pub(crate) fn semver_cmp(a: &KubeVersion, b: &KubeVersion) -> Ordering {
-    (a.major, a.minor, a.patch)
-        .cmp(&(b.major, b.minor, b.patch))
-        .then_with(|| pre_cmp(&a.pre, &b.pre))
-}
-
-/// Compares two pre-release strings by semver rules; empty (a release) sorts last.
-pub(crate) fn pre_cmp(a: &str, b: &str) -> Ordering {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        (false, false) => {}
-    }
-    let mut xs = a.split('.');
-    let mut ys = b.split('.');
-    loop {
-        match (xs.next(), ys.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(m), Ok(n)) => m.cmp(&n),
-                    // Numeric identifiers sort before alphanumeric ones.
-                    (Ok(_), Err(_)) => Ordering::Less,
-                    (Err(_), Ok(_)) => Ordering::Greater,
-                    (Err(_), Err(_)) => x.cmp(y),
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]
@@ -838,10 +799,10 @@ mod tests {
 
     #[test]
     fn pre_release_order_is_semver() {
-        assert_eq!(pre_cmp("rc.10", "rc.9"), Ordering::Greater);
-        assert_eq!(pre_cmp("alpha.1", "beta.0"), Ordering::Less);
-        assert_eq!(pre_cmp("0", ""), Ordering::Less);
-        assert_eq!(pre_cmp("rc.1", "rc.1.1"), Ordering::Less);
-        assert_eq!(pre_cmp("1", "rc"), Ordering::Less);
+        assert_eq!(crate::semver::pre_release_cmp("rc.10", "rc.9"), Ordering::Greater);
+        assert_eq!(crate::semver::pre_release_cmp("alpha.1", "beta.0"), Ordering::Less);
+        assert_eq!(crate::semver::pre_release_cmp("0", ""), Ordering::Less);
+        assert_eq!(crate::semver::pre_release_cmp("rc.1", "rc.1.1"), Ordering::Less);
+        assert_eq!(crate::semver::pre_release_cmp("1", "rc"), Ordering::Less);
     }
 }
