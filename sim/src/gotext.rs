@@ -47,58 +47,77 @@ fn split_frac(v: u64, prec: u32) -> (u64, String) {
     (int, format!(".{}", digits.trim_end_matches('0')))
 }
 
-/// Go's `time.ParseDuration`, with the error text of the Go version etcd was built with
-/// (`quoted`: Go 1.15+ quotes the input).
-pub(crate) fn parse_go_duration(s: &str, quoted: bool) -> Result<u64, String> {
-    let q = |t: &str| if quoted { format!("\"{t}\"") } else { t.to_string() };
-    let invalid = || format!("time: invalid duration {}", q(s));
-    let mut rest = s;
-    let mut neg = false;
-    if let Some(r) = rest.strip_prefix('-') {
-        neg = true;
-        rest = r;
-    } else if let Some(r) = rest.strip_prefix('+') {
-        rest = r;
-    }
+/// Why a text is not a Go duration, as `time.ParseDuration` tells them apart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DurationError {
+    Invalid,
+    MissingUnit,
+    UnknownUnit(String),
+}
+
+/// Go's `time.ParseDuration`: the sign and the magnitude in nanoseconds (fractions past 12
+/// digits dropped). The one parser behind kubectl's flags, `sleep` and etcdctl's flags.
+pub(crate) fn go_duration_nanos(s: &str) -> Result<(bool, u128), DurationError> {
+    let (negative, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s.strip_prefix('+').unwrap_or(s)),
+    };
     if rest == "0" {
-        return Ok(0);
+        return Ok((negative, 0));
     }
     if rest.is_empty() {
-        return Err(invalid());
+        return Err(DurationError::Invalid);
     }
-    let mut total: f64 = 0.0;
+    let mut total: u128 = 0;
     while !rest.is_empty() {
         let num_len = rest.bytes().take_while(|b| b.is_ascii_digit() || *b == b'.').count();
-        let num = &rest[..num_len];
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return Err(invalid());
+        let number = &rest[..num_len];
+        if number.is_empty() || number == "." || number.matches('.').count() > 1 {
+            return Err(DurationError::Invalid);
         }
         rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        if unit.is_empty() {
-            return Err(format!("time: missing unit in duration {}", q(s)));
-        }
-        let scale: f64 = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
-            _ => return Err(format!("time: unknown unit {} in duration {}", q(unit), q(s))),
+        let unit_ns: u128 = match unit {
+            "" => return Err(DurationError::MissingUnit),
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
+            other => return Err(DurationError::UnknownUnit(other.to_string())),
         };
-        let value: f64 = num.parse().map_err(|_| invalid())?;
-        total += value * scale;
+        let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
+        let int: u128 = if int_part.is_empty() {
+            0
+        } else {
+            int_part.parse().map_err(|_| DurationError::Invalid)?
+        };
+        let mut value = int.checked_mul(unit_ns).ok_or(DurationError::Invalid)?;
+        if !frac_part.is_empty() {
+            let digits = frac_part.len().min(12) as u32;
+            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| DurationError::Invalid)?;
+            value += frac * unit_ns / 10u128.pow(digits);
+        }
+        total = total.checked_add(value).ok_or(DurationError::Invalid)?;
     }
-    if neg || total > 9.2e18 {
-        // etcdctl's timeouts are never negative in practice; a negative one behaves as zero.
-        return Ok(0);
+    Ok((negative, total))
+}
+
+/// Go's `time.ParseDuration` as etcdctl's flags take it, in nanoseconds, with the error text of
+/// the Go version etcd was built with (`quoted`: Go 1.15+ quotes the input).
+pub(crate) fn parse_go_duration(s: &str, quoted: bool) -> Result<u64, String> {
+    let q = |t: &str| if quoted { format!("\"{t}\"") } else { t.to_string() };
+    match go_duration_nanos(s) {
+        // etcdctl's timeouts are never negative in practice; a negative or absurd one behaves
+        // as zero.
+        Ok((negative, ns)) => Ok(if negative { 0 } else { u64::try_from(ns).unwrap_or(0) }),
+        Err(DurationError::Invalid) => Err(format!("time: invalid duration {}", q(s))),
+        Err(DurationError::MissingUnit) => Err(format!("time: missing unit in duration {}", q(s))),
+        Err(DurationError::UnknownUnit(u)) => Err(format!("time: unknown unit {} in duration {}", q(&u), q(s))),
     }
-    Ok(total as u64)
 }
 
 /// Go's `%q` for a string: double quotes, `\"` and `\\` escaped, control characters as
