@@ -76,7 +76,9 @@ pub(crate) fn go_duration_nanos(s: &str) -> Result<(bool, u128), DurationError> 
             return Err(DurationError::Invalid);
         }
         rest = &rest[num_len..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
         let unit_ns: u128 = match unit {
@@ -98,7 +100,9 @@ pub(crate) fn go_duration_nanos(s: &str) -> Result<(bool, u128), DurationError> 
         let mut value = int.checked_mul(unit_ns).ok_or(DurationError::Invalid)?;
         if !frac_part.is_empty() {
             let digits = frac_part.len().min(12) as u32;
-            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| DurationError::Invalid)?;
+            let frac: u128 = frac_part[..digits as usize]
+                .parse()
+                .map_err(|_| DurationError::Invalid)?;
             value += frac * unit_ns / 10u128.pow(digits);
         }
         total = total.checked_add(value).ok_or(DurationError::Invalid)?;

@@ -1,9 +1,9 @@
 //! Runs a scenario: builds the cluster, runs each step in virtual time, checks expectations and
 //! invariants, and writes the transcript (SCENARIO-FORMAT.md, "Output of kubedrill run").
 
-use crate::engine::Sim;
 use crate::engine::fault::Fault;
 use crate::engine::setup::SetupError;
+use crate::host::Sim;
 use crate::host::input::{Input, Output};
 use crate::invariant::{Violation, is_known};
 use crate::model::ReadyStatus;

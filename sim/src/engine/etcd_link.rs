@@ -4,7 +4,7 @@
 //! to its current state. Although the scheduled pods might continue to run, no new pods can be
 //! scheduled").
 
-use crate::engine::Sim;
+use crate::engine::Engine;
 use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, Member, MemberSpec, MemberState};
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
@@ -22,7 +22,7 @@ pub(crate) fn placeholder_cluster() -> EtcdModel {
     EtcdModel::bootstrap(&[], DEFAULT_TOKEN, EtcdVersion::new(3, 5, 0))
 }
 
-impl Sim {
+impl Engine {
     /// The etcd cluster the API servers use.
     pub fn etcd(&self) -> &EtcdModel {
         &self.etcd
@@ -265,7 +265,7 @@ impl Sim {
     }
 }
 
-impl Sim {
+impl Engine {
     /// `etcd-member-crash NODE`: the process dies and stays down; its data is kept.
     pub fn etcd_member_crash(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
@@ -305,7 +305,7 @@ fn host_port(url: &str) -> (String, String) {
 }
 
 /// The etcd member listening at `url` as dialled from `from` (loopback is that node's own).
-pub(crate) fn member_listening_at(sim: &Sim, from: NodeId, url: &str) -> Option<usize> {
+pub(crate) fn member_listening_at(sim: &Engine, from: NodeId, url: &str) -> Option<usize> {
     let (host, port) = host_port(url);
     let local = host == "127.0.0.1" || host == "localhost" || host == "::1";
     for id in sim.cluster.control_plane_ids() {

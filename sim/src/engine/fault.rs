@@ -1,6 +1,6 @@
 //! Faults a scenario injects (`fault: node-crash node02`).
 
-use crate::engine::Sim;
+use crate::engine::Engine;
 use crate::release::version::KubeVersion;
 use crate::time::SimDuration;
 
@@ -125,7 +125,7 @@ impl Fault {
     }
 }
 
-impl Sim {
+impl Engine {
     /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
     /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
     /// nothing).

@@ -18,7 +18,6 @@ use crate::model::scheduler;
 pub use crate::model::status::{ApiError, DeleteCause};
 use crate::model::taint::{NOT_READY, UNREACHABLE, UNSCHEDULABLE};
 use crate::model::*;
-use crate::release::behaviour::Kubectl;
 use crate::rng::{Seed, SimRng};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event, Record};
@@ -48,7 +47,10 @@ pub(crate) enum Timer {
     EtcdElection,
 }
 
-pub struct Sim {
+/// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
+/// trace. Terminal state (shells, ssh sessions, the kubectl a host runs) is the host layer's
+/// ([`crate::host::Sim`]).
+pub struct Engine {
     pub(crate) cluster: Cluster,
     pub(crate) now: SimTime,
     seq: u64,
@@ -63,14 +65,9 @@ pub struct Sim {
     ds_dirty: bool,
     /// Something DaemonSet coverage depends on changed during this step.
     ds_touched: bool,
-    pub(crate) kubectl: Kubectl,
     /// Where a step's command must stop (the scenario's per-step virtual time limit).
     pub(crate) step_deadline: Option<SimTime>,
     step_limit: SimDuration,
-    pub(crate) shells: std::collections::BTreeMap<String, crate::shell::Shell>,
-    pub(crate) default_host: Arc<str>,
-    /// Hosts entered with `ssh NODE` (innermost last); `exit` leaves the innermost.
-    pub(crate) sessions: Vec<String>,
     /// The etcd cluster the API servers store everything in.
     pub(crate) etcd: crate::etcd::model::EtcdModel,
     /// Since when the API has been unavailable (no etcd quorum, no reachable API server).
@@ -83,9 +80,8 @@ pub struct Sim {
     pub(crate) election_pending: bool,
 }
 
-impl Sim {
+impl Engine {
     pub(crate) fn empty(cluster: Cluster, seed: Seed) -> Self {
-        let kubectl = Kubectl::for_version(&cluster.kubectl_version);
         Self {
             cluster,
             now: SimTime::ZERO,
@@ -100,12 +96,8 @@ impl Sim {
             sched_dirty: false,
             ds_dirty: false,
             ds_touched: false,
-            kubectl,
             step_deadline: None,
             step_limit: SimDuration::from_secs(3600),
-            shells: Default::default(),
-            default_host: Arc::from(""),
-            sessions: Vec::new(),
             etcd: etcd_link::placeholder_cluster(),
             api_down_since: None,
             manifest_sync_pending: Default::default(),
@@ -148,16 +140,6 @@ impl Sim {
 
     pub fn set_step_limit(&mut self, d: SimDuration) {
         self.step_limit = d;
-    }
-
-    pub fn default_host(&self) -> &str {
-        &self.default_host
-    }
-
-    /// Where the next line without an explicit host runs: the innermost `ssh` session, else
-    /// the first control plane.
-    pub fn current_host(&self) -> &str {
-        self.sessions.last().map(String::as_str).unwrap_or(&self.default_host)
     }
 
     /// When the next timer fires, if any.
@@ -947,25 +929,6 @@ impl Sim {
             });
             self.check_kubelet_order(node, &before, &installed);
             self.check_node_skew(node);
-        }
-    }
-
-    /// kubectl answers as the kubectl package installed on the host it runs on.
-    pub(crate) fn use_kubectl_of_current_host(&mut self) {
-        let Some(id) = self.cluster.node_id(self.current_host()) else {
-            return;
-        };
-        let Some(v) = self
-            .cluster
-            .node(id)
-            .packages
-            .installed_kube_version(packages::KubePackage::Kubectl)
-        else {
-            return;
-        };
-        if v != self.cluster.kubectl_version {
-            self.kubectl = Kubectl::for_version(&v);
-            self.cluster.kubectl_version = v;
         }
     }
 

@@ -11,7 +11,7 @@
 //! Invariant `no_data_loss_beyond_snapshot`: right after the restore the API state holds
 //! exactly the snapshot's objects.
 
-use crate::engine::{Sim, Timer};
+use crate::engine::{Engine, Timer};
 use crate::etcd::model::{EtcdModel, MemberSpec, MemberState, Snapshot};
 use crate::etcd::version::EtcdVersion;
 use crate::model::cluster::Cluster;
@@ -50,7 +50,7 @@ pub(crate) fn object_keys(c: &Cluster) -> BTreeSet<String> {
     keys
 }
 
-impl Sim {
+impl Engine {
     /// The keys the Kubernetes objects occupy in etcd, as `etcdctl get / --prefix --keys-only`
     /// lists them.
     pub(crate) fn kube_keys(&self) -> Vec<String> {

@@ -10,7 +10,7 @@
 //! - Deployment `kube-system/coredns`, 2 replicas (`kube-dns`, 1 replica, before 1.11),
 //!   tolerating the control-plane taint, so it lands on control planes at bootstrap.
 
-use crate::engine::Sim;
+use crate::engine::Engine;
 use crate::model::cluster::Cluster;
 use crate::model::manifest::{Manifest, pdb_from_manifest, template_from, template_from_spec};
 use crate::model::packages::{DebVersion, KubePackage};
@@ -34,7 +34,7 @@ pub const DEFAULT_AGE: SimDuration = SimDuration::from_secs(10 * 24 * 3600);
 const WORKERS_JOIN_AT: SimTime = SimTime(60_000);
 const WORKLOADS_AT: SimTime = SimTime(120_000);
 
-impl Sim {
+impl Engine {
     /// Builds the cluster of a scenario. Nothing is half-built: an error leaves no state.
     pub fn new(spec: &ClusterSpec, workloads: &[Manifest], seed: Seed) -> Result<Self, SetupError> {
         let err = |m: String| SetupError(m);
@@ -79,13 +79,8 @@ impl Sim {
                 "cluster.nodes: the cluster needs at least one control-plane node".into()
             ));
         }
-        let mut sim = Sim::empty(Cluster::new(version.clone(), kubectl_version), seed);
+        let mut sim = Engine::empty(Cluster::new(version.clone(), kubectl_version), seed);
         sim.set_trace_enabled(false);
-        sim.default_host = nodes
-            .iter()
-            .find(|n| n.role == Role::ControlPlane)
-            .map(|n| n.name.clone())
-            .unwrap_or_else(|| Arc::from(""));
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
         let etcd_tag = match &spec.etcd_version {
@@ -250,7 +245,7 @@ fn is_dns_label(s: &str) -> bool {
 
 /// A worker built as a fresh machine provisioned for `version` (blue-green: `kubeadm join` on a
 /// new node), with the packages, OS and runtime that version's install docs give.
-pub(crate) fn new_worker(sim: &Sim, name: &str, version: &KubeVersion) -> Result<Node, String> {
+pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Result<Node, String> {
     version.check_supported()?;
     let spec = NodeSpec {
         name: Some(name.to_string()),
@@ -454,14 +449,14 @@ pub(crate) fn dns_image_for(v: &KubeVersion, dns_version: &str) -> String {
 }
 
 /// A control plane's static pods, from its component versions.
-pub(crate) fn add_static_pods(sim: &mut Sim, node: NodeId) {
+pub(crate) fn add_static_pods(sim: &mut Engine, node: NodeId) {
     for c in StaticPod::ALL {
         add_static_pod(sim, node, c);
     }
 }
 
 /// Creates the mirror pod of one static pod at the version the node's manifest names.
-pub(crate) fn add_static_pod(sim: &mut Sim, node: NodeId, component: StaticPod) -> Option<PodId> {
+pub(crate) fn add_static_pod(sim: &mut Engine, node: NodeId, component: StaticPod) -> Option<PodId> {
     let n = sim.cluster.node(node);
     let node_name = n.name.clone();
     let cp = n.control_plane.as_ref()?;
@@ -501,7 +496,7 @@ pub(crate) fn add_static_pod(sim: &mut Sim, node: NodeId, component: StaticPod) 
     ))
 }
 
-fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
+fn add_kube_proxy(sim: &mut Engine) -> Result<(), SetupError> {
     let v = sim.cluster.addons.kube_proxy.clone();
     let mut node_selector = BTreeMap::new();
     node_selector.insert("kubernetes.io/os".to_string(), "linux".to_string());
@@ -531,7 +526,7 @@ fn add_kube_proxy(sim: &mut Sim) -> Result<(), SetupError> {
     Ok(())
 }
 
-fn add_dns(sim: &mut Sim) -> Result<(), SetupError> {
+fn add_dns(sim: &mut Engine) -> Result<(), SetupError> {
     let v = sim.cluster.version.clone();
     let cp_key = sim.cluster.side.control_plane_taint_key;
     let mut tolerations = vec![toleration(Some("CriticalAddonsOnly"), None, None)];
@@ -634,7 +629,7 @@ pub(crate) fn flannel_layout(version: &str) -> (&'static str, &'static str, Stri
 }
 
 /// The flannel CNI as its manifest installs it: a DaemonSet on every node, control planes too.
-fn add_flannel(sim: &mut Sim, version: &str) -> Result<(), SetupError> {
+fn add_flannel(sim: &mut Engine, version: &str) -> Result<(), SetupError> {
     if !version.starts_with('v') || version.trim_start_matches('v').split('.').count() != 3 {
         return Err(SetupError(format!(
             "cluster.addons.flannel: {version:?} is not a flannel release tag (like v0.25.1)"
@@ -660,7 +655,7 @@ fn add_flannel(sim: &mut Sim, version: &str) -> Result<(), SetupError> {
 
 /// Creates a controller (and for a Deployment its ReplicaSet) and lets it create its pods.
 pub(crate) fn register(
-    sim: &mut Sim,
+    sim: &mut Engine,
     kind: WorkloadKind,
     namespace: &str,
     name: &str,
@@ -733,7 +728,7 @@ pub(crate) fn register(
     Ok(id)
 }
 
-fn add_manifest(sim: &mut Sim, m: &Manifest) -> Result<(), SetupError> {
+fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupError> {
     let (name, ns) = (m.name().to_string(), m.namespace().to_string());
     let ctx = |e: String| SetupError(format!("{} {ns}/{name}: {e}", m.kind()));
     match m {

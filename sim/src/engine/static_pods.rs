@@ -4,7 +4,7 @@
 //! CKA practice relies on this: moving `kube-apiserver.yaml` out stops the API server;
 //! pointing `etcd.yaml` at a restored data dir makes etcd start on it.
 
-use crate::engine::{Sim, Timer};
+use crate::engine::{Engine, Timer};
 use crate::model::NodeId;
 use crate::model::hostfs::{DataDir, Entry, HostFs};
 use crate::release::components::{ManifestView, StaticPod, image_tag, parse_manifest, render_manifest};
@@ -65,7 +65,7 @@ fn kubeconfig(user: &str) -> String {
     )
 }
 
-impl Sim {
+impl Engine {
     /// Writes each control plane's static pod manifests and its etcd data dir, as kubeadm
     /// init/join leaves them. Members join in order, so each one's `--initial-cluster` lists
     /// the members before it.

@@ -5,7 +5,7 @@
 //! The tools that cause these changes (kubeadm, apt, systemctl, kubectl delete node) live
 //! elsewhere; they call in here so that the model has one way of doing each thing.
 
-use crate::engine::{DeleteCause, Sim, Timer};
+use crate::engine::{DeleteCause, Engine, Timer};
 use crate::model::*;
 use crate::release::behaviour::ClusterSide;
 use crate::release::components::StaticPod;
@@ -18,7 +18,7 @@ use std::sync::Arc;
 /// event-driven in reality; a one-second poll gives the same order of events).
 const ROLL_POLL: SimDuration = SimDuration::from_secs(1);
 
-impl Sim {
+impl Engine {
     /// The control-plane nodes, in the order they were created (the first is the API endpoint).
     pub fn control_plane_ids(&self) -> Vec<NodeId> {
         self.cluster.control_plane_ids().to_vec()
@@ -524,7 +524,7 @@ impl Sim {
     }
 }
 
-impl Sim {
+impl Engine {
     /// The kubelet killed the old container and the new one does not come up.
     pub(crate) fn static_pod_cannot_start(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
         // A changed manifest is a new pod (new UID, new age) even when its container fails.
@@ -547,7 +547,7 @@ impl Sim {
     }
 }
 
-impl Sim {
+impl Engine {
     /// The etcd static pod's image changed: the member stops and starts the new binary on its
     /// data, and etcd's own rules decide whether it runs (see [`crate::etcd::upgrade`]).
     pub(crate) fn etcd_image_changed(&mut self, node: NodeId, tag: &str) {
@@ -663,7 +663,7 @@ pub(crate) fn render_etcd_log(entries: &[crate::etcd::upgrade::LogEntry], now: c
     out
 }
 
-impl Sim {
+impl Engine {
     /// `rollback --data-dir=DIR [--ttl=D]`: rewrites the member's etcd 3.0 data as etcd 2.2.1
     /// data, within the tool's limits ([`crate::etcd::rollback`]). The member must be stopped
     /// (the real tool would wait for the database lock for ever); one that was crash-looping

@@ -1,10 +1,10 @@
 //! etcdctl and etcdutl on a node: the machine side of [`crate::tools::etcdctl::EtcdHost`] — which
 //! member answers at a URL, the node's certificates and files, virtual time.
 
-use crate::engine::Sim;
 use crate::engine::etcd_link::member_listening_at;
 use crate::etcd::model::{EtcdModel, KeyValue, Snapshot};
 use crate::etcd::version::EtcdVersion;
+use crate::host::Sim;
 use crate::model::NodeId;
 use crate::model::cluster::ApiState;
 use crate::model::hostfs::{DataDir, Entry, Found, Restored};

@@ -7,8 +7,8 @@
 //! remote kubectl through an endpoint). After it, the controllers settle and the step's
 //! invariants are checked. Scenario runs, lab lines and policies all go through here.
 
-use crate::engine::Sim;
 use crate::engine::fault::Fault;
+use crate::host::Sim;
 use crate::model::objects::{ApiObject, ListOptions, ResourceKind};
 use crate::model::status::{ApiError, DeleteCause};
 use crate::shell::CommandOutput;

@@ -3,8 +3,8 @@
 //! method forwards to the engine's one way of doing that thing, so a tool that goes through the
 //! seam changes the cluster exactly as the engine's own callers do.
 
-use crate::engine::Sim;
 use crate::engine::setup;
+use crate::host::Sim;
 use crate::model::cluster::Cluster;
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
@@ -25,7 +25,7 @@ impl KubeApi for Sim {
     }
 
     fn kubectl(&self) -> &Kubectl {
-        &self.kubectl
+        &self.terminal.kubectl
     }
 
     fn reachable(&mut self) -> Result<(), Unreachable> {
@@ -36,11 +36,11 @@ impl KubeApi for Sim {
     }
 
     fn evict(&mut self, pod: PodId, grace_seconds: Option<u64>, dry_run: bool) -> Result<(), ApiError> {
-        Sim::evict(self, pod, grace_seconds, dry_run)
+        self.engine.evict(pod, grace_seconds, dry_run)
     }
 
     fn delete_pod(&mut self, pod: PodId, grace_seconds: Option<u64>, cause: DeleteCause) {
-        Sim::delete_pod(self, pod, grace_seconds, cause);
+        self.engine.delete_pod(pod, grace_seconds, cause);
     }
 
     fn force_delete_pod(&mut self, pod: PodId, uid: u64) {
@@ -48,7 +48,7 @@ impl KubeApi for Sim {
     }
 
     fn set_unschedulable(&mut self, node: NodeId, on: bool) {
-        Sim::set_unschedulable(self, node, on);
+        self.engine.set_unschedulable(node, on);
     }
 
     fn delete_node(&mut self, node: NodeId) {
@@ -74,7 +74,7 @@ impl KubeApi for Sim {
         if rollout {
             self.set_workload_image(workload, container, image);
         } else {
-            Sim::set_template_image(self, workload, container, image);
+            self.engine.set_template_image(workload, container, image);
         }
     }
 
@@ -83,7 +83,7 @@ impl KubeApi for Sim {
     }
 
     fn upgrade_addons(&mut self, kube_proxy: &KubeVersion, dns_version: &str) {
-        Sim::upgrade_addons(self, kube_proxy, dns_version);
+        self.engine.upgrade_addons(kube_proxy, dns_version);
     }
 
     fn set_addon_image(&mut self, kind: WorkloadKind, namespace: &str, name: &str, image: &str) {
@@ -91,7 +91,7 @@ impl KubeApi for Sim {
     }
 
     fn settle(&mut self) {
-        Sim::settle(self);
+        self.engine.settle();
     }
 
     fn wait_until(&mut self, t: SimTime) -> bool {

@@ -3,9 +3,10 @@
 pub(crate) mod etcd;
 pub mod input;
 mod kube;
+mod terminal;
 pub(crate) use kube::NodeKube;
+pub use terminal::{Sim, Terminal};
 
-use crate::engine::Sim;
 use crate::model::packages::KubePackage;
 use crate::model::packages::repo::KUBERNETES_LIST;
 use crate::release::components::StaticPod;
@@ -109,7 +110,7 @@ impl Host<'_> {
             return out;
         }
         if command.is_empty() {
-            self.sim.sessions.push(host);
+            self.sim.terminal.sessions.push(host);
             return out;
         }
         let line: Vec<&str> = command.iter().map(|s| s.as_str()).collect();
@@ -119,8 +120,8 @@ impl Host<'_> {
     /// `exit` leaves the innermost `ssh` session (at the first host there is nothing to leave).
     fn exit(&mut self) -> CommandOutput {
         let mut out = CommandOutput::default();
-        if self.sim.sessions.last().is_some_and(|h| *h == self.name) {
-            self.sim.sessions.pop();
+        if self.sim.terminal.sessions.last().is_some_and(|h| *h == self.name) {
+            self.sim.terminal.sessions.pop();
             crate::shell::output::stdout(&mut out, "logout");
             crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
         }
@@ -549,7 +550,7 @@ impl Sim {
 
     /// Runs one line typed at `host`'s prompt, through that host's shell.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
-        let mut shell = self.shells.remove(host).unwrap_or_default();
+        let mut shell = self.terminal.shells.remove(host).unwrap_or_default();
         let out = shell.run_line(
             &mut Host {
                 sim: self,
@@ -557,7 +558,7 @@ impl Sim {
             },
             line,
         );
-        self.shells.insert(host.to_string(), shell);
+        self.terminal.shells.insert(host.to_string(), shell);
         self.settle();
         out
     }

@@ -2,7 +2,7 @@
 //!
 //! A tool never names the engine: it talks to the cluster through the Kubernetes API
 //! seam ([`api::KubeApi`]) and to a machine through a narrow node seam, and it never imports
-//! another tool (shared cobra behaviour lives in [`cobra`], printing in `shell::output`).
+//! another tool (shared cobra behaviour lives in `cobra`, printing in `shell::output`).
 
 pub mod api;
 pub mod apt;

@@ -2,7 +2,7 @@
 //!
 //! A node's [`PackageState`] is the text of `/etc/apt/sources.list.d/kubernetes.list`, which
 //! repositories `apt-get update` last fetched, the installed versions of the Kubernetes
-//! packages and their holds. [`apt::run`] runs `apt-get`, `apt-mark`, `apt-cache` and `apt`
+//! packages and their holds. [`crate::tools::apt::run`] runs `apt-get`, `apt-mark`, `apt-cache` and `apt`
 //! against it and returns their output; a command that fails changes nothing.
 //!
 //! What the repository offers is the catalogue in [`repo`]: apt.kubernetes.io (legacy, every

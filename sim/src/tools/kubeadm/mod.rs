@@ -3,7 +3,7 @@
 //!
 //! Nothing here touches the cluster: callers pass the versions they read from the model and
 //! print what comes back. The version switches of kubeadm's output live in [`policy::Era`] and
-//! [`policy::ChosenLine`] so that the wiring does not need its own.
+//! `policy::ChosenLine` so that the wiring does not need its own.
 
 pub mod apply_text;
 pub(crate) mod cmd;
