@@ -46,47 +46,211 @@ impl fmt::Display for KindRelease {
 /// release first. Only releases whose lists were read from the release notes are here; for
 /// v0.31.0 and v0.32.0 only their default image is recorded.
 const NODE_IMAGES: &[(KindRelease, &str, &str)] = &[
-    (R33, "v1.37.0", "a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5"),
-    (R33, "v1.36.4", "099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed"),
-    (R33, "v1.35.8", "07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0"),
-    (R33, "v1.34.11", "44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d"),
-    (R32, "v1.36.1", "3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5"),
-    (R31, "v1.35.0", "452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f"),
-    (R30, "v1.34.0", "7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a"),
-    (R30, "v1.33.4", "25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2"),
-    (R30, "v1.32.8", "abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1"),
-    (R30, "v1.31.12", "0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2"),
-    (R29, "v1.33.1", "050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f"),
-    (R29, "v1.32.5", "e3b2327e3a5ab8c76f5ece68936e4cafaa82edf58486b769727ab0b3b97a5b0d"),
-    (R29, "v1.31.9", "b94a3a6c06198d17f59cca8c6f486236fa05e2fb359cbd75dabbfc348a10b211"),
-    (R29, "v1.30.13", "397209b3d947d154f6641f2d0ce8d473732bd91c87d9575ade99049aa33cd648"),
-    (R27, "v1.32.2", "f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f"),
-    (R27, "v1.31.6", "28b7cbb993dfe093c76641a0c95807637213c9109b761f1d422c2400e22b8e87"),
-    (R27, "v1.30.10", "4de75d0e82481ea846c0ed1de86328d821c1e6a6a91ac37bf804e5313670e507"),
-    (R27, "v1.29.14", "8703bd94ee24e51b778d5556ae310c6c0fa67d761fae6379c8e0bb480e6fea29"),
-    (R26, "v1.32.0", "c48c62eac5da28cdadcf560d1d8616cfa6783b58f0d94cf63ad1bf49600cb027"),
-    (R26, "v1.31.4", "2cb39f7295fe7eafee0842b1052a599a4fb0f8bcf3f83d96c7f4864c357c6c30"),
-    (R26, "v1.30.8", "17cd608b3971338d9180b00776cb766c50d0a0b6b904ab4ff52fd3fc5c6369bf"),
-    (R26, "v1.29.12", "62c0672ba99a4afd7396512848d6fc382906b8f33349ae68fb1dbfe549f70dec"),
-    (R25, "v1.31.2", "18fbefc20a7113353c7b75b5c869d7145a6abd6269154825872dc59c1329912e"),
-    (R25, "v1.30.6", "b6d08db72079ba5ae1f4a88a09025c0a904af3b52387643c285442afb05ab994"),
-    (R25, "v1.29.10", "3b2d8c31753e6c8069d4fc4517264cd20e86fd36220671fb7d0a5855103aa84b"),
-    (R25, "v1.28.15", "a7c05c7ae043a0b8c818f5a06188bc2c4098f6cb59ca7d1856df00375d839251"),
-    (R25, "v1.27.16", "2d21a61643eafc439905e18705b8186f3296384750a835ad7a005dceb9546d20"),
-    (R25, "v1.26.15", "c79602a44b4056d7e48dc20f7504350f1e87530fe953428b792def00bc1076dd"),
-    (R24, "v1.31.0", "53df588e04085fd41ae12de0c3fe4c72f7013bba32a20e7325357a1ac94ba865"),
-    (R24, "v1.30.4", "976ea815844d5fa93be213437e3ff5754cd599b040946b5cca43ca45c2047114"),
-    (R24, "v1.29.8", "d46b7aa29567e93b27f7531d258c372e829d7224b25e3fc6ffdefed12476d3aa"),
-    (R24, "v1.28.13", "45d319897776e11167e4698f6b14938eb4d52eb381d9e3d7a9086c16c69a8110"),
-    (R24, "v1.27.17", "3fd82731af34efe19cd54ea5c25e882985bafa2c9baefe14f8deab1737d9fabe"),
-    (R24, "v1.26.15", "1cc15d7b1edd2126ef051e359bf864f37bbcf1568e61be4d2ed1df7a3e87b354"),
-    (R24, "v1.25.16", "6110314339b3b44d10da7d27881849a87e092124afab5956f2e10ecdb463b025"),
-    (R23, "v1.30.0", "047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e"),
-    (R23, "v1.29.4", "3abb816a5b1061fb15c6e9e60856ec40d56b7b52bcea5f5f1350bc6e2320b6f8"),
-    (R23, "v1.28.9", "dca54bc6a6079dd34699d53d7d4ffa2e853e46a20cd12d619a09207e35300bd0"),
-    (R23, "v1.27.13", "17439fa5b32290e3ead39ead1250dca1d822d94a10d26f1981756cd51b24b9d8"),
-    (R23, "v1.26.15", "84333e26cae1d70361bb7339efb568df1871419f2019c80f9a12b7e2d485fe19"),
-    (R23, "v1.25.16", "5da57dfc290ac3599e775e63b8b6c49c0c85d3fec771cd7d55b45fae14b38d3b"),
+    (
+        R33,
+        "v1.37.0",
+        "a1ed56cfb0e7b93589bdf97c8cd566405a265939e3620fc4f5de89adff580ae5",
+    ),
+    (
+        R33,
+        "v1.36.4",
+        "099e049362a1526b2db71494e1947aae99bd16290d7c895f2b7ea312e3cbfaed",
+    ),
+    (
+        R33,
+        "v1.35.8",
+        "07b2536e30b803ed61d1677a79df6115f798ce64c80f9e22f6ed45afd09323c0",
+    ),
+    (
+        R33,
+        "v1.34.11",
+        "44e222ee2132dab25ff87301682f89eb82c7880ea3a1bf543bfe9708fd08d67d",
+    ),
+    (
+        R32,
+        "v1.36.1",
+        "3489c7674813ba5d8b1a9977baea8a6e553784dab7b84759d1014dbd78f7ebd5",
+    ),
+    (
+        R31,
+        "v1.35.0",
+        "452d707d4862f52530247495d180205e029056831160e22870e37e3f6c1ac31f",
+    ),
+    (
+        R30,
+        "v1.34.0",
+        "7416a61b42b1662ca6ca89f02028ac133a309a2a30ba309614e8ec94d976dc5a",
+    ),
+    (
+        R30,
+        "v1.33.4",
+        "25a6018e48dfcaee478f4a59af81157a437f15e6e140bf103f85a2e7cd0cbbf2",
+    ),
+    (
+        R30,
+        "v1.32.8",
+        "abd489f042d2b644e2d033f5c2d900bc707798d075e8186cb65e3f1367a9d5a1",
+    ),
+    (
+        R30,
+        "v1.31.12",
+        "0f5cc49c5e73c0c2bb6e2df56e7df189240d83cf94edfa30946482eb08ec57d2",
+    ),
+    (
+        R29,
+        "v1.33.1",
+        "050072256b9a903bd914c0b2866828150cb229cea0efe5892e2b644d5dd3b34f",
+    ),
+    (
+        R29,
+        "v1.32.5",
+        "e3b2327e3a5ab8c76f5ece68936e4cafaa82edf58486b769727ab0b3b97a5b0d",
+    ),
+    (
+        R29,
+        "v1.31.9",
+        "b94a3a6c06198d17f59cca8c6f486236fa05e2fb359cbd75dabbfc348a10b211",
+    ),
+    (
+        R29,
+        "v1.30.13",
+        "397209b3d947d154f6641f2d0ce8d473732bd91c87d9575ade99049aa33cd648",
+    ),
+    (
+        R27,
+        "v1.32.2",
+        "f226345927d7e348497136874b6d207e0b32cc52154ad8323129352923a3142f",
+    ),
+    (
+        R27,
+        "v1.31.6",
+        "28b7cbb993dfe093c76641a0c95807637213c9109b761f1d422c2400e22b8e87",
+    ),
+    (
+        R27,
+        "v1.30.10",
+        "4de75d0e82481ea846c0ed1de86328d821c1e6a6a91ac37bf804e5313670e507",
+    ),
+    (
+        R27,
+        "v1.29.14",
+        "8703bd94ee24e51b778d5556ae310c6c0fa67d761fae6379c8e0bb480e6fea29",
+    ),
+    (
+        R26,
+        "v1.32.0",
+        "c48c62eac5da28cdadcf560d1d8616cfa6783b58f0d94cf63ad1bf49600cb027",
+    ),
+    (
+        R26,
+        "v1.31.4",
+        "2cb39f7295fe7eafee0842b1052a599a4fb0f8bcf3f83d96c7f4864c357c6c30",
+    ),
+    (
+        R26,
+        "v1.30.8",
+        "17cd608b3971338d9180b00776cb766c50d0a0b6b904ab4ff52fd3fc5c6369bf",
+    ),
+    (
+        R26,
+        "v1.29.12",
+        "62c0672ba99a4afd7396512848d6fc382906b8f33349ae68fb1dbfe549f70dec",
+    ),
+    (
+        R25,
+        "v1.31.2",
+        "18fbefc20a7113353c7b75b5c869d7145a6abd6269154825872dc59c1329912e",
+    ),
+    (
+        R25,
+        "v1.30.6",
+        "b6d08db72079ba5ae1f4a88a09025c0a904af3b52387643c285442afb05ab994",
+    ),
+    (
+        R25,
+        "v1.29.10",
+        "3b2d8c31753e6c8069d4fc4517264cd20e86fd36220671fb7d0a5855103aa84b",
+    ),
+    (
+        R25,
+        "v1.28.15",
+        "a7c05c7ae043a0b8c818f5a06188bc2c4098f6cb59ca7d1856df00375d839251",
+    ),
+    (
+        R25,
+        "v1.27.16",
+        "2d21a61643eafc439905e18705b8186f3296384750a835ad7a005dceb9546d20",
+    ),
+    (
+        R25,
+        "v1.26.15",
+        "c79602a44b4056d7e48dc20f7504350f1e87530fe953428b792def00bc1076dd",
+    ),
+    (
+        R24,
+        "v1.31.0",
+        "53df588e04085fd41ae12de0c3fe4c72f7013bba32a20e7325357a1ac94ba865",
+    ),
+    (
+        R24,
+        "v1.30.4",
+        "976ea815844d5fa93be213437e3ff5754cd599b040946b5cca43ca45c2047114",
+    ),
+    (
+        R24,
+        "v1.29.8",
+        "d46b7aa29567e93b27f7531d258c372e829d7224b25e3fc6ffdefed12476d3aa",
+    ),
+    (
+        R24,
+        "v1.28.13",
+        "45d319897776e11167e4698f6b14938eb4d52eb381d9e3d7a9086c16c69a8110",
+    ),
+    (
+        R24,
+        "v1.27.17",
+        "3fd82731af34efe19cd54ea5c25e882985bafa2c9baefe14f8deab1737d9fabe",
+    ),
+    (
+        R24,
+        "v1.26.15",
+        "1cc15d7b1edd2126ef051e359bf864f37bbcf1568e61be4d2ed1df7a3e87b354",
+    ),
+    (
+        R24,
+        "v1.25.16",
+        "6110314339b3b44d10da7d27881849a87e092124afab5956f2e10ecdb463b025",
+    ),
+    (
+        R23,
+        "v1.30.0",
+        "047357ac0cfea04663786a612ba1eaba9702bef25227a794b52890dd8bcd692e",
+    ),
+    (
+        R23,
+        "v1.29.4",
+        "3abb816a5b1061fb15c6e9e60856ec40d56b7b52bcea5f5f1350bc6e2320b6f8",
+    ),
+    (
+        R23,
+        "v1.28.9",
+        "dca54bc6a6079dd34699d53d7d4ffa2e853e46a20cd12d619a09207e35300bd0",
+    ),
+    (
+        R23,
+        "v1.27.13",
+        "17439fa5b32290e3ead39ead1250dca1d822d94a10d26f1981756cd51b24b9d8",
+    ),
+    (
+        R23,
+        "v1.26.15",
+        "84333e26cae1d70361bb7339efb568df1871419f2019c80f9a12b7e2d485fe19",
+    ),
+    (
+        R23,
+        "v1.25.16",
+        "5da57dfc290ac3599e775e63b8b6c49c0c85d3fec771cd7d55b45fae14b38d3b",
+    ),
 ];
 
 const R23: KindRelease = KindRelease::new(23, 0);
@@ -255,7 +419,10 @@ mod tests {
     fn choice_prefers_the_map_then_the_release_then_others_then_a_stand_in() {
         let r25 = KindRelease::new(25, 0);
         let mut map = ImageMap::default();
-        assert_eq!(choose(&v("v1.31.2"), r25, &map, false).unwrap().provenance, Provenance::Release);
+        assert_eq!(
+            choose(&v("v1.31.2"), r25, &map, false).unwrap().provenance,
+            Provenance::Release
+        );
         let other = choose(&v("v1.31.2"), NEWEST_RELEASE, &map, false).unwrap();
         assert_eq!(other.provenance, Provenance::OtherRelease(r25));
         assert!(choose(&v("v1.31.3"), r25, &map, false).is_none());
@@ -264,7 +431,10 @@ mod tests {
         assert!(matches!(stand_in.provenance, Provenance::StandIn { .. }));
         assert!(choose(&v("v1.10.3"), r25, &map, true).is_none());
         map.images.insert(v("v1.31.3"), "kindest/node:v1.31.3-local".into());
-        assert_eq!(choose(&v("v1.31.3"), r25, &map, false).unwrap().provenance, Provenance::UserMap);
+        assert_eq!(
+            choose(&v("v1.31.3"), r25, &map, false).unwrap().provenance,
+            Provenance::UserMap
+        );
     }
 
     #[test]
@@ -284,9 +454,17 @@ mod tests {
     fn image_map_files_are_checked() {
         let m = ImageMap::parse("v1.31.3: kindest/node:v1.31.3-local\n").unwrap();
         assert_eq!(m.images[&v("v1.31.3")], "kindest/node:v1.31.3-local");
-        assert!(ImageMap::parse("1.31: x").unwrap_err().contains("invalid Kubernetes version"));
+        assert!(
+            ImageMap::parse("1.31: x")
+                .unwrap_err()
+                .contains("invalid Kubernetes version")
+        );
         assert!(ImageMap::parse("v1.31.3: ''").unwrap_err().contains("not an image"));
-        assert!(ImageMap::parse("- a\n- b\n").unwrap_err().contains("expected a mapping"));
+        assert!(
+            ImageMap::parse("- a\n- b\n")
+                .unwrap_err()
+                .contains("expected a mapping")
+        );
         assert!(ImageMap::parse("").unwrap().images.is_empty());
     }
 }

@@ -14,5 +14,11 @@
 //! * [`backend`]: `run --backend kind`, the simulator and kind side by side.
 //! * [`lab`]: a lab on kind.
 
+pub mod backend;
+pub mod compare;
 pub mod images;
+pub mod lab;
+pub mod observe;
 pub mod planner;
+pub mod report;
+pub mod runner;

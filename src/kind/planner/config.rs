@@ -58,7 +58,9 @@ pub fn layout(scenario: &Scenario, facts: &ClusterFacts, opts: &PlanOptions) -> 
         ));
     }
     if !addons.static_pods {
-        return Err("the scenario's control planes run no static pods, which a kind (kubeadm) cluster always has".to_string());
+        return Err(
+            "the scenario's control planes run no static pods, which a kind (kubeadm) cluster always has".to_string(),
+        );
     }
     let added = added_nodes(scenario);
     let total = facts.nodes.len() + added.len();
@@ -67,29 +69,25 @@ pub fn layout(scenario: &Scenario, facts: &ClusterFacts, opts: &PlanOptions) -> 
             "{total} nodes: kind runs every node as a container on one machine; kubedrill replays at most {MAX_KIND_NODES}"
         ));
     }
-    let mentioned = mentioned_versions(scenario, facts, &added);
-    let mut chosen: BTreeMap<KubeVersion, ImageChoice> = BTreeMap::new();
-    let mut image_for = |version: &KubeVersion| -> Result<String, String> {
-        if let Some(c) = chosen.get(version) {
-            return Ok(c.image.clone());
-        }
-        // A stand-in of another patch keeps the minor's behaviour, but not an order between
-        // two patches of that minor the scenario relies on (a patch upgrade).
-        let alone = mentioned
-            .iter()
-            .filter(|m| m.minor == version.minor && m.major == version.major)
-            .count()
-            <= 1;
-        let c = images::choose(version, opts.release, &opts.images, alone).ok_or_else(|| {
-            format!(
-                "no kindest/node image of {version} is known (not in kubedrill's table of kind release images{}): build one with `kind build node-image {version}` and pass --kind-image-map FILE (a YAML mapping `{version}: IMAGE`)",
-                if alone { " for its minor" } else { ", and another patch cannot stand in: the scenario names two patches of that minor" }
-            )
-        })?;
-        let image = c.image.clone();
-        chosen.insert(version.clone(), c);
-        Ok(image)
-    };
+    // Every node runs the cluster's image, so `kind create` joins them all with one kubeadm;
+    // other kubelets (a skew trap, a later join) are swapped in as binaries (kind.md §2).
+    let mentioned = mentioned_versions(scenario, facts);
+    let alone = mentioned
+        .iter()
+        .filter(|m| m.major == v.major && m.minor == v.minor)
+        .count()
+        <= 1;
+    let choice = images::choose(v, opts.release, &opts.images, alone).ok_or_else(|| {
+        format!(
+            "no kindest/node image of {v} is known (not in kubedrill's table of kind release images{}): build one with `kind build node-image {v}` and pass --kind-image-map FILE (a YAML mapping `{v}: IMAGE`)",
+            if alone {
+                " for its minor"
+            } else {
+                ", and another patch cannot stand in: the scenario names two patches of that minor"
+            }
+        )
+    })?;
+    let image = choice.image.clone();
     let mut nodes = Vec::new();
     let (mut cps, mut workers) = (0usize, 0usize);
     let mut next_name = |control_plane: bool| {
@@ -109,20 +107,20 @@ pub fn layout(scenario: &Scenario, facts: &ClusterFacts, opts: &PlanOptions) -> 
             sim: n.name.clone(),
             kind: next_name(n.control_plane),
             control_plane: n.control_plane,
-            image: image_for(&n.kubelet_version)?,
+            image: image.clone(),
             added: false,
         });
     }
-    for (name, version) in &added {
+    for (name, _) in &added {
         nodes.push(KindNode {
             sim: name.clone(),
             kind: next_name(false),
             control_plane: false,
-            image: image_for(version)?,
+            image: image.clone(),
             added: true,
         });
     }
-    let images: Vec<ImageChoice> = chosen.into_values().collect();
+    let images = vec![choice];
     let aliases = images
         .iter()
         .filter(|c| matches!(c.provenance, Provenance::StandIn { .. }))
@@ -139,7 +137,7 @@ pub fn layout(scenario: &Scenario, facts: &ClusterFacts, opts: &PlanOptions) -> 
 }
 
 /// `node-add NAME VERSION` faults, in step order.
-fn added_nodes(scenario: &Scenario) -> Vec<(String, KubeVersion)> {
+pub fn added_nodes(scenario: &Scenario) -> Vec<(String, KubeVersion)> {
     scenario
         .steps
         .iter()
@@ -153,11 +151,11 @@ fn added_nodes(scenario: &Scenario) -> Vec<(String, KubeVersion)> {
 
 /// Every Kubernetes version the scenario names: the cluster's, the kubelets', the joins', and
 /// the targets of its lines (`kubeadm upgrade apply v1.31.2`, `kubeadm=1.31.2-1.1`).
-fn mentioned_versions(scenario: &Scenario, facts: &ClusterFacts, added: &[(String, KubeVersion)]) -> BTreeSet<KubeVersion> {
+fn mentioned_versions(scenario: &Scenario, facts: &ClusterFacts) -> BTreeSet<KubeVersion> {
     let mut out: BTreeSet<KubeVersion> = BTreeSet::new();
     out.insert(facts.version.clone());
     out.extend(facts.nodes.iter().map(|n| n.kubelet_version.clone()));
-    out.extend(added.iter().map(|(_, v)| v.clone()));
+    out.extend(added_nodes(scenario).into_iter().map(|(_, v)| v));
     for line in scenario.steps.iter().filter_map(|s| s.run.as_deref()) {
         out.extend(lines::versions_in(line));
     }
@@ -167,12 +165,18 @@ fn mentioned_versions(scenario: &Scenario, facts: &ClusterFacts, added: &[(Strin
 fn node_notes(scenario: &Scenario) -> Vec<String> {
     let mut notes = Vec::new();
     let specs = scenario.cluster.nodes.iter().chain(&scenario.cluster.pools);
-    if specs.clone().any(|n| n.cpu.is_some() || n.memory.is_some() || n.pods.is_some()) {
+    if specs
+        .clone()
+        .any(|n| n.cpu.is_some() || n.memory.is_some() || n.pods.is_some())
+    {
         notes.push(
             "node capacities (cpu, memory, pods) are not reproduced: kind nodes share the host's resources, so placement limited by capacity can differ".to_string(),
         );
     }
-    if specs.clone().any(|n| n.os_image.is_some() || n.kernel_version.is_some()) {
+    if specs
+        .clone()
+        .any(|n| n.os_image.is_some() || n.kernel_version.is_some())
+    {
         notes.push("node OS images and kernels are kind's, not the scenario's".to_string());
     }
     notes
@@ -215,11 +219,23 @@ pub fn render(layout: &Layout, scenario: &Scenario, facts: &ClusterFacts, cluste
     let _ = writeln!(y, "  kind: ClusterConfiguration");
     let _ = writeln!(y, "  controllerManager:");
     let _ = writeln!(y, "    extraArgs:");
-    let _ = writeln!(y, "      node-monitor-grace-period: \"{}s\"", facts.node_monitor_grace_s);
+    let _ = writeln!(
+        y,
+        "      node-monitor-grace-period: \"{}s\"",
+        facts.node_monitor_grace_s
+    );
     let _ = writeln!(y, "  apiServer:");
     let _ = writeln!(y, "    extraArgs:");
-    let _ = writeln!(y, "      default-not-ready-toleration-seconds: \"{}\"", facts.toleration_s);
-    let _ = writeln!(y, "      default-unreachable-toleration-seconds: \"{}\"", facts.toleration_s);
+    let _ = writeln!(
+        y,
+        "      default-not-ready-toleration-seconds: \"{}\"",
+        facts.toleration_s
+    );
+    let _ = writeln!(
+        y,
+        "      default-unreachable-toleration-seconds: \"{}\"",
+        facts.toleration_s
+    );
     if scenario.cluster.etcd_version.is_some() {
         let _ = writeln!(y, "  etcd:");
         let _ = writeln!(y, "    local:");

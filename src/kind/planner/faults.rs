@@ -16,7 +16,7 @@
 
 use super::config::Layout;
 use super::facts::ClusterFacts;
-use super::lines::docker_exec;
+use super::lines::{docker_exec, stage_binary};
 use super::{Action, Guard, Invocation, Poll, Predicate, Probe, Program, Purpose, StepPlan, args, compare_poll};
 use kubedrill_sim::fault::Fault;
 use std::collections::BTreeSet;
@@ -32,14 +32,7 @@ pub struct NodeStates {
     paused: BTreeSet<String>,
 }
 
-pub fn plan(
-    text: &str,
-    number: usize,
-    facts: &ClusterFacts,
-    layout: &Layout,
-    state: &mut NodeStates,
-    cluster: &str,
-) -> StepPlan {
+pub fn plan(text: &str, number: usize, facts: &ClusterFacts, layout: &Layout, state: &mut NodeStates) -> StepPlan {
     let mut sp = StepPlan {
         number,
         title: format!("fault: {text}"),
@@ -113,7 +106,18 @@ pub fn plan(
                 down.as_secs()
             ));
         }
-        Fault::NodeAdd(..) => {
+        Fault::NodeAdd(_, version) => {
+            // The node was made with the cluster's image: a join at another version first
+            // gets that release's kubeadm and kubelet, as a freshly provisioned machine would.
+            if version != &facts.version {
+                for pkg in ["kubeadm", "kubelet"] {
+                    sp.actions.push(Action::Run {
+                        inv: stage_binary(&c, pkg, version),
+                        purpose: Purpose::Emulation,
+                        guard: Guard::SimSucceeded,
+                    });
+                }
+            }
             sp.actions.push(Action::Run {
                 inv: docker_exec(
                     &c,
@@ -128,8 +132,9 @@ pub fn plan(
                         "--skip-phases=preflight",
                     ],
                     Duration::from_secs(660),
-                ),
-                purpose: Purpose::Fault,
+                )
+                .outcome(),
+                purpose: Purpose::Command,
                 guard: Guard::SimSucceeded,
             });
             sp.not_comparable = Some(
@@ -149,14 +154,17 @@ pub fn plan(
             }
         }
         Fault::EtcdMemberRecover(_) => {
-            sp.actions.push(fault_run(sh(&c, &format!("sed -i '/- {CRASH_FLAG}$/d' {MANIFEST}"))));
+            sp.actions
+                .push(fault_run(sh(&c, &format!("sed -i '/- {CRASH_FLAG}$/d' {MANIFEST}"))));
             sp.actions.push(etcd_poll(&c, true));
         }
         Fault::EtcdMemberPartition(_, cut) => {
             let flag = if *cut { "-I" } else { "-D" };
             let rules = ["INPUT", "OUTPUT"]
                 .map(|chain| {
-                    format!("iptables {flag} {chain} -p tcp --dport 2380 -m comment --comment kubedrill-partition -j DROP")
+                    format!(
+                        "iptables {flag} {chain} -p tcp --dport 2380 -m comment --comment kubedrill-partition -j DROP"
+                    )
                 })
                 .join(" && ");
             sp.actions.push(fault_run(sh(&c, &rules)));
@@ -169,13 +177,17 @@ pub fn plan(
             );
         }
     }
-    let _ = cluster;
     sp.actions.push(compare_poll(settle));
     sp
 }
 
 fn sh(container: &str, script: &str) -> Invocation {
-    docker_exec(container, &[], &["sh", "-c", script], Duration::from_secs(120))
+    docker_exec(
+        container,
+        &[],
+        &["timeout", "90", "sh", "-c", script],
+        Duration::from_secs(120),
+    )
 }
 
 /// Waits for the node's etcd container to stop (`running` false) or run.
@@ -183,10 +195,7 @@ fn etcd_poll(container: &str, running: bool) -> Action {
     let test = if running { "-n" } else { "-z" };
     Action::Poll {
         poll: Poll {
-            what: format!(
-                "etcd on {container} {}",
-                if running { "runs" } else { "has stopped" }
-            ),
+            what: format!("etcd on {container} {}", if running { "runs" } else { "has stopped" }),
             probe: Probe::Run(sh(
                 container,
                 &format!("test {test} \"$(crictl ps --name '^etcd$' -q)\""),

@@ -37,6 +37,8 @@ pub struct Hosts {
     default: String,
     /// `ssh NODE` sessions, innermost last.
     stack: Vec<String>,
+    /// `scp` copies so far: each gets its own directory in the run's work directory.
+    copies: usize,
     env: BTreeMap<String, Vec<(String, String)>>,
 }
 
@@ -146,10 +148,7 @@ impl<'a> Ctx<'a> {
         let segs = shell::segments(&renamed).unwrap_or(segs);
         for s in &segs {
             let w = command_words(&s.text);
-            if let Some((tool, changes)) = w
-                .first()
-                .and_then(|c| SIM_ONLY_TOOLS.iter().find(|(t, _)| t == c))
-            {
+            if let Some((tool, changes)) = w.first().and_then(|c| SIM_ONLY_TOOLS.iter().find(|(t, _)| t == c)) {
                 return Translation::refused(
                     format!("`{tool}` is a tool the simulator models that kind nodes do not have"),
                     *changes,
@@ -157,8 +156,8 @@ impl<'a> Ctx<'a> {
             }
         }
         let env = hosts.env(host).to_vec();
-        if segs.iter().any(|s| is_packaging(&s.text)) {
-            return self.packaging(&segs, &container, &env, limit);
+        if segs.iter().any(|s| is_packaging(&s.text) || is_scp(&s.text)) {
+            return self.segmentwise(&segs, &container, &env, limit, hosts);
         }
         let control_plane = self.facts.node(host).is_some_and(|n| n.control_plane);
         if let [only] = segs.as_slice()
@@ -188,7 +187,14 @@ impl<'a> Ctx<'a> {
 
     /// `ssh NODE`, `ssh NODE CMD`, `exit` and `export`: what moves between hosts or stays in
     /// a host's shell. `None` for anything else.
-    fn session(&self, w: &[String], host: &str, pinned: bool, hosts: &mut Hosts, limit: Duration) -> Option<Translation> {
+    fn session(
+        &self,
+        w: &[String],
+        host: &str,
+        pinned: bool,
+        hosts: &mut Hosts,
+        limit: Duration,
+    ) -> Option<Translation> {
         match w {
             [ssh, node] if ssh == "ssh" => Some(if self.layout.kind_name(node).is_none() {
                 Translation::note(format!("no node {node}: ssh goes nowhere, on kind as in the simulator"))
@@ -229,21 +235,46 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A line with apt in it: emulated installs and the other commands of its `&&`/`;` list,
-    /// each run only when the simulator's apt succeeded.
-    fn packaging(&self, segs: &[Segment], container: &str, env: &[(String, String)], limit: Duration) -> Translation {
-        const WHY: &str = "apt/dpkg packaging is only emulated on kind (no Kubernetes apt repository on the nodes): the simulator's apt decides, kind gets the same binaries";
+    /// A line with apt or scp in it, emulated command by command: emulated installs, `docker
+    /// cp` for scp, and the other commands of its `&&`/`;` list run in the node; all only when
+    /// the simulator's line succeeded (its apt decides what is installed).
+    fn segmentwise(
+        &self,
+        segs: &[Segment],
+        container: &str,
+        env: &[(String, String)],
+        limit: Duration,
+        hosts: &mut Hosts,
+    ) -> Translation {
+        const APT: &str = "apt/dpkg packaging is only emulated on kind (no Kubernetes apt repository on the nodes): the simulator's apt decides, kind gets the same binaries";
+        const SCP: &str = "scp is emulated with docker cp through the host (kind nodes run no ssh)";
+        let why = if segs.iter().any(|s| is_packaging(&s.text)) {
+            APT
+        } else {
+            SCP
+        };
         if segs.iter().any(|s| s.op == Some("||")) {
-            return Translation::refused(format!("{WHY}; an apt command in an `||` list is not replayed"), true);
+            return Translation::refused(
+                format!("{why}; an emulated command in an `||` list is not replayed"),
+                true,
+            );
         }
         let mut actions = Vec::new();
         for pipeline in pipelines(segs) {
+            if let [only] = pipeline.as_slice()
+                && is_scp(&only.text)
+            {
+                match scp(&only.text, container, hosts) {
+                    Some(cps) => actions.extend(cps),
+                    None => return Translation::refused(format!("{SCP}; `{}` is not emulated", only.text), true),
+                }
+                continue;
+            }
             let packaging: Vec<&&Segment> = pipeline.iter().filter(|s| is_packaging(&s.text)).collect();
             if packaging.is_empty() {
-                let text = rejoin(
-                    &pipeline.iter().map(|s| (*s).clone()).collect::<Vec<_>>(),
-                    |s| adjust(s, limit),
-                );
+                let text = rejoin(&pipeline.iter().map(|s| (*s).clone()).collect::<Vec<_>>(), |s| {
+                    adjust(s, limit)
+                });
                 actions.push(Action::Run {
                     inv: in_node(container, env, &text, limit),
                     purpose: Purpose::Command,
@@ -263,14 +294,14 @@ impl<'a> Ctx<'a> {
                     }
                 }
                 AptEffect::Unknown(what) => {
-                    return Translation::refused(format!("{WHY}; `{what}` is not emulated"), true);
+                    return Translation::refused(format!("{APT}; `{what}` is not emulated"), true);
                 }
             }
         }
         Translation {
             actions,
             exit_compared: false,
-            not_comparable: Some(WHY.to_string()),
+            not_comparable: Some(why.to_string()),
             diverges: false,
             note: None,
         }
@@ -285,6 +316,44 @@ fn command_words(text: &str) -> Vec<String> {
         .take_while(|x| *x == "sudo" || (x.contains('=') && !x.starts_with('-') && !x.starts_with('=')))
         .count();
     w[skip..].to_vec()
+}
+
+fn is_scp(text: &str) -> bool {
+    command_words(text).first().is_some_and(|c| c == "scp")
+}
+
+/// `scp [-r] [HOST:]SRC [HOST:]DEST` (hosts already kind's names) as two `docker cp`s through
+/// `{workdir}`; `None` for forms not covered (several sources, remote to remote).
+fn scp(text: &str, here: &str, hosts: &mut Hosts) -> Option<Vec<Action>> {
+    let w = command_words(text);
+    let paths: Vec<&String> = w.iter().skip(1).filter(|a| !a.starts_with('-')).collect();
+    let [src, dst] = paths.as_slice() else {
+        return None;
+    };
+    let side = |p: &str| -> (String, String) {
+        match p.split_once(':') {
+            Some((host, path)) if !host.contains('/') => (host.to_string(), path.to_string()),
+            _ => (here.to_string(), p.to_string()),
+        }
+    };
+    let ((sc, sp), (dc, dp)) = (side(src), side(dst));
+    let base = sp
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or("copy")
+        .to_string();
+    hosts.copies += 1;
+    let staged = format!("{{workdir}}/scp-{}/{base}", hosts.copies);
+    let cp = |from: String, to: String| Action::Run {
+        inv: Invocation::new(Program::Docker, vec!["cp".into(), from, to], Duration::from_secs(300)),
+        purpose: Purpose::Emulation,
+        guard: Guard::SimSucceeded,
+    };
+    Some(vec![
+        cp(format!("{sc}:{sp}"), staged.clone()),
+        cp(staged, format!("{dc}:{dp}")),
+    ])
 }
 
 fn is_packaging(text: &str) -> bool {
@@ -355,11 +424,16 @@ fn apt_effect(pipeline: &[&Segment]) -> AptEffect {
 
 /// kind.md §2: the release binary of `version`, staged once per node and linked where the
 /// package would have put it.
-fn stage_binary(container: &str, pkg: &str, version: &KubeVersion) -> Invocation {
+pub fn stage_binary(container: &str, pkg: &str, version: &KubeVersion) -> Invocation {
     let script = format!(
         "set -e; d=/kubedrill/bin/{version}; mkdir -p \"$d\"; [ -x \"$d/{pkg}\" ] || curl -fsSL --retry 3 -o \"$d/{pkg}\" \"https://dl.k8s.io/release/{version}/bin/linux/$(dpkg --print-architecture)/{pkg}\"; chmod 0755 \"$d/{pkg}\"; ln -sf \"$d/{pkg}\" /usr/bin/{pkg}"
     );
-    docker_exec(container, &[], &["timeout", "600", "sh", "-c", &script], Duration::from_secs(660))
+    docker_exec(
+        container,
+        &[],
+        &["timeout", "600", "sh", "-c", &script],
+        Duration::from_secs(660),
+    )
 }
 
 /// `docker exec [-e K=V]... CONTAINER timeout LIMIT bash -c TEXT`.
@@ -435,7 +509,8 @@ fn adjust(s: &Segment, limit: Duration) -> String {
         }
         Some("kubeadm")
             if w.get(1).is_some_and(|x| x == "upgrade")
-                && w.get(2).is_some_and(|x| ["apply", "node", "plan"].contains(&x.as_str()))
+                && w.get(2)
+                    .is_some_and(|x| ["apply", "node", "plan"].contains(&x.as_str()))
                 && !w.iter().any(|x| x.starts_with("--ignore-preflight-errors")) =>
         {
             text.push_str(" --ignore-preflight-errors=SystemVerification");
@@ -498,7 +573,9 @@ mod tests {
 
     #[test]
     fn apt_installs_are_read() {
-        let segs = shell::segments("apt-mark unhold kubelet && apt-get install -y kubelet=1.31.2-1.1 kubectl=1.31.2-1.1").unwrap();
+        let segs =
+            shell::segments("apt-mark unhold kubelet && apt-get install -y kubelet=1.31.2-1.1 kubectl=1.31.2-1.1")
+                .unwrap();
         let effects: Vec<_> = pipelines(&segs)
             .iter()
             .map(|p| match apt_effect(p) {

@@ -160,11 +160,20 @@ pub enum Action {
         guard: Guard,
     },
     /// Run and keep the trimmed stdout as the placeholder `{NAME}` for later arguments.
-    Resolve { name: String, inv: Invocation },
-    Poll { poll: Poll, guard: Guard },
+    Resolve {
+        name: String,
+        inv: Invocation,
+    },
+    Poll {
+        poll: Poll,
+        guard: Guard,
+    },
     /// Actions due `delay` after this point (a reboot's downtime), run while later steps go
     /// on.
-    After { delay: Duration, actions: Vec<Action> },
+    After {
+        delay: Duration,
+        actions: Vec<Action>,
+    },
 }
 
 impl Action {
@@ -332,7 +341,7 @@ fn steps(scenario: &Scenario, facts: &ClusterFacts, ctx: &lines::Ctx<'_>, layout
                     diverges: t.diverges,
                 }
             }
-            Ok(StepKind::Fault(text)) => faults::plan(text, number, facts, layout, &mut state, ctx.cluster_name()),
+            Ok(StepKind::Fault(text)) => faults::plan(text, number, facts, layout, &mut state),
             Ok(StepKind::Wait(text)) => {
                 let d = SimDuration::parse_scenario(text).map(|d| d.ms()).unwrap_or(0);
                 let d = Duration::from_millis(d);

@@ -12,7 +12,10 @@ pub fn render(plan: &Plan) -> String {
     let _ = writeln!(out, "# kind plan for scenario {}", plan.scenario);
     if let Some(reason) = &plan.not_comparable {
         let _ = writeln!(out, "# NOT COMPARABLE ON KIND: {reason}");
-        let _ = writeln!(out, "# nothing would run: `--backend kind` refuses this scenario (exit 2)");
+        let _ = writeln!(
+            out,
+            "# nothing would run: `--backend kind` refuses this scenario (exit 2)"
+        );
         return out;
     }
     let _ = writeln!(out, "# kind release: {}", plan.release);
@@ -43,7 +46,10 @@ pub fn render(plan: &Plan) -> String {
     for s in &plan.steps {
         step(&mut out, s);
     }
-    let _ = writeln!(out, "\n== teardown (also on failure, panic and Ctrl-C; not with --keep)");
+    let _ = writeln!(
+        out,
+        "\n== teardown (also on failure, panic and Ctrl-C; not with --keep)"
+    );
     for a in &plan.teardown {
         action(&mut out, a, "");
     }

@@ -6,7 +6,7 @@
 
 use super::config::{Layout, spec_for};
 use super::facts::ClusterFacts;
-use super::lines::{docker_exec, uses_etcd_tools};
+use super::lines::{docker_exec, stage_binary, uses_etcd_tools};
 use super::workloads::manifests_yaml;
 use super::{Action, Guard, Invocation, PlanOptions, Poll, Predicate, Probe, Program, Purpose, args};
 use kubedrill_sim::scenario::Scenario;
@@ -58,6 +58,19 @@ pub fn actions(
         },
         guard: Guard::Always,
     });
+    // Kubelets other than the cluster's (a version-skew trap) are swapped in as binaries.
+    for n in layout.nodes.iter().filter(|n| !n.added) {
+        let Some(f) = facts.node(&n.sim).filter(|f| f.kubelet_version != facts.version) else {
+            continue;
+        };
+        out.push(setup(stage_binary(&n.kind, "kubelet", &f.kubelet_version)));
+        out.push(setup(docker_exec(
+            &n.kind,
+            &[],
+            &["timeout", "60", "systemctl", "restart", "kubelet"],
+            Duration::from_secs(90),
+        )));
+    }
     // Nodes a `node-add` brings in later: kind creates every node up front, so these leave
     // the cluster until their step.
     for n in layout.nodes.iter().filter(|n| n.added) {
@@ -88,10 +101,22 @@ pub fn actions(
     }
     let addons = &scenario.cluster.addons;
     if !addons.coredns {
-        out.push(setup(kubectl(&["-n", "kube-system", "delete", "deployment", "coredns"])));
+        out.push(setup(kubectl(&[
+            "-n",
+            "kube-system",
+            "delete",
+            "deployment",
+            "coredns",
+        ])));
     }
     if !addons.kube_proxy {
-        out.push(setup(kubectl(&["-n", "kube-system", "delete", "daemonset", "kube-proxy"])));
+        out.push(setup(kubectl(&[
+            "-n",
+            "kube-system",
+            "delete",
+            "daemonset",
+            "kube-proxy",
+        ])));
     }
     if addons.easy_rsa.is_some() {
         notes.push("easy-rsa is not installed on kind nodes: `easyrsa` lines are not comparable".to_string());
@@ -147,5 +172,10 @@ fn stage_etcd_tools(container: &str, version: &str) -> Invocation {
     let script = format!(
         "set -e; d=/kubedrill/etcd-v{version}; mkdir -p \"$d\"; [ -x \"$d/etcdctl\" ] || curl -fsSL --retry 3 \"https://github.com/etcd-io/etcd/releases/download/v{version}/etcd-v{version}-linux-$(dpkg --print-architecture).tar.gz\" | tar -xz -C \"$d\" --strip-components=1; ln -sf \"$d/etcdctl\" /usr/local/bin/etcdctl; if [ -x \"$d/etcdutl\" ]; then ln -sf \"$d/etcdutl\" /usr/local/bin/etcdutl; fi"
     );
-    docker_exec(container, &[], &["timeout", "600", "sh", "-c", &script], Duration::from_secs(660))
+    docker_exec(
+        container,
+        &[],
+        &["timeout", "600", "sh", "-c", &script],
+        Duration::from_secs(660),
+    )
 }

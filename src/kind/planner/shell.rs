@@ -147,7 +147,9 @@ pub fn is_plain(text: &str) -> bool {
         }
         match c {
             '\'' => single = true,
-            '$' | '`' | '>' | '<' | '|' | ';' | '*' | '?' | '~' | '(' | ')' | '{' | '}' | '[' | '&' | '#' | '\\' => return false,
+            '$' | '`' | '>' | '<' | '|' | ';' | '*' | '?' | '~' | '(' | ')' | '{' | '}' | '[' | '&' | '#' | '\\' => {
+                return false;
+            }
             _ => {}
         }
     }
@@ -208,7 +210,9 @@ fn before_ok(before: &str) -> bool {
         Some(_) => STATIC_POD_PREFIXES.iter().any(|p| {
             before.ends_with(p) && {
                 let rest = &before[..before.len() - p.len()];
-                rest.chars().last().is_none_or(|c| !c.is_ascii_alphanumeric() && c != '-' && c != '.')
+                rest.chars()
+                    .last()
+                    .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '-' && c != '.')
             }
         }),
     }
@@ -291,8 +295,14 @@ mod tests {
         let r = |t: &str| rename_nodes(t, &names);
         assert_eq!(r("kubectl drain node01 --force"), "kubectl drain k-worker --force");
         assert_eq!(r("kubectl get node/node01"), "kubectl get node/k-worker");
-        assert_eq!(r("kubectl logs etcd-master -n kube-system"), "kubectl logs etcd-k-control-plane -n kube-system");
-        assert_eq!(r("node-role.kubernetes.io/master:NoSchedule"), "node-role.kubernetes.io/master:NoSchedule");
+        assert_eq!(
+            r("kubectl logs etcd-master -n kube-system"),
+            "kubectl logs etcd-k-control-plane -n kube-system"
+        );
+        assert_eq!(
+            r("node-role.kubernetes.io/master:NoSchedule"),
+            "node-role.kubernetes.io/master:NoSchedule"
+        );
         assert_eq!(r("node010 xnode01 node01x"), "node010 xnode01 node01x");
         assert_eq!(r("scp a node01:/opt/"), "scp a k-worker:/opt/");
         assert_eq!(r("cp10=https://x,cp1=https://y"), "k-cp10=https://x,k-cp=https://y");

@@ -51,7 +51,9 @@ pub fn manifests_yaml(workloads: &[Manifest], names: &BTreeMap<String, String>) 
     }
     let mut out = String::new();
     for ns in namespaces {
-        out.push_str(&format!("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n---\n"));
+        out.push_str(&format!(
+            "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {ns}\n---\n"
+        ));
     }
     let rendered: Vec<String> = docs
         .iter()
@@ -148,7 +150,10 @@ mod tests {
         let m = Manifest::from_value(pod).unwrap();
         let names = BTreeMap::from([("node01".to_string(), "k-worker".to_string())]);
         let yaml = manifests_yaml(&[m], &names).unwrap();
-        assert!(yaml.starts_with("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n---\n"), "{yaml}");
+        assert!(
+            yaml.starts_with("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tools\n---\n"),
+            "{yaml}"
+        );
         assert!(yaml.contains("nodeName: k-worker"), "{yaml}");
         assert!(yaml.contains(PAUSE_IMAGE), "{yaml}");
         assert!(!yaml.contains("sleep"), "{yaml}");
