@@ -22,7 +22,6 @@ use super::report;
 use super::runner::{self, ClusterGuard, Output, RunError, Runner};
 use crate::cli::BackendVerdict;
 use crate::scenario_file;
-use k8s_openapi::List;
 use k8s_openapi::api::core::v1::Node;
 use kubedrill_sim::runner::Report;
 use kubedrill_sim::scenario::{Scenario, Step};
@@ -240,6 +239,9 @@ pub struct Replay {
     pub disagreements: Vec<String>,
     pub compared: usize,
     pub not_comparable: usize,
+    /// `KUBEDRILL_KIND_TIME_SCALE`: multiplies every poll's interval and deadline (tests run
+    /// against stand-in tools with a small factor; default 1).
+    scale: f64,
 }
 
 /// How a step's actions went.
@@ -271,6 +273,11 @@ impl Replay {
             disagreements: Vec::new(),
             compared: 0,
             not_comparable: 0,
+            scale: std::env::var("KUBEDRILL_KIND_TIME_SCALE")
+                .ok()
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|f| f.is_finite() && *f > 0.0)
+                .unwrap_or(1.0),
         })
     }
 
@@ -529,6 +536,8 @@ impl Replay {
         transcript: &mut Vec<String>,
     ) -> Result<Option<(Vec<Difference>, Observation)>, Stop> {
         let start = Instant::now();
+        let deadline = poll.deadline.mul_f64(self.scale);
+        let every = poll.every.mul_f64(self.scale).max(Duration::from_millis(10));
         loop {
             let (holds, comparison) = match &poll.probe {
                 Probe::Run(inv) => {
@@ -544,23 +553,17 @@ impl Replay {
             if holds {
                 return Ok(comparison);
             }
-            if start.elapsed() + poll.every > poll.deadline {
+            if start.elapsed() + every > deadline {
                 if poll.required {
-                    return Err(Stop::Failed(format!(
-                        "{} did not happen within {:?}",
-                        poll.what, poll.deadline
-                    )));
+                    return Err(Stop::Failed(format!("{} did not happen within {deadline:?}", poll.what)));
                 }
                 if comparison.is_none() {
-                    report::note(
-                        transcript,
-                        &format!("waited {:?}: {} did not happen", poll.deadline, poll.what),
-                    );
+                    report::note(transcript, &format!("waited {deadline:?}: {} did not happen", poll.what));
                 }
                 return Ok(comparison);
             }
             self.run_due(transcript)?;
-            self.runner.sleep(poll.every)?;
+            self.runner.sleep(every)?;
         }
     }
 
@@ -651,7 +654,7 @@ fn tail(text: &str) -> String {
 
 /// How many nodes `kubectl get nodes -o json` lists, if all are Ready.
 fn nodes_ready(json: &str) -> Option<usize> {
-    let list: List<Node> = serde_json::from_str(json).ok()?;
+    let list: observe::KubectlList<Node> = serde_json::from_str(json).ok()?;
     let all_ready = list.items.iter().all(|n| {
         n.status
             .as_ref()
@@ -681,4 +684,23 @@ fn step_succeeded(sim: &Sim, sp: &StepPlan, status: Option<i32>) -> bool {
         return sim.cluster().node_id(node).is_some();
     }
     status.is_none_or(|s| s == 0)
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nodes_ready_counts_only_when_every_node_is_ready() {
+        let node = |name: &str, ready: &str| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"Node","metadata":{{"name":"{name}"}},"status":{{"conditions":[{{"type":"Ready","status":"{ready}"}}]}}}}"#
+            )
+        };
+        let list = |items: &[String]| format!(r#"{{"apiVersion":"v1","kind":"List","metadata":{{"resourceVersion":""}},"items":[{}]}}"#, items.join(","));
+        assert_eq!(nodes_ready(&list(&[node("a", "True"), node("b", "True")])), Some(2));
+        assert_eq!(nodes_ready(&list(&[node("a", "True"), node("b", "False")])), None);
+        assert_eq!(nodes_ready("not json"), None);
+    }
 }

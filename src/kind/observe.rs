@@ -11,11 +11,17 @@
 //! are reported as the version it stands in for. What kind adds of its own (the kindnet
 //! DaemonSet, the local-path provisioner) is left out.
 
-use k8s_openapi::List;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kubedrill_sim::Sim;
 use kubedrill_sim::model::{Owner, ReadyStatus};
 use std::collections::{BTreeMap, BTreeSet};
+
+/// What `kubectl get ... -o json` prints: a `v1` `List` (not k8s-openapi's `NodeList`, whose
+/// `kind` it checks), each item a full object.
+#[derive(Debug, serde::Deserialize)]
+pub struct KubectlList<T> {
+    pub items: Vec<T>,
+}
 
 /// One node as `kubectl get nodes` shows it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -229,8 +235,10 @@ fn kind_own(namespace: &str, owner_kind: &str, owner: &str) -> bool {
 
 /// kind's side of the API, from `kubectl get nodes -o json` and `kubectl get pods -A -o json`.
 pub fn from_kind(nodes_json: &str, pods_json: &str, naming: &Naming) -> Result<ApiView, String> {
-    let nodes: List<Node> = serde_json::from_str(nodes_json).map_err(|e| format!("kubectl get nodes -o json: {e}"))?;
-    let pods: List<Pod> = serde_json::from_str(pods_json).map_err(|e| format!("kubectl get pods -A -o json: {e}"))?;
+    let nodes: KubectlList<Node> =
+        serde_json::from_str(nodes_json).map_err(|e| format!("kubectl get nodes -o json: {e}"))?;
+    let pods: KubectlList<Pod> =
+        serde_json::from_str(pods_json).map_err(|e| format!("kubectl get pods -A -o json: {e}"))?;
     let mut views = BTreeMap::new();
     for n in &nodes.items {
         let name = naming.node(n.metadata.name.as_deref().unwrap_or_default());
@@ -394,13 +402,13 @@ mod tests {
     use super::*;
 
     const NODES: &str = r#"{"apiVersion":"v1","kind":"List","metadata":{},"items":[
-      {"metadata":{"name":"k-control-plane"},"spec":{"taints":[{"key":"node-role.kubernetes.io/control-plane","effect":"NoSchedule"}]},
+      {"apiVersion":"v1","kind":"Node","metadata":{"name":"k-control-plane"},"spec":{"taints":[{"key":"node-role.kubernetes.io/control-plane","effect":"NoSchedule"}]},
        "status":{"conditions":[{"type":"Ready","status":"True"}],"nodeInfo":{"kubeletVersion":"v1.31.12","machineID":"","systemUUID":"","bootID":"","kernelVersion":"","osImage":"","containerRuntimeVersion":"","kubeProxyVersion":"","operatingSystem":"linux","architecture":"amd64"}}},
-      {"metadata":{"name":"k-worker"},"spec":{"unschedulable":true},
+      {"apiVersion":"v1","kind":"Node","metadata":{"name":"k-worker"},"spec":{"unschedulable":true},
        "status":{"conditions":[{"type":"Ready","status":"Unknown"}],"nodeInfo":{"kubeletVersion":"v1.31.12","machineID":"","systemUUID":"","bootID":"","kernelVersion":"","osImage":"","containerRuntimeVersion":"","kubeProxyVersion":"","operatingSystem":"linux","architecture":"amd64"}}}]}"#;
 
     const PODS: &str = r#"{"apiVersion":"v1","kind":"List","metadata":{},"items":[
-      {"metadata":{"name":"kube-apiserver-k-control-plane","namespace":"kube-system","ownerReferences":[{"apiVersion":"v1","kind":"Node","name":"k-control-plane","uid":"1","controller":true}]},
+      {"apiVersion":"v1","kind":"Pod","metadata":{"name":"kube-apiserver-k-control-plane","namespace":"kube-system","ownerReferences":[{"apiVersion":"v1","kind":"Node","name":"k-control-plane","uid":"1","controller":true}]},
        "spec":{"nodeName":"k-control-plane","containers":[{"name":"kube-apiserver","image":"registry.k8s.io/kube-apiserver:v1.31.12"}]},"status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}},
       {"metadata":{"name":"kindnet-abcde","namespace":"kube-system","ownerReferences":[{"apiVersion":"apps/v1","kind":"DaemonSet","name":"kindnet","uid":"2","controller":true}]},
        "spec":{"nodeName":"k-worker","containers":[{"name":"kindnet-cni"}]},"status":{"phase":"Running"}},

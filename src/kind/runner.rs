@@ -412,6 +412,8 @@ pub struct ClusterGuard {
     kubeconfig: PathBuf,
     keep: bool,
     armed: bool,
+    /// The `kind` to call (a stand-in in tests).
+    program: String,
 }
 
 impl ClusterGuard {
@@ -421,7 +423,14 @@ impl ClusterGuard {
             kubeconfig: kubeconfig.to_path_buf(),
             keep,
             armed: true,
+            program: Program::Kind.name().to_string(),
         }
+    }
+
+    /// Calls this program instead of `kind` on PATH.
+    pub fn with_program(mut self, program: &str) -> Self {
+        self.program = program.to_string();
+        self
     }
 
     /// Deletes now (idempotent: kind exits 0 for a cluster that does not exist).
@@ -443,7 +452,7 @@ impl ClusterGuard {
             .chain([self.kubeconfig.display().to_string()])
             .collect();
         let out = run_process(
-            Program::Kind.name(),
+            &self.program,
             &args,
             None,
             &[("KUBECONFIG", self.kubeconfig.as_path())],
@@ -577,6 +586,33 @@ mod tests {
             e.to_string(),
             "kubedrill-no-such-tool could not be started: not found on PATH"
         );
+    }
+
+    #[test]
+    fn the_guard_deletes_the_cluster_while_a_panic_unwinds() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("log");
+        let fake = dir.path().join("kind");
+        std::fs::write(&fake, format!("#!/bin/sh\necho \"$@\" >> {}\n", log.display())).unwrap();
+        let mut perms = std::fs::metadata(&fake).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+        std::fs::set_permissions(&fake, perms).unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let fake_path = fake.display().to_string();
+        let result = std::panic::catch_unwind(|| {
+            let _guard = ClusterGuard::new("kubedrill-1-abcd", &kubeconfig, false).with_program(&fake_path);
+            panic!("a bug in the middle of a replay");
+        });
+        assert!(result.is_err());
+        let logged = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(
+            logged,
+            format!("delete cluster --name kubedrill-1-abcd --kubeconfig {}\n", kubeconfig.display())
+        );
+        // Kept clusters are left alone.
+        std::fs::remove_file(&log).unwrap();
+        drop(ClusterGuard::new("kubedrill-1-abcd", &kubeconfig, true).with_program(&fake_path));
+        assert!(!log.exists());
     }
 
     #[test]
