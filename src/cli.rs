@@ -66,6 +66,13 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// `kind` runs the lab on a real kind cluster (needs kind and Docker): the setup is
+        /// replayed there, your lines run for real, and `check` grades what kind shows.
+        #[arg(long, value_enum, default_value_t = LabBackend::Sim)]
+        backend: LabBackend,
+        /// With `--backend kind`: node images to use (see `run --kind-image-map`).
+        #[arg(long, value_name = "FILE")]
+        kind_image_map: Option<PathBuf>,
     },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
@@ -79,6 +86,14 @@ enum LabCommand {
         #[arg(long)]
         seed: Option<u64>,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LabBackend {
+    /// The built-in simulator.
+    Sim,
+    /// A real kind cluster.
+    Kind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -153,7 +168,19 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lab(LabCommand::List) => crate::lab_cli::list(),
-        Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Start {
+            id,
+            seed,
+            backend,
+            kind_image_map,
+        }) => match backend {
+            LabBackend::Sim if kind_image_map.is_some() => {
+                eprintln!("kubedrill: --kind-image-map goes with --backend kind");
+                Ok(ExitCode::from(2))
+            }
+            LabBackend::Sim => crate::lab_cli::start(&id, seed),
+            LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
+        },
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()

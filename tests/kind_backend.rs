@@ -261,3 +261,41 @@ fn ctrl_c_stops_the_command_and_deletes_the_cluster() {
     assert!(gone, "the hanging command {hung} was left running");
     assert!(w.tmp_is_empty());
 }
+
+#[test]
+fn a_lab_runs_its_lines_on_kind_and_grades_what_kind_shows() {
+    let w = World::new(&["kind", "docker", "kubectl"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kubedrill"))
+        .args(["lab", "start", "etcd-snapshot", "--backend", "kind"])
+        .current_dir(w.path("work"))
+        .env_clear()
+        .env("PATH", w.path("bin"))
+        .env("TMPDIR", w.path("tmp"))
+        .env("FAKE_LOG", w.path("log"))
+        .env("FAKE_DIR", w.path("state"))
+        .env("KUBEDRILL_STATE_DIR", w.path("state"))
+        .env("KUBEDRILL_KIND_TIME_SCALE", "0.01")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"kubectl cordon node01\nmap\ncheck\nexit\n").unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    assert!(stdout.contains("== Back up etcd with a snapshot (on kind) =="), "{stdout}");
+    assert!(stdout.contains("controlplane $ kubectl cordon node01\nnode/kubedrill-"), "kind's output as it is: {stdout}");
+    assert!(stdout.contains("`map` needs the simulator"), "{stdout}");
+    assert!(stdout.contains("— not gradable on kind: snapshot file contents are checked by the simulator only"), "{stdout}");
+    assert!(stdout.contains("score on kind:"), "{stdout}");
+    let log = w.log();
+    let line = log.lines().find(|l| l.contains(" cordon ")).expect("the typed line ran");
+    assert!(line.starts_with("kubectl --context kind-kubedrill-") && line.ends_with("-worker"), "{line}");
+    assert!(w.deleted(), "{log}");
+    assert!(w.tmp_is_empty());
+}

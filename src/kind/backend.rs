@@ -239,6 +239,8 @@ pub struct Replay {
     pub disagreements: Vec<String>,
     pub compared: usize,
     pub not_comparable: usize,
+    /// A lab: the commands' output goes to the terminal as it is, not into a transcript.
+    pub interactive: bool,
     /// `KUBEDRILL_KIND_TIME_SCALE`: multiplies every poll's interval and deadline (tests run
     /// against stand-in tools with a small factor; default 1).
     scale: f64,
@@ -273,6 +275,7 @@ impl Replay {
             disagreements: Vec::new(),
             compared: 0,
             not_comparable: 0,
+            interactive: false,
             scale: std::env::var("KUBEDRILL_KIND_TIME_SCALE")
                 .ok()
                 .and_then(|v| v.parse::<f64>().ok())
@@ -474,7 +477,12 @@ impl Replay {
                     let out = self.runner.run(inv)?;
                     previous_ok = out.success();
                     if *purpose == Purpose::Command {
-                        report::command(transcript, &shown(inv), &out);
+                        if self.interactive {
+                            print!("{}", out.stdout);
+                            eprint!("{}", out.stderr);
+                        } else {
+                            report::command(transcript, &shown(inv), &out);
+                        }
                         done.command = Some(out.clone());
                     }
                     if inv.expect == Expect::Success && !out.success() {
@@ -576,6 +584,33 @@ impl Replay {
             Predicate::NodesReady(n) => out.success() && nodes_ready(&out.stdout) == Some(*n),
             Predicate::AgreesWithSimulator => false,
         }
+    }
+
+    /// Runs a typed line's actions (a lab): the exit status of its command, or why it stopped.
+    pub fn run_actions(&mut self, actions: &[Action]) -> Result<Option<i32>, String> {
+        let mut lines = Vec::new();
+        let r = self.exec(actions, None, true, &mut lines);
+        for l in lines {
+            eprintln!("{l}");
+        }
+        match r {
+            Ok(done) => Ok(done.command.and_then(|o| o.status)),
+            Err(Stop::Interrupted) => Err("interrupted".to_string()),
+            Err(Stop::Failed(m)) => Err(m),
+        }
+    }
+
+    /// Runs one invocation (a lab's probes).
+    pub fn run_invocation(&mut self, inv: &Invocation) -> Result<Output, String> {
+        self.runner.run(inv).map_err(|e| e.to_string())
+    }
+
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    pub fn naming(&self) -> &Naming {
+        &self.naming
     }
 
     /// The kind cluster now, in the simulator's names.

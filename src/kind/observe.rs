@@ -202,7 +202,7 @@ pub fn from_sim(sim: &Sim) -> Observation {
 }
 
 /// `etcd-controlplane` on node `controlplane` → `etcd`.
-fn static_name(pod: &str, node: Option<&str>) -> String {
+pub(crate) fn static_name(pod: &str, node: Option<&str>) -> String {
     node.and_then(|n| pod.strip_suffix(n))
         .and_then(|p| p.strip_suffix('-'))
         .unwrap_or(pod)
@@ -219,17 +219,17 @@ pub struct Naming {
 }
 
 impl Naming {
-    fn node(&self, kind: &str) -> String {
+    pub fn node(&self, kind: &str) -> String {
         self.nodes.get(kind).cloned().unwrap_or_else(|| kind.to_string())
     }
 
-    fn version(&self, v: &str) -> String {
+    pub fn version(&self, v: &str) -> String {
         self.versions.get(v).cloned().unwrap_or_else(|| v.to_string())
     }
 }
 
 /// Pods kind runs for itself: its CNI and its storage provisioner.
-fn kind_own(namespace: &str, owner_kind: &str, owner: &str) -> bool {
+pub(crate) fn kind_own(namespace: &str, owner_kind: &str, owner: &str) -> bool {
     namespace == "local-path-storage" || (namespace == "kube-system" && owner_kind == "DaemonSet" && owner == "kindnet")
 }
 
@@ -328,7 +328,7 @@ fn static_name_kind(pod: &str, p: &Pod) -> String {
 
 /// A ReplicaSet named `web-7d9c5b8f4` whose pods carry `pod-template-hash: 7d9c5b8f4` belongs
 /// to the Deployment `web`.
-fn deployment_of(rs: &str, labels: Option<&BTreeMap<String, String>>) -> (String, String) {
+pub(crate) fn deployment_of(rs: &str, labels: Option<&BTreeMap<String, String>>) -> (String, String) {
     if let Some(hash) = labels.and_then(|l| l.get("pod-template-hash"))
         && let Some(d) = rs.strip_suffix(hash.as_str()).and_then(|d| d.strip_suffix('-'))
     {

@@ -75,6 +75,7 @@ case "$prog $*" in
     nodes_json
     ;;
   *" get pods"*) pods_json ;;
+  *" get deployments"*) echo '{"apiVersion":"v1","kind":"List","metadata":{},"items":[]}' ;;
   *" uncordon "*) rm -f "$FAKE_DIR/cordoned"; echo "node/$ctx-worker uncordoned" ;;
   *" cordon "*) touch "$FAKE_DIR/cordoned"; echo "node/$ctx-worker cordoned" ;;
   *) ;;

@@ -54,6 +54,11 @@ impl Hosts {
         self.stack.last().unwrap_or(&self.default)
     }
 
+    /// How many `ssh` sessions deep the prompt is.
+    pub fn depth(&self) -> usize {
+        self.stack.len()
+    }
+
     fn export(&mut self, host: &str, name: &str, value: &str) {
         let vars = self.env.entry(host.to_string()).or_default();
         vars.retain(|(n, _)| n != name);
