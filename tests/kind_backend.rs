@@ -45,7 +45,10 @@ impl World {
         }
         // The stand-ins' own needs, and nothing else from the host (no real kind or docker).
         for tool in ["basename", "cat", "sleep", "touch", "rm"] {
-            let found = ["/usr/bin", "/bin"].iter().map(|d| Path::new(d).join(tool)).find(|p| p.exists());
+            let found = ["/usr/bin", "/bin"]
+                .iter()
+                .map(|d| Path::new(d).join(tool))
+                .find(|p| p.exists());
             std::os::unix::fs::symlink(found.expect("coreutils"), bin.join(tool)).unwrap();
         }
         std::fs::write(root.path().join("work/scenario.yaml"), SCENARIO).unwrap();
@@ -113,7 +116,11 @@ fn plan_touches_nothing_and_needs_no_tools() {
     assert!(stdout.contains("$ kubectl --context kind-kubedrill-plan cordon kubedrill-plan-worker"));
     assert!(w.log().is_empty());
     assert!(w.tmp_is_empty());
-    assert_eq!(std::fs::read_dir(w.path("work")).unwrap().count(), 1, "only the scenario file");
+    assert_eq!(
+        std::fs::read_dir(w.path("work")).unwrap().count(),
+        1,
+        "only the scenario file"
+    );
 }
 
 #[test]
@@ -124,7 +131,9 @@ fn without_kind_it_exits_2_at_once_with_one_line_and_leaves_nothing() {
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(
-        stderr.starts_with("kubedrill: --backend kind needs kind, Docker and kubectl: kind is not installed (`kind` is not on PATH)"),
+        stderr.starts_with(
+            "kubedrill: --backend kind needs kind, Docker and kubectl: kind is not installed (`kind` is not on PATH)"
+        ),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());
@@ -140,7 +149,12 @@ fn with_docker_down_it_names_docker() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("Docker is not running or not reachable (`docker info` failed: Cannot connect to the Docker daemon"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Docker is not running or not reachable (`docker info` failed: Cannot connect to the Docker daemon"
+        ),
+        "{stderr}"
+    );
     assert!(!w.log().contains("kind create"));
     assert!(w.tmp_is_empty());
 }
@@ -151,22 +165,48 @@ fn a_run_that_agrees_exits_0_and_deletes_its_cluster() {
     let out = w.run(&[], &[]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert_eq!(stdout.matches("# kind backend: agrees").count(), 3, "before step 1 and after each step:\n{stdout}");
-    assert!(stdout.contains("# kind backend: agrees (before step 1: api up: 2 nodes (2 Ready, 0 cordoned)"), "{stdout}");
-    assert!(stdout.contains("# kind backend: agrees (after it: api up: 2 nodes (2 Ready, 1 cordoned)"), "{stdout}");
-    assert!(stdout.contains("# kind | node/kubedrill-"), "kind's own output is shown: {stdout}");
+    assert_eq!(
+        stdout.matches("# kind backend: agrees").count(),
+        3,
+        "before step 1 and after each step:\n{stdout}"
+    );
+    assert!(
+        stdout.contains("# kind backend: agrees (before step 1: api up: 2 nodes (2 Ready, 0 cordoned)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# kind backend: agrees (after it: api up: 2 nodes (2 Ready, 1 cordoned)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# kind | node/kubedrill-"),
+        "kind's own output is shown: {stdout}"
+    );
     assert!(stdout.contains("# kind: exit 0 (the simulator's: exit 0)"), "{stdout}");
     let log = w.log();
     let pid = out.status.code().map(|_| ()).and(Some(()));
     assert!(pid.is_some());
-    let create = log.lines().find(|l| l.starts_with("kind create cluster")).expect("created");
+    let create = log
+        .lines()
+        .find(|l| l.starts_with("kind create cluster"))
+        .expect("created");
     assert!(create.contains("--config - --kubeconfig /"), "{create}");
     let name = create.split_whitespace().nth(4).unwrap().to_string();
     assert!(name.starts_with("kubedrill-"), "{name}");
-    assert!(log.contains(&format!("kubectl --context kind-{name} cordon {name}-worker")), "{log}");
-    assert!(log.contains(&format!("kind delete cluster --name {name} --kubeconfig")), "{log}");
+    assert!(
+        log.contains(&format!("kubectl --context kind-{name} cordon {name}-worker")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("kind delete cluster --name {name} --kubeconfig")),
+        "{log}"
+    );
     let config = std::fs::read_to_string(w.path("state/kind-config.yaml")).unwrap();
-    assert_eq!(config.matches("image: kindest/node:v1.31.2@sha256:18fbefc2").count(), 2, "{config}");
+    assert_eq!(
+        config.matches("image: kindest/node:v1.31.2@sha256:18fbefc2").count(),
+        2,
+        "{config}"
+    );
     assert!(config.contains("node-monitor-grace-period: \"40s\""), "{config}");
     assert!(w.tmp_is_empty(), "the run's temporary directory is removed");
     let transcript = std::fs::read_to_string(w.path(&format!("work/target/kubedrill/kind/{name}.jsonl"))).unwrap();
@@ -181,8 +221,14 @@ fn a_disagreement_exits_1_and_names_the_field() {
     let out = w.run(&[], &[("FAKE_NEVER_CORDON", "1")]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
-    assert!(stdout.contains("# kind backend: DISAGREES: node node01 cordoned: sim=true kind=false"), "{stdout}");
-    assert!(stderr.contains("kubedrill: step 1: kind disagrees with the simulator: node node01 cordoned"), "{stderr}");
+    assert!(
+        stdout.contains("# kind backend: DISAGREES: node node01 cordoned: sim=true kind=false"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("kubedrill: step 1: kind disagrees with the simulator: node node01 cordoned"),
+        "{stderr}"
+    );
     assert!(w.deleted());
 }
 
@@ -192,7 +238,10 @@ fn a_failed_setup_exits_2_and_still_deletes_the_cluster() {
     let out = w.run(&[], &[("FAKE_CREATE_FAIL", "1")]);
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(2), "{stdout}\n{stderr}");
-    assert!(stderr.contains("kubedrill: --backend kind: setup: `kind create cluster"), "{stderr}");
+    assert!(
+        stderr.contains("kubedrill: --backend kind: setup: `kind create cluster"),
+        "{stderr}"
+    );
     assert!(stderr.contains("ERROR: failed to create cluster: boom"), "{stderr}");
     assert!(stdout.contains("# kind backend: ERROR:"), "{stdout}");
     assert!(w.deleted(), "{}", w.log());
@@ -219,10 +268,15 @@ fn stale_clusters_of_dead_runs_are_swept_and_live_ones_kept() {
     let out = w.run(&[], &[("FAKE_CLUSTERS", clusters.as_str())]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let log = w.log();
-    assert!(log.contains(&format!("kind delete cluster --name kubedrill-{dead}-abcd")), "{log}");
+    assert!(
+        log.contains(&format!("kind delete cluster --name kubedrill-{dead}-abcd")),
+        "{log}"
+    );
     assert!(!log.contains(&format!("--name kubedrill-{live}-beef")), "{log}");
     assert!(!log.contains("--name someone-elses"), "{log}");
-    assert!(text(&out.stdout).contains(&format!("deleted clusters of runs that are gone: kubedrill-{dead}-abcd")));
+    assert!(text(&out.stdout).contains(&format!(
+        "deleted clusters of runs that are gone: kubedrill-{dead}-abcd"
+    )));
 }
 
 #[test]
@@ -236,10 +290,18 @@ fn ctrl_c_stops_the_command_and_deletes_the_cluster() {
         .unwrap();
     let start = Instant::now();
     while !w.path("state/hang.pid").exists() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the hanging kubectl never ran: {}", w.log());
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the hanging kubectl never ran: {}",
+            w.log()
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let hung: i32 = std::fs::read_to_string(w.path("state/hang.pid")).unwrap().trim().parse().unwrap();
+    let hung: i32 = std::fs::read_to_string(w.path("state/hang.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     // SAFETY: signals the child this test started.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGINT);
@@ -249,7 +311,10 @@ fn ctrl_c_stops_the_command_and_deletes_the_cluster() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "kubedrill did not stop on Ctrl-C");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "kubedrill did not stop on Ctrl-C"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     let out = child.wait_with_output().unwrap();
@@ -288,14 +353,29 @@ fn a_lab_runs_its_lines_on_kind_and_grades_what_kind_shows() {
     let out = child.wait_with_output().unwrap();
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
-    assert!(stdout.contains("== Back up etcd with a snapshot (on kind) =="), "{stdout}");
-    assert!(stdout.contains("controlplane $ kubectl cordon node01\nnode/kubedrill-"), "kind's output as it is: {stdout}");
+    assert!(
+        stdout.contains("== Back up etcd with a snapshot (on kind) =="),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("controlplane $ kubectl cordon node01\nnode/kubedrill-"),
+        "kind's output as it is: {stdout}"
+    );
     assert!(stdout.contains("`map` needs the simulator"), "{stdout}");
-    assert!(stdout.contains("— not gradable on kind: snapshot file contents are checked by the simulator only"), "{stdout}");
+    assert!(
+        stdout.contains("— not gradable on kind: snapshot file contents are checked by the simulator only"),
+        "{stdout}"
+    );
     assert!(stdout.contains("score on kind:"), "{stdout}");
     let log = w.log();
-    let line = log.lines().find(|l| l.contains(" cordon ")).expect("the typed line ran");
-    assert!(line.starts_with("kubectl --context kind-kubedrill-") && line.ends_with("-worker"), "{line}");
+    let line = log
+        .lines()
+        .find(|l| l.contains(" cordon "))
+        .expect("the typed line ran");
+    assert!(
+        line.starts_with("kubectl --context kind-kubedrill-") && line.ends_with("-worker"),
+        "{line}"
+    );
     assert!(w.deleted(), "{log}");
     assert!(w.tmp_is_empty());
 }

@@ -32,7 +32,9 @@ pub use error::LabError;
 pub use exam::{ExamReport, ExamTask, PASS_MARK, exam_set};
 pub use grade::{Grade, ObjectiveResult};
 pub use lab::{Difficulty, Lab, Setup, SolutionStep, TOPICS, parse_lab};
-pub use observed::{ObservedCluster, ObservedEtcd, ObservedGrade, ObservedNode, ObservedPod, ObservedWorkload, grade_observed};
+pub use observed::{
+    ObservedCluster, ObservedEtcd, ObservedGrade, ObservedNode, ObservedPod, ObservedWorkload, grade_observed,
+};
 pub use refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
 pub use session::{BUILTINS, Reply, Session};
 

@@ -130,7 +130,10 @@ fn tag(image: &str) -> &str {
 
 /// One check on a real cluster; `Err` says why it cannot be graded there.
 fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str> {
-    let etcd_only = matches!(check, Check::EtcdQuorum(_) | Check::EtcdMembers { .. } | Check::ApiAvailable(_));
+    let etcd_only = matches!(
+        check,
+        Check::EtcdQuorum(_) | Check::EtcdMembers { .. } | Check::ApiAvailable(_)
+    );
     if c.nodes().is_none() && !etcd_only {
         // Everything else is read through the API; a real grader would see nothing either.
         return Ok(Outcome {
@@ -141,7 +144,11 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
     let node = |name: &str| c.nodes().and_then(|ns| ns.iter().find(|n| n.name == name));
     let live = |p: &&ObservedPod| !p.terminating;
     let of = |w: &WorkloadRef| -> Vec<&ObservedPod> {
-        c.pods().iter().filter(|p| p.owner.as_ref() == Some(w)).filter(live).collect()
+        c.pods()
+            .iter()
+            .filter(|p| p.owner.as_ref() == Some(w))
+            .filter(live)
+            .collect()
     };
     let mut items: Vec<(bool, String)> = Vec::new();
     match check {
@@ -171,7 +178,10 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
         Check::KubeletVersion(want) => {
             for (n, v) in want {
                 match node(n) {
-                    Some(x) => items.push((x.kubelet_version == v.0, format!("{n} runs kubelet {}", x.kubelet_version))),
+                    Some(x) => items.push((
+                        x.kubelet_version == v.0,
+                        format!("{n} runs kubelet {}", x.kubelet_version),
+                    )),
                     None => items.push((false, format!("{n} does not exist"))),
                 }
             }
@@ -203,7 +213,12 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
         }
         Check::PodsOnNode(want) => {
             for (n, w) in want {
-                let got = c.pods().iter().filter(live).filter(|p| p.node.as_deref() == Some(n)).count() as u32;
+                let got = c
+                    .pods()
+                    .iter()
+                    .filter(live)
+                    .filter(|p| p.node.as_deref() == Some(n))
+                    .count() as u32;
                 items.push((got == *w, format!("{n} runs {got} pods")));
             }
         }
@@ -230,13 +245,19 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
         Check::WorkloadsExist(want) => {
             for (r, w) in want {
                 let got = c.workloads().iter().any(|x| &x.workload == r);
-                items.push((got == *w, format!("{r} {}", if got { "exists" } else { "does not exist" })));
+                items.push((
+                    got == *w,
+                    format!("{r} {}", if got { "exists" } else { "does not exist" }),
+                ));
             }
         }
         Check::PodsExist(want) => {
             for (r, w) in want {
                 let got = c.pods().iter().any(|p| p.namespace == r.namespace && p.name == r.name);
-                items.push((got == *w, format!("{r} {}", if got { "exists" } else { "does not exist" })));
+                items.push((
+                    got == *w,
+                    format!("{r} {}", if got { "exists" } else { "does not exist" }),
+                ));
             }
         }
         Check::PodOnNode(want) => {
@@ -244,7 +265,10 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
                 match c.pods().iter().find(|p| p.namespace == r.namespace && p.name == r.name) {
                     Some(p) => {
                         let ok = !p.terminating && p.phase == "Running" && p.node.as_deref() == Some(n);
-                        items.push((ok, format!("{r} is {} on {}", p.phase, p.node.as_deref().unwrap_or("no node"))));
+                        items.push((
+                            ok,
+                            format!("{r} is {} on {}", p.phase, p.node.as_deref().unwrap_or("no node")),
+                        ));
                     }
                     None => items.push((false, format!("{r} does not exist"))),
                 }
@@ -265,7 +289,17 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
                     .collect();
                 let ok = tags.len() == 3 && tags.values().all(|t| *t == v.0);
                 let shown: Vec<String> = tags.iter().map(|(k, t)| format!("{k} {t}")).collect();
-                items.push((ok, format!("{n}: {}", if shown.is_empty() { "no control-plane pods".to_string() } else { shown.join(", ") })));
+                items.push((
+                    ok,
+                    format!(
+                        "{n}: {}",
+                        if shown.is_empty() {
+                            "no control-plane pods".to_string()
+                        } else {
+                            shown.join(", ")
+                        }
+                    ),
+                ));
             }
         }
         Check::KubeProxyVersion(v) => {
@@ -280,17 +314,30 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
         }
         Check::EtcdImage(want) => {
             for (n, t) in want {
-                let p = c.pods().iter().find(|p| p.namespace == "kube-system" && p.name == format!("etcd-{n}"));
+                let p = c
+                    .pods()
+                    .iter()
+                    .find(|p| p.namespace == "kube-system" && p.name == format!("etcd-{n}"));
                 let running = c.etcd().is_some_and(|e| e.running.contains(n));
                 match p {
-                    Some(p) => items.push((tag(&p.image) == t && running, format!("etcd on {n} is {} ({})", tag(&p.image), if running { "running" } else { "not running" }))),
+                    Some(p) => items.push((
+                        tag(&p.image) == t && running,
+                        format!(
+                            "etcd on {n} is {} ({})",
+                            tag(&p.image),
+                            if running { "running" } else { "not running" }
+                        ),
+                    )),
                     None => items.push((false, format!("no etcd pod on {n}"))),
                 }
             }
         }
         Check::EtcdQuorum(want) => {
             let got = c.etcd().is_some_and(|e| e.quorum);
-            items.push((got == *want, format!("etcd {} quorum", if got { "has" } else { "has no" })));
+            items.push((
+                got == *want,
+                format!("etcd {} quorum", if got { "has" } else { "has no" }),
+            ));
         }
         Check::EtcdMembers {
             count,
@@ -304,7 +351,10 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
                 });
             };
             if let Some(n) = count {
-                items.push((e.members == Some(*n), format!("{} members", e.members.map_or("?".to_string(), |m| m.to_string()))));
+                items.push((
+                    e.members == Some(*n),
+                    format!("{} members", e.members.map_or("?".to_string(), |m| m.to_string())),
+                ));
             }
             for s in started {
                 let ok = e.running.contains(s);
@@ -312,12 +362,22 @@ fn eval(check: &Check, c: &dyn ObservedCluster) -> Result<Outcome, &'static str>
             }
             if *all_running {
                 let ok = e.members == Some(e.running.len() as u32);
-                items.push((ok, format!("{} of {} members run", e.running.len(), e.members.map_or("?".to_string(), |m| m.to_string()))));
+                items.push((
+                    ok,
+                    format!(
+                        "{} of {} members run",
+                        e.running.len(),
+                        e.members.map_or("?".to_string(), |m| m.to_string())
+                    ),
+                ));
             }
         }
         Check::ApiAvailable(want) => {
             let got = c.nodes().is_some();
-            items.push((got == *want, format!("the API server {}", if got { "answers" } else { "does not answer" })));
+            items.push((
+                got == *want,
+                format!("the API server {}", if got { "answers" } else { "does not answer" }),
+            ));
         }
         Check::KubeletRunning(_) => return Err("whether the kubelet process runs is not observed through the API"),
         Check::PackageVersion { .. } => return Err("apt packages are only emulated on kind nodes"),
@@ -360,7 +420,12 @@ mod tests {
         ObservedNode {
             name: name.into(),
             ready: true,
-            status_text: if unschedulable { "Ready,SchedulingDisabled" } else { "Ready" }.into(),
+            status_text: if unschedulable {
+                "Ready,SchedulingDisabled"
+            } else {
+                "Ready"
+            }
+            .into(),
             unschedulable,
             kubelet_version: "v1.32.4".into(),
         }
@@ -380,13 +445,21 @@ mod tests {
     }
 
     fn lab() -> crate::Lab {
-        crate::catalogue().unwrap().into_iter().find(|l| l.id == "drain-pdb-blocked").unwrap()
+        crate::catalogue()
+            .unwrap()
+            .into_iter()
+            .find(|l| l.id == "drain-pdb-blocked")
+            .unwrap()
     }
 
     #[test]
     fn a_drained_node_passes_and_simulator_only_checks_are_not_graded() {
         let view = View {
-            nodes: Some(vec![node("controlplane", false), node("node01", true), node("node02", false)]),
+            nodes: Some(vec![
+                node("controlplane", false),
+                node("node01", true),
+                node("node02", false),
+            ]),
             pods: vec![ObservedPod {
                 namespace: "kube-system".into(),
                 name: "kube-proxy-x".into(),
@@ -423,9 +496,18 @@ mod tests {
             workloads: vec![workload(WorkloadKind::StatefulSet, "db", 2, 1)],
         };
         let g = grade_observed(&lab().objectives, &view);
-        let failed: Vec<&str> = g.grade.objectives.iter().filter(|o| !o.passed).map(|o| o.detail.as_str()).collect();
+        let failed: Vec<&str> = g
+            .grade
+            .objectives
+            .iter()
+            .filter(|o| !o.passed)
+            .map(|o| o.detail.as_str())
+            .collect();
         assert!(failed.contains(&"node01 runs default/db-0"), "{failed:?}");
-        assert!(failed.iter().any(|d| d.contains("statefulset/db: 1/2 ready")), "{failed:?}");
+        assert!(
+            failed.iter().any(|d| d.contains("statefulset/db: 1/2 ready")),
+            "{failed:?}"
+        );
         pods.clear();
         let down = View {
             nodes: None,
@@ -434,6 +516,11 @@ mod tests {
         };
         let g = grade_observed(&lab().objectives, &down);
         assert_eq!(g.grade.score, 0);
-        assert!(g.grade.objectives.iter().all(|o| o.detail == "the API server does not answer"));
+        assert!(
+            g.grade
+                .objectives
+                .iter()
+                .all(|o| o.detail == "the API server does not answer")
+        );
     }
 }

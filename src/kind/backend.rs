@@ -563,10 +563,16 @@ impl Replay {
             }
             if start.elapsed() + every > deadline {
                 if poll.required {
-                    return Err(Stop::Failed(format!("{} did not happen within {deadline:?}", poll.what)));
+                    return Err(Stop::Failed(format!(
+                        "{} did not happen within {deadline:?}",
+                        poll.what
+                    )));
                 }
                 if comparison.is_none() {
-                    report::note(transcript, &format!("waited {deadline:?}: {} did not happen", poll.what));
+                    report::note(
+                        transcript,
+                        &format!("waited {deadline:?}: {} did not happen", poll.what),
+                    );
                 }
                 return Ok(comparison);
             }
@@ -721,7 +727,6 @@ fn step_succeeded(sim: &Sim, sp: &StepPlan, status: Option<i32>) -> bool {
     status.is_none_or(|s| s == 0)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -733,7 +738,12 @@ mod tests {
                 r#"{{"apiVersion":"v1","kind":"Node","metadata":{{"name":"{name}"}},"status":{{"conditions":[{{"type":"Ready","status":"{ready}"}}]}}}}"#
             )
         };
-        let list = |items: &[String]| format!(r#"{{"apiVersion":"v1","kind":"List","metadata":{{"resourceVersion":""}},"items":[{}]}}"#, items.join(","));
+        let list = |items: &[String]| {
+            format!(
+                r#"{{"apiVersion":"v1","kind":"List","metadata":{{"resourceVersion":""}},"items":[{}]}}"#,
+                items.join(",")
+            )
+        };
         assert_eq!(nodes_ready(&list(&[node("a", "True"), node("b", "True")])), Some(2));
         assert_eq!(nodes_ready(&list(&[node("a", "True"), node("b", "False")])), None);
         assert_eq!(nodes_ready("not json"), None);

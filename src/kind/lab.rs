@@ -97,15 +97,25 @@ pub fn view_from_json(nodes: &str, pods: &str, workloads: &str, naming: &Naming)
     }
     for o in &objects.items {
         let get = |ptr: &str| o.pointer(ptr).and_then(serde_json::Value::as_u64).map(|n| n as u32);
-        let text = |ptr: &str| o.pointer(ptr).and_then(serde_json::Value::as_str).unwrap_or("").to_string();
-        let Some(kind) = workload_kind(&text("/kind")) else { continue };
+        let text = |ptr: &str| {
+            o.pointer(ptr)
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let Some(kind) = workload_kind(&text("/kind")) else {
+            continue;
+        };
         let (desired, ready) = if kind == WorkloadKind::DaemonSet {
             (
                 get("/status/desiredNumberScheduled").unwrap_or(0),
                 get("/status/numberReady").unwrap_or(0),
             )
         } else {
-            (get("/spec/replicas").unwrap_or(1), get("/status/readyReplicas").unwrap_or(0))
+            (
+                get("/spec/replicas").unwrap_or(1),
+                get("/status/readyReplicas").unwrap_or(0),
+            )
         };
         let namespace = text("/metadata/namespace");
         let name = text("/metadata/name");
@@ -209,9 +219,13 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
             return Ok(ExitCode::from(2));
         }
     };
-    let sim = kubedrill_sim::runner::prepare(&scenario, Seed(seed)).map_err(|e| anyhow::anyhow!("{}: {e}", lab.source))?;
+    let sim =
+        kubedrill_sim::runner::prepare(&scenario, Seed(seed)).map_err(|e| anyhow::anyhow!("{}: {e}", lab.source))?;
     if let Some(reason) = plan_for_display(&scenario, &sim, images.clone()).not_comparable {
-        eprintln!("kubedrill: lab {} --backend kind: not comparable on kind: {reason}", lab.id);
+        eprintln!(
+            "kubedrill: lab {} --backend kind: not comparable on kind: {reason}",
+            lab.id
+        );
         return Ok(ExitCode::from(2));
     }
     let tools = match preflight() {
@@ -226,7 +240,9 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
         cluster: runner::unique_cluster_name(),
         release: tools.release.unwrap_or(NEWEST_RELEASE),
         images,
-        host_kubectl: tools.kubectl_minor.is_some_and(|m| m.abs_diff(facts.version.minor) <= 1),
+        host_kubectl: tools
+            .kubectl_minor
+            .is_some_and(|m| m.abs_diff(facts.version.minor) <= 1),
     };
     let layout = config::layout(&scenario, &facts, &opts).map_err(|e| anyhow::anyhow!(e))?;
     let plan = super::planner::plan(&scenario, &facts, &opts)?;
@@ -366,7 +382,10 @@ fn session(
         Ok(view) => {
             let g = grade_observed(&lab.objectives, &view);
             print!("{g}");
-            println!("score on kind: {}% (not recorded in your progress: the simulator's grade is)", g.grade.score);
+            println!(
+                "score on kind: {}% (not recorded in your progress: the simulator's grade is)",
+                g.grade.score
+            );
         }
         Err(e) => println!("check: {e}"),
     }
@@ -493,7 +512,10 @@ mod tests {
           {"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"kindnet","namespace":"kube-system"},"status":{"desiredNumberScheduled":2,"numberReady":2}}]}"#;
         let v = view_from_json(nodes, pods, workloads, &naming).unwrap();
         let n = &v.nodes.as_ref().unwrap()[0];
-        assert_eq!((n.name.as_str(), n.status_text.as_str()), ("node01", "Ready,SchedulingDisabled"));
+        assert_eq!(
+            (n.name.as_str(), n.status_text.as_str()),
+            ("node01", "Ready,SchedulingDisabled")
+        );
         let names: Vec<&str> = v.pods.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(names, vec!["etcd-controlplane", "web-abc-1"], "kindnet is kind's own");
         assert!(v.pods[0].daemon_or_mirror);
@@ -506,7 +528,10 @@ mod tests {
     fn every_lab_has_a_plan() {
         for lab in kubedrill_labs::catalogue().unwrap() {
             let text = plan_text(&lab, lab.default_seed()).unwrap();
-            assert!(text.starts_with(&format!("# kind plan for scenario {}", lab.id)), "{text}");
+            assert!(
+                text.starts_with(&format!("# kind plan for scenario {}", lab.id)),
+                "{text}"
+            );
         }
     }
 }

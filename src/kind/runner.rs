@@ -607,7 +607,10 @@ mod tests {
         let logged = std::fs::read_to_string(&log).unwrap();
         assert_eq!(
             logged,
-            format!("delete cluster --name kubedrill-1-abcd --kubeconfig {}\n", kubeconfig.display())
+            format!(
+                "delete cluster --name kubedrill-1-abcd --kubeconfig {}\n",
+                kubeconfig.display()
+            )
         );
         // Kept clusters are left alone.
         std::fs::remove_file(&log).unwrap();
