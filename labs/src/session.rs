@@ -208,7 +208,7 @@ impl Session {
     /// A path as the shell on `host` resolves it.
     fn absolute(&mut self, host: &str, file: &str) -> String {
         if file.starts_with('/') {
-            return kubedrill_sim::hostfs::normalize(file);
+            return kubedrill_sim::path::normalize(file);
         }
         let home = "/root";
         let rel = file.strip_prefix("~/").map(|r| (home.to_string(), r));
@@ -229,7 +229,7 @@ impl Session {
                 )
             }
         };
-        kubedrill_sim::hostfs::normalize(&format!("{dir}/{rel}"))
+        kubedrill_sim::path::normalize(&format!("{dir}/{rel}"))
     }
 
     /// The editor saved `text` to `path` (as opened by [`Reply::Edit`]).

@@ -14,38 +14,29 @@
 //! Nothing here reads a clock, the environment or a file: time is [`time::SimTime`] and
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
-pub mod api;
-pub mod behaviour;
-pub mod cluster;
-mod commands;
-pub mod components;
-mod crictl;
 pub mod engine;
 pub mod etcd;
-mod etcd_host;
-mod etcd_link;
-pub mod fault;
-pub mod hostfs;
+pub(crate) mod gotext;
+pub mod host;
 pub mod invariant;
-pub mod kubeadm;
-pub mod kubectl;
-pub mod manifest;
 pub mod model;
-pub mod packages;
-pub mod restore;
+pub mod path;
+pub mod release;
 pub mod rng;
 pub mod runner;
 pub mod scenario;
-pub mod scheduler;
-pub mod setup;
+pub mod semver;
 pub mod shell;
-mod static_pods;
-mod systemctl;
+pub(crate) mod tabwriter;
 pub mod time;
+pub mod tools;
 pub mod trace;
-mod upgrade;
-pub mod version;
-pub mod versions;
+
+// Transitional paths for the crate's users (labs, the root package); see the façade below.
+pub use engine::{fault, restore, setup};
+pub use model::{cluster, hostfs, manifest, objects as api, packages, scheduler};
+pub use release::{behaviour, components, version, versions};
+pub use tools::{kubeadm, kubectl};
 
 pub use engine::Sim;
 pub use rng::Seed;

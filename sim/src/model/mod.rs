@@ -1,11 +1,18 @@
 //! The cluster's objects as the simulator keeps them: compact structs that share their pod
-//! templates, so that 150,000 pods stay small. `crate::api` turns them into real API objects.
+//! templates, so that 150,000 pods stay small. `crate::model::objects` turns them into real API objects.
 
+pub mod cluster;
+pub mod hostfs;
 pub mod labels;
+pub mod manifest;
 pub mod node;
+pub mod objects;
+pub mod packages;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
+pub mod scheduler;
+pub mod status;
 pub mod taint;
 pub mod workload;
 

@@ -1,0 +1,712 @@
+//! The simulator's objects as real Kubernetes API objects (k8s-openapi), whole, as the API
+//! server serves them: what `kubectl get -o yaml|json` prints and what `KubeApi::get`/`list`
+//! return. Rendered on demand from the compact model, never stored.
+
+use crate::model::cluster::Cluster;
+use crate::model::quantity::{format_cpu_milli, format_memory};
+use crate::model::*;
+use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
+use std::collections::BTreeMap;
+
+pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
+    let n = c.node(id);
+    let mut allocatable = BTreeMap::new();
+    allocatable.insert("cpu".to_string(), Quantity(format_cpu_milli(n.allocatable.cpu_milli)));
+    allocatable.insert("memory".to_string(), Quantity(format_memory(n.allocatable.memory)));
+    allocatable.insert("pods".to_string(), Quantity(n.allocatable.pods.to_string()));
+    let ready = match n.ready {
+        ReadyStatus::True => "True",
+        ReadyStatus::False => "False",
+        ReadyStatus::Unknown => "Unknown",
+    };
+    core::Node {
+        metadata: ObjectMeta {
+            name: Some(n.name.to_string()),
+            labels: Some(n.labels.clone()),
+            ..Default::default()
+        },
+        spec: Some(core::NodeSpec {
+            unschedulable: n.unschedulable.then_some(true),
+            taints: (!n.taints.is_empty()).then(|| {
+                n.taints
+                    .iter()
+                    .map(|t| core::Taint {
+                        key: t.key.clone(),
+                        value: (!t.value.is_empty()).then(|| t.value.clone()),
+                        effect: t.effect.as_str().to_string(),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        }),
+        status: Some(core::NodeStatus {
+            allocatable: Some(allocatable.clone()),
+            capacity: Some(allocatable),
+            conditions: Some(vec![core::NodeCondition {
+                type_: "Ready".into(),
+                status: ready.into(),
+                ..Default::default()
+            }]),
+            addresses: Some(vec![
+                core::NodeAddress {
+                    type_: "InternalIP".into(),
+                    address: n.internal_ip.clone(),
+                },
+                core::NodeAddress {
+                    type_: "Hostname".into(),
+                    address: n.name.to_string(),
+                },
+            ]),
+            node_info: Some(core::NodeSystemInfo {
+                kubelet_version: n.kubelet_version.to_string(),
+                kube_proxy_version: n.kubelet_version.to_string(),
+                os_image: n.os_image.clone(),
+                kernel_version: n.kernel_version.clone(),
+                container_runtime_version: n.container_runtime.clone(),
+                operating_system: "linux".into(),
+                architecture: "amd64".into(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+    }
+}
+
+pub fn pod_object(c: &Cluster, id: PodId) -> Option<core::Pod> {
+    let p = c.pod(id)?;
+    let owner_refs = match p.owner {
+        Owner::None => None,
+        Owner::Mirror(n) => Some(vec![OwnerReference {
+            api_version: "v1".into(),
+            kind: "Node".into(),
+            name: c.node(n).name.to_string(),
+            controller: Some(true),
+            ..Default::default()
+        }]),
+        Owner::ReplicaSet(w) | Owner::StatefulSet(w, _) | Owner::DaemonSet(w) | Owner::Job(w) => {
+            let wl = c.workload(w);
+            Some(vec![OwnerReference {
+                api_version: if wl.kind == WorkloadKind::Job {
+                    "batch/v1".into()
+                } else {
+                    "apps/v1".into()
+                },
+                kind: wl.kind.as_str().into(),
+                name: wl.name.to_string(),
+                controller: Some(true),
+                block_owner_deletion: Some(true),
+                ..Default::default()
+            }])
+        }
+    };
+    let mut spec = (*p.template.spec).clone();
+    spec.node_name = p.node.map(|n| c.node(n).name.to_string());
+    Some(core::Pod {
+        metadata: ObjectMeta {
+            name: Some(p.name.to_string()),
+            namespace: Some(p.namespace.to_string()),
+            uid: Some(format!("00000000-0000-4000-8000-{:012x}", p.uid)),
+            labels: (!p.labels.is_empty()).then(|| (*p.labels).clone()),
+            annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
+            owner_references: owner_refs,
+            ..Default::default()
+        },
+        spec: Some(spec),
+        status: Some(core::PodStatus {
+            phase: Some(p.phase.as_str().into()),
+            reason: p.status_reason.map(str::to_string),
+            ..Default::default()
+        }),
+    })
+}
+
+pub(crate) fn node_json(c: &Cluster, id: NodeId) -> serde_json::Value {
+    let mut v = serde_json::to_value(node_object(c, id)).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("apiVersion".into(), "v1".into());
+        o.insert("kind".into(), "Node".into());
+    }
+    v
+}
+
+pub(crate) fn find_pod_json(c: &Cluster, ns: Option<&str>, name: &str) -> Option<serde_json::Value> {
+    let id = match ns {
+        Some(ns) => c.pod_id(ns, name)?,
+        None => c.pods_ordered().find(|(_, p)| &*p.name == name).map(|(id, _)| id)?,
+    };
+    let mut v = serde_json::to_value(pod_object(c, id)?).ok()?;
+    if let Some(o) = v.as_object_mut() {
+        o.insert("apiVersion".into(), "v1".into());
+        o.insert("kind".into(), "Pod".into());
+    }
+    Some(v)
+}
+
+// ---- every modelled kind -------------------------------------------------------------------
+
+use crate::model::pdb::UnhealthyPodEvictionPolicy;
+use crate::model::status::ApiError;
+use crate::time::SimTime;
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::policy::v1 as policy;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, LabelSelectorRequirement, Time};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use serde::Serialize;
+
+/// A list request's options: namespace, label and field selectors.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ListOptions {
+    /// `None` lists every namespace (`-A`); ignored for cluster-scoped kinds.
+    pub namespace: Option<String>,
+    pub label_selector: Option<Selector>,
+    /// `field=value` pairs the API server supports for the kind (`spec.nodeName`,
+    /// `metadata.name`, `metadata.namespace`, `status.phase`).
+    pub field_selector: Vec<(String, String)>,
+}
+
+/// The kinds the model holds, by the resource names and short names the API server's discovery
+/// document gives them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ResourceKind {
+    Nodes,
+    Pods,
+    Pdbs,
+    Deployments,
+    ReplicaSets,
+    DaemonSets,
+    StatefulSets,
+    Jobs,
+    Namespaces,
+}
+
+impl ResourceKind {
+    pub const ALL: [Self; 9] = [
+        Self::Nodes,
+        Self::Pods,
+        Self::Pdbs,
+        Self::Deployments,
+        Self::ReplicaSets,
+        Self::DaemonSets,
+        Self::StatefulSets,
+        Self::Jobs,
+        Self::Namespaces,
+    ];
+
+    /// A resource word as kubectl takes it (plural, singular, short name, `kind.group`).
+    pub fn parse(word: &str) -> Option<Self> {
+        let w = word.to_ascii_lowercase();
+        let w = w.split('.').next().unwrap_or_default().to_string();
+        Some(match w.as_str() {
+            "node" | "nodes" | "no" => Self::Nodes,
+            "pod" | "pods" | "po" => Self::Pods,
+            "pdb" | "pdbs" | "poddisruptionbudget" | "poddisruptionbudgets" => Self::Pdbs,
+            "deployment" | "deployments" | "deploy" => Self::Deployments,
+            "replicaset" | "replicasets" | "rs" => Self::ReplicaSets,
+            "daemonset" | "daemonsets" | "ds" => Self::DaemonSets,
+            "statefulset" | "statefulsets" | "sts" => Self::StatefulSets,
+            "job" | "jobs" => Self::Jobs,
+            "namespace" | "namespaces" | "ns" => Self::Namespaces,
+            _ => return None,
+        })
+    }
+
+    /// The plural resource with its group (`deployments.apps`), as NotFound errors name it.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Self::Nodes => "nodes",
+            Self::Pods => "pods",
+            Self::Pdbs => "poddisruptionbudgets.policy",
+            Self::Deployments => "deployments.apps",
+            Self::ReplicaSets => "replicasets.apps",
+            Self::DaemonSets => "daemonsets.apps",
+            Self::StatefulSets => "statefulsets.apps",
+            Self::Jobs => "jobs.batch",
+            Self::Namespaces => "namespaces",
+        }
+    }
+
+    /// The lower-case `kind.group` kubectl prints before a name (`deployment.apps/web`).
+    pub fn kind_group(self) -> &'static str {
+        match self {
+            Self::Nodes => "node",
+            Self::Pods => "pod",
+            Self::Pdbs => "poddisruptionbudget.policy",
+            Self::Deployments => "deployment.apps",
+            Self::ReplicaSets => "replicaset.apps",
+            Self::DaemonSets => "daemonset.apps",
+            Self::StatefulSets => "statefulset.apps",
+            Self::Jobs => "job.batch",
+            Self::Namespaces => "namespace",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        !matches!(self, Self::Nodes | Self::Namespaces)
+    }
+
+    fn workload_kind(self) -> Option<WorkloadKind> {
+        Some(match self {
+            Self::Deployments => WorkloadKind::Deployment,
+            Self::ReplicaSets => WorkloadKind::ReplicaSet,
+            Self::DaemonSets => WorkloadKind::DaemonSet,
+            Self::StatefulSets => WorkloadKind::StatefulSet,
+            Self::Jobs => WorkloadKind::Job,
+            _ => return None,
+        })
+    }
+}
+
+/// One whole API object of a modelled kind. Serializes with its `apiVersion` and `kind`, as
+/// the API server sends it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+// Objects are rendered one at a time for a reply and never stored in bulk, so the size spread
+// between kinds costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+pub enum ApiObject {
+    Node(core::Node),
+    Pod(core::Pod),
+    Namespace(core::Namespace),
+    Deployment(apps::Deployment),
+    ReplicaSet(apps::ReplicaSet),
+    DaemonSet(apps::DaemonSet),
+    StatefulSet(apps::StatefulSet),
+    Job(batch::Job),
+    PodDisruptionBudget(policy::PodDisruptionBudget),
+}
+
+impl ApiObject {
+    /// The object as JSON, `apiVersion` and `kind` included.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    pub fn metadata(&self) -> &ObjectMeta {
+        match self {
+            Self::Node(o) => &o.metadata,
+            Self::Pod(o) => &o.metadata,
+            Self::Namespace(o) => &o.metadata,
+            Self::Deployment(o) => &o.metadata,
+            Self::ReplicaSet(o) => &o.metadata,
+            Self::DaemonSet(o) => &o.metadata,
+            Self::StatefulSet(o) => &o.metadata,
+            Self::Job(o) => &o.metadata,
+            Self::PodDisruptionBudget(o) => &o.metadata,
+        }
+    }
+}
+
+/// `metadata.creationTimestamp` as the API server writes it (RFC 3339, seconds).
+pub fn timestamp(t: SimTime) -> Time {
+    let w = t.wall_clock();
+    let text = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        w.year, w.month, w.day, w.hour, w.minute, w.second
+    );
+    Time(text.parse().unwrap_or_default())
+}
+
+fn uid(kind: u8, n: u64) -> String {
+    format!("00000000-0000-4{kind:03x}-8000-{n:012x}")
+}
+
+/// A selector in the API form: equalities as `matchLabels`, the rest as `matchExpressions`.
+pub fn label_selector(s: &Selector) -> LabelSelector {
+    use crate::model::labels::Op;
+    let mut labels = BTreeMap::new();
+    let mut exprs = Vec::new();
+    for r in &s.requirements {
+        let op = match r.op {
+            Op::Eq => {
+                labels.insert(r.key.clone(), r.values.first().cloned().unwrap_or_default());
+                continue;
+            }
+            Op::NotEq | Op::NotIn => "NotIn",
+            Op::In => "In",
+            Op::Exists => "Exists",
+            Op::DoesNotExist => "DoesNotExist",
+        };
+        exprs.push(LabelSelectorRequirement {
+            key: r.key.clone(),
+            operator: op.into(),
+            values: (!r.values.is_empty()).then(|| r.values.clone()),
+        });
+    }
+    LabelSelector {
+        match_labels: (!labels.is_empty()).then_some(labels),
+        match_expressions: (!exprs.is_empty()).then_some(exprs),
+    }
+}
+
+fn pod_template(template: &PodTemplate, labels: &Labels) -> core::PodTemplateSpec {
+    core::PodTemplateSpec {
+        metadata: Some(ObjectMeta {
+            labels: (!labels.is_empty()).then(|| labels.clone()),
+            annotations: (!template.annotations.is_empty()).then(|| template.annotations.clone()),
+            ..Default::default()
+        }),
+        spec: Some((*template.spec).clone()),
+    }
+}
+
+fn workload_meta(c: &Cluster, id: WorkloadId) -> ObjectMeta {
+    let w = c.workload(id);
+    let owner_references = w.parent.map(|p| {
+        let d = c.workload(p);
+        vec![OwnerReference {
+            api_version: "apps/v1".into(),
+            kind: d.kind.as_str().into(),
+            name: d.name.to_string(),
+            uid: uid(1, u64::from(p.0)),
+            controller: Some(true),
+            block_owner_deletion: Some(true),
+        }]
+    });
+    ObjectMeta {
+        name: Some(w.name.to_string()),
+        namespace: Some(w.namespace.to_string()),
+        uid: Some(uid(1, u64::from(id.0))),
+        labels: (!w.template.labels.is_empty()).then(|| w.template.labels.clone()),
+        creation_timestamp: Some(timestamp(w.created_at)),
+        generation: Some(1),
+        owner_references,
+        ..Default::default()
+    }
+}
+
+/// Counts over a controller's current pods: (existing, ready, available).
+fn pod_counts(c: &Cluster, id: WorkloadId) -> (i32, i32) {
+    let w = c.workload(id);
+    let target = if w.kind == WorkloadKind::Deployment {
+        w.child.unwrap_or(id)
+    } else {
+        id
+    };
+    let (mut total, mut ready) = (0, 0);
+    for (_, p) in c.pods_in_namespace(&w.namespace) {
+        let owned = match p.owner {
+            Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => o == target,
+            _ => false,
+        };
+        if owned && !p.is_terminating() && !p.is_finished() {
+            total += 1;
+            ready += i32::from(p.ready);
+        }
+    }
+    (total, ready)
+}
+
+fn nonzero(n: i32) -> Option<i32> {
+    (n != 0).then_some(n)
+}
+
+/// A controller whole (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job).
+pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
+    let w = c.workload(id);
+    let metadata = workload_meta(c, id);
+    let selector = label_selector(&w.selector);
+    let template = pod_template(&w.template, &w.pod_labels);
+    let replicas = w.replicas as i32;
+    let (total, ready) = pod_counts(c, id);
+    match w.kind {
+        WorkloadKind::Deployment => ApiObject::Deployment(apps::Deployment {
+            metadata,
+            spec: apps::DeploymentSpec {
+                replicas: Some(replicas),
+                selector,
+                template,
+                ..Default::default()
+            },
+            status: Some(apps::DeploymentStatus {
+                observed_generation: Some(1),
+                replicas: nonzero(total),
+                updated_replicas: nonzero(total),
+                ready_replicas: nonzero(ready),
+                available_replicas: nonzero(ready),
+                unavailable_replicas: nonzero((replicas - ready).max(0)),
+                ..Default::default()
+            }),
+        }),
+        WorkloadKind::ReplicaSet => ApiObject::ReplicaSet(apps::ReplicaSet {
+            metadata,
+            spec: apps::ReplicaSetSpec {
+                replicas: Some(replicas),
+                selector,
+                template: Some(template),
+                ..Default::default()
+            },
+            status: Some(apps::ReplicaSetStatus {
+                observed_generation: Some(1),
+                replicas: total,
+                fully_labeled_replicas: nonzero(total),
+                ready_replicas: nonzero(ready),
+                available_replicas: nonzero(ready),
+                ..Default::default()
+            }),
+        }),
+        WorkloadKind::DaemonSet => ApiObject::DaemonSet(apps::DaemonSet {
+            metadata,
+            spec: apps::DaemonSetSpec {
+                selector,
+                template,
+                ..Default::default()
+            },
+            status: Some(apps::DaemonSetStatus {
+                observed_generation: Some(1),
+                current_number_scheduled: total,
+                desired_number_scheduled: w.per_node.len() as i32,
+                number_misscheduled: 0,
+                number_ready: ready,
+                number_available: nonzero(ready),
+                updated_number_scheduled: nonzero(total),
+                ..Default::default()
+            }),
+        }),
+        WorkloadKind::StatefulSet => ApiObject::StatefulSet(apps::StatefulSet {
+            metadata,
+            spec: apps::StatefulSetSpec {
+                replicas: Some(replicas),
+                selector,
+                service_name: Some(w.name.to_string()),
+                template,
+                ..Default::default()
+            },
+            status: Some(apps::StatefulSetStatus {
+                observed_generation: Some(1),
+                replicas: total,
+                current_replicas: nonzero(total),
+                updated_replicas: nonzero(total),
+                ready_replicas: nonzero(ready),
+                available_replicas: nonzero(ready),
+                ..Default::default()
+            }),
+        }),
+        WorkloadKind::Job => ApiObject::Job(batch::Job {
+            metadata,
+            spec: Some(batch::JobSpec {
+                completions: Some(replicas),
+                parallelism: Some(w.parallelism as i32),
+                selector: Some(selector),
+                template,
+                ..Default::default()
+            }),
+            status: Some(batch::JobStatus {
+                active: nonzero(total),
+                ready: Some(ready),
+                succeeded: nonzero(w.succeeded as i32),
+                ..Default::default()
+            }),
+        }),
+    }
+}
+
+fn int_or_string(v: IntOrPercent) -> IntOrString {
+    match v {
+        IntOrPercent::Int(n) => IntOrString::Int(n as i32),
+        IntOrPercent::Percent(p) => IntOrString::String(format!("{p}%")),
+    }
+}
+
+/// A PodDisruptionBudget whole, its status as the disruption controller keeps it.
+pub fn pdb_object(c: &Cluster, id: PdbId) -> policy::PodDisruptionBudget {
+    let b = c.pdb(id);
+    let s = c.pdb_status(id);
+    policy::PodDisruptionBudget {
+        metadata: ObjectMeta {
+            name: Some(b.name.to_string()),
+            namespace: Some(b.namespace.to_string()),
+            uid: Some(uid(2, u64::from(id.0))),
+            creation_timestamp: Some(timestamp(b.created_at)),
+            generation: Some(1),
+            ..Default::default()
+        },
+        spec: Some(policy::PodDisruptionBudgetSpec {
+            min_available: b.min_available.map(int_or_string),
+            max_unavailable: b.max_unavailable.map(int_or_string),
+            selector: Some(b.selector.as_ref().map(label_selector).unwrap_or_default()),
+            unhealthy_pod_eviction_policy: (b.unhealthy_policy == UnhealthyPodEvictionPolicy::AlwaysAllow)
+                .then(|| "AlwaysAllow".to_string()),
+        }),
+        status: Some(policy::PodDisruptionBudgetStatus {
+            current_healthy: Some(s.current_healthy as i32),
+            desired_healthy: Some(s.desired_healthy as i32),
+            disruptions_allowed: Some(s.disruptions_allowed as i32),
+            expected_pods: Some(s.expected as i32),
+            observed_generation: Some(1),
+            ..Default::default()
+        }),
+    }
+}
+
+fn namespace_object(name: &str) -> core::Namespace {
+    let mut labels = BTreeMap::new();
+    labels.insert("kubernetes.io/metadata.name".to_string(), name.to_string());
+    core::Namespace {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..Default::default()
+        },
+        spec: Some(core::NamespaceSpec {
+            finalizers: Some(vec!["kubernetes".into()]),
+        }),
+        status: Some(core::NamespaceStatus {
+            phase: Some("Active".into()),
+            ..Default::default()
+        }),
+    }
+}
+
+/// `GET` one object of a kind by namespace and name.
+pub fn get(c: &Cluster, kind: ResourceKind, namespace: Option<&str>, name: &str) -> Result<ApiObject, ApiError> {
+    let ns = namespace.unwrap_or("default");
+    let found = match kind {
+        ResourceKind::Nodes => c.node_id(name).map(|id| ApiObject::Node(node_object(c, id))),
+        ResourceKind::Pods => c.pod_id(ns, name).and_then(|id| pod_object(c, id)).map(ApiObject::Pod),
+        ResourceKind::Namespaces => c
+            .has_namespace(name)
+            .then(|| ApiObject::Namespace(namespace_object(name))),
+        ResourceKind::Pdbs => c
+            .pdb_ids()
+            .into_iter()
+            .find(|id| &*c.pdb(*id).namespace == ns && &*c.pdb(*id).name == name)
+            .map(|id| ApiObject::PodDisruptionBudget(pdb_object(c, id))),
+        _ => {
+            let wk = kind.workload_kind().unwrap_or(WorkloadKind::Deployment);
+            c.workload_id(wk, ns, name)
+                .filter(|id| !c.workload(*id).deleted)
+                .map(|id| workload_object(c, id))
+        }
+    };
+    found.ok_or_else(|| ApiError::not_found(kind.api_name(), name))
+}
+
+fn field_value(o: &ApiObject, field: &str) -> Option<String> {
+    let m = o.metadata();
+    match (o, field) {
+        (_, "metadata.name") => m.name.clone(),
+        (_, "metadata.namespace") => m.namespace.clone(),
+        (ApiObject::Pod(p), "spec.nodeName") => Some(p.spec.as_ref()?.node_name.clone().unwrap_or_default()),
+        (ApiObject::Pod(p), "status.phase") => p.status.as_ref()?.phase.clone(),
+        (ApiObject::Node(n), "spec.unschedulable") => Some(n.spec.as_ref()?.unschedulable.unwrap_or(false).to_string()),
+        (ApiObject::Namespace(n), "status.phase") => n.status.as_ref()?.phase.clone(),
+        _ => None,
+    }
+}
+
+/// `LIST` a kind, filtered by namespace, labels and fields, in the API server's order.
+pub fn list(c: &Cluster, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<ApiObject>, ApiError> {
+    for (f, _) in &opts.field_selector {
+        if !f.starts_with("metadata.") && !supported_field(kind, f) {
+            return Err(ApiError::new(400, format!("field label not supported: {f}")));
+        }
+    }
+    let ns_ok = |ns: &str| opts.namespace.as_deref().is_none_or(|want| want == ns) || !kind.namespaced();
+    let mut out: Vec<ApiObject> = match kind {
+        ResourceKind::Nodes => c.node_ids().map(|id| ApiObject::Node(node_object(c, id))).collect(),
+        ResourceKind::Namespaces => c
+            .namespaces()
+            .map(|n| ApiObject::Namespace(namespace_object(n)))
+            .collect(),
+        ResourceKind::Pods => {
+            let mut ids: Vec<(&Pod, PodId)> = c
+                .pods_ordered()
+                .filter(|(_, p)| ns_ok(&p.namespace))
+                .map(|(id, p)| (p, id))
+                .collect();
+            ids.sort_by(|a, b| (&a.0.namespace, &a.0.name).cmp(&(&b.0.namespace, &b.0.name)));
+            ids.into_iter()
+                .filter_map(|(_, id)| pod_object(c, id).map(ApiObject::Pod))
+                .collect()
+        }
+        ResourceKind::Pdbs => c
+            .pdb_ids()
+            .into_iter()
+            .filter(|id| ns_ok(&c.pdb(*id).namespace))
+            .map(|id| ApiObject::PodDisruptionBudget(pdb_object(c, id)))
+            .collect(),
+        _ => {
+            let wk = kind.workload_kind().unwrap_or(WorkloadKind::Deployment);
+            c.workloads_of(wk)
+                .filter(|(_, w)| !w.deleted && ns_ok(&w.namespace))
+                .map(|(id, _)| workload_object(c, id))
+                .collect()
+        }
+    };
+    out.retain(|o| {
+        let m = o.metadata();
+        let labels = m.labels.clone().unwrap_or_default();
+        opts.label_selector.as_ref().is_none_or(|s| s.matches(&labels))
+            && opts
+                .field_selector
+                .iter()
+                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") == v)
+    });
+    out.sort_by(|a, b| {
+        let (ma, mb) = (a.metadata(), b.metadata());
+        (&ma.namespace, &ma.name).cmp(&(&mb.namespace, &mb.name))
+    });
+    Ok(out)
+}
+
+/// The fields beyond `metadata.*` the API server lets a list select on, by kind.
+fn supported_field(kind: ResourceKind, field: &str) -> bool {
+    match kind {
+        ResourceKind::Pods => matches!(
+            field,
+            "spec.nodeName"
+                | "status.phase"
+                | "spec.restartPolicy"
+                | "spec.schedulerName"
+                | "spec.serviceAccountName"
+                | "status.podIP"
+                | "status.nominatedNodeName"
+        ),
+        ResourceKind::Nodes => field == "spec.unschedulable",
+        ResourceKind::Namespaces => field == "status.phase",
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_objects_serialize_with_api_version_and_kind() {
+        let o = ApiObject::Namespace(namespace_object("shop"));
+        let v = o.to_json();
+        assert_eq!(v["apiVersion"], "v1");
+        assert_eq!(v["kind"], "Namespace");
+        assert_eq!(v["metadata"]["name"], "shop");
+    }
+
+    #[test]
+    fn selectors_split_into_match_labels_and_expressions() {
+        let s = Selector::parse("app=web,tier!=db,env in (a,b)").expect("selector");
+        let api = label_selector(&s);
+        assert_eq!(
+            api.match_labels.as_ref().and_then(|m| m.get("app")).map(String::as_str),
+            Some("web")
+        );
+        let ops: Vec<&str> = api
+            .match_expressions
+            .iter()
+            .flatten()
+            .map(|e| e.operator.as_str())
+            .collect();
+        assert_eq!(ops, ["NotIn", "In"]);
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_seconds() {
+        let t = timestamp(SimTime(0));
+        let v = serde_json::to_value(&t).expect("time");
+        let s = v.as_str().expect("string");
+        assert!(s.ends_with('Z') && s.len() == 20, "{s}");
+    }
+}
