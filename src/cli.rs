@@ -66,6 +66,13 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// `kind` runs the lab on a real kind cluster (needs kind and Docker): the setup is
+        /// replayed there, your lines run for real, and `check` grades what kind shows.
+        #[arg(long, value_enum, default_value_t = LabBackend::Sim)]
+        backend: LabBackend,
+        /// With `--backend kind`: node images to use (see `run --kind-image-map`).
+        #[arg(long, value_name = "FILE")]
+        kind_image_map: Option<PathBuf>,
     },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
@@ -82,6 +89,14 @@ enum LabCommand {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LabBackend {
+    /// The built-in simulator.
+    Sim,
+    /// A real kind cluster.
+    Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Workload {
     /// Cordon, drain and uncordon every worker.
     Drain,
@@ -93,7 +108,7 @@ enum Workload {
 }
 
 #[derive(clap::Args, Debug)]
-struct RunArgs {
+pub(crate) struct RunArgs {
     /// The scenario file (YAML, format kubedrill/v1).
     file: PathBuf,
     /// Seed of the run (overrides the file's `seed:`; default: KUBEDRILL_SEED, else random).
@@ -109,9 +124,21 @@ struct RunArgs {
     #[arg(long, default_value = "target/kubedrill/failures")]
     failures_dir: PathBuf,
     /// `etcd` also runs a real etcd cluster (one member per control plane, from the `etcd` on
-    /// PATH) and compares it with the simulator's after every etcd fault.
+    /// PATH) and compares it with the simulator's after every etcd fault; `kind` replays every
+    /// step on a real kind cluster and compares after each.
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     backend: Backend,
+    /// With `--backend kind`: print the commands the run would perform on kind and exit,
+    /// touching nothing (kind and Docker are not needed).
+    #[arg(long)]
+    plan: bool,
+    /// With `--backend kind`: leave the kind cluster running at the end (it is named on stderr).
+    #[arg(long)]
+    keep: bool,
+    /// With `--backend kind`: node images to use, a YAML mapping of Kubernetes versions to
+    /// images (`v1.31.2: kindest/node:v1.31.2@sha256:...`), before kubedrill's own table.
+    #[arg(long, value_name = "FILE")]
+    kind_image_map: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -120,6 +147,8 @@ enum Backend {
     Sim,
     /// The simulator, checked against real etcd processes.
     Etcd,
+    /// The simulator, checked against a real kind cluster (needs kind and Docker).
+    Kind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -139,7 +168,19 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lab(LabCommand::List) => crate::lab_cli::list(),
-        Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Start {
+            id,
+            seed,
+            backend,
+            kind_image_map,
+        }) => match backend {
+            LabBackend::Sim if kind_image_map.is_some() => {
+                eprintln!("kubedrill: --kind-image-map goes with --backend kind");
+                Ok(ExitCode::from(2))
+            }
+            LabBackend::Sim => crate::lab_cli::start(&id, seed),
+            LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
+        },
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -230,8 +271,22 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let seed = choose_seed(args.seed, scenario.seed)?;
+    if args.backend != Backend::Kind && (args.plan || args.keep || args.kind_image_map.is_some()) {
+        eprintln!("kubedrill: --plan, --keep and --kind-image-map go with --backend kind");
+        return Ok(ExitCode::from(2));
+    }
+    if args.backend == Backend::Kind {
+        let opts = crate::kind::backend::Options {
+            plan_only: args.plan,
+            keep: args.keep,
+            image_map: args.kind_image_map.clone(),
+        };
+        return crate::kind::backend::run(&scenario, &text, &args.file, seed, &opts, |report, verdict| {
+            finish(args, &text, seed, report, verdict)
+        });
+    }
     let mut etcd = match args.backend {
-        Backend::Sim => None,
+        Backend::Sim | Backend::Kind => None,
         Backend::Etcd => match start_etcd_backend(&scenario, seed) {
             Ok(b) => b,
             Err(e) => {
@@ -256,36 +311,65 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let verdict = etcd.as_ref().map(|backend| BackendVerdict {
+        name: "etcd",
+        error: backend.error.as_ref().map(|(step, e)| format!("step {step}: {e}")),
+        disagreements: backend
+            .disagreements
+            .iter()
+            .map(|(step, d)| format!("step {step}: real etcd disagrees with the simulator: {d}"))
+            .collect(),
+    });
+    finish(args, &text, seed, &report, verdict)
+}
+
+/// What a real backend found beside the run.
+pub struct BackendVerdict {
+    pub name: &'static str,
+    /// A failure of the backend itself (exit 2).
+    pub error: Option<String>,
+    /// Where the real system and the simulator differ (exit 1).
+    pub disagreements: Vec<String>,
+}
+
+/// Prints the transcript, writes the trace and the failure file, and picks the exit status.
+pub(crate) fn finish(
+    args: &RunArgs,
+    text: &str,
+    seed: Seed,
+    report: &Report,
+    verdict: Option<BackendVerdict>,
+) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Text => out.write_all(report.transcript_text().as_bytes())?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &json_report(&report))?;
+            serde_json::to_writer_pretty(&mut out, &json_report(report))?;
             writeln!(out)?;
         }
     }
     out.flush()?;
     // A trace that cannot be written must not hide a failed run: report both.
     let trace_error = args.trace.as_ref().and_then(|path| {
-        write_trace(path, &report)
+        write_trace(path, report)
             .with_context(|| format!("writing the trace to {}", path.display()))
             .err()
     });
     if let Some(e) = &trace_error {
         eprintln!("kubedrill: {e:#}");
     }
-    if let Some(backend) = &etcd {
-        if let Some((step, e)) = &backend.error {
-            eprintln!("kubedrill: --backend etcd: step {step}: {e}");
+    if let Some(v) = &verdict {
+        if let Some(e) = &v.error {
+            eprintln!("kubedrill: --backend {}: {e}", v.name);
             return Ok(ExitCode::from(2));
         }
-        for (step, d) in &backend.disagreements {
-            eprintln!("kubedrill: step {step}: real etcd disagrees with the simulator: {d}");
+        for d in &v.disagreements {
+            eprintln!("kubedrill: {d}");
         }
     }
-    let etcd_disagrees = etcd.as_ref().is_some_and(|b| !b.disagreements.is_empty());
-    if report.passed() && etcd_disagrees {
+    let backend_disagrees = verdict.as_ref().is_some_and(|v| !v.disagreements.is_empty());
+    if report.passed() && backend_disagrees {
         return Ok(ExitCode::from(1));
     }
     if report.passed() {
@@ -298,7 +382,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for f in &report.failures {
         eprintln!("kubedrill: step {} failed: {}", f.step, f.message);
     }
-    match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
+    match write_failure(&args.failures_dir, &args.file, text, seed, report) {
         Ok(path) => {
             eprintln!("reproduce: kubedrill replay {}", path.display());
             eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);

@@ -135,6 +135,13 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `kubedrill lab start ID --backend kind`: the lab on a real kind cluster.
+pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let lab = find(id)?;
+    let seed = seed.unwrap_or_else(|| lab.default_seed());
+    crate::kind::lab::start(&lab, seed, image_map)
+}
+
 fn banner(lab: &Lab) -> String {
     format!(
         "== {} ({}, {}, about {} min) ==\n{}\nType `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`.\n",

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod etcd_backend;
+pub mod kind;
 pub mod lab_cli;
 pub mod scenario_file;
 mod yaml_pos;
