@@ -14,20 +14,53 @@ pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
     let n = c.node(id);
     let mut allocatable = BTreeMap::new();
     allocatable.insert("cpu".to_string(), Quantity(format_cpu_milli(n.allocatable.cpu_milli)));
+    allocatable.insert("ephemeral-storage".to_string(), Quantity("101430960Ki".into()));
+    allocatable.insert("hugepages-1Gi".to_string(), Quantity("0".into()));
+    allocatable.insert("hugepages-2Mi".to_string(), Quantity("0".into()));
     allocatable.insert("memory".to_string(), Quantity(format_memory(n.allocatable.memory)));
     allocatable.insert("pods".to_string(), Quantity(n.allocatable.pods.to_string()));
+    let unknown = n.ready == ReadyStatus::Unknown;
+    let heartbeat = timestamp(n.silent_since.unwrap_or(n.created_at));
+    let created = timestamp(n.created_at);
+    let condition = |ty: &str, ok: &str, reason: &str, message: &str| {
+        let (status, reason, message) = if unknown {
+            ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+        } else {
+            (ok, reason, message)
+        };
+        core::NodeCondition {
+            type_: ty.into(),
+            status: status.into(),
+            reason: Some(reason.into()),
+            message: Some(message.into()),
+            last_heartbeat_time: Some(heartbeat.clone()),
+            last_transition_time: Some(created.clone()),
+        }
+    };
     let ready = match n.ready {
         ReadyStatus::True => "True",
         ReadyStatus::False => "False",
         ReadyStatus::Unknown => "Unknown",
     };
+    let mut annotations = BTreeMap::new();
+    annotations.insert("node.alpha.kubernetes.io/ttl".to_string(), "0".to_string());
+    annotations.insert(
+        "volumes.kubernetes.io/controller-managed-attach-detach".to_string(),
+        "true".to_string(),
+    );
+    let cidr = format!("10.244.{}.0/24", id.0 % 250 + 1);
     core::Node {
         metadata: ObjectMeta {
             name: Some(n.name.to_string()),
             labels: Some(n.labels.clone()),
+            annotations: Some(annotations),
+            uid: Some(uid(3, u64::from(id.0))),
+            creation_timestamp: Some(created.clone()),
             ..Default::default()
         },
         spec: Some(core::NodeSpec {
+            pod_cidr: Some(cidr.clone()),
+            pod_cidrs: Some(vec![cidr]),
             unschedulable: n.unschedulable.then_some(true),
             taints: (!n.taints.is_empty()).then(|| {
                 n.taints
@@ -45,11 +78,27 @@ pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
         status: Some(core::NodeStatus {
             allocatable: Some(allocatable.clone()),
             capacity: Some(allocatable),
-            conditions: Some(vec![core::NodeCondition {
-                type_: "Ready".into(),
-                status: ready.into(),
-                ..Default::default()
-            }]),
+            conditions: Some(vec![
+                condition(
+                    "MemoryPressure",
+                    "False",
+                    "KubeletHasSufficientMemory",
+                    "kubelet has sufficient memory available",
+                ),
+                condition(
+                    "DiskPressure",
+                    "False",
+                    "KubeletHasNoDiskPressure",
+                    "kubelet has no disk pressure",
+                ),
+                condition(
+                    "PIDPressure",
+                    "False",
+                    "KubeletHasSufficientPID",
+                    "kubelet has sufficient PID available",
+                ),
+                condition("Ready", ready, "KubeletReady", "kubelet is posting ready status"),
+            ]),
             addresses: Some(vec![
                 core::NodeAddress {
                     type_: "InternalIP".into(),
@@ -60,7 +109,13 @@ pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
                     address: n.name.to_string(),
                 },
             ]),
+            daemon_endpoints: Some(core::NodeDaemonEndpoints {
+                kubelet_endpoint: Some(core::DaemonEndpoint { port: 10250 }),
+            }),
             node_info: Some(core::NodeSystemInfo {
+                machine_id: format!("{:032x}", id.0 as u128 + 0xabc),
+                system_uuid: format!("{:032x}", id.0 as u128 + 0xdef),
+                boot_id: format!("{:032x}", id.0 as u128 + n.lifecycle_gen as u128),
                 kubelet_version: n.kubelet_version.to_string(),
                 kube_proxy_version: n.kubelet_version.to_string(),
                 os_image: n.os_image.clone(),
@@ -75,6 +130,139 @@ pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
     }
 }
 
+/// The IP a pod has: its node's for host-network pods, otherwise one from the node's pod CIDR;
+/// none before it is bound and running.
+pub fn pod_ip(c: &Cluster, p: &Pod) -> Option<String> {
+    let node = p.node?;
+    if p.phase == Phase::Pending {
+        return None;
+    }
+    if p.template.spec.host_network == Some(true) {
+        return Some(c.node(node).internal_ip.clone());
+    }
+    Some(format!("10.244.{}.{}", node.0 % 250 + 1, 2 + p.uid % 250))
+}
+
+/// What the API server's defaulting adds to a pod spec a manifest left out.
+fn default_pod_spec(spec: &mut core::PodSpec) {
+    spec.restart_policy.get_or_insert_with(|| "Always".into());
+    spec.dns_policy.get_or_insert_with(|| "ClusterFirst".into());
+    spec.scheduler_name.get_or_insert_with(|| "default-scheduler".into());
+    let sa = spec
+        .service_account_name
+        .get_or_insert_with(|| "default".into())
+        .clone();
+    spec.service_account.get_or_insert(sa);
+    spec.termination_grace_period_seconds.get_or_insert(30);
+    spec.security_context.get_or_insert_with(Default::default);
+    spec.enable_service_links.get_or_insert(true);
+    spec.preemption_policy
+        .get_or_insert_with(|| "PreemptLowerPriority".into());
+    spec.priority.get_or_insert(0);
+    for c in &mut spec.containers {
+        let latest = c
+            .image
+            .as_deref()
+            .is_none_or(|i| !i.rsplit('/').next().unwrap_or(i).contains(':') || i.ends_with(":latest"));
+        c.image_pull_policy
+            .get_or_insert_with(|| if latest { "Always" } else { "IfNotPresent" }.into());
+        c.termination_message_path
+            .get_or_insert_with(|| "/dev/termination-log".into());
+        c.termination_message_policy.get_or_insert_with(|| "File".into());
+        c.resources.get_or_insert_with(Default::default);
+    }
+}
+
+fn pod_status(c: &Cluster, p: &Pod) -> core::PodStatus {
+    let ready = p.ready && p.deletion.is_none();
+    let bound = p.node.is_some();
+    let since = timestamp(p.started_at.unwrap_or(p.created_at));
+    let cond = |ty: &str, ok: bool| core::PodCondition {
+        type_: ty.into(),
+        status: if ok { "True" } else { "False" }.into(),
+        last_transition_time: Some(since.clone()),
+        ..Default::default()
+    };
+    let ip = pod_ip(c, p);
+    let running = p.phase == Phase::Running;
+    let container_statuses = bound.then(|| {
+        p.template
+            .spec
+            .containers
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let state = match p.phase {
+                    Phase::Running => core::ContainerState {
+                        running: Some(core::ContainerStateRunning {
+                            started_at: Some(since.clone()),
+                        }),
+                        ..Default::default()
+                    },
+                    Phase::Succeeded | Phase::Failed => core::ContainerState {
+                        terminated: Some(core::ContainerStateTerminated {
+                            exit_code: i32::from(p.phase == Phase::Failed),
+                            reason: Some(if p.phase == Phase::Failed { "Error" } else { "Completed" }.into()),
+                            started_at: Some(since.clone()),
+                            finished_at: Some(since.clone()),
+                            container_id: Some(container_id(p, i)),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                    Phase::Pending => core::ContainerState {
+                        waiting: Some(core::ContainerStateWaiting {
+                            reason: Some(p.status_reason.unwrap_or("ContainerCreating").into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                };
+                core::ContainerStatus {
+                    name: k.name.clone(),
+                    image: k.image.clone().unwrap_or_default(),
+                    image_id: String::new(),
+                    container_id: (p.phase != Phase::Pending).then(|| container_id(p, i)),
+                    ready,
+                    restart_count: p.restarts as i32,
+                    started: Some(running),
+                    state: Some(state),
+                    ..Default::default()
+                }
+            })
+            .collect()
+    });
+    let qos = if p.template.requests.cpu_milli == 0 && p.template.requests.memory == 0 {
+        "BestEffort"
+    } else {
+        "Burstable"
+    };
+    core::PodStatus {
+        phase: Some(p.phase.as_str().into()),
+        reason: p.status_reason.filter(|r| *r == "NodeLost").map(str::to_string),
+        conditions: Some(vec![
+            cond("Initialized", bound),
+            cond("Ready", ready),
+            cond("ContainersReady", ready),
+            cond("PodScheduled", bound),
+        ]),
+        host_ip: p.node.map(|n| c.node(n).internal_ip.clone()),
+        pod_ip: ip.clone(),
+        pod_ips: ip.map(|ip| vec![core::PodIP { ip }]),
+        start_time: bound.then(|| timestamp(p.created_at)),
+        container_statuses,
+        qos_class: Some(qos.into()),
+        ..Default::default()
+    }
+}
+
+fn container_id(p: &Pod, i: usize) -> String {
+    format!(
+        "containerd://{:064x}",
+        (p.uid << 8) + i as u64 + u64::from(p.restarts) * 0x1_0000
+    )
+}
+
 pub fn pod_object(c: &Cluster, id: PodId) -> Option<core::Pod> {
     let p = c.pod(id)?;
     let owner_refs = match p.owner {
@@ -83,6 +271,7 @@ pub fn pod_object(c: &Cluster, id: PodId) -> Option<core::Pod> {
             api_version: "v1".into(),
             kind: "Node".into(),
             name: c.node(n).name.to_string(),
+            uid: uid(3, u64::from(n.0)),
             controller: Some(true),
             ..Default::default()
         }]),
@@ -96,53 +285,40 @@ pub fn pod_object(c: &Cluster, id: PodId) -> Option<core::Pod> {
                 },
                 kind: wl.kind.as_str().into(),
                 name: wl.name.to_string(),
+                uid: uid(1, u64::from(w.0)),
                 controller: Some(true),
                 block_owner_deletion: Some(true),
-                ..Default::default()
             }])
         }
     };
+    let generate_name = match p.owner {
+        Owner::ReplicaSet(_) | Owner::DaemonSet(_) | Owner::Job(_) => {
+            p.name.rsplit_once('-').map(|(base, _)| format!("{base}-"))
+        }
+        _ => None,
+    };
     let mut spec = (*p.template.spec).clone();
     spec.node_name = p.node.map(|n| c.node(n).name.to_string());
+    default_pod_spec(&mut spec);
     Some(core::Pod {
         metadata: ObjectMeta {
             name: Some(p.name.to_string()),
+            generate_name,
             namespace: Some(p.namespace.to_string()),
             uid: Some(format!("00000000-0000-4000-8000-{:012x}", p.uid)),
             labels: (!p.labels.is_empty()).then(|| (*p.labels).clone()),
             annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
             owner_references: owner_refs,
+            creation_timestamp: Some(timestamp(p.created_at)),
+            deletion_timestamp: p
+                .deletion
+                .map(|d| timestamp(d.at + crate::time::SimDuration::from_secs(d.grace_seconds))),
+            deletion_grace_period_seconds: p.deletion.map(|d| d.grace_seconds as i64),
             ..Default::default()
         },
         spec: Some(spec),
-        status: Some(core::PodStatus {
-            phase: Some(p.phase.as_str().into()),
-            reason: p.status_reason.map(str::to_string),
-            ..Default::default()
-        }),
+        status: Some(pod_status(c, p)),
     })
-}
-
-pub(crate) fn node_json(c: &Cluster, id: NodeId) -> serde_json::Value {
-    let mut v = serde_json::to_value(node_object(c, id)).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.insert("apiVersion".into(), "v1".into());
-        o.insert("kind".into(), "Node".into());
-    }
-    v
-}
-
-pub(crate) fn find_pod_json(c: &Cluster, ns: Option<&str>, name: &str) -> Option<serde_json::Value> {
-    let id = match ns {
-        Some(ns) => c.pod_id(ns, name)?,
-        None => c.pods_ordered().find(|(_, p)| &*p.name == name).map(|(id, _)| id)?,
-    };
-    let mut v = serde_json::to_value(pod_object(c, id)?).ok()?;
-    if let Some(o) = v.as_object_mut() {
-        o.insert("apiVersion".into(), "v1".into());
-        o.insert("kind".into(), "Pod".into());
-    }
-    Some(v)
 }
 
 // ---- every modelled kind -------------------------------------------------------------------
@@ -166,6 +342,8 @@ pub struct ListOptions {
     /// `field=value` pairs the API server supports for the kind (`spec.nodeName`,
     /// `metadata.name`, `metadata.namespace`, `status.phase`).
     pub field_selector: Vec<(String, String)>,
+    /// `field!=value` pairs, under the same rules.
+    pub field_selector_not: Vec<(String, String)>,
 }
 
 /// The kinds the model holds, by the resource names and short names the API server's discovery
@@ -242,6 +420,19 @@ impl ResourceKind {
             Self::Jobs => "job.batch",
             Self::Namespaces => "namespace",
         }
+    }
+
+    /// The group/version and resource as client-go prints a `GroupVersionResource`
+    /// (`apps/v1, Resource=deployments`).
+    pub fn gvr(self) -> String {
+        let (gv, resource) = match self.api_name().split_once('.') {
+            Some((r, "apps")) => ("apps/v1", r),
+            Some((r, "batch")) => ("batch/v1", r),
+            Some((r, "policy")) => ("policy/v1", r),
+            Some((r, g)) => return format!("{g}/v1, Resource={r}"),
+            None => ("/v1", self.api_name()),
+        };
+        format!("{gv}, Resource={resource}")
     }
 
     pub fn namespaced(self) -> bool {
@@ -585,7 +776,8 @@ pub fn get(c: &Cluster, kind: ResourceKind, namespace: Option<&str>, name: &str)
     found.ok_or_else(|| ApiError::not_found(kind.api_name(), name))
 }
 
-fn field_value(o: &ApiObject, field: &str) -> Option<String> {
+/// The value a field selector compares for an object (`""` when the field is unset).
+pub fn field_value(o: &ApiObject, field: &str) -> Option<String> {
     let m = o.metadata();
     match (o, field) {
         (_, "metadata.name") => m.name.clone(),
@@ -594,16 +786,33 @@ fn field_value(o: &ApiObject, field: &str) -> Option<String> {
         (ApiObject::Pod(p), "status.phase") => p.status.as_ref()?.phase.clone(),
         (ApiObject::Node(n), "spec.unschedulable") => Some(n.spec.as_ref()?.unschedulable.unwrap_or(false).to_string()),
         (ApiObject::Namespace(n), "status.phase") => n.status.as_ref()?.phase.clone(),
+        (ApiObject::Pod(p), "spec.restartPolicy") => p.spec.as_ref()?.restart_policy.clone(),
+        (ApiObject::Pod(p), "spec.schedulerName") => Some(
+            p.spec
+                .as_ref()?
+                .scheduler_name
+                .clone()
+                .unwrap_or_else(|| "default-scheduler".into()),
+        ),
+        (ApiObject::Pod(p), "spec.serviceAccountName") => Some(
+            p.spec
+                .as_ref()?
+                .service_account_name
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+        ),
+        (ApiObject::Pod(p), "spec.hostNetwork") => Some(p.spec.as_ref()?.host_network.unwrap_or(false).to_string()),
+        (ApiObject::Pod(p), "status.podIP") => Some(p.status.as_ref()?.pod_ip.clone().unwrap_or_default()),
+        (ApiObject::Job(j), "status.successful") => Some(j.status.as_ref()?.succeeded.unwrap_or(0).to_string()),
+        (ApiObject::ReplicaSet(r), "status.replicas") => Some(r.status.as_ref()?.replicas.to_string()),
         _ => None,
     }
 }
 
 /// `LIST` a kind, filtered by namespace, labels and fields, in the API server's order.
 pub fn list(c: &Cluster, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<ApiObject>, ApiError> {
-    for (f, _) in &opts.field_selector {
-        if !f.starts_with("metadata.") && !supported_field(kind, f) {
-            return Err(ApiError::new(400, format!("field label not supported: {f}")));
-        }
+    for (f, _) in opts.field_selector.iter().chain(&opts.field_selector_not) {
+        check_field(kind, f)?;
     }
     let ns_ok = |ns: &str| opts.namespace.as_deref().is_none_or(|want| want == ns) || !kind.namespaced();
     let mut out: Vec<ApiObject> = match kind {
@@ -645,12 +854,32 @@ pub fn list(c: &Cluster, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<A
                 .field_selector
                 .iter()
                 .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") == v)
+            && opts
+                .field_selector_not
+                .iter()
+                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") != v)
     });
     out.sort_by(|a, b| {
         let (ma, mb) = (a.metadata(), b.metadata());
         (&ma.namespace, &ma.name).cmp(&(&mb.namespace, &mb.name))
     });
     Ok(out)
+}
+
+/// Whether the API server lets a list of `kind` select on `field`; its 400 answer otherwise.
+/// Kinds with field label conversions of their own (pods, nodes, namespaces) answer `field
+/// label not supported`; the others get the generic metadata-only conversion's message.
+pub fn check_field(kind: ResourceKind, field: &str) -> Result<(), ApiError> {
+    if matches!(field, "metadata.name" | "metadata.namespace") || supported_field(kind, field) {
+        return Ok(());
+    }
+    let message = match kind {
+        ResourceKind::Pods | ResourceKind::Nodes | ResourceKind::Namespaces => {
+            format!("field label not supported: {field}")
+        }
+        _ => format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""),
+    };
+    Err(ApiError::new(400, message))
 }
 
 /// The fields beyond `metadata.*` the API server lets a list select on, by kind.
@@ -663,11 +892,15 @@ fn supported_field(kind: ResourceKind, field: &str) -> bool {
                 | "spec.restartPolicy"
                 | "spec.schedulerName"
                 | "spec.serviceAccountName"
+                | "spec.hostNetwork"
                 | "status.podIP"
+                | "status.podIPs"
                 | "status.nominatedNodeName"
         ),
         ResourceKind::Nodes => field == "spec.unschedulable",
         ResourceKind::Namespaces => field == "status.phase",
+        ResourceKind::Jobs => field == "status.successful",
+        ResourceKind::ReplicaSets => field == "status.replicas",
         _ => false,
     }
 }

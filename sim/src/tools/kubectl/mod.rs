@@ -7,8 +7,13 @@ mod describe;
 mod drain;
 pub(crate) mod flags;
 mod get;
+mod gofmt;
+mod gotemplate;
+mod jsonpath;
 mod logs;
+mod printer;
 mod set;
+mod sort;
 mod version;
 mod yaml_out;
 
@@ -17,6 +22,7 @@ use crate::shell::CommandOutput;
 pub(crate) use crate::shell::output::{raw, stderr, stdout};
 use crate::tools::api::KubeApi;
 use crate::tools::cobra::levenshtein;
+use std::collections::BTreeMap;
 
 /// Every top-level kubectl command, so that a real but unmodelled one is told apart from a typo.
 const REAL_COMMANDS: &[&str] = &[
@@ -64,6 +70,94 @@ const REAL_COMMANDS: &[&str] = &[
     "wait",
 ];
 
+/// What kubectl reads on the machine it runs on: its standard input and the files its
+/// arguments name. The host reads them before kubectl runs (see [`file_args`]), so kubectl
+/// itself stays a client of the API and nothing else.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Local {
+    pub stdin: String,
+    pub cwd: String,
+    /// Absolute path → what is there (absent: no such file or directory).
+    pub files: BTreeMap<String, LocalFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LocalFile {
+    Text(String),
+    /// A directory: the absolute paths of the manifests in it (`.yaml`, `.yml`, `.json`).
+    Dir(Vec<String>),
+}
+
+impl Local {
+    /// A path typed on the command line, made absolute against the working directory.
+    pub(crate) fn abs(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            crate::path::normalize(path)
+        } else {
+            crate::path::normalize(&format!("{}/{path}", self.cwd))
+        }
+    }
+
+    pub(crate) fn entry(&self, path: &str) -> Option<&LocalFile> {
+        self.files.get(&self.abs(path))
+    }
+
+    pub(crate) fn read(&self, path: &str) -> Option<String> {
+        match self.entry(path)? {
+            LocalFile::Text(t) => Some(t.clone()),
+            LocalFile::Dir(_) => None,
+        }
+    }
+}
+
+/// The paths kubectl's arguments name: `-f`/`--filename` values and the `*-file=` templates
+/// of `-o`. The host reads these (and the manifests of a directory) into [`Local`].
+pub(crate) fn file_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        let value = match a {
+            "-f" | "--filename" | "-o" | "--output" | "--template" => {
+                let v = args.get(i).cloned();
+                i += 1;
+                v.map(|v| (a, v))
+            }
+            _ => {
+                if let Some(v) = a.strip_prefix("--filename=") {
+                    Some(("-f", v.to_string()))
+                } else if let Some(v) = a
+                    .strip_prefix("-f=")
+                    .or_else(|| a.strip_prefix("-f").filter(|v| !v.is_empty()))
+                {
+                    Some(("-f", v.to_string()))
+                } else if let Some(v) = a.strip_prefix("--output=").or_else(|| a.strip_prefix("-o=")) {
+                    Some(("-o", v.to_string()))
+                } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
+                    Some(("-o", v.to_string()))
+                } else {
+                    a.strip_prefix("--template=").map(|v| ("--template", v.to_string()))
+                }
+            }
+        };
+        match value {
+            Some(("-f" | "--filename", v)) if v != "-" => out.push(v),
+            Some(("-o" | "--output", v)) => {
+                if let Some((format, path)) = v.split_once('=')
+                    && (format.ends_with("-file") || format == "templatefile")
+                {
+                    out.push(path.to_string());
+                }
+            }
+            // `-o jsonpath-file --template=PATH`
+            Some(("--template", v)) => out.push(v),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A flag error as kubectl prints it: `error: <msg>` (cobra's `Error:` before 1.23) then the
 /// help hint; exit 1.
 pub(crate) fn usage_error(api: &dyn KubeApi, cmd: &str, msg: &str) -> CommandOutput {
@@ -91,7 +185,7 @@ fn unreachable_output(e: &Unreachable) -> CommandOutput {
 }
 
 /// Runs `kubectl ARGS...` (without the word `kubectl`).
-pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> CommandOutput {
     // The subcommand is the first word that is neither a flag nor a global flag's value.
     let mut idx = None;
     let mut i = 0;
@@ -151,7 +245,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
         "cordon" => cordon::run(api, &rest, true),
         "uncordon" => cordon::run(api, &rest, false),
         "drain" => drain::run(api, &rest),
-        "get" => get::run(api, &rest),
+        "get" => get::run(api, &rest, local),
         "describe" => describe::run(api, &rest),
         "delete" => delete::run(api, &rest),
         "version" => version::run(api, &rest),
@@ -225,7 +319,7 @@ steps: []
 
     fn kubectl(api: &mut FakeApi, line: &str) -> CommandOutput {
         let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        run(api, &args)
+        run(api, &args, &Local::default())
     }
 
     fn text(out: &CommandOutput) -> String {
