@@ -225,3 +225,75 @@ fn every_object_printed_as_yaml_parses_back_into_its_type() {
         assert!(n > 25, "{version}: only {n} objects");
     }
 }
+
+#[test]
+fn a_fresh_kubeadm_cluster_has_its_default_objects() {
+    let mut sim = cluster("v1.31.2");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl get cm -A",
+            "kubectl get sa",
+            "kubectl get secrets -A",
+            "kubectl get svc -A -o wide",
+            "kubectl get ep -A",
+            "kubectl get endpointslices -n kube-system",
+            "kubectl get leases -A",
+            "kubectl get pc",
+            "kubectl get pv",
+            "kubectl get pvc",
+            "kubectl get ingress -A",
+            "kubectl get cm kubeadm-config -n kube-system -o jsonpath='{.data.ClusterConfiguration}'",
+            "kubectl get svc kubernetes -o yaml",
+        ]
+    ));
+    let mut old = cluster("v1.23.17");
+    insta::assert_snapshot!(
+        "before_1_24_every_service_account_has_a_token_secret",
+        session(&mut old, &["kubectl get sa,secrets", "kubectl get cm -n kube-system"])
+    );
+}
+
+#[test]
+fn events_record_what_happened() {
+    let mut sim = cluster("v1.31.2");
+    sim.run_line("controlplane", "kubectl drain node01 --ignore-daemonsets --force");
+    sim.run_line("controlplane", "sleep 20");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl get events",
+            "kubectl get events -A --field-selector involvedObject.kind=Node",
+            "kubectl events --for node/node01",
+            "kubectl events -A --types=Warning",
+            "kubectl events --for pod/nope",
+            "kubectl get events --field-selector reason=Killing -o custom-columns=OBJ:.involvedObject.name,MSG:.message",
+            "kubectl get events --field-selector foo=bar",
+        ]
+    ));
+}
+
+#[test]
+fn describe_every_modelled_kind() {
+    let mut sim = cluster("v1.31.2");
+    sim.run_line("controlplane", "kubectl cordon node02");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl describe deploy web",
+            "kubectl describe rs",
+            "kubectl describe ds kube-proxy -n kube-system",
+            "kubectl describe sts db",
+            "kubectl describe job report",
+            "kubectl describe pdb web",
+            "kubectl describe ns default",
+            "kubectl describe svc kube-dns -n kube-system",
+            "kubectl describe ep kubernetes",
+            "kubectl describe cm kube-root-ca.crt",
+            "kubectl describe sa default",
+            "kubectl describe pc system-node-critical",
+            "kubectl describe node node02 | tail -4",
+            "kubectl describe deploy nope",
+        ]
+    ));
+}

@@ -28,6 +28,10 @@ impl KubeApi for Sim {
         &self.kubectl
     }
 
+    fn events(&self) -> Vec<k8s_openapi::api::core::v1::Event> {
+        crate::model::events::from_trace(&self.cluster, self.trace(), self.now)
+    }
+
     fn reachable(&mut self) -> Result<(), Unreachable> {
         match self.api_unreachable() {
             Some(e) => Err(e),
@@ -121,6 +125,9 @@ macro_rules! forward_kube_api {
             }
             fn kubectl(&self) -> &Kubectl {
                 KubeApi::kubectl(&*self.sim)
+            }
+            fn events(&self) -> Vec<k8s_openapi::api::core::v1::Event> {
+                KubeApi::events(&*self.sim)
             }
             fn reachable(&mut self) -> Result<(), Unreachable> {
                 KubeApi::reachable(self.sim)

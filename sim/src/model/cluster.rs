@@ -54,6 +54,9 @@ pub struct Cluster {
     sched_index: BTreeSet<(u32, u32, NodeId)>,
     /// Pods waiting for a node, in creation order (uid).
     pub(crate) pending: BTreeSet<(u64, PodId)>,
+    /// Objects of the kinds no controller acts on, as far as they differ from what a fresh
+    /// kubeadm cluster has (`model::core_objects`).
+    pub store: store::ObjectStore,
 }
 
 impl Cluster {
@@ -86,6 +89,7 @@ impl Cluster {
             next_uid: 1,
             sched_index: BTreeSet::new(),
             pending: BTreeSet::new(),
+            store: Default::default(),
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
             c.intern_namespace(ns);

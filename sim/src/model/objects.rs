@@ -359,9 +359,38 @@ pub enum ResourceKind {
     StatefulSets,
     Jobs,
     Namespaces,
+    ConfigMaps,
+    Secrets,
+    ServiceAccounts,
+    Services,
+    Endpoints,
+    EndpointSlices,
+    Leases,
+    Events,
+    PriorityClasses,
+    PersistentVolumes,
+    PersistentVolumeClaims,
+    StorageClasses,
+    Ingresses,
+    NetworkPolicies,
+    CronJobs,
+    HorizontalPodAutoscalers,
 }
 
 impl ResourceKind {
+    /// The kinds a cluster serves that the model always holds none of (a fresh kubeadm
+    /// cluster has no volumes, storage classes, ingresses, network policies, cron jobs or
+    /// autoscalers).
+    pub const EMPTY: [Self; 7] = [
+        Self::PersistentVolumes,
+        Self::PersistentVolumeClaims,
+        Self::StorageClasses,
+        Self::Ingresses,
+        Self::NetworkPolicies,
+        Self::CronJobs,
+        Self::HorizontalPodAutoscalers,
+    ];
+
     pub const ALL: [Self; 9] = [
         Self::Nodes,
         Self::Pods,
@@ -388,6 +417,22 @@ impl ResourceKind {
             "statefulset" | "statefulsets" | "sts" => Self::StatefulSets,
             "job" | "jobs" => Self::Jobs,
             "namespace" | "namespaces" | "ns" => Self::Namespaces,
+            "configmap" | "configmaps" | "cm" => Self::ConfigMaps,
+            "secret" | "secrets" => Self::Secrets,
+            "serviceaccount" | "serviceaccounts" | "sa" => Self::ServiceAccounts,
+            "service" | "services" | "svc" => Self::Services,
+            "endpoints" | "ep" => Self::Endpoints,
+            "endpointslice" | "endpointslices" => Self::EndpointSlices,
+            "lease" | "leases" => Self::Leases,
+            "event" | "events" | "ev" => Self::Events,
+            "priorityclass" | "priorityclasses" | "pc" => Self::PriorityClasses,
+            "persistentvolume" | "persistentvolumes" | "pv" => Self::PersistentVolumes,
+            "persistentvolumeclaim" | "persistentvolumeclaims" | "pvc" => Self::PersistentVolumeClaims,
+            "storageclass" | "storageclasses" | "sc" => Self::StorageClasses,
+            "ingress" | "ingresses" | "ing" => Self::Ingresses,
+            "networkpolicy" | "networkpolicies" | "netpol" => Self::NetworkPolicies,
+            "cronjob" | "cronjobs" | "cj" => Self::CronJobs,
+            "horizontalpodautoscaler" | "horizontalpodautoscalers" | "hpa" => Self::HorizontalPodAutoscalers,
             _ => return None,
         })
     }
@@ -404,6 +449,22 @@ impl ResourceKind {
             Self::StatefulSets => "statefulsets.apps",
             Self::Jobs => "jobs.batch",
             Self::Namespaces => "namespaces",
+            Self::ConfigMaps => "configmaps",
+            Self::Secrets => "secrets",
+            Self::ServiceAccounts => "serviceaccounts",
+            Self::Services => "services",
+            Self::Endpoints => "endpoints",
+            Self::EndpointSlices => "endpointslices.discovery.k8s.io",
+            Self::Leases => "leases.coordination.k8s.io",
+            Self::Events => "events",
+            Self::PriorityClasses => "priorityclasses.scheduling.k8s.io",
+            Self::PersistentVolumes => "persistentvolumes",
+            Self::PersistentVolumeClaims => "persistentvolumeclaims",
+            Self::StorageClasses => "storageclasses.storage.k8s.io",
+            Self::Ingresses => "ingresses.networking.k8s.io",
+            Self::NetworkPolicies => "networkpolicies.networking.k8s.io",
+            Self::CronJobs => "cronjobs.batch",
+            Self::HorizontalPodAutoscalers => "horizontalpodautoscalers.autoscaling",
         }
     }
 
@@ -419,24 +480,82 @@ impl ResourceKind {
             Self::StatefulSets => "statefulset.apps",
             Self::Jobs => "job.batch",
             Self::Namespaces => "namespace",
+            Self::ConfigMaps => "configmap",
+            Self::Secrets => "secret",
+            Self::ServiceAccounts => "serviceaccount",
+            Self::Services => "service",
+            Self::Endpoints => "endpoints",
+            Self::EndpointSlices => "endpointslice.discovery.k8s.io",
+            Self::Leases => "lease.coordination.k8s.io",
+            Self::Events => "event",
+            Self::PriorityClasses => "priorityclass.scheduling.k8s.io",
+            Self::PersistentVolumes => "persistentvolume",
+            Self::PersistentVolumeClaims => "persistentvolumeclaim",
+            Self::StorageClasses => "storageclass.storage.k8s.io",
+            Self::Ingresses => "ingress.networking.k8s.io",
+            Self::NetworkPolicies => "networkpolicy.networking.k8s.io",
+            Self::CronJobs => "cronjob.batch",
+            Self::HorizontalPodAutoscalers => "horizontalpodautoscaler.autoscaling",
+        }
+    }
+
+    /// Kinds kept whole in the object store (defaults rendered, changes stored).
+    pub fn stored(self) -> bool {
+        matches!(
+            self,
+            Self::ConfigMaps | Self::Secrets | Self::ServiceAccounts | Self::Services | Self::PriorityClasses
+        )
+    }
+
+    /// The group/version the API server serves the kind at (the newest).
+    pub fn group_version(self) -> &'static str {
+        match self {
+            Self::Pdbs => "policy/v1",
+            Self::Deployments | Self::ReplicaSets | Self::DaemonSets | Self::StatefulSets => "apps/v1",
+            Self::Jobs | Self::CronJobs => "batch/v1",
+            Self::EndpointSlices => "discovery.k8s.io/v1",
+            Self::Leases => "coordination.k8s.io/v1",
+            Self::PriorityClasses => "scheduling.k8s.io/v1",
+            Self::StorageClasses => "storage.k8s.io/v1",
+            Self::Ingresses | Self::NetworkPolicies => "networking.k8s.io/v1",
+            Self::HorizontalPodAutoscalers => "autoscaling/v2",
+            _ => "v1",
         }
     }
 
     /// The group/version and resource as client-go prints a `GroupVersionResource`
     /// (`apps/v1, Resource=deployments`).
     pub fn gvr(self) -> String {
-        let (gv, resource) = match self.api_name().split_once('.') {
-            Some((r, "apps")) => ("apps/v1", r),
-            Some((r, "batch")) => ("batch/v1", r),
-            Some((r, "policy")) => ("policy/v1", r),
-            Some((r, g)) => return format!("{g}/v1, Resource={r}"),
-            None => ("/v1", self.api_name()),
-        };
-        format!("{gv}, Resource={resource}")
+        let resource = self.api_name().split('.').next().unwrap_or_default();
+        let gv = self.group_version();
+        if gv.contains('/') {
+            format!("{gv}, Resource={resource}")
+        } else {
+            format!("/{gv}, Resource={resource}")
+        }
     }
 
     pub fn namespaced(self) -> bool {
-        !matches!(self, Self::Nodes | Self::Namespaces)
+        !matches!(
+            self,
+            Self::Nodes | Self::Namespaces | Self::PriorityClasses | Self::PersistentVolumes | Self::StorageClasses
+        )
+    }
+
+    /// Nodes, pods, namespaces, budgets and controllers: the kinds the compact model holds.
+    fn is_modelled_workload(self) -> bool {
+        matches!(
+            self,
+            Self::Nodes
+                | Self::Pods
+                | Self::Pdbs
+                | Self::Deployments
+                | Self::ReplicaSets
+                | Self::DaemonSets
+                | Self::StatefulSets
+                | Self::Jobs
+                | Self::Namespaces
+        )
     }
 
     fn workload_kind(self) -> Option<WorkloadKind> {
@@ -468,6 +587,15 @@ pub enum ApiObject {
     StatefulSet(apps::StatefulSet),
     Job(batch::Job),
     PodDisruptionBudget(policy::PodDisruptionBudget),
+    ConfigMap(core::ConfigMap),
+    Secret(core::Secret),
+    ServiceAccount(core::ServiceAccount),
+    Service(core::Service),
+    Endpoints(core::Endpoints),
+    EndpointSlice(k8s_openapi::api::discovery::v1::EndpointSlice),
+    Lease(k8s_openapi::api::coordination::v1::Lease),
+    Event(core::Event),
+    PriorityClass(k8s_openapi::api::scheduling::v1::PriorityClass),
 }
 
 impl ApiObject {
@@ -487,7 +615,29 @@ impl ApiObject {
             Self::StatefulSet(o) => &o.metadata,
             Self::Job(o) => &o.metadata,
             Self::PodDisruptionBudget(o) => &o.metadata,
+            Self::ConfigMap(o) => &o.metadata,
+            Self::Secret(o) => &o.metadata,
+            Self::ServiceAccount(o) => &o.metadata,
+            Self::Service(o) => &o.metadata,
+            Self::Endpoints(o) => &o.metadata,
+            Self::EndpointSlice(o) => &o.metadata,
+            Self::Lease(o) => &o.metadata,
+            Self::Event(o) => &o.metadata,
+            Self::PriorityClass(o) => &o.metadata,
         }
+    }
+
+    /// An object of a stored kind back from its JSON (`kind` says which).
+    pub fn from_json(v: serde_json::Value) -> Option<Self> {
+        let kind = v.get("kind")?.as_str()?.to_string();
+        Some(match kind.as_str() {
+            "ConfigMap" => Self::ConfigMap(serde_json::from_value(v).ok()?),
+            "Secret" => Self::Secret(serde_json::from_value(v).ok()?),
+            "ServiceAccount" => Self::ServiceAccount(serde_json::from_value(v).ok()?),
+            "Service" => Self::Service(serde_json::from_value(v).ok()?),
+            "PriorityClass" => Self::PriorityClass(serde_json::from_value(v).ok()?),
+            _ => return None,
+        })
     }
 }
 
@@ -595,68 +745,151 @@ fn nonzero(n: i32) -> Option<i32> {
     (n != 0).then_some(n)
 }
 
-/// A controller whole (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job).
+/// A controller whole (Deployment, ReplicaSet, DaemonSet, StatefulSet, Job), with the
+/// defaults the API server fills in and the status its controller keeps.
 pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
     let w = c.workload(id);
-    let metadata = workload_meta(c, id);
+    let mut metadata = workload_meta(c, id);
     let selector = label_selector(&w.selector);
-    let template = pod_template(&w.template, &w.pod_labels);
+    let mut template = pod_template(&w.template, &w.pod_labels);
+    if let Some(spec) = template.spec.as_mut() {
+        default_pod_spec(spec);
+        spec.node_name = None;
+    }
     let replicas = w.replicas as i32;
     let (total, ready) = pod_counts(c, id);
+    let since = timestamp(w.created_at);
+    let cond = |ty: &str, status: bool, reason: &str, message: String| apps::DeploymentCondition {
+        type_: Some(ty.into()),
+        status: Some(if status { "True" } else { "False" }.into()),
+        reason: Some(reason.into()),
+        message: Some(message),
+        last_transition_time: Some(since.clone()),
+        last_update_time: Some(since.clone()),
+    };
+    let revision = |m: &mut ObjectMeta, extra: &[(&str, String)]| {
+        let a = m.annotations.get_or_insert_with(BTreeMap::new);
+        a.insert("deployment.kubernetes.io/revision".into(), "1".into());
+        for (k, v) in extra {
+            a.insert((*k).into(), v.clone());
+        }
+    };
+    let percent = |p: &str| Some(IntOrString::String(p.into()));
     match w.kind {
-        WorkloadKind::Deployment => ApiObject::Deployment(apps::Deployment {
-            metadata,
-            spec: apps::DeploymentSpec {
-                replicas: Some(replicas),
-                selector,
-                template,
-                ..Default::default()
-            },
-            status: Some(apps::DeploymentStatus {
-                observed_generation: Some(1),
-                replicas: nonzero(total),
-                updated_replicas: nonzero(total),
-                ready_replicas: nonzero(ready),
-                available_replicas: nonzero(ready),
-                unavailable_replicas: nonzero((replicas - ready).max(0)),
-                ..Default::default()
-            }),
-        }),
-        WorkloadKind::ReplicaSet => ApiObject::ReplicaSet(apps::ReplicaSet {
-            metadata,
-            spec: apps::ReplicaSetSpec {
-                replicas: Some(replicas),
-                selector,
-                template: Some(template),
-                ..Default::default()
-            },
-            status: Some(apps::ReplicaSetStatus {
-                observed_generation: Some(1),
-                replicas: total,
-                fully_labeled_replicas: nonzero(total),
-                ready_replicas: nonzero(ready),
-                available_replicas: nonzero(ready),
-                ..Default::default()
-            }),
-        }),
-        WorkloadKind::DaemonSet => ApiObject::DaemonSet(apps::DaemonSet {
-            metadata,
-            spec: apps::DaemonSetSpec {
-                selector,
-                template,
-                ..Default::default()
-            },
-            status: Some(apps::DaemonSetStatus {
-                observed_generation: Some(1),
-                current_number_scheduled: total,
-                desired_number_scheduled: w.per_node.len() as i32,
-                number_misscheduled: 0,
-                number_ready: ready,
-                number_available: nonzero(ready),
-                updated_number_scheduled: nonzero(total),
-                ..Default::default()
-            }),
-        }),
+        WorkloadKind::Deployment => {
+            revision(&mut metadata, &[]);
+            let rs_name = w.child.map(|rs| c.workload(rs).name.to_string()).unwrap_or_default();
+            ApiObject::Deployment(apps::Deployment {
+                metadata,
+                spec: apps::DeploymentSpec {
+                    replicas: Some(replicas),
+                    selector,
+                    template,
+                    progress_deadline_seconds: Some(600),
+                    revision_history_limit: Some(10),
+                    strategy: Some(apps::DeploymentStrategy {
+                        type_: Some("RollingUpdate".into()),
+                        rolling_update: Some(apps::RollingUpdateDeployment {
+                            max_surge: percent("25%"),
+                            max_unavailable: percent("25%"),
+                        }),
+                    }),
+                    ..Default::default()
+                },
+                status: Some(apps::DeploymentStatus {
+                    observed_generation: Some(1),
+                    replicas: nonzero(total),
+                    updated_replicas: nonzero(total),
+                    ready_replicas: nonzero(ready),
+                    available_replicas: nonzero(ready),
+                    unavailable_replicas: nonzero((replicas - ready).max(0)),
+                    conditions: Some(vec![
+                        if ready >= replicas {
+                            cond(
+                                "Available",
+                                true,
+                                "MinimumReplicasAvailable",
+                                "Deployment has minimum availability.".into(),
+                            )
+                        } else {
+                            cond(
+                                "Available",
+                                false,
+                                "MinimumReplicasUnavailable",
+                                "Deployment does not have minimum availability.".into(),
+                            )
+                        },
+                        cond(
+                            "Progressing",
+                            true,
+                            "NewReplicaSetAvailable",
+                            format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+                        ),
+                    ]),
+                    ..Default::default()
+                }),
+            })
+        }
+        WorkloadKind::ReplicaSet => {
+            if w.parent.is_some() {
+                let surge = replicas + (replicas + 3) / 4;
+                revision(
+                    &mut metadata,
+                    &[
+                        ("deployment.kubernetes.io/desired-replicas", replicas.to_string()),
+                        ("deployment.kubernetes.io/max-replicas", surge.to_string()),
+                    ],
+                );
+                metadata.labels = Some((*w.pod_labels).clone());
+            }
+            ApiObject::ReplicaSet(apps::ReplicaSet {
+                metadata,
+                spec: apps::ReplicaSetSpec {
+                    replicas: Some(replicas),
+                    selector,
+                    template: Some(template),
+                    ..Default::default()
+                },
+                status: Some(apps::ReplicaSetStatus {
+                    observed_generation: Some(1),
+                    replicas: total,
+                    fully_labeled_replicas: nonzero(total),
+                    ready_replicas: nonzero(ready),
+                    available_replicas: nonzero(ready),
+                    ..Default::default()
+                }),
+            })
+        }
+        WorkloadKind::DaemonSet => {
+            let a = metadata.annotations.get_or_insert_with(BTreeMap::new);
+            a.insert("deprecated.daemonset.template.generation".into(), "1".into());
+            ApiObject::DaemonSet(apps::DaemonSet {
+                metadata,
+                spec: apps::DaemonSetSpec {
+                    selector,
+                    template,
+                    revision_history_limit: Some(10),
+                    update_strategy: Some(apps::DaemonSetUpdateStrategy {
+                        type_: Some("RollingUpdate".into()),
+                        rolling_update: Some(apps::RollingUpdateDaemonSet {
+                            max_surge: Some(IntOrString::Int(0)),
+                            max_unavailable: Some(IntOrString::Int(1)),
+                        }),
+                    }),
+                    ..Default::default()
+                },
+                status: Some(apps::DaemonSetStatus {
+                    observed_generation: Some(1),
+                    current_number_scheduled: total,
+                    desired_number_scheduled: w.per_node.len() as i32,
+                    number_misscheduled: 0,
+                    number_ready: ready,
+                    number_available: nonzero(ready),
+                    updated_number_scheduled: nonzero(total),
+                    ..Default::default()
+                }),
+            })
+        }
         WorkloadKind::StatefulSet => ApiObject::StatefulSet(apps::StatefulSet {
             metadata,
             spec: apps::StatefulSetSpec {
@@ -664,6 +897,21 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
                 selector,
                 service_name: Some(w.name.to_string()),
                 template,
+                pod_management_policy: Some("OrderedReady".into()),
+                revision_history_limit: Some(10),
+                update_strategy: Some(apps::StatefulSetUpdateStrategy {
+                    type_: Some("RollingUpdate".into()),
+                    rolling_update: Some(apps::RollingUpdateStatefulSetStrategy {
+                        partition: Some(0),
+                        ..Default::default()
+                    }),
+                }),
+                persistent_volume_claim_retention_policy: (c.version.minor >= 27).then(|| {
+                    apps::StatefulSetPersistentVolumeClaimRetentionPolicy {
+                        when_deleted: Some("Retain".into()),
+                        when_scaled: Some("Retain".into()),
+                    }
+                }),
                 ..Default::default()
             },
             status: Some(apps::StatefulSetStatus {
@@ -676,22 +924,40 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
                 ..Default::default()
             }),
         }),
-        WorkloadKind::Job => ApiObject::Job(batch::Job {
-            metadata,
-            spec: Some(batch::JobSpec {
-                completions: Some(replicas),
-                parallelism: Some(w.parallelism as i32),
-                selector: Some(selector),
-                template,
-                ..Default::default()
-            }),
-            status: Some(batch::JobStatus {
-                active: nonzero(total),
-                ready: Some(ready),
-                succeeded: nonzero(w.succeeded as i32),
-                ..Default::default()
-            }),
-        }),
+        WorkloadKind::Job => {
+            let done = w.succeeded >= w.replicas;
+            let finished_at = w.created_at + crate::time::SimDuration::from_ms(w.template.start_ms + w.template.run_ms);
+            ApiObject::Job(batch::Job {
+                metadata,
+                spec: Some(batch::JobSpec {
+                    completions: Some(replicas),
+                    parallelism: Some(w.parallelism.max(1) as i32),
+                    selector: Some(selector),
+                    template,
+                    backoff_limit: Some(6),
+                    completion_mode: Some("NonIndexed".into()),
+                    suspend: Some(false),
+                    ..Default::default()
+                }),
+                status: Some(batch::JobStatus {
+                    active: nonzero(total),
+                    ready: Some(ready),
+                    succeeded: nonzero(w.succeeded as i32),
+                    start_time: Some(since.clone()),
+                    completion_time: done.then(|| timestamp(finished_at)),
+                    conditions: done.then(|| {
+                        vec![batch::JobCondition {
+                            type_: "Complete".into(),
+                            status: "True".into(),
+                            last_probe_time: Some(timestamp(finished_at)),
+                            last_transition_time: Some(timestamp(finished_at)),
+                            ..Default::default()
+                        }]
+                    }),
+                    ..Default::default()
+                }),
+            })
+        }
     }
 }
 
@@ -754,8 +1020,23 @@ fn namespace_object(name: &str) -> core::Namespace {
 
 /// `GET` one object of a kind by namespace and name.
 pub fn get(c: &Cluster, kind: ResourceKind, namespace: Option<&str>, name: &str) -> Result<ApiObject, ApiError> {
+    get_at(c, kind, namespace, name, SimTime::ZERO)
+}
+
+/// `GET` at virtual time `now` (leases renew with it).
+pub fn get_at(
+    c: &Cluster,
+    kind: ResourceKind,
+    namespace: Option<&str>,
+    name: &str,
+    now: SimTime,
+) -> Result<ApiObject, ApiError> {
     let ns = namespace.unwrap_or("default");
     let found = match kind {
+        k if !k.is_modelled_workload() => core_objects::list(c, k, now).into_iter().find(|o| {
+            let m = o.metadata();
+            m.name.as_deref() == Some(name) && (!k.namespaced() || m.namespace.as_deref() == Some(ns))
+        }),
         ResourceKind::Nodes => c.node_id(name).map(|id| ApiObject::Node(node_object(c, id))),
         ResourceKind::Pods => c.pod_id(ns, name).and_then(|id| pod_object(c, id)).map(ApiObject::Pod),
         ResourceKind::Namespaces => c
@@ -805,17 +1086,70 @@ pub fn field_value(o: &ApiObject, field: &str) -> Option<String> {
         (ApiObject::Pod(p), "status.podIP") => Some(p.status.as_ref()?.pod_ip.clone().unwrap_or_default()),
         (ApiObject::Job(j), "status.successful") => Some(j.status.as_ref()?.succeeded.unwrap_or(0).to_string()),
         (ApiObject::ReplicaSet(r), "status.replicas") => Some(r.status.as_ref()?.replicas.to_string()),
+        (ApiObject::Secret(s), "type") => s.type_.clone(),
+        (ApiObject::Event(e), "involvedObject.kind") => e.involved_object.kind.clone(),
+        (ApiObject::Event(e), "involvedObject.name") => e.involved_object.name.clone(),
+        (ApiObject::Event(e), "involvedObject.namespace") => e.involved_object.namespace.clone(),
+        (ApiObject::Event(e), "involvedObject.apiVersion") => e.involved_object.api_version.clone(),
+        (ApiObject::Event(e), "reason") => e.reason.clone(),
+        (ApiObject::Event(e), "type") => e.type_.clone(),
+        (ApiObject::Event(e), "source") => e.source.as_ref()?.component.clone(),
         _ => None,
     }
 }
 
 /// `LIST` a kind, filtered by namespace, labels and fields, in the API server's order.
 pub fn list(c: &Cluster, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<ApiObject>, ApiError> {
+    list_at(c, kind, opts, SimTime::ZERO)
+}
+
+/// `LIST` at virtual time `now`.
+pub fn list_at(c: &Cluster, kind: ResourceKind, opts: &ListOptions, now: SimTime) -> Result<Vec<ApiObject>, ApiError> {
+    let all = |k| core_objects::list(c, k, now);
+    filter_list(kind, all_of(c, kind, opts, all), opts)
+}
+
+/// Filters a listing by namespace, labels and fields, in the API server's order.
+pub fn filter_list(
+    kind: ResourceKind,
+    mut out: Vec<ApiObject>,
+    opts: &ListOptions,
+) -> Result<Vec<ApiObject>, ApiError> {
     for (f, _) in opts.field_selector.iter().chain(&opts.field_selector_not) {
         check_field(kind, f)?;
     }
+    out.retain(|o| {
+        opts.namespace.is_none() || !kind.namespaced() || o.metadata().namespace.as_deref() == opts.namespace.as_deref()
+    });
+    out.retain(|o| {
+        let m = o.metadata();
+        let labels = m.labels.clone().unwrap_or_default();
+        opts.label_selector.as_ref().is_none_or(|s| s.matches(&labels))
+            && opts
+                .field_selector
+                .iter()
+                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") == v)
+            && opts
+                .field_selector_not
+                .iter()
+                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") != v)
+    });
+    out.sort_by(|a, b| {
+        let (ma, mb) = (a.metadata(), b.metadata());
+        (&ma.namespace, &ma.name).cmp(&(&mb.namespace, &mb.name))
+    });
+    Ok(out)
+}
+
+fn all_of(
+    c: &Cluster,
+    kind: ResourceKind,
+    opts: &ListOptions,
+    others: impl Fn(ResourceKind) -> Vec<ApiObject>,
+) -> Vec<ApiObject> {
     let ns_ok = |ns: &str| opts.namespace.as_deref().is_none_or(|want| want == ns) || !kind.namespaced();
-    let mut out: Vec<ApiObject> = match kind {
+    match kind {
+        k if !k.is_modelled_workload() => others(k),
         ResourceKind::Nodes => c.node_ids().map(|id| ApiObject::Node(node_object(c, id))).collect(),
         ResourceKind::Namespaces => c
             .namespaces()
@@ -845,25 +1179,7 @@ pub fn list(c: &Cluster, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<A
                 .map(|(id, _)| workload_object(c, id))
                 .collect()
         }
-    };
-    out.retain(|o| {
-        let m = o.metadata();
-        let labels = m.labels.clone().unwrap_or_default();
-        opts.label_selector.as_ref().is_none_or(|s| s.matches(&labels))
-            && opts
-                .field_selector
-                .iter()
-                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") == v)
-            && opts
-                .field_selector_not
-                .iter()
-                .all(|(f, v)| field_value(o, f).as_deref().unwrap_or("") != v)
-    });
-    out.sort_by(|a, b| {
-        let (ma, mb) = (a.metadata(), b.metadata());
-        (&ma.namespace, &ma.name).cmp(&(&mb.namespace, &mb.name))
-    });
-    Ok(out)
+    }
 }
 
 /// Whether the API server lets a list of `kind` select on `field`; its 400 answer otherwise.
@@ -874,9 +1190,11 @@ pub fn check_field(kind: ResourceKind, field: &str) -> Result<(), ApiError> {
         return Ok(());
     }
     let message = match kind {
-        ResourceKind::Pods | ResourceKind::Nodes | ResourceKind::Namespaces => {
-            format!("field label not supported: {field}")
-        }
+        ResourceKind::Pods
+        | ResourceKind::Nodes
+        | ResourceKind::Namespaces
+        | ResourceKind::Events
+        | ResourceKind::Secrets => format!("field label not supported: {field}"),
         _ => format!("\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""),
     };
     Err(ApiError::new(400, message))
@@ -900,6 +1218,21 @@ fn supported_field(kind: ResourceKind, field: &str) -> bool {
         ResourceKind::Nodes => field == "spec.unschedulable",
         ResourceKind::Namespaces => field == "status.phase",
         ResourceKind::Jobs => field == "status.successful",
+        ResourceKind::Secrets => field == "type",
+        ResourceKind::Events => matches!(
+            field,
+            "involvedObject.kind"
+                | "involvedObject.namespace"
+                | "involvedObject.name"
+                | "involvedObject.uid"
+                | "involvedObject.apiVersion"
+                | "involvedObject.resourceVersion"
+                | "involvedObject.fieldPath"
+                | "reason"
+                | "reportingComponent"
+                | "source"
+                | "type"
+        ),
         ResourceKind::ReplicaSets => field == "status.replicas",
         _ => false,
     }

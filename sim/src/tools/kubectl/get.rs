@@ -37,25 +37,33 @@ pub(crate) use crate::model::objects::ResourceKind as Resource;
 
 /// Known Kubernetes resource words this simulator does not model.
 const OTHER_RESOURCES: &[&str] = &[
-    "ing",
-    "ingress",
-    "ingresses",
-    "cronjobs",
-    "cj",
-    "hpa",
     "crd",
     "crds",
+    "customresourcedefinitions",
     "clusterroles",
     "roles",
     "rolebindings",
     "clusterrolebindings",
-    "storageclasses",
-    "sc",
-    "networkpolicies",
-    "netpol",
     "csr",
+    "certificatesigningrequests",
     "componentstatuses",
     "cs",
+    "rc",
+    "replicationcontrollers",
+    "limitranges",
+    "limits",
+    "resourcequotas",
+    "quota",
+    "podtemplates",
+    "controllerrevisions",
+    "csidrivers",
+    "csinodes",
+    "volumeattachments",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "apiservices",
+    "runtimeclasses",
+    "ingressclasses",
 ];
 
 /// `-A` arrived in kubectl 1.14; `--all-namespaces` is older.
@@ -79,10 +87,13 @@ const SPECS_BEFORE_1_14: &[flags::Spec] = &[
 /// The kinds `kubectl get all` lists, in its order (those the model holds).
 const ALL: &[Resource] = &[
     Resource::Pods,
+    Resource::Services,
     Resource::DaemonSets,
     Resource::Deployments,
     Resource::ReplicaSets,
     Resource::StatefulSets,
+    Resource::HorizontalPodAutoscalers,
+    Resource::CronJobs,
     Resource::Jobs,
 ];
 
@@ -370,23 +381,34 @@ fn table_of(
         fields: &req.fields,
     };
     let wide = matches!(req.format, Format::Table { wide: true });
-    let (mut rows, gone) = collect(api, res, &listing, wide);
-    missing.extend(gone);
-    let mut header = if rows.is_empty() { Vec::new() } else { rows.remove(0) };
     let name_col = usize::from(req.all_ns && res.namespaced());
-    let mut keyed: Vec<(String, String, Vec<String>)> = rows
-        .into_iter()
-        .map(|r| {
-            let ns = if req.all_ns && res.namespaced() {
-                r[0].clone()
-            } else if res.namespaced() {
-                req.ns.clone()
-            } else {
-                String::new()
-            };
-            (ns, r[name_col].clone(), r)
-        })
-        .collect();
+    let (mut rows, keys) = if super::get_core::handles(res) {
+        let (rows, keys, gone) =
+            super::get_core::rows(api, res, req.all_ns, &req.ns, names, req.label_sel.as_ref(), wide);
+        missing.extend(gone);
+        (rows, Some(keys))
+    } else {
+        let (rows, gone) = collect(api, res, &listing, wide);
+        missing.extend(gone);
+        (rows, None)
+    };
+    let mut header = if rows.is_empty() { Vec::new() } else { rows.remove(0) };
+    let mut keyed: Vec<(String, String, Vec<String>)> = match keys {
+        Some(keys) => keys.into_iter().zip(rows).map(|((ns, n), r)| (ns, n, r)).collect(),
+        None => rows
+            .into_iter()
+            .map(|r| {
+                let ns = if req.all_ns && res.namespaced() {
+                    r[0].clone()
+                } else if res.namespaced() {
+                    req.ns.clone()
+                } else {
+                    String::new()
+                };
+                (ns, r[name_col].clone(), r)
+            })
+            .collect(),
+    };
     // Fields the compact model does not answer for (nodes and pods filter in `collect`).
     if !matches!(res, Resource::Pods | Resource::Nodes) && !req.fields.is_empty() {
         keyed.retain(|(ns, name, _)| {
@@ -405,7 +427,7 @@ fn table_of(
             let mut slots: Vec<Option<(String, String, Vec<String>)>> = keyed.into_iter().map(Some).collect();
             keyed = order.into_iter().filter_map(|i| slots[i].take()).collect();
         }
-        if req.with_kind {
+        if req.with_kind && res != Resource::Events {
             for (_, _, r) in &mut keyed {
                 r[name_col] = format!("{}/{}", res.kind_group(), r[name_col]);
             }

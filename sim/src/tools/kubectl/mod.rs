@@ -4,9 +4,12 @@ mod cordon;
 mod create;
 mod delete;
 mod describe;
+mod describe_kinds;
 mod drain;
+mod events;
 pub(crate) mod flags;
 mod get;
+mod get_core;
 mod gofmt;
 mod gotemplate;
 mod jsonpath;
@@ -24,8 +27,12 @@ use crate::tools::api::KubeApi;
 use crate::tools::cobra::levenshtein;
 use std::collections::BTreeMap;
 
+/// The commands kubedrill's kubectl answers (the others say they are not modelled).
+const MODELLED: &str = "annotate, api-resources, api-versions, apply, auth can-i, cluster-info, config, cordon, create, delete, describe, drain, edit, events, explain, get, label, logs, patch, rollout, run, scale, set, taint, top, uncordon, version, wait";
+
 /// Every top-level kubectl command, so that a real but unmodelled one is told apart from a typo.
 const REAL_COMMANDS: &[&str] = &[
+    "alpha",
     "annotate",
     "api-resources",
     "api-versions",
@@ -211,10 +218,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
                 " Find more information at: https://kubernetes.io/docs/reference/kubectl/",
             );
             stdout(&mut out, "");
-            stdout(
-                &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version",
-            );
+            stdout(&mut out, format!("Commands modelled by kubedrill: {MODELLED}"));
             return out;
         }
         return match flags::parse(args, &[]) {
@@ -252,31 +256,37 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
         "logs" => logs::run(api, &rest),
         "set" => set::run(api, &rest),
         "create" => create::run(api, &rest),
-        other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version)"
+        "events" if api.kubectl().minor >= 26 => events::run(api, &rest, local),
+        "alpha" if (23..=25).contains(&api.kubectl().minor) && rest.first().is_some_and(|w| w == "events") => {
+            events::run(api, &rest[1..], local)
+        }
+        other if REAL_COMMANDS.contains(&other) && other != "events" => fail(format!(
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: {MODELLED})"
         )),
-        other => {
-            // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with
-            // a capital `Error:` and a usage hint.
-            let capital = api.kubectl().capital_error;
-            let mut out = fail(format!(
-                "{}: unknown command \"{other}\" for \"kubectl\"",
-                if capital { "Error" } else { "error" }
-            ));
-            if let Some(s) = suggest(other) {
-                stderr(&mut out, "");
-                stderr(&mut out, "Did you mean this?");
-                stderr(&mut out, format!("\t{s}"));
-                if capital {
-                    stderr(&mut out, "");
-                }
-            }
-            if capital {
-                stderr(&mut out, "Run 'kubectl --help' for usage.");
-            }
-            out
+        other => unknown_command(api, other),
+    }
+}
+
+/// cobra's answer to a command it does not have: 1.23+ print the error through CheckErr;
+/// older kubectl let cobra print it, with a capital `Error:` and a usage hint.
+fn unknown_command(api: &dyn KubeApi, other: &str) -> CommandOutput {
+    let capital = api.kubectl().capital_error;
+    let mut out = fail(format!(
+        "{}: unknown command \"{other}\" for \"kubectl\"",
+        if capital { "Error" } else { "error" }
+    ));
+    if let Some(s) = suggest(other) {
+        stderr(&mut out, "");
+        stderr(&mut out, "Did you mean this?");
+        stderr(&mut out, format!("\t{s}"));
+        if capital {
+            stderr(&mut out, "");
         }
     }
+    if capital {
+        stderr(&mut out, "Run 'kubectl --help' for usage.");
+    }
+    out
 }
 
 /// cobra's suggestion: a command within Levenshtein distance 2, or one the typed word prefixes.
@@ -284,6 +294,7 @@ fn suggest(typed: &str) -> Option<&'static str> {
     REAL_COMMANDS
         .iter()
         .copied()
+        .filter(|c| *c != typed)
         .find(|c| levenshtein(typed, c) <= 2 || (typed.len() > 1 && c.starts_with(typed)))
 }
 
