@@ -297,3 +297,45 @@ fn describe_every_modelled_kind() {
         ]
     ));
 }
+
+#[test]
+fn questions_about_the_cluster() {
+    let mut sim = cluster("v1.31.2");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl api-resources",
+            "kubectl api-resources --namespaced=false --api-group=storage.k8s.io -o name",
+            "kubectl api-versions",
+            "kubectl cluster-info",
+            "kubectl top nodes",
+            "kubectl top pod -A",
+            "kubectl config view",
+            "kubectl config current-context",
+            "kubectl config get-contexts",
+            "kubectl config use-context kubernetes-admin@kubernetes",
+            "kubectl config use-context nope",
+            "kubectl auth can-i create deployments",
+            "kubectl auth can-i delete nodes --as=system:serviceaccount:default:default",
+            "kubectl auth whoami",
+            "kubectl explain pods",
+            "kubectl explain deploy.spec.strategy",
+            "kubectl explain pdb.spec",
+            "kubectl explain pod.spec.nope",
+        ]
+    ));
+    let mut old = cluster("v1.17.17");
+    insta::assert_snapshot!(
+        "api_resources_and_explain_of_1_17",
+        session(
+            &mut old,
+            &[
+                "kubectl api-versions",
+                "kubectl api-resources --api-group=policy",
+                "kubectl explain node.spec",
+                "kubectl events",
+                "kubectl cluster-info"
+            ]
+        )
+    );
+}

@@ -7,11 +7,13 @@ mod describe;
 mod describe_kinds;
 mod drain;
 mod events;
+mod explain;
 pub(crate) mod flags;
 mod get;
 mod get_core;
 mod gofmt;
 mod gotemplate;
+mod info;
 mod jsonpath;
 mod logs;
 mod printer;
@@ -233,7 +235,8 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     let cmd = args[idx].as_str();
     let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
     // Every modelled command but a client-only `version` talks to the API server.
-    let client_only = cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true");
+    let client_only =
+        cmd == "config" || (cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true"));
     let talks_to_api = REAL_COMMANDS.contains(&cmd) && !client_only;
     if talks_to_api && let Err(e) = api.reachable() {
         let err = unreachable_output(&e);
@@ -256,6 +259,13 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
         "logs" => logs::run(api, &rest),
         "set" => set::run(api, &rest),
         "create" => create::run(api, &rest),
+        "api-resources" => info::api_resources(api, &rest),
+        "api-versions" => info::api_versions(api, &rest),
+        "cluster-info" => info::cluster_info(api, &rest),
+        "top" => info::top(api, &rest),
+        "config" => info::config(api, &rest),
+        "auth" => info::auth(api, &rest),
+        "explain" => info::explain(api, &rest),
         "events" if api.kubectl().minor >= 26 => events::run(api, &rest, local),
         "alpha" if (23..=25).contains(&api.kubectl().minor) && rest.first().is_some_and(|w| w == "events") => {
             events::run(api, &rest[1..], local)
