@@ -59,7 +59,13 @@ workloads:
 "#;
 
 fn cluster(version: &str) -> Sim {
-    let scenario = load_str(&CLUSTER.replace("v1.31.2", version), "kubectl").expect("fixture loads");
+    let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(31);
+    let mut text = CLUSTER.replace("v1.31.2", version);
+    if minor < 21 {
+        // policy/v1 arrived in 1.21; older clusters serve budgets at policy/v1beta1.
+        text = text.replace("apiVersion: policy/v1\n", "apiVersion: policy/v1beta1\n");
+    }
+    let scenario = load_str(&text, "kubectl").expect("fixture loads");
     Sim::new(&scenario.cluster, &scenario.workloads, Seed(1)).expect("fixture builds")
 }
 
@@ -338,4 +344,151 @@ fn questions_about_the_cluster() {
             ]
         )
     );
+}
+
+#[test]
+fn changing_objects() {
+    let mut sim = cluster("v1.31.2");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl create deployment api --image=nginx:1.27 --replicas=2 --dry-run=client -o yaml",
+            "kubectl create deployment api --image=nginx:1.27 --replicas=2",
+            "kubectl create deployment api --image=nginx:1.27",
+            "kubectl run debug --image=busybox --dry-run=client -o yaml -- sleep 3600",
+            "kubectl run debug --image=busybox --restart=Never -- sleep 3600",
+            "kubectl create job once --image=busybox",
+            "kubectl create cm app --from-literal=mode=prod --from-literal=level=2",
+            "kubectl create secret generic db --from-literal=password=s3cret -o yaml --dry-run=client",
+            "kubectl create ns dev",
+            "kubectl create ns dev",
+            "kubectl create sa robot -n dev",
+            "kubectl create pdb api --selector=app=api --min-available=1",
+            "kubectl scale deploy api --replicas=4",
+            "kubectl scale sts db --replicas=1",
+            "kubectl scale ds kube-proxy -n kube-system --replicas=1",
+            "kubectl label node node01 disk=hdd",
+            "kubectl label node node01 disk=hdd --overwrite",
+            "kubectl label node node01 disk-",
+            "kubectl label pods -l app=web tier=back --overwrite",
+            "kubectl annotate deploy web owner=team-a",
+            "kubectl taint nodes node02 dedicated=db:NoSchedule",
+            "kubectl taint nodes node02 dedicated=db:NoSchedule",
+            "kubectl taint nodes node02 dedicated:NoSchedule-",
+            "kubectl taint nodes node02 dedicated:NoSchedule-",
+            "kubectl patch deploy api -p '{\"spec\":{\"replicas\":3}}'",
+            "kubectl patch deploy api --type=merge -p '{\"spec\":{\"replicas\":3}}'",
+            "kubectl patch deploy api --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2}]'",
+            "kubectl set env deploy/api MODE=debug",
+            "kubectl set resources deploy api --requests=cpu=200m,memory=128Mi",
+            "kubectl get deploy api -o jsonpath='{.spec.template.spec.containers[0].env}{\"\\n\"}{.spec.template.spec.containers[0].resources}'",
+            "kubectl get deploy,pdb,cm,sa -n default",
+            "kubectl delete pdb api",
+            "kubectl delete deploy api",
+            "kubectl delete pods -l run=debug",
+            "kubectl delete cm/app job/once",
+            "kubectl delete ns dev",
+            "kubectl delete ns default",
+            "kubectl get all",
+        ]
+    ));
+}
+
+#[test]
+fn rollouts_and_waiting() {
+    let mut sim = cluster("v1.31.2");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            "kubectl set image deploy/web web=nginx:1.28",
+            "kubectl rollout status deploy/web",
+            "kubectl rollout history deploy/web",
+            "kubectl rollout undo deploy/web",
+            "kubectl rollout status deploy/web --timeout=2s",
+            "kubectl rollout status deploy/web",
+            "kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image} {.metadata.annotations}'",
+            "kubectl rollout history deployment web",
+            "kubectl rollout pause deploy/web",
+            "kubectl rollout pause deploy/web",
+            "kubectl rollout restart deploy/web",
+            "kubectl rollout resume deploy/web",
+            "kubectl rollout restart deploy/web",
+            "kubectl rollout status deploy/web",
+            "kubectl rollout restart ds/kube-proxy -n kube-system",
+            "kubectl rollout status ds/kube-proxy -n kube-system",
+            "kubectl rollout status sts/db",
+            "kubectl rollout undo deploy/nope",
+            "kubectl wait --for=condition=Ready pod -l app=web --timeout=60s",
+            "kubectl wait --for=condition=Available deploy/web",
+            "kubectl wait --for=condition=Complete job/report",
+            "kubectl wait --for=jsonpath='{.status.phase}'=Running pod/bare",
+            "kubectl delete pod bare --wait=false",
+            "kubectl wait --for=delete pod/bare --timeout=10s",
+            "KUBE_EDITOR=\"sed -i 's/replicas: 3/replicas: 5/'\" kubectl edit deploy web",
+            "kubectl edit deploy web",
+            "kubectl get deploy web",
+        ]
+    ));
+}
+
+#[test]
+fn apply_files_and_stdin() {
+    let mut sim = cluster("v1.31.2");
+    let manifest = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: shop
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: shop}
+  template:
+    metadata:
+      labels: {app: shop}
+    spec:
+      containers:
+      - name: shop
+        image: nginx:1.27
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: shop
+spec:
+  minAvailable: 1
+  selector:
+    matchLabels: {app: shop}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shop
+data:
+  greeting: hello
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: shop-reader
+rules: []
+"#;
+    let quoted = manifest.replace('\'', "'\\''");
+    insta::assert_snapshot!(session(
+        &mut sim,
+        &[
+            &format!("echo '{quoted}' | kubectl apply -f -"),
+            &format!("echo '{quoted}' | kubectl apply -f -"),
+            &format!(
+                "echo '{}' | kubectl apply -f -",
+                quoted.replace("replicas: 2", "replicas: 3")
+            ),
+            &format!("echo '{quoted}' | kubectl create -f -"),
+            "kubectl get deploy shop -o jsonpath='{.spec.replicas}'",
+            "kubectl apply -f /root/nope.yaml",
+            "kubectl apply -f https://github.com/flannel-io/flannel/releases/latest/download/kube-flannel.yml",
+            "echo 'kind: Pod' | kubectl apply -f -",
+            "echo '{\"apiVersion\": \"policy/v1beta1\", \"kind\": \"PodDisruptionBudget\", \"metadata\": {\"name\": \"x\"}, \"spec\": {\"minAvailable\": 1}}' | kubectl apply -f -",
+            &format!("echo '{quoted}' | kubectl delete -f -"),
+        ]
+    ));
 }

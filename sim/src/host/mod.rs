@@ -79,6 +79,11 @@ impl Host<'_> {
         let mut local = Local {
             stdin: stdin.to_string(),
             cwd: env.cwd().to_string(),
+            editor: env
+                .vars()
+                .get("KUBE_EDITOR")
+                .or_else(|| env.vars().get("EDITOR"))
+                .cloned(),
             files: Default::default(),
         };
         for path in crate::tools::kubectl::file_args(args) {

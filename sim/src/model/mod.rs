@@ -24,4 +24,4 @@ pub use node::{Node, NodeId, ReadyStatus, Resources, Role};
 pub use pdb::{IntOrPercent, Pdb, PdbId};
 pub use pod::{Deletion, Owner, Phase, Pod, PodId, PodTemplate};
 pub use taint::{Effect, Taint, Toleration};
-pub use workload::{Workload, WorkloadId, WorkloadKind};
+pub use workload::{Workload, WorkloadId, WorkloadKind, WorkloadMeta};

@@ -499,6 +499,43 @@ impl ResourceKind {
         }
     }
 
+    /// The resource of a `kind:` (`Deployment` → deployments).
+    pub fn from_kind(kind: &str) -> Option<Self> {
+        Some(match kind {
+            "Node" => Self::Nodes,
+            "Pod" => Self::Pods,
+            "PodDisruptionBudget" => Self::Pdbs,
+            "Deployment" => Self::Deployments,
+            "ReplicaSet" => Self::ReplicaSets,
+            "DaemonSet" => Self::DaemonSets,
+            "StatefulSet" => Self::StatefulSets,
+            "Job" => Self::Jobs,
+            "Namespace" => Self::Namespaces,
+            "ConfigMap" => Self::ConfigMaps,
+            "Secret" => Self::Secrets,
+            "ServiceAccount" => Self::ServiceAccounts,
+            "Service" => Self::Services,
+            "Endpoints" => Self::Endpoints,
+            "EndpointSlice" => Self::EndpointSlices,
+            "Lease" => Self::Leases,
+            "Event" => Self::Events,
+            "PriorityClass" => Self::PriorityClasses,
+            "PersistentVolume" => Self::PersistentVolumes,
+            "PersistentVolumeClaim" => Self::PersistentVolumeClaims,
+            "StorageClass" => Self::StorageClasses,
+            "Ingress" => Self::Ingresses,
+            "NetworkPolicy" => Self::NetworkPolicies,
+            "CronJob" => Self::CronJobs,
+            "HorizontalPodAutoscaler" => Self::HorizontalPodAutoscalers,
+            _ => return None,
+        })
+    }
+
+    /// Kinds the API can create, change and delete in the model.
+    pub fn writable(self) -> bool {
+        self.stored() || self.is_modelled_workload()
+    }
+
     /// Kinds kept whole in the object store (defaults rendered, changes stored).
     pub fn stored(self) -> bool {
         matches!(
@@ -711,7 +748,11 @@ fn workload_meta(c: &Cluster, id: WorkloadId) -> ObjectMeta {
         name: Some(w.name.to_string()),
         namespace: Some(w.namespace.to_string()),
         uid: Some(uid(1, u64::from(id.0))),
-        labels: (!w.template.labels.is_empty()).then(|| w.template.labels.clone()),
+        labels: match &w.meta.labels {
+            Some(l) => (!l.is_empty()).then(|| l.clone()),
+            None => (!w.template.labels.is_empty()).then(|| w.template.labels.clone()),
+        },
+        annotations: (!w.meta.annotations.is_empty()).then(|| w.meta.annotations.clone()),
         creation_timestamp: Some(timestamp(w.created_at)),
         generation: Some(1),
         owner_references,
@@ -767,9 +808,10 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
         last_transition_time: Some(since.clone()),
         last_update_time: Some(since.clone()),
     };
+    let rev = w.parent.map_or(w.meta.revision, |d| c.workload(d).meta.revision).max(1);
     let revision = |m: &mut ObjectMeta, extra: &[(&str, String)]| {
         let a = m.annotations.get_or_insert_with(BTreeMap::new);
-        a.insert("deployment.kubernetes.io/revision".into(), "1".into());
+        a.insert("deployment.kubernetes.io/revision".into(), rev.to_string());
         for (k, v) in extra {
             a.insert((*k).into(), v.clone());
         }
@@ -782,6 +824,7 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
             ApiObject::Deployment(apps::Deployment {
                 metadata,
                 spec: apps::DeploymentSpec {
+                    paused: w.meta.paused.then_some(true),
                     replicas: Some(replicas),
                     selector,
                     template,

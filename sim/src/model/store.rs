@@ -17,6 +17,9 @@ pub struct ObjectStore {
     pub deleted: BTreeSet<StoreKey>,
     /// Counts writes, for `resourceVersion`s and generated names.
     pub writes: u64,
+    /// Objects of kinds the API server serves but the model does not (RBAC, CRDs, …), kept as
+    /// written so that applying a manifest that holds them works; `(kind, namespace, name)`.
+    pub others: BTreeMap<(String, String, String), serde_json::Value>,
 }
 
 impl ObjectStore {

@@ -719,6 +719,13 @@ pub fn preferred(v: &KubeVersion) -> Vec<Served> {
     out
 }
 
+/// The group/version the API server of `v` prefers for a kind (what `kubectl get` shows it
+/// as): `policy/v1beta1` for a PodDisruptionBudget on 1.20, `apps/v1beta2` for a Deployment
+/// on 1.8.
+pub fn preferred_version(v: &KubeVersion, kind: &str) -> Option<String> {
+    served(v).iter().find(|s| s.kind == kind).map(Served::group_version)
+}
+
 /// Whether `apiVersion` + `kind` is served by `v`.
 pub fn serves(v: &KubeVersion, api_version: &str, kind: &str) -> bool {
     served(v)

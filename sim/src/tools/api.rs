@@ -103,6 +103,27 @@ pub trait KubeApi {
     /// `POST namespaces` (a namespace that exists is left as it is).
     fn create_namespace(&mut self, name: &str);
 
+    /// `POST` an object of a writable kind, whole (`kubectl create -f`, `apply` of a new
+    /// object). 409 when it exists, 404 for a missing namespace, 422 when invalid.
+    fn create(&mut self, object: serde_json::Value) -> Result<(), ApiError>;
+
+    /// `PUT` an object whole (`apply`, `replace`, `patch`, `edit`, `label`, `scale`, …);
+    /// `Ok(false)` when nothing changed. The controllers react to what did.
+    fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError>;
+
+    /// `DELETE` an object of any writable kind, with what it owns (background cascade).
+    fn delete(
+        &mut self,
+        kind: ResourceKind,
+        namespace: &str,
+        name: &str,
+        grace_seconds: Option<u64>,
+    ) -> Result<(), ApiError>;
+
+    /// `kubectl rollout undo`: a Deployment back to a revision (0: the previous one).
+    /// Returns the revision rolled back to.
+    fn rollback(&mut self, namespace: &str, name: &str, to_revision: u32) -> Result<u32, ApiError>;
+
     /// A controller's pod template gets a new image for a container; `rollout` replaces its pods
     /// one at a time (Deployments, DaemonSets), otherwise only new pods use it.
     fn set_template_image(&mut self, workload: WorkloadId, container: &str, image: &str, rollout: bool);

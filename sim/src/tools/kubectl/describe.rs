@@ -204,7 +204,7 @@ fn describe_objects(
         Ok(s) => s,
         Err(e) => return fail(format!("error: {e}")),
     };
-    let opts = crate::model::objects::ListOptions {
+    let opts = objects::ListOptions {
         namespace: (!all_ns && res.namespaced()).then(|| ns.to_string()),
         label_selector,
         ..Default::default()

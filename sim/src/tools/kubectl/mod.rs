@@ -1,11 +1,14 @@
 //! `kubectl`, answering as the kubectl of the cluster's version would (semantics §1).
 
+mod apply;
+mod changes;
 mod cordon;
 mod create;
 mod delete;
 mod describe;
 mod describe_kinds;
 mod drain;
+mod edit;
 mod events;
 mod explain;
 pub(crate) mod flags;
@@ -17,8 +20,10 @@ mod info;
 mod jsonpath;
 mod logs;
 mod printer;
+mod rollout;
 mod set;
 mod sort;
+mod target;
 mod version;
 mod yaml_out;
 
@@ -86,6 +91,8 @@ const REAL_COMMANDS: &[&str] = &[
 pub(crate) struct Local {
     pub stdin: String,
     pub cwd: String,
+    /// `KUBE_EDITOR`, else `EDITOR` (for `kubectl edit`).
+    pub editor: Option<String>,
     /// Absolute path → what is there (absent: no such file or directory).
     pub files: BTreeMap<String, LocalFile>,
 }
@@ -254,11 +261,30 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
         "drain" => drain::run(api, &rest),
         "get" => get::run(api, &rest, local),
         "describe" => describe::run(api, &rest),
-        "delete" => delete::run(api, &rest),
+        "delete" => delete::run(api, &rest, local),
         "version" => version::run(api, &rest),
         "logs" => logs::run(api, &rest),
-        "set" => set::run(api, &rest),
-        "create" => create::run(api, &rest),
+        "set" => match rest.iter().find(|a| !a.starts_with('-')).map(String::as_str) {
+            Some(w @ ("env" | "resources")) => {
+                let pos = rest.iter().position(|a| a == w).unwrap_or(0);
+                let mut args = rest.clone();
+                args.remove(pos);
+                changes::set_env_or_resources(api, w, &args)
+            }
+            _ => set::run(api, &rest),
+        },
+        "create" => create::run(api, &rest, local),
+        "run" => create::run_pod(api, &rest, local),
+        "apply" => apply::run(api, &rest, local, apply::Mode::Apply),
+        "replace" => apply::run(api, &rest, local, apply::Mode::Replace),
+        "label" => changes::label(api, &rest, false),
+        "annotate" => changes::label(api, &rest, true),
+        "taint" => changes::taint(api, &rest),
+        "scale" => changes::scale(api, &rest),
+        "patch" => changes::patch(api, &rest, local),
+        "rollout" => rollout::run(api, &rest),
+        "wait" => rollout::wait(api, &rest),
+        "edit" => edit::run(api, &rest, local),
         "api-resources" => info::api_resources(api, &rest),
         "api-versions" => info::api_versions(api, &rest),
         "cluster-info" => info::cluster_info(api, &rest),
