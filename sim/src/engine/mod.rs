@@ -5,6 +5,7 @@
 //! created in the same instant a pod starts terminating); the kubelet's work (starting and
 //! stopping containers) and the node lifecycle controller's grace periods are timers.
 
+pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
 pub mod fault;
 pub mod restore;

@@ -156,6 +156,18 @@ impl Engine {
                     m.name()
                 )));
             }
+            if !crate::release::api::serves(&version, m.api_version(), m.kind()) {
+                return Err(err(format!(
+                    "{} {}/{}: no matches for kind \"{}\" in version \"{}\" (Kubernetes {version} serves {} at {})",
+                    m.kind(),
+                    m.namespace(),
+                    m.name(),
+                    m.kind(),
+                    m.api_version(),
+                    m.kind(),
+                    served_versions(&version, m.kind())
+                )));
+            }
             add_manifest(&mut sim, m)?;
         }
         // The objects just created were written with the trace off: count them (each object
@@ -168,6 +180,16 @@ impl Engine {
         sim.check_version_skew();
         Ok(sim)
     }
+}
+
+/// The group/versions a release serves a kind at, newest first (`policy/v1, policy/v1beta1`).
+fn served_versions(v: &KubeVersion, kind: &str) -> String {
+    let gvs: Vec<String> = crate::release::api::served(v)
+        .iter()
+        .filter(|s| s.kind == kind)
+        .map(|s| s.group_version())
+        .collect();
+    gvs.join(", ")
 }
 
 fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
@@ -403,6 +425,16 @@ fn labels_of(pairs: &[(&str, &str)]) -> Labels {
 
 /// What admission adds to every pod: 300 s tolerations of not-ready/unreachable NoExecute
 /// (DefaultTolerationSeconds) unless the pod tolerates them itself.
+/// What the API server's admission adds to a template (for writes after setup).
+pub(crate) fn admit_template(t: PodTemplate) -> PodTemplate {
+    admit(t)
+}
+
+/// The tolerations the DaemonSet controller adds to its pods (for writes after setup).
+pub(crate) fn daemonset_tolerations_pub(t: &mut PodTemplate) {
+    daemonset_tolerations(t);
+}
+
 fn admit(mut t: PodTemplate) -> PodTemplate {
     for key in [taint::NOT_READY, taint::UNREACHABLE] {
         let taint = Taint::new(key, Effect::NoExecute);
@@ -704,6 +736,10 @@ pub(crate) fn register(
         succeeded: 0,
         parallelism,
         deleted: false,
+        meta: WorkloadMeta {
+            revision: 1,
+            ..Default::default()
+        },
     };
     let pod_labels = Arc::new(pod_labels);
     if kind == WorkloadKind::Deployment {
@@ -728,7 +764,7 @@ pub(crate) fn register(
     Ok(id)
 }
 
-fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupError> {
+pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupError> {
     let (name, ns) = (m.name().to_string(), m.namespace().to_string());
     let ctx = |e: String| SetupError(format!("{} {ns}/{name}: {e}", m.kind()));
     match m {

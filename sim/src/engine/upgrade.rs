@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 /// How often the addon rollout looks at its progress (the DaemonSet controller's resync is
 /// event-driven in reality; a one-second poll gives the same order of events).
-const ROLL_POLL: SimDuration = SimDuration::from_secs(1);
+pub(crate) const ROLL_POLL: SimDuration = SimDuration::from_secs(1);
 
 impl Engine {
     /// The control-plane nodes, in the order they were created (the first is the API endpoint).
@@ -235,7 +235,18 @@ impl Engine {
     }
 
     /// A template's image without a rollout (a Deployment's own template; its ReplicaSet rolls).
+    /// A Deployment records the template it leaves as a revision (`kubectl rollout history`).
     pub(crate) fn set_template_image(&mut self, ws: WorkloadId, container: &str, image: &str) {
+        let w = self.cluster.workload(ws);
+        if w.kind == WorkloadKind::Deployment {
+            let (rev, old) = (w.meta.revision, w.template.clone());
+            let meta = &mut self.cluster.workload_mut(ws).meta;
+            meta.history.push((rev, old, None));
+            if meta.history.len() > 10 {
+                meta.history.remove(0);
+            }
+            meta.revision = rev + 1;
+        }
         let w = self.cluster.workload(ws);
         let mut spec = (*w.template.spec).clone();
         for c in &mut spec.containers {

@@ -6,6 +6,7 @@
 use crate::engine::setup;
 use crate::host::Sim;
 use crate::model::cluster::Cluster;
+use crate::model::objects::ResourceKind;
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
 use crate::release::behaviour::Kubectl;
@@ -26,6 +27,10 @@ impl KubeApi for Sim {
 
     fn kubectl(&self) -> &Kubectl {
         &self.terminal.kubectl
+    }
+
+    fn events(&self) -> Vec<k8s_openapi::api::core::v1::Event> {
+        crate::model::events::from_trace(&self.cluster, self.trace(), self.now)
     }
 
     fn reachable(&mut self) -> Result<(), Unreachable> {
@@ -68,6 +73,22 @@ impl KubeApi for Sim {
 
     fn create_namespace(&mut self, name: &str) {
         self.cluster.intern_namespace(name);
+    }
+
+    fn create(&mut self, object: serde_json::Value) -> Result<(), ApiError> {
+        self.api_create(object)
+    }
+
+    fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError> {
+        self.api_update(object)
+    }
+
+    fn delete(&mut self, kind: ResourceKind, ns: &str, name: &str, grace: Option<u64>) -> Result<(), ApiError> {
+        self.api_delete(kind, ns, name, grace)
+    }
+
+    fn rollback(&mut self, ns: &str, name: &str, to: u32) -> Result<u32, ApiError> {
+        self.api_rollback(ns, name, to)
     }
 
     fn set_template_image(&mut self, workload: WorkloadId, container: &str, image: &str, rollout: bool) {
@@ -122,6 +143,9 @@ macro_rules! forward_kube_api {
             fn kubectl(&self) -> &Kubectl {
                 KubeApi::kubectl(&*self.sim)
             }
+            fn events(&self) -> Vec<k8s_openapi::api::core::v1::Event> {
+                KubeApi::events(&*self.sim)
+            }
             fn reachable(&mut self) -> Result<(), Unreachable> {
                 KubeApi::reachable(self.sim)
             }
@@ -152,6 +176,18 @@ macro_rules! forward_kube_api {
             }
             fn create_namespace(&mut self, name: &str) {
                 KubeApi::create_namespace(self.sim, name)
+            }
+            fn create(&mut self, object: serde_json::Value) -> Result<(), ApiError> {
+                KubeApi::create(self.sim, object)
+            }
+            fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError> {
+                KubeApi::update(self.sim, object)
+            }
+            fn delete(&mut self, kind: ResourceKind, ns: &str, name: &str, grace: Option<u64>) -> Result<(), ApiError> {
+                KubeApi::delete(self.sim, kind, ns, name, grace)
+            }
+            fn rollback(&mut self, ns: &str, name: &str, to: u32) -> Result<u32, ApiError> {
+                KubeApi::rollback(self.sim, ns, name, to)
             }
             fn set_template_image(&mut self, w: WorkloadId, container: &str, image: &str, rollout: bool) {
                 KubeApi::set_template_image(self.sim, w, container, image, rollout)

@@ -25,7 +25,8 @@ impl CommandHost for Host<'_> {
         Some(match cmd.as_str() {
             "kubectl" => {
                 self.sim.use_kubectl_of_current_host();
-                crate::tools::kubectl::run(self.sim, args)
+                let local = self.kubectl_local(args, env, stdin);
+                crate::tools::kubectl::run(self.sim, args, &local)
             }
             "sleep" => sleep(self.sim, args),
             "ssh" => self.ssh(args),
@@ -72,6 +73,44 @@ impl CommandHost for Host<'_> {
 }
 
 impl Host<'_> {
+    /// What kubectl reads on this host: its stdin and the files (or directories of
+    /// manifests) its arguments name.
+    fn kubectl_local(&self, args: &[String], env: &ShellEnv, stdin: &str) -> crate::tools::kubectl::Local {
+        use crate::tools::kubectl::{Local, LocalFile};
+        let mut local = Local {
+            stdin: stdin.to_string(),
+            cwd: env.cwd().to_string(),
+            editor: env
+                .vars()
+                .get("KUBE_EDITOR")
+                .or_else(|| env.vars().get("EDITOR"))
+                .cloned(),
+            files: Default::default(),
+        };
+        for path in crate::tools::kubectl::file_args(args) {
+            let abs = local.abs(&path);
+            if self.is_dir(&abs) == Some(true) {
+                let node = self.node();
+                let mut manifests = Vec::new();
+                if let Some(node) = node {
+                    for (name, _) in self.sim.cluster.node(node).fs.children(&abs) {
+                        let file = crate::path::normalize(&format!("{abs}/{name}"));
+                        if [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+                            && let Some(text) = self.read_file(&file)
+                        {
+                            local.files.insert(file.clone(), LocalFile::Text(text));
+                            manifests.push(file);
+                        }
+                    }
+                }
+                local.files.insert(abs, LocalFile::Dir(manifests));
+            } else if let Some(text) = self.read_file(&abs) {
+                local.files.insert(abs, LocalFile::Text(text));
+            }
+        }
+        local
+    }
+
     /// The seam the node-level tools get: this host's node of the simulator.
     fn node_kube(&mut self) -> Option<NodeKube<'_>> {
         let node = self.node()?;

@@ -54,6 +54,9 @@ pub struct Cluster {
     sched_index: BTreeSet<(u32, u32, NodeId)>,
     /// Pods waiting for a node, in creation order (uid).
     pub(crate) pending: BTreeSet<(u64, PodId)>,
+    /// Objects of the kinds no controller acts on, as far as they differ from what a fresh
+    /// kubeadm cluster has (`model::core_objects`).
+    pub store: store::ObjectStore,
 }
 
 impl Cluster {
@@ -86,6 +89,7 @@ impl Cluster {
             next_uid: 1,
             sched_index: BTreeSet::new(),
             pending: BTreeSet::new(),
+            store: Default::default(),
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
             c.intern_namespace(ns);
@@ -557,13 +561,70 @@ impl Cluster {
         id
     }
 
+    /// A budget's spec changed (or it was deleted): its pods are counted again from scratch.
+    pub fn replace_pdb(&mut self, id: PdbId, mut pdb: Pdb) {
+        let members: Vec<PodId> = self
+            .pods
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.pdbs.contains(&id)))
+            .map(|(i, _)| PodId(i as u32))
+            .collect();
+        for m in &members {
+            if let Some(p) = self.pods[m.0 as usize].as_mut() {
+                p.pdbs.retain(|b| *b != id);
+            }
+        }
+        pdb.matching = 0;
+        pdb.healthy = 0;
+        pdb.owners.clear();
+        let deleted = pdb.deleted;
+        self.pdbs[id.0 as usize] = pdb;
+        if deleted {
+            return;
+        }
+        let candidates: Vec<PodId> = (0..self.pods.len() as u32).map(PodId).collect();
+        for pod in candidates {
+            let Some(p) = self.pods[pod.0 as usize].as_ref() else {
+                continue;
+            };
+            let b = &self.pdbs[id.0 as usize];
+            if *b.namespace == *p.namespace && b.selector.as_ref().is_some_and(|s| s.matches(&p.labels)) {
+                self.join_pdb(id, pod);
+            }
+        }
+    }
+
+    /// New labels on a pod (`kubectl label pod`): the budgets that select it change.
+    pub fn relabel_pod(&mut self, id: PodId, labels: Labels) {
+        let Some(pod) = self.pods.get(id.0 as usize).and_then(Option::clone) else {
+            return;
+        };
+        self.leave_pdbs(&pod);
+        if let Some(p) = self.pods[id.0 as usize].as_mut() {
+            p.pdbs.clear();
+            p.labels = Arc::new(labels);
+        }
+        self.attach_to_pdbs(id);
+    }
+
+    /// A deleted namespace goes from the list (its objects were deleted first).
+    pub fn remove_namespace(&mut self, ns: &str) {
+        self.namespaces.remove(ns);
+        self.store.objects.retain(|(_, n, _), _| n != ns);
+        self.store.deleted.retain(|(_, n, _)| n != ns);
+    }
+
     fn attach_to_pdbs(&mut self, pod_id: PodId) {
         for i in 0..self.pdbs.len() {
             let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else {
                 return;
             };
             let pdb = &self.pdbs[i];
-            if *pdb.namespace == *pod.namespace && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels)) {
+            if !pdb.deleted
+                && *pdb.namespace == *pod.namespace
+                && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels))
+            {
                 self.join_pdb(PdbId(i as u32), pod_id);
             }
         }
@@ -575,7 +636,10 @@ impl Cluster {
 
     /// Budgets in (namespace, name) order.
     pub fn pdb_ids(&self) -> Vec<PdbId> {
-        let mut ids: Vec<PdbId> = (0..self.pdbs.len() as u32).map(PdbId).collect();
+        let mut ids: Vec<PdbId> = (0..self.pdbs.len() as u32)
+            .map(PdbId)
+            .filter(|id| !self.pdbs[id.0 as usize].deleted)
+            .collect();
         ids.sort_by(|a, b| {
             let (x, y) = (self.pdb(*a), self.pdb(*b));
             (&x.namespace, &x.name).cmp(&(&y.namespace, &y.name))

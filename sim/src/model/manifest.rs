@@ -14,16 +14,37 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use std::sync::Arc;
 
-/// One manifest of a scenario's `workloads:` list.
+/// An object with the `apiVersion` it was written in (`extensions/v1beta1`, `policy/v1beta1`,
+/// …), decoded into the current version's type. It reads as the object itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Versioned<T> {
+    pub api_version: String,
+    pub object: T,
+}
+
+impl<T> std::ops::Deref for Versioned<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.object
+    }
+}
+
+impl<T> std::ops::DerefMut for Versioned<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.object
+    }
+}
+
+/// One manifest of a scenario's `workloads:` list (or of a file `kubectl apply` reads).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Manifest {
-    Deployment(Box<Deployment>),
-    ReplicaSet(Box<ReplicaSet>),
-    StatefulSet(Box<StatefulSet>),
-    DaemonSet(Box<DaemonSet>),
-    Job(Box<Job>),
-    Pod(Box<ApiPod>),
-    PodDisruptionBudget(Box<PodDisruptionBudget>),
+    Deployment(Box<Versioned<Deployment>>),
+    ReplicaSet(Box<Versioned<ReplicaSet>>),
+    StatefulSet(Box<Versioned<StatefulSet>>),
+    DaemonSet(Box<Versioned<DaemonSet>>),
+    Job(Box<Versioned<Job>>),
+    Pod(Box<Versioned<ApiPod>>),
+    PodDisruptionBudget(Box<Versioned<PodDisruptionBudget>>),
 }
 
 /// The kinds a scenario may contain, with the apiVersion each must use.
@@ -37,9 +58,49 @@ pub const SUPPORTED_KINDS: &[(&str, &str)] = &[
     ("policy/v1", "PodDisruptionBudget"),
 ];
 
+/// The group/versions some release between 1.7 and 1.36 served a kind at.
+fn known_versions(kind: &str) -> Vec<String> {
+    let mut v: Vec<String> = crate::release::api::RESOURCES
+        .iter()
+        .filter(|s| s.kind == kind)
+        .map(|s| s.group_version())
+        .collect();
+    v.dedup();
+    v
+}
+
+/// What the API server's defaulting did for the beta workload versions: a missing selector
+/// is the template's labels (apps/v1 requires it).
+fn default_beta_selector(value: &mut serde_json::Value) {
+    let labels = value
+        .pointer("/spec/template/metadata/labels")
+        .cloned()
+        .unwrap_or_else(|| serde_json::json!({}));
+    if let Some(spec) = value.get_mut("spec").and_then(serde_json::Value::as_object_mut)
+        && !spec.contains_key("selector")
+    {
+        spec.insert("selector".into(), serde_json::json!({"matchLabels": labels}));
+    }
+}
+
 impl Manifest {
-    /// Builds a manifest from a parsed JSON/YAML value, refusing unknown kinds by name.
-    pub fn from_value(value: serde_json::Value) -> Result<Self, String> {
+    /// The `apiVersion` the manifest was written in.
+    pub fn api_version(&self) -> &str {
+        match self {
+            Self::Deployment(o) => &o.api_version,
+            Self::ReplicaSet(o) => &o.api_version,
+            Self::StatefulSet(o) => &o.api_version,
+            Self::DaemonSet(o) => &o.api_version,
+            Self::Job(o) => &o.api_version,
+            Self::Pod(o) => &o.api_version,
+            Self::PodDisruptionBudget(o) => &o.api_version,
+        }
+    }
+
+    /// Builds a manifest from a parsed JSON/YAML value, refusing unknown kinds by name and
+    /// group/versions no release served the kind at (which ones a given cluster serves is
+    /// checked when the cluster is built, or by kubectl against its discovery).
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, String> {
         let api_version = value
             .get("apiVersion")
             .and_then(|v| v.as_str())
@@ -56,26 +117,43 @@ impl Manifest {
         if api_version.is_empty() {
             return Err(format!("{kind} manifest has no `apiVersion`"));
         }
-        let wrong_group = |expected: &str| {
-            format!("no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})")
-        };
+        let known = known_versions(&kind);
+        if SUPPORTED_KINDS.iter().any(|(_, k)| *k == kind) && !known.contains(&api_version) {
+            let expected = SUPPORTED_KINDS.iter().find(|(_, k)| *k == kind).map_or("", |(v, _)| *v);
+            return Err(format!(
+                "no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})"
+            ));
+        }
         let decoded = |e: serde_json::Error| format!("{kind}: {e}");
+        if matches!(kind.as_str(), "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+            && api_version != "apps/v1"
+        {
+            default_beta_selector(&mut value);
+        }
+        fn boxed<T: serde::de::DeserializeOwned>(
+            api_version: &str,
+            value: serde_json::Value,
+        ) -> Result<Box<Versioned<T>>, serde_json::Error> {
+            Ok(Box::new(Versioned {
+                api_version: api_version.to_string(),
+                object: serde_json::from_value(value)?,
+            }))
+        }
+        let av = api_version.as_str();
+        // The object decodes as the current version (what the API server converts it to).
+        if let Some((canonical, _)) = SUPPORTED_KINDS.iter().find(|(_, k)| *k == kind)
+            && let Some(o) = value.as_object_mut()
+        {
+            o.insert("apiVersion".into(), serde_json::Value::String((*canonical).to_string()));
+        }
         let m = match kind.as_str() {
-            "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" if api_version != "apps/v1" => {
-                return Err(wrong_group("apps/v1"));
-            }
-            "Job" if api_version != "batch/v1" => return Err(wrong_group("batch/v1")),
-            "Pod" if api_version != "v1" => return Err(wrong_group("v1")),
-            "PodDisruptionBudget" if api_version != "policy/v1" => {
-                return Err(wrong_group("policy/v1"));
-            }
-            "Deployment" => Self::Deployment(serde_json::from_value(value).map_err(decoded)?),
-            "ReplicaSet" => Self::ReplicaSet(serde_json::from_value(value).map_err(decoded)?),
-            "StatefulSet" => Self::StatefulSet(serde_json::from_value(value).map_err(decoded)?),
-            "DaemonSet" => Self::DaemonSet(serde_json::from_value(value).map_err(decoded)?),
-            "Job" => Self::Job(serde_json::from_value(value).map_err(decoded)?),
-            "Pod" => Self::Pod(serde_json::from_value(value).map_err(decoded)?),
-            "PodDisruptionBudget" => Self::PodDisruptionBudget(serde_json::from_value(value).map_err(decoded)?),
+            "Deployment" => Self::Deployment(boxed(av, value).map_err(decoded)?),
+            "ReplicaSet" => Self::ReplicaSet(boxed(av, value).map_err(decoded)?),
+            "StatefulSet" => Self::StatefulSet(boxed(av, value).map_err(decoded)?),
+            "DaemonSet" => Self::DaemonSet(boxed(av, value).map_err(decoded)?),
+            "Job" => Self::Job(boxed(av, value).map_err(decoded)?),
+            "Pod" => Self::Pod(boxed(av, value).map_err(decoded)?),
+            "PodDisruptionBudget" => Self::PodDisruptionBudget(boxed(av, value).map_err(decoded)?),
             other => {
                 let kinds: Vec<&str> = SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect();
                 return Err(format!(
@@ -321,11 +399,14 @@ fn int_or_percent(v: &IntOrString, field: &str) -> Result<IntOrPercent, String> 
     }
 }
 
+/// A budget from its manifest. The empty selector is where the versions differ: in
+/// `policy/v1beta1` it selects no pod, in `policy/v1` every pod of the namespace.
 pub fn pdb_from_manifest(
-    p: &PodDisruptionBudget,
+    p: &Versioned<PodDisruptionBudget>,
     namespace: Arc<str>,
     now: crate::time::SimTime,
 ) -> Result<Pdb, String> {
+    let empty_selects_all = p.api_version != "policy/v1beta1";
     let name = p.metadata.name.clone().unwrap_or_default();
     let invalid = |e: String| format!("PodDisruptionBudget \"{name}\" is invalid: {e}");
     let spec = p.spec.clone().unwrap_or_default();
@@ -349,8 +430,7 @@ pub fn pdb_from_manifest(
     let selector = match &spec.selector {
         Some(s) => {
             let sel = Selector::from_api(s).map_err(|e| invalid(format!("spec.selector: {e}")))?;
-            // An empty selector matches no pods for eviction (policy/v1 semantics).
-            (!sel.is_empty()).then_some(sel)
+            (empty_selects_all || !sel.is_empty()).then_some(sel)
         }
         None => None,
     };
@@ -374,6 +454,7 @@ pub fn pdb_from_manifest(
         matching: 0,
         healthy: 0,
         owners: Default::default(),
+        deleted: false,
     })
 }
 
@@ -387,11 +468,43 @@ mod tests {
         let e = Manifest::from_value(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}))
             .unwrap_err();
         assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
-        let e = Manifest::from_value(
-            json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "x"}}),
-        )
-        .unwrap_err();
+        let e = Manifest::from_value(json!({"apiVersion": "apps/v2", "kind": "Deployment", "metadata": {"name": "x"}}))
+            .unwrap_err();
         assert!(e.contains("apps/v1"), "{e}");
+    }
+
+    #[test]
+    fn beta_workloads_decode_with_their_selector_defaulted() {
+        // extensions/v1beta1 and apps/v1beta1 defaulted spec.selector from the template's
+        // labels; apps/v1 requires it.
+        let d = json!({"apiVersion": "extensions/v1beta1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
+        let m = Manifest::from_value(d).unwrap();
+        assert_eq!(m.api_version(), "extensions/v1beta1");
+        let Manifest::Deployment(d) = m else { panic!() };
+        assert_eq!(
+            d.spec
+                .selector
+                .match_labels
+                .as_ref()
+                .and_then(|l| l.get("app"))
+                .map(String::as_str),
+            Some("web")
+        );
+    }
+
+    #[test]
+    fn an_empty_pdb_selector_selects_all_in_v1_and_nothing_in_v1beta1() {
+        // The disruption controller's tests (TestNoSelector) and the policy/v1 API change.
+        for (version, selects) in [("policy/v1", true), ("policy/v1beta1", false)] {
+            let p = json!({"apiVersion": version, "kind": "PodDisruptionBudget", "metadata": {"name": "p"},
+                "spec": {"minAvailable": 1, "selector": {}}});
+            let Manifest::PodDisruptionBudget(p) = Manifest::from_value(p).unwrap() else {
+                panic!()
+            };
+            let pdb = pdb_from_manifest(&p, Arc::from("default"), crate::time::SimTime::ZERO).unwrap();
+            assert_eq!(pdb.selector.is_some(), selects, "{version}");
+        }
     }
 
     #[test]

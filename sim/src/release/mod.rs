@@ -2,6 +2,7 @@
 //! ([`version`]), the per-minor tables ([`versions`], [`components`]) and every
 //! version switch of kubectl's behaviour ([`behaviour`]).
 
+pub mod api;
 pub mod behaviour;
 pub mod components;
 pub mod version;

@@ -41,15 +41,33 @@ pub trait KubeApi {
     /// the API server takes to give up (the client's clock moves on), then fails.
     fn reachable(&mut self) -> Result<(), Unreachable>;
 
+    /// The Events of the last hour (`model::events`), as the control plane recorded them.
+    fn events(&self) -> Vec<k8s_openapi::api::core::v1::Event> {
+        Vec::new()
+    }
+
     /// `GET` one object, whole.
     fn get(&self, kind: ResourceKind, namespace: Option<&str>, name: &str) -> Result<ApiObject, ApiError> {
-        objects::get(self.cluster(), kind, namespace, name)
+        if kind == ResourceKind::Events {
+            let ns = namespace.unwrap_or("default");
+            return self
+                .events()
+                .into_iter()
+                .find(|e| e.metadata.name.as_deref() == Some(name) && e.metadata.namespace.as_deref() == Some(ns))
+                .map(ApiObject::Event)
+                .ok_or_else(|| ApiError::not_found(kind.api_name(), name));
+        }
+        objects::get_at(self.cluster(), kind, namespace, name, self.now())
     }
 
     /// `LIST` the objects of a kind that match the options, whole, in the API server's order
     /// (namespace, then name).
     fn list(&self, kind: ResourceKind, opts: &ListOptions) -> Result<Vec<ApiObject>, ApiError> {
-        objects::list(self.cluster(), kind, opts)
+        if kind == ResourceKind::Events {
+            let all = self.events().into_iter().map(ApiObject::Event).collect();
+            return objects::filter_list(kind, all, opts);
+        }
+        objects::list_at(self.cluster(), kind, opts, self.now())
     }
 
     // ---- writes -------------------------------------------------------------------------
@@ -84,6 +102,27 @@ pub trait KubeApi {
 
     /// `POST namespaces` (a namespace that exists is left as it is).
     fn create_namespace(&mut self, name: &str);
+
+    /// `POST` an object of a writable kind, whole (`kubectl create -f`, `apply` of a new
+    /// object). 409 when it exists, 404 for a missing namespace, 422 when invalid.
+    fn create(&mut self, object: serde_json::Value) -> Result<(), ApiError>;
+
+    /// `PUT` an object whole (`apply`, `replace`, `patch`, `edit`, `label`, `scale`, …);
+    /// `Ok(false)` when nothing changed. The controllers react to what did.
+    fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError>;
+
+    /// `DELETE` an object of any writable kind, with what it owns (background cascade).
+    fn delete(
+        &mut self,
+        kind: ResourceKind,
+        namespace: &str,
+        name: &str,
+        grace_seconds: Option<u64>,
+    ) -> Result<(), ApiError>;
+
+    /// `kubectl rollout undo`: a Deployment back to a revision (0: the previous one).
+    /// Returns the revision rolled back to.
+    fn rollback(&mut self, namespace: &str, name: &str, to_revision: u32) -> Result<u32, ApiError>;
 
     /// A controller's pod template gets a new image for a container; `rollout` replaces its pods
     /// one at a time (Deployments, DaemonSets), otherwise only new pods use it.

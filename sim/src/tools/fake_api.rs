@@ -3,6 +3,7 @@
 //! tested alone: no controller, scheduler or kubelet answers behind it.
 
 use crate::model::cluster::Cluster;
+use crate::model::objects::ResourceKind;
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
 use crate::release::behaviour::Kubectl;
@@ -90,6 +91,31 @@ impl KubeApi for FakeApi {
     }
     fn create_namespace(&mut self, name: &str) {
         self.writes.push(format!("CREATE Namespace {name}"));
+    }
+    fn create(&mut self, object: serde_json::Value) -> Result<(), ApiError> {
+        self.writes.push(format!(
+            "POST {} {}",
+            object["kind"].as_str().unwrap_or_default(),
+            object["metadata"]["name"].as_str().unwrap_or_default()
+        ));
+        Ok(())
+    }
+    fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError> {
+        self.writes.push(format!(
+            "PUT {} {}",
+            object["kind"].as_str().unwrap_or_default(),
+            object["metadata"]["name"].as_str().unwrap_or_default()
+        ));
+        Ok(true)
+    }
+    fn delete(&mut self, kind: ResourceKind, ns: &str, name: &str, grace: Option<u64>) -> Result<(), ApiError> {
+        self.writes
+            .push(format!("DELETE {} {ns}/{name} grace={grace:?}", kind.api_name()));
+        Ok(())
+    }
+    fn rollback(&mut self, ns: &str, name: &str, to: u32) -> Result<u32, ApiError> {
+        self.writes.push(format!("ROLLBACK {ns}/{name} to={to}"));
+        Ok(to)
     }
     fn set_template_image(&mut self, _w: WorkloadId, container: &str, image: &str, rollout: bool) {
         self.writes

@@ -65,13 +65,13 @@ pub fn manifests_yaml(workloads: &[Manifest], names: &BTreeMap<String, String>) 
 
 fn to_value(m: &Manifest) -> (Value, bool) {
     let v = match m {
-        Manifest::Deployment(x) => serde_json::to_value(x),
-        Manifest::ReplicaSet(x) => serde_json::to_value(x),
-        Manifest::StatefulSet(x) => serde_json::to_value(x),
-        Manifest::DaemonSet(x) => serde_json::to_value(x),
-        Manifest::Job(x) => serde_json::to_value(x),
-        Manifest::Pod(x) => serde_json::to_value(x),
-        Manifest::PodDisruptionBudget(x) => serde_json::to_value(x),
+        Manifest::Deployment(x) => serde_json::to_value(&x.object),
+        Manifest::ReplicaSet(x) => serde_json::to_value(&x.object),
+        Manifest::StatefulSet(x) => serde_json::to_value(&x.object),
+        Manifest::DaemonSet(x) => serde_json::to_value(&x.object),
+        Manifest::Job(x) => serde_json::to_value(&x.object),
+        Manifest::Pod(x) => serde_json::to_value(&x.object),
+        Manifest::PodDisruptionBudget(x) => serde_json::to_value(&x.object),
     };
     (v.unwrap_or(Value::Null), matches!(m, Manifest::Job(_)))
 }

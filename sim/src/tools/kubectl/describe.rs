@@ -15,7 +15,7 @@ const SPECS: &[flags::Spec] = &[
 
 /// Go's text/tabwriter with padding 2, aligning runs of consecutive lines that have a cell
 /// in the same column (a line without a tab ends every run).
-fn tabbed(lines: &[String]) -> Vec<String> {
+pub(crate) fn tabbed(lines: &[String]) -> Vec<String> {
     let cells: Vec<Vec<&str>> = lines.iter().map(|l| l.split('\t').collect()).collect();
     let mut widths: Vec<Vec<usize>> = cells.iter().map(|c| vec![0; c.len()]).collect();
     let max_cols = cells.iter().map(Vec::len).max().unwrap_or(0);
@@ -54,7 +54,7 @@ fn tabbed(lines: &[String]) -> Vec<String> {
 }
 
 /// RFC 1123 with numeric zone, from virtual time (the cluster's epoch is 2024-01-01 00:00 UTC).
-fn timestamp(t: crate::time::SimTime) -> String {
+pub(crate) fn timestamp(t: crate::time::SimTime) -> String {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -185,11 +185,83 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
             }
             out
         }
-        Some(_) => fail(format!(
-            "kubedrill: `kubectl describe {res_word}` is not modelled (modelled: nodes, pods)"
-        )),
+        Some(res) => describe_objects(api, res, &names, &ns, p.bool("all-namespaces"), p.str("selector")),
         None => fail(format!("error: the server doesn't have a resource type \"{res_word}\"")),
     }
+}
+
+/// Every other kind: the named objects (or those whose name starts with the word, as kubectl
+/// falls back to), or all of the namespace's.
+fn describe_objects(
+    api: &dyn KubeApi,
+    res: Resource,
+    names: &[String],
+    ns: &str,
+    all_ns: bool,
+    selector: Option<&str>,
+) -> CommandOutput {
+    let label_selector = match selector.map(Selector::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return fail(format!("error: {e}")),
+    };
+    let opts = objects::ListOptions {
+        namespace: (!all_ns && res.namespaced()).then(|| ns.to_string()),
+        label_selector,
+        ..Default::default()
+    };
+    let all = api.list(res, &opts).unwrap_or_default();
+    let mut chosen = Vec::new();
+    if names.is_empty() {
+        chosen = all;
+    } else {
+        for n in names {
+            let exact: Vec<_> = all
+                .iter()
+                .filter(|o| o.metadata().name.as_deref() == Some(n.as_str()))
+                .cloned()
+                .collect();
+            let matching: Vec<_> = if exact.is_empty() {
+                all.iter()
+                    .filter(|o| o.metadata().name.as_deref().is_some_and(|m| m.starts_with(n.as_str())))
+                    .cloned()
+                    .collect()
+            } else {
+                exact
+            };
+            if matching.is_empty() {
+                return fail(format!(
+                    "Error from server (NotFound): {} \"{n}\" not found",
+                    res.api_name()
+                ));
+            }
+            chosen.extend(matching);
+        }
+    }
+    let mut out = CommandOutput::default();
+    if chosen.is_empty() {
+        if res.namespaced() && !all_ns {
+            super::stderr(&mut out, format!("No resources found in {ns} namespace."));
+        } else {
+            super::stderr(&mut out, "No resources found");
+        }
+        return out;
+    }
+    let many = chosen.len() > 1;
+    for o in &chosen {
+        let Some(lines) = super::describe_kinds::describe(api, o) else {
+            return fail(format!(
+                "kubedrill: `kubectl describe {}` is not modelled",
+                res.api_name()
+            ));
+        };
+        for l in lines {
+            stdout(&mut out, l);
+        }
+        if many {
+            stdout(&mut out, "");
+        }
+    }
+    out
 }
 
 fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
@@ -326,7 +398,7 @@ fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
     l.push("  ephemeral-storage\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-1Gi\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-2Mi\t0 (0%)\t0 (0%)".into());
-    l.push("Events:\t<none>".into());
+    l.extend(super::describe_kinds::events(api, "Node", None, &n.name));
     tabbed(&l)
 }
 
@@ -423,7 +495,9 @@ fn describe_pod(api: &dyn KubeApi, id: PodId) -> Vec<String> {
     for (i, t) in tolerations.iter().enumerate() {
         l.push(format!("{}\t{t}", if i == 0 { "Tolerations:" } else { "" }));
     }
+    let recorded = super::describe_kinds::events(api, "Pod", Some(&p.namespace), &p.name);
     match &p.unschedulable_reason {
+        _ if recorded.len() > 1 => l.extend(recorded),
         Some(msg) if !msg.is_empty() && p.node.is_none() => {
             l.push("Events:".into());
             l.push("  Type\tReason\tAge\tFrom\tMessage".into());

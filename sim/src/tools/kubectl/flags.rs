@@ -11,6 +11,10 @@ pub(crate) enum Kind {
     Duration,
     /// A string flag that may be given bare (`--dry-run` = `unchanged`), like pflag's NoOptDefVal.
     StrOpt(&'static str),
+    /// pflag's StringSlice: comma-separated, and repeating the flag adds more (`-L a -L b,c`).
+    List,
+    /// pflag's StringArray: each use adds one value, commas and all (`--from-literal`).
+    Array,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -30,6 +34,7 @@ pub(crate) enum Value {
     Str(String),
     Int(i64),
     Duration(SimDuration),
+    List(Vec<String>),
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +59,15 @@ impl Parsed {
         match self.values.get(name) {
             Some(Value::Int(n)) => Some(*n),
             _ => None,
+        }
+    }
+
+    /// The values of a list flag, in the order given (empty when not given).
+    pub(crate) fn list(&self, name: &str) -> Vec<String> {
+        match self.values.get(name) {
+            Some(Value::List(v)) => v.clone(),
+            Some(Value::Str(s)) => vec![s.clone()],
+            _ => Vec::new(),
         }
     }
 
@@ -97,6 +111,10 @@ fn convert(spec: &Spec, raw: &str) -> Result<Value, String> {
             .map(Value::Bool)
             .ok_or_else(|| invalid(format!("strconv.ParseBool: parsing \"{raw}\": invalid syntax"))),
         Kind::Str | Kind::StrOpt(_) => Ok(Value::Str(raw.to_string())),
+        Kind::List => Ok(Value::List(
+            raw.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+        )),
+        Kind::Array => Ok(Value::List(vec![raw.to_string()])),
         Kind::Int => raw
             .parse::<i64>()
             .map(Value::Int)
@@ -112,6 +130,15 @@ fn display(spec: &Spec) -> String {
         Some(c) => format!("-{c}, --{}", spec.long),
         None => format!("--{}", spec.long),
     }
+}
+
+/// Stores a flag's value; list flags accumulate over repeated uses.
+fn put(out: &mut Parsed, spec: &Spec, value: Value) {
+    if let (Value::List(new), Some(Value::List(old))) = (&value, out.values.get_mut(spec.long)) {
+        old.extend(new.iter().cloned());
+        return;
+    }
+    out.values.insert(spec.long, value);
 }
 
 /// Parses `args` against the command's flags plus the global ones. Errors are the text
@@ -145,7 +172,8 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
                     next.clone()
                 }
             };
-            out.values.insert(spec.long, convert(spec, &raw)?);
+            let value = convert(spec, &raw)?;
+            put(&mut out, spec, value);
             continue;
         }
         if arg.len() > 1 && arg.starts_with('-') {
@@ -178,7 +206,8 @@ pub(crate) fn parse(args: &[String], specs: &[Spec]) -> Result<Parsed, String> {
                             i += 1;
                             next.clone()
                         };
-                        out.values.insert(spec.long, convert(spec, &raw)?);
+                        let value = convert(spec, &raw)?;
+                        put(&mut out, spec, value);
                         break;
                     }
                 }

@@ -1,12 +1,17 @@
-//! `kubectl get` for the objects maintenance needs: nodes, pods, pdb, deploy, rs, ds, sts, jobs.
+//! `kubectl get`: the server's tables for every modelled kind (with `wide`, `-A`, `-l`,
+//! `--field-selector`, `--sort-by`, `--show-labels`, `-L`, `--no-headers`, several kinds at
+//! once and `all`), and whole objects through the `-o` printers of `printer`.
 
 use super::flags::{self, Kind, Parsed, flag};
-use super::{fail, stderr, stdout, usage_error};
-use crate::model::quantity::format_cpu_milli;
+use super::printer::{self, Format};
+use super::sort::SortBy;
+use super::{Local, fail, stderr, stdout, usage_error};
+use crate::model::objects::{self, ApiObject};
 use crate::model::*;
 use crate::shell::CommandOutput;
 use crate::tabwriter::render;
 use crate::tools::api::KubeApi;
+use serde_json::Value;
 use std::sync::Arc;
 
 const SPECS: &[flags::Spec] = &[
@@ -17,6 +22,14 @@ const SPECS: &[flags::Spec] = &[
     flag("no-headers", None, Kind::Bool),
     flag("show-labels", None, Kind::Bool),
     flag("watch", Some('w'), Kind::Bool),
+    flag("label-columns", Some('L'), Kind::List),
+    flag("sort-by", None, Kind::Str),
+    flag("template", None, Kind::Str),
+    flag("show-kind", None, Kind::Bool),
+    flag("ignore-not-found", None, Kind::Bool),
+    flag("allow-missing-template-keys", None, Kind::Bool),
+    flag("chunk-size", None, Kind::Int),
+    flag("show-managed-fields", None, Kind::Bool),
 ];
 
 /// The kinds kubectl can get: those the API server serves from the model.
@@ -24,47 +37,33 @@ pub(crate) use crate::model::objects::ResourceKind as Resource;
 
 /// Known Kubernetes resource words this simulator does not model.
 const OTHER_RESOURCES: &[&str] = &[
-    "svc",
-    "service",
-    "services",
-    "cm",
-    "configmap",
-    "configmaps",
-    "secret",
-    "secrets",
-    "pv",
-    "pvc",
-    "persistentvolumes",
-    "persistentvolumeclaims",
-    "ing",
-    "ingress",
-    "ingresses",
-    "events",
-    "ev",
-    "sa",
-    "serviceaccounts",
-    "endpoints",
-    "ep",
-    "cronjobs",
-    "cj",
-    "hpa",
     "crd",
     "crds",
-    "all",
+    "customresourcedefinitions",
     "clusterroles",
     "roles",
     "rolebindings",
     "clusterrolebindings",
-    "storageclasses",
-    "sc",
-    "networkpolicies",
-    "netpol",
-    "leases",
-    "priorityclasses",
-    "pc",
     "csr",
+    "certificatesigningrequests",
     "componentstatuses",
     "cs",
+    "rc",
+    "replicationcontrollers",
+    "limitranges",
+    "limits",
+    "resourcequotas",
+    "quota",
+    "podtemplates",
+    "controllerrevisions",
+    "csidrivers",
+    "csinodes",
+    "volumeattachments",
+    "mutatingwebhookconfigurations",
+    "validatingwebhookconfigurations",
+    "apiservices",
+    "runtimeclasses",
+    "ingressclasses",
 ];
 
 /// `-A` arrived in kubectl 1.14; `--all-namespaces` is older.
@@ -76,9 +75,80 @@ const SPECS_BEFORE_1_14: &[flags::Spec] = &[
     flag("no-headers", None, Kind::Bool),
     flag("show-labels", None, Kind::Bool),
     flag("watch", Some('w'), Kind::Bool),
+    flag("label-columns", Some('L'), Kind::List),
+    flag("sort-by", None, Kind::Str),
+    flag("template", None, Kind::Str),
+    flag("show-kind", None, Kind::Bool),
+    flag("ignore-not-found", None, Kind::Bool),
+    flag("allow-missing-template-keys", None, Kind::Bool),
+    flag("chunk-size", None, Kind::Int),
 ];
 
-pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
+/// The kinds `kubectl get all` lists, in its order (those the model holds).
+const ALL: &[Resource] = &[
+    Resource::Pods,
+    Resource::Services,
+    Resource::DaemonSets,
+    Resource::Deployments,
+    Resource::ReplicaSets,
+    Resource::StatefulSets,
+    Resource::HorizontalPodAutoscalers,
+    Resource::CronJobs,
+    Resource::Jobs,
+];
+
+/// One `field=value` or `field!=value` of `--field-selector`.
+#[derive(Clone, Debug)]
+pub(crate) struct FieldReq {
+    field: String,
+    value: String,
+    equal: bool,
+}
+
+impl FieldReq {
+    fn matches(&self, actual: &str) -> bool {
+        (actual == self.value) == self.equal
+    }
+
+    /// `a=b,c!=d` (`==` too), as the API server parses a field selector.
+    fn parse_all(text: &str) -> Result<Vec<Self>, String> {
+        let mut out = Vec::new();
+        for part in text.split(',').filter(|p| !p.is_empty()) {
+            let (field, value, equal) = if let Some((f, v)) = part.split_once("!=") {
+                (f, v, false)
+            } else if let Some((f, v)) = part.split_once("==") {
+                (f, v, true)
+            } else if let Some((f, v)) = part.split_once('=') {
+                (f, v, true)
+            } else {
+                return Err(format!("invalid selector: '{text}'; can't understand '{part}'"));
+            };
+            out.push(Self {
+                field: field.trim().to_string(),
+                value: value.trim().to_string(),
+                equal,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// What one `get` prints, once its flags are understood.
+struct Request<'a> {
+    format: Format,
+    all_ns: bool,
+    ns: String,
+    label_sel: Option<Selector>,
+    fields: Vec<FieldReq>,
+    sort: Option<SortBy>,
+    label_columns: Vec<String>,
+    show_labels: bool,
+    no_headers: bool,
+    with_kind: bool,
+    p: &'a Parsed,
+}
+
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> CommandOutput {
     let specs = if api.kubectl().minor >= 14 {
         SPECS
     } else {
@@ -91,7 +161,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     if p.bool("watch") {
         return fail("kubedrill: `kubectl get --watch` never returns; the simulator does not model it");
     }
-    let Some(first) = p.positional.first() else {
+    if p.positional.is_empty() {
         let mut out = fail(
             "You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.",
         );
@@ -103,131 +173,341 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
         );
         stderr(&mut out, "See 'kubectl get -h' for help and examples");
         return out;
-    };
-    // `kubectl get pod/web-1` and `kubectl get pods web-1` both work.
-    let (res_word, mut names): (String, Vec<String>) = match first.split_once('/') {
-        Some((r, n)) => (r.to_string(), vec![n.to_string()]),
-        None => (first.clone(), Vec::new()),
-    };
-    names.extend(p.positional.iter().skip(1).cloned());
-    if res_word.contains(',') {
-        return fail(format!(
-            "kubedrill: several resource types at once ({res_word}) are not modelled yet; ask for one type at a time"
-        ));
     }
-    let Some(res) = Resource::parse(&res_word) else {
-        if OTHER_RESOURCES.contains(&res_word.as_str()) {
-            return fail(format!(
-                "kubedrill: `kubectl get {res_word}` is not modelled by the simulator (modelled: nodes, pods, pdb, deploy, rs, ds, sts, jobs, ns)"
-            ));
-        }
-        return fail(format!("error: the server doesn't have a resource type \"{res_word}\""));
+    let (kinds, single) = match resource_args(&p.positional) {
+        Ok(r) => r,
+        Err(out) => return out,
     };
-    let output = p.str("output").unwrap_or("");
-    if matches!(output, "jsonpath" | "custom-columns" | "go-template")
-        || output.starts_with("jsonpath=")
-        || output.starts_with("custom-columns=")
-    {
-        return fail(format!(
-            "kubedrill: -o {output} is not modelled yet; -o json prints the same objects"
-        ));
-    }
-    if !matches!(output, "" | "wide" | "name" | "json" | "yaml") {
-        return fail(format!(
-            "error: unable to match a printer suitable for the output format \"{output}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml"
-        ));
-    }
-    let all_ns = p.bool("all-namespaces") && names.is_empty();
-    let ns = p.str("namespace").unwrap_or("default").to_string();
+    let format = match Format::parse(p.str("output").unwrap_or(""), p.str("template"), local) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
     let label_sel = match p.str("selector").map(Selector::parse).transpose() {
         Ok(s) => s,
         Err(e) => return fail(format!("error: {e}")),
     };
-    let field_node = match field_selector(&p, res) {
-        Ok(f) => f,
-        Err(e) => return e,
+    let fields = match p.str("field-selector").map(FieldReq::parse_all).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => return fail(format!("Error from server (BadRequest): {e}")),
     };
-    let mut out = CommandOutput::default();
-    let listing = Listing {
-        all_ns,
-        ns: &ns,
-        names: &names,
-        label_sel: label_sel.as_ref(),
-        field_node: field_node.as_deref(),
+    let sort = match p
+        .str("sort-by")
+        .filter(|s| !s.is_empty())
+        .map(SortBy::parse)
+        .transpose()
+    {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let has_names = kinds.iter().any(|(_, names)| !names.is_empty());
+    let req = Request {
+        format,
+        all_ns: p.bool("all-namespaces") && !has_names,
+        ns: p.str("namespace").unwrap_or("default").to_string(),
+        label_sel,
+        fields,
+        sort,
+        label_columns: p.list("label-columns"),
         show_labels: p.bool("show-labels"),
+        no_headers: p.bool("no-headers"),
+        with_kind: kinds.len() > 1 || p.bool("show-kind"),
+        p: &p,
     };
-    let rows = match collect(api, res, &listing, output, &mut out) {
-        Ok(r) => r,
-        Err(e) => return e,
+    print_kinds(api, &req, &kinds, single)
+}
+
+/// The kinds and names the positional arguments ask for: `TYPE[,TYPE…] [NAME…]` or
+/// `TYPE/NAME…`. `single` when exactly one object is named (printed bare, not as a List).
+#[allow(clippy::type_complexity)]
+fn resource_args(pos: &[String]) -> Result<(Vec<(Resource, Vec<String>)>, bool), CommandOutput> {
+    let parse = |word: &str| -> Result<Vec<Resource>, CommandOutput> {
+        if word == "all" {
+            return Ok(ALL.to_vec());
+        }
+        if let Some(r) = Resource::parse(word) {
+            return Ok(vec![r]);
+        }
+        if OTHER_RESOURCES.contains(&word) {
+            return Err(fail(format!(
+                "kubedrill: `kubectl get {word}` is not modelled by the simulator (run `kubectl api-resources` for the kinds it serves)"
+            )));
+        }
+        Err(fail(format!(
+            "error: the server doesn't have a resource type \"{word}\""
+        )))
     };
-    if rows.len() <= 1 {
-        if names.is_empty() {
-            let k = api.kubectl();
-            if !k.no_resources_names_namespace {
-                stderr(&mut out, "No resources found.");
-            } else if k.no_resources_always_namespace || (res.namespaced() && !all_ns) {
-                stderr(&mut out, format!("No resources found in {ns} namespace."));
-            } else {
-                stderr(&mut out, "No resources found");
+    let mut out: Vec<(Resource, Vec<String>)> = Vec::new();
+    if pos[0].contains('/') {
+        for a in pos {
+            let Some((word, name)) = a.split_once('/') else {
+                return Err(fail(
+                    "error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'",
+                ));
+            };
+            for r in parse(word)? {
+                match out.iter_mut().find(|(k, _)| *k == r) {
+                    Some((_, names)) => names.push(name.to_string()),
+                    None => out.push((r, vec![name.to_string()])),
+                }
             }
         }
-        return out;
+        let single = pos.len() == 1;
+        return Ok((out, single));
     }
-    match output {
-        "name" => {
-            for row in rows.iter().skip(1) {
-                stdout(
+    let names: Vec<String> = pos[1..].to_vec();
+    for word in pos[0].split(',').filter(|w| !w.is_empty()) {
+        for r in parse(word)? {
+            if !out.iter().any(|(k, _)| *k == r) {
+                out.push((r, names.clone()));
+            }
+        }
+    }
+    let single = out.len() == 1 && names.len() == 1;
+    Ok((out, single))
+}
+
+/// One kind's rows, after selection, sorting and label columns: header first, then one row
+/// per object with the object's (namespace, name).
+struct Table {
+    header: Vec<String>,
+    rows: Vec<(String, String, Vec<String>)>,
+}
+
+fn print_kinds(api: &dyn KubeApi, req: &Request, kinds: &[(Resource, Vec<String>)], single: bool) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    let mut missing = Vec::new();
+    let mut items: Vec<Value> = Vec::new();
+    let mut printed_tables = 0;
+    for (res, names) in kinds {
+        for f in &req.fields {
+            if let Err(e) = objects::check_field(*res, &f.field) {
+                let sel = req.p.str("field-selector").unwrap_or_default();
+                let label = req.p.str("selector").unwrap_or_default();
+                let mut out = out;
+                stderr(
                     &mut out,
-                    format!("{}/{}", res.kind_group(), row[usize::from(all_ns && res.namespaced())]),
+                    format!(
+                        "Error from server (BadRequest): Unable to find \"{}\" that match label selector \"{label}\", field selector \"{sel}\": {}",
+                        res.gvr(),
+                        e.message
+                    ),
                 );
+                out.status = 1;
+                return out;
             }
         }
-        "json" | "yaml" => {
-            let items: Vec<serde_json::Value> = rows
-                .iter()
-                .skip(1)
-                .map(|r| json_item(api, res, r, all_ns, &ns))
-                .collect();
-            let doc = if names.len() == 1 {
-                items.into_iter().next().unwrap_or_default()
-            } else {
-                serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
-            };
-            let text = if output == "yaml" {
-                super::yaml_out::to_yaml(&doc)
-            } else {
-                json_text(&doc)
-            };
-            for l in text.lines() {
+        let table = match table_of(api, req, *res, names, &mut missing) {
+            Ok(t) => t,
+            Err(e) => return fail(e),
+        };
+        if req.format.is_table() {
+            if table.rows.is_empty() {
+                continue;
+            }
+            if printed_tables > 0 {
+                stdout(&mut out, "");
+            }
+            printed_tables += 1;
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            if !req.no_headers {
+                rows.push(table.header.clone());
+            }
+            rows.extend(table.rows.into_iter().map(|(_, _, r)| r));
+            for l in render(&rows, api.kubectl().table_min_width) {
                 stdout(&mut out, l);
             }
-        }
-        _ => {
-            let skip = usize::from(p.bool("no-headers"));
-            for l in render(&rows, api.kubectl().table_min_width).into_iter().skip(skip) {
-                stdout(&mut out, l);
+        } else {
+            for (ns, name, _) in &table.rows {
+                items.push(object_json(api, *res, ns, name));
             }
         }
+    }
+    if !req.format.is_table() {
+        if let Some(sort) = &req.sort {
+            match sort.order(&items) {
+                Ok(order) => items = order.into_iter().map(|i| items[i].clone()).collect(),
+                Err(e) => return fail(e),
+            }
+        }
+        let doc = if single && items.len() == 1 {
+            items.pop().unwrap_or_default()
+        } else if single && items.is_empty() {
+            Value::Null
+        } else {
+            printer::list_of(items)
+        };
+        if !doc.is_null()
+            && let Err(e) = printer::print(&mut out, &req.format, &doc, req.no_headers)
+        {
+            stderr(&mut out, e);
+            out.status = 1;
+            return out;
+        }
+    } else if printed_tables == 0 && missing.is_empty() && !kinds.iter().any(|(_, n)| !n.is_empty()) {
+        let k = api.kubectl();
+        let namespaced = kinds.iter().any(|(r, _)| r.namespaced());
+        if !k.no_resources_names_namespace {
+            stderr(&mut out, "No resources found.");
+        } else if k.no_resources_always_namespace || (namespaced && !req.all_ns) {
+            stderr(&mut out, format!("No resources found in {} namespace.", req.ns));
+        } else {
+            stderr(&mut out, "No resources found");
+        }
+    }
+    if !missing.is_empty() && !req.p.bool("ignore-not-found") {
+        // Found objects print first, then every NotFound; the exit status is 1.
+        for m in missing {
+            stderr(&mut out, m);
+        }
+        out.status = 1;
     }
     out
 }
 
-fn field_selector(p: &Parsed, res: Resource) -> Result<Option<String>, CommandOutput> {
-    let Some(fs) = p.str("field-selector") else {
-        return Ok(None);
+/// The rows of one kind: collected, filtered by fields the model cannot filter on directly,
+/// sorted, with the kind prefix and label columns kubectl adds.
+fn table_of(
+    api: &dyn KubeApi,
+    req: &Request,
+    res: Resource,
+    names: &[String],
+    missing: &mut Vec<String>,
+) -> Result<Table, String> {
+    let listing = Listing {
+        all_ns: req.all_ns,
+        ns: &req.ns,
+        names,
+        label_sel: req.label_sel.as_ref(),
+        fields: &req.fields,
     };
-    if res != Resource::Pods {
-        return Err(fail(format!(
-            "Error from server (BadRequest): Unable to find \"/v1, Resource={}\" that match label selector \"\", field selector \"{fs}\": field label not supported: {}",
-            res.api_name(),
-            fs.split(['=', '!']).next().unwrap_or(fs)
-        )));
+    let wide = matches!(req.format, Format::Table { wide: true });
+    let name_col = usize::from(req.all_ns && res.namespaced());
+    let (mut rows, keys) = if super::get_core::handles(res) {
+        let (rows, keys, gone) =
+            super::get_core::rows(api, res, req.all_ns, &req.ns, names, req.label_sel.as_ref(), wide);
+        missing.extend(gone);
+        (rows, Some(keys))
+    } else {
+        let (rows, gone) = collect(api, res, &listing, wide);
+        missing.extend(gone);
+        (rows, None)
+    };
+    let mut header = if rows.is_empty() { Vec::new() } else { rows.remove(0) };
+    let mut keyed: Vec<(String, String, Vec<String>)> = match keys {
+        Some(keys) => keys.into_iter().zip(rows).map(|((ns, n), r)| (ns, n, r)).collect(),
+        None => rows
+            .into_iter()
+            .map(|r| {
+                let ns = if req.all_ns && res.namespaced() {
+                    r[0].clone()
+                } else if res.namespaced() {
+                    req.ns.clone()
+                } else {
+                    String::new()
+                };
+                (ns, r[name_col].clone(), r)
+            })
+            .collect(),
+    };
+    // Fields the compact model does not answer for (nodes and pods filter in `collect`).
+    if !matches!(res, Resource::Pods | Resource::Nodes) && !req.fields.is_empty() {
+        keyed.retain(|(ns, name, _)| {
+            let Ok(o) = api.get(res, Some(ns.as_str()).filter(|n| !n.is_empty()), name) else {
+                return false;
+            };
+            req.fields
+                .iter()
+                .all(|f| f.matches(&objects::field_value(&o, &f.field).unwrap_or_default()))
+        });
     }
-    match fs.split_once('=') {
-        Some(("spec.nodeName", node)) => Ok(Some(node.trim_start_matches('=').to_string())),
-        _ => Err(fail(format!(
-            "kubedrill: field selector {fs:?} is not modelled (modelled: spec.nodeName=NODE)"
-        ))),
+    if req.format.is_table() {
+        if let Some(sort) = &req.sort {
+            let objs: Vec<Value> = keyed.iter().map(|(ns, n, _)| object_json(api, res, ns, n)).collect();
+            let order = sort.order(&objs)?;
+            let mut slots: Vec<Option<(String, String, Vec<String>)>> = keyed.into_iter().map(Some).collect();
+            keyed = order.into_iter().filter_map(|i| slots[i].take()).collect();
+        }
+        if req.with_kind && res != Resource::Events {
+            for (_, _, r) in &mut keyed {
+                r[name_col] = format!("{}/{}", res.kind_group(), r[name_col]);
+            }
+        }
+        if !req.label_columns.is_empty() || req.show_labels {
+            for (ns, name, r) in &mut keyed {
+                let labels = labels_of(api, res, ns, name);
+                for key in &req.label_columns {
+                    r.push(labels.get(key).cloned().unwrap_or_default());
+                }
+                if req.show_labels {
+                    r.push(labels_cell(&labels));
+                }
+            }
+            for key in &req.label_columns {
+                header.push(key.rsplit('/').next().unwrap_or(key).to_uppercase());
+            }
+            if req.show_labels {
+                header.push("LABELS".into());
+            }
+        }
+    }
+    Ok(Table { header, rows: keyed })
+}
+
+/// An object's labels, from the model where it keeps them.
+fn labels_of(api: &dyn KubeApi, res: Resource, ns: &str, name: &str) -> Labels {
+    match res {
+        Resource::Nodes => api
+            .cluster()
+            .node_id(name)
+            .map(|id| api.cluster().node(id).labels.clone())
+            .unwrap_or_default(),
+        Resource::Pods => api
+            .cluster()
+            .pod_id(ns, name)
+            .and_then(|id| api.cluster().pod(id))
+            .map(|p| (*p.labels).clone())
+            .unwrap_or_default(),
+        _ => api
+            .get(res, Some(ns).filter(|n| !n.is_empty()), name)
+            .ok()
+            .and_then(|o| o.metadata().labels.clone())
+            .unwrap_or_default(),
+    }
+}
+
+/// A pod's value for a field selector, straight from the model.
+fn pod_field(api: &dyn KubeApi, pod: &Pod, field: &str) -> String {
+    match field {
+        "metadata.name" => pod.name.to_string(),
+        "metadata.namespace" => pod.namespace.to_string(),
+        "spec.nodeName" | "spec.host" => pod
+            .node
+            .map(|n| api.cluster().node(n).name.to_string())
+            .unwrap_or_default(),
+        "status.phase" => pod.phase.as_str().to_string(),
+        "spec.restartPolicy" => pod.template.restart_policy.to_string(),
+        "spec.schedulerName" => "default-scheduler".into(),
+        "spec.serviceAccountName" => pod
+            .template
+            .spec
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| "default".into()),
+        "spec.hostNetwork" => pod.template.spec.host_network.unwrap_or(false).to_string(),
+        "status.podIP" => match pod_ip(api, pod).as_str() {
+            "<none>" => String::new(),
+            ip => ip.to_string(),
+        },
+        _ => String::new(),
+    }
+}
+
+/// A node's value for a field selector.
+fn node_field(n: &Node, field: &str) -> String {
+    match field {
+        "metadata.name" => n.name.to_string(),
+        "spec.unschedulable" => n.unschedulable.to_string(),
+        _ => String::new(),
     }
 }
 
@@ -236,8 +516,7 @@ struct Listing<'a> {
     ns: &'a str,
     names: &'a [String],
     label_sel: Option<&'a Selector>,
-    field_node: Option<&'a str>,
-    show_labels: bool,
+    fields: &'a [FieldReq],
 }
 
 /// The LABELS column of `--show-labels`: `k=v` pairs sorted by key, or `<none>`.
@@ -260,15 +539,8 @@ fn not_found(res: Resource, name: &str) -> String {
     format!("Error from server (NotFound): {} \"{name}\" not found", res.api_name())
 }
 
-/// Rows of the table, header first. Names that do not exist print NotFound and fail.
-fn collect(
-    api: &dyn KubeApi,
-    res: Resource,
-    l: &Listing,
-    output: &str,
-    out: &mut CommandOutput,
-) -> Result<Vec<Vec<String>>, CommandOutput> {
-    let wide = output == "wide";
+/// Rows of the table, header first, and the NotFound errors of names that do not exist.
+fn collect(api: &dyn KubeApi, res: Resource, l: &Listing, wide: bool) -> (Vec<Vec<String>>, Vec<String>) {
     let mut rows: Vec<Vec<String>> = Vec::new();
     let mut missing = Vec::new();
     match res {
@@ -281,9 +553,6 @@ fn collect(
             }
             if wide {
                 header.extend(["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
-            }
-            if l.show_labels {
-                header.push("LABELS");
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
@@ -302,7 +571,9 @@ fn collect(
             };
             for id in ids {
                 let n = api.cluster().node(id);
-                if l.label_sel.is_some_and(|s| !s.matches(&n.labels)) {
+                if l.label_sel.is_some_and(|s| !s.matches(&n.labels))
+                    || !l.fields.iter().all(|f| f.matches(&node_field(n, &f.field)))
+                {
                     continue;
                 }
                 let mut row = vec![
@@ -323,9 +594,6 @@ fn collect(
                         n.container_runtime.clone(),
                     ]);
                 }
-                if l.show_labels {
-                    row.push(labels_cell(&n.labels));
-                }
                 rows.push(row);
             }
         }
@@ -343,9 +611,6 @@ fn collect(
                 if api.kubectl().minor >= 13 {
                     header.push("READINESS GATES");
                 }
-            }
-            if l.show_labels {
-                header.push("LABELS");
             }
             rows.push(header.into_iter().map(String::from).collect());
             let pods: Vec<(PodId, &Pod)> = if !l.names.is_empty() {
@@ -368,16 +633,10 @@ fn collect(
                 if l.label_sel.is_some_and(|s| !s.matches(&pod.labels)) {
                     continue;
                 }
-                if let Some(node) = l.field_node
-                    && pod.node.map(|n| &*api.cluster().node(n).name) != Some(node)
-                {
+                if !l.fields.iter().all(|f| f.matches(&pod_field(api, pod, &f.field))) {
                     continue;
                 }
-                let mut row = pod_row(api, pod, l.all_ns, wide);
-                if l.show_labels {
-                    row.push(labels_cell(&pod.labels));
-                }
-                rows.push(row);
+                rows.push(pod_row(api, pod, l.all_ns, wide));
             }
         }
         Resource::Pdbs => {
@@ -429,23 +688,7 @@ fn collect(
             }
         }
     }
-    if !missing.is_empty() {
-        // Found objects still print, then every NotFound; the exit status is 1.
-        if rows.len() > 1 {
-            for line in render(&rows, api.kubectl().table_min_width) {
-                stdout(out, line);
-            }
-        }
-        let mut e = CommandOutput {
-            chunks: std::mem::take(&mut out.chunks),
-            status: 1,
-        };
-        for m in missing {
-            stderr(&mut e, m);
-        }
-        return Err(e);
-    }
-    Ok(rows)
+    (rows, missing)
 }
 
 fn selected(l: &Listing, ns: &str, name: &str) -> bool {
@@ -466,16 +709,7 @@ fn ns_cell(all_ns: bool, ns: &Arc<str>) -> Vec<String> {
 }
 
 fn pod_ip(api: &dyn KubeApi, pod: &Pod) -> String {
-    let Some(node) = pod.node else {
-        return "<none>".into();
-    };
-    if pod.phase == Phase::Pending {
-        return "<none>".into();
-    }
-    if pod.template.spec.host_network == Some(true) {
-        return api.cluster().node(node).internal_ip.clone();
-    }
-    format!("10.244.{}.{}", node.0 % 250 + 1, 2 + pod.uid % 250)
+    objects::pod_ip(api.cluster(), pod).unwrap_or_else(|| "<none>".into())
 }
 
 fn pod_row(api: &dyn KubeApi, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
@@ -657,46 +891,10 @@ pub(crate) fn owned_pods(api: &dyn KubeApi, id: WorkloadId) -> Vec<&Pod> {
         .collect()
 }
 
-/// kubectl indents JSON by four spaces.
-fn json_text(v: &serde_json::Value) -> String {
-    use serde::Serialize as _;
-    let mut buf = Vec::new();
-    let mut ser =
-        serde_json::Serializer::with_formatter(&mut buf, serde_json::ser::PrettyFormatter::with_indent(b"    "));
-    if v.serialize(&mut ser).is_err() {
-        return String::new();
-    }
-    String::from_utf8(buf).unwrap_or_default()
-}
-
-fn json_item(api: &dyn KubeApi, res: Resource, row: &[String], all_ns: bool, listing_ns: &str) -> serde_json::Value {
-    let name_col = usize::from(all_ns && res.namespaced());
-    let name = &row[name_col];
-    let ns = if all_ns && res.namespaced() {
-        row[0].clone()
-    } else {
-        listing_ns.to_string()
-    };
-    match res {
-        Resource::Nodes => api
-            .cluster()
-            .node_id(name)
-            .map(|id| objects::node_json(api.cluster(), id))
-            .unwrap_or_default(),
-        Resource::Pods => {
-            let ns = if ns.is_empty() { None } else { Some(ns) };
-            objects::find_pod_json(api.cluster(), ns.as_deref(), name).unwrap_or_default()
-        }
-        _ => {
-            let ns = (res.namespaced() && !ns.is_empty()).then_some(ns.as_str());
-            objects::get(api.cluster(), res, ns, name)
-                .map(|o| o.to_json())
-                .unwrap_or_default()
-        }
-    }
-}
-
-#[allow(dead_code)]
-fn cpu_text(m: u64) -> String {
-    format_cpu_milli(m)
+/// An object whole, as JSON with its `apiVersion` and `kind`.
+fn object_json(api: &dyn KubeApi, res: Resource, ns: &str, name: &str) -> Value {
+    let ns = (res.namespaced() && !ns.is_empty()).then_some(ns);
+    api.get(res, ns, name)
+        .map(|o: ApiObject| o.to_json())
+        .unwrap_or_default()
 }

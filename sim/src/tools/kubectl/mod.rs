@@ -1,14 +1,29 @@
 //! `kubectl`, answering as the kubectl of the cluster's version would (semantics §1).
 
+mod apply;
+mod changes;
 mod cordon;
 mod create;
 mod delete;
 mod describe;
+mod describe_kinds;
 mod drain;
+mod edit;
+mod events;
+mod explain;
 pub(crate) mod flags;
 mod get;
+mod get_core;
+mod gofmt;
+mod gotemplate;
+mod info;
+mod jsonpath;
 mod logs;
+mod printer;
+mod rollout;
 mod set;
+mod sort;
+mod target;
 mod version;
 mod yaml_out;
 
@@ -17,9 +32,14 @@ use crate::shell::CommandOutput;
 pub(crate) use crate::shell::output::{raw, stderr, stdout};
 use crate::tools::api::KubeApi;
 use crate::tools::cobra::levenshtein;
+use std::collections::BTreeMap;
+
+/// The commands kubedrill's kubectl answers (the others say they are not modelled).
+const MODELLED: &str = "annotate, api-resources, api-versions, apply, auth can-i, cluster-info, config, cordon, create, delete, describe, drain, edit, events, explain, get, label, logs, patch, rollout, run, scale, set, taint, top, uncordon, version, wait";
 
 /// Every top-level kubectl command, so that a real but unmodelled one is told apart from a typo.
 const REAL_COMMANDS: &[&str] = &[
+    "alpha",
     "annotate",
     "api-resources",
     "api-versions",
@@ -64,6 +84,96 @@ const REAL_COMMANDS: &[&str] = &[
     "wait",
 ];
 
+/// What kubectl reads on the machine it runs on: its standard input and the files its
+/// arguments name. The host reads them before kubectl runs (see [`file_args`]), so kubectl
+/// itself stays a client of the API and nothing else.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Local {
+    pub stdin: String,
+    pub cwd: String,
+    /// `KUBE_EDITOR`, else `EDITOR` (for `kubectl edit`).
+    pub editor: Option<String>,
+    /// Absolute path → what is there (absent: no such file or directory).
+    pub files: BTreeMap<String, LocalFile>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum LocalFile {
+    Text(String),
+    /// A directory: the absolute paths of the manifests in it (`.yaml`, `.yml`, `.json`).
+    Dir(Vec<String>),
+}
+
+impl Local {
+    /// A path typed on the command line, made absolute against the working directory.
+    pub(crate) fn abs(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            crate::path::normalize(path)
+        } else {
+            crate::path::normalize(&format!("{}/{path}", self.cwd))
+        }
+    }
+
+    pub(crate) fn entry(&self, path: &str) -> Option<&LocalFile> {
+        self.files.get(&self.abs(path))
+    }
+
+    pub(crate) fn read(&self, path: &str) -> Option<String> {
+        match self.entry(path)? {
+            LocalFile::Text(t) => Some(t.clone()),
+            LocalFile::Dir(_) => None,
+        }
+    }
+}
+
+/// The paths kubectl's arguments name: `-f`/`--filename` values and the `*-file=` templates
+/// of `-o`. The host reads these (and the manifests of a directory) into [`Local`].
+pub(crate) fn file_args(args: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        let a = args[i].as_str();
+        i += 1;
+        let value = match a {
+            "-f" | "--filename" | "-o" | "--output" | "--template" => {
+                let v = args.get(i).cloned();
+                i += 1;
+                v.map(|v| (a, v))
+            }
+            _ => {
+                if let Some(v) = a.strip_prefix("--filename=") {
+                    Some(("-f", v.to_string()))
+                } else if let Some(v) = a
+                    .strip_prefix("-f=")
+                    .or_else(|| a.strip_prefix("-f").filter(|v| !v.is_empty()))
+                {
+                    Some(("-f", v.to_string()))
+                } else if let Some(v) = a.strip_prefix("--output=").or_else(|| a.strip_prefix("-o=")) {
+                    Some(("-o", v.to_string()))
+                } else if let Some(v) = a.strip_prefix("-o").filter(|v| !v.is_empty()) {
+                    Some(("-o", v.to_string()))
+                } else {
+                    a.strip_prefix("--template=").map(|v| ("--template", v.to_string()))
+                }
+            }
+        };
+        match value {
+            Some(("-f" | "--filename", v)) if v != "-" => out.push(v),
+            Some(("-o" | "--output", v)) => {
+                if let Some((format, path)) = v.split_once('=')
+                    && (format.ends_with("-file") || format == "templatefile")
+                {
+                    out.push(path.to_string());
+                }
+            }
+            // `-o jsonpath-file --template=PATH`
+            Some(("--template", v)) => out.push(v),
+            _ => {}
+        }
+    }
+    out
+}
+
 /// A flag error as kubectl prints it: `error: <msg>` (cobra's `Error:` before 1.23) then the
 /// help hint; exit 1.
 pub(crate) fn usage_error(api: &dyn KubeApi, cmd: &str, msg: &str) -> CommandOutput {
@@ -91,7 +201,7 @@ fn unreachable_output(e: &Unreachable) -> CommandOutput {
 }
 
 /// Runs `kubectl ARGS...` (without the word `kubectl`).
-pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
+pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> CommandOutput {
     // The subcommand is the first word that is neither a flag nor a global flag's value.
     let mut idx = None;
     let mut i = 0;
@@ -117,10 +227,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
                 " Find more information at: https://kubernetes.io/docs/reference/kubectl/",
             );
             stdout(&mut out, "");
-            stdout(
-                &mut out,
-                "Commands modelled by kubedrill: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version",
-            );
+            stdout(&mut out, format!("Commands modelled by kubedrill: {MODELLED}"));
             return out;
         }
         return match flags::parse(args, &[]) {
@@ -135,7 +242,8 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     let cmd = args[idx].as_str();
     let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
     // Every modelled command but a client-only `version` talks to the API server.
-    let client_only = cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true");
+    let client_only =
+        cmd == "config" || (cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true"));
     let talks_to_api = REAL_COMMANDS.contains(&cmd) && !client_only;
     if talks_to_api && let Err(e) = api.reachable() {
         let err = unreachable_output(&e);
@@ -151,38 +259,70 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
         "cordon" => cordon::run(api, &rest, true),
         "uncordon" => cordon::run(api, &rest, false),
         "drain" => drain::run(api, &rest),
-        "get" => get::run(api, &rest),
+        "get" => get::run(api, &rest, local),
         "describe" => describe::run(api, &rest),
-        "delete" => delete::run(api, &rest),
+        "delete" => delete::run(api, &rest, local),
         "version" => version::run(api, &rest),
         "logs" => logs::run(api, &rest),
-        "set" => set::run(api, &rest),
-        "create" => create::run(api, &rest),
-        other if REAL_COMMANDS.contains(&other) => fail(format!(
-            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: cordon, uncordon, drain, get, describe, create deployment|namespace, delete pod|node, logs, set image, version)"
+        "set" => match rest.iter().find(|a| !a.starts_with('-')).map(String::as_str) {
+            Some(w @ ("env" | "resources")) => {
+                let pos = rest.iter().position(|a| a == w).unwrap_or(0);
+                let mut args = rest.clone();
+                args.remove(pos);
+                changes::set_env_or_resources(api, w, &args)
+            }
+            _ => set::run(api, &rest),
+        },
+        "create" => create::run(api, &rest, local),
+        "run" => create::run_pod(api, &rest, local),
+        "apply" => apply::run(api, &rest, local, apply::Mode::Apply),
+        "replace" => apply::run(api, &rest, local, apply::Mode::Replace),
+        "label" => changes::label(api, &rest, false),
+        "annotate" => changes::label(api, &rest, true),
+        "taint" => changes::taint(api, &rest),
+        "scale" => changes::scale(api, &rest),
+        "patch" => changes::patch(api, &rest, local),
+        "rollout" => rollout::run(api, &rest),
+        "wait" => rollout::wait(api, &rest),
+        "edit" => edit::run(api, &rest, local),
+        "api-resources" => info::api_resources(api, &rest),
+        "api-versions" => info::api_versions(api, &rest),
+        "cluster-info" => info::cluster_info(api, &rest),
+        "top" => info::top(api, &rest),
+        "config" => info::config(api, &rest),
+        "auth" => info::auth(api, &rest),
+        "explain" => info::explain(api, &rest),
+        "events" if api.kubectl().minor >= 26 => events::run(api, &rest, local),
+        "alpha" if (23..=25).contains(&api.kubectl().minor) && rest.first().is_some_and(|w| w == "events") => {
+            events::run(api, &rest[1..], local)
+        }
+        other if REAL_COMMANDS.contains(&other) && other != "events" => fail(format!(
+            "kubedrill: `kubectl {other}` is a real kubectl command that this simulator does not model yet (modelled: {MODELLED})"
         )),
-        other => {
-            // 1.23+ print the error through CheckErr; older kubectl let cobra print it, with
-            // a capital `Error:` and a usage hint.
-            let capital = api.kubectl().capital_error;
-            let mut out = fail(format!(
-                "{}: unknown command \"{other}\" for \"kubectl\"",
-                if capital { "Error" } else { "error" }
-            ));
-            if let Some(s) = suggest(other) {
-                stderr(&mut out, "");
-                stderr(&mut out, "Did you mean this?");
-                stderr(&mut out, format!("\t{s}"));
-                if capital {
-                    stderr(&mut out, "");
-                }
-            }
-            if capital {
-                stderr(&mut out, "Run 'kubectl --help' for usage.");
-            }
-            out
+        other => unknown_command(api, other),
+    }
+}
+
+/// cobra's answer to a command it does not have: 1.23+ print the error through CheckErr;
+/// older kubectl let cobra print it, with a capital `Error:` and a usage hint.
+fn unknown_command(api: &dyn KubeApi, other: &str) -> CommandOutput {
+    let capital = api.kubectl().capital_error;
+    let mut out = fail(format!(
+        "{}: unknown command \"{other}\" for \"kubectl\"",
+        if capital { "Error" } else { "error" }
+    ));
+    if let Some(s) = suggest(other) {
+        stderr(&mut out, "");
+        stderr(&mut out, "Did you mean this?");
+        stderr(&mut out, format!("\t{s}"));
+        if capital {
+            stderr(&mut out, "");
         }
     }
+    if capital {
+        stderr(&mut out, "Run 'kubectl --help' for usage.");
+    }
+    out
 }
 
 /// cobra's suggestion: a command within Levenshtein distance 2, or one the typed word prefixes.
@@ -190,6 +330,7 @@ fn suggest(typed: &str) -> Option<&'static str> {
     REAL_COMMANDS
         .iter()
         .copied()
+        .filter(|c| *c != typed)
         .find(|c| levenshtein(typed, c) <= 2 || (typed.len() > 1 && c.starts_with(typed)))
 }
 
@@ -225,7 +366,7 @@ steps: []
 
     fn kubectl(api: &mut FakeApi, line: &str) -> CommandOutput {
         let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-        run(api, &args)
+        run(api, &args, &Local::default())
     }
 
     fn text(out: &CommandOutput) -> String {
