@@ -1,6 +1,8 @@
 //! Workloads for benchmarks: a cluster at Kubernetes' documented scalability limits, and the
 //! maintenance sweep measured on it. Shared by `benches/maintenance.rs` and `kubedrill bench`.
 
+pub mod bare_loop;
+
 use kubedrill_sim::Sim;
 use kubedrill_sim::scenario::Scenario;
 

@@ -561,5 +561,41 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     if let Some(kib) = crate::bench::peak_rss_kib() {
         println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
     }
+    drop(sim);
+    print_bare_ratio(workers, pods, workload, setup, sweep)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the bare reference loop on the same shape, right after the simulator's run (same
+/// machine, same minute), and ends the output with the ratio of the two.
+fn print_bare_ratio(
+    workers: u32,
+    pods: u32,
+    workload: Workload,
+    setup: std::time::Duration,
+    sweep: std::time::Duration,
+) -> anyhow::Result<()> {
+    use crate::bench::bare_loop;
+    let shape = bare_loop::Shape::of_large_cluster(workers, pods);
+    let order = match workload {
+        Workload::Drain => bare_loop::Sweep::Workers,
+        Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
+        Workload::Labs => anyhow::bail!("the labs workload has no bare loop"),
+    };
+    let (bare, counts) = bare_loop::median_of(5, shape, order);
+    let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);
+    println!(
+        "bare loop (median of 5): build {:.2?} ({:.1}x), sweep {:.2?} ({:.1}x); {} evictions, {} placements",
+        bare.build,
+        ratio(setup, bare.build),
+        bare.sweep,
+        ratio(sweep, bare.sweep),
+        counts.evictions,
+        counts.placements
+    );
+    println!(
+        "ratio to the bare loop: {:.1}x",
+        ratio(setup + sweep, bare.build + bare.sweep)
+    );
+    Ok(())
 }
