@@ -112,6 +112,10 @@ struct RunArgs {
     /// PATH) and compares it with the simulator's after every etcd fault.
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     backend: Backend,
+    /// After each step, print the model's reasons for what it did (`# why: ...` lines), as a
+    /// lab's `why` does.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -240,12 +244,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let result = match etcd.as_mut() {
-        None => runner::run(&scenario, seed),
-        Some(backend) => runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
-            backend.after_step(i, step, sim, transcript)
-        }),
-    };
+    let mut explained = 0;
+    let result = runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
+        if args.explain {
+            explain_step(sim, &mut explained, transcript);
+        }
+        if let Some(backend) = etcd.as_mut() {
+            backend.after_step(i, step, sim, transcript);
+        }
+    });
     let report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -306,6 +313,17 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
     Ok(ExitCode::from(1))
+}
+
+/// `--explain`: the reasons for the trace records since the last step, as `# why:` lines.
+fn explain_step(sim: &kubedrill_sim::Sim, from: &mut usize, transcript: &mut Vec<String>) {
+    let records = sim.trace().get(*from..).unwrap_or_default();
+    // Cluster bootstrap (step 0) is not a step of the scenario.
+    let records = &records[records.iter().position(|r| r.step > 0).unwrap_or(records.len())..];
+    *from = sim.trace().len();
+    for sentence in kubedrill_labs::explain(sim, records) {
+        transcript.push(format!("# why: {sentence}"));
+    }
 }
 
 /// A real etcd cluster with one member per control plane of the scenario's cluster; `None` when

@@ -23,6 +23,8 @@ mod locate;
 mod map;
 mod refs;
 mod session;
+mod timeline;
+mod why;
 
 pub use check::{Check, Objective};
 pub use error::LabError;
@@ -30,7 +32,9 @@ pub use exam::{ExamReport, ExamTask, PASS_MARK, exam_set};
 pub use grade::{Grade, ObjectiveResult};
 pub use lab::{Difficulty, Lab, Setup, SolutionStep, TOPICS, parse_lab};
 pub use refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
-pub use session::{BUILTINS, Reply, Session};
+pub use session::{BUILTINS, Reply, STUDY_COMMANDS, Session};
+pub use timeline::{Edit, Step, TimelineInfo};
+pub use why::explain;
 
 /// A built-in lab file, as (file name, text).
 macro_rules! lab_file {

@@ -483,6 +483,7 @@ fn join_groups(groups: &[(String, Vec<String>)]) -> String {
 fn drain_node(sim: &mut Sim, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
     let k = sim.kubectl.clone();
     let filtered = filter_pods(sim, node, opts);
+    super::drain_reasons::record(sim, node, &filtered.errors, &filtered.warnings);
     if !filtered.errors.is_empty() {
         if k.in_tree_drain {
             return Err(DrainStop::Failed(NodeError::Plain(join_groups(&filtered.errors))));

@@ -5,6 +5,7 @@ mod create;
 mod delete;
 mod describe;
 mod drain;
+mod drain_reasons;
 pub(crate) mod flags;
 mod get;
 mod logs;
