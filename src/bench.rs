@@ -141,18 +141,34 @@ pub struct LabLatencies {
     pub starts: Vec<(String, std::time::Duration)>,
     /// Every line of every lab's solution, as the terminal hands it to the session.
     pub commands: Vec<std::time::Duration>,
+    /// `why` after every solution line.
+    pub whys: Vec<std::time::Duration>,
+    /// `undo` after every solution line (the line is typed again afterwards, untimed).
+    pub undos: Vec<std::time::Duration>,
+    /// `rewind N` to every step N of every lab with at least [`LONG_LAB_STEPS`] steps, from
+    /// the end of its solution, with the lab and its step count.
+    pub rewinds: Vec<std::time::Duration>,
+    pub long_labs: Vec<(String, usize)>,
+}
+
+/// A lab with at least this many solution steps counts as long for the rewind figure.
+pub const LONG_LAB_STEPS: usize = 30;
+
+/// The `q`-quantile (0..=1) of some latencies.
+pub fn quantile(v: &[std::time::Duration], q: f64) -> std::time::Duration {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    if v.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    v[i.min(v.len() - 1)]
 }
 
 impl LabLatencies {
     /// The `q`-quantile (0..=1) of the command latencies.
     pub fn command_quantile(&self, q: f64) -> std::time::Duration {
-        let mut v = self.commands.clone();
-        v.sort_unstable();
-        if v.is_empty() {
-            return std::time::Duration::ZERO;
-        }
-        let i = ((v.len() - 1) as f64 * q).round() as usize;
-        v[i.min(v.len() - 1)]
+        quantile(&self.commands, q)
     }
 }
 
@@ -162,17 +178,38 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
     let mut out = LabLatencies {
         starts: Vec::new(),
         commands: Vec::new(),
+        whys: Vec::new(),
+        undos: Vec::new(),
+        rewinds: Vec::new(),
+        long_labs: Vec::new(),
     };
-    for _ in 0..rounds {
+    for round in 0..rounds {
         for lab in &labs {
             let t = std::time::Instant::now();
             let mut session =
                 kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
             out.starts.push((lab.id.clone(), t.elapsed()));
-            for (_, line) in lab.solution_lines() {
+            let lines = lab.solution_lines();
+            for (_, line) in &lines {
                 let t = std::time::Instant::now();
-                let _ = session.input(&line);
+                let _ = session.input(line);
                 out.commands.push(t.elapsed());
+                let t = std::time::Instant::now();
+                let _ = session.input("why");
+                out.whys.push(t.elapsed());
+                let t = std::time::Instant::now();
+                let _ = session.input("undo");
+                out.undos.push(t.elapsed());
+                let _ = session.input(line);
+            }
+            if round == 0 && lines.len() >= LONG_LAB_STEPS {
+                out.long_labs.push((lab.id.clone(), lines.len()));
+                for step in 1..=lines.len() {
+                    let mut s = session.clone();
+                    let t = std::time::Instant::now();
+                    let _ = s.rewind(step);
+                    out.rewinds.push(t.elapsed());
+                }
             }
         }
     }

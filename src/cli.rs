@@ -67,6 +67,13 @@ enum LabCommand {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// The labs in a browser: a catalogue, and per lab the task, a terminal and a live picture
+    /// of the cluster. Listens on 127.0.0.1 only; everything is built into this binary.
+    Serve {
+        /// The port on 127.0.0.1 (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8417)]
+        port: u16,
+    },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
         /// Minutes for the whole exam.
@@ -144,6 +151,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Lab(LabCommand::List) => crate::lab_cli::list(),
         Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Serve { port }) => crate::lab_web::serve(port),
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -458,6 +466,24 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             l.command_quantile(0.5),
             l.command_quantile(0.99),
             l.command_quantile(1.0)
+        );
+        for (what, v) in [("why after each line", &l.whys), ("undo of each line", &l.undos)] {
+            println!(
+                "{what}: {} times, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+                v.len(),
+                crate::bench::quantile(v, 0.5),
+                crate::bench::quantile(v, 0.99),
+                crate::bench::quantile(v, 1.0)
+            );
+        }
+        let long: Vec<String> = l.long_labs.iter().map(|(id, n)| format!("{id} {n}")).collect();
+        println!(
+            "rewind to every step of the labs with {}+ steps ({}): {} rewinds, p50 {:.2?}, max {:.2?}",
+            crate::bench::LONG_LAB_STEPS,
+            long.join(", "),
+            l.rewinds.len(),
+            crate::bench::quantile(&l.rewinds, 0.5),
+            crate::bench::quantile(&l.rewinds, 1.0)
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -65,6 +65,7 @@ crictl, systemctl, apt-get, apt-mark, ssh, scp, cat, grep, sed -i, ls, cp, mv, s
 `vi FILE` (or vim, nano) edits a file on the current host.
 ";
 
+#[derive(Clone)]
 pub struct Session {
     lab: Lab,
     seed: u64,
@@ -342,6 +343,29 @@ impl Session {
             },
             _ => Reply::out(format!("{command}: takes no arguments"), 2),
         }
+    }
+
+    /// The session as it was after the first `keep` steps of its current timeline (a look
+    /// back, as a timeline slider shows it); `self` is left as it is.
+    pub fn preview(&self, keep: usize) -> Session {
+        let mut s = Session {
+            lab: self.lab.clone(),
+            seed: self.seed,
+            sim: self.sim.clone(),
+            base: self.base,
+            hints_shown: self.hints_shown,
+            solution_viewed: self.solution_viewed,
+            exam: self.exam,
+            timelines: vec![self.timelines[self.current].clone()],
+            current: 0,
+            started_at: self.started_at,
+            editing: None,
+        };
+        let keep = keep.min(s.history().len());
+        if keep < s.history().len() {
+            s.restore(keep);
+        }
+        s
     }
 
     /// `undo`: the last command taken back.
