@@ -44,14 +44,27 @@ fn labs(c: &mut Criterion) {
         let _ = solved.input(line);
     }
     group.bench_function("why/upgrade-cluster-end", |b| b.iter(|| black_box(solved.input("why"))));
-    for (name, line) in [
-        ("undo".to_string(), "undo".to_string()),
-        ("rewind-1".to_string(), "rewind 1".to_string()),
-        (format!("rewind-{}", steps.len()), format!("rewind {}", steps.len())),
+    // The same session without its copies of the state: every rewind replays from the start.
+    let replayed = {
+        let mut s = Session::start(&lab, lab.default_seed()).expect("starts").replay_only();
+        for (_, line) in &steps {
+            let _ = s.input(line);
+        }
+        s
+    };
+    for (name, line, session) in [
+        ("undo".to_string(), "undo".to_string(), &solved),
+        ("rewind-1".to_string(), "rewind 1".to_string(), &solved),
+        (
+            format!("rewind-{}", steps.len()),
+            format!("rewind {}", steps.len()),
+            &solved,
+        ),
+        ("undo-replayed".to_string(), "undo".to_string(), &replayed),
     ] {
         group.bench_function(format!("{name}/upgrade-cluster-end"), |b| {
             b.iter_batched(
-                || solved.clone(),
+                || session.clone(),
                 |mut s| {
                     black_box(s.input(&line));
                     s

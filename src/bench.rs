@@ -145,14 +145,19 @@ pub struct LabLatencies {
     pub whys: Vec<std::time::Duration>,
     /// `undo` after every solution line (the line is typed again afterwards, untimed).
     pub undos: Vec<std::time::Duration>,
-    /// `rewind N` to every step N of every lab with at least [`LONG_LAB_STEPS`] steps, from
-    /// the end of its solution, with the lab and its step count.
+    /// `rewind N` to every step N of a [`REWIND_STEPS`]-step session of every lab (its
+    /// solution, then reads and waits), from its end: with the session's copies of the state,
+    /// and replaying from the start only (`Session::replay_only`).
     pub rewinds: Vec<std::time::Duration>,
-    pub long_labs: Vec<(String, usize)>,
+    pub rewinds_replayed: Vec<std::time::Duration>,
 }
 
-/// A lab with at least this many solution steps counts as long for the rewind figure.
-pub const LONG_LAB_STEPS: usize = 30;
+/// How many steps the sessions of the rewind figure have.
+pub const REWIND_STEPS: usize = 30;
+
+/// Lines that pad a lab's solution to [`REWIND_STEPS`]: reads, and waits that let the
+/// controllers and kubelets work.
+const PADDING: &[&str] = &["kubectl get pods -A -o wide", "sleep 10", "kubectl get nodes"];
 
 /// The `q`-quantile (0..=1) of some latencies.
 pub fn quantile(v: &[std::time::Duration], q: f64) -> std::time::Duration {
@@ -181,7 +186,7 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
         whys: Vec::new(),
         undos: Vec::new(),
         rewinds: Vec::new(),
-        long_labs: Vec::new(),
+        rewinds_replayed: Vec::new(),
     };
     for round in 0..rounds {
         for lab in &labs {
@@ -202,16 +207,41 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
                 out.undos.push(t.elapsed());
                 let _ = session.input(line);
             }
-            if round == 0 && lines.len() >= LONG_LAB_STEPS {
-                out.long_labs.push((lab.id.clone(), lines.len()));
-                for step in 1..=lines.len() {
-                    let mut s = session.clone();
-                    let t = std::time::Instant::now();
-                    let _ = s.rewind(step);
-                    out.rewinds.push(t.elapsed());
-                }
+            if round == 0 {
+                rewind_every_step(lab, &mut out)?;
             }
         }
     }
     Ok(out)
+}
+
+/// A [`REWIND_STEPS`]-step session of `lab`, rewound to each of its steps.
+fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyhow::Result<()> {
+    for replayed in [false, true] {
+        let mut s = kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if replayed {
+            s = s.replay_only();
+        }
+        let lines = lab.solution_lines();
+        let mut padding = PADDING.iter().cycle();
+        while s.history().len() < REWIND_STEPS {
+            let line = match lines.get(s.history().len()) {
+                Some((_, l)) => l.as_str(),
+                None => padding.next().copied().unwrap_or("sleep 10"),
+            };
+            let _ = s.input(line);
+        }
+        for step in 1..=s.history().len() {
+            let mut copy = s.clone();
+            let t = std::time::Instant::now();
+            let _ = copy.rewind(step);
+            let took = t.elapsed();
+            if replayed {
+                out.rewinds_replayed.push(took);
+            } else {
+                out.rewinds.push(took);
+            }
+        }
+    }
+    Ok(())
 }

@@ -476,15 +476,19 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
                 crate::bench::quantile(v, 1.0)
             );
         }
-        let long: Vec<String> = l.long_labs.iter().map(|(id, n)| format!("{id} {n}")).collect();
-        println!(
-            "rewind to every step of the labs with {}+ steps ({}): {} rewinds, p50 {:.2?}, max {:.2?}",
-            crate::bench::LONG_LAB_STEPS,
-            long.join(", "),
-            l.rewinds.len(),
-            crate::bench::quantile(&l.rewinds, 0.5),
-            crate::bench::quantile(&l.rewinds, 1.0)
-        );
+        for (what, v) in [
+            ("from the session's copies", &l.rewinds),
+            ("replayed from the start", &l.rewinds_replayed),
+        ] {
+            println!(
+                "rewind to every step of a {}-step session of every lab, {what}: {} rewinds, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+                crate::bench::REWIND_STEPS,
+                v.len(),
+                crate::bench::quantile(v, 0.5),
+                crate::bench::quantile(v, 0.99),
+                crate::bench::quantile(v, 1.0)
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let start = std::time::Instant::now();

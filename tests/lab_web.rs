@@ -72,11 +72,13 @@ fn wait_for_port(port: u16, what: &str) {
     }
 }
 
-/// `kubedrill lab serve --port 0`: returns the guard and the base URL it printed.
+/// `kubedrill lab serve --port 0`: returns the guard and the base URL it printed. The binary
+/// is this build's, or `KUBEDRILL_LAB_WEB_BIN` (a release build, for the README's timings).
 fn start_server() -> (Guard, String) {
+    let bin = std::env::var_os("KUBEDRILL_LAB_WEB_BIN").map_or_else(|| PathBuf::from(BIN), PathBuf::from);
     let mut guard = spawn(
         "kubedrill lab serve",
-        Command::new(BIN)
+        Command::new(bin)
             .args(["lab", "serve", "--port", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit()),

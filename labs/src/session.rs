@@ -35,6 +35,9 @@ impl Reply {
     }
 }
 
+/// How many timelines `branch` keeps (each holds copies of the state along it).
+const MAX_TIMELINES: usize = 16;
+
 const EDITORS: &[&str] = &["vi", "vim", "nano", "vim.tiny", "nvim"];
 
 /// The lab's own commands, recognised when a line is exactly one of them.
@@ -132,6 +135,17 @@ impl Session {
     /// The same session as a mock exam task: `why` and rewinding are not available.
     pub fn for_exam(mut self) -> Self {
         self.exam = true;
+        self
+    }
+
+    /// Keeps no copies of the state along the timelines, so every rewind types the lines
+    /// again from the start: the ground truth the copies stand in for (tests and benchmarks).
+    #[doc(hidden)]
+    pub fn replay_only(mut self) -> Self {
+        for t in &mut self.timelines {
+            t.every = usize::MAX;
+            t.snapshots.truncate(1);
+        }
         self
     }
 
@@ -406,6 +420,12 @@ impl Session {
     /// (cut to just before step N when given).
     pub fn branch(&mut self, step: Option<usize>) -> Reply {
         let n = self.history().len();
+        if self.timelines.len() >= MAX_TIMELINES {
+            return Reply::out(
+                format!("branch: a lab keeps at most {MAX_TIMELINES} timelines; `timeline N` goes back to one of them"),
+                1,
+            );
+        }
         let keep = match step {
             None => n,
             Some(s) if s >= 1 && s <= n + 1 => s - 1,
@@ -625,6 +645,8 @@ impl Session {
                 last.end = self.sim.now();
                 last.trace.end = self.sim.trace().len();
                 last.status = status_of(&reply);
+                // The copy taken after the `vi` line predates the save.
+                self.timelines[self.current].retake_snapshot(&self.sim);
             }
             _ => self.end(before, &format!("vi {path}"), &reply, Some(edit)),
         }

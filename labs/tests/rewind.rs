@@ -43,6 +43,11 @@ fn text(r: Reply) -> (String, i32) {
     }
 }
 
+fn started(l: &kubedrill_labs::Lab, replay_only: bool) -> Session {
+    let s = Session::start(l, l.default_seed()).unwrap();
+    if replay_only { s.replay_only() } else { s }
+}
+
 /// The state after each prefix of the lab's solution, from a fresh session typing it.
 fn prefixes(id: &str) -> (Vec<String>, Vec<Fingerprint>) {
     let l = lab(id);
@@ -60,17 +65,20 @@ fn prefixes(id: &str) -> (Vec<String>, Vec<Fingerprint>) {
 fn rewinding_to_any_step_gives_the_state_a_fresh_session_had_there() {
     // Goal: rewind is exact. Method: play a lab's whole solution, then rewind to every step from
     // the last to the first and compare with a fresh session that typed only the lines before
-    // that step (trace digest, time, prompt, map, grade). Labs with many steps and with
-    // snapshots (more than 8 steps), ssh and waits.
-    for id in [
-        "drain-pdb-blocked",
-        "upgrade-cluster",
-        "etcd-restore",
-        "etcd-quorum-lost",
+    // that step (trace digest, time, prompt, map, grade). Labs with many steps, ssh and waits;
+    // with the copies kept along the timeline, and replaying from the start (`replay_only`),
+    // which is what the copies stand in for.
+    for (id, replay_only) in [
+        ("drain-pdb-blocked", false),
+        ("upgrade-cluster", false),
+        ("upgrade-cluster", true),
+        ("etcd-restore", true),
+        ("etcd-quorum-lost", true),
+        ("etcd-replace-member", false),
     ] {
         let (lines, fps) = prefixes(id);
         let l = lab(id);
-        let mut s = Session::start(&l, l.default_seed()).unwrap();
+        let mut s = started(&l, replay_only);
         for line in &lines {
             type_line(&mut s, line);
         }
@@ -86,12 +94,12 @@ fn rewinding_to_any_step_gives_the_state_a_fresh_session_had_there() {
 
 #[test]
 fn a_rewound_timeline_played_again_ends_where_the_first_play_ended() {
-    // Goal: rewinding into the middle and typing the rest again (crossing the snapshot points)
+    // Goal: rewinding into the middle and typing the rest again (replayed from the start)
     // reaches the same end state. Also `history` numbers the steps with their virtual times.
     let id = "upgrade-cluster";
     let (lines, fps) = prefixes(id);
     let l = lab(id);
-    let mut s = Session::start(&l, l.default_seed()).unwrap();
+    let mut s = started(&l, true);
     for line in &lines {
         type_line(&mut s, line);
     }
@@ -195,9 +203,15 @@ fn notes(s: &Session) -> Option<String> {
 #[test]
 fn edits_are_steps_and_are_replayed() {
     // Goal: a `vi FILE` step keeps the saved text across a rewind of a later step, and undoing
-    // it removes the file again.
+    // it removes the file again; from the copies and replayed.
+    for replay_only in [false, true] {
+        edit_then_undo(replay_only);
+    }
+}
+
+fn edit_then_undo(replay_only: bool) {
     let l = lab("etcd-snapshot");
-    let mut s = Session::start(&l, l.default_seed()).unwrap();
+    let mut s = started(&l, replay_only);
     let path = match s.input("vi /root/notes.txt") {
         Reply::Edit { path, content } => {
             assert!(content.is_empty());
@@ -243,6 +257,19 @@ fn bad_rewind_arguments_are_refused_and_change_nothing() {
         assert_eq!(fingerprint(&s), before, "{line} changed the state");
         assert_eq!(s.timelines().len(), 1, "{line}");
     }
+}
+
+#[test]
+fn timelines_are_bounded() {
+    let l = lab("drain-bare-pod-force");
+    let mut s = Session::start(&l, l.default_seed()).unwrap();
+    for _ in 1..16 {
+        assert_eq!(text(s.input("branch")).1, 0);
+    }
+    let (out, status) = text(s.input("branch"));
+    assert_eq!(status, 1);
+    assert!(out.contains("at most 16 timelines"), "{out}");
+    assert_eq!(s.timelines().len(), 16);
 }
 
 #[test]
