@@ -460,33 +460,22 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             worst.1,
             worst.0
         );
-        println!(
-            "lab commands: {} lines typed, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-            l.commands.len(),
-            l.command_quantile(0.5),
-            l.command_quantile(0.99),
-            l.command_quantile(1.0)
-        );
-        for (what, v) in [("why after each line", &l.whys), ("undo of each line", &l.undos)] {
-            println!(
-                "{what}: {} times, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-                v.len(),
-                crate::bench::quantile(v, 0.5),
-                crate::bench::quantile(v, 0.99),
-                crate::bench::quantile(v, 1.0)
-            );
+        for (what, t) in [
+            ("lab commands (every solution line)", &l.commands),
+            ("why after each line", &l.whys),
+            ("undo of each line", &l.undos),
+        ] {
+            println!("{what}: {} times, {}", t.len(), t.summary());
         }
-        for (what, v) in [
+        for (what, t) in [
             ("from the session's copies", &l.rewinds),
             ("replayed from the start", &l.rewinds_replayed),
         ] {
             println!(
-                "rewind to every step of a {}-step session of every lab, {what}: {} rewinds, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
+                "rewind to every step of a {}-step session of every lab, {what}: {} rewinds, {}",
                 crate::bench::REWIND_STEPS,
-                v.len(),
-                crate::bench::quantile(v, 0.5),
-                crate::bench::quantile(v, 0.99),
-                crate::bench::quantile(v, 1.0)
+                t.len(),
+                t.summary()
             );
         }
         return Ok(ExitCode::SUCCESS);
