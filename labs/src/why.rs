@@ -906,11 +906,9 @@ fn workload(ctx: &Context<'_>, kind: WorkloadKind, target: &str) -> Result<Strin
         let place = p.node.map(|n| format!(" on {}", c.node(n).name)).unwrap_or_default();
         out.push(format!("  {} {}{place}", p.label, p.status_text()));
     }
-    for (pid, p) in &pods {
-        if p.node.is_none() && !p.is_terminating() {
-            out.push(pod(ctx, &p.label).lines().skip(1).collect::<Vec<_>>().join(" "));
-        }
-        let _ = pid;
+    // Pending pods: what the scheduler said about each (the pod's own `why` minus its status).
+    for (_, p) in pods.iter().filter(|(_, p)| p.node.is_none() && !p.is_terminating()) {
+        out.push(pod(ctx, &p.label).lines().skip(1).collect::<Vec<_>>().join(" "));
     }
     // Its budgets, as the disruption controller computes them now.
     let mut seen = Vec::new();
