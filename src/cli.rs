@@ -74,6 +74,13 @@ enum LabCommand {
         #[arg(long, value_name = "FILE")]
         kind_image_map: Option<PathBuf>,
     },
+    /// The labs in a browser: a catalogue, and per lab the task, a terminal and a live picture
+    /// of the cluster. Listens on 127.0.0.1 only; everything is built into this binary.
+    Serve {
+        /// The port on 127.0.0.1 (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8417)]
+        port: u16,
+    },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
         /// Minutes for the whole exam.
@@ -139,6 +146,10 @@ pub(crate) struct RunArgs {
     /// images (`v1.31.2: kindest/node:v1.31.2@sha256:...`), before kubedrill's own table.
     #[arg(long, value_name = "FILE")]
     kind_image_map: Option<PathBuf>,
+    /// After each step, print the model's reasons for what it did (`# why: ...` lines), as a
+    /// lab's `why` does.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -181,6 +192,7 @@ pub fn main() -> ExitCode {
             LabBackend::Sim => crate::lab_cli::start(&id, seed),
             LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
         },
+        Command::Lab(LabCommand::Serve { port }) => crate::lab_web::serve(port),
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -295,12 +307,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let result = match etcd.as_mut() {
-        None => runner::run(&scenario, seed),
-        Some(backend) => runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
-            backend.after_step(i, step, sim, transcript)
-        }),
-    };
+    let mut explained = 0;
+    let result = runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
+        if args.explain {
+            explain_step(sim, &mut explained, transcript);
+        }
+        if let Some(backend) = etcd.as_mut() {
+            backend.after_step(i, step, sim, transcript);
+        }
+    });
     let report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -390,6 +405,17 @@ pub(crate) fn finish(
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
     Ok(ExitCode::from(1))
+}
+
+/// `--explain`: the reasons for the trace records since the last step, as `# why:` lines.
+fn explain_step(sim: &kubedrill_sim::Sim, from: &mut usize, transcript: &mut Vec<String>) {
+    let records = sim.trace().get(*from..).unwrap_or_default();
+    // Cluster bootstrap (step 0) is not a step of the scenario.
+    let records = &records[records.iter().position(|r| r.step > 0).unwrap_or(records.len())..];
+    *from = sim.trace().len();
+    for sentence in kubedrill_labs::explain(sim, records) {
+        transcript.push(format!("# why: {sentence}"));
+    }
 }
 
 /// A real etcd cluster with one member per control plane of the scenario's cluster; `None` when
@@ -518,13 +544,24 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             worst.1,
             worst.0
         );
-        println!(
-            "lab commands: {} lines typed, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-            l.commands.len(),
-            l.command_quantile(0.5),
-            l.command_quantile(0.99),
-            l.command_quantile(1.0)
-        );
+        for (what, t) in [
+            ("lab commands (every solution line)", &l.commands),
+            ("why after each line", &l.whys),
+            ("undo of each line", &l.undos),
+        ] {
+            println!("{what}: {} times, {}", t.len(), t.summary());
+        }
+        for (what, t) in [
+            ("from the session's copies", &l.rewinds),
+            ("replayed from the start", &l.rewinds_replayed),
+        ] {
+            println!(
+                "rewind to every step of a {}-step session of every lab, {what}: {} rewinds, {}",
+                crate::bench::REWIND_STEPS,
+                t.len(),
+                t.summary()
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let start = std::time::Instant::now();

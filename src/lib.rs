@@ -6,5 +6,6 @@ pub mod cli;
 pub mod etcd_backend;
 pub mod kind;
 pub mod lab_cli;
+pub mod lab_web;
 pub mod scenario_file;
 mod yaml_pos;

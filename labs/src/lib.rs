@@ -26,6 +26,8 @@ mod map;
 mod observed;
 mod refs;
 mod session;
+mod timeline;
+mod why;
 
 pub use check::{Check, Objective};
 pub use error::LabError;
@@ -36,7 +38,9 @@ pub use observed::{
     ObservedCluster, ObservedEtcd, ObservedGrade, ObservedNode, ObservedPod, ObservedWorkload, grade_observed,
 };
 pub use refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
-pub use session::{BUILTINS, Reply, Session};
+pub use session::{BUILTINS, Reply, STUDY_COMMANDS, Session};
+pub use timeline::{Edit, Step, TimelineInfo};
+pub use why::explain;
 
 /// A built-in lab file, as (file name, text).
 macro_rules! lab_file {

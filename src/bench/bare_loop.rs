@@ -242,7 +242,9 @@ impl Cluster {
                 break;
             }
             let retry_at = self.now + 5_000;
-            self.advance_until(counts, |c| c.timers.peek().is_none_or(|Reverse((t, _, _))| *t > retry_at));
+            self.advance_until(counts, |c| {
+                c.timers.peek().is_none_or(|Reverse((t, _, _))| *t > retry_at)
+            });
             self.now = retry_at;
         }
         self.advance_until(counts, |c| c.nodes[node as usize].terminating == 0);
@@ -342,8 +344,14 @@ mod tests {
         let mut c = Cluster::build(shape, &mut counts);
         assert_eq!(counts.placements, u64::from(shape.app_pods));
         let held: Vec<usize> = c.nodes.iter().map(|n| n.app_pods.len()).collect();
-        assert!(held[..20].iter().all(|&n| n > 0), "pods spread over every worker: {held:?}");
-        assert!(held[20..].iter().all(|&n| n == 0), "control planes take no application pods");
+        assert!(
+            held[..20].iter().all(|&n| n > 0),
+            "pods spread over every worker: {held:?}"
+        );
+        assert!(
+            held[20..].iter().all(|&n| n == 0),
+            "control planes take no application pods"
+        );
         for w in 0..20 {
             let before = c.nodes[w as usize].app_pods.len() as u64;
             let evicted = counts.evictions;

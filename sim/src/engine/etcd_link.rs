@@ -194,6 +194,14 @@ impl Engine {
             self.schedule(self.now + after, crate::engine::Timer::EtcdElection);
         }
         let available = self.api_available();
+        if self.api_down_since.is_none() != available {
+            self.record(crate::trace::Event::ApiAvailability {
+                available,
+                etcd_running: self.etcd.voters().filter(|m| m.is_running()).count() as u32,
+                etcd_voters: self.etcd.voters().count() as u32,
+                quorum: self.etcd.quorum_size() as u32,
+            });
+        }
         match (self.api_down_since, available) {
             (None, false) => {
                 self.count_lease_renewals();
@@ -255,6 +263,7 @@ impl Engine {
         let timing_out = self.any_apiserver_running()
             && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
             && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
+        self.record_api_unavailable(timing_out);
         if timing_out {
             let until = self.now + ETCD_REQUEST_TIMEOUT;
             self.advance_within_step(until);
@@ -266,6 +275,31 @@ impl Engine {
 }
 
 impl Engine {
+    /// Records why a request failed, with etcd's numbers as they are now (for `why`).
+    fn record_api_unavailable(&mut self, timing_out: bool) {
+        let cause = if !self.etcd.has_quorum() {
+            "etcd-quorum"
+        } else if !self.any_apiserver_running() {
+            "no-apiserver"
+        } else {
+            "etcd-unreachable"
+        };
+        let etcd_down: Vec<String> = self
+            .etcd
+            .voters()
+            .filter(|m| !m.is_running())
+            .map(Member::label)
+            .collect();
+        self.record(crate::trace::Event::ApiUnavailable {
+            answer: if timing_out { "timeout" } else { "refused" },
+            cause,
+            etcd_running: self.etcd.voters().filter(|m| m.is_running()).count() as u32,
+            etcd_voters: self.etcd.voters().count() as u32,
+            quorum: self.etcd.quorum_size() as u32,
+            etcd_down: etcd_down.join(", "),
+        });
+    }
+
     /// `etcd-member-crash NODE`: the process dies and stays down; its data is kept.
     pub fn etcd_member_crash(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {

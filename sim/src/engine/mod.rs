@@ -51,6 +51,7 @@ pub(crate) enum Timer {
 /// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
 /// trace. Terminal state (shells, ssh sessions, the kubectl a host runs) is the host layer's
 /// ([`crate::host::Sim`]).
+#[derive(Clone)]
 pub struct Engine {
     pub(crate) cluster: Cluster,
     pub(crate) now: SimTime,
@@ -358,9 +359,11 @@ impl Engine {
                     self.cluster.pod(id).and_then(|p| p.unschedulable_reason.as_deref()) != Some(message.as_str());
                 if changed && !message.is_empty() {
                     let label = self.pod_label(self.cluster.pod(id).expect("live"));
+                    let nodes = scheduler::unfit_nodes(&self.cluster, &template, crate::trace::UNFIT_NODES_RECORDED);
                     self.record(Event::PodUnschedulable {
                         pod: label,
                         message: message.clone(),
+                        nodes,
                     });
                 }
                 self.cluster.update_pod(id, |p| p.unschedulable_reason = Some(message));
@@ -485,9 +488,14 @@ impl Engine {
                     self.pod_label(self.cluster.pod(id).expect("live")),
                     self.cluster.pdb(pdb).name.clone(),
                 );
+                let status = self.cluster.pdb_status(pdb);
                 self.record(Event::EvictionRefused {
                     pod: label,
                     pdb: pdb_name,
+                    expected: status.expected,
+                    desired_healthy: status.desired_healthy,
+                    current_healthy: status.current_healthy,
+                    disruptions_allowed: status.disruptions_allowed,
                 });
             }
             return Err(ApiError { code, message });
@@ -907,6 +915,8 @@ impl Engine {
         n.silent_since = Some(self.now);
         n.lifecycle_gen += 1;
         let generation = n.lifecycle_gen;
+        let name = n.name.clone();
+        self.record(Event::KubeletStopped { node: name });
         let grace = SimDuration(self.cluster.side.node_monitor_grace_ms);
         self.schedule(self.now + grace, Timer::NodeMonitor { node, generation });
     }

@@ -122,14 +122,23 @@ impl Engine {
             let n = self.cluster.node(node);
             let Some(cp) = n.control_plane.as_ref() else { return };
             let desired = match n.fs.get(&c.manifest_path()) {
-                Some(Entry::Text(t)) => parse_manifest(t).ok(),
-                _ => None,
+                Some(Entry::Text(t)) => parse_manifest(t).map_err(|e| format!("its manifest does not parse: {e}")),
+                Some(_) => Err("its manifest is not a text file".to_string()),
+                None => Err(format!("its manifest {} is gone", c.manifest_path())),
             };
             let running = !cp.stopped.contains(&c) && (c != StaticPod::Etcd || cp.etcd.is_some());
             match desired {
-                None if running => self.stop_static_pod(node, c),
-                Some(v) if !running => self.start_static_pod(node, c, &v),
-                Some(v) if self.differs(node, c, &v) => self.start_static_pod(node, c, &v),
+                Err(reason) if running => {
+                    let name = n.name.clone();
+                    self.record(crate::trace::Event::StaticPodStopped {
+                        node: name,
+                        component: c.name(),
+                        reason,
+                    });
+                    self.stop_static_pod(node, c)
+                }
+                Ok(v) if !running => self.start_static_pod(node, c, &v),
+                Ok(v) if self.differs(node, c, &v) => self.start_static_pod(node, c, &v),
                 _ => {}
             }
         }

@@ -546,6 +546,11 @@ impl Engine {
     /// The static pod's container keeps failing (`reason` is what `kubectl get pods` shows).
     pub(crate) fn mark_static_pod_failing(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
         let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
+        self.record(Event::StaticPodFailing {
+            node: self.cluster.node(node).name.clone(),
+            component: c.name(),
+            reason,
+        });
         if let Some(id) = self.cluster.pod_id("kube-system", &name) {
             let now = self.now;
             self.cluster.update_pod(id, |p| {

@@ -122,6 +122,10 @@ impl KubeApi for Sim {
     fn time_budget(&self) -> SimDuration {
         self.step_limit()
     }
+
+    fn note(&mut self, event: crate::trace::Event) {
+        self.engine.record(event);
+    }
 }
 
 /// One node of the simulator, as the node-level tools that run on it see it.
@@ -209,6 +213,9 @@ macro_rules! forward_kube_api {
             }
             fn time_budget(&self) -> SimDuration {
                 KubeApi::time_budget(&*self.sim)
+            }
+            fn note(&mut self, event: crate::trace::Event) {
+                KubeApi::note(self.sim, event)
             }
         }
     };

@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 
 /// The terminal state of a simulated cluster's machines.
+#[derive(Clone)]
 pub struct Terminal {
     /// Each host's shell, created on its first line.
     pub(crate) shells: BTreeMap<String, Shell>,
@@ -27,6 +28,7 @@ pub struct Terminal {
 
 /// The simulator: the cluster and the terminals on its machines. Everything the cluster offers
 /// ([`Engine`]'s getters, faults, time) is reachable through it.
+#[derive(Clone)]
 pub struct Sim {
     pub(crate) engine: Engine,
     pub(crate) terminal: Terminal,

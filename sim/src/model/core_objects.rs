@@ -600,11 +600,7 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
         l.insert("kubernetes.io/service-name".into(), name.clone());
         l.insert(
             "endpointslice.kubernetes.io/managed-by".into(),
-            if name == "kubernetes" {
-                "endpointslice-controller.k8s.io".into()
-            } else {
-                "endpointslice-controller.k8s.io".into()
-            },
+            "endpointslice-controller.k8s.io".into(),
         );
         m.labels = Some(l);
         let endpoints = ready

@@ -23,6 +23,18 @@ pub enum Unfit {
 }
 
 impl Unfit {
+    /// The reason for one node, as a sentence fragment (`taint {...} not tolerated`).
+    pub fn node_text(&self) -> String {
+        match self {
+            Self::Unschedulable => "unschedulable (cordoned or being deleted)".into(),
+            Self::NodeName => "not the node the pod's spec.nodeName names".into(),
+            Self::Taint(t) => format!("taint {t} not tolerated"),
+            Self::Selector => "labels do not match the pod's nodeSelector".into(),
+            Self::Resources(r) => r.join(", "),
+            Self::NotReady => "not Ready".into(),
+        }
+    }
+
     fn reasons(&self, minor: u32) -> Vec<String> {
         match self {
             Self::Unschedulable => vec!["node(s) were unschedulable".into()],
@@ -94,6 +106,24 @@ pub fn place(cluster: &Cluster, template: &PodTemplate) -> Result<NodeId, String
         }
     }
     Err(failure_message(cluster, template))
+}
+
+/// The nodes that turn the pod down (at most `limit`, in node order) with each one's reason, for
+/// the trace: the per-node view behind the FailedScheduling message.
+pub fn unfit_nodes(cluster: &Cluster, template: &PodTemplate, limit: usize) -> Vec<crate::trace::NodeUnfit> {
+    cluster
+        .node_ids()
+        .filter_map(|id| {
+            let node = cluster.node(id);
+            check(cluster, node, template)
+                .err()
+                .map(|unfit| crate::trace::NodeUnfit {
+                    node: node.name.clone(),
+                    reason: unfit.node_text(),
+                })
+        })
+        .take(limit)
+        .collect()
 }
 
 /// `0/3 nodes are available: 1 node(s) had untolerated taint {...}, 2 Insufficient cpu.`

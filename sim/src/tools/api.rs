@@ -149,6 +149,10 @@ pub trait KubeApi {
 
     /// How long one command may run in virtual time.
     fn time_budget(&self) -> SimDuration;
+
+    /// Records a client's decision in the trace (a drain's filter verdicts), so `why` can
+    /// explain it from what was decided, not from re-derived text.
+    fn note(&mut self, event: crate::trace::Event);
 }
 
 /// What a node-level tool reaches on its own machine, on top of the API.

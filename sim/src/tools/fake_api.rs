@@ -140,6 +140,7 @@ impl KubeApi for FakeApi {
         self.now = self.now.max(t);
         true
     }
+    fn note(&mut self, _event: crate::trace::Event) {}
     fn time_budget(&self) -> SimDuration {
         SimDuration(self.deadline.ms().saturating_sub(self.now.ms()))
     }

@@ -484,6 +484,7 @@ fn join_groups(groups: &[(String, Vec<String>)]) -> String {
 fn drain_node(api: &mut dyn KubeApi, node: NodeId, opts: &Options, out: &mut CommandOutput) -> Result<bool, DrainStop> {
     let k = api.kubectl().clone();
     let filtered = filter_pods(api, node, opts);
+    super::drain_reasons::record(api, node, &filtered.errors, &filtered.warnings);
     if !filtered.errors.is_empty() {
         if k.in_tree_drain {
             return Err(DrainStop::Failed(NodeError::Plain(join_groups(&filtered.errors))));

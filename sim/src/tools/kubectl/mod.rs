@@ -8,6 +8,7 @@ mod delete;
 mod describe;
 mod describe_kinds;
 mod drain;
+mod drain_reasons;
 mod edit;
 mod events;
 mod explain;
