@@ -6,7 +6,7 @@
 //! libFuzzer's own limits (`-timeout=1 -rss_limit_mb=1024`) catch hangs and memory.
 
 use kubedrill_labs::{Lab, Reply, Session};
-use kubedrill_sim::limits::{MAX_NODES, MAX_PODS};
+use kubedrill_sim::model::limits::{MAX_NODES, MAX_PODS};
 use kubedrill_sim::{Seed, Sim, runner};
 use std::sync::OnceLock;
 

@@ -152,7 +152,8 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     // Whatever ends the session (its `exit`, the end of the input, a closed terminal or pipe,
     // an unreadable line), the grade it reached is kept before the error is reported.
     let id = lab.id.clone();
-    let Ended { score, error } = drive(session, None, &banner(&lab), &mut |score| progress.score(&id, score));
+    let heading = format!("{}\n{STUDY_LINE}\n", banner(&lab));
+    let Ended { score, error } = drive(session, None, &heading, &mut |score| progress.score(&id, score));
     progress.score(&lab.id, score);
     if let Some(e) = error {
         return Err(e);
@@ -160,6 +161,17 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     outln!("score: {score}% (best {}%)", progress.labs[&lab.id].best)?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `kubedrill lab start ID --backend kind`: the lab on a real kind cluster.
+pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let lab = find(id)?;
+    let seed = seed.unwrap_or_else(|| lab.default_seed());
+    crate::kind::lab::start(&lab, seed, image_map)
+}
+
+/// What a study lab has that an exam does not.
+const STUDY_LINE: &str =
+    "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
 fn banner(lab: &Lab) -> String {
     format!(
@@ -391,7 +403,9 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
     let mut results = Vec::new();
     let mut error = None;
     for (i, lab) in chosen.iter().enumerate() {
-        let session = Session::start(lab, seed + i as u64).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let session = Session::start(lab, seed + i as u64)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .for_exam();
         let score = if Instant::now() < deadline {
             let heading = format!("== Task {} of {} ==\n{}", i + 1, chosen.len(), banner(lab));
             // `check` in an exam task is not a finished attempt: only the task's end counts.

@@ -9,7 +9,7 @@
 
 use kubedrill::scenario_file::{load_str, scenario_error_at};
 use kubedrill_labs::{Reply, Session};
-use kubedrill_sim::limits::{DEFAULT_PODS_PER_NODE, MAX_NODES, MAX_PODS};
+use kubedrill_sim::model::limits::{DEFAULT_PODS_PER_NODE, MAX_NODES, MAX_PODS};
 use kubedrill_sim::{Seed, runner};
 
 fn session(id: &str) -> Session {
@@ -93,11 +93,37 @@ fn a_workload_past_150000_pods_is_refused_at_once() {
     assert_eq!(
         out,
         format!(
-            "error: failed to create deployment: kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {pods} and this asks for 1000000 more\n"
+            "error: failed to create deployment: deployments.apps \"x\" is forbidden: kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {pods} and this asks for 1000000 more\n"
         )
     );
     assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
     assert!(line(&mut s, "kubectl get deployment x").1.contains("NotFound"));
+}
+
+#[test]
+fn scaling_past_150000_pods_is_refused_and_changes_nothing() {
+    // The same limit through an update: `kubectl scale` asks the API for more replicas.
+    let mut s = session("drain-bare-pod-force");
+    assert_eq!(
+        line(&mut s, "kubectl create deployment x --image=nginx --replicas=2").0,
+        0
+    );
+    let pods = s.sim().cluster().pod_count();
+    let (status, out) = line(&mut s, "kubectl scale deployment x --replicas=1000000");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        format!(
+            "Error from server (Forbidden): deployments.apps \"x\" is forbidden: kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {pods} and this asks for 999998 more\n"
+        )
+    );
+    assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
+    assert_eq!(
+        line(&mut s, "kubectl get deployment x -o jsonpath={.spec.replicas}")
+            .1
+            .trim(),
+        "2"
+    );
 }
 
 #[test]
@@ -267,5 +293,5 @@ fn sed_cannot_grow_a_file_past_64_mib() {
         .nth(4)
         .and_then(|b| b.parse().ok())
         .expect("a size");
-    assert!(bytes <= kubedrill_sim::limits::MAX_FILE_BYTES, "{bytes}");
+    assert!(bytes <= kubedrill_sim::model::limits::MAX_FILE_BYTES, "{bytes}");
 }

@@ -24,12 +24,9 @@
 //! The one approximation: where in its last page in use a real database's data ends is not
 //! modelled, so a cut inside that page counts as one that loses it.
 
-use super::ctl::{SnapshotStats, snapshot_stats};
 use super::model::Snapshot;
+use super::snapshot_stats::{PAGE, SnapshotStats, snapshot_stats};
 use std::sync::Arc;
-
-/// bbolt's page size.
-pub const PAGE: u64 = 4096;
 
 /// The SHA-256 `snapshot save` appends.
 pub const HASH_BYTES: u64 = 32;

@@ -104,6 +104,7 @@ mod exec;
 mod grep;
 mod lex;
 mod limits;
+pub mod output;
 mod parse;
 mod sort;
 #[cfg(test)]
