@@ -221,7 +221,7 @@ fn converse(
     deadline: Option<Instant>,
     checked: &mut dyn FnMut(u32),
 ) -> anyhow::Result<()> {
-    let mut input = LineInput::open(session)?;
+    let mut input = LineInput::open(Some(session))?;
     loop {
         if let Some(d) = deadline
             && Instant::now() >= d
@@ -268,8 +268,8 @@ fn converse(
     }
 }
 
-/// Where a session's lines come from.
-enum LineInput {
+/// Where a session's lines come from (the simulator's labs and the labs on kind).
+pub(crate) enum LineInput {
     /// A terminal the line editor can drive: history, completion, editing keys.
     Editor(Box<rustyline::Editor<LabHelper, rustyline::history::DefaultHistory>>),
     /// Lines read as bytes from standard input, as bash reads them: any byte is accepted
@@ -281,7 +281,8 @@ enum LineInput {
 }
 
 impl LineInput {
-    fn open(session: &Rc<RefCell<Session>>) -> anyhow::Result<Self> {
+    /// `session`: what the line editor completes from, if anything.
+    pub(crate) fn open(session: Option<&Rc<RefCell<Session>>>) -> anyhow::Result<Self> {
         if !std::io::stdin().is_terminal() {
             return Ok(Self::Plain { echo: true });
         }
@@ -290,9 +291,7 @@ impl LineInput {
         }
         let mut ed: rustyline::Editor<LabHelper, rustyline::history::DefaultHistory> =
             rustyline::Editor::new().context("opening the line editor")?;
-        ed.set_helper(Some(LabHelper {
-            session: session.clone(),
-        }));
+        ed.set_helper(session.map(|s| LabHelper { session: s.clone() }));
         Ok(Self::Editor(Box::new(ed)))
     }
 
@@ -301,7 +300,7 @@ impl LineInput {
     }
 
     /// The next line, or `None` at the end of the input.
-    fn read(&mut self, prompt: &str) -> anyhow::Result<Option<String>> {
+    pub(crate) fn read(&mut self, prompt: &str) -> anyhow::Result<Option<String>> {
         match self {
             Self::Editor(ed) => loop {
                 match ed.readline(prompt) {
@@ -437,7 +436,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
 }
 
 /// Tab completion from the session: commands, flags, node and pod names, paths.
-struct LabHelper {
+pub(crate) struct LabHelper {
     session: Rc<RefCell<Session>>,
 }
 

@@ -1,6 +1,10 @@
 //! kubedrill: the command line, the scenario loader and the harness around the simulator
 //! (`kubedrill-sim`). Everything that touches files, the clock or processes lives here.
 
+// A closed standard output or error must not panic a command (`kubedrill … | head -1`):
+// everything prints through `out::{outln, out, errln, err}`, which return or drop the error.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod bench;
 pub mod bench_limits;
 pub mod cli;

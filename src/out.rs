@@ -32,7 +32,15 @@ macro_rules! errln {
     }};
 }
 
-pub(crate) use {errln, out, outln};
+/// `eprint!` that never panics.
+macro_rules! err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+pub(crate) use {err, errln, out, outln};
 
 /// Whether `e` (or an error it wraps) is a write to a closed pipe, also through serde_json.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -102,6 +102,16 @@ fn every_command_treats_a_closed_stdout_as_success() {
             ],
             b"",
         ),
+        (
+            vec![
+                "run",
+                "--backend",
+                "kind",
+                "--plan",
+                "scenarios/maintenance/01-lab-guide-walkthrough.yaml",
+            ],
+            b"",
+        ),
         (vec!["lab", "list"], b""),
         (vec!["lab", "start", "drain-pdb-blocked"], b"kubectl get nodes\ncheck\n"),
         (

@@ -21,6 +21,7 @@ use super::planner::{
 use super::report;
 use super::runner::{self, ClusterGuard, Output, RunError, Runner};
 use crate::cli::BackendVerdict;
+use crate::out::{errln, out};
 use crate::scenario_file;
 use k8s_openapi::api::core::v1::Node;
 use kubedrill_sim::runner::Report;
@@ -141,14 +142,14 @@ pub fn run(
     let images = match load_image_map(opts.image_map.as_deref()) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("kubedrill: --kind-image-map {e}");
+            errln!("kubedrill: --kind-image-map {e}");
             return Ok(ExitCode::from(2));
         }
     };
     let sim = match kubedrill_sim::runner::prepare(scenario, seed) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "{}",
                 scenario_file::scenario_error_at(text, &file.display().to_string(), &e)
             );
@@ -156,17 +157,17 @@ pub fn run(
         }
     };
     if opts.plan_only {
-        print!("{}", render(&plan_for_display(scenario, &sim, images)));
+        out!("{}", render(&plan_for_display(scenario, &sim, images)))?;
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(reason) = plan_for_display(scenario, &sim, images.clone()).not_comparable {
-        eprintln!("kubedrill: --backend kind: not comparable on kind: {reason}");
+        errln!("kubedrill: --backend kind: not comparable on kind: {reason}");
         return Ok(ExitCode::from(2));
     }
     let tools = match preflight() {
         Ok(t) => t,
         Err(line) => {
-            eprintln!("kubedrill: --backend kind {line}");
+            errln!("kubedrill: --backend kind {line}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -187,7 +188,7 @@ pub fn run(
         },
     )?;
     let log = PathBuf::from("target/kubedrill/kind").join(format!("{name}.jsonl"));
-    eprintln!(
+    errln!(
         "kubedrill: kind backend: {} ({}), cluster {name}; commands and output in {}",
         tools.kind_version,
         if tools.release.is_some() {
@@ -198,7 +199,7 @@ pub fn run(
         log.display()
     );
     if !host_kubectl {
-        eprintln!(
+        errln!(
             "kubedrill: kind backend: the host's kubectl is more than one minor from the cluster's {}: kubectl lines run on the control plane instead",
             facts.version
         );
@@ -212,7 +213,7 @@ pub fn run(
     let mut report = match result {
         Ok(r) => r,
         Err(e) => {
-            eprintln!(
+            errln!(
                 "{}",
                 scenario_file::scenario_error_at(text, &file.display().to_string(), &e)
             );
@@ -295,7 +296,7 @@ impl Replay {
                 &format!("deleted clusters of runs that are gone: {}", swept.join(", ")),
             );
         }
-        eprintln!("kubedrill: kind backend: creating the cluster (a minute or more; images may be pulled)");
+        errln!("kubedrill: kind backend: creating the cluster (a minute or more; images may be pulled)");
         let actions = self.plan.setup.clone();
         match self.exec(&actions, Some(before), true, &mut lines) {
             Ok(done) => {
@@ -323,7 +324,7 @@ impl Replay {
             return;
         };
         let n = index + 1;
-        eprintln!(
+        errln!(
             "kubedrill: kind backend: step {n}/{}: {}",
             self.plan.steps.len(),
             sp.title
@@ -420,7 +421,7 @@ impl Replay {
     }
 
     pub fn teardown(&mut self) {
-        eprintln!("kubedrill: kind backend: deleting the cluster");
+        errln!("kubedrill: kind backend: deleting the cluster");
         self.guard.delete();
     }
 
@@ -435,7 +436,7 @@ impl Replay {
     pub fn verdict(&self) -> BackendVerdict {
         let mut disagreements = self.disagreements.clone();
         if self.error.is_none() {
-            eprintln!(
+            errln!(
                 "kubedrill: kind backend: {} comparisons, {} disagreements, {} steps not comparable on kind{}",
                 self.compared,
                 self.disagreements.len(),
@@ -478,8 +479,9 @@ impl Replay {
                     previous_ok = out.success();
                     if *purpose == Purpose::Command {
                         if self.interactive {
-                            print!("{}", out.stdout);
-                            eprint!("{}", out.stderr);
+                            // Shown as they come; a closed terminal does not stop the run.
+                            let _ = out!("{}", out.stdout);
+                            crate::out::err!("{}", out.stderr);
                         } else {
                             report::command(transcript, &shown(inv), &out);
                         }
@@ -597,7 +599,7 @@ impl Replay {
         let mut lines = Vec::new();
         let r = self.exec(actions, None, true, &mut lines);
         for l in lines {
-            eprintln!("{l}");
+            errln!("{l}");
         }
         match r {
             Ok(done) => Ok(done.command.and_then(|o| o.status)),

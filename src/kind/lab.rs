@@ -18,6 +18,7 @@ use super::planner::config;
 use super::planner::lines::{Ctx, Hosts};
 use super::planner::{ClusterFacts, Invocation, PlanOptions, Program, step_limit};
 use super::runner;
+use crate::out::{errln, out, outln};
 use k8s_openapi::api::core::v1::{Node, Pod};
 use kubedrill_labs::{
     Lab, ObservedCluster, ObservedEtcd, ObservedNode, ObservedPod, ObservedWorkload, WorkloadRef, grade_observed,
@@ -25,7 +26,7 @@ use kubedrill_labs::{
 use kubedrill_sim::Seed;
 use kubedrill_sim::model::WorkloadKind;
 use kubedrill_sim::scenario::{Scenario, Step};
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -215,14 +216,14 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
     let images = match load_image_map(image_map) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("kubedrill: --kind-image-map {e}");
+            errln!("kubedrill: --kind-image-map {e}");
             return Ok(ExitCode::from(2));
         }
     };
     let sim =
         kubedrill_sim::runner::prepare(&scenario, Seed(seed)).map_err(|e| anyhow::anyhow!("{}: {e}", lab.source))?;
     if let Some(reason) = plan_for_display(&scenario, &sim, images.clone()).not_comparable {
-        eprintln!(
+        errln!(
             "kubedrill: lab {} --backend kind: not comparable on kind: {reason}",
             lab.id
         );
@@ -231,7 +232,7 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
     let tools = match preflight() {
         Ok(t) => t,
         Err(line) => {
-            eprintln!("kubedrill: --backend kind {line}");
+            errln!("kubedrill: --backend kind {line}");
             return Ok(ExitCode::from(2));
         }
     };
@@ -247,7 +248,7 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
     let layout = config::layout(&scenario, &facts, &opts).map_err(|e| anyhow::anyhow!(e))?;
     let plan = super::planner::plan(&scenario, &facts, &opts)?;
     let log = PathBuf::from("target/kubedrill/kind").join(format!("{}.jsonl", plan.cluster));
-    eprintln!(
+    errln!(
         "kubedrill: lab {} on kind ({}), cluster {}; commands and output in {}",
         lab.id,
         tools.kind_version,
@@ -264,12 +265,12 @@ pub fn start(lab: &Lab, seed: u64, image_map: Option<&Path>) -> anyhow::Result<E
         anyhow::bail!("{}: {e}", lab.source);
     }
     if let Some(e) = &replay.error {
-        eprintln!("kubedrill: lab {} --backend kind: {e}", lab.id);
+        errln!("kubedrill: lab {} --backend kind: {e}", lab.id);
         replay.teardown();
         return Ok(ExitCode::from(2));
     }
     for d in &replay.disagreements {
-        eprintln!("kubedrill: note: after the lab's setup, {d}");
+        errln!("kubedrill: note: after the lab's setup, {d}");
     }
     replay.interactive = true;
     let code = session(lab, &scenario, &facts, &opts, &layout, &mut replay);
@@ -290,7 +291,7 @@ fn session(
     let mut hosts = Hosts::new(facts.default_host.clone());
     let limit = step_limit(scenario).min(Duration::from_secs(600));
     let terminal = std::io::stdin().is_terminal();
-    println!(
+    outln!(
         "== {} (on kind) ==\n{}\nNodes: {}\nType `task`, `hint`, `solution`, `check`, `exit`. (`map` and `reset` need the simulator.)\n",
         lab.title,
         lab.task.trim_end(),
@@ -300,58 +301,45 @@ fn session(
             .map(|n| format!("{} = {}", n.sim, n.kind))
             .collect::<Vec<_>>()
             .join(", ")
-    );
-    let mut editor = if terminal {
-        Some(rustyline::DefaultEditor::new()?)
-    } else {
-        None
-    };
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock().lines();
+    )?;
+    // The simulator's lab input: any byte, no stdin lock held while the line editor reads.
+    let mut input = crate::lab_cli::LineInput::open(None)?;
     let mut hints = 0usize;
     loop {
         let prompt = format!("{} $ ", hosts.current());
-        let line = match editor.as_mut() {
-            Some(ed) => match ed.readline(&prompt) {
-                Ok(l) => {
-                    let _ = ed.add_history_entry(l.as_str());
-                    l
-                }
-                Err(rustyline::error::ReadlineError::Interrupted) => continue,
-                Err(_) => break,
-            },
-            None => match input.next() {
-                Some(Ok(l)) => {
-                    println!("{prompt}{l}");
-                    l
-                }
-                _ => break,
-            },
+        let line = match input.read(&prompt) {
+            Ok(Some(l)) => l,
+            Ok(None) => break,
+            Err(e) => {
+                // The grade below is still worth printing.
+                errln!("kubedrill: {e:#}");
+                break;
+            }
         };
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             [] => continue,
-            ["task"] => println!("{}", lab.task.trim_end()),
+            ["task"] => outln!("{}", lab.task.trim_end())?,
             ["hint"] => {
                 match lab.hints.get(hints) {
-                    Some(h) => println!("hint {}/{}: {h}", hints + 1, lab.hints.len()),
-                    None => println!("no more hints"),
+                    Some(h) => outln!("hint {}/{}: {h}", hints + 1, lab.hints.len())?,
+                    None => outln!("no more hints")?,
                 }
                 hints += 1;
             }
             ["solution"] => {
                 for s in &lab.solution {
                     match &s.on {
-                        Some(h) => println!("({h}) {}", s.run),
-                        None => println!("{}", s.run),
+                        Some(h) => outln!("({h}) {}", s.run)?,
+                        None => outln!("{}", s.run)?,
                     }
                 }
             }
             ["check"] => match observe_view(replay) {
-                Ok(view) => print!("{}", grade_observed(&lab.objectives, &view)),
-                Err(e) => println!("check: {e}"),
+                Ok(view) => out!("{}", grade_observed(&lab.objectives, &view))?,
+                Err(e) => outln!("check: {e}")?,
             },
-            ["map"] | ["reset"] => println!("`{}` needs the simulator: not available with --backend kind", words[0]),
+            ["map"] | ["reset"] => outln!("`{}` needs the simulator: not available with --backend kind", words[0])?,
             ["exit"] | ["logout"] if hosts.depth() == 0 => break,
             ["ssh", node] if terminal && layout.kind_name(node).is_some() => {
                 let container = layout.kind_name(node).unwrap_or_default();
@@ -359,17 +347,17 @@ fn session(
                     .args(["exec", "-it", container, "bash"])
                     .status();
                 if let Err(e) = status {
-                    println!("ssh: docker exec: {e}");
+                    outln!("ssh: docker exec: {e}")?;
                 }
             }
             _ => {
                 let host = hosts.current().to_string();
                 let t = ctx.translate(&line, &host, false, &mut hosts, limit);
                 if let Some(r) = &t.not_comparable {
-                    eprintln!("(kind: {r})");
+                    errln!("(kind: {r})");
                 }
                 if let Err(e) = replay.run_actions(&t.actions) {
-                    println!("kind: {e}");
+                    outln!("kind: {e}")?;
                     if e == "interrupted" {
                         break;
                     }
@@ -381,13 +369,13 @@ fn session(
     match observe_view(replay) {
         Ok(view) => {
             let g = grade_observed(&lab.objectives, &view);
-            print!("{g}");
-            println!(
+            out!("{g}")?;
+            outln!(
                 "score on kind: {}% (not recorded in your progress: the simulator's grade is)",
                 g.grade.score
-            );
+            )?;
         }
-        Err(e) => println!("check: {e}"),
+        Err(e) => outln!("check: {e}")?,
     }
     Ok(ExitCode::SUCCESS)
 }

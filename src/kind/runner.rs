@@ -8,6 +8,7 @@
 //! removed (they change kind's defaults).
 
 use super::planner::{Invocation, Program};
+use crate::out::errln;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::os::unix::process::CommandExt as _;
@@ -205,10 +206,10 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
         let f = flag.clone();
         let _ = ctrlc::set_handler(move || {
             if f.swap(true, Ordering::SeqCst) {
-                eprintln!("kubedrill: interrupted again: exiting without cleaning up");
+                errln!("kubedrill: interrupted again: exiting without cleaning up");
                 std::process::exit(130);
             }
-            eprintln!("kubedrill: interrupted: stopping and deleting the kind cluster (Ctrl-C again to quit at once)");
+            errln!("kubedrill: interrupted: stopping and deleting the kind cluster (Ctrl-C again to quit at once)");
         });
         flag
     })
@@ -440,9 +441,11 @@ impl ClusterGuard {
         }
         self.armed = false;
         if self.keep {
-            eprintln!(
+            errln!(
                 "kubedrill: --keep: the kind cluster {} is left running (context kind-{}); delete it with `kind delete cluster --name {}`",
-                self.name, self.name, self.name
+                self.name,
+                self.name,
+                self.name
             );
             return None;
         }
@@ -462,7 +465,7 @@ impl ClusterGuard {
         match out {
             Ok(o) if o.success() => Some(o),
             Ok(o) => {
-                eprintln!(
+                errln!(
                     "kubedrill: deleting the kind cluster {} failed ({}): delete it with `kind delete cluster --name {}`",
                     self.name,
                     o.describe(),
@@ -471,7 +474,7 @@ impl ClusterGuard {
                 Some(o)
             }
             Err(e) => {
-                eprintln!("kubedrill: deleting the kind cluster {} failed: {e}", self.name);
+                errln!("kubedrill: deleting the kind cluster {} failed: {e}", self.name);
                 None
             }
         }

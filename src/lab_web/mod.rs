@@ -8,6 +8,7 @@
 
 mod picture;
 
+use crate::out::outln;
 use anyhow::Context as _;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -68,7 +69,7 @@ pub fn serve(port: u16) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listening on 127.0.0.1:{port}"))?;
         let addr = listener.local_addr().context("the listening address")?;
-        println!("kubedrill lab serve: http://{addr}/ (offline; Ctrl-C stops it)");
+        outln!("kubedrill lab serve: http://{addr}/ (offline; Ctrl-C stops it)")?;
         std::io::stdout().flush().ok();
         axum::serve(listener, router(state)).await.context("serving")
     })?;
