@@ -2,41 +2,12 @@
 //! terminal): lines are read from the pipe, echoed after the prompt, and the session is graded
 //! and recorded in the state directory.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod support;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+use support::lab;
 
 fn state_dir(test: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir()
-        .join("kubedrill-lab-cli-tests")
-        .join(format!("{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
-}
-
-fn lab(state: &std::path::Path, args: &[&str], input: &str) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .arg("lab")
-        .args(args)
-        .env("KUBEDRILL_STATE_DIR", state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(input.as_bytes())
-        .expect("the session reads its input");
-    let out = child.wait_with_output().expect("the binary ends");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    support::state_dir("lab-cli", test)
 }
 
 #[test]

@@ -9,19 +9,16 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
+mod support;
+
+use support::{BIN, lab};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh state directory for one test (progress files land there).
 fn state_dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir()
-        .join("kubedrill-reliability-tests")
-        .join(format!("{test}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    d
+    support::state_dir("reliability", test)
 }
 
 /// Waits for `child` at most `limit`; a child still running then is killed and reported as
@@ -138,31 +135,6 @@ fn a_lab_whose_stdout_closes_still_saves_its_attempt() {
     let progress = std::fs::read_to_string(state.join("progress.json")).expect("progress is saved");
     assert!(progress.contains("\"drain-bare-pod-force\""), "{progress}");
     assert!(progress.contains("\"attempts\": 1"), "{progress}");
-}
-
-/// `kubedrill lab ARGS` with `input` piped in: (exit code, stdout, stderr).
-fn lab(state: &Path, args: &[&str], input: &[u8]) -> (i32, String, String) {
-    let mut child = Command::new(BIN)
-        .arg("lab")
-        .args(args)
-        .env("KUBEDRILL_STATE_DIR", state)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin is piped")
-        .write_all(input)
-        .expect("the session reads its input");
-    let out = child.wait_with_output().expect("the binary ends");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 #[test]
