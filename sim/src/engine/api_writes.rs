@@ -144,7 +144,11 @@ impl Engine {
 
     /// The pods an object asks for when it is created (a DaemonSet one per node).
     fn pods_asked(&self, kind: ResourceKind, obj: &Value) -> u64 {
-        let count = |pointer: &str| obj.pointer(pointer).and_then(Value::as_i64).unwrap_or(1).max(0) as u64;
+        // A count that is no int32 does not decode: that refusal (422) comes first.
+        let count = |pointer: &str| {
+            let n = obj.pointer(pointer).and_then(Value::as_i64).unwrap_or(1);
+            i32::try_from(n).map_or(0, |n| n.max(0) as u64)
+        };
         match kind {
             ResourceKind::Deployments | ResourceKind::ReplicaSets | ResourceKind::StatefulSets => {
                 count("/spec/replicas")

@@ -224,7 +224,17 @@ fn lex_number(chars: &[char], start: usize) -> Result<(Value, usize), String> {
 
 // ---- parsing ------------------------------------------------------------------------------
 
-fn parse_pipeline(toks: &[Tok]) -> Result<Pipeline, String> {
+/// How deep controls (`if`, `range`, `with`, `else if`) and parenthesized pipelines may nest,
+/// together. Go caps parentheses at 10,000 and controls not at all (its stacks grow); the
+/// parser and executor here recurse on a fixed stack, so a deeper template gets our own error
+/// instead of a stack overflow.
+const MAX_NESTING: usize = 100;
+
+fn too_deep() -> String {
+    format!("nesting more than {MAX_NESTING} levels deep is not supported by kubedrill's go-template")
+}
+
+fn parse_pipeline(toks: &[Tok], depth: usize) -> Result<Pipeline, String> {
     let mut decl = Vec::new();
     let mut rest = toks;
     // `$x :=`, `$i, $v :=`, `$x =`
@@ -257,15 +267,15 @@ fn parse_pipeline(toks: &[Tok]) -> Result<Pipeline, String> {
                 i += 1;
             }
             Tok::LParen => {
-                let mut depth = 0;
+                let mut open = 0;
                 let mut j = i;
                 loop {
                     match rest.get(j) {
                         None => return Err("unclosed left paren".into()),
-                        Some(Tok::LParen) => depth += 1,
+                        Some(Tok::LParen) => open += 1,
                         Some(Tok::RParen) => {
-                            depth -= 1;
-                            if depth == 0 {
+                            open -= 1;
+                            if open == 0 {
                                 break;
                             }
                         }
@@ -273,7 +283,10 @@ fn parse_pipeline(toks: &[Tok]) -> Result<Pipeline, String> {
                     }
                     j += 1;
                 }
-                let inner = parse_pipeline(&rest[i + 1..j])?;
+                if depth >= MAX_NESTING {
+                    return Err(too_deep());
+                }
+                let inner = parse_pipeline(&rest[i + 1..j], depth + 1)?;
                 let fields = match rest.get(j + 1) {
                     Some(Tok::Fields(f)) => {
                         j += 1;
@@ -385,7 +398,7 @@ enum Stop {
     Eof,
 }
 
-fn parse_nodes(items: &[(bool, String)], i: &mut usize) -> Result<(Vec<Node>, Stop), String> {
+fn parse_nodes(items: &[(bool, String)], i: &mut usize, depth: usize) -> Result<(Vec<Node>, Stop), String> {
     let mut nodes = Vec::new();
     while *i < items.len() {
         let (is_action, body) = &items[*i];
@@ -406,7 +419,7 @@ fn parse_nodes(items: &[(bool, String)], i: &mut usize) -> Result<(Vec<Node>, St
             Some(Tok::Ident(k)) if k == "end" => return Ok((nodes, Stop::End)),
             Some(Tok::Ident(k)) if k == "else" => {
                 let cond = match toks.get(1) {
-                    Some(Tok::Ident(k)) if k == "if" => Some(parse_pipeline(&toks[2..])?),
+                    Some(Tok::Ident(k)) if k == "if" => Some(parse_pipeline(&toks[2..], depth)?),
                     None => None,
                     _ => return Err("unexpected token after else".into()),
                 };
@@ -414,30 +427,40 @@ fn parse_nodes(items: &[(bool, String)], i: &mut usize) -> Result<(Vec<Node>, St
             }
             Some(Tok::Ident(k)) if matches!(k.as_str(), "if" | "range" | "with") => {
                 let kind = k.clone();
-                let pipe = parse_pipeline(&toks[1..])?;
-                nodes.push(parse_control(&kind, pipe, items, i)?);
+                let pipe = parse_pipeline(&toks[1..], depth)?;
+                nodes.push(parse_control(&kind, pipe, items, i, depth)?);
             }
             Some(Tok::Ident(k)) if matches!(k.as_str(), "define" | "template" | "block") => {
                 return Err(format!("{{{{{k}}}}} is not supported by kubedrill's go-template"));
             }
             None => return Err("missing value for command".into()),
-            _ => nodes.push(Node::Action(parse_pipeline(&toks)?)),
+            _ => nodes.push(Node::Action(parse_pipeline(&toks, depth)?)),
         }
     }
     Ok((nodes, Stop::Eof))
 }
 
-fn parse_control(kind: &str, pipe: Pipeline, items: &[(bool, String)], i: &mut usize) -> Result<Node, String> {
-    let (body, stop) = parse_nodes(items, i)?;
+/// A control's body at `depth` (of the control itself); an `else if` chain nests too.
+fn parse_control(
+    kind: &str,
+    pipe: Pipeline,
+    items: &[(bool, String)],
+    i: &mut usize,
+    depth: usize,
+) -> Result<Node, String> {
+    if depth >= MAX_NESTING {
+        return Err(too_deep());
+    }
+    let (body, stop) = parse_nodes(items, i, depth + 1)?;
     let else_nodes = match stop {
         Stop::Eof => return Err(format!("unexpected EOF in {kind}")),
         Stop::End => Vec::new(),
-        Stop::Else(None) => match parse_nodes(items, i)? {
+        Stop::Else(None) => match parse_nodes(items, i, depth + 1)? {
             (nodes, Stop::End) => nodes,
             _ => return Err(format!("expected end; found else in {kind}")),
         },
         // `else if` is an if inside the else branch that shares the `end`.
-        Stop::Else(Some(cond)) if kind == "if" => vec![parse_control("if", cond, items, i)?],
+        Stop::Else(Some(cond)) if kind == "if" => vec![parse_control("if", cond, items, i, depth + 1)?],
         Stop::Else(Some(_)) => return Err("else if is only for if".into()),
     };
     Ok(match kind {
@@ -464,7 +487,7 @@ impl GoTemplate {
     pub(crate) fn parse(src: &str) -> Result<Self, String> {
         let items = split(src)?;
         let mut i = 0;
-        let (nodes, stop) = parse_nodes(&items, &mut i)?;
+        let (nodes, stop) = parse_nodes(&items, &mut i, 0)?;
         match stop {
             Stop::Eof => Ok(Self { nodes }),
             Stop::End => Err("unexpected {{end}}".into()),
@@ -1043,5 +1066,19 @@ mod tests {
         assert!(run("{{if .kind}}x").unwrap_err().contains("unexpected EOF"));
         assert!(run("{{nosuch .kind}}").unwrap_err().contains("not defined"));
         assert_eq!(base64_encode(b"hello"), "aGVsbG8=");
+    }
+
+    #[test]
+    fn nesting_is_bounded_instead_of_overflowing_the_stack() {
+        // Goal: 5,000 nested ifs or parentheses crashed kubedrill (stack overflow).
+        let ifs = |n: usize| format!("{}x{}", "{{if 1}}".repeat(n), "{{end}}".repeat(n));
+        assert_eq!(run(&ifs(MAX_NESTING)).unwrap(), "x");
+        assert_eq!(run(&ifs(MAX_NESTING + 1)).unwrap_err(), too_deep());
+        assert_eq!(run(&ifs(5_000)).unwrap_err(), too_deep());
+        let chain = format!("{{{{if 0}}}}{}{{{{end}}}}", "{{else if 0}}".repeat(5_000));
+        assert_eq!(run(&chain).unwrap_err(), too_deep());
+        let parens = |n: usize| format!("{{{{{}1{}}}}}", "(".repeat(n), ")".repeat(n));
+        assert_eq!(run(&parens(MAX_NESTING)).unwrap(), "1");
+        assert_eq!(run(&parens(20_000)).unwrap_err(), too_deep());
     }
 }
