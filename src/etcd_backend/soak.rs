@@ -388,6 +388,12 @@ impl Soak {
             .ok_or_else(|| BackendError::Io("no live member to reconfigure through".to_string()))?;
         let endpoint = self.real.client_url(live).to_string();
         self.real.destroy(victim)?;
+        // etcd 3.4 answers `member list` from the member's own applied state: one that has
+        // not applied the last membership change (a member replaced a cycle ago, still
+        // catching up) names an ID the cluster has removed, and `member remove` of it says
+        // `member not found` (a 1,000-cycle soak stopped so at cycle 173). A linearizable read
+        // first waits until it has applied everything committed.
+        self.read_through(live)?;
         let id = self.member_id(&endpoint, &name)?;
         reconfigure(
             &self.bins,
