@@ -889,9 +889,13 @@ pub fn etcdctl(bins: &EtcdBinaries, args: &[String]) -> Result<String, BackendEr
         .find_map(|l| l.strip_prefix("Error: "))
         .map(str::to_string)
         .unwrap_or_else(|| format!("{} (no Error: line)", out.status));
-    let verb = args.iter().position(|a| a == "snapshot").unwrap_or(0);
+    // The command past `--endpoints URL`: which call failed matters more than where.
+    let verb = match args.first().map(String::as_str) {
+        Some("--endpoints") => 2.min(args.len()),
+        _ => 0,
+    };
     Err(BackendError::Etcdctl {
-        command: args[verb..].iter().take(2).cloned().collect::<Vec<_>>().join(" "),
+        command: args[verb..].iter().take(3).cloned().collect::<Vec<_>>().join(" "),
         message,
         stderr,
     })

@@ -169,6 +169,8 @@ struct Soak {
     ledger: Ledger,
     restores: u32,
     values: BTreeMap<String, String>,
+    /// The Unix second of the last `member add`.
+    last_add_unix_s: u64,
 }
 
 /// Runs the soak; `on_cycle` sees each cycle's report as it ends.
@@ -189,6 +191,7 @@ pub fn run(
         ledger: Ledger::default(),
         restores: 0,
         values: BTreeMap::new(),
+        last_add_unix_s: 0,
     };
     let mut summary = SoakSummary::default();
     for cycle in 1..=opts.cycles {
@@ -223,6 +226,12 @@ fn reconfigure(bins: &EtcdBinaries, args: &[String]) -> Result<String, BackendEr
             other => return other,
         }
     }
+}
+
+fn unix_s() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Soak {
@@ -390,9 +399,8 @@ impl Soak {
         self.real.destroy(victim)?;
         // etcd 3.4 answers `member list` from the member's own applied state: one that has
         // not applied the last membership change (a member replaced a cycle ago, still
-        // catching up) names an ID the cluster has removed, and `member remove` of it says
-        // `member not found` (a 1,000-cycle soak stopped so at cycle 173). A linearizable read
-        // first waits until it has applied everything committed.
+        // catching up) could name an ID the cluster has removed. A linearizable read first
+        // waits until it has applied everything committed.
         self.read_through(live)?;
         let id = self.member_id(&endpoint, &name)?;
         reconfigure(
@@ -404,7 +412,16 @@ impl Soak {
                 "remove".into(),
                 format!("{id:x}"),
             ],
-        )?;
+        )
+        .map_err(|e| self.with_member_lists(e, &format!("removing {name} ({id:x}) through {endpoint}")))?;
+        // etcd derives a new member's ID from its peer URLs and the Unix second of the add:
+        // the same URL added again within the second it was last added gets the ID just
+        // removed, and the add is refused (`member not found`: the ID is in the removed set).
+        // The model gives each add its own second, as an operator takes longer than one.
+        while unix_s() <= self.last_add_unix_s {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        self.last_add_unix_s = unix_s();
         reconfigure(
             &self.bins,
             &[
@@ -451,6 +468,28 @@ impl Soak {
             ],
         )
         .map(|_| ())
+    }
+
+    /// `e` with what every running member lists as members, for a membership change that
+    /// failed.
+    fn with_member_lists(&mut self, e: BackendError, doing: &str) -> BackendError {
+        let mut text = format!("{doing}: {e}");
+        for i in 0..self.real.len() {
+            if self.real.member_state(i) != MemberState::Running {
+                continue;
+            }
+            let url = self.real.client_url(i).to_string();
+            let list = etcdctl(&self.bins, &["--endpoints".into(), url, "member".into(), "list".into()]);
+            text.push_str(&format!(
+                "\n  {} lists: {}",
+                self.real.name(i),
+                match list {
+                    Ok(out) => out.trim_end().replace('\n', "; "),
+                    Err(e) => e.to_string(),
+                }
+            ));
+        }
+        BackendError::Io(text)
     }
 
     /// The ID `member list` gives member `name`.
