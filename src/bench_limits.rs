@@ -66,23 +66,47 @@ fn thread_cpu() -> Duration {
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
-/// One case's slowest line: its name, CPU time, wall time and the line's start.
+/// One case's slowest line: its name, CPU time, wall time and the line's start; and the
+/// case's peak memory.
 pub struct Slowest {
     pub case: &'static str,
     pub cpu: Duration,
     pub wall: Duration,
     pub line: String,
+    /// The process's peak resident memory during the case (`VmHWM`, reset before it).
+    pub peak_kib: Option<u64>,
 }
 
-/// Each case's slowest line (by CPU time), in order.
-pub fn run() -> anyhow::Result<Vec<Slowest>> {
+/// Set in the child process that runs one case (its index), so that the case's peak memory
+/// is its own: memory freed by an earlier case stays in the process.
+pub const CASE_ENV: &str = "KUBEDRILL_BENCH_LIMITS_CASE";
+
+/// The command `kubedrill bench --workload limits` runs each case in: itself, with
+/// [`CASE_ENV`] naming the case.
+pub fn case_commands() -> anyhow::Result<Vec<std::process::Command>> {
+    let exe = std::env::current_exe()?;
+    Ok((0..cases().len())
+        .map(|i| {
+            let mut c = std::process::Command::new(&exe);
+            c.args(["bench", "--workload", "limits"]).env(CASE_ENV, i.to_string());
+            c
+        })
+        .collect())
+}
+
+/// The slowest line (by CPU time) of case `only`, or of each case in order.
+pub fn run(only: Option<usize>) -> anyhow::Result<Vec<Slowest>> {
     let labs = kubedrill_labs::catalogue().map_err(|e| anyhow::anyhow!("{e}"))?;
     let lab = labs
         .iter()
         .find(|l| l.id == "drain-bare-pod-force")
         .ok_or_else(|| anyhow::anyhow!("no lab drain-bare-pod-force"))?;
     let mut out = Vec::new();
-    for case in cases() {
+    let chosen = cases()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| only.is_none_or(|o| o == *i));
+    for (_, case) in chosen {
         let mut session =
             kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mut slowest = Slowest {
@@ -90,6 +114,7 @@ pub fn run() -> anyhow::Result<Vec<Slowest>> {
             cpu: Duration::ZERO,
             wall: Duration::ZERO,
             line: String::new(),
+            peak_kib: None,
         };
         for line in &case.lines {
             let (wall, cpu) = (Instant::now(), thread_cpu());
@@ -101,6 +126,8 @@ pub fn run() -> anyhow::Result<Vec<Slowest>> {
                 slowest.line = line.chars().take(60).collect();
             }
         }
+        drop(session);
+        slowest.peak_kib = crate::bench::peak_rss_kib();
         out.push(slowest);
     }
     Ok(out)

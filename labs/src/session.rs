@@ -7,7 +7,7 @@ use crate::error::LabError;
 use crate::grade::{Grade, ObjectiveResult};
 use crate::guard::{DRAIN_LIMIT, DRAIN_LIMIT_MS, guard};
 use crate::lab::Lab;
-use crate::timeline::{Edit, Step, Timeline, TimelineInfo};
+use crate::timeline::{COPY_BUDGET, Edit, Step, Timeline, TimelineInfo};
 use kubedrill_sim::Sim;
 use kubedrill_sim::hostfs::Entry;
 use kubedrill_sim::rng::Seed;
@@ -289,9 +289,13 @@ impl Session {
             trace: trace_from..self.sim.trace().len(),
             sim_step,
         };
+        let others: usize = (self.timelines.iter().enumerate())
+            .filter(|(i, _)| *i != self.current)
+            .map(|(_, t)| t.cost())
+            .sum();
         let timeline = &mut self.timelines[self.current];
         timeline.steps.push(step);
-        timeline.maybe_snapshot(&self.sim);
+        timeline.maybe_snapshot(&self.sim, COPY_BUDGET.saturating_sub(others));
     }
 
     /// The state after the first `keep` steps of the current timeline, exactly: from the

@@ -18,6 +18,19 @@ pub(crate) const SNAPSHOT_EVERY: usize = 1;
 /// keeps them further apart, so memory stays bounded and a rewind replays a few lines.
 pub(crate) const MAX_SNAPSHOTS: usize = 64;
 
+/// What the copies of all of a session's timelines may hold together, in objects (pods,
+/// nodes, trace events: see [`copy_cost`]); about 1.5 KiB each. A lab cluster costs a few
+/// hundred, so this only bites when a lab grows to Kubernetes' limits (150,000 pods): then the
+/// copies are thinned out, down to the state after setup, and rewinds replay lines instead
+/// (issue 17: no input may take a lab past 1 GiB).
+pub(crate) const COPY_BUDGET: usize = 300_000;
+
+/// How much keeping a copy of `sim` costs, in objects.
+pub(crate) fn copy_cost(sim: &Sim) -> usize {
+    let c = sim.cluster();
+    c.pod_count() + c.node_count() + sim.trace().len()
+}
+
 /// What `vi FILE` saved.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Edit {
@@ -89,19 +102,35 @@ impl Timeline {
         }
     }
 
-    /// Keeps a copy of `sim` if this step count is due one.
-    pub(crate) fn maybe_snapshot(&mut self, sim: &Sim) {
+    /// Keeps a copy of `sim` if this step count is due one and it fits in `budget` (objects
+    /// this timeline's copies may hold; older copies are thinned out to make room).
+    pub(crate) fn maybe_snapshot(&mut self, sim: &Sim, budget: usize) {
         let n = self.steps.len();
-        if n > 0 && n.is_multiple_of(self.every) && self.snapshots.last().is_none_or(|(last, _)| *last < n) {
+        let due = n > 0 && n.is_multiple_of(self.every) && self.snapshots.last().is_none_or(|(last, _)| *last < n);
+        // The budget also shrinks when other timelines grow: it is kept at every step.
+        let cost = if due { copy_cost(sim) } else { 0 };
+        while self.snapshots.len() > 1 && self.cost() + cost > budget {
+            self.thin();
+        }
+        if due && self.cost() + cost <= budget {
             self.snapshots.push((n, sim.clone()));
         }
         if self.snapshots.len() > MAX_SNAPSHOTS {
-            // Twice as far apart from now on, and the copies in between go: copies stay evenly
-            // spread, so no rewind replays more than `every - 1` lines.
-            self.every = self.every.saturating_mul(2);
-            let every = self.every;
-            self.snapshots.retain(|(n, _)| *n == 0 || n.is_multiple_of(every));
+            self.thin();
         }
+    }
+
+    /// Twice as far apart from now on, and the copies in between go: copies stay evenly
+    /// spread, so no rewind replays more than `every - 1` lines.
+    fn thin(&mut self) {
+        self.every = self.every.saturating_mul(2);
+        let every = self.every;
+        self.snapshots.retain(|(n, _)| *n == 0 || n.is_multiple_of(every));
+    }
+
+    /// What this timeline's copies hold, in objects.
+    pub(crate) fn cost(&self) -> usize {
+        self.snapshots.iter().map(|(_, s)| copy_cost(s)).sum()
     }
 }
 
@@ -148,7 +177,7 @@ mod tests {
         let mut t = Timeline::new(s.clone());
         for n in 1..=2000 {
             t.steps.push(step(n));
-            t.maybe_snapshot(&s);
+            t.maybe_snapshot(&s, usize::MAX);
             assert!(
                 t.snapshots.len() <= MAX_SNAPSHOTS,
                 "{} copies after {n} steps",
@@ -168,5 +197,29 @@ mod tests {
             );
             assert_eq!(copy.steps.len(), keep - keep % 32);
         }
+    }
+
+    #[test]
+    fn copies_stay_within_their_budget() {
+        // Goal: a lab grown to 150,000 pods took 1.5 GiB in copies of its state; the budget
+        // thins them, down to the state after setup, and a cut replays the rest.
+        let s = sim();
+        let one = copy_cost(&s);
+        let mut t = Timeline::new(s.clone());
+        for n in 1..=40 {
+            t.steps.push(step(n));
+            t.maybe_snapshot(&s, 5 * one);
+            assert!(t.cost() <= 5 * one, "{} objects after {n} steps", t.cost());
+        }
+        // Thinning halves them, evenly: 0, 16, 32 here.
+        let kept: Vec<usize> = t.snapshots.iter().map(|(n, _)| *n).collect();
+        assert_eq!(kept, [0, 16, 32]);
+        assert_eq!(t.snapshots[0].0, 0, "the state after setup is always kept");
+        // A budget only the state after setup fits: every copy after it goes.
+        t.steps.push(step(41));
+        t.maybe_snapshot(&s, one);
+        assert_eq!(t.snapshots.len(), 1);
+        let (_, again) = t.clone().cut(41);
+        assert_eq!(again.len(), 41, "replayed from the start");
     }
 }
