@@ -169,7 +169,7 @@ struct Soak {
     ledger: Ledger,
     restores: u32,
     values: BTreeMap<String, String>,
-    /// The Unix second of the last `member add`.
+    /// The Unix second when the last `member add` was answered.
     last_add_unix_s: u64,
 }
 
@@ -421,8 +421,7 @@ impl Soak {
         while unix_s() <= self.last_add_unix_s {
             std::thread::sleep(Duration::from_millis(50));
         }
-        self.last_add_unix_s = unix_s();
-        reconfigure(
+        let added = reconfigure(
             &self.bins,
             &[
                 "--endpoints".into(),
@@ -432,7 +431,11 @@ impl Soak {
                 name.clone(),
                 format!("--peer-urls={}", spec.peer_url),
             ],
-        )?;
+        );
+        // Taken after the answer: the add (retried while the cluster is unhealthy) happened
+        // no later than this second.
+        self.last_add_unix_s = unix_s();
+        added?;
         let real = self.real.recover(victim);
         let mi = self.model_index(victim);
         self.model.destroy(mi);
