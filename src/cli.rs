@@ -35,6 +35,24 @@ enum Command {
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
     Replay(RunArgs),
+    /// Serve a scenario's cluster (after its steps) as a Kubernetes API endpoint on 127.0.0.1
+    /// that a real kubectl can drive; writes a kubeconfig (context `kubedrill`).
+    Serve {
+        /// The scenario file (YAML, format kubedrill/v1).
+        file: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Where to write the kubeconfig (default: a file in the temporary directory, removed on exit).
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: Option<PathBuf>,
+        /// Virtual seconds per wall-clock second while a client is connected.
+        #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+        speed: f64,
+        /// Seed of the cluster (overrides the file's `seed:`).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -150,6 +168,21 @@ pub fn main() -> ExitCode {
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
         Command::Validate { files } => validate(&files),
+        Command::Serve {
+            file,
+            port,
+            kubeconfig,
+            speed,
+            seed,
+        } => serve(
+            &file,
+            seed,
+            crate::serve::ServeOptions {
+                port,
+                kubeconfig,
+                speed,
+            },
+        ),
         Command::Bench {
             workers,
             pods,
@@ -219,6 +252,27 @@ fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1_000_000.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a speed: expected a number above 0 (1 = wall-clock time)"
+        )),
+    }
+}
+
+fn serve(file: &Path, seed: Option<u64>, opts: crate::serve::ServeOptions) -> anyhow::Result<ExitCode> {
+    let (scenario, _) = match load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let seed = choose_seed(seed, scenario.seed)?;
+    crate::serve::run(&scenario, &file.display().to_string(), seed, opts)
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {

@@ -6,4 +6,5 @@ pub mod cli;
 pub mod etcd_backend;
 pub mod lab_cli;
 pub mod scenario_file;
+pub mod serve;
 mod yaml_pos;

@@ -816,7 +816,7 @@ impl Sim {
         }
     }
 
-    fn add_taint(&mut self, node: NodeId, taint: Taint) {
+    pub(crate) fn add_taint(&mut self, node: NodeId, taint: Taint) {
         let n = self.cluster.node_mut(node);
         if n.taints.iter().any(|t| t.key == taint.key && t.effect == taint.effect) {
             return;
@@ -831,7 +831,7 @@ impl Sim {
         });
     }
 
-    fn remove_taint(&mut self, node: NodeId, key: &str) {
+    pub(crate) fn remove_taint(&mut self, node: NodeId, key: &str) {
         let n = self.cluster.node_mut(node);
         let removed: Vec<String> = n
             .taints

@@ -15,7 +15,7 @@ use crate::time::SimDuration;
 /// the kubelet restarts it (initialDelaySeconds 10 + failureThreshold 8 × periodSeconds 10).
 const APISERVER_LIVENESS_KILL: SimDuration = SimDuration::from_secs(90);
 /// The API server's etcd request timeout: 5 s + 2 × the election timeout (§4.2).
-const ETCD_REQUEST_TIMEOUT: SimDuration = SimDuration::from_secs(7);
+pub(crate) const ETCD_REQUEST_TIMEOUT: SimDuration = SimDuration::from_secs(7);
 
 /// A stand-in before setup builds the real one.
 pub(crate) fn placeholder_cluster() -> EtcdModel {
@@ -237,6 +237,14 @@ impl Sim {
         );
     }
 
+    /// Whether an API server still runs and answers with etcd timeouts (rather than refusing
+    /// connections) in an outage that began at `since`.
+    pub(crate) fn api_times_out(&self, since: crate::time::SimTime) -> bool {
+        self.any_apiserver_running()
+            && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
+            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL
+    }
+
     /// What kubectl gets when the API cannot serve: requests time out inside the API server
     /// (7 s) while it still runs; once its liveness probe has had it restarted, the connection is
     /// refused. `None` when the API works.
@@ -252,10 +260,7 @@ impl Sim {
         // An API server that cannot reach any etcd at start exits ("unable to create storage
         // backend"); one that loses quorum under it answers with timeouts until its liveness
         // probe has it restarted.
-        let timing_out = self.any_apiserver_running()
-            && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
-            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
-        if timing_out {
+        if self.api_times_out(since) {
             let until = self.now + ETCD_REQUEST_TIMEOUT;
             self.advance_within_step(until);
             crate::kubectl::stderr(&mut out, "Error from server: etcdserver: request timed out");

@@ -15,6 +15,7 @@
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
 pub mod api;
+pub mod api_write;
 pub mod behaviour;
 pub mod cluster;
 mod commands;
