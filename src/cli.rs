@@ -84,6 +84,11 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// Serve the lab's cluster as a Kubernetes API endpoint and run the kubectl lines typed
+        /// on the control plane with the real kubectl on PATH (everything else, and grading,
+        /// stays on the simulator).
+        #[arg(long)]
+        real_kubectl: bool,
     },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
@@ -157,7 +162,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lab(LabCommand::List) => crate::lab_cli::list(),
-        Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Start { id, seed, real_kubectl }) => crate::lab_cli::start(&id, seed, real_kubectl),
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()

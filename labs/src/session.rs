@@ -62,6 +62,12 @@ pub struct Session {
     solution_viewed: bool,
 }
 
+impl AsMut<Sim> for Session {
+    fn as_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
+}
+
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "Session({}, seed {})", self.lab.id, self.seed)
@@ -111,6 +117,12 @@ impl Session {
 
     pub fn sim(&self) -> &Sim {
         &self.sim
+    }
+
+    /// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
+    /// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
+    pub fn sim_mut(&mut self) -> &mut Sim {
+        &mut self.sim
     }
 
     /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`).

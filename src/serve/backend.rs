@@ -31,6 +31,7 @@ pub enum Object {
     StatefulSet(apps::StatefulSet),
     Job(batch::Job),
     Pdb(policy::PodDisruptionBudget),
+    Lease(k8s_openapi::api::coordination::v1::Lease),
 }
 
 impl Object {
@@ -45,6 +46,7 @@ impl Object {
             Self::StatefulSet(_) => Kind::StatefulSet,
             Self::Job(_) => Kind::Job,
             Self::Pdb(_) => Kind::PodDisruptionBudget,
+            Self::Lease(_) => Kind::Lease,
         }
     }
 
@@ -59,6 +61,7 @@ impl Object {
             Self::StatefulSet(o) => &o.metadata,
             Self::Job(o) => &o.metadata,
             Self::Pdb(o) => &o.metadata,
+            Self::Lease(o) => &o.metadata,
         }
     }
 
@@ -74,6 +77,7 @@ impl Object {
             Self::StatefulSet(o) => serde_json::to_value(o),
             Self::Job(o) => serde_json::to_value(o),
             Self::Pdb(o) => serde_json::to_value(o),
+            Self::Lease(o) => serde_json::to_value(o),
         };
         let mut v = v.unwrap_or_default();
         let info = kinds::info(self.kind());
@@ -486,6 +490,10 @@ impl KubeBackend for SimBackend<'_> {
                 })
                 .map(|id| Object::Pdb(objects::pdb(self.sim, id, &rv))),
             Kind::Event => None,
+            Kind::Lease => (namespace == Some("kube-node-lease"))
+                .then(|| c.node_id(name))
+                .flatten()
+                .map(|id| Object::Lease(objects::lease(self.sim, id, &rv))),
             k => {
                 let wk = workload_kind(k).expect("a workload kind");
                 c.workload_id(wk, namespace.unwrap_or("default"), name)
@@ -517,6 +525,10 @@ impl KubeBackend for SimBackend<'_> {
                 .map(|id| Object::Pdb(objects::pdb(self.sim, id, &rv)))
                 .collect(),
             Kind::Event => Vec::new(),
+            Kind::Lease => c
+                .node_ids()
+                .map(|id| Object::Lease(objects::lease(self.sim, id, &rv)))
+                .collect(),
             k => {
                 let wk = workload_kind(k).expect("a workload kind");
                 let mut ids: Vec<(Arc<str>, Arc<str>, WorkloadId)> = c

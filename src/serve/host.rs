@@ -12,12 +12,20 @@ use std::time::Instant;
 
 /// What the owner thread holds: a bare simulator (`serve`) or a lab session around one.
 pub trait SimOwner: 'static {
-    fn sim(&mut self) -> &mut Sim;
+    fn with_sim<R>(&mut self, f: impl FnOnce(&mut Sim) -> R) -> R;
 }
 
 impl SimOwner for Sim {
-    fn sim(&mut self) -> &mut Sim {
-        self
+    fn with_sim<R>(&mut self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        f(self)
+    }
+}
+
+/// A simulator that another thread uses too (a lab session typing lines beside the server).
+impl<T: AsMut<Sim> + Send + 'static> SimOwner for std::sync::Arc<std::sync::Mutex<T>> {
+    fn with_sim<R>(&mut self, f: impl FnOnce(&mut Sim) -> R) -> R {
+        let mut guard = self.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(guard.as_mut())
     }
 }
 
@@ -86,17 +94,17 @@ impl<O: SimOwner> SimHost<O> {
                 for msg in rx {
                     match msg {
                         Message::Job(job) => {
-                            clock.sync(owner.sim());
+                            owner.with_sim(|sim| clock.sync(sim));
                             job(&mut owner, &mut caches);
                         }
                         Message::Connected => {
                             clock.connections += 1;
                             if clock.running_since.is_none() {
-                                clock.running_since = Some((Instant::now(), owner.sim().now()));
+                                clock.running_since = Some((Instant::now(), owner.with_sim(|s| s.now())));
                             }
                         }
                         Message::Disconnected => {
-                            clock.sync(owner.sim());
+                            owner.with_sim(|sim| clock.sync(sim));
                             clock.connections = clock.connections.saturating_sub(1);
                             if clock.connections == 0 {
                                 clock.running_since = None;

@@ -13,6 +13,7 @@ pub enum Kind {
     StatefulSet,
     Job,
     PodDisruptionBudget,
+    Lease,
 }
 
 pub struct Info {
@@ -211,10 +212,23 @@ pub const INFOS: &[Info] = &[
         categories: &[],
         subresources: &[status_sub("policy", "v1", "PodDisruptionBudget")],
     },
+    Info {
+        kind: Kind::Lease,
+        group: "coordination.k8s.io",
+        version: "v1",
+        plural: "leases",
+        singular: "lease",
+        kind_name: "Lease",
+        namespaced: true,
+        short_names: &[],
+        verbs: ALL_VERBS,
+        categories: &[],
+        subresources: &[],
+    },
 ];
 
 /// The API groups in the order a real API server lists them (core first).
-pub const GROUPS: &[&str] = &["", "apps", "batch", "policy"];
+pub const GROUPS: &[&str] = &["", "apps", "batch", "policy", "coordination.k8s.io"];
 
 pub fn info(kind: Kind) -> &'static Info {
     INFOS.iter().find(|i| i.kind == kind).expect("every kind has its info")

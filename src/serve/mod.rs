@@ -19,6 +19,7 @@ pub mod kinds;
 pub mod objects;
 pub mod patch;
 pub mod protobuf;
+pub mod real_kubectl;
 pub mod server;
 pub mod tables;
 

@@ -563,3 +563,30 @@ pub fn namespace(name: &str, rv: &str) -> core::Namespace {
         }),
     }
 }
+
+/// A node's heartbeat lease in `kube-node-lease`, renewed every 10 s while its kubelet runs.
+pub fn lease(sim: &Sim, id: NodeId, rv: &str) -> k8s_openapi::api::coordination::v1::Lease {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::MicroTime;
+    let n = sim.cluster().node(id);
+    let renewed = n
+        .silent_since
+        .unwrap_or_else(|| SimTime(sim.now().ms() / 10_000 * 10_000));
+    let mut m = meta(&n.name, Some("kube-node-lease"), n.created_at, rv);
+    m.uid = Some(uid(4, u64::from(id.0)));
+    m.owner_references = Some(vec![OwnerReference {
+        api_version: "v1".into(),
+        kind: "Node".into(),
+        name: n.name.to_string(),
+        uid: uid(1, u64::from(id.0)),
+        ..Default::default()
+    }]);
+    k8s_openapi::api::coordination::v1::Lease {
+        metadata: m,
+        spec: Some(k8s_openapi::api::coordination::v1::LeaseSpec {
+            holder_identity: Some(n.name.to_string()),
+            lease_duration_seconds: Some(40),
+            renew_time: Some(MicroTime(time(renewed).0)),
+            ..Default::default()
+        }),
+    }
+}

@@ -97,6 +97,13 @@ async fn respond<O: SimOwner>(
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
+    if std::env::var_os("KUBEDRILL_SERVE_LOG").is_some() {
+        eprintln!(
+            "kubedrill serve: {method} {uri} accept={:?} content-type={:?}",
+            header_text(header::ACCEPT),
+            header_text(header::CONTENT_TYPE)
+        );
+    }
     let req = Request {
         method: method.as_str().to_string(),
         path: uri.path().to_string(),
@@ -109,8 +116,10 @@ async fn respond<O: SimOwner>(
     let answer = state
         .host
         .call_async(move |o, caches| {
-            let mut b = SimBackend { sim: o.sim(), caches };
-            api::handle(&mut b, &req)
+            o.with_sim(|sim| {
+                let mut b = SimBackend { sim, caches };
+                api::handle(&mut b, &req)
+            })
         })
         .await;
     match answer {
@@ -209,8 +218,10 @@ fn watch<O: SimOwner>(
                 .state
                 .host
                 .call_async(move |o, caches| {
-                    let mut b = SimBackend { sim: o.sim(), caches };
-                    poll_watch(&mut b, &target, previous, replay)
+                    o.with_sim(|sim| {
+                        let mut b = SimBackend { sim, caches };
+                        poll_watch(&mut b, &target, previous, replay)
+                    })
                 })
                 .await;
             match polled {
@@ -262,6 +273,17 @@ fn poll_watch(
         let text = v.to_string();
         match old.get(key.as_str()) {
             None if previous.is_some() || replay => event("ADDED", api::watch_object(b, target, obj)),
+            // The same name, another object (a StatefulSet pod recreated): the old one was
+            // deleted and a new one added.
+            Some(t) if uid_of(t) != obj.meta().uid => {
+                let gone: serde_json::Value = serde_json::from_str(t).unwrap_or_default();
+                let gone = match target.table {
+                    Some(_) => deleted_row(b, target, gone),
+                    None => gone,
+                };
+                event("DELETED", gone);
+                event("ADDED", api::watch_object(b, target, obj));
+            }
             Some(t) if *t != text => event("MODIFIED", api::watch_object(b, target, obj)),
             _ => {}
         }
@@ -281,6 +303,11 @@ fn poll_watch(
         }
     }
     Some((seen, events))
+}
+
+fn uid_of(json_text: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(json_text).ok()?;
+    v["metadata"]["uid"].as_str().map(str::to_string)
 }
 
 /// A deleted object as a Table watch shows it: one row of the object's last state.
@@ -320,7 +347,9 @@ impl<O: SimOwner> axum::serve::Listener for CountingListener<O> {
                         .state
                         .host
                         .call_async(|o, _| {
-                            !matches!(o.sim().api_outage(), Some(kubedrill_sim::api_write::ApiOutage::Refused))
+                            o.with_sim(|sim| {
+                                !matches!(sim.api_outage(), Some(kubedrill_sim::api_write::ApiOutage::Refused))
+                            })
                         })
                         .await
                         .unwrap_or(false);

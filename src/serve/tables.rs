@@ -106,6 +106,7 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
             v.extend(wide_workload);
             v
         }
+        Kind::Lease => vec![("Name", s, 0), ("Holder", s, 0), ("Age", s, 0)],
         Kind::PodDisruptionBudget => vec![
             ("Name", s, 0),
             ("Min Available", s, 0),
@@ -309,6 +310,15 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
             ]
         }
         Object::Job(j) => job_cells(j, name, ctx),
+        Object::Lease(l) => vec![
+            name,
+            l.spec
+                .as_ref()
+                .and_then(|s| s.holder_identity.clone())
+                .unwrap_or_default()
+                .into(),
+            age(m, ctx),
+        ],
         Object::Pdb(b) => {
             let spec = b.spec.clone().unwrap_or_default();
             let text = |v: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| match v {
