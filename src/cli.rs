@@ -113,6 +113,9 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// The cluster served to a real kubectl: `kubectl get pods -A`, and a worker's drain at
+    /// 100× wall-clock speed.
+    Serve,
 }
 
 #[derive(clap::Args, Debug)]
@@ -502,11 +505,29 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         );
         return Ok(ExitCode::SUCCESS);
     }
+    if workload == Workload::Serve {
+        let f = crate::bench::serve_latencies(workers, pods, 5, 100.0)?;
+        println!("cluster: {} pods served; client {}", f.pods, f.kubectl);
+        let mut times: Vec<_> = f.get_all.iter().map(|(_, d)| *d).collect();
+        times.sort_unstable();
+        println!(
+            "kubectl get pods -A: {} lines, {} runs, median {:.2?}, slowest {:.2?}",
+            f.get_all.first().map_or(0, |(n, _)| *n),
+            times.len(),
+            times[times.len() / 2],
+            times[times.len() - 1]
+        );
+        println!(
+            "kubectl drain (one worker, {} pods evicted) at {}x: {:.2?} wall",
+            f.drain.0, f.speed, f.drain.1
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = std::time::Instant::now();
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
+        Workload::Labs | Workload::Serve => anyhow::bail!("this workload builds its own cluster"),
     };
     let setup = start.elapsed();
     println!(
@@ -525,7 +546,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
+        Workload::Labs | Workload::Serve => anyhow::bail!("this workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(

@@ -119,10 +119,42 @@ fn is_age(w: &str) -> bool {
 fn normalize(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| {
-            let l = l.trim_end();
+            let l = map_order(l.trim_end());
             l.split_whitespace().map(normalize_word).collect::<Vec<_>>().join(" ")
         })
         .collect()
+}
+
+/// kubectl drain groups its pod filters' messages in a Go map, so the order of the groups in a
+/// warning (`Warning: a; b`) and in an error aggregate (`[cannot delete a, cannot delete b]`)
+/// changes from run to run: put them in one order.
+fn map_order(line: &str) -> String {
+    for prefix in ["Warning: ", "WARNING: "] {
+        if let Some(rest) = line.strip_prefix(prefix) {
+            let mut parts: Vec<&str> = rest.split("; ").collect();
+            parts.sort_unstable();
+            return format!("{prefix}{}", parts.join("; "));
+        }
+    }
+    if let Some(start) = line.find("[cannot delete ")
+        && let Some(len) = line[start..].find(']')
+    {
+        let inner = &line[start + 1..start + len];
+        let mut parts: Vec<String> = inner
+            .split(", cannot delete ")
+            .enumerate()
+            .map(|(i, p)| {
+                if i == 0 {
+                    p.to_string()
+                } else {
+                    format!("cannot delete {p}")
+                }
+            })
+            .collect();
+        parts.sort_unstable();
+        return format!("{}[{}]{}", &line[..start], parts.join(", "), &line[start + len + 1..]);
+    }
+    line.to_string()
 }
 
 /// Real kubectl evicts a node's pods concurrently: line order within a drain is not fixed.
@@ -372,5 +404,10 @@ fn normalization_masks_generated_names_ages_and_ips_only() {
         normalize("kube-apiserver-controlplane"),
         vec!["kube-apiserver-controlplane"]
     );
+    assert_eq!(
+        map_order("error: x due to error:[cannot delete b: p/q, r/s, cannot delete a: t/u], continuing"),
+        "error: x due to error:[cannot delete a: t/u, cannot delete b: p/q, r/s], continuing"
+    );
+    assert_eq!(map_order("Warning: y: 1; x: 2"), "Warning: x: 2; y: 1");
     assert!(is_age("2m30s") && is_age("5s") && !is_age("v1.31.2") && !is_age("s"));
 }
