@@ -93,10 +93,10 @@ pub fn status_error(e: &ApiError) -> Response {
         "reason": e.reason,
         "code": e.code,
     });
-    if e.reason.is_empty() {
-        if let Some(o) = v.as_object_mut() {
-            o.remove("reason");
-        }
+    if e.reason.is_empty()
+        && let Some(o) = v.as_object_mut()
+    {
+        o.remove("reason");
     }
     let mut details = serde_json::Map::new();
     if let Some((name, kind)) = &e.details {
@@ -550,7 +550,7 @@ fn delete(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Resu
 
 fn evict(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
     let (grace, dry) = if protobuf::is_protobuf(&req.content_type) {
-        let (_, _, opts) = protobuf::eviction(&req.body).map_err(ApiError::bad_request)?;
+        let opts = protobuf::eviction(&req.body).map_err(ApiError::bad_request)?;
         let opts = opts.unwrap_or_default();
         (
             opts.grace_period_seconds,

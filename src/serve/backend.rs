@@ -19,8 +19,10 @@ use kubedrill_sim::time::SimTime;
 use kubedrill_sim::version::KubeVersion;
 use std::sync::Arc;
 
-/// An API object of one of the served kinds.
+/// An API object of one of the served kinds. Lists hold a few hundred of them at a time
+/// (a page), so their size differences do not matter.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Object {
     Node(core::Node),
     Pod(core::Pod),
@@ -212,10 +214,13 @@ pub trait KubeBackend {
     fn create_namespace(&mut self, name: &str, dry_run: bool) -> Result<Object, ApiError>;
 }
 
+/// Pods as (namespace, name, id), in that order.
+type PodIndex = Arc<Vec<(Arc<str>, Arc<str>, PodId)>>;
+
 /// Per-thread caches of the backend (the sorted pod index for paginated lists).
 #[derive(Default)]
 pub struct Caches {
-    pods: Option<((i64, usize), Arc<Vec<(Arc<str>, Arc<str>, PodId)>>)>,
+    pods: Option<((i64, usize), PodIndex)>,
 }
 
 /// The simulator as a [`KubeBackend`].
@@ -270,7 +275,7 @@ impl SimBackend<'_> {
     }
 
     /// Every pod in (namespace, name) order, rebuilt only when pods came or went.
-    fn sorted_pods(&mut self) -> Arc<Vec<(Arc<str>, Arc<str>, PodId)>> {
+    fn sorted_pods(&mut self) -> PodIndex {
         let key = (self.sim.etcd().revision, self.sim.cluster().pod_count());
         if let Some((k, v)) = &self.caches.pods
             && *k == key
@@ -300,7 +305,7 @@ impl SimBackend<'_> {
             .iter()
             .find(|f| f.field == "spec.nodeName" && f.equal && !f.value.is_empty());
         // A node's pods come from the node's own index (drain asks for exactly these).
-        let candidates: Arc<Vec<(Arc<str>, Arc<str>, PodId)>> = match node_filter {
+        let candidates: PodIndex = match node_filter {
             Some(f) => {
                 let c = self.sim.cluster();
                 let mut v: Vec<_> = match c.node_id(&f.value) {

@@ -137,11 +137,10 @@ pub fn delete_options(body: &[u8]) -> Result<DeleteOptions, String> {
     DeleteOptions::decode(unwrap(body)?.as_slice()).map_err(|e| format!("DeleteOptions: {e}"))
 }
 
-/// An Eviction's (name, namespace, delete options).
-pub fn eviction(body: &[u8]) -> Result<(Option<String>, Option<String>, Option<DeleteOptions>), String> {
+/// An Eviction's delete options (its name and namespace are the path's).
+pub fn eviction(body: &[u8]) -> Result<Option<DeleteOptions>, String> {
     let e = Eviction::decode(unwrap(body)?.as_slice()).map_err(|e| format!("Eviction: {e}"))?;
-    let m = e.metadata.unwrap_or_default();
-    Ok((m.name, m.namespace, e.delete_options))
+    Ok(e.delete_options)
 }
 
 fn meta(m: Option<Meta>) -> ObjectMeta {
