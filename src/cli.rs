@@ -508,18 +508,21 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     if workload == Workload::Serve {
         let f = crate::bench::serve_latencies(workers, pods, 5, 100.0)?;
         println!("cluster: {} pods served; client {}", f.pods, f.kubectl);
-        let mut times: Vec<_> = f.get_all.iter().map(|(_, d)| *d).collect();
-        times.sort_unstable();
+        let mut walls: Vec<_> = f.get_all.iter().map(|(_, w, _)| *w).collect();
+        let mut busy: Vec<_> = f.get_all.iter().map(|(_, _, b)| *b).collect();
+        walls.sort_unstable();
+        busy.sort_unstable();
         println!(
-            "kubectl get pods -A: {} lines, {} runs, median {:.2?}, slowest {:.2?}",
-            f.get_all.first().map_or(0, |(n, _)| *n),
-            times.len(),
-            times[times.len() / 2],
-            times[times.len() - 1]
+            "kubectl get pods -A --chunk-size=0: {} lines, {} runs, median {:.2?} wall (endpoint {:.2?}), slowest {:.2?}",
+            f.get_all.first().map_or(0, |(n, _, _)| *n),
+            walls.len(),
+            walls[walls.len() / 2],
+            busy[busy.len() / 2],
+            walls[walls.len() - 1]
         );
         println!(
-            "kubectl drain (one worker, {} pods evicted) at {}x: {:.2?} wall",
-            f.drain.0, f.speed, f.drain.1
+            "kubectl drain (one worker, {} pods evicted) at {}x: {:.2?} wall (endpoint {:.2?})",
+            f.drain.0, f.speed, f.drain.1, f.drain.2
         );
         return Ok(ExitCode::SUCCESS);
     }

@@ -306,6 +306,7 @@ pub fn list_query(req: &Request, namespace: Option<&str>) -> Result<ListQuery, A
         fields,
         limit,
         after,
+        for_table: false,
     })
 }
 
@@ -360,25 +361,41 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
             timeout_seconds: req.param("timeoutSeconds").and_then(|t| t.parse().ok()),
         });
     }
+    query.for_table = req.wants_table() && include(req) != Include::Object;
     let page = b.list(ctx.info.kind, &query)?;
     let mut meta = json!({"resourceVersion": b.resource_version()});
     if let Some(next) = &page.next {
         meta["continue"] = encode_continue(next).into();
     }
     if req.wants_table() {
-        let t = tables::table(ctx.info.kind, &page.items, &print_context(b), include(req), meta);
-        return Ok(Response::json(200, &t));
+        let body = tables::table_bytes(ctx.info.kind, &page.items, &print_context(b), include(req), &meta);
+        return Ok(Response::Full {
+            status: 200,
+            content_type: "application/json".into(),
+            body,
+        });
     }
-    let items: Vec<Value> = page.items.iter().map(Object::to_json).collect();
-    Ok(Response::json(
-        200,
-        &json!({
-            "kind": format!("{}List", ctx.info.kind_name),
-            "apiVersion": ctx.info.api_version(),
-            "metadata": meta,
-            "items": items,
-        }),
-    ))
+    // Written piece by piece: a list can hold 150,000 pods.
+    let mut body = Vec::with_capacity(1024 + page.items.len() * 2048);
+    body.extend_from_slice(b"{\"kind\":");
+    let _ = serde_json::to_writer(&mut body, &format!("{}List", ctx.info.kind_name));
+    body.extend_from_slice(b",\"apiVersion\":");
+    let _ = serde_json::to_writer(&mut body, &ctx.info.api_version());
+    body.extend_from_slice(b",\"metadata\":");
+    let _ = serde_json::to_writer(&mut body, &meta);
+    body.extend_from_slice(b",\"items\":[");
+    for (i, o) in page.items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        o.write_json(&mut body);
+    }
+    body.extend_from_slice(b"]}");
+    Ok(Response::Full {
+        status: 200,
+        content_type: "application/json".into(),
+        body,
+    })
 }
 
 fn get(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {

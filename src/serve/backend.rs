@@ -67,6 +67,44 @@ impl Object {
         }
     }
 
+    /// Writes the object as JSON with `kind` and `apiVersion` first, straight from the typed
+    /// object (lists of thousands of pods do not go through `serde_json::Value`).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        #[derive(serde::Serialize)]
+        struct WithKind<'a, T: serde::Serialize> {
+            kind: &'a str,
+            #[serde(rename = "apiVersion")]
+            api_version: &'a str,
+            #[serde(flatten)]
+            object: &'a T,
+        }
+        let info = kinds::info(self.kind());
+        let api_version = info.api_version();
+        fn write<T: serde::Serialize>(out: &mut Vec<u8>, kind: &str, api_version: &str, object: &T) {
+            let _ = serde_json::to_writer(
+                &mut *out,
+                &WithKind {
+                    kind,
+                    api_version,
+                    object,
+                },
+            );
+        }
+        let k = info.kind_name;
+        match self {
+            Self::Node(o) => write(out, k, &api_version, o),
+            Self::Pod(o) => write(out, k, &api_version, o),
+            Self::Namespace(o) => write(out, k, &api_version, o),
+            Self::Deployment(o) => write(out, k, &api_version, o),
+            Self::ReplicaSet(o) => write(out, k, &api_version, o),
+            Self::DaemonSet(o) => write(out, k, &api_version, o),
+            Self::StatefulSet(o) => write(out, k, &api_version, o),
+            Self::Job(o) => write(out, k, &api_version, o),
+            Self::Pdb(o) => write(out, k, &api_version, o),
+            Self::Lease(o) => write(out, k, &api_version, o),
+        }
+    }
+
     /// The object as the API server writes it, with `apiVersion` and `kind`.
     pub fn to_json(&self) -> serde_json::Value {
         let v = match self {
@@ -178,6 +216,9 @@ pub struct ListQuery {
     pub limit: Option<usize>,
     /// Continue after this (namespace, name).
     pub after: Option<(String, String)>,
+    /// Only what a Table row prints is needed (metadata, status, node, container names): large
+    /// pod lists skip copying each pod's full spec.
+    pub for_table: bool,
 }
 
 pub struct ListPage {
@@ -220,7 +261,7 @@ type PodIndex = Arc<Vec<(Arc<str>, Arc<str>, PodId)>>;
 /// Per-thread caches of the backend (the sorted pod index for paginated lists).
 #[derive(Default)]
 pub struct Caches {
-    pods: Option<((i64, usize), PodIndex)>,
+    pods: Option<PodIndex>,
 }
 
 /// The simulator as a [`KubeBackend`].
@@ -274,11 +315,15 @@ impl SimBackend<'_> {
             .ok_or_else(|| ApiError::not_found(Kind::Pod, name))
     }
 
-    /// Every pod in (namespace, name) order, rebuilt only when pods came or went.
+    /// Every pod in (namespace, name) order, rebuilt only when pods came or went: the cached
+    /// index is still right when every slot holds the very pod (same name allocation) it did,
+    /// an O(n) pointer check instead of an O(n log n) sort per page of a list.
     fn sorted_pods(&mut self) -> PodIndex {
-        let key = (self.sim.etcd().revision, self.sim.cluster().pod_count());
-        if let Some((k, v)) = &self.caches.pods
-            && *k == key
+        let c = self.sim.cluster();
+        if let Some(v) = &self.caches.pods
+            && v.len() == c.pod_count()
+            && v.iter()
+                .all(|(_, name, id)| c.pod(*id).is_some_and(|p| Arc::ptr_eq(&p.name, name)))
         {
             return v.clone();
         }
@@ -294,7 +339,7 @@ impl SimBackend<'_> {
             .collect();
         v.sort_unstable_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
         let v = Arc::new(v);
-        self.caches.pods = Some((key, v.clone()));
+        self.caches.pods = Some(v.clone());
         v
     }
 
@@ -352,7 +397,12 @@ impl SimBackend<'_> {
                 next = last;
                 break;
             }
-            if let Some(obj) = objects::pod(self.sim, *id, &rv) {
+            let obj = if q.for_table {
+                objects::pod_for_table(self.sim, *id, &rv)
+            } else {
+                objects::pod(self.sim, *id, &rv)
+            };
+            if let Some(obj) = obj {
                 items.push(Object::Pod(obj));
                 last = Some((ns.to_string(), name.to_string()));
             }

@@ -157,6 +157,39 @@ pub fn pod(sim: &Sim, id: PodId, rv: &str) -> Option<core::Pod> {
     Some(obj)
 }
 
+/// A pod with what a Table row shows: its metadata and status, and of its spec only the node
+/// and the container names.
+pub fn pod_for_table(sim: &Sim, id: PodId, rv: &str) -> Option<core::Pod> {
+    let c = sim.cluster();
+    let p = c.pod(id)?;
+    let mut m = meta(&p.name, Some(&p.namespace), p.created_at, rv);
+    m.uid = Some(format!("00000000-0000-4000-8000-{:012x}", p.uid));
+    m.labels = non_empty(&p.labels);
+    if let Some(d) = p.deletion {
+        m.deletion_timestamp = Some(time(SimTime(d.at.ms() + d.grace_seconds * 1000)));
+        m.deletion_grace_period_seconds = Some(d.grace_seconds as i64);
+    }
+    let spec = core::PodSpec {
+        node_name: p.node.map(|n| c.node(n).name.to_string()),
+        containers: p
+            .template
+            .spec
+            .containers
+            .iter()
+            .map(|ctr| core::Container {
+                name: ctr.name.clone(),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    Some(core::Pod {
+        metadata: m,
+        spec: Some(spec),
+        status: Some(pod_status(sim, p)),
+    })
+}
+
 fn owner_uid(sim: &Sim, owner: Owner) -> String {
     match owner {
         Owner::Mirror(n) => uid(1, u64::from(n.0)),

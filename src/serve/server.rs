@@ -25,6 +25,7 @@ const WATCH_POLL: Duration = Duration::from_millis(200);
 pub struct Server {
     runtime: Option<tokio::runtime::Runtime>,
     pub addr: SocketAddr,
+    busy: Arc<dyn Fn() -> Duration + Send + Sync>,
 }
 
 impl Server {
@@ -39,6 +40,7 @@ impl Server {
         let addr = listener.local_addr()?;
         let state = Arc::new(State {
             host,
+            busy_ns: Default::default(),
             speed,
             refusing: AtomicBool::new(false),
         });
@@ -49,6 +51,10 @@ impl Server {
                 async move { respond(state, method, uri, headers, body, addr).await }
             }
         });
+        let busy = {
+            let state = state.clone();
+            Arc::new(move || Duration::from_nanos(state.busy_ns.load(Ordering::Relaxed)))
+        };
         let listener = CountingListener {
             inner: Some(listener),
             addr,
@@ -60,7 +66,13 @@ impl Server {
         Ok(Self {
             runtime: Some(runtime),
             addr,
+            busy,
         })
+    }
+
+    /// How long the simulator thread has spent answering requests so far.
+    pub fn busy_time(&self) -> Duration {
+        (self.busy)()
     }
 
     /// Stops serving: open connections are dropped and the port is free when this returns.
@@ -79,6 +91,8 @@ impl Drop for Server {
 
 struct State<O> {
     host: SimHost<O>,
+    /// Time the simulator thread spent answering requests, in nanoseconds.
+    busy_ns: std::sync::atomic::AtomicU64,
     speed: f64,
     /// The simulated API server is not running: the listening socket is closed.
     refusing: AtomicBool,
@@ -113,15 +127,29 @@ async fn respond<O: SimOwner>(
         body: body.to_vec(),
         server_address: addr.to_string(),
     };
+    let log = std::env::var_os("KUBEDRILL_SERVE_LOG").is_some();
+    let started = std::time::Instant::now();
     let answer = state
         .host
         .call_async(move |o, caches| {
-            o.with_sim(|sim| {
+            let t = std::time::Instant::now();
+            let r = o.with_sim(|sim| {
                 let mut b = SimBackend { sim, caches };
                 api::handle(&mut b, &req)
-            })
+            });
+            (r, t.elapsed())
         })
         .await;
+    if let Ok((_, busy)) = &answer {
+        state.busy_ns.fetch_add(busy.as_nanos() as u64, Ordering::Relaxed);
+    }
+    if log && let Ok((_, busy)) = &answer {
+        eprintln!(
+            "kubedrill serve: answered in {:.2?} ({busy:.2?} on the simulator)",
+            started.elapsed()
+        );
+    }
+    let answer = answer.map(|(r, _)| r);
     match answer {
         Ok(r) => into_http(state, r).await,
         Err(_) => plain(StatusCode::SERVICE_UNAVAILABLE, "the simulator has stopped"),

@@ -154,6 +154,50 @@ pub fn table(kind: Kind, objects: &[Object], ctx: &PrintContext, include: Includ
     })
 }
 
+/// [`table`], written straight to bytes (the rows' objects are not built as `Value`s).
+pub fn table_bytes(kind: Kind, objects: &[Object], ctx: &PrintContext, include: Include, list_meta: &Value) -> Vec<u8> {
+    #[derive(serde::Serialize)]
+    struct Partial<'a> {
+        kind: &'static str,
+        #[serde(rename = "apiVersion")]
+        api_version: &'static str,
+        metadata: &'a ObjectMeta,
+    }
+    let cols = columns(kind, &ctx.server);
+    let mut out = Vec::with_capacity(1024 + objects.len() * 640);
+    out.extend_from_slice(br#"{"kind":"Table","apiVersion":"meta.k8s.io/v1","metadata":"#);
+    let _ = serde_json::to_writer(&mut out, list_meta);
+    out.extend_from_slice(br#","columnDefinitions":"#);
+    let _ = serde_json::to_writer(&mut out, &column_definitions(&cols));
+    out.extend_from_slice(br#","rows":["#);
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(br#"{"cells":"#);
+        let _ = serde_json::to_writer(&mut out, &cells(o, ctx));
+        match include {
+            Include::None => {}
+            Include::Metadata => {
+                out.extend_from_slice(br#","object":"#);
+                let partial = Partial {
+                    kind: "PartialObjectMetadata",
+                    api_version: "meta.k8s.io/v1",
+                    metadata: o.meta(),
+                };
+                let _ = serde_json::to_writer(&mut out, &partial);
+            }
+            Include::Object => {
+                out.extend_from_slice(br#","object":"#);
+                o.write_json(&mut out);
+            }
+        }
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}");
+    out
+}
+
 fn row(o: &Object, ctx: &PrintContext, include: Include) -> Value {
     let mut r = json!({ "cells": cells(o, ctx) });
     match include {
@@ -392,8 +436,9 @@ fn node_cells(n: &core::Node, name: Value, ctx: &PrintContext) -> Vec<Value> {
 }
 
 fn pod_cells(p: &core::Pod, name: Value, ctx: &PrintContext) -> Vec<Value> {
-    let spec = p.spec.clone().unwrap_or_default();
-    let st = p.status.clone().unwrap_or_default();
+    let (default_spec, default_status) = (core::PodSpec::default(), core::PodStatus::default());
+    let spec = p.spec.as_ref().unwrap_or(&default_spec);
+    let st = p.status.as_ref().unwrap_or(&default_status);
     let total = spec.containers.len();
     let mut ready = 0;
     let mut restarts = 0;
