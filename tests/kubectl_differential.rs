@@ -11,6 +11,14 @@
 //! compared line by line, modulo generated names, ages, pod IPs, column padding and, for drains
 //! (whose evictions real kubectl runs concurrently), line order.
 //!
+//! A scenario with a disagreement is played once more and only disagreements seen both times
+//! count (real kubectl's pacing is wall-clock time, and on a loaded machine an event due exactly
+//! at a deadline can fall on either side of it).
+//!
+//! A scenario with a disagreement is played once more and only disagreements seen both times
+//! count: real kubectl paces itself on the wall clock, and on a loaded machine a retry due
+//! exactly at a `--timeout` deadline can fall on either side of it.
+//!
 //! A release that is not installed is reported as SKIPPED. Known disagreements (listed with
 //! their reasons in README, "kubectl against kubedrill serve") are reported and tolerated; any
 //! other disagreement fails the test. Servers are stopped when they go out of scope, also when
@@ -350,7 +358,24 @@ fn real_kubectl_prints_what_the_emulated_kubectl_prints() {
             std::thread::spawn(move || {
                 let mut all = Vec::new();
                 for (name, s) in &scenarios {
-                    all.extend(play(minor, &binary, name, s));
+                    let mut found = play(minor, &binary, name, s);
+                    if !found.is_empty() {
+                        // Real kubectl paces itself on the wall clock: on a loaded machine a
+                        // retry due exactly at a --timeout deadline can land on either side.
+                        // A disagreement counts when a second play shows it again.
+                        let again = play(minor, &binary, name, s);
+                        found.retain(|d| {
+                            let repeated = again.iter().any(|a| a.step == d.step && a.what == d.what);
+                            if !repeated {
+                                eprintln!(
+                                    "kubectl 1.{minor} {name} step {}: differed once, agreed on replay",
+                                    d.step
+                                );
+                            }
+                            repeated
+                        });
+                    }
+                    all.extend(found);
                 }
                 all
             }),
