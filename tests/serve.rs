@@ -2,7 +2,7 @@
 //! `serve::api::handle` (no sockets), and the HTTP server itself over 127.0.0.1.
 
 use kubedrill::serve::api::{self, Request, Response};
-use kubedrill::serve::backend::{Caches, SimBackend};
+use kubedrill::serve::backend::{Backend, Caches};
 use kubedrill_sim::Sim;
 use kubedrill_sim::time::SimDuration;
 use serde_json::Value;
@@ -35,7 +35,7 @@ fn get(path: &str, accept: &str) -> Request {
 /// (status, content type, JSON body)
 fn call(sim: &mut Sim, req: &Request) -> (u16, String, Value) {
     let mut caches = Caches::default();
-    let mut b = SimBackend {
+    let mut b = Backend {
         sim,
         caches: &mut caches,
     };
@@ -313,7 +313,7 @@ fn without_etcd_quorum_requests_time_out_then_connections_are_refused() {
     let mut caches = Caches::default();
     let req = get("/api/v1/nodes", "application/json");
     let answer = api::handle(
-        &mut SimBackend {
+        &mut Backend {
             sim: &mut sim,
             caches: &mut caches,
         },
@@ -338,7 +338,7 @@ fn without_etcd_quorum_requests_time_out_then_connections_are_refused() {
     assert_eq!(status, 200);
     sim.advance(SimDuration::from_secs(120));
     let answer = api::handle(
-        &mut SimBackend {
+        &mut Backend {
             sim: &mut sim,
             caches: &mut caches,
         },

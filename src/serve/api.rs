@@ -1,18 +1,20 @@
 //! One API request in, one answer out: path routing, query parameters, content negotiation,
-//! patches and Status errors, over a [`KubeBackend`]. No sockets here (the HTTP server in
-//! `server.rs` moves bytes), so every answer can be tested by calling [`handle`].
+//! patches and Status errors, over the simulator ([`Backend`]). No sockets here (the HTTP
+//! server in `server.rs` moves bytes), so every answer can be tested by calling [`handle`].
 
-use super::backend::{ApiError, FieldRequirement, KubeBackend, ListQuery, Object};
+use super::backend::{Backend, ListQuery};
 use super::discovery;
-use super::kinds::{self, Info, Kind};
-use super::patch;
 use super::protobuf;
+use super::resources::{self, Resource};
 use super::tables::{self, Include, PrintContext};
-use k8s_openapi::api::apps::v1 as apps;
-use k8s_openapi::api::core::v1 as core;
-use kubedrill_sim::api_write::ApiOutage;
+use kubedrill_sim::Sim;
+use kubedrill_sim::host::input::ApiRequest;
 use kubedrill_sim::model::Selector;
+use kubedrill_sim::model::objects::{ApiObject, ResourceKind};
+use kubedrill_sim::model::patch::{self, PatchType};
+use kubedrill_sim::model::status::{ApiError, Unreachable};
 use kubedrill_sim::time::SimDuration;
+use kubedrill_sim::tools::api::KubeApi;
 use serde_json::{Value, json};
 
 #[derive(Clone, Debug, Default)]
@@ -46,9 +48,7 @@ impl Request {
 /// What a list or watch selects, and how it prints.
 #[derive(Clone, Debug)]
 pub struct Target {
-    pub kind: Kind,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
+    pub resource: Resource,
     pub query: ListQuery,
     pub table: Option<Include>,
 }
@@ -67,7 +67,7 @@ pub enum Response {
         stale: bool,
         timeout_seconds: Option<u64>,
     },
-    /// The API server waits on etcd this long (virtual), then answers with this.
+    /// The API server waited on etcd this long (virtual), then answered with this.
     TimedOut { after: SimDuration, then: Box<Response> },
     /// Nothing listens: the connection is refused.
     Refused,
@@ -81,55 +81,51 @@ impl Response {
             body: serde_json::to_vec(v).unwrap_or_default(),
         }
     }
+
+    fn object(status: u16, o: &ApiObject) -> Self {
+        Self::Full {
+            status,
+            content_type: "application/json".into(),
+            body: serde_json::to_vec(o).unwrap_or_default(),
+        }
+    }
 }
 
+/// The API server's `Status` answer for an error.
 pub fn status_error(e: &ApiError) -> Response {
-    let mut v = json!({
-        "kind": "Status",
-        "apiVersion": "v1",
-        "metadata": {},
-        "status": "Failure",
-        "message": e.message,
-        "reason": e.reason,
-        "code": e.code,
-    });
-    if e.reason.is_empty()
-        && let Some(o) = v.as_object_mut()
-    {
-        o.remove("reason");
-    }
-    let mut details = serde_json::Map::new();
-    if let Some((name, kind)) = &e.details {
-        details.insert("name".into(), name.clone().into());
-        details.insert("kind".into(), kind.clone().into());
-    }
-    if !e.causes.is_empty() {
-        details.insert(
-            "causes".into(),
-            e.causes
-                .iter()
-                .map(|(r, m)| json!({"reason": r, "message": m}))
-                .collect(),
-        );
-    }
-    if !details.is_empty() {
-        v["details"] = Value::Object(details);
-    }
+    let v = serde_json::to_value(e.to_status()).unwrap_or_default();
     Response::json(e.code, &v)
 }
 
+/// What an etcd request timeout answers: a plain error the API server has no reason for
+/// (500, `StatusReasonUnknown`), which kubectl prints as `Error from server: ...`.
+fn timeout_status() -> Response {
+    Response::json(
+        500,
+        &json!({
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": Unreachable::Timeout.to_string(),
+            "code": 500,
+        }),
+    )
+}
+
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::new(400, message)
+}
+
 fn not_found_path(path: &str) -> Response {
-    status_error(&ApiError {
-        code: 404,
-        reason: "NotFound",
-        message: format!("the server could not find the requested resource (get {path})"),
-        details: None,
-        causes: Vec::new(),
-    })
+    status_error(&ApiError::new(
+        404,
+        format!("the server could not find the requested resource (get {path})"),
+    ))
 }
 
 /// Answers one request.
-pub fn handle(b: &mut dyn KubeBackend, req: &Request) -> Response {
+pub fn handle(b: &mut Backend, req: &Request) -> Response {
     let server = b.server_version();
     let path = req.path.trim_end_matches('/');
     match path {
@@ -159,8 +155,11 @@ pub fn handle(b: &mut dyn KubeBackend, req: &Request) -> Response {
     let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
         ["api", "v1", rest @ ..] => ("", "v1", rest),
         ["apis", g, v, rest @ ..] => (g, v, rest),
-        ["apis", g] if kinds::GROUPS.contains(g) => {
-            return Response::json(200, &discovery::api_group(g, &server));
+        ["apis", g] => {
+            return match discovery::api_group(g, &server) {
+                Some(v) => Response::json(200, &v),
+                None => not_found_path(path),
+            };
         }
         _ => return not_found_path(path),
     };
@@ -169,23 +168,6 @@ pub fn handle(b: &mut dyn KubeBackend, req: &Request) -> Response {
             Some(v) => Response::json(200, &v),
             None => not_found_path(path),
         };
-    }
-    // Everything below reads or writes objects, which live in etcd.
-    match b.outage() {
-        Some(ApiOutage::Refused) => return Response::Refused,
-        Some(ApiOutage::TimingOut(after)) => {
-            return Response::TimedOut {
-                after,
-                then: Box::new(status_error(&ApiError {
-                    code: 500,
-                    reason: "",
-                    message: "etcdserver: request timed out".into(),
-                    details: None,
-                    causes: Vec::new(),
-                })),
-            };
-        }
-        None => {}
     }
     let (namespace, rest): (Option<&str>, &[&str]) = match rest {
         ["namespaces", ns, more @ ..] if !more.is_empty() => (Some(ns), more),
@@ -197,33 +179,38 @@ pub fn handle(b: &mut dyn KubeBackend, req: &Request) -> Response {
         [p, n, s] => (*p, Some(*n), Some(*s)),
         _ => return not_found_path(path),
     };
-    let Some(info) = kinds::by_plural(group, plural) else {
+    let Some(resource) = resources::find(&server, group, version, plural) else {
         return not_found_path(path);
     };
-    if group == "policy" && !matches!(version, "v1" | "v1beta1") || group != "policy" && version != info.version {
-        return not_found_path(path);
+    // Everything below reads or writes objects, which live in etcd.
+    match b.reachable() {
+        Ok(()) => {}
+        Err((Unreachable::Refused { .. }, _)) => return Response::Refused,
+        Err((Unreachable::Timeout, after)) => {
+            return Response::TimedOut {
+                after,
+                then: Box::new(timeout_status()),
+            };
+        }
     }
     let ctx = Ctx {
-        info,
-        namespace: if info.namespaced { namespace } else { None },
-        name,
+        resource,
+        namespace: if resource.namespaced() { namespace } else { None },
     };
     let result = match (req.method.as_str(), name, sub) {
-        ("GET", None, None) => list_or_watch(b, req, &ctx),
-        ("GET", Some(n), None) if req.param("watch").is_some_and(truthy) => {
-            let _ = n;
-            list_or_watch(b, req, &ctx)
-        }
+        ("GET", None, None) => list_or_watch(b, req, &ctx, None),
+        ("GET", Some(n), None) if req.param("watch").is_some_and(truthy) => list_or_watch(b, req, &ctx, Some(n)),
         ("GET", Some(n), None) => get(b, req, &ctx, n),
-        ("GET", Some(n), Some("scale")) => scale_get(b, &ctx, n),
+        ("GET", Some(n), Some("scale")) => scale_object(b, &ctx, n).map(|v| Response::json(200, &v)),
         ("PATCH" | "PUT", Some(n), Some("scale")) => scale_write(b, req, &ctx, n),
         ("PATCH" | "PUT", Some(n), None) => write(b, req, &ctx, n),
-        ("POST", Some(n), Some("eviction")) if info.kind == Kind::Pod => evict(b, req, &ctx, n),
+        ("POST", Some(n), Some("eviction")) if resource.kind == Some(ResourceKind::Pods) => evict(b, req, &ctx, n),
         ("POST", None, None) => create(b, req, &ctx),
         ("DELETE", Some(n), None) => delete(b, req, &ctx, n),
-        (m, _, _) => Err(ApiError::method_not_allowed(format!(
-            "the server does not allow this method on the requested resource ({m} {path})"
-        ))),
+        (m, _, _) => Err(ApiError::new(
+            405,
+            format!("the server does not allow this method on the requested resource ({m} {path})"),
+        )),
     };
     result.unwrap_or_else(|e| status_error(&e))
 }
@@ -241,15 +228,34 @@ fn aggregated(core: bool, version: &str, server: &kubedrill_sim::version::KubeVe
 }
 
 struct Ctx<'a> {
-    info: &'static Info,
+    resource: Resource,
     namespace: Option<&'a str>,
-    name: Option<&'a str>,
 }
 
-fn print_context(b: &dyn KubeBackend) -> PrintContext {
+impl Ctx<'_> {
+    /// The model's kind of the resource, for requests only modelled kinds answer.
+    fn kind(&self, verb: &str) -> Result<ResourceKind, ApiError> {
+        self.resource.kind.ok_or_else(|| {
+            ApiError::new(
+                405,
+                format!(
+                    "kubedrill does not model {}: it serves them as an empty list ({verb} is not modelled)",
+                    self.resource.plural()
+                ),
+            )
+        })
+    }
+
+    fn namespace(&self) -> &str {
+        self.namespace.unwrap_or("default")
+    }
+}
+
+fn print_context(sim: &Sim) -> PrintContext<'_> {
     PrintContext {
-        now_s: (b.now().wall_nanos() / 1_000_000_000) as i64,
-        server: b.server_version(),
+        now_s: (sim.now().wall_nanos() / 1_000_000_000) as i64,
+        server: sim.cluster().version.clone(),
+        sim,
     }
 }
 
@@ -263,51 +269,42 @@ fn include(req: &Request) -> Include {
 
 /// Parses `labelSelector`, `fieldSelector`, `limit` and `continue`.
 pub fn list_query(req: &Request, namespace: Option<&str>) -> Result<ListQuery, ApiError> {
-    let labels = match req.param("labelSelector").filter(|s| !s.is_empty()) {
-        Some(s) => {
-            Some(Selector::parse(s).map_err(|e| ApiError::bad_request(format!("unable to parse requirement: {e}")))?)
-        }
-        None => None,
-    };
-    let mut fields = Vec::new();
+    let mut q = ListQuery::default();
+    q.options.namespace = namespace.map(str::to_string);
+    if let Some(s) = req.param("labelSelector").filter(|s| !s.is_empty()) {
+        let sel = Selector::parse(s).map_err(|e| bad_request(format!("unable to parse requirement: {e}")))?;
+        q.options.label_selector = Some(sel);
+    }
     for part in req
         .param("fieldSelector")
         .unwrap_or("")
         .split(',')
         .filter(|p| !p.is_empty())
     {
-        let (field, equal, value) = if let Some((f, v)) = part.split_once("!=") {
-            (f, false, v)
-        } else if let Some((f, v)) = part.split_once("==") {
-            (f, true, v)
-        } else if let Some((f, v)) = part.split_once('=') {
-            (f, true, v)
+        let (field, value, equal) = if let Some((f, v)) = part.split_once("!=") {
+            (f, v, false)
+        } else if let Some((f, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
+            (f, v, true)
         } else {
-            return Err(ApiError::bad_request(format!(
+            return Err(bad_request(format!(
                 "invalid selector: '{part}'; can't understand '{part}'"
             )));
         };
-        fields.push(FieldRequirement {
-            field: field.trim().to_string(),
-            equal,
-            value: value.trim().to_string(),
-        });
+        let pair = (field.trim().to_string(), value.trim().to_string());
+        if equal {
+            q.options.field_selector.push(pair);
+        } else {
+            q.options.field_selector_not.push(pair);
+        }
     }
-    let limit = req.param("limit").and_then(|l| l.parse().ok());
-    let after = match req.param("continue").filter(|c| !c.is_empty()) {
-        Some(token) => Some(decode_continue(token).ok_or_else(|| {
-            ApiError::bad_request("continue key is not valid: incorrect encoded start resourceVersion")
-        })?),
-        None => None,
-    };
-    Ok(ListQuery {
-        namespace: namespace.map(str::to_string),
-        labels,
-        fields,
-        limit,
-        after,
-        for_table: false,
-    })
+    q.limit = req.param("limit").and_then(|l| l.parse().ok());
+    if let Some(token) = req.param("continue").filter(|c| !c.is_empty()) {
+        q.after = Some(
+            decode_continue(token)
+                .ok_or_else(|| bad_request("continue key is not valid: incorrect encoded start resourceVersion"))?,
+        );
+    }
+    Ok(q)
 }
 
 /// The continue token: the last key handed out, as `namespace/name` in hex (opaque to clients).
@@ -329,15 +326,14 @@ fn decode_continue(token: &str) -> Option<(String, String)> {
     Some((ns.to_string(), name.to_string()))
 }
 
-fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+fn list_or_watch(b: &mut Backend, req: &Request, ctx: &Ctx, name: Option<&str>) -> Result<Response, ApiError> {
     let mut query = list_query(req, ctx.namespace)?;
-    if let Some(n) = ctx.name {
+    if let Some(n) = name {
         // `GET pods/NAME?watch=1`: the old way to watch one object.
-        query.fields.push(FieldRequirement {
-            field: "metadata.name".into(),
-            equal: true,
-            value: n.to_string(),
-        });
+        query
+            .options
+            .field_selector
+            .push(("metadata.name".into(), n.to_string()));
     }
     if req.param("watch").is_some_and(truthy) {
         let rv = b.resource_version();
@@ -347,9 +343,7 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
         let fresh_start = req.param("resourceVersion").is_none_or(|v| v.is_empty() || v == "0");
         return Ok(Response::Watch {
             target: Target {
-                kind: ctx.info.kind,
-                namespace: ctx.namespace.map(str::to_string),
-                name: ctx.name.map(str::to_string),
+                resource: ctx.resource,
                 query: ListQuery {
                     limit: None,
                     after: None,
@@ -361,14 +355,19 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
             timeout_seconds: req.param("timeoutSeconds").and_then(|t| t.parse().ok()),
         });
     }
-    query.for_table = req.wants_table() && include(req) != Include::Object;
-    let page = b.list(ctx.info.kind, &query)?;
+    let page = b.list(&ctx.resource, &query)?;
     let mut meta = json!({"resourceVersion": b.resource_version()});
     if let Some(next) = &page.next {
         meta["continue"] = encode_continue(next).into();
     }
     if req.wants_table() {
-        let body = tables::table_bytes(ctx.info.kind, &page.items, &print_context(b), include(req), &meta);
+        let body = tables::table_bytes(
+            ctx.resource.kind,
+            &page.items,
+            &print_context(b.sim),
+            include(req),
+            &meta,
+        );
         return Ok(Response::Full {
             status: 200,
             content_type: "application/json".into(),
@@ -378,9 +377,9 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
     // Written piece by piece: a list can hold 150,000 pods.
     let mut body = Vec::with_capacity(1024 + page.items.len() * 2048);
     body.extend_from_slice(b"{\"kind\":");
-    let _ = serde_json::to_writer(&mut body, &format!("{}List", ctx.info.kind_name));
+    let _ = serde_json::to_writer(&mut body, &format!("{}List", ctx.resource.kind_name()));
     body.extend_from_slice(b",\"apiVersion\":");
-    let _ = serde_json::to_writer(&mut body, &ctx.info.api_version());
+    let _ = serde_json::to_writer(&mut body, &ctx.resource.api_version());
     body.extend_from_slice(b",\"metadata\":");
     let _ = serde_json::to_writer(&mut body, &meta);
     body.extend_from_slice(b",\"items\":[");
@@ -388,7 +387,7 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
         if i > 0 {
             body.push(b',');
         }
-        o.write_json(&mut body);
+        let _ = serde_json::to_writer(&mut body, o);
     }
     body.extend_from_slice(b"]}");
     Ok(Response::Full {
@@ -398,19 +397,19 @@ fn list_or_watch(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Re
     })
 }
 
-fn get(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
-    let obj = b.get(ctx.info.kind, ctx.namespace, name)?;
+fn get(b: &mut Backend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+    let obj = b.get(&ctx.resource, ctx.namespace, name)?;
     if req.wants_table() {
         let meta = json!({"resourceVersion": b.resource_version()});
-        let t = tables::table(ctx.info.kind, &[obj], &print_context(b), include(req), meta);
+        let t = tables::table(ctx.resource.kind, &[obj], &print_context(b.sim), include(req), &meta);
         return Ok(Response::json(200, &t));
     }
-    Ok(Response::json(200, &obj.to_json()))
+    Ok(Response::object(200, &obj))
 }
 
-fn scale_object(b: &mut dyn KubeBackend, ctx: &Ctx, name: &str) -> Result<Value, ApiError> {
-    let obj = b.get(ctx.info.kind, ctx.namespace, name)?.to_json();
-    let replicas = obj["spec"]["replicas"].clone();
+/// The `autoscaling/v1` Scale of a controller.
+fn scale_object(b: &mut Backend, ctx: &Ctx, name: &str) -> Result<Value, ApiError> {
+    let obj = b.get(&ctx.resource, ctx.namespace, name)?.to_json();
     let selector = &obj["spec"]["selector"]["matchLabels"];
     let sel_text = selector
         .as_object()
@@ -429,108 +428,94 @@ fn scale_object(b: &mut dyn KubeBackend, ctx: &Ctx, name: &str) -> Result<Value,
             "name": meta["name"],
             "namespace": meta["namespace"],
             "uid": meta["uid"],
-            "resourceVersion": meta["resourceVersion"],
             "creationTimestamp": meta["creationTimestamp"],
         },
-        "spec": {"replicas": replicas},
+        "spec": {"replicas": obj["spec"]["replicas"]},
         "status": {"replicas": obj["status"]["replicas"].as_i64().unwrap_or(0), "selector": sel_text},
     }))
 }
 
-fn scale_get(b: &mut dyn KubeBackend, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
-    Ok(Response::json(200, &scale_object(b, ctx, name)?))
-}
-
-fn scale_write(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+/// `PATCH|PUT .../scale`: the controller with its new `spec.replicas`, written whole.
+fn scale_write(b: &mut Backend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+    let kind = ctx.kind("scale")?;
     let current = scale_object(b, ctx, name)?;
     let updated = if req.method == "PUT" {
         json_body(req)?
     } else {
-        patch::apply(&current, &req.content_type, &req.body)?
+        patched(current, req)?
     };
     let replicas = updated["spec"]["replicas"]
         .as_i64()
-        .ok_or_else(|| ApiError::bad_request("spec.replicas: Required value"))?;
-    b.scale(
-        ctx.info.kind,
-        ctx.namespace.unwrap_or("default"),
-        name,
-        replicas as i32,
-        req.dry_run(),
-    )?;
-    let mut answer = scale_object(b, ctx, name)?;
-    if req.dry_run() {
-        answer["spec"]["replicas"] = replicas.into();
+        .ok_or_else(|| bad_request("spec.replicas: Required value"))?;
+    if replicas < 0 {
+        return Err(ApiError::invalid(
+            "Scale.autoscaling",
+            name,
+            &format!("spec.replicas: Invalid value: {replicas}: must be greater than or equal to 0"),
+        ));
     }
+    let mut object = b.get(&ctx.resource, ctx.namespace, name)?.to_json();
+    object["spec"]["replicas"] = replicas.into();
+    let ns = ctx.namespace.map(str::to_string);
+    let name_owned = name.to_string();
+    b.write(ApiRequest::Update(object), req.dry_run(), |sim| {
+        KubeApi::get(sim, kind, ns.as_deref(), &name_owned)
+    })?;
+    let mut answer = scale_object(b, ctx, name)?;
+    answer["spec"]["replicas"] = replicas.into();
     Ok(Response::json(200, &answer))
 }
 
 fn json_body(req: &Request) -> Result<Value, ApiError> {
     serde_json::from_slice(&req.body)
-        .map_err(|e| ApiError::bad_request(format!("the body of the request was in an unknown format: {e}")))
+        .map_err(|e| bad_request(format!("the body of the request was in an unknown format: {e}")))
 }
 
-/// PATCH or PUT of an object. Nodes take every change kubectl makes (cordon, label, taint);
-/// other kinds change through their subresources.
-fn write(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
-    let current = b.get(ctx.info.kind, ctx.namespace, name)?;
+/// `current` with the request's patch applied, by its media type.
+fn patched(mut current: Value, req: &Request) -> Result<Value, ApiError> {
+    let kind = PatchType::from_content_type(&req.content_type).ok_or_else(|| {
+        ApiError::new(
+            415,
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (not {:?}; kubedrill does not model server-side apply)",
+                req.content_type
+            ),
+        )
+    })?;
+    let body = json_body(req)?;
+    match kind {
+        PatchType::Merge => patch::merge(&mut current, &body),
+        PatchType::Strategic => patch::strategic(&mut current, &body),
+        PatchType::Json => patch::json(&mut current, &body).map_err(|e| ApiError::new(422, e.to_string()))?,
+    }
+    Ok(current)
+}
+
+/// PATCH or PUT of an object: the object the patch leaves (or the body), written whole.
+fn write(b: &mut Backend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+    let kind = ctx.kind("changing them")?;
+    let current = b.get(&ctx.resource, ctx.namespace, name)?.to_json();
     let updated = if req.method == "PUT" {
         json_body(req)?
     } else {
-        patch::apply(&current.to_json(), &req.content_type, &req.body)?
+        patched(current, req)?
     };
-    match ctx.info.kind {
-        Kind::Node => {
-            let node: core::Node = serde_json::from_value(updated)
-                .map_err(|e| ApiError::invalid(Kind::Node, name, format!("Node \"{name}\" is invalid: {e}")))?;
-            let answer = b.update_node(&node, req.dry_run())?;
-            Ok(Response::json(200, &answer.to_json()))
-        }
-        Kind::Deployment | Kind::ReplicaSet | Kind::StatefulSet => {
-            let before = current.to_json();
-            let replicas = updated["spec"]["replicas"].as_i64();
-            let mut rest_before = before.clone();
-            let mut rest_after = updated.clone();
-            for v in [&mut rest_before, &mut rest_after] {
-                v["spec"]["replicas"] = Value::Null;
-            }
-            if rest_before != rest_after {
-                return Err(unmodelled_change(ctx, name));
-            }
-            if let Some(r) = replicas.filter(|r| Some(*r) != before["spec"]["replicas"].as_i64()) {
-                b.scale(
-                    ctx.info.kind,
-                    ctx.namespace.unwrap_or("default"),
-                    name,
-                    r as i32,
-                    req.dry_run(),
-                )?;
-            }
-            Ok(Response::json(
-                200,
-                &b.get(ctx.info.kind, ctx.namespace, name)?.to_json(),
-            ))
-        }
-        _ if updated == current.to_json() => Ok(Response::json(200, &updated)),
-        _ => Err(unmodelled_change(ctx, name)),
+    if updated["metadata"]["name"].as_str() != Some(name) {
+        return Err(bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            updated["metadata"]["name"].as_str().unwrap_or_default()
+        )));
     }
+    let ns = ctx.namespace.map(str::to_string);
+    let name = name.to_string();
+    let answer = b.write(ApiRequest::Update(updated), req.dry_run(), |sim| {
+        KubeApi::get(sim, kind, ns.as_deref(), &name)
+    })?;
+    Ok(Response::object(200, &answer))
 }
 
-fn unmodelled_change(ctx: &Ctx, name: &str) -> ApiError {
-    ApiError {
-        code: 422,
-        reason: "Invalid",
-        message: format!(
-            "{} \"{name}\" is invalid: kubedrill models changes of nodes (unschedulable, labels, taints) and of replicas; this change is not modelled",
-            ctx.info.kind_name
-        ),
-        details: Some((name.to_string(), ctx.info.kind_name.to_string())),
-        causes: Vec::new(),
-    }
-}
-
-/// Grace period and dry run from a DeleteOptions body (JSON or protobuf) and the query.
-fn delete_options(req: &Request, body: Option<&Value>) -> Result<(Option<i64>, bool), ApiError> {
+/// Grace period and dry run from a DeleteOptions (JSON or protobuf) body and the query.
+fn delete_options(req: &Request, body: Option<&Value>) -> (Option<i64>, bool) {
     let mut grace = req.param("gracePeriodSeconds").and_then(|g| g.parse().ok());
     let mut dry = req.dry_run();
     if let Some(v) = body {
@@ -539,110 +524,138 @@ fn delete_options(req: &Request, body: Option<&Value>) -> Result<(Option<i64>, b
         }
         dry |= v["dryRun"].as_array().is_some_and(|a| a.iter().any(|x| x == "All"));
     }
-    Ok((grace, dry))
+    (grace, dry)
 }
 
-fn delete(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
-    if ctx.info.kind != Kind::Pod {
-        return Err(ApiError::method_not_allowed(format!(
-            "kubedrill models deleting pods through the API; deleting {} is not modelled",
-            ctx.info.plural
-        )));
-    }
+fn delete(b: &mut Backend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+    let kind = ctx.kind("deleting them")?;
     let (grace, dry) = if req.body.is_empty() {
-        delete_options(req, None)?
+        delete_options(req, None)
     } else if protobuf::is_protobuf(&req.content_type) {
-        let d = protobuf::delete_options(&req.body).map_err(ApiError::bad_request)?;
-        let (g, dry) = delete_options(req, None)?;
+        let d = protobuf::delete_options(&req.body).map_err(bad_request)?;
+        let (g, dry) = delete_options(req, None);
         (
             d.grace_period_seconds.or(g),
             dry || d.dry_run.iter().any(|x| x == "All"),
         )
     } else {
-        delete_options(req, Some(&json_body(req)?))?
+        delete_options(req, Some(&json_body(req)?))
     };
-    let obj = b.delete_pod(ctx.namespace.unwrap_or("default"), name, grace, dry)?;
-    Ok(Response::json(200, &obj.to_json()))
+    let before = b.get(&ctx.resource, ctx.namespace, name)?;
+    let request = ApiRequest::Delete {
+        kind,
+        namespace: ctx.namespace().to_string(),
+        name: name.to_string(),
+        grace_seconds: grace.map(|g| g.max(0) as u64),
+    };
+    let ns = ctx.namespace.map(str::to_string);
+    let name = name.to_string();
+    // The answer is the object as the deletion left it (a pod Terminating), or as it was.
+    let after = b.write(request, dry, |sim| {
+        Ok(KubeApi::get(sim, kind, ns.as_deref(), &name).ok())
+    })?;
+    Ok(Response::object(200, &after.unwrap_or(before)))
 }
 
-fn evict(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
+fn evict(b: &mut Backend, req: &Request, ctx: &Ctx, name: &str) -> Result<Response, ApiError> {
     let (grace, dry) = if protobuf::is_protobuf(&req.content_type) {
-        let opts = protobuf::eviction(&req.body).map_err(ApiError::bad_request)?;
-        let opts = opts.unwrap_or_default();
+        let opts = protobuf::eviction(&req.body).map_err(bad_request)?.unwrap_or_default();
         (
             opts.grace_period_seconds,
             req.dry_run() || opts.dry_run.iter().any(|x| x == "All"),
         )
     } else {
         let v = json_body(req)?;
-        delete_options(req, Some(&v["deleteOptions"]))?
+        delete_options(req, Some(&v["deleteOptions"]))
     };
-    b.evict(ctx.namespace.unwrap_or("default"), name, grace, dry)?;
+    let request = ApiRequest::Evict {
+        namespace: ctx.namespace().to_string(),
+        name: name.to_string(),
+        grace_seconds: grace.map(|g| g.max(0) as u64),
+        dry_run: dry,
+    };
+    // An eviction's dry run is the Eviction API's own (budgets checked, nothing deleted).
+    b.write(request, false, |_| Ok(()))?;
     Ok(Response::json(
         201,
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
     ))
 }
 
-fn create(b: &mut dyn KubeBackend, req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
-    match ctx.info.kind {
-        Kind::Deployment => {
-            let d: apps::Deployment = if protobuf::is_protobuf(&req.content_type) {
-                protobuf::deployment(&req.body).map_err(ApiError::bad_request)?
-            } else {
-                serde_json::from_value(json_body(req)?).map_err(|e| {
-                    ApiError::bad_request(format!(
-                        "Deployment in version \"v1\" cannot be handled as a Deployment: {e}"
-                    ))
-                })?
-            };
-            let ns = ctx
-                .namespace
-                .map(str::to_string)
-                .or_else(|| d.metadata.namespace.clone())
-                .unwrap_or_else(|| "default".into());
-            let obj = b.create_deployment(&d, &ns, req.dry_run())?;
-            Ok(Response::json(201, &obj.to_json()))
+/// `POST` to a collection: the object in the body (JSON, or a Deployment as protobuf),
+/// created in the namespace of the path.
+fn create(b: &mut Backend, req: &Request, ctx: &Ctx) -> Result<Response, ApiError> {
+    let kind = ctx.kind("creating them")?;
+    let mut obj = if protobuf::is_protobuf(&req.content_type) {
+        if kind != ResourceKind::Deployments {
+            return Err(ApiError::new(
+                415,
+                format!(
+                    "kubedrill reads protobuf request bodies of Deployments only; send {} as JSON",
+                    ctx.resource.plural()
+                ),
+            ));
         }
-        Kind::Namespace => {
-            let v = json_body(req)?;
-            let name = v["metadata"]["name"].as_str().unwrap_or_default().to_string();
-            let obj = b.create_namespace(&name, req.dry_run())?;
-            Ok(Response::json(201, &obj.to_json()))
-        }
-        _ => Err(ApiError::method_not_allowed(format!(
-            "kubedrill models creating deployments and namespaces through the API; creating {} is not modelled",
-            ctx.info.plural
-        ))),
+        let d = protobuf::deployment(&req.body).map_err(bad_request)?;
+        serde_json::to_value(ApiObject::Deployment(d)).unwrap_or_default()
+    } else {
+        json_body(req)?
+    };
+    if obj["kind"].as_str() != Some(ctx.resource.kind_name()) {
+        return Err(bad_request(format!(
+            "the API version in the data ({}) does not match the expected API version ({})",
+            obj["apiVersion"].as_str().unwrap_or_default(),
+            ctx.resource.api_version()
+        )));
     }
+    if let Some(ns) = ctx.namespace {
+        match obj["metadata"]["namespace"].as_str() {
+            Some(other) if other != ns => {
+                return Err(bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            _ => obj["metadata"]["namespace"] = ns.into(),
+        }
+    }
+    let name = obj["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    let ns = ctx.namespace.map(str::to_string);
+    let answer = b.write(ApiRequest::Create(obj), req.dry_run(), |sim| {
+        KubeApi::get(sim, kind, ns.as_deref(), &name)
+    })?;
+    Ok(Response::object(201, &answer))
 }
 
-/// The objects a watch follows, keyed by (namespace, name), with the JSON compared between polls.
-pub fn watch_snapshot(b: &mut dyn KubeBackend, target: &Target) -> Result<Vec<(String, Object)>, ApiError> {
-    let page = b.list(target.kind, &target.query)?;
+/// The objects a watch follows, keyed by (namespace, name).
+pub fn watch_snapshot(b: &mut Backend, target: &Target) -> Result<Vec<(String, ApiObject)>, ApiError> {
+    let page = b.list(&target.resource, &target.query)?;
     Ok(page
         .items
         .into_iter()
         .map(|o| {
-            let m = o.meta();
-            (
-                format!(
-                    "{}/{}",
-                    m.namespace.clone().unwrap_or_default(),
-                    m.name.clone().unwrap_or_default()
-                ),
-                o,
-            )
+            let m = o.metadata();
+            let key = format!(
+                "{}/{}",
+                m.namespace.clone().unwrap_or_default(),
+                m.name.clone().unwrap_or_default()
+            );
+            (key, o)
         })
         .collect())
 }
 
 /// One watch event's object: the object, or a one-row Table.
-pub fn watch_object(b: &dyn KubeBackend, target: &Target, o: &Object) -> Value {
+pub fn watch_object(b: &Backend, target: &Target, o: &ApiObject) -> Value {
     match target.table {
         Some(include) => {
             let meta = json!({"resourceVersion": b.resource_version()});
-            tables::table(target.kind, std::slice::from_ref(o), &print_context(b), include, meta)
+            tables::table(
+                target.resource.kind,
+                std::slice::from_ref(o),
+                &print_context(b.sim),
+                include,
+                &meta,
+            )
         }
         None => o.to_json(),
     }

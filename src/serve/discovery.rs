@@ -1,9 +1,9 @@
 //! `/version` and API discovery in each form a kubectl release asks for: aggregated discovery
 //! (`apidiscovery.k8s.io` v2, v2beta1) for /api and /apis when the Accept header asks for it
 //! and the served release has it, the legacy APIVersions / APIGroupList / APIResourceList
-//! otherwise.
+//! otherwise. What is listed is what the release serves ([`super::resources`]).
 
-use super::kinds::{self, GROUPS, Info};
+use super::resources::{self, Resource};
 use kubedrill_sim::version::KubeVersion;
 use serde_json::{Value, json};
 
@@ -48,31 +48,6 @@ pub fn version(v: &KubeVersion) -> Value {
     })
 }
 
-/// The version the policy group serves (Eviction, PodDisruptionBudget): v1 from 1.21.
-pub fn policy_version(server: &KubeVersion) -> &'static str {
-    if server.minor >= 21 { "v1" } else { "v1beta1" }
-}
-
-fn group_version(info: &Info, server: &KubeVersion) -> &'static str {
-    if info.group == "policy" {
-        policy_version(server)
-    } else {
-        info.version
-    }
-}
-
-fn sub_version(group: &str, version: &'static str, server: &KubeVersion) -> &'static str {
-    if group == "policy" {
-        policy_version(server)
-    } else {
-        version
-    }
-}
-
-fn resources_of(group: &str) -> impl Iterator<Item = &'static Info> + '_ {
-    kinds::INFOS.iter().filter(move |i| i.group == group)
-}
-
 pub fn api_versions(server_address: &str) -> Value {
     json!({
         "kind": "APIVersions",
@@ -81,23 +56,35 @@ pub fn api_versions(server_address: &str) -> Value {
     })
 }
 
-pub fn api_group(group: &str, server: &KubeVersion) -> Value {
-    let v = resources_of(group).next().map_or("v1", |i| group_version(i, server));
-    let gv = json!({"groupVersion": format!("{group}/{v}"), "version": v});
-    json!({"kind": "APIGroup", "apiVersion": "v1", "name": group, "versions": [gv.clone()], "preferredVersion": gv})
+fn group_version(group: &str, version: &str) -> Value {
+    json!({"groupVersion": format!("{group}/{version}"), "version": version})
+}
+
+/// `/apis/GROUP`; None when the release serves no such group.
+pub fn api_group(group: &str, server: &KubeVersion) -> Option<Value> {
+    let (_, versions) = resources::groups(server)
+        .into_iter()
+        .find(|(g, _)| *g == group && !g.is_empty())?;
+    let all: Vec<Value> = versions.iter().map(|v| group_version(group, v)).collect();
+    Some(json!({
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": group,
+        "versions": all,
+        "preferredVersion": group_version(group, versions[0]),
+    }))
 }
 
 pub fn api_group_list(server: &KubeVersion) -> Value {
-    let groups: Vec<Value> = GROUPS
-        .iter()
-        .filter(|g| !g.is_empty())
-        .map(|g| {
-            let mut v = api_group(g, server);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("kind");
-                o.remove("apiVersion");
-            }
-            v
+    let groups: Vec<Value> = resources::groups(server)
+        .into_iter()
+        .filter(|(g, _)| !g.is_empty())
+        .filter_map(|(g, _)| {
+            let mut v = api_group(g, server)?;
+            let o = v.as_object_mut()?;
+            o.remove("kind");
+            o.remove("apiVersion");
+            Some(v)
         })
         .collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
@@ -105,41 +92,39 @@ pub fn api_group_list(server: &KubeVersion) -> Value {
 
 /// `/api/v1` or `/apis/GROUP/VERSION`; None when the server has no such group version.
 pub fn resource_list(group: &str, version: &str, server: &KubeVersion) -> Option<Value> {
-    let infos: Vec<&Info> = resources_of(group)
-        .filter(|i| group_version(i, server) == version)
-        .collect();
-    if infos.is_empty() {
+    let served = resources::resources(server, group, version);
+    if served.is_empty() {
         return None;
     }
-    let mut resources = Vec::new();
-    for i in infos {
-        let mut r = json!({
-            "name": i.plural,
-            "singularName": i.singular,
-            "namespaced": i.namespaced,
-            "kind": i.kind_name,
-            "verbs": i.verbs,
+    let mut list = Vec::new();
+    for r in &served {
+        let mut entry = json!({
+            "name": r.plural(),
+            "singularName": r.singular(),
+            "namespaced": r.namespaced(),
+            "kind": r.kind_name(),
+            "verbs": resources::VERBS,
         });
-        if !i.short_names.is_empty() {
-            r["shortNames"] = json!(i.short_names);
+        if !r.short_names().is_empty() {
+            entry["shortNames"] = json!(r.short_names());
         }
-        if !i.categories.is_empty() {
-            r["categories"] = json!(i.categories);
+        if !r.categories().is_empty() {
+            entry["categories"] = json!(r.categories());
         }
-        resources.push(r);
-        for s in i.subresources {
-            let mut r = json!({
-                "name": format!("{}/{}", i.plural, s.name),
+        list.push(entry);
+        for s in r.subresources(server) {
+            let mut entry = json!({
+                "name": format!("{}/{}", r.plural(), s.name),
                 "singularName": "",
-                "namespaced": i.namespaced,
+                "namespaced": r.namespaced(),
                 "kind": s.kind,
                 "verbs": s.verbs,
             });
-            if s.group != i.group || s.name == "eviction" || s.name == "scale" {
-                r["group"] = s.group.into();
-                r["version"] = sub_version(s.group, s.version, server).into();
+            if s.group != r.group() {
+                entry["group"] = s.group.into();
+                entry["version"] = s.version.into();
             }
-            resources.push(r);
+            list.push(entry);
         }
     }
     let gv = if group.is_empty() {
@@ -147,61 +132,64 @@ pub fn resource_list(group: &str, version: &str, server: &KubeVersion) -> Option
     } else {
         format!("{group}/{version}")
     };
-    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}))
+    Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}))
 }
 
-fn aggregated_group(group: &str, server: &KubeVersion) -> Value {
-    let infos: Vec<&Info> = resources_of(group).collect();
-    let version = infos.first().map_or("v1", |i| group_version(i, server));
-    let resources: Vec<Value> = infos
+fn aggregated_resource(r: &Resource, server: &KubeVersion) -> Value {
+    let subresources: Vec<Value> = r
+        .subresources(server)
+        .into_iter()
+        .map(|s| {
+            json!({
+                "subresource": s.name,
+                "responseKind": {"group": s.group, "version": s.version, "kind": s.kind},
+                "verbs": s.verbs,
+            })
+        })
+        .collect();
+    let mut entry = json!({
+        "resource": r.plural(),
+        "responseKind": {"group": r.group(), "version": r.served.version, "kind": r.kind_name()},
+        "scope": if r.namespaced() { "Namespaced" } else { "Cluster" },
+        "singularResource": r.singular(),
+        "verbs": resources::VERBS,
+    });
+    if !r.short_names().is_empty() {
+        entry["shortNames"] = json!(r.short_names());
+    }
+    if !r.categories().is_empty() {
+        entry["categories"] = json!(r.categories());
+    }
+    if !subresources.is_empty() {
+        entry["subresources"] = Value::Array(subresources);
+    }
+    entry
+}
+
+fn aggregated_group(group: &str, versions: &[&str], server: &KubeVersion) -> Value {
+    let versions: Vec<Value> = versions
         .iter()
-        .map(|i| {
-            let subresources: Vec<Value> = i
-                .subresources
+        .map(|v| {
+            let list: Vec<Value> = resources::resources(server, group, v)
                 .iter()
-                .map(|s| {
-                    json!({
-                        "subresource": s.name,
-                        "responseKind": {"group": s.group, "version": sub_version(s.group, s.version, server), "kind": s.kind},
-                        "verbs": s.verbs,
-                    })
-                })
+                .map(|r| aggregated_resource(r, server))
                 .collect();
-            let mut r = json!({
-                "resource": i.plural,
-                "responseKind": {"group": i.group, "version": version, "kind": i.kind_name},
-                "scope": if i.namespaced { "Namespaced" } else { "Cluster" },
-                "singularResource": i.singular,
-                "verbs": i.verbs,
-            });
-            if !i.short_names.is_empty() {
-                r["shortNames"] = json!(i.short_names);
-            }
-            if !i.categories.is_empty() {
-                r["categories"] = json!(i.categories);
-            }
-            if !subresources.is_empty() {
-                r["subresources"] = Value::Array(subresources);
-            }
-            r
+            json!({"version": v, "resources": list, "freshness": "Current"})
         })
         .collect();
     let mut metadata = json!({"creationTimestamp": null});
     if !group.is_empty() {
         metadata["name"] = group.into();
     }
-    json!({
-        "metadata": metadata,
-        "versions": [{"version": version, "resources": resources, "freshness": "Current"}],
-    })
+    json!({"metadata": metadata, "versions": versions})
 }
 
 /// The aggregated discovery document of /api (`core`) or /apis.
 pub fn aggregated(core: bool, version: &str, server: &KubeVersion) -> Value {
-    let items: Vec<Value> = GROUPS
-        .iter()
-        .filter(|g| g.is_empty() == core)
-        .map(|g| aggregated_group(g, server))
+    let items: Vec<Value> = resources::groups(server)
+        .into_iter()
+        .filter(|(g, _)| g.is_empty() == core)
+        .map(|(g, versions)| aggregated_group(g, &versions, server))
         .collect();
     json!({
         "kind": "APIGroupDiscoveryList",

@@ -7,19 +7,20 @@
 //! - [`server`]: HTTP (axum on 127.0.0.1), connection counting, watches, refused connections
 //!   while the simulated API server is down.
 //! - [`api`]: one request → one answer (routing, negotiation, patches, Status errors).
-//! - [`backend`]: the narrow API over the simulator (to become the sim crate's `KubeApi`).
-//! - [`discovery`], [`tables`], [`objects`], [`kinds`], [`patch`], [`protobuf`]: what the
-//!   answers are made of.
+//! - [`backend`]: the simulator as the requests see it: reads through the sim crate's
+//!   `KubeApi`, writes as typed API inputs (`Sim::handle_input`), one simulation step each.
+//! - [`resources`], [`discovery`], [`tables`], [`protobuf`]: what the answers are made of; the
+//!   objects themselves, their errors and patches are the sim crate's (`model::objects`,
+//!   `model::status`, `model::patch`).
+//! - [`real_kubectl`]: finding and running the real kubectl binaries installed here.
 
 pub mod api;
 pub mod backend;
 pub mod discovery;
 pub mod host;
-pub mod kinds;
-pub mod objects;
-pub mod patch;
 pub mod protobuf;
 pub mod real_kubectl;
+pub mod resources;
 pub mod server;
 pub mod tables;
 

@@ -4,11 +4,14 @@
 //! API server is down, so clients see `connection refused` as they would.
 
 use super::api::{self, Request, Response, Target};
-use super::backend::SimBackend;
+use super::backend::Backend;
 use super::host::{SimHost, SimOwner};
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use futures_util::stream;
+use kubedrill_sim::model::objects::ApiObject;
+use kubedrill_sim::model::status::Unreachable;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -134,7 +137,7 @@ async fn respond<O: SimOwner>(
         .call_async(move |o, caches| {
             let t = std::time::Instant::now();
             let r = o.with_sim(|sim| {
-                let mut b = SimBackend { sim, caches };
+                let mut b = Backend { sim, caches };
                 api::handle(&mut b, &req)
             });
             (r, t.elapsed())
@@ -199,9 +202,9 @@ async fn into_http<O: SimOwner>(state: Arc<State<O>>, r: Response) -> axum::resp
     }
 }
 
-/// The last JSON of each watched object, without its resourceVersion (which moves with every
-/// write anywhere).
-type Seen = Vec<(String, String)>;
+/// Each watched object as the last poll saw it: its key, its JSON and the object (a deleted one
+/// is reported as it was last seen).
+type Seen = Vec<(String, String, ApiObject)>;
 
 struct WatchState<O> {
     state: Arc<State<O>>,
@@ -247,7 +250,7 @@ fn watch<O: SimOwner>(
                 .host
                 .call_async(move |o, caches| {
                     o.with_sim(|sim| {
-                        let mut b = SimBackend { sim, caches };
+                        let mut b = Backend { sim, caches };
                         poll_watch(&mut b, &target, previous, replay)
                     })
                 })
@@ -271,86 +274,50 @@ fn watch<O: SimOwner>(
 
 /// Compares the watched objects with the last poll; None ends the watch (the API went away).
 fn poll_watch(
-    b: &mut SimBackend<'_>,
+    b: &mut Backend<'_>,
     target: &Target,
     previous: Option<Seen>,
     replay: bool,
 ) -> Option<(Seen, Vec<Bytes>)> {
-    use super::backend::KubeBackend as _;
-    if b.outage().is_some() {
+    if b.sim.api_outage().is_some() {
         return None;
     }
     let now = api::watch_snapshot(b, target).ok()?;
     let mut events = Vec::new();
     let mut seen = Vec::with_capacity(now.len());
-    let old: std::collections::BTreeMap<&str, &str> = previous
-        .as_ref()
-        .map(|p| p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect())
-        .unwrap_or_default();
+    let old: BTreeMap<&str, (&str, &ApiObject)> = previous
+        .iter()
+        .flatten()
+        .map(|(k, text, o)| (k.as_str(), (text.as_str(), o)))
+        .collect();
     let mut event = |kind: &str, obj: serde_json::Value| {
         let line = serde_json::json!({"type": kind, "object": obj});
         let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
         bytes.push(b'\n');
         events.push(Bytes::from(bytes));
     };
-    for (key, obj) in &now {
-        let mut v = obj.to_json();
-        if let Some(m) = v["metadata"].as_object_mut() {
-            m.remove("resourceVersion");
-        }
-        let text = v.to_string();
+    for (key, obj) in now {
+        let text = obj.to_json().to_string();
         match old.get(key.as_str()) {
-            None if previous.is_some() || replay => event("ADDED", api::watch_object(b, target, obj)),
+            None if previous.is_some() || replay => event("ADDED", api::watch_object(b, target, &obj)),
             // The same name, another object (a StatefulSet pod recreated): the old one was
             // deleted and a new one added.
-            Some(t) if uid_of(t) != obj.meta().uid => {
-                let gone: serde_json::Value = serde_json::from_str(t).unwrap_or_default();
-                let gone = match target.table {
-                    Some(_) => deleted_row(b, target, gone),
-                    None => gone,
-                };
-                event("DELETED", gone);
-                event("ADDED", api::watch_object(b, target, obj));
+            Some((_, gone)) if gone.metadata().uid != obj.metadata().uid => {
+                event("DELETED", api::watch_object(b, target, gone));
+                event("ADDED", api::watch_object(b, target, &obj));
             }
-            Some(t) if *t != text => event("MODIFIED", api::watch_object(b, target, obj)),
+            Some((t, _)) if *t != text => event("MODIFIED", api::watch_object(b, target, &obj)),
             _ => {}
         }
-        seen.push((key.clone(), text));
+        seen.push((key, text, obj));
     }
-    if let Some(prev) = &previous {
-        let keys: std::collections::BTreeSet<&str> = now.iter().map(|(k, _)| k.as_str()).collect();
-        for (key, text) in prev {
-            if !keys.contains(key.as_str()) {
-                let obj: serde_json::Value = serde_json::from_str(text).unwrap_or_default();
-                let obj = match target.table {
-                    Some(_) => deleted_row(b, target, obj),
-                    None => obj,
-                };
-                event("DELETED", obj);
-            }
+    let keys: BTreeSet<&str> = seen.iter().map(|(k, _, _)| k.as_str()).collect();
+    for (key, (_, gone)) in &old {
+        if !keys.contains(key) {
+            event("DELETED", api::watch_object(b, target, gone));
         }
     }
     Some((seen, events))
-}
-
-fn uid_of(json_text: &str) -> Option<String> {
-    let v: serde_json::Value = serde_json::from_str(json_text).ok()?;
-    v["metadata"]["uid"].as_str().map(str::to_string)
-}
-
-/// A deleted object as a Table watch shows it: one row of the object's last state.
-fn deleted_row(b: &SimBackend<'_>, target: &Target, obj: serde_json::Value) -> serde_json::Value {
-    use super::backend::Object;
-    let parsed = match target.kind {
-        super::kinds::Kind::Pod => serde_json::from_value(obj.clone()).ok().map(Object::Pod),
-        super::kinds::Kind::Node => serde_json::from_value(obj.clone()).ok().map(Object::Node),
-        super::kinds::Kind::Deployment => serde_json::from_value(obj.clone()).ok().map(Object::Deployment),
-        _ => None,
-    };
-    match parsed {
-        Some(o) => api::watch_object(b, target, &o),
-        None => obj,
-    }
 }
 
 /// The TCP listener, counting connections for the clock and closed while the API is down.
@@ -375,9 +342,7 @@ impl<O: SimOwner> axum::serve::Listener for CountingListener<O> {
                         .state
                         .host
                         .call_async(|o, _| {
-                            o.with_sim(|sim| {
-                                !matches!(sim.api_outage(), Some(kubedrill_sim::api_write::ApiOutage::Refused))
-                            })
+                            o.with_sim(|sim| !matches!(sim.api_outage(), Some(Unreachable::Refused { .. })))
                         })
                         .await
                         .unwrap_or(false);

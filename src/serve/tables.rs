@@ -1,32 +1,49 @@
 //! Server-side printing: the `Table` (meta.k8s.io/v1) an API server returns when kubectl asks
 //! for `as=Table`, with the columns and cells of the API server's own printers
-//! (`pkg/printers/internalversion`), computed from the API objects.
+//! (`pkg/printers/internalversion`), computed from the API objects. The kinds the sim keeps
+//! whole (ConfigMaps, Services, Leases, Events, ...) print through the sim's own printer for
+//! them (`kubectl::server_columns`); the compact kinds' printers are here.
 
-use super::backend::Object;
-use super::kinds::Kind;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
+use kubedrill_sim::Sim;
+use kubedrill_sim::model::objects::{ApiObject, ResourceKind};
 use kubedrill_sim::time::SimDuration;
 use kubedrill_sim::version::KubeVersion;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
 /// What the printers need besides the objects.
-pub struct PrintContext {
+pub struct PrintContext<'a> {
     /// The API server's current time as a Unix timestamp (seconds).
     pub now_s: i64,
     pub server: KubeVersion,
+    /// The cluster, for the printers of the kinds the sim keeps whole.
+    pub sim: &'a Sim,
 }
 
 /// (name, type, priority): priority 1 columns show with `-o wide` only.
 type Column = (&'static str, &'static str, u8);
 
-fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
+/// The columns of a kind's table; `None` for a resource the model has no kind of (its lists
+/// are empty, and get the generic Name and Age).
+fn columns(kind: Option<ResourceKind>, server: &KubeVersion) -> Vec<Column> {
+    match kind {
+        Some(k) if ResourceKind::ALL.contains(&k) => compact_columns(k, server),
+        Some(k) => kubedrill_sim::kubectl::server_columns(k, server.minor)
+            .into_iter()
+            .map(|(name, wide)| (name, "string", u8::from(wide)))
+            .collect(),
+        None => vec![("Name", "string", 0), ("Age", "string", 0)],
+    }
+}
+
+fn compact_columns(kind: ResourceKind, server: &KubeVersion) -> Vec<Column> {
     let s = "string";
     let i = "integer";
     let wide_workload = [("Containers", s, 1), ("Images", s, 1), ("Selector", s, 1)];
     let mut cols: Vec<Column> = match kind {
-        Kind::Node => vec![
+        ResourceKind::Nodes => vec![
             ("Name", s, 0),
             ("Status", s, 0),
             ("Roles", s, 0),
@@ -38,7 +55,7 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
             ("Kernel-Version", s, 1),
             ("Container-Runtime", s, 1),
         ],
-        Kind::Pod => vec![
+        ResourceKind::Pods => vec![
             ("Name", s, 0),
             ("Ready", s, 0),
             ("Status", s, 0),
@@ -49,15 +66,8 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
             ("Nominated Node", s, 1),
             ("Readiness Gates", s, 1),
         ],
-        Kind::Namespace => vec![("Name", s, 0), ("Status", s, 0), ("Age", s, 0)],
-        Kind::Event => vec![
-            ("Last Seen", s, 0),
-            ("Type", s, 0),
-            ("Reason", s, 0),
-            ("Object", s, 0),
-            ("Message", s, 0),
-        ],
-        Kind::Deployment => [
+        ResourceKind::Namespaces => vec![("Name", s, 0), ("Status", s, 0), ("Age", s, 0)],
+        ResourceKind::Deployments => [
             ("Name", s, 0),
             ("Ready", s, 0),
             ("Up-to-date", i, 0),
@@ -67,7 +77,7 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
         .into_iter()
         .chain(wide_workload)
         .collect(),
-        Kind::ReplicaSet => [
+        ResourceKind::ReplicaSets => [
             ("Name", s, 0),
             ("Desired", i, 0),
             ("Current", i, 0),
@@ -77,7 +87,7 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
         .into_iter()
         .chain(wide_workload)
         .collect(),
-        Kind::DaemonSet => [
+        ResourceKind::DaemonSets => [
             ("Name", s, 0),
             ("Desired", i, 0),
             ("Current", i, 0),
@@ -90,14 +100,14 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
         .into_iter()
         .chain(wide_workload)
         .collect(),
-        Kind::StatefulSet => vec![
+        ResourceKind::StatefulSets => vec![
             ("Name", s, 0),
             ("Ready", s, 0),
             ("Age", s, 0),
             ("Containers", s, 1),
             ("Images", s, 1),
         ],
-        Kind::Job => {
+        ResourceKind::Jobs => {
             let mut v = vec![("Name", s, 0)];
             if server.minor >= 31 {
                 v.push(("Status", s, 0));
@@ -106,14 +116,14 @@ fn columns(kind: Kind, server: &KubeVersion) -> Vec<Column> {
             v.extend(wide_workload);
             v
         }
-        Kind::Lease => vec![("Name", s, 0), ("Holder", s, 0), ("Age", s, 0)],
-        Kind::PodDisruptionBudget => vec![
+        ResourceKind::Pdbs => vec![
             ("Name", s, 0),
             ("Min Available", s, 0),
             ("Max Unavailable", s, 0),
             ("Allowed Disruptions", i, 0),
             ("Age", s, 0),
         ],
+        _ => vec![("Name", s, 0), ("Age", s, 0)],
     };
     cols.shrink_to_fit();
     cols
@@ -142,20 +152,25 @@ pub enum Include {
 }
 
 /// The Table of `objects`, all of kind `kind`.
-pub fn table(kind: Kind, objects: &[Object], ctx: &PrintContext, include: Include, list_meta: Value) -> Value {
-    let cols = columns(kind, &ctx.server);
-    let rows: Vec<Value> = objects.iter().map(|o| row(o, ctx, include)).collect();
-    json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": list_meta,
-        "columnDefinitions": column_definitions(&cols),
-        "rows": rows,
-    })
+pub fn table(
+    kind: Option<ResourceKind>,
+    objects: &[ApiObject],
+    ctx: &PrintContext,
+    include: Include,
+    list_meta: &Value,
+) -> Value {
+    serde_json::from_slice(&table_bytes(kind, objects, ctx, include, list_meta)).unwrap_or_default()
 }
 
-/// [`table`], written straight to bytes (the rows' objects are not built as `Value`s).
-pub fn table_bytes(kind: Kind, objects: &[Object], ctx: &PrintContext, include: Include, list_meta: &Value) -> Vec<u8> {
+/// [`table`], written straight to bytes (the rows' objects are not built as `Value`s): a table
+/// can have 150,000 rows.
+pub fn table_bytes(
+    kind: Option<ResourceKind>,
+    objects: &[ApiObject],
+    ctx: &PrintContext,
+    include: Include,
+    list_meta: &Value,
+) -> Vec<u8> {
     #[derive(serde::Serialize)]
     struct Partial<'a> {
         kind: &'static str,
@@ -183,37 +198,19 @@ pub fn table_bytes(kind: Kind, objects: &[Object], ctx: &PrintContext, include: 
                 let partial = Partial {
                     kind: "PartialObjectMetadata",
                     api_version: "meta.k8s.io/v1",
-                    metadata: o.meta(),
+                    metadata: o.metadata(),
                 };
                 let _ = serde_json::to_writer(&mut out, &partial);
             }
             Include::Object => {
                 out.extend_from_slice(br#","object":"#);
-                o.write_json(&mut out);
+                let _ = serde_json::to_writer(&mut out, o);
             }
         }
         out.push(b'}');
     }
     out.extend_from_slice(b"]}");
     out
-}
-
-fn row(o: &Object, ctx: &PrintContext, include: Include) -> Value {
-    let mut r = json!({ "cells": cells(o, ctx) });
-    match include {
-        Include::None => {}
-        Include::Metadata => {
-            let info = super::kinds::info(o.kind());
-            r["object"] = json!({
-                "kind": "PartialObjectMetadata",
-                "apiVersion": "meta.k8s.io/v1",
-                "metadata": serde_json::to_value(o.meta()).unwrap_or_default(),
-            });
-            let _ = info;
-        }
-        Include::Object => r["object"] = o.to_json(),
-    }
-    r
 }
 
 fn age(meta: &ObjectMeta, ctx: &PrintContext) -> Value {
@@ -267,13 +264,13 @@ fn containers_images(spec: Option<&core::PodSpec>) -> (String, String) {
     )
 }
 
-fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
-    let m = o.meta();
+fn cells(o: &ApiObject, ctx: &PrintContext) -> Vec<Value> {
+    let m = o.metadata();
     let name: Value = m.name.clone().unwrap_or_default().into();
     match o {
-        Object::Node(n) => node_cells(n, name, ctx),
-        Object::Pod(p) => pod_cells(p, name, ctx),
-        Object::Namespace(ns) => vec![
+        ApiObject::Node(n) => node_cells(n, name, ctx),
+        ApiObject::Pod(p) => pod_cells(p, name, ctx),
+        ApiObject::Namespace(ns) => vec![
             name,
             ns.status
                 .as_ref()
@@ -282,7 +279,7 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 .into(),
             age(m, ctx),
         ],
-        Object::Deployment(d) => {
+        ApiObject::Deployment(d) => {
             let spec = Some(&d.spec);
             let st = d.status.clone().unwrap_or_default();
             let (c, i) = containers_images(spec.and_then(|s| s.template.spec.as_ref()));
@@ -302,7 +299,7 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 selector_text(spec.map(|s| &s.selector)).into(),
             ]
         }
-        Object::ReplicaSet(rs) => {
+        ApiObject::ReplicaSet(rs) => {
             let spec = Some(&rs.spec);
             let st = rs.status.clone().unwrap_or_default();
             let (c, i) = containers_images(spec.and_then(|s| s.template.as_ref()).and_then(|t| t.spec.as_ref()));
@@ -317,7 +314,7 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 selector_text(spec.map(|s| &s.selector)).into(),
             ]
         }
-        Object::DaemonSet(ds) => {
+        ApiObject::DaemonSet(ds) => {
             let spec = Some(&ds.spec);
             let st = ds.status.clone().unwrap_or_default();
             let pod_spec = spec.and_then(|s| s.template.spec.as_ref());
@@ -336,7 +333,7 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 selector_text(spec.map(|s| &s.selector)).into(),
             ]
         }
-        Object::StatefulSet(ss) => {
+        ApiObject::StatefulSet(ss) => {
             let spec = Some(&ss.spec);
             let st = ss.status.clone().unwrap_or_default();
             let (c, i) = containers_images(spec.and_then(|s| s.template.spec.as_ref()));
@@ -353,17 +350,8 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 i.into(),
             ]
         }
-        Object::Job(j) => job_cells(j, name, ctx),
-        Object::Lease(l) => vec![
-            name,
-            l.spec
-                .as_ref()
-                .and_then(|s| s.holder_identity.clone())
-                .unwrap_or_default()
-                .into(),
-            age(m, ctx),
-        ],
-        Object::Pdb(b) => {
+        ApiObject::Job(j) => job_cells(j, name, ctx),
+        ApiObject::PodDisruptionBudget(b) => {
             let spec = b.spec.clone().unwrap_or_default();
             let text = |v: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>| match v {
                 Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => n.to_string(),
@@ -382,6 +370,10 @@ fn cells(o: &Object, ctx: &PrintContext) -> Vec<Value> {
                 age(m, ctx),
             ]
         }
+        whole => kubedrill_sim::kubectl::server_cells(ctx.sim, whole)
+            .into_iter()
+            .map(Value::from)
+            .collect(),
     }
 }
 
