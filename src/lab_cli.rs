@@ -158,9 +158,14 @@ fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
 pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<ExitCode> {
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
-    let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", banner(&lab));
-    println!("{STUDY_LINE}\n");
+    if real_kubectl {
+        session = session.without_rewind(NO_REWIND);
+        println!("`why` explains what the last command did; going back in time is off: {NO_REWIND}.\n");
+    } else {
+        println!("{STUDY_LINE}\n");
+    }
     let session = Arc::new(Mutex::new(session));
     let real = if real_kubectl {
         Some(RealKubectl::start(&session)?)
@@ -180,6 +185,10 @@ pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::
     let seed = seed.unwrap_or_else(|| lab.default_seed());
     crate::kind::lab::start(&lab, seed, image_map)
 }
+
+/// Why `lab start --real-kubectl` cannot go back: what the real kubectl changed reached the
+/// cluster through the API endpoint, not as lines the session could type again.
+const NO_REWIND: &str = "the real kubectl's changes are not lines this lab can replay";
 
 /// What a study lab has that an exam does not.
 const STUDY_LINE: &str =

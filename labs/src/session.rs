@@ -89,6 +89,8 @@ pub struct Session {
     editing: Option<String>,
 }
 
+/// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
+/// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
 impl AsMut<Sim> for Session {
     fn as_mut(&mut self) -> &mut Sim {
         &mut self.sim
@@ -205,12 +207,6 @@ impl Session {
 
     pub fn sim(&self) -> &Sim {
         &self.sim
-    }
-
-    /// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
-    /// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
-    pub fn sim_mut(&mut self) -> &mut Sim {
-        &mut self.sim
     }
 
     /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`).
