@@ -380,3 +380,262 @@ fn the_server_answers_on_loopback_and_frees_its_port_when_stopped() {
     assert!(std::net::TcpStream::connect(addr).is_err(), "refused once stopped");
     std::net::TcpListener::bind(addr).expect("the port is free again");
 }
+
+fn request(method: &str, path: &str, content_type: &str, body: &str) -> Request {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    Request {
+        method: method.into(),
+        path: path.into(),
+        query: form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+        content_type: content_type.into(),
+        accept: "application/json".into(),
+        body: body.as_bytes().to_vec(),
+        ..Default::default()
+    }
+}
+
+/// The steps the simulation recorded since trace position `from` (each write is one).
+fn steps_since(sim: &Sim, from: usize) -> Vec<String> {
+    sim.trace()[from..]
+        .iter()
+        .filter_map(|r| match &r.event {
+            kubedrill_sim::trace::Event::StepStarted { text } => Some(text.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn patches_of_every_type_are_traced_writes_and_a_dry_run_keeps_nothing() {
+    let mut sim = sim_of("scenarios/maintenance/07-pdb-one-at-a-time.yaml", false);
+    let from = sim.trace().len();
+    let node = sim.cluster().node_id("node01").expect("node01");
+    // A taint added, then removed the way `kubectl taint node01 k-` sends it (the whole list).
+    let (status, _, answer) = call(
+        &mut sim,
+        &request(
+            "PATCH",
+            "/api/v1/nodes/node01",
+            "application/strategic-merge-patch+json",
+            r#"{"spec":{"taints":[{"key":"k","value":"v","effect":"NoSchedule"}]}}"#,
+        ),
+    );
+    assert_eq!(status, 200, "{answer}");
+    assert!(sim.cluster().node(node).taints.iter().any(|t| t.key == "k"));
+    call(
+        &mut sim,
+        &request(
+            "PATCH",
+            "/api/v1/nodes/node01",
+            "application/strategic-merge-patch+json",
+            r#"{"spec":{"taints":null}}"#,
+        ),
+    );
+    assert!(!sim.cluster().node(node).taints.iter().any(|t| t.key == "k"));
+    // A JSON patch on a Deployment scales it (what `kubectl rollout undo` and `patch --type
+    // json` send).
+    let (status, _, d) = call(
+        &mut sim,
+        &request(
+            "PATCH",
+            "/apis/apps/v1/namespaces/shop/deployments/web",
+            "application/json-patch+json",
+            r#"[{"op":"replace","path":"/spec/replicas","value":2}]"#,
+        ),
+    );
+    assert_eq!(status, 200, "{d}");
+    assert_eq!(d["spec"]["replicas"], 2);
+    // A dry run answers as the write would and keeps nothing.
+    let before = sim.trace().len();
+    let (status, _, dry) = call(
+        &mut sim,
+        &request(
+            "PATCH",
+            "/api/v1/nodes/node01?dryRun=All",
+            "application/merge-patch+json",
+            r#"{"metadata":{"labels":{"disk":"ssd"}}}"#,
+        ),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(dry["metadata"]["labels"]["disk"], "ssd");
+    assert!(!sim.cluster().node(node).labels.contains_key("disk"));
+    assert_eq!(sim.trace().len(), before, "a dry run leaves no trace");
+    // Server-side apply is not modelled: a clear 415.
+    let (status, _, e) = call(
+        &mut sim,
+        &request("PATCH", "/api/v1/nodes/node01", "application/apply-patch+yaml", "{}"),
+    );
+    assert_eq!(status, 415);
+    assert!(
+        e["message"].as_str().unwrap_or_default().contains("server-side apply"),
+        "{e}"
+    );
+    assert_eq!(
+        steps_since(&sim, from),
+        [
+            "PUT nodes/node01",
+            "PUT nodes/node01",
+            "PUT namespaces/shop/deployments.apps/web"
+        ]
+    );
+}
+
+#[test]
+fn objects_of_any_kept_kind_are_created_listed_as_tables_and_deleted() {
+    let mut sim = sim_of("scenarios/maintenance/07-pdb-one-at-a-time.yaml", false);
+    let cm = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"settings"},"data":{"a":"1","b":"2"}}"#;
+    let (status, _, created) = call(
+        &mut sim,
+        &request("POST", "/api/v1/namespaces/shop/configmaps", "application/json", cm),
+    );
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["metadata"]["namespace"], "shop");
+    let (status, _, again) = call(
+        &mut sim,
+        &request("POST", "/api/v1/namespaces/shop/configmaps", "application/json", cm),
+    );
+    assert_eq!((status, again["reason"].as_str()), (409, Some("AlreadyExists")));
+    let (_, _, t) = call(&mut sim, &get("/api/v1/namespaces/shop/configmaps", TABLE));
+    let cols: Vec<&str> = t["columnDefinitions"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(cols, ["NAME", "DATA", "AGE"]);
+    let row = t["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["cells"][0] == "settings")
+        .expect("the new ConfigMap is listed");
+    assert_eq!(row["cells"][1], "2");
+    let (status, _, _) = call(
+        &mut sim,
+        &request("DELETE", "/api/v1/namespaces/shop/configmaps/settings", "", ""),
+    );
+    assert_eq!(status, 200);
+    let (status, _, gone) = call(
+        &mut sim,
+        &get("/api/v1/namespaces/shop/configmaps/settings", "application/json"),
+    );
+    assert_eq!(status, 404);
+    assert_eq!(gone["message"], r#"configmaps "settings" not found"#);
+    // The namespace of the path wins over nothing, but not over another one.
+    let elsewhere = r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x","namespace":"default"}}"#;
+    let (status, _, _) = call(
+        &mut sim,
+        &request(
+            "POST",
+            "/api/v1/namespaces/shop/configmaps",
+            "application/json",
+            elsewhere,
+        ),
+    );
+    assert_eq!(status, 400);
+    // What the release serves but the model has no objects of lists empty (`kubectl get all`
+    // and RBAC reads work); writing it is refused clearly.
+    let (status, _, roles) = call(
+        &mut sim,
+        &get("/apis/rbac.authorization.k8s.io/v1/clusterroles", "application/json"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(roles["kind"], "ClusterRoleList");
+    assert_eq!(roles["items"], serde_json::json!([]));
+    let (status, _, _) = call(
+        &mut sim,
+        &request(
+            "POST",
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            "application/json",
+            r#"{"kind":"ClusterRole","metadata":{"name":"r"}}"#,
+        ),
+    );
+    assert_eq!(status, 405);
+}
+
+/// Goal: the writes beyond a drain (taint and its removal, label, apply, scale, JSON patch,
+/// delete) work from a real kubectl and change the simulated cluster as asked. Method: serve
+/// scenario 07's 1.31 cluster to kubectl 1.31 and to Debian's 1.20 (each that is installed),
+/// check each line's output and the cluster after. SKIPPED for a release not installed.
+#[test]
+fn a_real_kubectl_taints_labels_applies_scales_patches_and_deletes() {
+    use kubedrill::serve::real_kubectl;
+    for minor in [31, 20] {
+        match real_kubectl::find(minor) {
+            Some(binary) => writes_through_a_real_kubectl(&binary),
+            None => eprintln!("SKIPPED kubectl 1.{minor}: kubectl.1.{minor} is not installed"),
+        }
+    }
+}
+
+fn writes_through_a_real_kubectl(binary: &std::path::Path) {
+    use kubedrill::serve::real_kubectl;
+    let sim = sim_of("scenarios/maintenance/07-pdb-one-at-a-time.yaml", false);
+    let host = kubedrill::serve::SimHost::start(1.0, move || sim);
+    let server = kubedrill::serve::Server::start(host.clone(), 0, 1.0).expect("starts");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    kubedrill::serve::write_kubeconfig(&kubeconfig, server.addr).expect("kubeconfig");
+    let kubectl = real_kubectl::Runner::new(Some(binary), &kubeconfig).expect("runner");
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  a: \"1\"\n";
+    for (line, printed) in [
+        ("kubectl taint node node01 k=v:NoSchedule", "node/node01 tainted"),
+        ("kubectl taint node node01 k-", "node/node01 untainted"),
+        (
+            "kubectl label deployment web -n shop tier=front",
+            "deployment.apps/web labeled",
+        ),
+        (
+            &format!("printf '{cm}' | kubectl apply -f -"),
+            "configmap/settings created",
+        ),
+        (
+            &format!("printf '{}' | kubectl apply -f -", cm.replace("\"1\"", "\"2\"")),
+            "configmap/settings configured",
+        ),
+        (
+            "kubectl scale deployment web -n shop --replicas=5",
+            "deployment.apps/web scaled",
+        ),
+        (
+            r#"kubectl patch deployment web -n shop --type json -p '[{"op":"replace","path":"/spec/replicas","value":4}]'"#,
+            "deployment.apps/web patched",
+        ),
+        (
+            "kubectl delete pdb web -n shop",
+            "poddisruptionbudget.policy \"web\" deleted",
+        ),
+    ] {
+        let out = kubectl
+            .run(line, std::time::Duration::from_secs(60))
+            .expect("bash runs");
+        assert_eq!((out.status, out.stdout.trim()), (0, printed), "{line}: {}", out.stderr);
+    }
+    let (taints, tier, data, replicas, pdbs) = host
+        .call(|sim: &mut Sim| {
+            use kubedrill_sim::model::objects::ResourceKind;
+            use kubedrill_sim::tools::api::KubeApi;
+            let c = sim.cluster();
+            let node = c.node(c.node_id("node01").expect("node01"));
+            let web = KubeApi::get(&*sim, ResourceKind::Deployments, Some("shop"), "web")
+                .expect("web")
+                .to_json();
+            let cm = KubeApi::get(&*sim, ResourceKind::ConfigMaps, Some("shop"), "settings")
+                .expect("settings")
+                .to_json();
+            (
+                node.taints.iter().filter(|t| t.key == "k").count(),
+                web["metadata"]["labels"]["tier"].clone(),
+                cm["data"]["a"].clone(),
+                web["spec"]["replicas"].clone(),
+                c.pdb_ids().into_iter().filter(|id| !c.pdb(*id).deleted).count(),
+            )
+        })
+        .expect("sim thread");
+    assert_eq!(taints, 0, "the taint was removed");
+    assert_eq!(tier, "front");
+    assert_eq!(data, "2");
+    assert_eq!(replicas, 4);
+    assert_eq!(pdbs, 0);
+}

@@ -4,6 +4,7 @@
 
 use super::backend::{Backend, ListQuery};
 use super::discovery;
+use super::openapi;
 use super::protobuf;
 use super::resources::{self, Resource};
 use super::tables::{self, Include, PrintContext};
@@ -140,6 +141,21 @@ pub fn handle(b: &mut Backend, req: &Request) -> Response {
             return match discovery::aggregated_version(&req.accept, &server) {
                 Some(v) => aggregated(false, v, &server),
                 None => Response::json(200, &discovery::api_group_list(&server)),
+            };
+        }
+        "/openapi/v3" => return Response::json(200, &openapi::v3_index(&server)),
+        "/openapi/v2" => {
+            let (content_type, body) = openapi::v2(&server, &req.accept);
+            return Response::Full {
+                status: 200,
+                content_type,
+                body,
+            };
+        }
+        p if p.starts_with("/openapi/v3/") => {
+            return match openapi::v3_group_version(&server, &p["/openapi/v3/".len()..]) {
+                Some(v) => Response::json(200, &v),
+                None => not_found_path(path),
             };
         }
         "/healthz" | "/livez" | "/readyz" => {

@@ -9,7 +9,8 @@
 //! - [`api`]: one request → one answer (routing, negotiation, patches, Status errors).
 //! - [`backend`]: the simulator as the requests see it: reads through the sim crate's
 //!   `KubeApi`, writes as typed API inputs (`Sim::handle_input`), one simulation step each.
-//! - [`resources`], [`discovery`], [`tables`], [`protobuf`]: what the answers are made of; the
+//! - [`resources`], [`discovery`], [`openapi`], [`tables`], [`protobuf`]: what the answers
+//!   are made of; the
 //!   objects themselves, their errors and patches are the sim crate's (`model::objects`,
 //!   `model::status`, `model::patch`).
 //! - [`real_kubectl`]: finding and running the real kubectl binaries installed here.
@@ -18,6 +19,7 @@ pub mod api;
 pub mod backend;
 pub mod discovery;
 pub mod host;
+pub mod openapi;
 pub mod protobuf;
 pub mod real_kubectl;
 pub mod resources;

@@ -364,6 +364,77 @@ steps: []
         assert_eq!((e.code, e.message.as_str()), (404, "pods \"nope\" not found"));
     }
 
+    /// The texts of the steps the trace shows since `from`.
+    fn steps_since(sim: &Sim, from: usize) -> Vec<String> {
+        sim.trace()[from..]
+            .iter()
+            .filter_map(|r| match &r.event {
+                crate::trace::Event::StepStarted { text } => Some(text.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whole_objects_are_created_updated_and_deleted_as_traced_steps() {
+        let mut sim = sim();
+        let from = sim.trace().len();
+        let api = |sim: &mut Sim, r: ApiRequest| match sim.handle_input(Input::Api(r)) {
+            Ok(Output::Api(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "settings", "namespace": "default"}, "data": {"a": "1"}});
+        api(&mut sim, ApiRequest::Create(cm.clone())).expect("created");
+        let again = api(&mut sim, ApiRequest::Create(cm)).expect_err("exists");
+        assert_eq!(again.code, 409);
+        let mut node = sim
+            .handle_input(Input::Api(ApiRequest::Get {
+                kind: ResourceKind::Nodes,
+                namespace: None,
+                name: "node01".into(),
+            }))
+            .map(|o| match o {
+                Output::Api(Ok(ApiReply::Object(o))) => o.to_json(),
+                other => panic!("{other:?}"),
+            })
+            .expect("node");
+        node["metadata"]["labels"]["disk"] = "ssd".into();
+        api(&mut sim, ApiRequest::Update(node)).expect("updated");
+        let id = sim.cluster().node_id("node01").expect("node01");
+        assert_eq!(
+            sim.cluster().node(id).labels.get("disk").map(String::as_str),
+            Some("ssd")
+        );
+        let pod = web_pod(&sim);
+        let pods = sim.cluster().pod_count();
+        api(
+            &mut sim,
+            ApiRequest::Delete {
+                kind: ResourceKind::Pods,
+                namespace: "default".into(),
+                name: pod.clone(),
+                grace_seconds: Some(0),
+            },
+        )
+        .expect("deleted");
+        assert!(
+            sim.cluster().pod_id("default", &pod).is_none(),
+            "grace 0 removes the pod at once"
+        );
+        assert_eq!(sim.cluster().pod_count(), pods, "its ReplicaSet replaced it");
+        assert_eq!(
+            steps_since(&sim, from),
+            [
+                "POST namespaces/default/configmaps/settings",
+                "POST namespaces/default/configmaps/settings",
+                "GET nodes/node01",
+                "PUT nodes/node01",
+                &format!("DELETE namespaces/default/pods/{pod}"),
+            ]
+        );
+    }
+
     #[test]
     fn a_fault_naming_no_node_is_refused() {
         let mut sim = sim();
