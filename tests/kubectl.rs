@@ -206,8 +206,21 @@ where
         let ns = item["metadata"]["namespace"].as_str().unwrap_or("default");
         let out = sim.run_line("controlplane", &format!("kubectl get {kind} {name} -n {ns} -o yaml"));
         let yaml: String = out.chunks.iter().map(|c| c.text.as_str()).collect();
-        let from_yaml: T = yaml_serde::from_str(&yaml).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
-        let from_json: T = serde_json::from_value(item.clone()).unwrap_or_else(|e| panic!("{kind}/{name}: {e}"));
+        let yaml_value: serde_json::Value =
+            yaml_serde::from_str(&yaml).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
+        assert_eq!(&yaml_value, item, "{kind}/{name}: -o yaml and -o json differ");
+        // An older cluster serves some kinds at beta versions (policy/v1beta1) that
+        // k8s-openapi has no type for; their fields are the current version's.
+        let current = |mut v: serde_json::Value| {
+            if v["apiVersion"] == "policy/v1beta1" {
+                v["apiVersion"] = "policy/v1".into();
+            }
+            v
+        };
+        let from_yaml: T =
+            serde_json::from_value(current(yaml_value)).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
+        let from_json: T =
+            serde_json::from_value(current(item.clone())).unwrap_or_else(|e| panic!("{kind}/{name}: {e}"));
         assert_eq!(from_yaml, from_json, "{kind}/{name}");
     }
     items.len()
@@ -491,4 +504,38 @@ rules: []
             &format!("echo '{quoted}' | kubectl delete -f -"),
         ]
     ));
+}
+
+/// A scenario's cluster is built only from what its release serves and on a date its
+/// versions existed.
+#[test]
+fn clusters_refuse_unserved_versions_and_dates_before_their_release() {
+    let build = |text: String| -> Result<(), String> {
+        let scenario = load_str(&text, "s.yaml").map_err(|e| e.to_string())?;
+        kubedrill_sim::runner::prepare(&scenario, Seed(1))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let v117 = CLUSTER.replace("v1.31.2", "v1.17.17");
+    let e = build(v117.clone()).unwrap_err();
+    assert!(
+        e.contains("no matches for kind \"PodDisruptionBudget\" in version \"policy/v1\"")
+            && e.contains("serves PodDisruptionBudget at policy/v1beta1"),
+        "{e}"
+    );
+    build(v117.replace("apiVersion: policy/v1\n", "apiVersion: policy/v1beta1\n")).expect("the era's version builds");
+    let dated = |d: &str| {
+        CLUSTER.replace(
+            "  kubernetesVersion: v1.31.2\n",
+            &format!("  kubernetesVersion: v1.31.2\n  date: \"{d}\"\n"),
+        )
+    };
+    let e = build(dated("2024-09-01")).unwrap_err();
+    assert!(
+        e.contains("cluster.date: Kubernetes v1.31.2 was released on 2024-10-15, after 2024-09-01"),
+        "{e}"
+    );
+    let e = build(dated("2024-13-01")).unwrap_err();
+    assert!(e.contains("is not a date"), "{e}");
+    build(dated("2024-11-05")).expect("a date after the release builds");
 }

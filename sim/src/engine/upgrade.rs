@@ -619,7 +619,7 @@ impl Sim {
                     .max(Some(ok.cluster_version).filter(|_| before.is_none()));
             }
             Err(refused) => {
-                let log = render_etcd_log(&refused.log(), self.now);
+                let log = render_etcd_log(&refused.log(), self.now, self.cluster.epoch_s);
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd = Some(tag.to_string());
                     cp.etcd_failed = Some(log);
@@ -636,10 +636,14 @@ impl Sim {
 }
 
 /// etcd's log lines as `crictl logs` shows them: capnslog's `time L | pkg: msg` or zap's JSON.
-pub(crate) fn render_etcd_log(entries: &[crate::etcd::upgrade::LogEntry], now: crate::time::SimTime) -> String {
+pub(crate) fn render_etcd_log(
+    entries: &[crate::etcd::upgrade::LogEntry],
+    now: crate::time::SimTime,
+    epoch_s: u64,
+) -> String {
     use crate::etcd::log::{Field, Rec, TsFormat, capnslog_line, json_line};
     use crate::etcd::upgrade::{LogLevel, Logger};
-    let ts = now.wall_nanos();
+    let ts = now.wall_nanos_with(epoch_s);
     let mut out = String::new();
     for e in entries {
         let line = match e.logger {
