@@ -348,7 +348,8 @@ fn build_node(
     let kubelet = match &spec.kubelet_version {
         Some(v) => {
             let k = KubeVersion::parse(v).map_err(|e| format!("kubeletVersion: {e}"))?;
-            k.check_supported().map_err(|e| format!("kubeletVersion: {e}"))?;
+            k.check_supported_kubelet()
+                .map_err(|e| format!("kubeletVersion: {e}"))?;
             k
         }
         None => version.clone(),
