@@ -603,14 +603,14 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
         let mut m = meta(c, "EndpointSlice", &ns, &slice_name, SimTime::ZERO);
         let mut l = s.metadata.labels.clone().unwrap_or_default();
         l.insert("kubernetes.io/service-name".into(), name.clone());
-        l.insert(
-            "endpointslice.kubernetes.io/managed-by".into(),
-            if name == "kubernetes" {
-                "endpointslice-controller.k8s.io".into()
-            } else {
-                "endpointslice-controller.k8s.io".into()
-            },
-        );
+        // The API server's endpoints reconciler writes the `kubernetes` slice with the
+        // service-name label only (controlplane/reconcilers/endpointsadapter.go).
+        if name != "kubernetes" {
+            l.insert(
+                "endpointslice.kubernetes.io/managed-by".into(),
+                "endpointslice-controller.k8s.io".into(),
+            );
+        }
         m.labels = Some(l);
         let endpoints = ready
             .iter()

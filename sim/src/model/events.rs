@@ -95,7 +95,7 @@ fn containers(c: &Cluster, pod: &str) -> Vec<(String, String)> {
     }
     c.workload_ids()
         .map(|id| c.workload(id))
-        .filter(|w| &*w.namespace == ns && name.starts_with(&format!("{}-", w.name)))
+        .filter(|w| *w.namespace == *ns && name.starts_with(&format!("{}-", w.name)))
         .max_by_key(|w| w.name.len())
         .map(|w| of(&w.template.spec))
         .unwrap_or_default()

@@ -21,6 +21,7 @@ pub struct Served {
 
 const NEVER: u32 = u32::MAX;
 
+#[allow(clippy::too_many_arguments)]
 const fn r(
     group: &'static str,
     version: &'static str,

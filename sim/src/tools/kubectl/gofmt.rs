@@ -23,7 +23,7 @@ pub(crate) fn go_float(f: f64) -> String {
     let exp: i32 = exp.parse().unwrap_or(0);
     let digits = mantissa.replace(['.', '-'], "");
     // %g with the shortest precision decides with precision 6: %e when exp < -4 || exp >= 6.
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let sign = if exp < 0 { '-' } else { '+' };
         return format!("{mantissa}e{sign}{:02}", exp.abs());
     }

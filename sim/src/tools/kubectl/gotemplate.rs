@@ -785,9 +785,8 @@ fn call(name: &str, args: Vec<TVal>) -> Result<TVal, String> {
         }
         "printf" => {
             let mut it = args.into_iter();
-            let fmt = match it.next() {
-                Some(Some(Value::String(f))) => f,
-                _ => return Err("wrong type for value; expected string".into()),
+            let Some(Some(Value::String(fmt))) = it.next() else {
+                return Err("wrong type for value; expected string".into());
             };
             Some(Value::String(sprintf(&fmt, &it.collect::<Vec<_>>())))
         }

@@ -39,7 +39,7 @@ impl SortBy {
             ));
         }
         let mut idx: Vec<usize> = (0..objects.len()).collect();
-        if let Some(e) = keys.iter().flatten().find_map(|k| unsortable(k)) {
+        if let Some(e) = keys.iter().flatten().find_map(unsortable) {
             return Err(e);
         }
         if idx.len() <= 12 {
