@@ -212,8 +212,12 @@ where
         // An older cluster serves some kinds at beta versions (policy/v1beta1) that
         // k8s-openapi has no type for; their fields are the current version's.
         let current = |mut v: serde_json::Value| {
-            if v["apiVersion"] == "policy/v1beta1" {
-                v["apiVersion"] = "policy/v1".into();
+            let beta = v["apiVersion"]
+                .as_str()
+                .and_then(|a| a.strip_suffix("/v1beta1"))
+                .map(str::to_string);
+            if let Some(group) = beta {
+                v["apiVersion"] = format!("{group}/v1").into();
             }
             v
         };
@@ -228,7 +232,10 @@ where
 
 #[test]
 fn every_object_printed_as_yaml_parses_back_into_its_type() {
-    use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy};
+    use k8s_openapi::api::{
+        apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
+        discovery::v1 as discovery, policy::v1 as policy, scheduling::v1 as scheduling,
+    };
     for version in ["v1.20.15", "v1.25.16", "v1.31.2"] {
         let mut sim = cluster(version);
         let mut n = 0;
@@ -241,7 +248,16 @@ fn every_object_printed_as_yaml_parses_back_into_its_type() {
         n += yaml_round_trips::<apps::StatefulSet>(&mut sim, "statefulsets");
         n += yaml_round_trips::<batch::Job>(&mut sim, "jobs");
         n += yaml_round_trips::<policy::PodDisruptionBudget>(&mut sim, "pdb");
-        assert!(n > 25, "{version}: only {n} objects");
+        n += yaml_round_trips::<core::ConfigMap>(&mut sim, "configmaps");
+        n += yaml_round_trips::<core::Secret>(&mut sim, "secrets");
+        n += yaml_round_trips::<core::ServiceAccount>(&mut sim, "serviceaccounts");
+        n += yaml_round_trips::<core::Service>(&mut sim, "services");
+        n += yaml_round_trips::<core::Endpoints>(&mut sim, "endpoints");
+        n += yaml_round_trips::<core::Event>(&mut sim, "events");
+        n += yaml_round_trips::<coordination::Lease>(&mut sim, "leases");
+        n += yaml_round_trips::<scheduling::PriorityClass>(&mut sim, "priorityclasses");
+        n += yaml_round_trips::<discovery::EndpointSlice>(&mut sim, "endpointslices");
+        assert!(n > 60, "{version}: only {n} objects");
     }
 }
 
