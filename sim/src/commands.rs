@@ -536,6 +536,29 @@ impl Sim {
         out
     }
 
+    /// A fault injected as a scenario step (`fault: node-crash node02`): a step of its own in the
+    /// trace, with the step-end invariants checked afterwards, exactly as `runner::run` applies
+    /// it. Returns the lines the fault prints; an error (a node the cluster does not have) ends
+    /// the step with nothing changed but the step counter.
+    pub fn fault_step(&mut self, fault: &crate::fault::Fault, text: &str) -> Result<Vec<String>, String> {
+        let n = self.step + 1;
+        self.begin_step(n, text);
+        let printed = self.apply_fault(fault)?;
+        self.settle();
+        self.check_step_invariants();
+        Ok(printed)
+    }
+
+    /// Virtual time passing as a scenario step (`wait: 5m`), exactly as `runner::run` applies
+    /// it: timers fire in order, then the step-end invariants are checked once.
+    pub fn wait_step(&mut self, d: SimDuration, text: &str) {
+        let n = self.step + 1;
+        self.begin_step(n, text);
+        self.advance(d);
+        self.settle();
+        self.check_step_invariants();
+    }
+
     /// Runs one line typed at `host`'s prompt, through that host's shell.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
         let mut shell = self.shells.remove(host).unwrap_or_default();

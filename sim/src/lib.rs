@@ -25,6 +25,8 @@ pub mod etcd;
 mod etcd_host;
 mod etcd_link;
 pub mod fault;
+#[cfg(feature = "proptest")]
+pub mod generate;
 pub mod hostfs;
 pub mod invariant;
 pub mod kubeadm;

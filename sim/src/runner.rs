@@ -243,26 +243,30 @@ pub fn run_observed(
                     }
                 }
                 output = Some(out);
+                sim.settle();
+                sim.check_step_invariants();
             }
+            // The policy driver applies faults and waits through the same two entry points, so a
+            // counterexample it writes replays step for step.
             StepKind::Fault(text) => {
-                sim.begin_step(n, text);
                 let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
                 let printed = sim
-                    .apply_fault(&fault)
+                    .fault_step(&fault, text)
                     .map_err(|e| serr(format!("steps[{i}].fault"), e))?;
                 transcript.push(format!("# fault: {text}"));
                 transcript.extend(printed);
             }
             StepKind::Wait(text) => {
-                sim.begin_step(n, text);
                 let d = SimDuration::parse_scenario(text).map_err(|e| serr(format!("steps[{i}].wait"), e))?;
-                sim.advance(d);
+                sim.wait_step(d, text);
                 transcript.push(format!("# wait: {text}"));
             }
-            StepKind::ExpectOnly => sim.begin_step(n, "expect"),
+            StepKind::ExpectOnly => {
+                sim.begin_step(n, "expect");
+                sim.settle();
+                sim.check_step_invariants();
+            }
         }
-        sim.settle();
-        sim.check_step_invariants();
         for v in &sim.violations()[seen_violations..] {
             transcript.push(format!(
                 "# violation: {} at step {} (t={}): {}",
