@@ -5,5 +5,6 @@ pub mod bench;
 pub mod cli;
 pub mod etcd_backend;
 pub mod lab_cli;
+pub mod policy;
 pub mod scenario_file;
 mod yaml_pos;

@@ -1,0 +1,200 @@
+//! `policy check`: many generated cases, each run under watch; the first failure shrunk with
+//! proptest's value trees to a small case that fails the same property.
+//!
+//! Case `i` of a check with seed `S` draws from its own ChaCha stream (seeded by `S` and `i`),
+//! so a check is reproducible from its seed and a case does not depend on the cases before it.
+//! Shrinking follows proptest's own loop (simplify while it still fails, complicate when it
+//! stops failing) within a wall-clock budget; a shrunk case must fail the *same* property.
+
+use super::Policy;
+use super::check::{Checked, Failure, RunOptions, run_checked};
+use super::faults::Schedule;
+use kubedrill_sim::Seed;
+use kubedrill_sim::generate::{self, Case};
+use proptest::strategy::{Strategy, ValueTree};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    pub cases: u32,
+    pub seed: u64,
+    pub generate: generate::Limits,
+    pub run: RunOptions,
+    /// Wall-clock budget for shrinking.
+    pub shrink_time: Duration,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        Self {
+            cases: 200,
+            seed: 1,
+            generate: generate::Limits::default(),
+            run: RunOptions::default(),
+            shrink_time: Duration::from_secs(8),
+        }
+    }
+}
+
+/// The first failing case, shrunk.
+#[derive(Debug)]
+pub struct Found {
+    /// 0-based index of the case that failed first.
+    pub index: u32,
+    pub original: Case,
+    pub case: Case,
+    pub failure: Failure,
+    /// Runs made while shrinking, and how long it took.
+    pub shrink_runs: u32,
+    pub shrink_elapsed: Duration,
+}
+
+#[derive(Debug)]
+pub struct Summary {
+    /// Cases run before the search stopped (the failing one included).
+    pub cases: u32,
+    /// Wall time spent on those cases (shrinking not included).
+    pub elapsed: Duration,
+    pub found: Option<Found>,
+}
+
+impl Summary {
+    pub fn rate(&self) -> f64 {
+        f64::from(self.cases) / self.elapsed.as_secs_f64().max(1e-9)
+    }
+}
+
+/// A fresh policy per run: a controller keeps state within one run only.
+pub type MakePolicy<'a> = dyn Fn() -> Box<dyn Policy> + 'a;
+
+/// Runs one case; None when every property held.
+pub fn run_case(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Option<Failure> {
+    checked(make, case, opts).failure
+}
+
+/// Runs one case, keeping whatever `opts` asks for.
+pub fn checked(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Checked {
+    let scenario = case.scenario();
+    let mut policy = make();
+    match run_checked(policy.as_mut(), &scenario, Seed(case.seed), Schedule::from_case(case), opts) {
+        Ok(c) => c,
+        // The generator builds only clusters the simulator accepts; should one not build, the
+        // case fails visibly rather than passing.
+        Err(e) => Checked {
+            outcome: Ok(super::Outcome::Aborted(String::new())),
+            failure: Some(Failure {
+                property: "case_builds".into(),
+                detail: format!("the generated case does not build: {e}"),
+                at: kubedrill_sim::time::SimTime::ZERO,
+                step: 0,
+                expect: Default::default(),
+            }),
+            steps: Vec::new(),
+            transcript: Vec::new(),
+            violations_by_step: Vec::new(),
+            elapsed: Default::default(),
+        },
+    }
+}
+
+fn runner_for(seed: u64, index: u32) -> TestRunner {
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_le_bytes());
+    bytes[8..12].copy_from_slice(&index.to_le_bytes());
+    bytes[12..16].copy_from_slice(b"kdpc");
+    let config = Config {
+        failure_persistence: None,
+        ..Config::default()
+    };
+    TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
+}
+
+/// Case `index` of a check with `seed`, as its value tree (for shrinking).
+pub fn case_tree(seed: u64, index: u32, limits: generate::Limits) -> Option<impl ValueTree<Value = Case>> {
+    let mut runner = runner_for(seed, index);
+    generate::case(limits).new_tree(&mut runner).ok()
+}
+
+/// Runs up to `opts.cases` cases; stops at the first failure and shrinks it.
+pub fn search(make: &MakePolicy<'_>, opts: &SearchOptions, mut progress: impl FnMut(u32)) -> Summary {
+    let start = Instant::now();
+    for index in 0..opts.cases {
+        progress(index);
+        let Some(mut tree) = case_tree(opts.seed, index, opts.generate) else {
+            continue;
+        };
+        let case = tree.current();
+        let Some(failure) = run_case(make, &case, &opts.run) else {
+            continue;
+        };
+        let elapsed = start.elapsed();
+        let found = shrink(make, &mut tree, case, failure, index, opts);
+        return Summary {
+            cases: index + 1,
+            elapsed,
+            found: Some(found),
+        };
+    }
+    Summary {
+        cases: opts.cases,
+        elapsed: start.elapsed(),
+        found: None,
+    }
+}
+
+/// proptest's shrinking loop, holding on to the same property.
+fn shrink(
+    make: &MakePolicy<'_>,
+    tree: &mut impl ValueTree<Value = Case>,
+    original: Case,
+    failure: Failure,
+    index: u32,
+    opts: &SearchOptions,
+) -> Found {
+    let start = Instant::now();
+    let mut best = (original.clone(), failure);
+    let mut runs = 0;
+    if tree.simplify() {
+        loop {
+            if start.elapsed() > opts.shrink_time {
+                break;
+            }
+            let candidate = tree.current();
+            runs += 1;
+            let same = run_case(make, &candidate, &opts.run).filter(|f| f.property == best.1.property);
+            let more = match same {
+                Some(f) => {
+                    best = (candidate, f);
+                    tree.simplify()
+                }
+                None => tree.complicate(),
+            };
+            if !more {
+                break;
+            }
+        }
+    }
+    Found {
+        index,
+        original,
+        case: best.0,
+        failure: best.1,
+        shrink_runs: runs,
+        shrink_elapsed: start.elapsed(),
+    }
+}
+
+/// `3 control planes and 17 workers in 2 pools, 4 workloads, 2 faults`.
+pub fn describe(case: &Case) -> String {
+    let plural = |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    format!(
+        "{} and {} in {}, {}, {}, v1.{}",
+        plural(usize::from(case.control_planes), "control plane", "control planes"),
+        plural(case.workers() as usize, "worker", "workers"),
+        plural(case.pools.len(), "pool", "pools"),
+        plural(case.workloads.len(), "workload", "workloads"),
+        plural(case.faults.len(), "fault", "faults"),
+        case.from_minor
+    )
+}
