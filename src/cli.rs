@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kubedrill_sim::Seed;
 use kubedrill_sim::runner::{self, Report};
 use kubedrill_sim::scenario::Scenario;
+use kubedrill_sim::time::SimDuration;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +36,10 @@ enum Command {
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
     Replay(RunArgs),
+    /// Upgrade policies: run one on a scenario's cluster, or property-check it on generated
+    /// clusters and fault schedules.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -79,6 +84,50 @@ enum LabCommand {
         #[arg(long)]
         seed: Option<u64>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Run the policy once on a scenario's cluster (its steps are not run) and print what it
+    /// typed, where, and what the tools answered.
+    Run {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// The scenario whose cluster and workloads the policy upgrades.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Seed of the cluster (default: the scenario's, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+    },
+    /// Check the policy's properties on generated clusters and fault schedules; the first
+    /// failure is shrunk and written as a scenario.
+    Check {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// How many generated cases.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
+        /// Seed of the check (the same seed checks the same cases).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the counterexample goes (`DIR/<policy>-counterexample.yaml`).
+        #[arg(long, default_value = "target/kubedrill/counterexamples")]
+        out: PathBuf,
+        /// Most nodes in a generated cluster, control planes included.
+        #[arg(long, default_value_t = 55, value_parser = clap::value_parser!(u32).range(2..=60))]
+        max_nodes: u32,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    SimDuration::parse_scenario(text)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -149,6 +198,27 @@ pub fn main() -> ExitCode {
             crate::lab_cli::exam(minutes, count as usize, seed)
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
+        Command::Policy(PolicyCommand::Run {
+            policy,
+            scenario,
+            seed,
+            settle,
+        }) => crate::policy_cli::run(&policy, &scenario, seed, settle),
+        Command::Policy(PolicyCommand::Check {
+            policy,
+            cases,
+            seed,
+            out,
+            max_nodes,
+            settle,
+        }) => crate::policy_cli::check(&crate::policy_cli::CheckArgs {
+            policy: &policy,
+            cases,
+            seed,
+            out: &out,
+            max_nodes,
+            settle,
+        }),
         Command::Validate { files } => validate(&files),
         Command::Bench {
             workers,
@@ -471,7 +541,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     let sweep = start.elapsed();
     println!(
         "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
-        kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
+        SimDuration(sim.now().ms()).go_string()
     );
     println!("trace events: {}", sim.trace().len());
     if let Some(kib) = crate::bench::peak_rss_kib() {

@@ -6,5 +6,6 @@ pub mod cli;
 pub mod etcd_backend;
 pub mod lab_cli;
 pub mod policy;
+pub mod policy_cli;
 pub mod scenario_file;
 mod yaml_pos;

@@ -449,7 +449,8 @@ pub fn pdb_shape() -> impl Strategy<Value = PdbShape> {
     ]
 }
 
-/// One scheduled fault in the first hour of the policy's run.
+/// One scheduled fault in the first 15 minutes of the policy's run (a small cluster's upgrade
+/// takes a few minutes of virtual time).
 pub fn fault() -> impl Strategy<Value = FaultSpec> {
     let down = || prop_oneof![Just(60u32), Just(300), Just(1800)];
     let kind = prop_oneof![
@@ -459,7 +460,7 @@ pub fn fault() -> impl Strategy<Value = FaultSpec> {
         1 => Just(FaultKind::BadReplacement),
         1 => prop_oneof![Just(600u32), Just(3600)].prop_map(|for_s| FaultKind::NoCapacity { for_s }),
     ];
-    (0u32..=3600, kind, 0u32..64).prop_map(|(at_s, kind, target)| FaultSpec { at_s, kind, target })
+    (0u32..=900, kind, 0u32..64).prop_map(|(at_s, kind, target)| FaultSpec { at_s, kind, target })
 }
 
 #[cfg(test)]

@@ -2,15 +2,15 @@
 //! operator (or a script) would, in the order, batch sizes and strategy the file says, waiting
 //! for what an operator waits for and giving up where the file says to.
 //!
-//! Per control plane: switch the apt source to the new minor, upgrade the kubeadm package,
-//! `kubeadm upgrade apply` (the first) or `kubeadm upgrade node` (the others), wait for its
-//! static pods at the new version, drain, upgrade kubelet and kubectl, restart the kubelet, wait
-//! for the node Ready at the new version, uncordon. Per worker in place: the same with
-//! `kubeadm upgrade node`. Surge: a new node joins at the new version before old ones are
+//! Per control plane, one at a time: switch the apt source to the new minor, upgrade the
+//! kubeadm package, `kubeadm upgrade apply` (the first) or `kubeadm upgrade node` (the others),
+//! wait for its static pods at the new version. Then per control plane (in batches): drain,
+//! upgrade kubelet and kubectl, restart the kubelet, wait for the node Ready at the new
+//! version, uncordon. Per worker in place: kubeadm and `kubeadm upgrade node`, then the same. Surge: a new node joins at the new version before old ones are
 //! drained and deleted. BlueGreen: a whole green pool joins, the blue pool is cordoned, drained
 //! batch by batch and deleted. The etcd stage upgrades stacked members one at a time by editing
-//! the image in `/etc/kubernetes/manifests/etcd.yaml` (the control-plane stage then passes
-//! `--etcd-upgrade=false`), after an optional `etcdctl snapshot save`.
+//! the image in `/etc/kubernetes/manifests/etcd.yaml`, after an optional `etcdctl snapshot
+//! save`; kubeadm then finds etcd at its version and leaves it.
 
 use super::drive::{Drive, Halt, Provision, View};
 use super::file::{GracePeriod, OnTimeout, Order, PolicyFile, Stage, Strategy, TargetVersion};
@@ -237,12 +237,42 @@ impl<'p> Run<'p> {
         abort(format!("{node} is not Ready at {} within {}", self.to, self.p.spec.node_ready_timeout.0))
     }
 
-    fn soak(&self, ctx: &mut Drive<'_>) -> Done {
+    /// What follows each node (each batch): waiting for the workloads that were available
+    /// before it (`before`, from [`Self::available`]) to be so again, then the soak.
+    fn soak(&self, ctx: &mut Drive<'_>, before: &[String]) -> Done {
+        if self.p.spec.wait_for_workloads && !before.is_empty() {
+            let back = |v: &View<'_>| {
+                let now = v.workloads();
+                before
+                    .iter()
+                    .all(|k| now.iter().any(|w| w.key() == *k && w.ready >= w.desired))
+            };
+            let limit = self.p.spec.node_ready_timeout.limit();
+            if !ctx.wait_until("workloads available again", limit, back)? {
+                return abort(format!(
+                    "workloads not available again within {}",
+                    self.p.spec.node_ready_timeout.0
+                ));
+            }
+        }
         if let Some(d) = self.p.spec.soak_after_each_node.limit() {
             ctx.note(format!("soak {d}"));
             ctx.wait(d)?;
         }
         Ok(())
+    }
+
+    /// The workloads fully available now (what [`Self::soak`] waits for again).
+    fn available(&self, ctx: &Drive<'_>) -> Vec<String> {
+        if !self.p.spec.wait_for_workloads {
+            return Vec::new();
+        }
+        ctx.view()
+            .workloads()
+            .into_iter()
+            .filter(|w| w.ready >= w.desired)
+            .map(|w| w.key())
+            .collect()
     }
 
     fn verify(&self, ctx: &mut Drive<'_>) -> Done {
@@ -380,43 +410,39 @@ impl<'p> Run<'p> {
             if !ctx.wait_until("etcd members restarted and healthy", self.p.spec.node_ready_timeout.limit(), done)? {
                 return abort(format!("etcd on {} did not come back healthy at {target}", batch.join(", ")));
             }
-            self.soak(ctx)?;
+            self.soak(ctx, &[])?;
         }
         Ok(())
     }
 
     // ---- control planes ---------------------------------------------------------------
 
+    /// Every control plane's static pods first (kubeadm, one control plane at a time), then the
+    /// kubelets batch by batch: a kubelet newer than any API server breaks the skew policy.
     fn control_planes(&self, ctx: &mut Drive<'_>) -> Done {
         let cps: Vec<String> = ctx.view().control_planes().iter().map(|s| s.to_string()).collect();
-        let first = cps.first().cloned().unwrap_or_default();
-        let batch = self.p.spec.control_planes.max_unavailable.max(1) as usize;
-        let etcd_flag = if self.p.spec.stages.contains(&Stage::Etcd) {
-            " --etcd-upgrade=false"
-        } else {
-            ""
-        };
-        for group in cps.chunks(batch) {
-            for cp in group {
-                self.preflight(ctx, cp)?;
-                let line = self.kubeadm_package_line(ctx, cp);
-                self.must(ctx, cp, &line)?;
-                let kubeadm = if *cp == first {
-                    format!("kubeadm upgrade apply {} -y{etcd_flag}", self.to)
-                } else {
-                    format!("kubeadm upgrade node{etcd_flag}")
-                };
-                self.must(ctx, cp, &kubeadm)?;
-                let to = self.to.clone();
-                let what = format!("static pods of {cp} at {}", self.to);
-                let limit = self.p.spec.node_ready_timeout.limit();
-                if !ctx.wait_until(&what, limit, |v| v.control_plane_at(cp, &to))? {
-                    return abort(format!("the static pods of {cp} did not come up at {}", self.to));
-                }
+        for (i, cp) in cps.iter().enumerate() {
+            self.preflight(ctx, cp)?;
+            let line = self.kubeadm_package_line(ctx, cp);
+            self.must(ctx, cp, &line)?;
+            let kubeadm = if i == 0 {
+                format!("kubeadm upgrade apply {} -y", self.to)
+            } else {
+                "kubeadm upgrade node".to_string()
+            };
+            self.must(ctx, cp, &kubeadm)?;
+            let to = self.to.clone();
+            let what = format!("static pods of {cp} at {}", self.to);
+            let limit = self.p.spec.node_ready_timeout.limit();
+            if !ctx.wait_until(&what, limit, |v| v.control_plane_at(cp, &to))? {
+                return abort(format!("the static pods of {cp} did not come up at {}", self.to));
             }
-            let group: Vec<String> = group.to_vec();
-            self.kubelets(ctx, &group, self.p.spec.control_planes.drain)?;
-            self.soak(ctx)?;
+        }
+        let batch = self.p.spec.control_planes.max_unavailable.max(1) as usize;
+        for group in cps.chunks(batch) {
+            let before = self.available(ctx);
+            self.kubelets(ctx, group, self.p.spec.control_planes.drain)?;
+            self.soak(ctx, &before)?;
         }
         Ok(())
     }
@@ -480,13 +506,14 @@ impl<'p> Run<'p> {
     fn in_place(&self, ctx: &mut Drive<'_>, nodes: &[String]) -> Done {
         let (unavailable, _) = self.p.spec.workers.resolve(nodes.len() as u32);
         for batch in nodes.chunks(unavailable.max(1) as usize) {
+            let before = self.available(ctx);
             for node in batch {
                 let line = self.kubeadm_package_line(ctx, node);
                 self.must(ctx, node, &line)?;
                 self.must(ctx, node, "kubeadm upgrade node")?;
             }
             self.kubelets(ctx, batch, true)?;
-            self.soak(ctx)?;
+            self.soak(ctx, &before)?;
         }
         Ok(())
     }
@@ -523,6 +550,7 @@ impl<'p> Run<'p> {
             if surge > 0 && surge_left == 0 && unavailable == 0 {
                 return abort("the surge budget is used up by nodes whose drain was skipped");
             }
+            let before = self.available(ctx);
             let ahead = surge_left.min(batch.len() as u32);
             let mut added = 0;
             for _ in 0..ahead {
@@ -534,7 +562,7 @@ impl<'p> Run<'p> {
             for _ in added..(batch.len() - skipped) as u32 {
                 self.add_node(ctx, pool, 's')?;
             }
-            self.soak(ctx)?;
+            self.soak(ctx, &before)?;
         }
         Ok(())
     }
@@ -561,27 +589,36 @@ impl<'p> Run<'p> {
         }
         let admin = self.admin.clone();
         self.must(ctx, &admin, &format!("kubectl cordon {}", blue.join(" ")))?;
-        let (batch, _) = self.p.spec.workers.resolve(blue.len() as u32);
-        let mut drained = Vec::new();
-        for group in blue.chunks(batch.max(1) as usize) {
-            for node in group {
-                match self.drain(ctx, node) {
-                    Ok(Drained::Yes) => drained.push(node.as_str()),
-                    Ok(Drained::Skipped) => {}
-                    Err(Stop::Abort(why)) => {
-                        // Roll back: the blue pool takes workloads again; green stays.
-                        self.must(ctx, &admin, &format!("kubectl uncordon {}", blue.join(" ")))?;
-                        return Err(Stop::Abort(why));
-                    }
-                    Err(halt) => return Err(halt),
-                }
+        let drained = match self.drain_blue(ctx, blue) {
+            Err(Stop::Abort(why)) => {
+                // Roll back: the blue pool takes workloads again; green stays.
+                self.must(ctx, &admin, &format!("kubectl uncordon {}", blue.join(" ")))?;
+                return Err(Stop::Abort(why));
             }
-            self.soak(ctx)?;
-        }
+            other => other?,
+        };
         if !drained.is_empty() {
             self.must(ctx, &admin, &format!("kubectl delete node {}", drained.join(" ")))?;
         }
         Ok(())
+    }
+}
+
+impl Run<'_> {
+    /// Drains the (cordoned) blue pool batch by batch; returns the nodes drained.
+    fn drain_blue<'b>(&self, ctx: &mut Drive<'_>, blue: &'b [String]) -> Done<Vec<&'b str>> {
+        let (batch, _) = self.p.spec.workers.resolve(blue.len() as u32);
+        let mut drained = Vec::new();
+        for group in blue.chunks(batch.max(1) as usize) {
+            let before = self.available(ctx);
+            for node in group {
+                if self.drain(ctx, node)? == Drained::Yes {
+                    drained.push(node.as_str());
+                }
+            }
+            self.soak(ctx, &before)?;
+        }
+        Ok(drained)
     }
 }
 

@@ -560,6 +560,8 @@ pub struct WorkloadInfo {
     pub desired: u32,
     /// Pods Running, Ready and not terminating, on a Ready node.
     pub ready: u32,
+    /// Those pods by name, with the node each is on.
+    pub ready_pods: BTreeMap<String, String>,
 }
 
 impl WorkloadInfo {
@@ -711,16 +713,20 @@ impl<'a> View<'a> {
     /// Deployments, StatefulSets and DaemonSets outside kube-system, with their Ready pods.
     pub fn workloads(&self) -> Vec<WorkloadInfo> {
         let c = self.sim.cluster();
-        let mut ready: BTreeMap<u32, u32> = BTreeMap::new();
+        let mut ready: BTreeMap<u32, (u32, BTreeMap<String, String>)> = BTreeMap::new();
         for (_, p) in c.pods_ordered() {
             let owner = match p.owner {
                 Owner::ReplicaSet(w) => c.workload(w).parent.unwrap_or(w),
                 Owner::StatefulSet(w, _) | Owner::DaemonSet(w) => w,
                 _ => continue,
             };
-            let on_ready_node = p.node.is_some_and(|n| c.node_exists(n) && c.node(n).ready == ReadyStatus::True);
-            if p.is_healthy() && on_ready_node {
-                *ready.entry(owner.0).or_default() += 1;
+            let Some(node) = p.node.filter(|n| c.node_exists(*n) && c.node(*n).ready == ReadyStatus::True) else {
+                continue;
+            };
+            if p.is_healthy() {
+                let entry = ready.entry(owner.0).or_default();
+                entry.0 += 1;
+                entry.1.insert(p.name.to_string(), c.node(node).name.to_string());
             }
         }
         c.workload_ids()
@@ -740,12 +746,14 @@ impl<'a> View<'a> {
                 } else {
                     w.replicas
                 };
+                let (ready, ready_pods) = ready.remove(&id.0).unwrap_or_default();
                 Some(WorkloadInfo {
                     kind,
                     namespace: w.namespace.to_string(),
                     name: w.name.to_string(),
                     desired,
-                    ready: ready.get(&id.0).copied().unwrap_or(0),
+                    ready,
+                    ready_pods,
                 })
             })
             .collect()

@@ -53,6 +53,10 @@ pub struct Spec {
     /// A wait after each node (each batch) is done, before the next one starts.
     #[serde(default)]
     pub soak_after_each_node: Duration,
+    /// After each node (each batch), wait until every workload that was fully available
+    /// before it is fully available again (up to nodeReadyTimeout, then abort).
+    #[serde(default = "yes")]
+    pub wait_for_workloads: bool,
     #[serde(default)]
     pub verify: Verify,
 }

@@ -6,7 +6,7 @@
 //! - [`drive`]: the one module that touches the simulator — inputs, faults, time, reads.
 //! - [`faults`]: a generated fault schedule made concrete for a cluster.
 //! - [`check`]: one case run under watch, and the properties it must keep.
-//! - [`search`]: many generated cases, and the shrinking of the first failure.
+//! - [`search`]: many generated cases; [`shrink`]: the first failure made small.
 //! - [`counterexample`]: a failing case written as an ordinary v1 scenario.
 
 pub mod check;
@@ -16,6 +16,7 @@ pub mod drive;
 pub mod faults;
 pub mod file;
 pub mod search;
+pub mod shrink;
 
 use drive::{Drive, Halt, View};
 use kubedrill_sim::time::SimDuration;

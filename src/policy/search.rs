@@ -1,10 +1,9 @@
-//! `policy check`: many generated cases, each run under watch; the first failure shrunk with
-//! proptest's value trees to a small case that fails the same property.
+//! `policy check`: many generated cases (proptest strategies from `kubedrill_sim::generate`),
+//! each run under watch; the first failure shrunk ([`super::shrink`]) to a small case that
+//! fails the same property.
 //!
 //! Case `i` of a check with seed `S` draws from its own ChaCha stream (seeded by `S` and `i`),
 //! so a check is reproducible from its seed and a case does not depend on the cases before it.
-//! Shrinking follows proptest's own loop (simplify while it still fails, complicate when it
-//! stops failing) within a wall-clock budget; a shrunk case must fail the *same* property.
 
 use super::Policy;
 use super::check::{Checked, Failure, RunOptions, run_checked};
@@ -110,10 +109,10 @@ fn runner_for(seed: u64, index: u32) -> TestRunner {
     TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes))
 }
 
-/// Case `index` of a check with `seed`, as its value tree (for shrinking).
-pub fn case_tree(seed: u64, index: u32, limits: generate::Limits) -> Option<impl ValueTree<Value = Case>> {
+/// Case `index` of a check with `seed`.
+pub fn generated(seed: u64, index: u32, limits: generate::Limits) -> Option<Case> {
     let mut runner = runner_for(seed, index);
-    generate::case(limits).new_tree(&mut runner).ok()
+    generate::case(limits).new_tree(&mut runner).ok().map(|t| t.current())
 }
 
 /// Runs up to `opts.cases` cases; stops at the first failure and shrinks it.
@@ -121,15 +120,14 @@ pub fn search(make: &MakePolicy<'_>, opts: &SearchOptions, mut progress: impl Fn
     let start = Instant::now();
     for index in 0..opts.cases {
         progress(index);
-        let Some(mut tree) = case_tree(opts.seed, index, opts.generate) else {
+        let Some(case) = generated(opts.seed, index, opts.generate) else {
             continue;
         };
-        let case = tree.current();
         let Some(failure) = run_case(make, &case, &opts.run) else {
             continue;
         };
         let elapsed = start.elapsed();
-        let found = shrink(make, &mut tree, case, failure, index, opts);
+        let found = shrink(make, case, failure, index, opts);
         return Summary {
             cases: index + 1,
             elapsed,
@@ -143,45 +141,25 @@ pub fn search(make: &MakePolicy<'_>, opts: &SearchOptions, mut progress: impl Fn
     }
 }
 
-/// proptest's shrinking loop, holding on to the same property.
-fn shrink(
-    make: &MakePolicy<'_>,
-    tree: &mut impl ValueTree<Value = Case>,
-    original: Case,
-    failure: Failure,
-    index: u32,
-    opts: &SearchOptions,
-) -> Found {
-    let start = Instant::now();
-    let mut best = (original.clone(), failure);
-    let mut runs = 0;
-    if tree.simplify() {
-        loop {
-            if start.elapsed() > opts.shrink_time {
-                break;
-            }
-            let candidate = tree.current();
-            runs += 1;
-            let same = run_case(make, &candidate, &opts.run).filter(|f| f.property == best.1.property);
-            let more = match same {
-                Some(f) => {
-                    best = (candidate, f);
-                    tree.simplify()
-                }
-                None => tree.complicate(),
-            };
-            if !more {
-                break;
-            }
-        }
-    }
+/// Shrinks the failing case, holding on to the same property.
+fn shrink(make: &MakePolicy<'_>, original: Case, failure: Failure, index: u32, opts: &SearchOptions) -> Found {
+    let property = failure.property.clone();
+    let shrunk = super::shrink::shrink(original.clone(), opts.shrink_time, |c| {
+        run_case(make, c, &opts.run).is_some_and(|f| f.property == property)
+    });
+    // The shrunk case's own failure (same property, its own detail).
+    let failure = if shrunk.case == original {
+        failure
+    } else {
+        run_case(make, &shrunk.case, &opts.run).unwrap_or(failure)
+    };
     Found {
         index,
         original,
-        case: best.0,
-        failure: best.1,
-        shrink_runs: runs,
-        shrink_elapsed: start.elapsed(),
+        case: shrunk.case,
+        failure,
+        shrink_runs: shrunk.runs,
+        shrink_elapsed: shrunk.elapsed,
     }
 }
 
