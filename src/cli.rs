@@ -56,6 +56,9 @@ enum Command {
         /// What to measure.
         #[arg(long, value_enum, default_value_t = Workload::Drain)]
         workload: Workload,
+        /// Generated cases for `--workload policy`.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
     },
 }
 
@@ -139,6 +142,10 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// `policy check` of the in-place example policy on generated 10–50-node clusters, one
+    /// minor upgrade each: cases per second on one core (`--cases`; `--workers`/`--pods` do
+    /// not apply).
+    Policy,
 }
 
 #[derive(clap::Args, Debug)]
@@ -221,9 +228,15 @@ pub fn main() -> ExitCode {
         }),
         Command::Validate { files } => validate(&files),
         Command::Bench {
+            workload: Workload::Policy,
+            cases,
+            ..
+        } => bench_policy(cases),
+        Command::Bench {
             workers,
             pods,
             workload,
+            ..
         } => bench(workers, pods, workload),
     };
     match result {
@@ -517,7 +530,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload builds no large cluster"),
     };
     let setup = start.elapsed();
     println!(
@@ -536,7 +549,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(
@@ -547,5 +560,22 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     if let Some(kib) = crate::bench::peak_rss_kib() {
         println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench_policy(cases: u32) -> anyhow::Result<ExitCode> {
+    let b = crate::bench::policy_cases(cases)?;
+    println!(
+        "policy check ({}): {} cases of {}-{} nodes ({:.1} on average), one minor upgrade each, {} commands, {} steps",
+        b.policy, b.cases, b.min_nodes, b.max_nodes, b.mean_nodes, b.commands, b.steps
+    );
+    println!(
+        "  {:.2?} in all on one core: {:.0} cases/s ({:.0} µs a case; building the clusters alone: {:.0} µs a case)",
+        b.elapsed,
+        f64::from(b.cases) / b.elapsed.as_secs_f64(),
+        b.elapsed.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.setup.as_secs_f64() * 1e6 / f64::from(b.cases)
+    );
+    println!("  outcomes: {} Done, {} Aborted, {} failed a property", b.done, b.aborted, b.failed);
     Ok(ExitCode::SUCCESS)
 }

@@ -68,7 +68,7 @@ pub struct Case {
     pub from_minor: u32,
     /// 1, 3 or 5, named `cp1` …
     pub control_planes: u8,
-    /// Worker pools `a`, `b`, `c` (nodes `a1`, `a2`, … labelled `pool: a`).
+    /// Worker pools `a`, `b`, `c` (nodes `a01`, `a02`, … labelled `pool: a`).
     pub pools: Vec<Pool>,
     pub workloads: Vec<WorkloadSpec>,
     pub faults: Vec<FaultSpec>,
@@ -178,7 +178,8 @@ impl Case {
             .enumerate()
             .map(|(i, p)| {
                 let name = pool_name(i);
-                let width = p.nodes.to_string().len();
+                // As the scenario's `pools:` expands them: at least two digits.
+                let width = p.nodes.to_string().len().max(2);
                 let nodes = (1..=p.nodes).map(|n| format!("{name}{n:0width$}")).collect();
                 (name, nodes)
             })
@@ -382,9 +383,11 @@ pub fn control_planes() -> impl Strategy<Value = u8> {
     prop_oneof![Just(1u8), Just(3u8), Just(5u8)]
 }
 
-/// A worker pool of 1–50 nodes with 4, 8 or 16 CPUs each (shrinks towards 1 node of 4 CPUs).
+/// A worker pool of 1–20 nodes (shrinks towards 1); up to three pools make up to 50 workers.
+/// Nodes have the shape of the workers `node-add` joins (4 CPUs, 16Gi), so a surge or green
+/// node replaces an old one like for like.
 pub fn pool() -> impl Strategy<Value = Pool> {
-    (1u32..=50, prop_oneof![Just(4u32), Just(8u32), Just(16u32)]).prop_map(|(nodes, cpus)| Pool { nodes, cpus })
+    (1u32..=20).prop_map(|nodes| Pool { nodes, cpus: 4 })
 }
 
 /// Pools cut to the node limit (the last pools lose nodes first) and raised to the minimum.
@@ -487,6 +490,26 @@ mod tests {
             let sim = sim.unwrap_or_else(|e| panic!("{case:?}: {e}"));
             assert_eq!(sim.cluster().node_count() as u32, case.nodes());
         }
+    }
+
+    #[test]
+    fn pool_node_names_are_the_simulator_s() {
+        let case = Case {
+            seed: 1,
+            from_minor: 30,
+            control_planes: 1,
+            pools: vec![Pool { nodes: 2, cpus: 4 }, Pool { nodes: 120, cpus: 4 }],
+            workloads: Vec::new(),
+            faults: Vec::new(),
+        };
+        let s = case.scenario();
+        let sim = crate::Sim::new(&s.cluster, &s.workloads, crate::Seed(1)).expect("builds");
+        for (_, nodes) in case.pool_nodes() {
+            for n in nodes {
+                assert!(sim.cluster().node_id(&n).is_some(), "{n}");
+            }
+        }
+        assert_eq!(case.pool_nodes()[1].1[0], "b001");
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! Properties (README "Upgrade policies" lists them with the same words):
 //! - every simulator invariant (`no_pod_lost`, `pdb_respected`, `version_skew`,
 //!   `upgrade_order`, `etcd_quorum`, …) broken by the policy: a violation during one of its
-//!   commands or while it waited, except a bare pod lost while a fault had a node down,
+//!   commands or while it waited, except a bare pod lost with a node a fault took down,
 //!   anything a fault step itself broke, and the kube-proxy skew kubeadm before 1.28 causes in
 //!   every HA upgrade;
 //! - `terminates`: the run ends Done or Aborted within the policy's time and input budget, and
@@ -18,8 +18,9 @@
 //! - `no_full_outage`: at every step with no node down by a fault, no Deployment or StatefulSet
 //!   that had two or more replicas Ready at the start is left with none after losing replicas
 //!   from two or more nodes since it was last fully available;
-//! - `workloads_settle`: once the run ended (and the last fault with it), within the settle
-//!   time every Deployment, StatefulSet and DaemonSet that was fully available at the start is
+//! - `workloads_settle`: in a cluster that started healthy (every workload fully available, no
+//!   node overcommitted, room for one worker out of service), once the run ended (and the last
+//!   fault with it), within the settle time every Deployment, StatefulSet and DaemonSet is
 //!   fully available again.
 
 use super::drive::{Drive, Halt, Limits, Observer, Recorded, StepKind, View};
@@ -52,7 +53,7 @@ pub const PROPERTIES: &[(&str, &str)] = &[
     ),
     (
         "workloads_settle",
-        "within the settle time after the run (and the last fault) ends, every workload fully available at the start is fully available again",
+        "in a cluster that started healthy (every workload fully available, no node overcommitted, room for one worker out of service): within the settle time after the run (and the last fault) ends, every workload is fully available again",
     ),
 ];
 
@@ -76,10 +77,14 @@ struct Baseline {
     nodes: usize,
     control_planes: u32,
     pools: BTreeMap<String, u32>,
-    /// Workloads fully available at the start.
-    available: BTreeSet<String>,
-    /// Deployments and StatefulSets with two or more replicas Ready at the start.
-    replicated: BTreeSet<String>,
+    /// Workloads fully available at the start (ids).
+    available: BTreeSet<u32>,
+    /// Every workload was fully available at the start, no node was overcommitted, and the
+    /// workers had room for one of them out of service: what a drain evicts has somewhere to
+    /// go and nothing else is waiting for the room it frees.
+    healthy: bool,
+    /// Deployments and StatefulSets with two or more replicas Ready at the start (ids).
+    replicated: BTreeSet<u32>,
 }
 
 impl Baseline {
@@ -99,15 +104,14 @@ impl Baseline {
             nodes: view.node_count(),
             control_planes,
             pools,
-            available: workloads
-                .iter()
-                .filter(|w| w.ready >= w.desired)
-                .map(|w| w.key())
-                .collect(),
+            available: workloads.iter().filter(|w| w.available()).map(|w| w.id).collect(),
+            healthy: workloads.iter().all(|w| w.available())
+                && view.overcommitted().is_empty()
+                && view.room_for_one_worker_out(),
             replicated: workloads
                 .iter()
                 .filter(|w| w.kind != "DaemonSet" && w.desired >= 2 && w.ready >= 2)
-                .map(|w| w.key())
+                .map(|w| w.id)
                 .collect(),
         }
     }
@@ -115,8 +119,8 @@ impl Baseline {
 
 #[derive(Clone, Debug, Default)]
 struct Replicas {
-    ready: BTreeMap<String, String>,
-    lost_from: BTreeSet<String>,
+    ready: Vec<(u64, std::sync::Arc<str>)>,
+    lost_from: BTreeSet<std::sync::Arc<str>>,
 }
 
 /// Watches a run step by step; keeps the first failure.
@@ -124,7 +128,9 @@ pub struct Monitor {
     base: Baseline,
     /// Each replicated workload's Ready pods, and the nodes it lost some from since it was
     /// last fully available.
-    replicas: BTreeMap<String, Replicas>,
+    replicas: BTreeMap<u32, Replicas>,
+    /// Bare pods (`namespace/name`) and their nodes at the last step.
+    bare_pods: BTreeMap<String, std::sync::Arc<str>>,
     seen_violations: usize,
     pub failure: Option<Failure>,
 }
@@ -134,6 +140,7 @@ impl Monitor {
         Self {
             base,
             replicas: BTreeMap::new(),
+            bare_pods: BTreeMap::new(),
             seen_violations: 0,
             failure: None,
         }
@@ -155,16 +162,12 @@ impl Monitor {
         let all = view.violations();
         let new = &all[self.seen_violations.min(all.len())..];
         self.seen_violations = all.len();
-        let faulted = view.any_fault_affected();
         let kubeadm_proxy = view.cluster_version().minor < 28;
         let Some(v) = new.iter().find(|v| {
-            let excused = match kind {
-                StepKind::Fault => true,
-                StepKind::Wait => v.id == "no_pod_lost" && faulted,
-                StepKind::Command => false,
-            };
+            let excused = kind == StepKind::Fault || self.lost_to_a_fault(view, v);
             !excused && !(kubeadm_proxy && kube_proxy_ahead(v))
         }) else {
+            self.track_bare_pods(view);
             return;
         };
         let ids: BTreeSet<String> = all.iter().map(|v| v.id.to_string()).collect();
@@ -174,6 +177,22 @@ impl Monitor {
         };
         let (id, detail) = (v.id, v.detail.clone());
         self.fail(view, step, id, detail, expect);
+        self.track_bare_pods(view);
+    }
+
+    /// Where each bare pod is, so a bare pod lost later can be told apart: gone with a node a
+    /// fault took down (the node lifecycle deleted it), or deleted by the policy.
+    fn track_bare_pods(&mut self, view: &View<'_>) {
+        self.bare_pods = view.bare_pods().into_iter().collect();
+    }
+
+    fn lost_to_a_fault(&self, view: &View<'_>, v: &kubedrill_sim::invariant::Violation) -> bool {
+        if v.id != "no_pod_lost" {
+            return false;
+        }
+        self.bare_pods.iter().any(|(pod, node)| {
+            v.detail.starts_with(&format!("bare pod {pod} ")) && view.state().faulted.contains_key(&**node)
+        })
     }
 
     fn bounds(&mut self, view: &View<'_>, step: u32) {
@@ -236,32 +255,32 @@ impl Monitor {
         }
         let faulted = view.any_fault_affected();
         for w in view.workloads() {
-            let key = w.key();
-            if !self.base.replicated.contains(&key) {
+            if !self.base.replicated.contains(&w.id) {
                 continue;
             }
-            let track = self.replicas.entry(key.clone()).or_default();
+            let track = self.replicas.entry(w.id).or_default();
             for (pod, node) in &track.ready {
-                if !w.ready_pods.contains_key(pod) && !view.fault_affected(node) {
+                if !w.ready_pods.iter().any(|(p, _)| p == pod) && !view.fault_affected(node) {
                     track.lost_from.insert(node.clone());
                 }
             }
-            track.ready = w.ready_pods;
-            if w.ready >= w.desired {
+            track.ready = w.ready_pods.clone();
+            if w.available() {
                 track.lost_from.clear();
                 continue;
             }
             if w.ready > 0 || faulted || track.lost_from.len() < 2 {
                 continue;
             }
-            let names: Vec<String> = track.lost_from.iter().cloned().collect();
+            let names: Vec<&str> = track.lost_from.iter().map(|n| &**n).collect();
             let detail = format!(
-                "{key} has none of its {} replicas Ready: the policy took its replicas on {} without letting it recover in between",
+                "{} has none of its {} replicas Ready: the policy took its replicas on {} without letting it recover in between",
+                w.key(),
                 w.desired,
                 names.join(" and ")
             );
             let mut expect = pod_statuses(view, w.kind, &w.namespace, &w.name);
-            expect.node_status = node_statuses(view, |n| names.iter().any(|m| m == n.name)).node_status;
+            expect.node_status = node_statuses(view, |n| names.contains(&n.name)).node_status;
             self.fail(view, step, "no_full_outage", detail, expect);
             return;
         }
@@ -284,10 +303,15 @@ impl Monitor {
             }
             return;
         }
+        // In a cluster that started short of room, an evicted pod can find no place, or lose
+        // its place to one that was waiting: that is the cluster's state, not the policy's.
+        if !self.base.healthy {
+            return;
+        }
         let late = view
             .workloads()
             .into_iter()
-            .find(|w| w.ready < w.desired && self.base.available.contains(&w.key()));
+            .find(|w| !w.available() && self.base.available.contains(&w.id));
         if let Some(w) = late {
             let detail = format!(
                 "{} has {}/{} Ready after the settle time ({})",
@@ -300,7 +324,7 @@ impl Monitor {
                     Err(h) => h.to_string(),
                 }
             );
-            let expect = pod_statuses(view, &w.kind, &w.namespace, &w.name);
+            let expect = pod_statuses(view, w.kind, &w.namespace, &w.name);
             self.fail(view, step, "workloads_settle", detail, expect);
         }
     }
@@ -386,6 +410,9 @@ pub struct Checked {
     pub violations_by_step: Vec<(u32, &'static str)>,
     /// Virtual time the policy ran.
     pub elapsed: SimDuration,
+    /// Steps applied (the settle period's included), and how many were commands.
+    pub steps_applied: u32,
+    pub commands: u32,
 }
 
 /// Runs `policy` on the scenario's cluster with `schedule`'s faults and checks every property.
@@ -410,6 +437,7 @@ pub fn run_checked(
     };
     drive.set_time_limit(base.bounds.time);
     let mut monitor = Monitor::new(base);
+    monitor.track_bare_pods(&drive.view());
     drive.set_observer(&mut monitor);
     let outcome = policy.run(&mut drive);
     let elapsed = drive.view().elapsed();
@@ -418,6 +446,7 @@ pub fn run_checked(
     let until = drive.view().now().max(fault_end) + opts.settle;
     drive.settle_until(until);
     drive.finish(&outcome, true);
+    let (steps_applied, commands) = drive.counts();
     let steps = drive.steps().to_vec();
     let transcript = drive.take_transcript();
     let violations_by_step = drive
@@ -434,6 +463,8 @@ pub fn run_checked(
         transcript,
         violations_by_step,
         elapsed,
+        steps_applied,
+        commands,
     })
 }
 

@@ -124,6 +124,9 @@ struct Run<'p> {
     admin: String,
     /// Names handed out to new machines, per pool.
     made: BTreeMap<String, u32>,
+    /// Surge nodes kept for good because the node they were to replace was skipped: they
+    /// count against maxSurge in every later pool (AKS: blocked nodes use up the surge).
+    stranded: u32,
 }
 
 impl<'p> Run<'p> {
@@ -152,6 +155,7 @@ impl<'p> Run<'p> {
             to,
             admin,
             made: BTreeMap::new(),
+            stranded: 0,
         })
     }
 
@@ -239,13 +243,11 @@ impl<'p> Run<'p> {
 
     /// What follows each node (each batch): waiting for the workloads that were available
     /// before it (`before`, from [`Self::available`]) to be so again, then the soak.
-    fn soak(&self, ctx: &mut Drive<'_>, before: &[String]) -> Done {
+    fn soak(&self, ctx: &mut Drive<'_>, before: &[u32]) -> Done {
         if self.p.spec.wait_for_workloads && !before.is_empty() {
             let back = |v: &View<'_>| {
                 let now = v.workloads();
-                before
-                    .iter()
-                    .all(|k| now.iter().any(|w| w.key() == *k && w.ready >= w.desired))
+                before.iter().all(|id| now.iter().any(|w| w.id == *id && w.available()))
             };
             let limit = self.p.spec.node_ready_timeout.limit();
             if !ctx.wait_until("workloads available again", limit, back)? {
@@ -263,15 +265,15 @@ impl<'p> Run<'p> {
     }
 
     /// The workloads fully available now (what [`Self::soak`] waits for again).
-    fn available(&self, ctx: &Drive<'_>) -> Vec<String> {
+    fn available(&self, ctx: &Drive<'_>) -> Vec<u32> {
         if !self.p.spec.wait_for_workloads {
             return Vec::new();
         }
         ctx.view()
             .workloads()
             .into_iter()
-            .filter(|w| w.ready >= w.desired)
-            .map(|w| w.key())
+            .filter(|w| w.available())
+            .map(|w| w.id)
             .collect()
     }
 
@@ -542,13 +544,15 @@ impl<'p> Run<'p> {
 
     fn surge(&mut self, ctx: &mut Drive<'_>, pool: &str, nodes: &[String]) -> Done {
         let (unavailable, surge) = self.p.spec.workers.resolve(nodes.len() as u32);
-        // A node whose drain was skipped keeps its place; the new node made for it stays
-        // too, and counts against the surge from then on.
-        let mut surge_left = surge;
         let batches: Vec<&[String]> = nodes.chunks((surge + unavailable).max(1) as usize).collect();
         for batch in batches {
+            // A node whose drain was skipped keeps its place; the new node made for it stays
+            // too, and counts against the surge from then on.
+            let surge_left = surge.saturating_sub(self.stranded);
             if surge > 0 && surge_left == 0 && unavailable == 0 {
-                return abort("the surge budget is used up by nodes whose drain was skipped");
+                return abort(format!(
+                    "the surge budget ({surge}) is used up by new nodes kept for nodes whose drain was skipped"
+                ));
             }
             let before = self.available(ctx);
             let ahead = surge_left.min(batch.len() as u32);
@@ -558,7 +562,7 @@ impl<'p> Run<'p> {
                 added += 1;
             }
             let skipped = self.drain_and_delete(ctx, batch)?;
-            surge_left -= (skipped as u32).min(surge_left);
+            self.stranded += (skipped as u32).min(added);
             for _ in added..(batch.len() - skipped) as u32 {
                 self.add_node(ctx, pool, 's')?;
             }

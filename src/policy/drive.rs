@@ -23,7 +23,8 @@ use kubedrill_sim::shell::CommandOutput;
 use kubedrill_sim::time::{SimDuration, SimTime};
 use kubedrill_sim::version::KubeVersion;
 use kubedrill_sim::Seed;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// What a person does to the cluster: a line typed on a host, a fault (provisioning a machine
 /// is `node-add`), or letting virtual time pass.
@@ -128,6 +129,9 @@ impl Default for Limits {
     }
 }
 
+/// How long after a fault hit a node its pods count as the fault's doing (they restart).
+const FAULT_AFTERMATH: SimDuration = SimDuration::from_secs(600);
+
 /// How long a wait lets time pass before it looks again, when the next timer is sooner: a
 /// person polling `kubectl get` does not react within milliseconds.
 const POLL: SimDuration = SimDuration::from_secs(1);
@@ -138,8 +142,8 @@ pub struct DriveState {
     pub start: SimTime,
     /// The pool of every node the policy provisioned.
     pub provisioned: BTreeMap<String, String>,
-    /// Nodes a scheduled fault has taken down at some point.
-    pub faulted: BTreeSet<String>,
+    /// Nodes a scheduled fault has hit, with the time of its last crash or recovery.
+    pub faulted: BTreeMap<String, SimTime>,
     /// The last time a scheduled fault was applied or ended.
     pub last_fault: Option<SimTime>,
 }
@@ -150,6 +154,7 @@ pub struct Drive<'o> {
     schedule: Schedule,
     limits: Limits,
     inputs: u32,
+    commands: u32,
     halted: Option<Halt>,
     record: Option<Vec<Recorded>>,
     transcript: Option<Vec<String>>,
@@ -173,6 +178,7 @@ impl<'o> Drive<'o> {
             schedule: Schedule::default(),
             limits,
             inputs: 0,
+            commands: 0,
             halted: None,
             record: None,
             transcript: None,
@@ -413,8 +419,8 @@ impl<'o> Drive<'o> {
                 continue;
             }
             self.apply(Input::Fault(f));
-            if let Fault::NodeCrash(n) | Fault::NodeReboot(n, _) = &fault {
-                self.state.faulted.insert(n.clone());
+            if let Fault::NodeCrash(n) | Fault::NodeReboot(n, _) | Fault::NodeRecover(n) = &fault {
+                self.state.faulted.insert(n.clone(), now);
             }
             self.state.last_fault = Some(now);
         }
@@ -426,6 +432,7 @@ impl<'o> Drive<'o> {
         let at = self.sim.now();
         let (step, out, kind) = match &input {
             Input::Command { host, line } => {
+                self.commands += 1;
                 let out = self.sim.run_step(host, line);
                 let interrupted = out.status == 130 && self.sim.now() >= at + self.limits.step;
                 let output = Output {
@@ -513,9 +520,9 @@ impl<'o> Drive<'o> {
         self.inputs
     }
 
-    /// The simulator, once the run is over (for the end-of-run checks).
-    pub fn into_sim(self) -> Sim {
-        self.sim
+    /// Steps applied so far, and how many of them were commands.
+    pub fn counts(&self) -> (u32, u32) {
+        (self.inputs, self.commands)
     }
 }
 
@@ -546,27 +553,32 @@ pub struct NodeInfo<'a> {
     /// The `pool` label, or the pool the policy provisioned it in.
     pub pool: Option<&'a str>,
     pub created_at: SimTime,
-    /// Pods on it that are not terminating.
-    pub pods: usize,
 }
 
 /// A Deployment, StatefulSet or DaemonSet with its Ready pods.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkloadInfo {
+    /// Stable for the run: the same workload has the same id at every step.
+    pub id: u32,
     pub kind: &'static str,
-    pub namespace: String,
-    pub name: String,
+    pub namespace: Arc<str>,
+    pub name: Arc<str>,
     /// Replicas asked for (a DaemonSet: the nodes it should run on).
     pub desired: u32,
     /// Pods Running, Ready and not terminating, on a Ready node.
     pub ready: u32,
-    /// Those pods by name, with the node each is on.
-    pub ready_pods: BTreeMap<String, String>,
+    /// Those pods (by uid) with the node each is on.
+    pub ready_pods: Vec<(u64, Arc<str>)>,
 }
 
 impl WorkloadInfo {
+    /// `Deployment default/web`.
     pub fn key(&self) -> String {
         format!("{} {}/{}", self.kind, self.namespace, self.name)
+    }
+
+    pub fn available(&self) -> bool {
+        self.ready >= self.desired
     }
 }
 
@@ -628,12 +640,6 @@ impl<'a> View<'a> {
             .get("pool")
             .map(String::as_str)
             .or_else(|| self.state.provisioned.get(&*n.name).map(String::as_str));
-        let pods = n
-            .pods
-            .iter()
-            .filter_map(|p| c.pod(*p))
-            .filter(|p| !p.is_terminating())
-            .count();
         NodeInfo {
             name: &n.name,
             control_plane: n.is_control_plane(),
@@ -643,21 +649,52 @@ impl<'a> View<'a> {
             kubelet: &n.kubelet_version,
             pool,
             created_at: n.created_at,
-            pods,
         }
     }
 
-    /// The node is down because of a scheduled fault: powered off, or NotReady since one.
+    /// The node is down because of a scheduled fault (powered off, or NotReady since one), or
+    /// a fault hit it in the last ten minutes (its pods may still be starting again).
     pub fn fault_affected(&self, name: &str) -> bool {
         let c = self.sim.cluster();
         let Some(id) = c.node_id(name) else { return false };
         let n = c.node(id);
-        !n.powered_on || (n.ready != ReadyStatus::True && self.state.faulted.contains(name))
+        let Some(at) = self.state.faulted.get(name) else {
+            return !n.powered_on;
+        };
+        !n.powered_on || n.ready != ReadyStatus::True || self.sim.now().saturating_sub(*at) < FAULT_AFTERMATH
     }
 
-    /// Some node is down because of a scheduled fault.
+    /// Some node is down because of a scheduled fault, or was hit lately.
     pub fn any_fault_affected(&self) -> bool {
-        self.state.faulted.iter().any(|n| self.fault_affected(n))
+        self.state.faulted.keys().any(|n| self.fault_affected(n))
+    }
+
+    /// Nodes whose pods request more CPU or memory than they have (DaemonSet pods are placed
+    /// without a fit check).
+    pub fn overcommitted(&self) -> Vec<&'a str> {
+        let c = self.sim.cluster();
+        c.node_ids()
+            .map(|id| c.node(id))
+            .filter(|n| n.requested.cpu_milli > n.allocatable.cpu_milli || n.requested.memory > n.allocatable.memory)
+            .map(|n| &*n.name)
+            .collect()
+    }
+
+    /// The workers' pods would still fit (by the sums of CPU and memory requests) with the
+    /// largest worker gone: room for one node out of service.
+    pub fn room_for_one_worker_out(&self) -> bool {
+        let c = self.sim.cluster();
+        let (mut have_cpu, mut have_mem, mut used_cpu, mut used_mem) = (0u64, 0u64, 0u64, 0u64);
+        let (mut big_cpu, mut big_mem) = (0u64, 0u64);
+        for n in c.node_ids().map(|id| c.node(id)).filter(|n| !n.is_control_plane()) {
+            have_cpu += n.allocatable.cpu_milli;
+            have_mem += n.allocatable.memory;
+            used_cpu += n.requested.cpu_milli;
+            used_mem += n.requested.memory;
+            big_cpu = big_cpu.max(n.allocatable.cpu_milli);
+            big_mem = big_mem.max(n.allocatable.memory);
+        }
+        used_cpu + big_cpu <= have_cpu && used_mem + big_mem <= have_mem
     }
 
     pub fn node_count(&self) -> usize {
@@ -711,52 +748,77 @@ impl<'a> View<'a> {
     }
 
     /// Deployments, StatefulSets and DaemonSets outside kube-system, with their Ready pods.
+    /// One pass over the pods of Ready nodes, in no particular order (it runs after every
+    /// step of a checked run).
     pub fn workloads(&self) -> Vec<WorkloadInfo> {
         let c = self.sim.cluster();
-        let mut ready: BTreeMap<u32, (u32, BTreeMap<String, String>)> = BTreeMap::new();
-        for (_, p) in c.pods_ordered() {
-            let owner = match p.owner {
-                Owner::ReplicaSet(w) => c.workload(w).parent.unwrap_or(w),
-                Owner::StatefulSet(w, _) | Owner::DaemonSet(w) => w,
+        let mut out: Vec<WorkloadInfo> = Vec::new();
+        let mut slot: BTreeMap<u32, usize> = BTreeMap::new();
+        for id in c.workload_ids() {
+            let w = c.workload(id);
+            let kind = match w.kind {
+                WorkloadKind::Deployment => "Deployment",
+                WorkloadKind::StatefulSet => "StatefulSet",
+                WorkloadKind::DaemonSet => "DaemonSet",
                 _ => continue,
             };
-            let Some(node) = p.node.filter(|n| c.node_exists(*n) && c.node(*n).ready == ReadyStatus::True) else {
+            if w.deleted || &*w.namespace == "kube-system" {
                 continue;
+            }
+            let desired = if w.kind == WorkloadKind::DaemonSet {
+                w.per_node.len() as u32
+            } else {
+                w.replicas
             };
-            if p.is_healthy() {
-                let entry = ready.entry(owner.0).or_default();
-                entry.0 += 1;
-                entry.1.insert(p.name.to_string(), c.node(node).name.to_string());
+            slot.insert(id.0, out.len());
+            out.push(WorkloadInfo {
+                id: id.0,
+                kind,
+                namespace: w.namespace.clone(),
+                name: w.name.clone(),
+                desired,
+                ready: 0,
+                ready_pods: Vec::new(),
+            });
+        }
+        if out.is_empty() {
+            return out;
+        }
+        for node_id in c.node_ids() {
+            let node = c.node(node_id);
+            if node.ready != ReadyStatus::True {
+                continue;
+            }
+            for p in node.pods.iter().filter_map(|p| c.pod(*p)) {
+                let owner = match p.owner {
+                    Owner::ReplicaSet(w) => c.workload(w).parent.unwrap_or(w),
+                    Owner::StatefulSet(w, _) | Owner::DaemonSet(w) => w,
+                    _ => continue,
+                };
+                if let Some(i) = slot.get(&owner.0)
+                    && p.is_healthy()
+                {
+                    out[*i].ready += 1;
+                    out[*i].ready_pods.push((p.uid, node.name.clone()));
+                }
             }
         }
-        c.workload_ids()
-            .filter_map(|id| {
-                let w = c.workload(id);
-                let kind = match w.kind {
-                    WorkloadKind::Deployment => "Deployment",
-                    WorkloadKind::StatefulSet => "StatefulSet",
-                    WorkloadKind::DaemonSet => "DaemonSet",
-                    _ => return None,
-                };
-                if w.deleted || &*w.namespace == "kube-system" {
-                    return None;
+        out
+    }
+
+    /// Pods no controller recreates, as `namespace/name`, with the node each is on.
+    pub fn bare_pods(&self) -> Vec<(String, Arc<str>)> {
+        let c = self.sim.cluster();
+        let mut out = Vec::new();
+        for id in c.node_ids() {
+            let node = c.node(id);
+            for p in node.pods.iter().filter_map(|p| c.pod(*p)) {
+                if p.owner == Owner::None {
+                    out.push((format!("{}/{}", p.namespace, p.name), node.name.clone()));
                 }
-                let desired = if w.kind == WorkloadKind::DaemonSet {
-                    w.per_node.len() as u32
-                } else {
-                    w.replicas
-                };
-                let (ready, ready_pods) = ready.remove(&id.0).unwrap_or_default();
-                Some(WorkloadInfo {
-                    kind,
-                    namespace: w.namespace.to_string(),
-                    name: w.name.to_string(),
-                    desired,
-                    ready,
-                    ready_pods,
-                })
-            })
-            .collect()
+            }
+        }
+        out
     }
 
     /// `namespace/name` and STATUS of the pods of a workload (`Deployment default/web`).

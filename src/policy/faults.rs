@@ -26,7 +26,7 @@ pub struct Schedule {
     faults: Vec<Timed>,
     bad_replacements: Vec<SimDuration>,
     no_capacity: Vec<(SimDuration, SimDuration)>,
-    /// What each applied entry is, for people: `at 12m0s: node-crash a2 for 5m0s`.
+    /// What each applied entry is, for people: `at +12m0s: node-crash a02 for 5m0s`.
     pub described: Vec<String>,
     base: SimTime,
     next: usize,
@@ -188,7 +188,7 @@ mod tests {
         .starting_at(SimTime(1000));
         assert_eq!(s.next_at(), Some(SimTime(61_000)));
         let texts: Vec<&str> = s.faults.iter().map(|f| f.text.as_str()).collect();
-        assert_eq!(texts, ["node-crash a2", "node-recover a2"]);
+        assert_eq!(texts, ["node-crash a02", "node-recover a02"]);
     }
 
     #[test]

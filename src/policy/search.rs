@@ -93,6 +93,8 @@ pub fn checked(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Checked
             transcript: Vec::new(),
             violations_by_step: Vec::new(),
             elapsed: Default::default(),
+            steps_applied: 0,
+            commands: 0,
         },
     }
 }
