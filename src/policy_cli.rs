@@ -26,7 +26,12 @@ fn load_policy(path: &Path) -> Result<PolicyFile, ExitCode> {
 
 /// `kubedrill policy run POLICY --scenario FILE`: the policy once on the scenario's cluster
 /// (its steps are not run), with the transcript of every input and what the tools printed.
-pub fn run(policy_path: &Path, scenario_path: &Path, seed: Option<u64>, settle: SimDuration) -> anyhow::Result<ExitCode> {
+pub fn run(
+    policy_path: &Path,
+    scenario_path: &Path,
+    seed: Option<u64>,
+    settle: SimDuration,
+) -> anyhow::Result<ExitCode> {
     let policy = match load_policy(policy_path) {
         Ok(p) => p,
         Err(code) => return Ok(code),
@@ -78,7 +83,12 @@ pub fn run(policy_path: &Path, scenario_path: &Path, seed: Option<u64>, settle: 
         Ok(Outcome::Aborted(why)) => format!("Aborted: {why}"),
         Err(h) => format!("did not end: {h}"),
     };
-    writeln!(out, "# policy {} ended {ended} after {} (virtual)", controller.name(), checked.elapsed)?;
+    writeln!(
+        out,
+        "# policy {} ended {ended} after {} (virtual)",
+        controller.name(),
+        checked.elapsed
+    )?;
     match &checked.failure {
         None => writeln!(out, "# every property held")?,
         Some(f) => writeln!(out, "# property {} failed at step {}: {}", f.property, f.step, f.detail)?,
@@ -96,6 +106,7 @@ pub struct CheckArgs<'a> {
     pub out: &'a Path,
     pub max_nodes: u32,
     pub settle: SimDuration,
+    pub jobs: usize,
 }
 
 /// `kubedrill policy check POLICY`: generated cases until one fails a property (shrunk and
@@ -116,13 +127,14 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
             settle: args.settle,
             ..RunOptions::default()
         },
+        jobs: args.jobs,
         ..SearchOptions::default()
     };
     let make = {
         let policy = policy.clone();
         move || -> Box<dyn Policy> { Box::new(FilePolicy::new(policy.clone())) }
     };
-    let summary = search::search(&make, &opts, |_| {});
+    let summary = search::search(&make, &opts);
     let name = policy.name();
     let rate = summary.rate();
     let Some(found) = summary.found else {
@@ -164,7 +176,13 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
         faults: Schedule::from_case(&found.case).described,
         path: path.display().to_string(),
     };
-    let text = render(&found.case.scenario(), &recorded, &failure, opts.run.limits.step, &provenance);
+    let text = render(
+        &found.case.scenario(),
+        &recorded,
+        &failure,
+        opts.run.limits.step,
+        &provenance,
+    );
     write_file(&path, &text)?;
     println!(
         "policy {name}: property {} failed on case {} (seed {}): {}",
@@ -179,7 +197,8 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
     );
     println!("counterexample: {}", path.display());
     println!("replay: kubedrill run {}", path.display());
-    println!("{} cases checked: {rate:.0} cases/s", summary.cases);
+    let plural = if summary.cases == 1 { "case" } else { "cases" };
+    println!("{} {plural} checked: {rate:.0} cases/s", summary.cases);
     Ok(ExitCode::from(1))
 }
 

@@ -74,11 +74,7 @@ pub(crate) fn read_text(path: &Path, kind: &str) -> Result<String, LoadError> {
             .get(valid)
             .map(|b| format!(" (byte 0x{b:02x})"))
             .unwrap_or_default();
-        LoadError::new(
-            &file,
-            pos,
-            format!("invalid UTF-8{byte}: {kind} must be UTF-8 text"),
-        )
+        LoadError::new(&file, pos, format!("invalid UTF-8{byte}: {kind} must be UTF-8 text"))
     })?;
     Ok(text)
 }

@@ -22,7 +22,9 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_kubedrill");
 
 fn policy_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("policies").join(format!("{name}.yaml"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("policies")
+        .join(format!("{name}.yaml"))
 }
 
 fn load(name: &str) -> file::PolicyFile {
@@ -45,7 +47,7 @@ fn options(cases: u32) -> SearchOptions {
 fn check(name: &str, cases: u32) -> kubedrill::policy::search::Summary {
     let p = load(name);
     let make = move || -> Box<dyn Policy> { Box::new(FilePolicy::new(p.clone())) };
-    search(&make, &options(cases), |_| {})
+    search(&make, &options(cases))
 }
 
 /// A fresh directory for files a test writes, removed when it ends.
@@ -67,7 +69,11 @@ impl Drop for Dir {
 }
 
 fn kubedrill(args: &[&str], dir: &Path) -> (i32, String, String) {
-    let out = Command::new(BIN).args(args).current_dir(dir).output().expect("run kubedrill");
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run kubedrill");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -85,7 +91,10 @@ fn good_policies_pass_a_few_hundred_cases() {
         let s = check(name, 300);
         assert_eq!(s.cases, 300, "{name}");
         if let Some(f) = s.found {
-            panic!("{name} failed {} on case {}: {}\n{:?}", f.failure.property, f.index, f.failure.detail, f.case);
+            panic!(
+                "{name} failed {} on case {}: {}\n{:?}",
+                f.failure.property, f.index, f.failure.detail, f.case
+            );
         }
     }
 }
@@ -112,7 +121,11 @@ fn bad_policies_are_caught_and_shrink_to_what_they_need() {
         assert!(f.case.workers() <= *workers, "{name}: {:?}", f.case);
         assert!(f.case.faults.is_empty(), "{name}: {:?}", f.case);
         assert!(f.case.workloads.len() <= 1, "{name}: {:?}", f.case);
-        assert!(f.shrink_elapsed < Duration::from_secs(10), "{name}: {:?}", f.shrink_elapsed);
+        assert!(
+            f.shrink_elapsed < Duration::from_secs(10),
+            "{name}: {:?}",
+            f.shrink_elapsed
+        );
     }
 }
 
@@ -124,17 +137,34 @@ fn a_written_counterexample_replays_with_the_same_violation() {
     // witness holds, `expectViolations` matched) and, for the invariant, the violation line.
     let dir = Dir::new("replay");
     for (name, property, shows) in [
-        ("disable-eviction-on-timeout", "pdb_respected", "# violation: pdb_respected"),
+        (
+            "disable-eviction-on-timeout",
+            "pdb_respected",
+            "# violation: pdb_respected",
+        ),
         ("half-the-pool", "no_full_outage", "# expect: ok"),
     ] {
         let policy = policy_path(name);
         let (code, stdout, stderr) = kubedrill(
-            &["policy", "check", policy.to_str().unwrap(), "--cases", "300", "--max-nodes", "12", "--out", "out"],
+            &[
+                "policy",
+                "check",
+                policy.to_str().unwrap(),
+                "--cases",
+                "300",
+                "--max-nodes",
+                "12",
+                "--out",
+                "out",
+            ],
             &dir.0,
         );
         assert_eq!(code, 1, "{stdout}{stderr}");
         let file = format!("out/{name}-counterexample.yaml");
-        assert!(stdout.contains(&format!("property {property} failed on case")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("property {property} failed on case")),
+            "{stdout}"
+        );
         assert!(stdout.contains("(seed 1)"), "{stdout}");
         assert!(stdout.contains(&format!("replay: kubedrill run {file}")), "{stdout}");
         assert!(stdout.contains(" cases/s"), "{stdout}");
@@ -152,7 +182,10 @@ fn a_check_is_reproducible_from_its_seed() {
     // Same seed, same cases: the same failure on the same case, shrunk to the same case.
     let a = check("half-the-pool", 300).found.expect("found");
     let b = check("half-the-pool", 300).found.expect("found");
-    assert_eq!((a.index, &a.case, &a.failure.detail), (b.index, &b.case, &b.failure.detail));
+    assert_eq!(
+        (a.index, &a.case, &a.failure.detail),
+        (b.index, &b.case, &b.failure.detail)
+    );
 }
 
 // ---- the command line ----------------------------------------------------------------
@@ -162,20 +195,34 @@ fn check_summary_and_exit_codes() {
     let dir = Dir::new("cli");
     let good = policy_path("inplace-one-at-a-time");
     let (code, stdout, stderr) = kubedrill(
-        &["policy", "check", good.to_str().unwrap(), "--cases", "20", "--max-nodes", "8"],
+        &[
+            "policy",
+            "check",
+            good.to_str().unwrap(),
+            "--cases",
+            "20",
+            "--max-nodes",
+            "8",
+        ],
         &dir.0,
     );
     assert_eq!(code, 0, "{stderr}");
     let line = stdout.trim_end();
     assert!(!line.contains('\n'), "one line: {stdout}");
-    assert!(line.starts_with("policy inplace-one-at-a-time: 20 cases passed, "), "{line}");
+    assert!(
+        line.starts_with("policy inplace-one-at-a-time: 20 cases passed, "),
+        "{line}"
+    );
     assert!(line.ends_with(" cases/s"), "{line}");
     // A bad file: exit 2 with its position.
     let bad = dir.0.join("bad.yaml");
     std::fs::write(&bad, "apiVersion: kubedrill/v1\nkind: UpgradePolicy\nmetadata: {name: b}\nspec:\n  target: {version: next-minor}\n  drain: {onTimeout: retry}\n").unwrap();
     let (code, _, stderr) = kubedrill(&["policy", "check", "bad.yaml"], &dir.0);
     assert_eq!(code, 2);
-    assert!(stderr.starts_with("bad.yaml:6:22: spec.drain.onTimeout: unknown variant `retry`"), "{stderr}");
+    assert!(
+        stderr.starts_with("bad.yaml:6:22: spec.drain.onTimeout: unknown variant `retry`"),
+        "{stderr}"
+    );
     // Bad flags and a missing file: exit 2.
     let (code, _, _) = kubedrill(&["policy", "check", good.to_str().unwrap(), "--cases", "0"], &dir.0);
     assert_eq!(code, 2);
@@ -188,10 +235,17 @@ fn policy_run_prints_what_it_typed_where() {
     // Goal: the transcript shows the kubeadm procedure host by host. Method: the in-place
     // policy on the HA corpus scenario; the commands appear in the documented order.
     let dir = Dir::new("run");
-    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/upgrade/06-ha-control-plane-one-at-a-time.yaml");
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/upgrade/06-ha-control-plane-one-at-a-time.yaml");
     let policy = policy_path("inplace-one-at-a-time");
     let (code, stdout, stderr) = kubedrill(
-        &["policy", "run", policy.to_str().unwrap(), "--scenario", scenario.to_str().unwrap()],
+        &[
+            "policy",
+            "run",
+            policy.to_str().unwrap(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
         &dir.0,
     );
     assert_eq!(code, 0, "{stdout}{stderr}");
@@ -203,9 +257,17 @@ fn policy_run_prints_what_it_typed_where() {
         "cp2 $ kubeadm upgrade node",
     ];
     assert_eq!(&commands[..4], &expected, "{stdout}");
-    assert!(commands.contains(&"cp1 $ kubectl drain node02 --ignore-daemonsets --delete-emptydir-data --timeout=10m0s"));
-    assert!(stdout.contains("SUCCESS! Your cluster was upgraded to \"v1.31.13\""), "{stdout}");
-    assert!(stdout.contains("# policy inplace-one-at-a-time ended Done after "), "{stdout}");
+    assert!(
+        commands.contains(&"cp1 $ kubectl drain node02 --ignore-daemonsets --delete-emptydir-data --timeout=10m0s")
+    );
+    assert!(
+        stdout.contains("SUCCESS! Your cluster was upgraded to \"v1.31.13\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("# policy inplace-one-at-a-time ended Done after "),
+        "{stdout}"
+    );
     assert!(stdout.trim_end().ends_with("# every property held"), "{stdout}");
 }
 
@@ -234,7 +296,12 @@ impl Policy for CordonAll {
 
     fn run(&mut self, ctx: &mut Drive<'_>) -> Result<Outcome, Halt> {
         let admin = ctx.view().admin_host().to_string();
-        let workers: Vec<String> = ctx.view().nodes().filter(|n| !n.control_plane).map(|n| n.name.to_string()).collect();
+        let workers: Vec<String> = ctx
+            .view()
+            .nodes()
+            .filter(|n| !n.control_plane)
+            .map(|n| n.name.to_string())
+            .collect();
         ctx.run(&admin, &format!("kubectl cordon {}", workers.join(" ")))?;
         ctx.wait(SimDuration::from_secs(60))?;
         ctx.run(&admin, &format!("kubectl uncordon {}", workers.join(" ")))?;
@@ -289,8 +356,14 @@ fn two_workers() -> Case {
 fn rust_policies_are_held_to_the_same_properties() {
     let case = two_workers();
     let run = |p: &mut dyn Policy| {
-        run_checked(p, &case.scenario(), Seed(case.seed), Schedule::from_case(&case), &RunOptions::default())
-            .expect("case builds")
+        run_checked(
+            p,
+            &case.scenario(),
+            Seed(case.seed),
+            Schedule::from_case(&case),
+            &RunOptions::default(),
+        )
+        .expect("case builds")
     };
     let c = run(&mut CordonAll);
     let f = c.failure.expect("caught");
@@ -299,8 +372,18 @@ fn rust_policies_are_held_to_the_same_properties() {
         f.detail,
         "2 of the 2 nodes of pool a out of service at once (maxUnavailable resolves to 1)"
     );
-    assert_eq!(f.expect.node_status.get("a01").map(String::as_str), Some("Ready,SchedulingDisabled"), "{:?}", f.expect);
+    assert_eq!(
+        f.expect.node_status.get("a01").map(String::as_str),
+        Some("Ready,SchedulingDisabled"),
+        "{:?}",
+        f.expect
+    );
     let c = run(&mut WaitsForever);
-    assert_eq!(c.outcome, Err(Halt::Stuck("node ghost Ready, and nothing pending can change that".into())));
+    assert_eq!(
+        c.outcome,
+        Err(Halt::Stuck(
+            "node ghost Ready, and nothing pending can change that".into()
+        ))
+    );
     assert_eq!(c.failure.expect("caught").property, "terminates");
 }

@@ -197,7 +197,12 @@ impl Case {
             },
             seed: Some(self.seed),
             cluster: self.cluster(),
-            workloads: self.workloads.iter().enumerate().flat_map(|(i, w)| w.manifests(i)).collect(),
+            workloads: self
+                .workloads
+                .iter()
+                .enumerate()
+                .flat_map(|(i, w)| w.manifests(i))
+                .collect(),
             steps: Vec::new(),
             expect_violations: Vec::new(),
             step_time_limit: None,
@@ -213,7 +218,13 @@ impl Case {
         for (i, p) in self.pools.iter().enumerate() {
             let name = pool_name(i);
             let labels = BTreeMap::from([("pool".to_string(), name.clone())]);
-            nodes.push(node_spec(None, Some((p.nodes, name)), Role::Worker, labels, Some(p.cpus)));
+            nodes.push(node_spec(
+                None,
+                Some((p.nodes, name)),
+                Role::Worker,
+                labels,
+                Some(p.cpus),
+            ));
         }
         let (nodes, pools): (Vec<NodeSpec>, Vec<NodeSpec>) = nodes.into_iter().partition(|n| n.count.is_none());
         ClusterSpec {
@@ -426,18 +437,20 @@ pub fn workload() -> impl Strategy<Value = WorkloadSpec> {
         prop_oneof![4 => Just(2u32), 1 => Just(20)],
         prop::bool::weighted(0.3),
     )
-        .prop_map(|(kind, replicas, pdb, cpu_milli, stop_seconds, start_seconds, empty_dir)| {
-            let replicas = if kind == WorkloadKind::BarePod { 1 } else { replicas };
-            WorkloadSpec {
-                kind,
-                replicas,
-                pdb,
-                cpu_milli,
-                stop_seconds,
-                start_seconds,
-                empty_dir,
-            }
-        })
+        .prop_map(
+            |(kind, replicas, pdb, cpu_milli, stop_seconds, start_seconds, empty_dir)| {
+                let replicas = if kind == WorkloadKind::BarePod { 1 } else { replicas };
+                WorkloadSpec {
+                    kind,
+                    replicas,
+                    pdb,
+                    cpu_milli,
+                    stop_seconds,
+                    start_seconds,
+                    empty_dir,
+                }
+            },
+        )
 }
 
 /// Budget shapes, the deadlocking one first so shrinking tries it first.
@@ -519,11 +532,7 @@ mod tests {
             min_workers: 10,
             ..Limits::default()
         };
-        let pools = fit_pools(
-            vec![Pool { nodes: 8, cpus: 4 }, Pool { nodes: 8, cpus: 4 }],
-            3,
-            limits,
-        );
+        let pools = fit_pools(vec![Pool { nodes: 8, cpus: 4 }, Pool { nodes: 8, cpus: 4 }], 3, limits);
         assert_eq!(pools.iter().map(|p| p.nodes).collect::<Vec<_>>(), vec![8, 2]);
         let pools = fit_pools(vec![Pool { nodes: 2, cpus: 4 }], 3, limits);
         assert_eq!(pools[0].nodes, 10);

@@ -164,8 +164,9 @@ impl Monitor {
         self.seen_violations = all.len();
         let kubeadm_proxy = view.cluster_version().minor < 28;
         let Some(v) = new.iter().find(|v| {
-            let excused = kind == StepKind::Fault || self.lost_to_a_fault(view, v);
-            !excused && !(kubeadm_proxy && kube_proxy_ahead(v))
+            let excused =
+                kind == StepKind::Fault || self.lost_to_a_fault(view, v) || (kubeadm_proxy && kube_proxy_ahead(v));
+            !excused
         }) else {
             self.track_bare_pods(view);
             return;
@@ -212,11 +213,12 @@ impl Monitor {
         let mut available: BTreeMap<&str, u32> = BTreeMap::new();
         let mut cp_out = 0;
         for n in view.nodes() {
-            let excused = view.fault_affected(n.name);
             let up = n.ready && !n.cordoned;
+            // Looked up only for nodes out of service: most are not.
+            let counts = up || view.fault_affected(n.name);
             if n.control_plane {
-                cp_out += u32::from(!up && !excused);
-            } else if up || excused {
+                cp_out += u32::from(!counts);
+            } else if counts {
                 *available.entry(n.pool.unwrap_or_default()).or_default() += 1;
             }
         }
@@ -449,12 +451,7 @@ pub fn run_checked(
     let (steps_applied, commands) = drive.counts();
     let steps = drive.steps().to_vec();
     let transcript = drive.take_transcript();
-    let violations_by_step = drive
-        .view()
-        .violations()
-        .iter()
-        .map(|v| (v.step, v.id))
-        .collect();
+    let violations_by_step = drive.view().violations().iter().map(|v| (v.step, v.id)).collect();
     drop(drive);
     Ok(Checked {
         outcome,
@@ -467,4 +464,3 @@ pub fn run_checked(
         commands,
     })
 }
-

@@ -127,6 +127,8 @@ struct Run<'p> {
     /// Surge nodes kept for good because the node they were to replace was skipped: they
     /// count against maxSurge in every later pool (AKS: blocked nodes use up the surge).
     stranded: u32,
+    /// Package versions of the target, per repository era.
+    packages: std::cell::RefCell<Vec<(PackageEra, String)>>,
 }
 
 impl<'p> Run<'p> {
@@ -156,6 +158,7 @@ impl<'p> Run<'p> {
             admin,
             made: BTreeMap::new(),
             stranded: 0,
+            packages: Default::default(),
         })
     }
 
@@ -180,9 +183,17 @@ impl<'p> Run<'p> {
         self.to.minor != self.from.minor
     }
 
-    /// `1.31.2-1.1` for the node's repository.
+    /// `1.31.2-1.1` for the node's repository (worked out once per era: apt's catalogue is
+    /// not cheap to walk).
     fn package(&self, ctx: &Drive<'_>, node: &str) -> String {
-        package_version_for(&self.to, ctx.view().package_era(node)).to_string()
+        let era = ctx.view().package_era(node);
+        let mut cache = self.packages.borrow_mut();
+        if let Some((_, v)) = cache.iter().find(|(e, _)| *e == era) {
+            return v.clone();
+        }
+        let v = package_version_for(&self.to, era).to_string();
+        cache.push((era, v.clone()));
+        v
     }
 
     /// The apt source switched to the new minor (pkgs.k8s.io has one repository per minor),
@@ -197,7 +208,9 @@ impl<'p> Run<'p> {
         } else {
             String::new()
         };
-        format!("{source}apt-get update && apt-mark unhold kubeadm && apt-get install -y kubeadm={pkg} && apt-mark hold kubeadm")
+        format!(
+            "{source}apt-get update && apt-mark unhold kubeadm && apt-get install -y kubeadm={pkg} && apt-mark hold kubeadm"
+        )
     }
 
     fn kubelet_package_line(&self, ctx: &Drive<'_>, node: &str) -> String {
@@ -238,7 +251,10 @@ impl<'p> Run<'p> {
         if ctx.wait_until(&what, self.p.spec.node_ready_timeout.limit(), ready)? {
             return Ok(());
         }
-        abort(format!("{node} is not Ready at {} within {}", self.to, self.p.spec.node_ready_timeout.0))
+        abort(format!(
+            "{node} is not Ready at {} within {}",
+            self.to, self.p.spec.node_ready_timeout.0
+        ))
     }
 
     /// What follows each node (each batch): waiting for the workloads that were available
@@ -391,9 +407,8 @@ impl<'p> Run<'p> {
             self.must(ctx, &self.admin, line)?;
         }
         let target = kubedrill_sim::versions::default_etcd_for(&self.to);
-        let newer = |tag: &str| {
-            matches!((EtcdVersion::parse(tag), EtcdVersion::parse(target)), (Ok(a), Ok(b)) if b > a)
-        };
+        let newer =
+            |tag: &str| matches!((EtcdVersion::parse(tag), EtcdVersion::parse(target)), (Ok(a), Ok(b)) if b > a);
         let todo: Vec<String> = cps
             .into_iter()
             .filter(|cp| ctx.view().etcd_tag(cp).is_some_and(newer))
@@ -409,8 +424,15 @@ impl<'p> Run<'p> {
                 self.must(ctx, cp, &line)?;
             }
             let done = |v: &View<'_>| v.etcd_healthy() && batch.iter().all(|cp| v.etcd_tag(cp) == Some(target));
-            if !ctx.wait_until("etcd members restarted and healthy", self.p.spec.node_ready_timeout.limit(), done)? {
-                return abort(format!("etcd on {} did not come back healthy at {target}", batch.join(", ")));
+            if !ctx.wait_until(
+                "etcd members restarted and healthy",
+                self.p.spec.node_ready_timeout.limit(),
+                done,
+            )? {
+                return abort(format!(
+                    "etcd on {} did not come back healthy at {target}",
+                    batch.join(", ")
+                ));
             }
             self.soak(ctx, &[])?;
         }
@@ -472,7 +494,11 @@ impl<'p> Run<'p> {
             self.wait_node_ready(ctx, node)?;
         }
         if drain {
-            let done: Vec<&str> = batch.iter().filter(|n| !skipped.contains(n)).map(String::as_str).collect();
+            let done: Vec<&str> = batch
+                .iter()
+                .filter(|n| !skipped.contains(n))
+                .map(String::as_str)
+                .collect();
             if !done.is_empty() {
                 self.must(ctx, &self.admin, &format!("kubectl uncordon {}", done.join(" ")))?;
             }
@@ -532,7 +558,12 @@ impl<'p> Run<'p> {
         match ctx.provision(pool, &name, &self.to)? {
             Provision::Joined => {}
             Provision::Refused(text) => {
-                let last = text.lines().find(|l| l.contains("[ERROR")).unwrap_or("").trim().to_string();
+                let last = text
+                    .lines()
+                    .find(|l| l.contains("[ERROR"))
+                    .unwrap_or("")
+                    .trim()
+                    .to_string();
                 return abort(format!("{name} could not join: {last}"));
             }
             Provision::NoCapacity => return abort(format!("no capacity for {name}")),

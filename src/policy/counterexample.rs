@@ -27,7 +27,13 @@ pub struct Provenance {
 }
 
 /// The counterexample's text.
-pub fn render(scenario: &Scenario, checked: &Checked, failure: &Failure, step_limit: SimDuration, p: &Provenance) -> String {
+pub fn render(
+    scenario: &Scenario,
+    checked: &Checked,
+    failure: &Failure,
+    step_limit: SimDuration,
+    p: &Provenance,
+) -> String {
     let mut out = String::new();
     header(&mut out, failure, p);
     let mut doc = Mapping::new();

@@ -11,6 +11,7 @@
 
 use super::Outcome;
 use super::faults::Schedule;
+use kubedrill_sim::Seed;
 use kubedrill_sim::Sim;
 use kubedrill_sim::fault::Fault;
 use kubedrill_sim::invariant::Violation;
@@ -22,7 +23,6 @@ use kubedrill_sim::scenario::{Scenario, Step};
 use kubedrill_sim::shell::CommandOutput;
 use kubedrill_sim::time::{SimDuration, SimTime};
 use kubedrill_sim::version::KubeVersion;
-use kubedrill_sim::Seed;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -244,7 +244,12 @@ impl<'o> Drive<'o> {
     pub fn run(&mut self, host: &str, line: &str) -> Result<Output, Halt> {
         self.budget()?;
         self.apply_due_faults();
-        if self.sim.cluster().node_id(host).is_some_and(|id| !self.sim.cluster().node(id).powered_on) {
+        if self
+            .sim
+            .cluster()
+            .node_id(host)
+            .is_some_and(|id| !self.sim.cluster().node(id).powered_on)
+        {
             let text = format!("ssh: connect to host {host} port 22: No route to host\n");
             self.note(format!("{host} is powered off: {}", text.trim_end()));
             return Ok(Output {

@@ -83,7 +83,10 @@ impl Schedule {
                     let from = SimDuration::from_secs(u64::from(at));
                     let to = SimDuration::from_secs(u64::from(at + for_s));
                     s.no_capacity.push((from, to));
-                    s.describe(at, format!("no-capacity for {}", SimDuration::from_secs(u64::from(for_s))));
+                    s.describe(
+                        at,
+                        format!("no-capacity for {}", SimDuration::from_secs(u64::from(for_s))),
+                    );
                 }
             }
         }

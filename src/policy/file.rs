@@ -6,8 +6,8 @@ use crate::scenario_file::{LoadError, load_document, read_text, scenario_error_a
 use kubedrill_sim::runner::ScenarioError;
 use kubedrill_sim::time::SimDuration;
 use kubedrill_sim::version::KubeVersion;
-use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -269,7 +269,12 @@ impl<'de> Deserialize<'de> for IntOrPercent {
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<IntOrPercent, E> {
                 u64::try_from(v)
-                    .map_err(|_| E::custom(format!("{v} is negative: expected {}", "a non-negative integer or a percentage such as 50%")))
+                    .map_err(|_| {
+                        E::custom(format!(
+                            "{v} is negative: expected {}",
+                            "a non-negative integer or a percentage such as 50%"
+                        ))
+                    })
                     .and_then(|v| self.visit_u64(v))
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<IntOrPercent, E> {
@@ -424,7 +429,9 @@ impl<'de> Deserialize<'de> for Duration {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Duration, E> {
                 if v.trim_start().starts_with('-') {
-                    return Err(E::custom(format!("{v:?} is negative: expected a duration such as 30s or 10m")));
+                    return Err(E::custom(format!(
+                        "{v:?} is negative: expected a duration such as 30s or 10m"
+                    )));
                 }
                 SimDuration::parse_scenario(v).map(Duration).map_err(E::custom)
             }
@@ -536,11 +543,13 @@ fn check_target(v: &str) -> Result<(), ScenarioError> {
     if v == "next-minor" || v == "next-patch" {
         return Ok(());
     }
-    let parsed = KubeVersion::parse(v)
-        .map_err(|e| err("spec.target.version", format!("{e}: expected next-minor, next-patch or a version such as v1.31.2")))?;
-    parsed
-        .check_supported()
-        .map_err(|e| err("spec.target.version", e))
+    let parsed = KubeVersion::parse(v).map_err(|e| {
+        err(
+            "spec.target.version",
+            format!("{e}: expected next-minor, next-patch or a version such as v1.31.2"),
+        )
+    })?;
+    parsed.check_supported().map_err(|e| err("spec.target.version", e))
 }
 
 fn check_stages(stages: &[Stage]) -> Result<(), ScenarioError> {
@@ -550,7 +559,10 @@ fn check_stages(stages: &[Stage]) -> Result<(), ScenarioError> {
     let mut seen = BTreeSet::new();
     for (i, s) in stages.iter().enumerate() {
         if !seen.insert(*s) {
-            return Err(err(format!("spec.stages[{i}]"), format!("{} is listed twice", s.as_str())));
+            return Err(err(
+                format!("spec.stages[{i}]"),
+                format!("{} is listed twice", s.as_str()),
+            ));
         }
     }
     Ok(())

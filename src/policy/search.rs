@@ -12,6 +12,8 @@ use kubedrill_sim::Seed;
 use kubedrill_sim::generate::{self, Case};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Debug)]
@@ -22,6 +24,8 @@ pub struct SearchOptions {
     pub run: RunOptions,
     /// Wall-clock budget for shrinking.
     pub shrink_time: Duration,
+    /// Threads checking cases at once.
+    pub jobs: usize,
 }
 
 impl Default for SearchOptions {
@@ -32,6 +36,7 @@ impl Default for SearchOptions {
             generate: generate::Limits::default(),
             run: RunOptions::default(),
             shrink_time: Duration::from_secs(8),
+            jobs: 1,
         }
     }
 }
@@ -51,9 +56,10 @@ pub struct Found {
 
 #[derive(Debug)]
 pub struct Summary {
-    /// Cases run before the search stopped (the failing one included).
+    /// Cases up to the first failing one (included), or all of them.
     pub cases: u32,
-    /// Wall time spent on those cases (shrinking not included).
+    /// Wall time spent checking (shrinking not included; with several threads, cases beyond
+    /// the first failure may have been checked meanwhile).
     pub elapsed: Duration,
     pub found: Option<Found>,
 }
@@ -65,7 +71,8 @@ impl Summary {
 }
 
 /// A fresh policy per run: a controller keeps state within one run only.
-pub type MakePolicy<'a> = dyn Fn() -> Box<dyn Policy> + 'a;
+/// (Shared by the check's threads.)
+pub type MakePolicy<'a> = dyn Fn() -> Box<dyn Policy> + Sync + 'a;
 
 /// Runs one case; None when every property held.
 pub fn run_case(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Option<Failure> {
@@ -76,7 +83,13 @@ pub fn run_case(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Option
 pub fn checked(make: &MakePolicy<'_>, case: &Case, opts: &RunOptions) -> Checked {
     let scenario = case.scenario();
     let mut policy = make();
-    match run_checked(policy.as_mut(), &scenario, Seed(case.seed), Schedule::from_case(case), opts) {
+    match run_checked(
+        policy.as_mut(),
+        &scenario,
+        Seed(case.seed),
+        Schedule::from_case(case),
+        opts,
+    ) {
         Ok(c) => c,
         // The generator builds only clusters the simulator accepts; should one not build, the
         // case fails visibly rather than passing.
@@ -117,29 +130,51 @@ pub fn generated(seed: u64, index: u32, limits: generate::Limits) -> Option<Case
     generate::case(limits).new_tree(&mut runner).ok().map(|t| t.current())
 }
 
-/// Runs up to `opts.cases` cases; stops at the first failure and shrinks it.
-pub fn search(make: &MakePolicy<'_>, opts: &SearchOptions, mut progress: impl FnMut(u32)) -> Summary {
+/// Runs up to `opts.cases` cases on `opts.jobs` threads; stops at the first failure (the
+/// lowest failing case index, whatever the threads' timing) and shrinks it.
+pub fn search(make: &MakePolicy<'_>, opts: &SearchOptions) -> Summary {
     let start = Instant::now();
-    for index in 0..opts.cases {
-        progress(index);
-        let Some(case) = generated(opts.seed, index, opts.generate) else {
-            continue;
-        };
-        let Some(failure) = run_case(make, &case, &opts.run) else {
-            continue;
-        };
-        let elapsed = start.elapsed();
-        let found = shrink(make, case, failure, index, opts);
+    let next = AtomicU32::new(0);
+    let first = AtomicU32::new(u32::MAX);
+    let failures: Mutex<Vec<(u32, Case, Failure)>> = Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..opts.jobs.max(1) {
+            scope.spawn(|| {
+                loop {
+                    // Cases are handed out in order, so every case below a failing one is
+                    // checked before the search ends: the lowest failure is found.
+                    let index = next.fetch_add(1, Ordering::SeqCst);
+                    if index >= opts.cases || index > first.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let Some(case) = generated(opts.seed, index, opts.generate) else {
+                        continue;
+                    };
+                    if let Some(failure) = run_case(make, &case, &opts.run) {
+                        first.fetch_min(index, Ordering::SeqCst);
+                        failures
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push((index, case, failure));
+                    }
+                }
+            });
+        }
+    });
+    let elapsed = start.elapsed();
+    let failures = failures.into_inner().unwrap_or_else(|e| e.into_inner());
+    let Some((index, case, failure)) = failures.into_iter().min_by_key(|(i, _, _)| *i) else {
         return Summary {
-            cases: index + 1,
+            cases: opts.cases,
             elapsed,
-            found: Some(found),
+            found: None,
         };
-    }
+    };
+    let found = shrink(make, case, failure, index, opts);
     Summary {
-        cases: opts.cases,
-        elapsed: start.elapsed(),
-        found: None,
+        cases: index + 1,
+        elapsed,
+        found: Some(found),
     }
 }
 

@@ -121,7 +121,10 @@ pub fn candidates(c: &Case) -> Vec<Case> {
             out.push(with(&|n| n.pools[i].cpus = 4));
         }
     }
-    for minor in [kubedrill_sim::generate::FROM_MINORS.start().to_owned(), c.from_minor.saturating_sub(1)] {
+    for minor in [
+        kubedrill_sim::generate::FROM_MINORS.start().to_owned(),
+        c.from_minor.saturating_sub(1),
+    ] {
         if minor >= *kubedrill_sim::generate::FROM_MINORS.start() && minor < c.from_minor {
             out.push(with(&|n| n.from_minor = minor));
         }
