@@ -1,6 +1,8 @@
 //! Workloads for benchmarks: a cluster at Kubernetes' documented scalability limits, and the
 //! maintenance sweep measured on it. Shared by `benches/maintenance.rs` and `kubedrill bench`.
 
+pub mod bare_loop;
+
 use kubedrill_sim::Sim;
 use kubedrill_sim::scenario::Scenario;
 
@@ -140,19 +142,92 @@ pub struct LabLatencies {
     /// Lab start (cluster built, setup steps run) per lab, in order of the catalogue.
     pub starts: Vec<(String, std::time::Duration)>,
     /// Every line of every lab's solution, as the terminal hands it to the session.
-    pub commands: Vec<std::time::Duration>,
+    pub commands: Timings,
+    /// `why` after every solution line.
+    pub whys: Timings,
+    /// `undo` after every solution line (the line is typed again afterwards, untimed).
+    pub undos: Timings,
+    /// `rewind N` to every step N of a [`REWIND_STEPS`]-step session of every lab (its
+    /// solution, then reads and waits), from its end: with the session's copies of the state,
+    /// and replaying from the start only (`Session::replay_only`).
+    pub rewinds: Timings,
+    pub rewinds_replayed: Timings,
+}
+
+/// Latencies on the wall clock, and the CPU time the measuring thread spent meanwhile: on a
+/// machine shared with other work the wall clock's tail is mostly waiting for a core, the CPU
+/// time is the work itself.
+#[derive(Default)]
+pub struct Timings {
+    pub wall: Vec<std::time::Duration>,
+    pub cpu: Vec<std::time::Duration>,
+}
+
+impl Timings {
+    /// Runs `f` and records how long it took.
+    pub fn measure<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        let (wall, cpu) = (std::time::Instant::now(), thread_cpu_time());
+        let out = f();
+        self.wall.push(wall.elapsed());
+        self.cpu.push(thread_cpu_time().saturating_sub(cpu));
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.wall.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.wall.is_empty()
+    }
+
+    /// `p50 1.2µs, p99 3.4µs, max 5.6µs (CPU time: p99 ..., max ...)`.
+    pub fn summary(&self) -> String {
+        format!(
+            "p50 {:.2?}, p99 {:.2?}, max {:.2?} (CPU time: p50 {:.2?}, p99 {:.2?}, max {:.2?})",
+            quantile(&self.wall, 0.5),
+            quantile(&self.wall, 0.99),
+            quantile(&self.wall, 1.0),
+            quantile(&self.cpu, 0.5),
+            quantile(&self.cpu, 0.99),
+            quantile(&self.cpu, 1.0)
+        )
+    }
+}
+
+/// The CPU time this thread has used (`CLOCK_THREAD_CPUTIME_ID`).
+fn thread_cpu_time() -> std::time::Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec, which lives on this stack frame.
+    let ok = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0;
+    if !ok {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// How many steps the sessions of the rewind figure have.
+pub const REWIND_STEPS: usize = 30;
+
+/// Lines that pad a lab's solution to [`REWIND_STEPS`]: reads, and waits that let the
+/// controllers and kubelets work.
+const PADDING: &[&str] = &["kubectl get pods -A -o wide", "sleep 10", "kubectl get nodes"];
+
+/// The `q`-quantile (0..=1) of some latencies.
+pub fn quantile(v: &[std::time::Duration], q: f64) -> std::time::Duration {
+    let mut v = v.to_vec();
+    v.sort_unstable();
+    if v.is_empty() {
+        return std::time::Duration::ZERO;
+    }
+    let i = ((v.len() - 1) as f64 * q).round() as usize;
+    v[i.min(v.len() - 1)]
 }
 
 impl LabLatencies {
-    /// The `q`-quantile (0..=1) of the command latencies.
+    /// The `q`-quantile (0..=1) of the command latencies (wall clock).
     pub fn command_quantile(&self, q: f64) -> std::time::Duration {
-        let mut v = self.commands.clone();
-        v.sort_unstable();
-        if v.is_empty() {
-            return std::time::Duration::ZERO;
-        }
-        let i = ((v.len() - 1) as f64 * q).round() as usize;
-        v[i.min(v.len() - 1)]
+        quantile(&self.commands.wall, q)
     }
 }
 
@@ -161,22 +236,60 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
     let labs = kubedrill_labs::catalogue().map_err(|e| anyhow::anyhow!("{e}"))?;
     let mut out = LabLatencies {
         starts: Vec::new(),
-        commands: Vec::new(),
+        commands: Timings::default(),
+        whys: Timings::default(),
+        undos: Timings::default(),
+        rewinds: Timings::default(),
+        rewinds_replayed: Timings::default(),
     };
-    for _ in 0..rounds {
+    for round in 0..rounds {
         for lab in &labs {
             let t = std::time::Instant::now();
             let mut session =
                 kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
             out.starts.push((lab.id.clone(), t.elapsed()));
-            for (_, line) in lab.solution_lines() {
-                let t = std::time::Instant::now();
-                let _ = session.input(&line);
-                out.commands.push(t.elapsed());
+            let lines = lab.solution_lines();
+            for (_, line) in &lines {
+                out.commands.measure(|| session.input(line));
+                out.whys.measure(|| session.input("why"));
+                out.undos.measure(|| session.input("undo"));
+                let _ = session.input(line);
+            }
+            if round == 0 {
+                rewind_every_step(lab, &mut out)?;
             }
         }
     }
     Ok(out)
+}
+
+/// A [`REWIND_STEPS`]-step session of `lab`, rewound to each of its steps.
+fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyhow::Result<()> {
+    for replayed in [false, true] {
+        let mut s = kubedrill_labs::Session::start(lab, lab.default_seed()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        if replayed {
+            s = s.replay_only();
+        }
+        let lines = lab.solution_lines();
+        let mut padding = PADDING.iter().cycle();
+        while s.history().len() < REWIND_STEPS {
+            let line = match lines.get(s.history().len()) {
+                Some((_, l)) => l.as_str(),
+                None => padding.next().copied().unwrap_or("sleep 10"),
+            };
+            let _ = s.input(line);
+        }
+        let timings = if replayed {
+            &mut out.rewinds_replayed
+        } else {
+            &mut out.rewinds
+        };
+        for step in 1..=s.history().len() {
+            let mut copy = s.clone();
+            timings.measure(|| copy.rewind(step));
+        }
+    }
+    Ok(())
 }
 
 /// The example policy `kubedrill bench --workload policy` checks.
@@ -211,10 +324,10 @@ pub fn policy_cases(cases: u32) -> anyhow::Result<PolicyBench> {
     use crate::policy::controller::FilePolicy;
     use crate::policy::{Outcome, Policy};
     let file = crate::policy::file::load_str(BENCH_POLICY, "inplace-one-at-a-time.yaml")?;
-    let limits = kubedrill_sim::generate::Limits {
+    let limits = kubedrill_sim::scenario::generate::Limits {
         max_nodes: 50,
         min_workers: 10,
-        ..kubedrill_sim::generate::Limits::default()
+        ..kubedrill_sim::scenario::generate::Limits::default()
     };
     let generated: Vec<_> = (0..cases)
         .filter_map(|i| crate::policy::search::generated(1, i, limits))
@@ -257,15 +370,4 @@ pub fn policy_cases(cases: u32) -> anyhow::Result<PolicyBench> {
     }
     b.setup = thread_cpu_time().saturating_sub(start);
     Ok(b)
-}
-
-/// CPU time of the calling thread (Linux `CLOCK_THREAD_CPUTIME_ID`).
-pub fn thread_cpu_time() -> std::time::Duration {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec to the valid pointer it is given.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    if rc != 0 {
-        return std::time::Duration::ZERO;
-    }
-    std::time::Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }

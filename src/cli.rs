@@ -74,6 +74,20 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// `kind` runs the lab on a real kind cluster (needs kind and Docker): the setup is
+        /// replayed there, your lines run for real, and `check` grades what kind shows.
+        #[arg(long, value_enum, default_value_t = LabBackend::Sim)]
+        backend: LabBackend,
+        /// With `--backend kind`: node images to use (see `run --kind-image-map`).
+        #[arg(long, value_name = "FILE")]
+        kind_image_map: Option<PathBuf>,
+    },
+    /// The labs in a browser: a catalogue, and per lab the task, a terminal and a live picture
+    /// of the cluster. Listens on 127.0.0.1 only; everything is built into this binary.
+    Serve {
+        /// The port on 127.0.0.1 (0: any free port; the address is printed).
+        #[arg(long, default_value_t = 8417)]
+        port: u16,
     },
     /// A mock exam: several labs in a row under a countdown, scored against the CKA pass mark.
     Exam {
@@ -138,6 +152,14 @@ fn parse_duration(text: &str) -> Result<SimDuration, String> {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum LabBackend {
+    /// The built-in simulator.
+    Sim,
+    /// A real kind cluster.
+    Kind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Workload {
     /// Cordon, drain and uncordon every worker.
     Drain,
@@ -153,7 +175,7 @@ enum Workload {
 }
 
 #[derive(clap::Args, Debug)]
-struct RunArgs {
+pub(crate) struct RunArgs {
     /// The scenario file (YAML, format kubedrill/v1).
     file: PathBuf,
     /// Seed of the run (overrides the file's `seed:`; default: KUBEDRILL_SEED, else random).
@@ -169,9 +191,25 @@ struct RunArgs {
     #[arg(long, default_value = "target/kubedrill/failures")]
     failures_dir: PathBuf,
     /// `etcd` also runs a real etcd cluster (one member per control plane, from the `etcd` on
-    /// PATH) and compares it with the simulator's after every etcd fault.
+    /// PATH) and compares it with the simulator's after every etcd fault; `kind` replays every
+    /// step on a real kind cluster and compares after each.
     #[arg(long, value_enum, default_value_t = Backend::Sim)]
     backend: Backend,
+    /// With `--backend kind`: print the commands the run would perform on kind and exit,
+    /// touching nothing (kind and Docker are not needed).
+    #[arg(long)]
+    plan: bool,
+    /// With `--backend kind`: leave the kind cluster running at the end (it is named on stderr).
+    #[arg(long)]
+    keep: bool,
+    /// With `--backend kind`: node images to use, a YAML mapping of Kubernetes versions to
+    /// images (`v1.31.2: kindest/node:v1.31.2@sha256:...`), before kubedrill's own table.
+    #[arg(long, value_name = "FILE")]
+    kind_image_map: Option<PathBuf>,
+    /// After each step, print the model's reasons for what it did (`# why: ...` lines), as a
+    /// lab's `why` does.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -180,6 +218,8 @@ enum Backend {
     Sim,
     /// The simulator, checked against real etcd processes.
     Etcd,
+    /// The simulator, checked against a real kind cluster (needs kind and Docker).
+    Kind,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -199,7 +239,20 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Lab(LabCommand::List) => crate::lab_cli::list(),
-        Command::Lab(LabCommand::Start { id, seed }) => crate::lab_cli::start(&id, seed),
+        Command::Lab(LabCommand::Start {
+            id,
+            seed,
+            backend,
+            kind_image_map,
+        }) => match backend {
+            LabBackend::Sim if kind_image_map.is_some() => {
+                eprintln!("kubedrill: --kind-image-map goes with --backend kind");
+                Ok(ExitCode::from(2))
+            }
+            LabBackend::Sim => crate::lab_cli::start(&id, seed),
+            LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
+        },
+        Command::Lab(LabCommand::Serve { port }) => crate::lab_web::serve(port),
         Command::Lab(LabCommand::Exam { minutes, count, seed }) => {
             let seed = seed.unwrap_or_else(|| {
                 std::time::SystemTime::now()
@@ -322,8 +375,22 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let seed = choose_seed(args.seed, scenario.seed)?;
+    if args.backend != Backend::Kind && (args.plan || args.keep || args.kind_image_map.is_some()) {
+        eprintln!("kubedrill: --plan, --keep and --kind-image-map go with --backend kind");
+        return Ok(ExitCode::from(2));
+    }
+    if args.backend == Backend::Kind {
+        let opts = crate::kind::backend::Options {
+            plan_only: args.plan,
+            keep: args.keep,
+            image_map: args.kind_image_map.clone(),
+        };
+        return crate::kind::backend::run(&scenario, &text, &args.file, seed, &opts, |report, verdict| {
+            finish(args, &text, seed, report, verdict)
+        });
+    }
     let mut etcd = match args.backend {
-        Backend::Sim => None,
+        Backend::Sim | Backend::Kind => None,
         Backend::Etcd => match start_etcd_backend(&scenario, seed) {
             Ok(b) => b,
             Err(e) => {
@@ -332,12 +399,15 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             }
         },
     };
-    let result = match etcd.as_mut() {
-        None => runner::run(&scenario, seed),
-        Some(backend) => runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
-            backend.after_step(i, step, sim, transcript)
-        }),
-    };
+    let mut explained = 0;
+    let result = runner::run_observed(&scenario, seed, |i, step, sim, transcript| {
+        if args.explain {
+            explain_step(sim, &mut explained, transcript);
+        }
+        if let Some(backend) = etcd.as_mut() {
+            backend.after_step(i, step, sim, transcript);
+        }
+    });
     let report = match result {
         Ok(r) => r,
         Err(e) => {
@@ -348,36 +418,65 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    let verdict = etcd.as_ref().map(|backend| BackendVerdict {
+        name: "etcd",
+        error: backend.error.as_ref().map(|(step, e)| format!("step {step}: {e}")),
+        disagreements: backend
+            .disagreements
+            .iter()
+            .map(|(step, d)| format!("step {step}: real etcd disagrees with the simulator: {d}"))
+            .collect(),
+    });
+    finish(args, &text, seed, &report, verdict)
+}
+
+/// What a real backend found beside the run.
+pub struct BackendVerdict {
+    pub name: &'static str,
+    /// A failure of the backend itself (exit 2).
+    pub error: Option<String>,
+    /// Where the real system and the simulator differ (exit 1).
+    pub disagreements: Vec<String>,
+}
+
+/// Prints the transcript, writes the trace and the failure file, and picks the exit status.
+pub(crate) fn finish(
+    args: &RunArgs,
+    text: &str,
+    seed: Seed,
+    report: &Report,
+    verdict: Option<BackendVerdict>,
+) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
         Format::Text => out.write_all(report.transcript_text().as_bytes())?,
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &json_report(&report))?;
+            serde_json::to_writer_pretty(&mut out, &json_report(report))?;
             writeln!(out)?;
         }
     }
     out.flush()?;
     // A trace that cannot be written must not hide a failed run: report both.
     let trace_error = args.trace.as_ref().and_then(|path| {
-        write_trace(path, &report)
+        write_trace(path, report)
             .with_context(|| format!("writing the trace to {}", path.display()))
             .err()
     });
     if let Some(e) = &trace_error {
         eprintln!("kubedrill: {e:#}");
     }
-    if let Some(backend) = &etcd {
-        if let Some((step, e)) = &backend.error {
-            eprintln!("kubedrill: --backend etcd: step {step}: {e}");
+    if let Some(v) = &verdict {
+        if let Some(e) = &v.error {
+            eprintln!("kubedrill: --backend {}: {e}", v.name);
             return Ok(ExitCode::from(2));
         }
-        for (step, d) in &backend.disagreements {
-            eprintln!("kubedrill: step {step}: real etcd disagrees with the simulator: {d}");
+        for d in &v.disagreements {
+            eprintln!("kubedrill: {d}");
         }
     }
-    let etcd_disagrees = etcd.as_ref().is_some_and(|b| !b.disagreements.is_empty());
-    if report.passed() && etcd_disagrees {
+    let backend_disagrees = verdict.as_ref().is_some_and(|v| !v.disagreements.is_empty());
+    if report.passed() && backend_disagrees {
         return Ok(ExitCode::from(1));
     }
     if report.passed() {
@@ -390,7 +489,7 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
     for f in &report.failures {
         eprintln!("kubedrill: step {} failed: {}", f.step, f.message);
     }
-    match write_failure(&args.failures_dir, &args.file, &text, seed, &report) {
+    match write_failure(&args.failures_dir, &args.file, text, seed, report) {
         Ok(path) => {
             eprintln!("reproduce: kubedrill replay {}", path.display());
             eprintln!("       or: kubedrill run {} --seed {}", args.file.display(), seed.0);
@@ -398,6 +497,17 @@ fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
         Err(e) => eprintln!("kubedrill: could not write the failure file: {e:#}"),
     }
     Ok(ExitCode::from(1))
+}
+
+/// `--explain`: the reasons for the trace records since the last step, as `# why:` lines.
+fn explain_step(sim: &kubedrill_sim::Sim, from: &mut usize, transcript: &mut Vec<String>) {
+    let records = sim.trace().get(*from..).unwrap_or_default();
+    // Cluster bootstrap (step 0) is not a step of the scenario.
+    let records = &records[records.iter().position(|r| r.step > 0).unwrap_or(records.len())..];
+    *from = sim.trace().len();
+    for sentence in kubedrill_labs::explain(sim, records) {
+        transcript.push(format!("# why: {sentence}"));
+    }
 }
 
 /// A real etcd cluster with one member per control plane of the scenario's cluster; `None` when
@@ -526,13 +636,24 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             worst.1,
             worst.0
         );
-        println!(
-            "lab commands: {} lines typed, p50 {:.2?}, p99 {:.2?}, max {:.2?}",
-            l.commands.len(),
-            l.command_quantile(0.5),
-            l.command_quantile(0.99),
-            l.command_quantile(1.0)
-        );
+        for (what, t) in [
+            ("lab commands (every solution line)", &l.commands),
+            ("why after each line", &l.whys),
+            ("undo of each line", &l.undos),
+        ] {
+            println!("{what}: {} times, {}", t.len(), t.summary());
+        }
+        for (what, t) in [
+            ("from the session's copies", &l.rewinds),
+            ("replayed from the start", &l.rewinds_replayed),
+        ] {
+            println!(
+                "rewind to every step of a {}-step session of every lab, {what}: {} rewinds, {}",
+                crate::bench::REWIND_STEPS,
+                t.len(),
+                t.summary()
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let start = std::time::Instant::now();
@@ -569,7 +690,43 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     if let Some(kib) = crate::bench::peak_rss_kib() {
         println!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0);
     }
+    drop(sim);
+    print_bare_ratio(workers, pods, workload, setup, sweep)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Runs the bare reference loop on the same shape, right after the simulator's run (same
+/// machine, same minute), and ends the output with the ratio of the two.
+fn print_bare_ratio(
+    workers: u32,
+    pods: u32,
+    workload: Workload,
+    setup: std::time::Duration,
+    sweep: std::time::Duration,
+) -> anyhow::Result<()> {
+    use crate::bench::bare_loop;
+    let shape = bare_loop::Shape::of_large_cluster(workers, pods);
+    let order = match workload {
+        Workload::Drain => bare_loop::Sweep::Workers,
+        Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload has no bare loop"),
+    };
+    let (bare, counts) = bare_loop::median_of(5, shape, order);
+    let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);
+    println!(
+        "bare loop (median of 5): build {:.2?} ({:.1}x), sweep {:.2?} ({:.1}x); {} evictions, {} placements",
+        bare.build,
+        ratio(setup, bare.build),
+        bare.sweep,
+        ratio(sweep, bare.sweep),
+        counts.evictions,
+        counts.placements
+    );
+    println!(
+        "ratio to the bare loop: {:.1}x",
+        ratio(setup + sweep, bare.build + bare.sweep)
+    );
+    Ok(())
 }
 
 fn bench_policy(cases: u32) -> anyhow::Result<ExitCode> {

@@ -128,12 +128,24 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     let seed = seed.unwrap_or_else(|| lab.default_seed());
     let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
     println!("{}", banner(&lab));
+    println!("{STUDY_LINE}\n");
     let score = drive(session, None)?;
     let mut progress = Progress::load();
     progress.record(&lab.id, score);
     println!("score: {score}% (best {}%)", progress.labs[&lab.id].best);
     Ok(ExitCode::SUCCESS)
 }
+
+/// `kubedrill lab start ID --backend kind`: the lab on a real kind cluster.
+pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::Path>) -> anyhow::Result<ExitCode> {
+    let lab = find(id)?;
+    let seed = seed.unwrap_or_else(|| lab.default_seed());
+    crate::kind::lab::start(&lab, seed, image_map)
+}
+
+/// What a study lab has that an exam does not.
+const STUDY_LINE: &str =
+    "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
 fn banner(lab: &Lab) -> String {
     format!(
@@ -280,7 +292,9 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
     let mut results = Vec::new();
     for (i, lab) in chosen.iter().enumerate() {
         println!("== Task {} of {} ==", i + 1, chosen.len());
-        let session = Session::start(lab, seed + i as u64).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let session = Session::start(lab, seed + i as u64)
+            .map_err(|e| anyhow::anyhow!("{e}"))?
+            .for_exam();
         println!("{}", banner(lab));
         let score = if Instant::now() < deadline {
             drive(session, Some(deadline))?

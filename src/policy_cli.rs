@@ -11,7 +11,7 @@ use crate::policy::{Outcome, Policy};
 use crate::scenario_file;
 use anyhow::Context as _;
 use kubedrill_sim::Seed;
-use kubedrill_sim::generate;
+use kubedrill_sim::scenario::generate;
 use kubedrill_sim::time::SimDuration;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -141,7 +141,7 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
         println!(
             "policy {name}: {} cases passed, {} properties held (seed {}): {rate:.0} cases/s",
             summary.cases,
-            crate::policy::check::PROPERTIES.len() + kubedrill_sim::invariant::INVARIANTS.len(),
+            crate::policy::check::PROPERTIES.len() + kubedrill_sim::invariant::InvariantId::ALL.len(),
             args.seed
         );
         return Ok(ExitCode::SUCCESS);

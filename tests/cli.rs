@@ -1228,3 +1228,34 @@ fn getting_a_pod_that_does_not_exist_is_not_found_with_status_1() {
         "controlplane $ kubectl get pod nope\nError from server (NotFound): pods \"nope\" not found\n# expect: ok\n",
     );
 }
+
+#[test]
+fn run_explain_prints_the_reasons_after_each_step() {
+    // Goal: `--explain` adds the model's reasons as `# why:` lines after the step they explain,
+    // and leaves the rest of the transcript as `run` prints it.
+    let dir = Dir::new("explain");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/etcd/04-three-members-lose-two.yaml");
+    let plain = dir.kubedrill([Path::new("run"), file.as_path()]).exits(0);
+    let explained = dir
+        .kubedrill([Path::new("run"), file.as_path(), Path::new("--explain")])
+        .exits(0);
+    let without_why: Vec<&str> = explained.stdout.lines().filter(|l| !l.starts_with("# why: ")).collect();
+    assert_eq!(without_why, plain.stdout.lines().collect::<Vec<_>>());
+    let lines: Vec<&str> = explained.stdout.lines().collect();
+    let timeout = lines
+        .iter()
+        .position(|l| *l == "Error from server: etcdserver: request timed out")
+        .expect("the scenario times out");
+    assert!(
+        lines[timeout + 1].starts_with(
+            "# why: The API timed out because etcd has lost quorum: 1 of 3 etcd members running (down: cp2, cp3); quorum is 2."
+        ),
+        "{}",
+        explained.stdout
+    );
+    assert!(
+        explained
+            .stdout
+            .contains("# why: node02 was cordoned (SchedulingDisabled)")
+    );
+}

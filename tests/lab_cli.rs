@@ -100,3 +100,26 @@ fn editing_in_a_pipe_says_to_use_sed() {
         "{out}"
     );
 }
+
+#[test]
+fn why_and_undo_work_in_a_study_lab_and_not_in_an_exam() {
+    let state = state_dir("why-exam");
+    let (_, out, _) = lab(
+        &state,
+        &["start", "drain-bare-pod-force"],
+        "kubectl drain node01 --ignore-daemonsets\nwhy\nundo\nhistory\nexit\n",
+    );
+    assert!(out.contains("`why` explains what the last command did"), "{out}");
+    assert!(
+        out.contains("stopped at the `unreplicated` filter: default/debug-shell"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Took back step 1: kubectl drain node01 --ignore-daemonsets"),
+        "{out}"
+    );
+    assert!(out.contains("No commands yet on timeline 1."), "{out}");
+    let (_, out, _) = lab(&state, &["exam", "--count", "1", "--seed", "7"], "why\nundo\nexit\n");
+    assert!(!out.contains("`why` explains"), "{out}");
+    assert_eq!(out.matches("is not available in a mock exam").count(), 2, "{out}");
+}

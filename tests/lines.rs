@@ -36,7 +36,16 @@ workloads:
 "#;
 
 fn sim(version: &str) -> Sim {
-    let scenario = load_str(&CLUSTER.replace("v1.31.2", version), "lines").expect("fixture loads");
+    // The manifests in the versions each release serves: policy/v1 from 1.21, apps/v1 from 1.9.
+    let minor: u32 = version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(31);
+    let mut text = CLUSTER.replace("v1.31.2", version);
+    if minor < 21 {
+        text = text.replace("apiVersion: policy/v1\n", "apiVersion: policy/v1beta1\n");
+    }
+    if minor < 9 {
+        text = text.replace("apiVersion: apps/v1\n", "apiVersion: apps/v1beta2\n");
+    }
+    let scenario = load_str(&text, "lines").expect("fixture loads");
     Sim::new(&scenario.cluster, &scenario.workloads, Seed(1)).expect("fixture builds")
 }
 

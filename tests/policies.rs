@@ -12,7 +12,7 @@ use kubedrill::policy::faults::Schedule;
 use kubedrill::policy::search::{SearchOptions, search};
 use kubedrill::policy::{Bounds, Outcome, Policy, file};
 use kubedrill_sim::Seed;
-use kubedrill_sim::generate::{self, Case, Pool, WorkloadKind, WorkloadSpec};
+use kubedrill_sim::scenario::generate::{self, Case, Pool, WorkloadKind, WorkloadSpec};
 use kubedrill_sim::time::SimDuration;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

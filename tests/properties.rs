@@ -377,10 +377,12 @@ fn render(g: &ScenarioGen) -> String {
         s.push_str("      template:\n");
         pod_template(&mut s, g, w, i, "        ", true);
     }
+    // Budgets are policy/v1 from 1.21; older clusters serve only policy/v1beta1.
+    let policy = if minor >= 21 { "policy/v1" } else { "policy/v1beta1" };
     for (i, p) in g.pdbs.iter().enumerate() {
         let _ = writeln!(
             s,
-            "  - apiVersion: policy/v1\n    kind: PodDisruptionBudget\n    metadata: {{name: pdb-{i}, namespace: default}}\n    spec:"
+            "  - apiVersion: {policy}\n    kind: PodDisruptionBudget\n    metadata: {{name: pdb-{i}, namespace: default}}\n    spec:"
         );
         let _ = match p.budget {
             Budget::MinInt(n) => writeln!(s, "      minAvailable: {n}"),

@@ -796,7 +796,8 @@ impl Check {
             Self::NoViolations { except } => {
                 let all = sim.violations();
                 let new = &all[base.violations.min(all.len())..];
-                let (allowed, bad): (Vec<_>, Vec<_>) = new.iter().partition(|v| except.iter().any(|e| e.0 == v.id));
+                let (allowed, bad): (Vec<_>, Vec<_>) =
+                    new.iter().partition(|v| except.iter().any(|e| e.0 == v.id.as_str()));
                 let bad: Vec<String> = bad.iter().map(|v| format!("{}: {}", v.id, v.detail)).collect();
                 let mut allowed: Vec<String> = allowed.iter().map(|v| v.id.to_string()).collect();
                 allowed.dedup();

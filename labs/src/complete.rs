@@ -6,7 +6,7 @@
 //! ssh or scp want a node, pod names after `kubectl ... pod`, namespaces after `-n`, and paths
 //! on the current host for words that look like paths or follow commands that take files.
 
-use crate::session::BUILTINS;
+use crate::session::{BUILTINS, STUDY_COMMANDS};
 use kubedrill_sim::Sim;
 use kubedrill_sim::hostfs::{DataDir, Entry, Found};
 use std::collections::BTreeSet;
@@ -169,7 +169,13 @@ pub(crate) fn complete(sim: &Sim, line: &str) -> Vec<String> {
         words.retain(|w| !w.ends_with('='));
         value_of_flag(sim, flag, word, &mut out);
     } else if words.is_empty() {
-        out.extend(COMMANDS.iter().chain(BUILTINS).map(|s| s.to_string()));
+        out.extend(
+            COMMANDS
+                .iter()
+                .chain(BUILTINS)
+                .chain(STUDY_COMMANDS)
+                .map(|s| s.to_string()),
+        );
     } else {
         after_command(sim, &words, word, &mut out);
     }
@@ -196,6 +202,7 @@ fn after_command(sim: &Sim, words: &[&str], word: &str, out: &mut BTreeSet<Strin
     match words[0] {
         "kubectl" | "k" => kubectl(sim, &words[1..], prev, word, out),
         "ssh" | "scp" => node_names(sim, out),
+        "why" if words.len() == 1 => why_targets(sim, out),
         "systemctl" => match words.len() {
             1 => out.extend(["daemon-reload", "is-active", "restart", "start", "status", "stop"].map(String::from)),
             _ => {
@@ -240,6 +247,22 @@ fn after_command(sim: &Sim, words: &[&str], word: &str, out: &mut BTreeSet<Strin
         cmd if FILE_COMMANDS.contains(&cmd) => paths(sim, word, out),
         _ => {}
     }
+}
+
+/// What `why` explains: nodes, pods by name, workloads as `kind/name`, etcd.
+fn why_targets(sim: &Sim, out: &mut BTreeSet<String>) {
+    use kubedrill_sim::model::WorkloadKind;
+    node_names(sim, out);
+    let c = sim.cluster();
+    out.extend(c.pods_ordered().map(|(_, p)| p.name.to_string()));
+    for (kind, prefix) in [
+        (WorkloadKind::Deployment, "deployment"),
+        (WorkloadKind::StatefulSet, "sts"),
+        (WorkloadKind::DaemonSet, "ds"),
+    ] {
+        out.extend(c.workloads_of(kind).map(|(_, w)| format!("{prefix}/{}", w.name)));
+    }
+    out.insert("etcd".into());
 }
 
 fn packages(word: &str, out: &mut BTreeSet<String>) {

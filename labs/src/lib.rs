@@ -8,6 +8,8 @@
 //! - [`Session`]: one attempt, sans-IO: [`Session::input`] takes a typed line and returns a
 //!   [`Reply`]; [`Session::grade`] checks the objectives.
 //! - [`exam_set`] and [`ExamReport`]: mock exams against the CKA pass mark.
+//! - [`grade_observed`]: the same objectives graded on a real cluster through
+//!   [`ObservedCluster`] (the kind backend).
 //!
 //! Nothing here reads a clock, the environment or a file: the terminal in the `kubedrill`
 //! crate owns all of that.
@@ -21,16 +23,24 @@ mod guard;
 mod lab;
 mod locate;
 mod map;
+mod observed;
 mod refs;
 mod session;
+mod timeline;
+mod why;
 
 pub use check::{Check, Objective};
 pub use error::LabError;
 pub use exam::{ExamReport, ExamTask, PASS_MARK, exam_set};
 pub use grade::{Grade, ObjectiveResult};
 pub use lab::{Difficulty, Lab, Setup, SolutionStep, TOPICS, parse_lab};
+pub use observed::{
+    ObservedCluster, ObservedEtcd, ObservedGrade, ObservedNode, ObservedPod, ObservedWorkload, grade_observed,
+};
 pub use refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
-pub use session::{BUILTINS, Reply, Session};
+pub use session::{BUILTINS, Reply, STUDY_COMMANDS, Session};
+pub use timeline::{Edit, Step, TimelineInfo};
+pub use why::explain;
 
 /// A built-in lab file, as (file name, text).
 macro_rules! lab_file {

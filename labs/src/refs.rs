@@ -152,7 +152,7 @@ impl<'de> Deserialize<'de> for InvariantId {
         if kubedrill_sim::invariant::is_known(&text) {
             return Ok(Self(text));
         }
-        let known: Vec<&str> = kubedrill_sim::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
+        let known: Vec<&str> = kubedrill_sim::invariant::invariants().map(|(i, _)| i).collect();
         Err(de::Error::custom(format!(
             "unknown invariant {text:?}: known are {}",
             known.join(", ")

@@ -7,6 +7,7 @@ use crate::error::LabError;
 use crate::grade::{Grade, ObjectiveResult};
 use crate::guard::{DRAIN_LIMIT, DRAIN_LIMIT_MS, guard};
 use crate::lab::Lab;
+use crate::timeline::{Edit, Step, Timeline, TimelineInfo};
 use kubedrill_sim::Sim;
 use kubedrill_sim::hostfs::Entry;
 use kubedrill_sim::rng::Seed;
@@ -34,10 +35,17 @@ impl Reply {
     }
 }
 
+/// How many timelines `branch` keeps (each holds copies of the state along it).
+const MAX_TIMELINES: usize = 16;
+
 const EDITORS: &[&str] = &["vi", "vim", "nano", "vim.tiny", "nvim"];
 
 /// The lab's own commands, recognised when a line is exactly one of them.
 pub const BUILTINS: &[&str] = &["check", "exit", "help", "hint", "map", "reset", "solution", "task"];
+
+/// The lab's commands that take an argument (`why node01`, `rewind 3`), recognised by their
+/// first word. A mock exam answers none of them.
+pub const STUDY_COMMANDS: &[&str] = &["branch", "history", "rewind", "timeline", "timelines", "undo", "why"];
 
 const HELP: &str = "\
 Lab commands:
@@ -47,12 +55,20 @@ Lab commands:
   solution   show a solution
   map        draw the nodes, their pods and the etcd members
   reset      start the lab again from the beginning
+  why        explain what the last command did, with the model's reasons and numbers
+  why X      explain a node, a pod, deployment/NAME (or rs/, sts/, ds/), etcd
+  history    the commands so far, with step numbers and virtual times
+  undo       take back the last command
+  rewind N   go back to just before step N
+  branch [N] keep this timeline and continue on a copy (from just before step N)
+  timelines  list the timelines; `timeline N` goes to one
   exit       leave the lab (on a node reached with ssh: go back)
 Everything else runs on the current host's shell: kubectl, kubeadm, etcdctl, etcdutl,
 crictl, systemctl, apt-get, apt-mark, ssh, scp, cat, grep, sed -i, ls, cp, mv, sleep, ...
 `vi FILE` (or vim, nano) edits a file on the current host.
 ";
 
+#[derive(Clone)]
 pub struct Session {
     lab: Lab,
     seed: u64,
@@ -60,6 +76,15 @@ pub struct Session {
     base: Baseline,
     hints_shown: usize,
     solution_viewed: bool,
+    /// A mock exam: no `why`, no rewind.
+    exam: bool,
+    timelines: Vec<Timeline>,
+    /// Index into `timelines` of the one being played.
+    current: usize,
+    /// Virtual time when the lab started (history shows times from here).
+    started_at: kubedrill_sim::time::SimTime,
+    /// The file an editor was opened on by the last line, waiting for `finish_edit`.
+    editing: Option<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -91,14 +116,66 @@ impl Session {
             violations: sim.violations().len(),
             trace: sim.trace().len(),
         };
+        let started_at = sim.now();
         Ok(Session {
             lab: lab.clone(),
             seed,
+            timelines: vec![Timeline::new(sim.clone())],
             sim,
             base,
             hints_shown: 0,
             solution_viewed: false,
+            exam: false,
+            current: 0,
+            started_at,
+            editing: None,
         })
+    }
+
+    /// The same session as a mock exam task: `why` and rewinding are not available.
+    pub fn for_exam(mut self) -> Self {
+        self.exam = true;
+        self
+    }
+
+    /// Keeps no copies of the state along the timelines, so every rewind types the lines
+    /// again from the start: the ground truth the copies stand in for (tests and benchmarks).
+    #[doc(hidden)]
+    pub fn replay_only(mut self) -> Self {
+        for t in &mut self.timelines {
+            t.every = usize::MAX;
+            t.snapshots.truncate(1);
+        }
+        self
+    }
+
+    pub fn is_exam(&self) -> bool {
+        self.exam
+    }
+
+    /// Virtual time when the lab started (after its setup).
+    pub fn started_at(&self) -> kubedrill_sim::time::SimTime {
+        self.started_at
+    }
+
+    /// The commands of the current timeline.
+    pub fn history(&self) -> &[Step] {
+        &self.timelines[self.current].steps
+    }
+
+    /// Every timeline, the current one marked.
+    pub fn timelines(&self) -> Vec<TimelineInfo> {
+        self.timelines
+            .iter()
+            .enumerate()
+            .map(|(i, t)| TimelineInfo {
+                number: i + 1,
+                steps: t.steps.len(),
+                current: i == self.current,
+                branched_from: t.parent.map(|(p, n)| (p + 1, n)),
+                last_line: t.steps.last().map(|s| s.line.clone()),
+            })
+            .collect()
     }
 
     pub fn lab(&self) -> &Lab {
@@ -120,6 +197,7 @@ impl Session {
 
     /// One line typed at the prompt.
     pub fn input(&mut self, line: &str) -> Reply {
+        self.editing = None;
         let trimmed = line.trim();
         match trimmed {
             "" => return Reply::out("", 0),
@@ -138,17 +216,33 @@ impl Session {
             _ => {}
         }
         let words: Vec<&str> = trimmed.split_whitespace().collect();
+        if let Some(first) = words.first().filter(|w| STUDY_COMMANDS.contains(*w)) {
+            return self.study_command(first, &words[1..]);
+        }
         let words = match words.first() {
             Some(&"sudo") => &words[1..],
             _ => &words[..],
         };
         if let Some(editor) = words.first().filter(|w| EDITORS.contains(*w)) {
-            return self.open_editor(editor, &words[1..]);
+            let before = self.begin();
+            let reply = self.open_editor(editor, &words[1..]);
+            self.end(before, line, &reply, None);
+            if let Reply::Edit { path, .. } = &reply {
+                self.editing = Some(path.clone());
+            }
+            return reply;
         }
         self.run(line)
     }
 
     fn run(&mut self, line: &str) -> Reply {
+        let before = self.begin();
+        let reply = self.run_line(line);
+        self.end(before, line, &reply, None);
+        reply
+    }
+
+    fn run_line(&mut self, line: &str) -> Reply {
         let host = self.sim.current_host().to_string();
         let g = guard(line, &self.sim);
         let before = self.sim.now();
@@ -164,6 +258,303 @@ impl Session {
             ));
         }
         Reply::out(text, out.status)
+    }
+
+    /// Where a step starts: the trace position, the time and the host.
+    fn begin(&self) -> (usize, kubedrill_sim::time::SimTime, String) {
+        (
+            self.sim.trace().len(),
+            self.sim.now(),
+            self.sim.current_host().to_string(),
+        )
+    }
+
+    /// Records a line that ran on the hosts as a step of the current timeline.
+    fn end(
+        &mut self,
+        before: (usize, kubedrill_sim::time::SimTime, String),
+        line: &str,
+        reply: &Reply,
+        edit: Option<Edit>,
+    ) {
+        let (trace_from, at, host) = before;
+        let sim_step = self.sim.trace().get(trace_from).map(|r| r.step).unwrap_or_default();
+        let step = Step {
+            host,
+            line: line.to_string(),
+            edit,
+            at,
+            end: self.sim.now(),
+            status: status_of(reply),
+            trace: trace_from..self.sim.trace().len(),
+            sim_step,
+        };
+        let timeline = &mut self.timelines[self.current];
+        timeline.steps.push(step);
+        timeline.maybe_snapshot(&self.sim);
+    }
+
+    /// The state after the first `keep` steps of the current timeline, exactly: from the
+    /// nearest copy at or before it, the steps after the copy are typed again.
+    fn restore(&mut self, keep: usize) {
+        let (sim, again) = self.timelines[self.current].cut(keep);
+        self.sim = sim;
+        for step in again {
+            let _ = self.input(&step.line);
+            if let Some(e) = &step.edit {
+                let _ = self.finish_edit(&e.path, &e.text);
+            }
+            // Same seed, same lines: the same answers. A difference is a bug in the model.
+            debug_assert_eq!(
+                self.history().last().map(|s| s.status),
+                Some(step.status),
+                "{}",
+                step.line
+            );
+        }
+    }
+
+    fn study_command(&mut self, command: &str, args: &[&str]) -> Reply {
+        if self.exam {
+            return Reply::out(
+                format!(
+                    "`{command}` is not available in a mock exam: the real one cannot explain itself or go back either."
+                ),
+                1,
+            );
+        }
+        let number = |what: &str| -> Result<Option<usize>, Reply> {
+            match args {
+                [] => Ok(None),
+                [n] => n
+                    .parse::<usize>()
+                    .map(Some)
+                    .map_err(|_| Reply::out(format!("{command}: {n:?} is not a step number; `{what}`"), 2)),
+                _ => Err(Reply::out(format!("{command}: too many arguments; `{what}`"), 2)),
+            }
+        };
+        match command {
+            "why" => self.why(args),
+            "history" if args.is_empty() => Reply::out(self.history_text(), 0),
+            "timelines" if args.is_empty() => Reply::out(self.timelines_text(), 0),
+            "undo" if args.is_empty() => self.undo(),
+            "rewind" => match number("rewind N") {
+                Ok(Some(n)) => self.rewind(n),
+                Ok(None) => Reply::out(
+                    "rewind: which step? `rewind N` goes back to just before step N (`history` lists them)",
+                    2,
+                ),
+                Err(r) => r,
+            },
+            "branch" => match number("branch [N]") {
+                Ok(n) => self.branch(n),
+                Err(r) => r,
+            },
+            "timeline" => match number("timeline N") {
+                Ok(Some(n)) => self.switch_timeline(n),
+                Ok(None) => Reply::out(self.timelines_text(), 0),
+                Err(r) => r,
+            },
+            _ => Reply::out(format!("{command}: takes no arguments"), 2),
+        }
+    }
+
+    /// The session as it was after the first `keep` steps of its current timeline (a look
+    /// back, as a timeline slider shows it); `self` is left as it is.
+    pub fn preview(&self, keep: usize) -> Session {
+        let mut s = Session {
+            lab: self.lab.clone(),
+            seed: self.seed,
+            sim: self.sim.clone(),
+            base: self.base,
+            hints_shown: self.hints_shown,
+            solution_viewed: self.solution_viewed,
+            exam: self.exam,
+            timelines: vec![self.timelines[self.current].clone()],
+            current: 0,
+            started_at: self.started_at,
+            editing: None,
+        };
+        let keep = keep.min(s.history().len());
+        if keep < s.history().len() {
+            s.restore(keep);
+        }
+        s
+    }
+
+    /// `undo`: the last command taken back.
+    pub fn undo(&mut self) -> Reply {
+        let n = self.history().len();
+        if n == 0 {
+            return Reply::out("undo: nothing to take back; the lab is where it started", 1);
+        }
+        let line = self.history()[n - 1].line.clone();
+        self.restore(n - 1);
+        Reply::out(format!("Took back step {n}: {line}\n{}", self.where_now()), 0)
+    }
+
+    /// `rewind N`: back to just before step N.
+    pub fn rewind(&mut self, step: usize) -> Reply {
+        let n = self.history().len();
+        if step == 0 || step > n {
+            let range = if n == 0 {
+                "there are no steps yet".to_string()
+            } else {
+                format!("steps are 1 to {n}")
+            };
+            return Reply::out(format!("rewind: no step {step}: {range} (`history` lists them)"), 1);
+        }
+        self.restore(step - 1);
+        Reply::out(
+            format!(
+                "Back to just before step {step}: {} step{} taken back.\n{}",
+                n - step + 1,
+                if n - step + 1 == 1 { "" } else { "s" },
+                self.where_now()
+            ),
+            0,
+        )
+    }
+
+    /// `branch [N]`: the current timeline is kept as it is; play continues on a copy of it
+    /// (cut to just before step N when given).
+    pub fn branch(&mut self, step: Option<usize>) -> Reply {
+        let n = self.history().len();
+        if self.timelines.len() >= MAX_TIMELINES {
+            return Reply::out(
+                format!("branch: a lab keeps at most {MAX_TIMELINES} timelines; `timeline N` goes back to one of them"),
+                1,
+            );
+        }
+        let keep = match step {
+            None => n,
+            Some(s) if s >= 1 && s <= n + 1 => s - 1,
+            Some(s) => return Reply::out(format!("branch: no step {s}: steps are 1 to {n}"), 1),
+        };
+        let mut copy = self.timelines[self.current].clone();
+        copy.parent = Some((self.current, keep));
+        let from = self.current + 1;
+        self.timelines.push(copy);
+        self.current = self.timelines.len() - 1;
+        if keep < n {
+            self.restore(keep);
+        }
+        Reply::out(
+            format!(
+                "Timeline {from} is kept as it was ({}); now on timeline {}, a copy with its first {}.\n`timeline {from}` goes back to it; `timelines` lists them.",
+                steps_text(n),
+                self.current + 1,
+                steps_text(keep)
+            ),
+            0,
+        )
+    }
+
+    /// `timeline N`: continue on another timeline, where it ended.
+    pub fn switch_timeline(&mut self, number: usize) -> Reply {
+        if number == 0 || number > self.timelines.len() {
+            return Reply::out(
+                format!("timeline: no timeline {number}: they are 1 to {}", self.timelines.len()),
+                1,
+            );
+        }
+        self.current = number - 1;
+        let keep = self.history().len();
+        self.restore(keep);
+        Reply::out(format!("On timeline {number}.\n{}", self.where_now()), 0)
+    }
+
+    /// One line on where the current timeline stands.
+    fn where_now(&self) -> String {
+        let steps = self.history().len();
+        let t = self.sim.now().saturating_sub(self.started_at);
+        format!(
+            "Timeline {}: {steps} step{} done, virtual time +{}.",
+            self.current + 1,
+            if steps == 1 { "" } else { "s" },
+            t.go_string()
+        )
+    }
+
+    fn history_text(&self) -> String {
+        let steps = self.history();
+        if steps.is_empty() {
+            return format!("No commands yet on timeline {}.", self.current + 1);
+        }
+        let mut rows: Vec<[String; 4]> = Vec::new();
+        for (i, s) in steps.iter().enumerate() {
+            let saved = match (
+                &s.edit,
+                s.line.split_whitespace().next().is_some_and(|w| EDITORS.contains(&w)),
+            ) {
+                (Some(e), _) => format!("  (saved {} lines)", e.text.lines().count()),
+                (None, true) => "  (not saved)".to_string(),
+                _ => String::new(),
+            };
+            rows.push([
+                (i + 1).to_string(),
+                format!("+{}", s.at.saturating_sub(self.started_at).go_string()),
+                format!("{} $ {}{saved}", s.host, s.line),
+                if s.status == 0 {
+                    String::new()
+                } else {
+                    format!("exit {}", s.status)
+                },
+            ]);
+        }
+        let w0 = rows.iter().map(|r| r[0].len()).max().unwrap_or(0);
+        let w1 = rows.iter().map(|r| r[1].len()).max().unwrap_or(0);
+        let mut out = format!(
+            "Timeline {} (step, virtual time since the lab started, command):\n",
+            self.current + 1
+        );
+        for r in rows {
+            let line = format!("{:>w0$}  {:<w1$}  {}  {}", r[0], r[1], r[2], r[3]);
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out.push_str("`undo` takes back the last step, `rewind N` goes back to just before step N, `branch` keeps this timeline first.");
+        out
+    }
+
+    fn timelines_text(&self) -> String {
+        let mut out = String::new();
+        for t in self.timelines() {
+            let mark = if t.current { "*" } else { " " };
+            let from = t
+                .branched_from
+                .map(|(p, n)| format!(", branched from timeline {p} after step {n}"))
+                .unwrap_or_default();
+            let last = t.last_line.map(|l| format!(", last: {l}")).unwrap_or_default();
+            out.push_str(&format!(
+                "{mark} timeline {}: {}{from}{last}\n",
+                t.number,
+                steps_text(t.steps)
+            ));
+        }
+        out.push_str("`timeline N` goes to one; `check` grades the one you are on.");
+        out
+    }
+
+    /// `why [TARGET]`.
+    fn why(&self, args: &[&str]) -> Reply {
+        let ctx = crate::why::Context {
+            sim: &self.sim,
+            steps: self.history(),
+            base_trace: self.base.trace,
+            started_at: self.started_at,
+        };
+        match args {
+            [] => Reply::out(crate::why::last_step(&ctx), 0),
+            [target] => match crate::why::object(&ctx, target) {
+                Ok(text) => Reply::out(text, 0),
+                Err(e) => Reply::out(e, 1),
+            },
+            _ => Reply::out(
+                "why: one thing at a time: `why`, `why NODE`, `why POD`, `why deployment/NAME`",
+                2,
+            ),
+        }
     }
 
     /// `vi FILE`: the file's text for the terminal's editor.
@@ -208,7 +599,7 @@ impl Session {
     /// A path as the shell on `host` resolves it.
     fn absolute(&mut self, host: &str, file: &str) -> String {
         if file.starts_with('/') {
-            return kubedrill_sim::hostfs::normalize(file);
+            return kubedrill_sim::path::normalize(file);
         }
         let home = "/root";
         let rel = file.strip_prefix("~/").map(|r| (home.to_string(), r));
@@ -229,7 +620,7 @@ impl Session {
                 )
             }
         };
-        kubedrill_sim::hostfs::normalize(&format!("{dir}/{rel}"))
+        kubedrill_sim::path::normalize(&format!("{dir}/{rel}"))
     }
 
     /// The editor saved `text` to `path` (as opened by [`Reply::Edit`]).
@@ -239,6 +630,30 @@ impl Session {
     /// component at its next look at the directory, which is the lesson, not something to
     /// prevent.
     pub fn finish_edit(&mut self, path: &str, text: &str) -> Reply {
+        let before = self.begin();
+        let reply = self.write_edit(path, text);
+        let edit = Edit {
+            path: path.to_string(),
+            text: text.to_string(),
+        };
+        // The save belongs to the `vi` line that opened the editor on this file.
+        let opened = self.editing.take().is_some_and(|p| p == path);
+        let steps = &mut self.timelines[self.current].steps;
+        match steps.last_mut() {
+            Some(last) if opened && last.edit.is_none() => {
+                last.edit = Some(edit);
+                last.end = self.sim.now();
+                last.trace.end = self.sim.trace().len();
+                last.status = status_of(&reply);
+                // The copy taken after the `vi` line predates the save.
+                self.timelines[self.current].retake_snapshot(&self.sim);
+            }
+            _ => self.end(before, &format!("vi {path}"), &reply, Some(edit)),
+        }
+        reply
+    }
+
+    fn write_edit(&mut self, path: &str, text: &str) -> Reply {
         let host = self.sim.current_host().to_string();
         if let Err(e) = self.sim.write_host_file(&host, path, text) {
             return Reply::out(e, 1);
@@ -299,21 +714,14 @@ impl Session {
         Reply::out(text, 0)
     }
 
+    /// Back to where the lab started, on the current timeline (help already seen stays
+    /// seen: a reset is not a way to a clean record).
     fn reset(&mut self) -> Reply {
-        match Session::start(&self.lab, self.seed) {
-            Ok(fresh) => {
-                let (hints, viewed) = (self.hints_shown, self.solution_viewed);
-                *self = fresh;
-                // Help already seen stays seen: a reset is not a way to a clean record.
-                self.hints_shown = hints;
-                self.solution_viewed = viewed;
-                Reply::out(
-                    format!("The lab is back where it started.\n\n{}", self.lab.task.trim_end()),
-                    0,
-                )
-            }
-            Err(e) => Reply::out(format!("kubedrill: {e}"), 1),
-        }
+        self.restore(0);
+        Reply::out(
+            format!("The lab is back where it started.\n\n{}", self.lab.task.trim_end()),
+            0,
+        )
     }
 
     /// A drawing of the cluster: nodes with status and versions, their pods, the etcd members.
@@ -325,5 +733,20 @@ impl Session {
     /// space or `=`), sorted.
     pub fn completions(&self, line: &str) -> Vec<String> {
         crate::complete::complete(&self.sim, line)
+    }
+}
+
+fn status_of(reply: &Reply) -> i32 {
+    match reply {
+        Reply::Output { status, .. } => *status,
+        _ => 0,
+    }
+}
+
+fn steps_text(n: usize) -> String {
+    if n == 1 {
+        "1 step".to_string()
+    } else {
+        format!("{n} steps")
     }
 }

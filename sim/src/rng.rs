@@ -16,6 +16,7 @@ pub struct Seed(pub u64);
 /// no vowels and no look-alike digits, so suffixes never spell words.
 const NAME_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 
+#[derive(Clone)]
 pub struct SimRng {
     inner: ChaCha8Rng,
     draws: u64,

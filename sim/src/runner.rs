@@ -1,13 +1,14 @@
 //! Runs a scenario: builds the cluster, runs each step in virtual time, checks expectations and
 //! invariants, and writes the transcript (SCENARIO-FORMAT.md, "Output of kubedrill run").
 
-use crate::engine::Sim;
-use crate::fault::Fault;
+use crate::engine::fault::Fault;
+use crate::engine::setup::SetupError;
+use crate::host::Sim;
+use crate::host::input::{Input, Output};
 use crate::invariant::{Violation, is_known};
 use crate::model::ReadyStatus;
 use crate::rng::Seed;
 use crate::scenario::{Expect, Scenario, StepKind};
-use crate::setup::SetupError;
 use crate::shell::{CommandOutput, Stream};
 use crate::time::SimDuration;
 use std::collections::BTreeSet;
@@ -134,7 +135,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
 }
 
 fn unknown_invariant(id: &str) -> String {
-    let known: Vec<&str> = crate::invariant::INVARIANTS.iter().map(|(i, _)| *i).collect();
+    let known: Vec<&str> = crate::invariant::invariants().map(|(i, _)| i).collect();
     format!("unknown invariant {id:?}: known are {}", known.join(", "))
 }
 
@@ -228,43 +229,35 @@ pub fn run_observed(
         match kind {
             StepKind::Run { line, on } => {
                 let host = on.map(str::to_string).unwrap_or_else(|| sim.current_host().to_string());
-                sim.begin_step(n, line);
-                sim.step_deadline = Some(sim.now() + limit);
                 transcript.push(format!("{host} $ {line}"));
-                let out = sim.run_line(&host, line);
-                sim.step_deadline = None;
-                sim.record(crate::trace::Event::CommandExited {
-                    host: std::sync::Arc::from(host.as_str()),
-                    status: out.status,
-                });
+                let out = match sim.handle_input(Input::Command { host: &host, line }) {
+                    Ok(Output::Command(out)) => out,
+                    _ => CommandOutput::default(),
+                };
                 for chunk in &out.chunks {
                     for l in chunk.text.strip_suffix('\n').unwrap_or(&chunk.text).split('\n') {
                         transcript.push(l.to_string());
                     }
                 }
                 output = Some(out);
-                sim.settle();
-                sim.check_step_invariants();
             }
-            // The policy driver applies faults and waits through the same two entry points, so a
-            // counterexample it writes replays step for step.
             StepKind::Fault(text) => {
                 let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
-                let printed = sim
-                    .fault_step(&fault, text)
-                    .map_err(|e| serr(format!("steps[{i}].fault"), e))?;
+                let printed = match sim.handle_input(Input::Fault { fault, text }) {
+                    Ok(Output::Fault(lines)) => lines,
+                    Ok(_) => Vec::new(),
+                    Err(e) => return Err(serr(format!("steps[{i}].fault"), e.to_string())),
+                };
                 transcript.push(format!("# fault: {text}"));
                 transcript.extend(printed);
             }
             StepKind::Wait(text) => {
-                let d = SimDuration::parse_scenario(text).map_err(|e| serr(format!("steps[{i}].wait"), e))?;
-                sim.wait_step(d, text);
+                let by = SimDuration::parse_scenario(text).map_err(|e| serr(format!("steps[{i}].wait"), e))?;
+                let _ = sim.handle_input(Input::Wait { by, text });
                 transcript.push(format!("# wait: {text}"));
             }
             StepKind::ExpectOnly => {
-                sim.begin_step(n, "expect");
-                sim.settle();
-                sim.check_step_invariants();
+                let _ = sim.handle_input(Input::Check);
             }
         }
         for v in &sim.violations()[seen_violations..] {
@@ -286,7 +279,7 @@ pub fn run_observed(
             }
         }
     }
-    let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
+    let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id.as_str()).collect();
     let want: BTreeSet<&str> = scenario.expect_violations.iter().map(String::as_str).collect();
     if got != want {
         let message = format!(
@@ -428,7 +421,7 @@ fn check_expect(sim: &Sim, e: &Expect, out: Option<&CommandOutput>) -> Vec<Strin
         }
     }
     if let Some(want) = &e.violations {
-        let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id).collect();
+        let got: BTreeSet<&str> = sim.violations().iter().map(|v| v.id.as_str()).collect();
         let want: BTreeSet<&str> = want.iter().map(String::as_str).collect();
         if got != want {
             problems.push(format!(

@@ -1,10 +1,13 @@
 //! Scenario files, format v1 (shared/SCENARIO-FORMAT.md): the types only. Reading YAML and
 //! files happens at the edge (the `kubedrill` crate), so this crate stays free of IO.
 
-use crate::manifest::Manifest;
 use crate::model::Role;
+use crate::model::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+#[cfg(feature = "proptest")]
+pub mod generate;
 
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

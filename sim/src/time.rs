@@ -209,57 +209,7 @@ pub fn parse_go_duration(text: &str) -> Result<SimDuration, InvalidDuration> {
     if s.is_empty() {
         return Err(InvalidDuration);
     }
-    let (negative, mut rest) = match s.strip_prefix('-') {
-        Some(r) => (true, r),
-        None => (false, s.strip_prefix('+').unwrap_or(s)),
-    };
-    if rest == "0" {
-        return Ok(SimDuration::ZERO);
-    }
-    if rest.is_empty() {
-        return Err(InvalidDuration);
-    }
-    let mut total_ns: u128 = 0;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        if num_len == 0 {
-            return Err(InvalidDuration);
-        }
-        let number = &rest[..num_len];
-        rest = &rest[num_len..];
-        let unit_len = rest
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(rest.len());
-        let unit = &rest[..unit_len];
-        rest = &rest[unit_len..];
-        let unit_ns: u128 = match unit {
-            "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
-            "ms" => 1_000_000,
-            "s" => 1_000_000_000,
-            "m" => 60_000_000_000,
-            "h" => 3_600_000_000_000,
-            _ => return Err(InvalidDuration),
-        };
-        let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
-        if int_part.is_empty() && frac_part.is_empty() {
-            return Err(InvalidDuration);
-        }
-        let int: u128 = if int_part.is_empty() {
-            0
-        } else {
-            int_part.parse().map_err(|_| InvalidDuration)?
-        };
-        let mut value = int.checked_mul(unit_ns).ok_or(InvalidDuration)?;
-        if !frac_part.is_empty() {
-            let digits = frac_part.len().min(12) as u32;
-            let frac: u128 = frac_part[..digits as usize].parse().map_err(|_| InvalidDuration)?;
-            value += frac * unit_ns / 10u128.pow(digits);
-        }
-        total_ns = total_ns.checked_add(value).ok_or(InvalidDuration)?;
-    }
+    let (negative, total_ns) = crate::gotext::go_duration_nanos(s).map_err(|_| InvalidDuration)?;
     if negative {
         // A negative duration is valid Go, and kubectl treats it like zero.
         return Ok(SimDuration::ZERO);

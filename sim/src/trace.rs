@@ -36,6 +36,10 @@ pub enum Event {
     NodePoweredOn {
         node: Arc<str>,
     },
+    /// `systemctl stop kubelet`: the node's containers keep running, nothing posts its status.
+    KubeletStopped {
+        node: Arc<str>,
+    },
     NodeNotReady {
         node: Arc<str>,
         condition: &'static str,
@@ -76,6 +80,9 @@ pub enum Event {
     PodUnschedulable {
         pod: Arc<str>,
         message: String,
+        /// Each node the scheduler turned down and its filter's reason, in node order (at
+        /// most [`UNFIT_NODES_RECORDED`]; the message has the totals).
+        nodes: Vec<NodeUnfit>,
     },
     PodStarted {
         pod: Arc<str>,
@@ -89,9 +96,53 @@ pub enum Event {
         pod: Arc<str>,
         node: Arc<str>,
     },
+    /// The Eviction API answered 429: the budget's status when it decided.
     EvictionRefused {
         pod: Arc<str>,
         pdb: Arc<str>,
+        expected: u32,
+        desired_healthy: u32,
+        current_healthy: u32,
+        disruptions_allowed: u32,
+    },
+    /// kubectl drain's pod filter chain refused a pod (`refused`, the drain stops) or let it
+    /// through with a warning; `flag` is the one that changes the filter's verdict.
+    DrainPodFiltered {
+        node: Arc<str>,
+        pod: Arc<str>,
+        filter: &'static str,
+        refused: bool,
+        flag: &'static str,
+    },
+    /// A request could not be served: `answer` is `timeout` or `refused`, `cause` is
+    /// `etcd-quorum`, `no-apiserver` or `etcd-unreachable`, with etcd's numbers then.
+    ApiUnavailable {
+        answer: &'static str,
+        cause: &'static str,
+        etcd_running: u32,
+        etcd_voters: u32,
+        quorum: u32,
+        etcd_down: String,
+    },
+    /// The API started or stopped being able to serve (etcd quorum, a running API server that
+    /// reaches etcd), with etcd's numbers then.
+    ApiAvailability {
+        available: bool,
+        etcd_running: u32,
+        etcd_voters: u32,
+        quorum: u32,
+    },
+    /// The kubelet stopped a static pod because of its manifest (gone, or not a Pod).
+    StaticPodStopped {
+        node: Arc<str>,
+        component: &'static str,
+        reason: String,
+    },
+    /// A static pod's container keeps failing (`reason` as `kubectl get pods` shows it).
+    StaticPodFailing {
+        node: Arc<str>,
+        component: &'static str,
+        reason: &'static str,
     },
     PodEvicted {
         pod: Arc<str>,
@@ -139,6 +190,17 @@ impl Event {
                 | Event::PodRemoved { .. }
         )
     }
+}
+
+/// How many turned-down nodes a `PodUnschedulable` event lists: enough to explain a lab's
+/// cluster, bounded for a 5,000-node one.
+pub const UNFIT_NODES_RECORDED: usize = 16;
+
+/// One node the scheduler turned down, with its filter's reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeUnfit {
+    pub node: Arc<str>,
+    pub reason: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

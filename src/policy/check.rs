@@ -176,7 +176,7 @@ impl Monitor {
             violations: Some(ids.into_iter().collect()),
             ..Expect::default()
         };
-        let (id, detail) = (v.id, v.detail.clone());
+        let (id, detail) = (v.id.as_str(), v.detail.clone());
         self.fail(view, step, id, detail, expect);
         self.track_bare_pods(view);
     }
@@ -451,7 +451,12 @@ pub fn run_checked(
     let (steps_applied, commands) = drive.counts();
     let steps = drive.steps().to_vec();
     let transcript = drive.take_transcript();
-    let violations_by_step = drive.view().violations().iter().map(|v| (v.step, v.id)).collect();
+    let violations_by_step = drive
+        .view()
+        .violations()
+        .iter()
+        .map(|v| (v.step, v.id.as_str()))
+        .collect();
     drop(drive);
     Ok(Checked {
         outcome,

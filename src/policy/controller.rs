@@ -16,10 +16,10 @@ use super::drive::{Drive, Halt, Provision, View};
 use super::file::{GracePeriod, OnTimeout, Order, PolicyFile, Stage, Strategy, TargetVersion};
 use super::{Bounds, Outcome, Policy};
 use kubedrill_sim::etcd::version::EtcdVersion;
-use kubedrill_sim::packages::debver::PackageEra;
-use kubedrill_sim::packages::repo::{latest_release, package_version_for};
+use kubedrill_sim::model::packages::debver::PackageEra;
+use kubedrill_sim::model::packages::repo::{latest_release, package_version_for};
+use kubedrill_sim::release::version::KubeVersion;
 use kubedrill_sim::time::SimDuration;
-use kubedrill_sim::version::KubeVersion;
 use std::collections::BTreeMap;
 
 /// Why a stage stops: the policy gives up (Aborted), or the run cannot go on.
@@ -406,7 +406,7 @@ impl<'p> Run<'p> {
             let line = "mkdir -p /var/lib/etcd-backup && ETCDCTL_API=3 etcdctl snapshot save /var/lib/etcd-backup/pre-upgrade.db --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key";
             self.must(ctx, &self.admin, line)?;
         }
-        let target = kubedrill_sim::versions::default_etcd_for(&self.to);
+        let target = kubedrill_sim::release::versions::default_etcd_for(&self.to);
         let newer =
             |tag: &str| matches!((EtcdVersion::parse(tag), EtcdVersion::parse(target)), (Ok(a), Ok(b)) if b > a);
         let todo: Vec<String> = cps

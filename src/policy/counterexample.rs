@@ -5,7 +5,7 @@
 //! same violation; comments at the top say what failed and how it was found.
 
 use super::check::{Checked, Failure};
-use kubedrill_sim::manifest::Manifest;
+use kubedrill_sim::model::manifest::Manifest;
 use kubedrill_sim::scenario::{Expect, Scenario, Step};
 use kubedrill_sim::time::SimDuration;
 use std::collections::BTreeSet;
@@ -160,17 +160,8 @@ fn pruned(v: Value) -> Value {
 }
 
 fn manifest_yaml(m: &Manifest) -> Value {
-    let json = match m {
-        Manifest::Deployment(o) => serde_json::to_value(o),
-        Manifest::ReplicaSet(o) => serde_json::to_value(o),
-        Manifest::StatefulSet(o) => serde_json::to_value(o),
-        Manifest::DaemonSet(o) => serde_json::to_value(o),
-        Manifest::Job(o) => serde_json::to_value(o),
-        Manifest::Pod(o) => serde_json::to_value(o),
-        Manifest::PodDisruptionBudget(o) => serde_json::to_value(o),
-    };
     // Not pruned: an empty mapping (`emptyDir: {}`) means something in a manifest.
-    json.ok().map_or(Value::Null, |j| to_yaml(&j))
+    to_yaml(&m.to_json())
 }
 
 fn step_yaml(s: &Step) -> Value {

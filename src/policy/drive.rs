@@ -2,38 +2,30 @@
 //!
 //! A policy drives the cluster only through what a person would do — lines typed on a host,
 //! machines provisioned (`node-add`), virtual time let pass — and reads the cluster's state.
-//! Everything of that goes through [`Drive`]: [`Drive::apply`] is the single entry point for
-//! inputs (today `Sim::run_step`, `Sim::fault_step` and `Sim::wait_step`, the same calls the
-//! scenario runner makes, so a recorded run replays step for step), and [`View`] holds every
-//! read. Scheduled faults are injected here too, between inputs: a command (a drain) runs to its
-//! end in virtual time, so a fault due meanwhile lands right after it; waits are split at fault
-//! times, so faults during waits land exactly on time.
+//! Everything of that goes through [`Drive`]: one private `apply` is the single entry point for
+//! inputs (the simulator's typed [`Input`] through `Sim::handle_input`, as the scenario runner
+//! applies a scenario's steps, so a recorded run replays step for step), and [`View`] holds
+//! every read. Scheduled faults are injected here too, between inputs: a command (a drain) runs
+//! to its end in virtual time, so a fault due meanwhile lands right after it; waits are split at
+//! fault times, so faults during waits land exactly on time.
 
 use super::Outcome;
 use super::faults::Schedule;
 use kubedrill_sim::Seed;
 use kubedrill_sim::Sim;
-use kubedrill_sim::fault::Fault;
+use kubedrill_sim::engine::fault::Fault;
+use kubedrill_sim::host::input::{self, Input};
 use kubedrill_sim::invariant::Violation;
+use kubedrill_sim::model::packages::KubePackage;
+use kubedrill_sim::model::packages::debver::PackageEra;
 use kubedrill_sim::model::{Owner, ReadyStatus, WorkloadKind};
-use kubedrill_sim::packages::KubePackage;
-use kubedrill_sim::packages::debver::PackageEra;
+use kubedrill_sim::release::version::KubeVersion;
 use kubedrill_sim::runner::{self, ScenarioError};
 use kubedrill_sim::scenario::{Scenario, Step};
 use kubedrill_sim::shell::CommandOutput;
 use kubedrill_sim::time::{SimDuration, SimTime};
-use kubedrill_sim::version::KubeVersion;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// What a person does to the cluster: a line typed on a host, a fault (provisioning a machine
-/// is `node-add`), or letting virtual time pass.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Input {
-    Command { host: String, line: String },
-    Fault(String),
-    Wait(SimDuration),
-}
 
 /// Why a run cannot go on: the policy must stop (its `run` returns the error).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -259,11 +251,7 @@ impl<'o> Drive<'o> {
                 unreachable: true,
             });
         }
-        let out = self.apply(Input::Command {
-            host: host.to_string(),
-            line: line.to_string(),
-        });
-        Ok(out.unwrap_or_default())
+        Ok(self.apply(Input::Command { host, line }).unwrap_or_default())
     }
 
     /// Asks for a new worker `name` in `pool` at `version` (what `kubeadm join` on a freshly
@@ -281,7 +269,10 @@ impl<'o> Drive<'o> {
             return Ok(Provision::NeverJoins);
         }
         let text = format!("node-add {name} {version}");
-        let out = self.apply(Input::Fault(text)).unwrap_or_default();
+        let out = match Fault::parse(&text) {
+            Ok(fault) => self.apply(Input::Fault { fault, text: &text }).unwrap_or_default(),
+            Err(e) => return Ok(Provision::Refused(e)),
+        };
         if self.sim.cluster().node_id(name).is_none() {
             return Ok(Provision::Refused(out.text));
         }
@@ -401,13 +392,13 @@ impl<'o> Drive<'o> {
             match self.schedule.next_at() {
                 Some(at) if at <= until => {
                     if at > now {
-                        self.apply(Input::Wait(at.saturating_sub(now)));
+                        self.wait_step(at.saturating_sub(now));
                     }
                     self.apply_due_faults();
                 }
                 _ => {
                     if until > now {
-                        self.apply(Input::Wait(until.saturating_sub(now)));
+                        self.wait_step(until.saturating_sub(now));
                     }
                     return;
                 }
@@ -423,7 +414,10 @@ impl<'o> Drive<'o> {
             if self.sim.cluster().node_id(fault.node()).is_none() {
                 continue;
             }
-            self.apply(Input::Fault(f));
+            self.apply(Input::Fault {
+                fault: fault.clone(),
+                text: &f,
+            });
             if let Fault::NodeCrash(n) | Fault::NodeReboot(n, _) | Fault::NodeRecover(n) = &fault {
                 self.state.faulted.insert(n.clone(), now);
             }
@@ -431,67 +425,41 @@ impl<'o> Drive<'o> {
         }
     }
 
-    /// The single entry point for inputs. Returns the command's output for a command.
-    pub fn apply(&mut self, input: Input) -> Option<Output> {
+    /// Virtual time passing as one wait step (`wait: 1m30s` in a recorded scenario).
+    fn wait_step(&mut self, by: SimDuration) {
+        let text = by.go_string();
+        self.apply(Input::Wait { by, text: &text });
+    }
+
+    /// The single entry point for inputs: a command, a fault or a wait, each one scenario step.
+    /// Returns the command's output for a command, the fault's lines for a fault.
+    fn apply(&mut self, input: Input<'_>) -> Option<Output> {
         self.inputs += 1;
         let at = self.sim.now();
-        let (step, out, kind) = match &input {
-            Input::Command { host, line } => {
+        let (step, kind) = recorded(&input);
+        let out = match self.sim.handle_input(input) {
+            Ok(input::Output::Command(out)) => {
                 self.commands += 1;
-                let out = self.sim.run_step(host, line);
-                let interrupted = out.status == 130 && self.sim.now() >= at + self.limits.step;
                 let output = Output {
                     status: out.status,
                     text: output_text(&out),
-                    interrupted,
+                    interrupted: out.status == 130 && self.sim.now() >= at + self.limits.step,
                     unreachable: false,
                 };
-                if let Some(t) = &mut self.transcript {
+                if let (Some(t), Some(host), Some(line)) = (&mut self.transcript, &step.on, &step.run) {
                     t.push(format!("{host} $ {line}"));
                     push_lines(t, &output.text);
                 }
-                let step = Step {
-                    run: Some(line.clone()),
-                    on: Some(host.clone()),
-                    ..Step::default()
-                };
-                (step, Some(output), StepKind::Command)
+                Some(output)
             }
-            Input::Fault(text) => {
-                let printed = match Fault::parse(text) {
-                    Ok(f) => self.sim.fault_step(&f, text).unwrap_or_else(|e| vec![e]),
-                    Err(e) => vec![e],
-                };
-                let mut text_out = printed.join("\n");
-                if !text_out.is_empty() {
-                    text_out.push('\n');
+            Ok(input::Output::Fault(printed)) => Some(self.fault_printed(&step, printed)),
+            // A fault the cluster cannot take (a node it does not have) changes nothing.
+            Err(e) => Some(self.fault_printed(&step, vec![e.to_string()])),
+            Ok(_) => {
+                if let (Some(t), Some(w)) = (&mut self.transcript, &step.wait) {
+                    t.push(format!("# wait: {w}"));
                 }
-                if let Some(t) = &mut self.transcript {
-                    t.push(format!("# fault: {text}"));
-                    t.extend(printed);
-                }
-                let step = Step {
-                    fault: Some(text.clone()),
-                    ..Step::default()
-                };
-                let out = Output {
-                    status: 0,
-                    text: text_out,
-                    ..Output::default()
-                };
-                (step, Some(out), StepKind::Fault)
-            }
-            Input::Wait(d) => {
-                let text = d.go_string();
-                self.sim.wait_step(*d, &text);
-                if let Some(t) = &mut self.transcript {
-                    t.push(format!("# wait: {text}"));
-                }
-                let step = Step {
-                    wait: Some(text),
-                    ..Step::default()
-                };
-                (step, None, StepKind::Wait)
+                None
             }
         };
         let number = self.sim.violations().len();
@@ -520,6 +488,23 @@ impl<'o> Drive<'o> {
         out
     }
 
+    /// A fault's lines, in the transcript and as its output.
+    fn fault_printed(&mut self, step: &Step, printed: Vec<String>) -> Output {
+        let mut text = printed.join("\n");
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        if let Some(t) = &mut self.transcript {
+            t.push(format!("# fault: {}", step.fault.as_deref().unwrap_or_default()));
+            t.extend(printed);
+        }
+        Output {
+            status: 0,
+            text,
+            ..Output::default()
+        }
+    }
+
     fn step_number(&self) -> u32 {
         // Every input is one step; the simulator numbers them from 1.
         self.inputs
@@ -528,6 +513,36 @@ impl<'o> Drive<'o> {
     /// Steps applied so far, and how many of them were commands.
     pub fn counts(&self) -> (u32, u32) {
         (self.inputs, self.commands)
+    }
+}
+
+/// The scenario step that replays an input, and its kind for observers.
+fn recorded(input: &Input<'_>) -> (Step, StepKind) {
+    match input {
+        Input::Command { host, line } => (
+            Step {
+                run: Some(line.to_string()),
+                on: Some(host.to_string()),
+                ..Step::default()
+            },
+            StepKind::Command,
+        ),
+        Input::Fault { text, .. } => (
+            Step {
+                fault: Some(text.to_string()),
+                ..Step::default()
+            },
+            StepKind::Fault,
+        ),
+        Input::Wait { text, .. } => (
+            Step {
+                wait: Some(text.to_string()),
+                ..Step::default()
+            },
+            StepKind::Wait,
+        ),
+        // The drive issues neither; as a scenario step they would only check the invariants.
+        Input::Api(_) | Input::Check => (Step::default(), StepKind::Wait),
     }
 }
 

@@ -11,7 +11,7 @@
 //! than the cluster tolerates: a fault schedule alone never breaks quorum, so a quorum loss is
 //! always the policy's doing.
 
-use kubedrill_sim::generate::{Case, FaultKind};
+use kubedrill_sim::scenario::generate::{Case, FaultKind};
 use kubedrill_sim::time::{SimDuration, SimTime};
 
 /// One fault the drive applies, at a time relative to the policy's start.
@@ -165,7 +165,7 @@ fn overlaps(busy: &[(String, u32, u32)], node: &str, from: u32, to: u32) -> bool
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubedrill_sim::generate::{FaultSpec, Pool};
+    use kubedrill_sim::scenario::generate::{FaultSpec, Pool};
 
     fn case(cps: u8, faults: Vec<FaultSpec>) -> Case {
         Case {

@@ -3,9 +3,9 @@
 //! them. docs/policy-format.md documents every key.
 
 use crate::scenario_file::{LoadError, load_document, read_text, scenario_error_at};
+use kubedrill_sim::release::version::KubeVersion;
 use kubedrill_sim::runner::ScenarioError;
 use kubedrill_sim::time::SimDuration;
-use kubedrill_sim::version::KubeVersion;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
 use std::collections::BTreeSet;

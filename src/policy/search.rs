@@ -1,4 +1,4 @@
-//! `policy check`: many generated cases (proptest strategies from `kubedrill_sim::generate`),
+//! `policy check`: many generated cases (proptest strategies from `kubedrill_sim::scenario::generate`),
 //! each run under watch; the first failure shrunk ([`super::shrink`]) to a small case that
 //! fails the same property.
 //!
@@ -9,7 +9,7 @@ use super::Policy;
 use super::check::{Checked, Failure, RunOptions, run_checked};
 use super::faults::Schedule;
 use kubedrill_sim::Seed;
-use kubedrill_sim::generate::{self, Case};
+use kubedrill_sim::scenario::generate::{self, Case};
 use proptest::strategy::{Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use std::sync::Mutex;

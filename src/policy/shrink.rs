@@ -9,7 +9,7 @@
 //! still fails the same property. Every candidate is a valid case (within the generator's
 //! ranges), and the search stops at a wall-clock budget.
 
-use kubedrill_sim::generate::{Case, FaultKind, PdbShape, WorkloadSpec};
+use kubedrill_sim::scenario::generate::{Case, FaultKind, PdbShape, WorkloadSpec};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
@@ -122,10 +122,10 @@ pub fn candidates(c: &Case) -> Vec<Case> {
         }
     }
     for minor in [
-        kubedrill_sim::generate::FROM_MINORS.start().to_owned(),
+        kubedrill_sim::scenario::generate::FROM_MINORS.start().to_owned(),
         c.from_minor.saturating_sub(1),
     ] {
-        if minor >= *kubedrill_sim::generate::FROM_MINORS.start() && minor < c.from_minor {
+        if minor >= *kubedrill_sim::scenario::generate::FROM_MINORS.start() && minor < c.from_minor {
             out.push(with(&|n| n.from_minor = minor));
         }
     }
@@ -169,7 +169,7 @@ fn shorter_fault(k: FaultKind) -> Option<FaultKind> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use kubedrill_sim::generate::{FaultSpec, Pool, WorkloadKind};
+    use kubedrill_sim::scenario::generate::{FaultSpec, Pool, WorkloadKind};
 
     fn workload(replicas: u32, pdb: PdbShape) -> WorkloadSpec {
         WorkloadSpec {

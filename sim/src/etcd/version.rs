@@ -57,7 +57,8 @@ impl EtcdVersion {
             let Some(part) = parts.next() else {
                 return Err(bad("expected MAJOR.MINOR.PATCH"));
             };
-            *slot = numeric(part).ok_or_else(|| bad(&format!("component {} (\"{part}\") is not a number", i + 1)))?;
+            *slot = crate::semver::numeric(part)
+                .ok_or_else(|| bad(&format!("component {} (\"{part}\") is not a number", i + 1)))?;
         }
         if parts.next().is_some() {
             return Err(bad("expected MAJOR.MINOR.PATCH"));
@@ -112,54 +113,11 @@ impl EtcdVersion {
     }
 }
 
-fn numeric(part: &str) -> Option<u32> {
-    let digits = !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
-    // Leading zeros would not survive Display, and semver forbids them.
-    if !digits || (part.len() > 1 && part.starts_with('0')) {
-        return None;
-    }
-    part.parse().ok()
-}
-
-/// semver §11: numeric identifiers compare as numbers and sort before alphanumeric ones; a
-/// shorter list that is a prefix of a longer one sorts first; no pre-release sorts last.
-fn pre_release_cmp(a: &str, b: &str) -> Ordering {
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        (false, false) => {}
-    }
-    let mut xs = a.split('.');
-    let mut ys = b.split('.');
-    loop {
-        let (x, y) = match (xs.next(), ys.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => (x, y),
-        };
-        let x_num = x.bytes().all(|c| c.is_ascii_digit());
-        let y_num = y.bytes().all(|c| c.is_ascii_digit());
-        let ord = match (x_num, y_num) {
-            // Without leading zeros, a longer digit string is the bigger number; this also avoids
-            // overflow on absurdly long identifiers.
-            (true, true) => x.len().cmp(&y.len()).then_with(|| x.cmp(y)),
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => x.cmp(y),
-        };
-        if ord != Ordering::Equal {
-            return ord;
-        }
-    }
-}
-
 impl Ord for EtcdVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         (self.major, self.minor, self.patch)
             .cmp(&(other.major, other.minor, other.patch))
-            .then_with(|| pre_release_cmp(&self.pre, &other.pre))
+            .then_with(|| crate::semver::pre_release_cmp(&self.pre, &other.pre))
     }
 }
 

@@ -1,8 +1,8 @@
 use super::labels::Labels;
 use super::pod::PodId;
 use super::taint::Taint;
+use crate::release::version::KubeVersion;
 use crate::time::SimTime;
-use crate::version::KubeVersion;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
@@ -73,11 +73,11 @@ pub struct Node {
     /// The kubelet unit file changed on disk (a package upgrade) and systemd was not reloaded.
     pub unit_changed: bool,
     /// The node's Debian packages (kubeadm, kubelet, kubectl) and its Kubernetes apt source.
-    pub packages: crate::packages::PackageState,
+    pub packages: crate::model::packages::PackageState,
     /// The control-plane static pods of a control-plane node.
-    pub control_plane: Option<crate::components::ControlPlane>,
+    pub control_plane: Option<crate::release::components::ControlPlane>,
     /// The files maintenance touches (manifests, certificates, etcd data, snapshots).
-    pub fs: crate::hostfs::HostFs,
+    pub fs: crate::model::hostfs::HostFs,
     /// `kubectl delete node` is removing it: no controller places anything here any more.
     pub deleting: bool,
     /// Pods bound to this node (unordered; sort by (namespace, name) where order shows).

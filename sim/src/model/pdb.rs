@@ -53,6 +53,8 @@ pub struct Pdb {
     pub healthy: u32,
     /// Pods per scale-owning controller (a Deployment, a StatefulSet, a bare ReplicaSet).
     pub owners: BTreeMap<WorkloadId, u32>,
+    /// Deleted through the API (ids stay stable; a deleted budget matches nothing).
+    pub deleted: bool,
 }
 
 /// The disruption controller's view of one budget.

@@ -71,4 +71,20 @@ pub struct Workload {
     pub succeeded: u32,
     pub parallelism: u32,
     pub deleted: bool,
+    /// What was set through the API beyond the template (`kubectl label/annotate`, apply).
+    pub meta: WorkloadMeta,
+}
+
+/// A controller's own metadata and rollout bookkeeping.
+#[derive(Clone, Debug, Default)]
+pub struct WorkloadMeta {
+    /// `metadata.labels` when set through the API (else the template's labels).
+    pub labels: Option<Labels>,
+    pub annotations: Labels,
+    /// A Deployment's revision (`deployment.kubernetes.io/revision`), from 1.
+    pub revision: u32,
+    /// Earlier revisions of a Deployment's template, oldest first, with their change causes.
+    pub history: Vec<(u32, Arc<PodTemplate>, Option<String>)>,
+    /// `kubectl rollout pause`: template changes wait.
+    pub paused: bool,
 }

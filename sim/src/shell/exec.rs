@@ -676,9 +676,9 @@ fn substitution_error(error: &ShellSyntaxError, text: &str, line: usize) -> Vec<
 /// resolved the way `cd` (without `-P`) does.
 pub(super) fn resolve_path(cwd: &str, path: &str) -> String {
     if path.starts_with('/') {
-        crate::hostfs::normalize(path)
+        crate::path::normalize(path)
     } else {
-        crate::hostfs::normalize(&format!("{cwd}/{path}"))
+        crate::path::normalize(&format!("{cwd}/{path}"))
     }
 }
 

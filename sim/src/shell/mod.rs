@@ -103,6 +103,7 @@ mod builtins;
 mod exec;
 mod grep;
 mod lex;
+pub mod output;
 mod parse;
 mod sort;
 #[cfg(test)]

@@ -1,0 +1,174 @@
+//! Faults a scenario injects (`fault: node-crash node02`).
+
+use crate::engine::Engine;
+use crate::release::version::KubeVersion;
+use crate::time::SimDuration;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// The machine loses power: kubelet silent, containers gone.
+    NodeCrash(String),
+    /// A crashed machine boots again.
+    NodeRecover(String),
+    /// Power-cycle: down now, back after the downtime (default 90 s).
+    NodeReboot(String, SimDuration),
+    /// A new worker joins at a version (`kubeadm join` on a freshly provisioned machine):
+    /// blue-green worker upgrades.
+    NodeAdd(String, KubeVersion),
+    /// The control plane's etcd process dies and stays down; its data is kept.
+    EtcdMemberCrash(String),
+    /// The etcd process dies and its data dir is lost.
+    EtcdMemberDestroy(String),
+    /// The kubelet starts the etcd member again.
+    EtcdMemberRecover(String),
+    /// The network cuts the control plane's etcd member off from its peers (or heals it).
+    EtcdMemberPartition(String, bool),
+    /// A storage-level snapshot of a directory (an EBS volume snapshot): crash-consistent,
+    /// taken under a running member, copied to the second path.
+    VolumeSnapshot(String, String, String),
+}
+
+pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
+
+impl Fault {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let node = |i: usize| -> Result<String, String> {
+            words
+                .get(i)
+                .map(|s| s.to_string())
+                .ok_or_else(|| format!("fault {:?} needs a node name", words.first().copied().unwrap_or("")))
+        };
+        let extra = |n: usize| -> Result<(), String> {
+            if words.len() > n {
+                Err(format!("fault {text:?}: unexpected {:?}", words[n]))
+            } else {
+                Ok(())
+            }
+        };
+        match words.first().copied() {
+            Some("node-crash") => {
+                extra(2)?;
+                Ok(Self::NodeCrash(node(1)?))
+            }
+            Some("node-recover") => {
+                extra(2)?;
+                Ok(Self::NodeRecover(node(1)?))
+            }
+            Some("node-reboot") => {
+                extra(3)?;
+                let downtime = match words.get(2) {
+                    Some(d) => SimDuration::parse_scenario(d)?,
+                    None => DEFAULT_REBOOT,
+                };
+                Ok(Self::NodeReboot(node(1)?, downtime))
+            }
+            Some("node-add") => {
+                extra(3)?;
+                let name = node(1)?;
+                let version = words.get(2).ok_or_else(|| {
+                    "fault \"node-add\" needs a node name and a kubelet version (node-add node03 v1.31.2)".to_string()
+                })?;
+                let v = KubeVersion::parse(version)?;
+                v.check_supported()?;
+                Ok(Self::NodeAdd(name, v))
+            }
+            Some("etcd-member-crash") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberCrash(node(1)?))
+            }
+            Some("etcd-member-destroy") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberDestroy(node(1)?))
+            }
+            Some("volume-snapshot") => {
+                extra(4)?;
+                let (Some(from), Some(to)) = (words.get(2), words.get(3)) else {
+                    return Err("fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)".to_string());
+                };
+                if !from.starts_with('/') || !to.starts_with('/') {
+                    return Err(format!("fault {text:?}: the directories must be absolute paths"));
+                }
+                Ok(Self::VolumeSnapshot(node(1)?, from.to_string(), to.to_string()))
+            }
+            Some("etcd-member-partition") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberPartition(node(1)?, true))
+            }
+            Some("etcd-member-heal") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberPartition(node(1)?, false))
+            }
+            Some("etcd-member-recover") => {
+                extra(2)?;
+                Ok(Self::EtcdMemberRecover(node(1)?))
+            }
+            Some(v) => Err(format!(
+                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal or volume-snapshot"
+            )),
+            None => Err("empty fault".to_string()),
+        }
+    }
+
+    pub fn node(&self) -> &str {
+        match self {
+            Self::NodeCrash(n)
+            | Self::NodeRecover(n)
+            | Self::NodeReboot(n, _)
+            | Self::NodeAdd(n, _)
+            | Self::EtcdMemberCrash(n)
+            | Self::EtcdMemberDestroy(n)
+            | Self::EtcdMemberRecover(n)
+            | Self::VolumeSnapshot(n, _, _)
+            | Self::EtcdMemberPartition(n, _) => n,
+        }
+    }
+}
+
+impl Engine {
+    /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
+    /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
+    /// nothing).
+    pub fn apply_fault(&mut self, fault: &Fault) -> Result<Vec<String>, String> {
+        if let Fault::NodeAdd(name, version) = fault {
+            if let Some(refusal) = self.join_preflight(version) {
+                return Ok(refusal);
+            }
+            self.node_add(name, version)?;
+            return Ok(Vec::new());
+        }
+        let id = self
+            .cluster
+            .node_id(fault.node())
+            .ok_or_else(|| format!("fault on unknown node {:?}", fault.node()))?;
+        match fault {
+            Fault::NodeCrash(_) => self.node_crash(id),
+            Fault::NodeRecover(_) => self.node_recover(id),
+            Fault::NodeReboot(_, d) => self.node_reboot(id, *d),
+            Fault::NodeAdd(..) => {}
+            Fault::EtcdMemberCrash(_)
+            | Fault::EtcdMemberDestroy(_)
+            | Fault::EtcdMemberRecover(_)
+            | Fault::EtcdMemberPartition(..)
+                if self.etcd_member_of(id).is_none() && self.cluster.node(id).control_plane.is_none() =>
+            {
+                return Err(format!(
+                    "{:?} runs no etcd member (it is not a control plane)",
+                    fault.node()
+                ));
+            }
+            Fault::EtcdMemberCrash(_) => self.etcd_member_crash(id),
+            Fault::EtcdMemberDestroy(_) => self.etcd_member_destroy(id),
+            Fault::EtcdMemberRecover(_) => self.etcd_member_recover(id),
+            Fault::VolumeSnapshot(_, from, to) => return self.volume_snapshot(id, from, to),
+            Fault::EtcdMemberPartition(_, cut) => {
+                if let Some(i) = self.etcd_member_of(id) {
+                    self.etcd.partition(i, *cut);
+                    self.etcd_changed();
+                }
+            }
+        }
+        self.settle();
+        Ok(Vec::new())
+    }
+}

@@ -1,0 +1,604 @@
+//! What a host's shell can run: the simulated tools, dispatched by name.
+
+pub(crate) mod etcd;
+pub mod input;
+mod kube;
+mod terminal;
+pub(crate) use kube::NodeKube;
+pub use terminal::{Sim, Terminal};
+
+use crate::model::packages::KubePackage;
+use crate::model::packages::repo::KUBERNETES_LIST;
+use crate::release::components::StaticPod;
+use crate::shell::{CommandHost, CommandOutput, ShellEnv};
+use crate::time::{SimDuration, parse_go_duration};
+
+/// The host a command runs on, seen by the shell.
+pub(crate) struct Host<'a> {
+    pub sim: &'a mut Sim,
+    pub name: String,
+}
+
+impl CommandHost for Host<'_> {
+    fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
+        let (cmd, args) = argv.split_first()?;
+        Some(match cmd.as_str() {
+            "kubectl" => {
+                self.sim.use_kubectl_of_current_host();
+                let local = self.kubectl_local(args, env, stdin);
+                crate::tools::kubectl::run(self.sim, args, &local)
+            }
+            "sleep" => sleep(self.sim, args),
+            "ssh" => self.ssh(args),
+            "exit" | "logout" => self.exit(),
+            "systemctl" => crate::tools::systemctl::systemctl(&mut self.node_kube()?, args),
+            "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
+            "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
+            "sed" => self.sed(args)?,
+            "kubelet" => crate::tools::systemctl::kubelet(&self.node_kube()?, args),
+            "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
+            "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
+            "crictl" => crate::tools::crictl::run(&self.node_kube()?, args),
+            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
+            "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
+            "scp" => self.scp(args, env.cwd())?,
+            _ => return None,
+        })
+    }
+
+    fn read_file(&self, path: &str) -> Option<String> {
+        let node = self.node()?;
+        let n = self.sim.cluster.node(node);
+        if path == KUBERNETES_LIST {
+            return Some(n.packages.repo_file_text().to_string());
+        }
+        match n.fs.find(path)? {
+            crate::model::hostfs::Found::Entry(crate::model::hostfs::Entry::Text(t)) => Some(t.clone()),
+            crate::model::hostfs::Found::Entry(crate::model::hostfs::Entry::Pem) => Some(
+                "-----BEGIN CERTIFICATE-----\nMIIC/jCCAeagAwIBAgIBADANBgkqhkiG9w0BAQsFADAVMRMwEQYDVQQDEwprdWJl\n-----END CERTIFICATE-----\n"
+                    .to_string(),
+            ),
+            // Binary data (a bbolt database) as cat shows it: unreadable bytes.
+            crate::model::hostfs::Found::Entry(crate::model::hostfs::Entry::Snapshot(_)) | crate::model::hostfs::Found::Db { .. } => {
+                Some("\u{fffd}\u{fffd}\u{fffd}\u{fffd}\n".to_string())
+            }
+            _ => None,
+        }
+    }
+
+    fn is_dir(&self, path: &str) -> Option<bool> {
+        let node = self.node()?;
+        Some(self.sim.cluster.node(node).fs.is_dir(path))
+    }
+}
+
+impl Host<'_> {
+    /// What kubectl reads on this host: its stdin and the files (or directories of
+    /// manifests) its arguments name.
+    fn kubectl_local(&self, args: &[String], env: &ShellEnv, stdin: &str) -> crate::tools::kubectl::Local {
+        use crate::tools::kubectl::{Local, LocalFile};
+        let mut local = Local {
+            stdin: stdin.to_string(),
+            cwd: env.cwd().to_string(),
+            editor: env
+                .vars()
+                .get("KUBE_EDITOR")
+                .or_else(|| env.vars().get("EDITOR"))
+                .cloned(),
+            files: Default::default(),
+        };
+        for path in crate::tools::kubectl::file_args(args) {
+            let abs = local.abs(&path);
+            if self.is_dir(&abs) == Some(true) {
+                let node = self.node();
+                let mut manifests = Vec::new();
+                if let Some(node) = node {
+                    for (name, _) in self.sim.cluster.node(node).fs.children(&abs) {
+                        let file = crate::path::normalize(&format!("{abs}/{name}"));
+                        if [".yaml", ".yml", ".json"].iter().any(|e| name.ends_with(e))
+                            && let Some(text) = self.read_file(&file)
+                        {
+                            local.files.insert(file.clone(), LocalFile::Text(text));
+                            manifests.push(file);
+                        }
+                    }
+                }
+                local.files.insert(abs, LocalFile::Dir(manifests));
+            } else if let Some(text) = self.read_file(&abs) {
+                local.files.insert(abs, LocalFile::Text(text));
+            }
+        }
+        local
+    }
+
+    /// The seam the node-level tools get: this host's node of the simulator.
+    fn node_kube(&mut self) -> Option<NodeKube<'_>> {
+        let node = self.node()?;
+        Some(NodeKube { sim: self.sim, node })
+    }
+
+    /// `ssh NODE` enters the node's shell for the lines that follow; `ssh NODE CMD...` runs one
+    /// command there. Only the cluster's nodes resolve.
+    fn ssh(&mut self, args: &[String]) -> CommandOutput {
+        let mut out = CommandOutput::default();
+        // Options come before the destination; everything after it is the remote command.
+        let mut i = 0;
+        while i < args.len() && args[i].starts_with('-') {
+            let takes_value = matches!(
+                args[i].as_str(),
+                "-p" | "-i" | "-l" | "-o" | "-F" | "-J" | "-b" | "-c" | "-E"
+            );
+            i += if takes_value { 2 } else { 1 };
+        }
+        let words: Vec<&String> = args.iter().skip(i).collect();
+        let Some((target, command)) = words.split_first() else {
+            crate::shell::output::stderr(
+                &mut out,
+                "usage: ssh [-46AaCfGgKkMNnqsTtVvXxYy] [-B bind_interface] [-b bind_address] destination [command [argument ...]]",
+            );
+            out.status = 255;
+            return out;
+        };
+        let host = target.rsplit('@').next().unwrap_or(target).to_string();
+        if self.sim.cluster.node_id(&host).is_none() {
+            crate::shell::output::stderr(
+                &mut out,
+                format!("ssh: Could not resolve hostname {host}: Name or service not known"),
+            );
+            out.status = 255;
+            return out;
+        }
+        if command.is_empty() {
+            self.sim.terminal.sessions.push(host);
+            return out;
+        }
+        let line: Vec<&str> = command.iter().map(|s| s.as_str()).collect();
+        self.sim.run_line(&host, &line.join(" "))
+    }
+
+    /// `exit` leaves the innermost `ssh` session (at the first host there is nothing to leave).
+    fn exit(&mut self) -> CommandOutput {
+        let mut out = CommandOutput::default();
+        if self.sim.terminal.sessions.last().is_some_and(|h| *h == self.name) {
+            self.sim.terminal.sessions.pop();
+            crate::shell::output::stdout(&mut out, "logout");
+            crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
+        }
+        out
+    }
+
+    /// apt on this node; a kubelet package change rewrites the unit file on disk.
+    fn apt(&mut self, argv: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let n = self.sim.cluster.node_mut(node);
+        let before = n.packages.installed(KubePackage::Kubelet).cloned();
+        let out = crate::tools::apt::run(&mut n.packages, argv)?;
+        if n.packages.installed(KubePackage::Kubelet).cloned() != before {
+            n.unit_changed = true;
+        }
+        Some(out)
+    }
+
+    /// `sed -i 's/OLD/NEW/[g]' FILE` on the one file the upgrade procedure edits: the
+    /// Kubernetes apt source (switching the pkgs.k8s.io minor).
+    fn sed(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let mut out = CommandOutput::default();
+        let (flags, rest): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('-'));
+        let (Some(script), Some(file)) = (rest.first(), rest.get(1)) else {
+            crate::shell::output::stderr(
+                &mut out,
+                "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE`",
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        let manifest = StaticPod::from_manifest_path(file);
+        if !flags.iter().any(|f| f.starts_with("-i"))
+            || (file.as_str() != KUBERNETES_LIST && manifest.is_none())
+            || rest.len() != 2
+        {
+            crate::shell::output::stderr(
+                &mut out,
+                format!(
+                    "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` on {KUBERNETES_LIST} and the static pod manifests in /etc/kubernetes/manifests"
+                ),
+            );
+            out.status = 1;
+            return Some(out);
+        }
+        if manifest.is_some() {
+            let Some(text) = self.read_file(file) else {
+                crate::shell::output::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
+                out.status = 2;
+                return Some(out);
+            };
+            let Some(subs) = parse_substitution(script) else {
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!(
+                        "sed: -e expression #1, char 1: unknown command: `{}'",
+                        script.chars().next().unwrap_or(' ')
+                    ),
+                );
+                out.status = 1;
+                return Some(out);
+            };
+            let edited = substitute(&text, &subs);
+            if edited != text {
+                self.sim
+                    .cluster
+                    .node_mut(node)
+                    .fs
+                    .put(file, crate::model::hostfs::Entry::Text(edited));
+                self.sim.manifests_changed(node);
+            }
+            return Some(out);
+        }
+        let Some(subs) = parse_substitution(script) else {
+            crate::shell::output::stderr(
+                &mut out,
+                format!(
+                    "sed: -e expression #1, char {}: unknown command: `{}'",
+                    script.len().min(1),
+                    script.chars().next().unwrap_or(' ')
+                ),
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        let packages = &mut self.sim.cluster.node_mut(node).packages;
+        let edited = substitute(packages.repo_file_text(), &subs);
+        packages.set_repo_file_text(&edited);
+        Some(out)
+    }
+    /// Kubernetes' etcd3 → etcd2 rollback tool (shipped in the etcd image of 1.6–1.7), run
+    /// against the stacked etcd member's data on a control plane.
+    fn rollback(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?.etcd.as_ref()?;
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        Some(self.sim.etcd_rollback(node, &words))
+    }
+
+    /// `ls`, `cp`, `mv`, `mkdir`, `rm` on the node's files. A change under
+    /// `/etc/kubernetes/manifests` is for the kubelet to notice at its next check.
+    fn files(&mut self, cmd: &str, args: &[String], cwd: &str) -> Option<CommandOutput> {
+        let node = self.node()?;
+        let mut change = crate::tools::coreutils::FsChange::default();
+        // Only a copy of the live data dir needs its data frozen (a clone of the API state):
+        // nothing else pays for it.
+        let copies_live_data = cmd == "cp"
+            && args.iter().filter(|a| !a.starts_with('-')).any(|a| {
+                let path = crate::path::normalize(&if a.starts_with('/') {
+                    a.clone()
+                } else {
+                    format!("{cwd}/{a}")
+                });
+                let fs = &self.sim.cluster.node(node).fs;
+                match fs.find(&path) {
+                    Some(crate::model::hostfs::Found::Entry(crate::model::hostfs::Entry::DataDir(
+                        crate::model::hostfs::DataDir::Live,
+                    ))) => true,
+                    Some(crate::model::hostfs::Found::Db { dir }) => {
+                        matches!(
+                            fs.get(&dir),
+                            Some(crate::model::hostfs::Entry::DataDir(
+                                crate::model::hostfs::DataDir::Live
+                            ))
+                        )
+                    }
+                    _ => false,
+                }
+            });
+        let mut frozen = if copies_live_data {
+            self.sim.frozen_data_dir(node)
+        } else {
+            crate::model::hostfs::DataDir::Empty
+        };
+        // Copying the files of a member that is writing them gives no consistent database.
+        let running = self
+            .sim
+            .etcd_member_of(node)
+            .is_some_and(|i| self.sim.etcd.members[i].is_running());
+        if running && let crate::model::hostfs::DataDir::Copy { snapshot, .. } = &mut frozen {
+            let mut s = (**snapshot).clone();
+            s.copied_while_running = true;
+            *snapshot = std::sync::Arc::new(s);
+        }
+        let freeze = |d: &crate::model::hostfs::DataDir| match d {
+            crate::model::hostfs::DataDir::Live => frozen.clone(),
+            other => other.clone(),
+        };
+        let fs = &mut self.sim.cluster.node_mut(node).fs;
+        let out = match cmd {
+            "ls" => crate::tools::coreutils::ls(fs, cwd, args),
+            "mkdir" => crate::tools::coreutils::mkdir(fs, cwd, args, &mut change),
+            "rm" => crate::tools::coreutils::rm(fs, cwd, args, &mut change),
+            "truncate" => crate::tools::coreutils::truncate(fs, cwd, args),
+            _ => crate::tools::coreutils::cp_mv(fs, cwd, args, cmd == "mv", &freeze, &mut change),
+        };
+        if change
+            .touched
+            .iter()
+            .any(|p| p == "/etc/kubernetes/manifests" || p.starts_with("/etc/kubernetes/manifests/"))
+        {
+            self.sim.manifests_changed(node);
+        }
+        Some(out)
+    }
+
+    /// `scp [-r] [HOST:]SRC [HOST:]DST` between the cluster's machines (a snapshot file to the
+    /// other control planes before an HA restore).
+    fn scp(&mut self, args: &[String], cwd: &str) -> Option<CommandOutput> {
+        let here = self.node()?;
+        let mut out = CommandOutput::default();
+        let ops: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+        let [src, dst] = ops.as_slice() else {
+            crate::shell::output::stderr(
+                &mut out,
+                "usage: scp [-346ABCOpqRrsTv] [-c cipher] [-D sftp_server_path] [-F ssh_config]",
+            );
+            crate::shell::output::stderr(
+                &mut out,
+                "           [-i identity_file] [-J destination] [-l limit] [-o ssh_option]",
+            );
+            crate::shell::output::stderr(
+                &mut out,
+                "           [-P port] [-S program] [-X sftp_option] source ... target",
+            );
+            out.status = 1;
+            return Some(out);
+        };
+        let side = |s: &str| -> Result<(crate::model::NodeId, String), String> {
+            match s.split_once(':') {
+                Some((host, path)) => {
+                    let host = host.rsplit('@').next().unwrap_or(host);
+                    let id =
+                        self.sim.cluster.node_id(host).ok_or_else(|| {
+                            format!("ssh: Could not resolve hostname {host}: Name or service not known")
+                        })?;
+                    let path = if path.starts_with('/') {
+                        path.to_string()
+                    } else {
+                        format!("/root/{path}")
+                    };
+                    Ok((id, crate::path::normalize(&path)))
+                }
+                None => {
+                    let p = if s.starts_with('/') {
+                        s.to_string()
+                    } else {
+                        format!("{cwd}/{s}")
+                    };
+                    Ok((here, crate::path::normalize(&p)))
+                }
+            }
+        };
+        let (from, to) = match (side(src), side(dst)) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(e), _) | (_, Err(e)) => {
+                crate::shell::output::stderr(&mut out, e);
+                crate::shell::output::stderr(&mut out, "lost connection");
+                out.status = 255;
+                return Some(out);
+            }
+        };
+        let Some(entry) = self.sim.cluster.node(from.0).fs.get(&from.1).cloned() else {
+            crate::shell::output::stderr(&mut out, format!("scp: {}: No such file or directory", from.1));
+            out.status = 1;
+            return Some(out);
+        };
+        if matches!(
+            entry,
+            crate::model::hostfs::Entry::Dir | crate::model::hostfs::Entry::DataDir(_)
+        ) {
+            crate::shell::output::stderr(&mut out, format!("scp: {}: not a regular file", from.1));
+            out.status = 1;
+            return Some(out);
+        }
+        let target_fs = &mut self.sim.cluster.node_mut(to.0).fs;
+        let target = if target_fs.is_dir(&to.1) {
+            crate::path::normalize(&format!("{}/{}", to.1, from.1.rsplit('/').next().unwrap_or("")))
+        } else {
+            to.1.clone()
+        };
+        target_fs.put(&target, entry);
+        Some(out)
+    }
+
+    /// easy-rsa, the tool the lab guide's cluster made its certificates with: installed on the
+    /// control planes when the scenario names its version, and upgraded apart from Kubernetes.
+    /// Only `--version` (and `version`) is modelled; its build details are left out.
+    fn easyrsa(&mut self, args: &[String]) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?;
+        let version = self.sim.cluster.addons.easy_rsa.clone()?;
+        let mut out = CommandOutput::default();
+        match args.first().map(String::as_str) {
+            Some("--version" | "version") => {
+                crate::shell::output::stdout(&mut out, "EasyRSA Version Information");
+                crate::shell::output::stdout(&mut out, format!("Version:     {version}"));
+            }
+            Some(other) => {
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!("kubedrill: `easyrsa {other}` is not modelled (modelled: easyrsa --version)"),
+                );
+                out.status = 1;
+            }
+            None => {
+                crate::shell::output::stderr(
+                    &mut out,
+                    "kubedrill: easyrsa needs a command (modelled: easyrsa --version)",
+                );
+                out.status = 1;
+            }
+        }
+        Some(out)
+    }
+
+    /// etcdctl / etcdutl, installed on the control planes.
+    fn etcd_tool(&mut self, cmd: &str, args: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
+        let node = self.node()?;
+        self.sim.cluster.node(node).control_plane.as_ref()?;
+        self.sim.count_lease_renewals();
+        let mut host = etcd::NodeEtcd { sim: self.sim, node };
+        let out = if cmd == "etcdctl" {
+            crate::tools::etcdctl::etcdctl_with_stdin(&mut host, args, env, stdin)
+        } else {
+            crate::tools::etcdctl::etcdutl(&mut host, args, env)
+        };
+        // Membership changes and puts go through the model; the API may have come or gone.
+        self.sim.etcd_changed();
+        Some(out)
+    }
+
+    /// The node this shell runs on (node-level commands need one).
+    fn node(&self) -> Option<crate::model::NodeId> {
+        self.sim.cluster.node_id(&self.name)
+    }
+}
+
+/// sed's substitutions, each applied to every line in turn.
+fn substitute(text: &str, subs: &[(String, String, bool)]) -> String {
+    text.lines()
+        .map(|l| {
+            let mut l = l.to_string();
+            for (old, new, global) in subs {
+                l = if *global {
+                    l.replace(old, new)
+                } else {
+                    l.replacen(old, new, 1)
+                };
+            }
+            l + "\n"
+        })
+        .collect()
+}
+
+/// `s/OLD/NEW/[g]` commands separated by `;`, any delimiter, literal text (no regex in the
+/// model).
+fn parse_substitution(script: &str) -> Option<Vec<(String, String, bool)>> {
+    let mut subs = Vec::new();
+    let mut rest = script.trim_start();
+    while !rest.is_empty() {
+        rest = rest.strip_prefix('s')?;
+        let delim = rest.chars().next()?;
+        rest = &rest[delim.len_utf8()..];
+        let (old, r) = rest.split_once(delim)?;
+        let (new, r) = r.split_once(delim)?;
+        let (flags, r) = match r.find(';') {
+            Some(i) => (&r[..i], &r[i + 1..]),
+            None => (r, ""),
+        };
+        let flags = flags.trim();
+        if old.is_empty() || !(flags.is_empty() || flags == "g") {
+            return None;
+        }
+        subs.push((old.to_string(), new.to_string(), flags == "g"));
+        rest = r.trim_start();
+    }
+    (!subs.is_empty()).then_some(subs)
+}
+
+/// `sleep N[smhd]` advances virtual time.
+fn sleep(sim: &mut Sim, args: &[String]) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    if args.is_empty() {
+        crate::shell::output::stderr(&mut out, "sleep: missing operand");
+        crate::shell::output::stderr(&mut out, "Try 'sleep --help' for more information.");
+        out.status = 1;
+        return out;
+    }
+    let mut total = SimDuration::ZERO;
+    for a in args {
+        let d = if let Some(days) = a.strip_suffix('d') {
+            days.parse::<f64>().ok().map(|d| SimDuration((d * 86_400_000.0) as u64))
+        } else if a.ends_with(['s', 'm', 'h']) {
+            parse_go_duration(a).ok()
+        } else {
+            a.parse::<f64>()
+                .ok()
+                .filter(|s| *s >= 0.0)
+                .map(|s| SimDuration((s * 1000.0) as u64))
+        };
+        match d {
+            Some(d) => total = SimDuration(total.ms() + d.ms()),
+            None => {
+                crate::shell::output::stderr(&mut out, format!("sleep: invalid time interval '{a}'"));
+                crate::shell::output::stderr(&mut out, "Try 'sleep --help' for more information.");
+                out.status = 1;
+                return out;
+            }
+        }
+    }
+    let until = sim.now + total;
+    let until = sim.step_deadline.map_or(until, |d| until.min(d));
+    sim.advance_to(until);
+    out
+}
+
+impl Sim {
+    /// A text file on a host as `cat` shows it (the lab terminal's editor opens it).
+    pub fn read_host_file(&mut self, host: &str, path: &str) -> Option<String> {
+        let h = Host {
+            sim: self,
+            name: host.to_string(),
+        };
+        h.read_file(path)
+    }
+
+    /// Writes a text file on a host as an editor saving it would: the apt source list or a
+    /// file under `/etc` and `/root`; a static pod manifest is then noticed by the kubelet.
+    /// Errors are the editor's complaint (no such directory, not a text file).
+    pub fn write_host_file(&mut self, host: &str, path: &str, text: &str) -> Result<(), String> {
+        let node = self.cluster.node_id(host).ok_or_else(|| format!("no host {host:?}"))?;
+        let path = crate::path::normalize(path);
+        if path == KUBERNETES_LIST {
+            self.cluster.node_mut(node).packages.set_repo_file_text(text);
+            return Ok(());
+        }
+        let fs = &mut self.cluster.node_mut(node).fs;
+        let parent = crate::path::normalize(&format!("{path}/.."));
+        if !fs.is_dir(&parent) {
+            return Err(format!(
+                "\"{path}\" E212: Can't open file for writing: No such file or directory"
+            ));
+        }
+        match fs.get(&path) {
+            None | Some(crate::model::hostfs::Entry::Text(_)) => {}
+            Some(_) => return Err(format!("\"{path}\" is not a text file")),
+        }
+        fs.put(&path, crate::model::hostfs::Entry::Text(text.to_string()));
+        if path.starts_with("/etc/kubernetes/manifests/") {
+            self.manifests_changed(node);
+        }
+        Ok(())
+    }
+
+    /// One line typed at `host`'s prompt, as a scenario step runs it: a step of its own in the
+    /// trace, bounded by the step's virtual-time limit, with the step-end invariants checked
+    /// afterwards. The lab terminal uses it for every line.
+    pub fn run_step(&mut self, host: &str, line: &str) -> CommandOutput {
+        match self.handle_input(input::Input::Command { host, line }) {
+            Ok(input::Output::Command(out)) => out,
+            _ => CommandOutput::default(),
+        }
+    }
+
+    /// Runs one line typed at `host`'s prompt, through that host's shell.
+    pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
+        let mut shell = self.terminal.shells.remove(host).unwrap_or_default();
+        let out = shell.run_line(
+            &mut Host {
+                sim: self,
+                name: host.to_string(),
+            },
+            line,
+        );
+        self.terminal.shells.insert(host.to_string(), shell);
+        self.settle();
+        out
+    }
+}

@@ -1,0 +1,426 @@
+//! Versions of the cluster's components, where each one lives.
+//!
+//! A control-plane node runs its own kube-apiserver, kube-controller-manager, kube-scheduler and
+//! (stacked) etcd as static pods: their versions are the image tags in the manifests under
+//! `/etc/kubernetes/manifests`, so two control planes can differ mid-upgrade. kube-proxy and
+//! CoreDNS are cluster addons (a DaemonSet and a Deployment) whose image kubeadm sets once all
+//! control planes are upgraded. Flannel and the easy-rsa-made certificates are independent
+//! components: nothing in a Kubernetes upgrade touches them (lab guide, "Notes" 5).
+//!
+//! The kubelet's version is the node's (`Node::kubelet_version`, the running binary); the
+//! kubeadm, kubelet and kubectl *packages* live in `Node::packages`.
+
+use crate::release::version::KubeVersion;
+use std::fmt;
+
+/// The static pods of one control-plane node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControlPlane {
+    pub apiserver: KubeVersion,
+    pub controller_manager: KubeVersion,
+    pub scheduler: KubeVersion,
+    /// The stacked etcd member's image tag (`3.5.15-0`); `None` when etcd is external.
+    pub etcd: Option<String>,
+    /// Why the etcd member cannot run (its last log lines), while it crash-loops: an image
+    /// edit etcd refuses, a crash fault, an unusable data dir.
+    pub etcd_failed: Option<String>,
+    /// The host directory the running etcd member keeps its data in.
+    pub etcd_data_dir: String,
+    /// Where the member listens for clients (`--listen-client-urls`).
+    pub etcd_listen: Vec<String>,
+    /// What the API server dials (`--etcd-servers`).
+    pub etcd_servers: Vec<String>,
+    /// Static pods whose manifest is gone: the kubelet stopped them.
+    pub stopped: Vec<StaticPod>,
+}
+
+impl ControlPlane {
+    pub fn at(v: &KubeVersion, etcd: Option<String>) -> Self {
+        Self {
+            apiserver: v.clone(),
+            controller_manager: v.clone(),
+            scheduler: v.clone(),
+            etcd,
+            etcd_failed: None,
+            etcd_data_dir: "/var/lib/etcd".into(),
+            etcd_listen: vec!["https://127.0.0.1:2379".into()],
+            etcd_servers: vec!["https://127.0.0.1:2379".into()],
+            stopped: Vec::new(),
+        }
+    }
+
+    pub fn version_of(&self, c: StaticPod) -> String {
+        match c {
+            StaticPod::Etcd => self.etcd.clone().unwrap_or_default(),
+            StaticPod::KubeApiserver => self.apiserver.to_string(),
+            StaticPod::KubeControllerManager => self.controller_manager.to_string(),
+            StaticPod::KubeScheduler => self.scheduler.to_string(),
+        }
+    }
+}
+
+/// The control-plane static pods, in the order `kubeadm upgrade apply` replaces them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum StaticPod {
+    Etcd,
+    KubeApiserver,
+    KubeControllerManager,
+    KubeScheduler,
+}
+
+impl StaticPod {
+    pub const ALL: [StaticPod; 4] = [
+        Self::Etcd,
+        Self::KubeApiserver,
+        Self::KubeControllerManager,
+        Self::KubeScheduler,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Etcd => "etcd",
+            Self::KubeApiserver => "kube-apiserver",
+            Self::KubeControllerManager => "kube-controller-manager",
+            Self::KubeScheduler => "kube-scheduler",
+        }
+    }
+
+    pub fn manifest_path(self) -> String {
+        format!("/etc/kubernetes/manifests/{}.yaml", self.name())
+    }
+
+    pub fn from_manifest_path(path: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.manifest_path() == path)
+    }
+
+    /// How long the kubelet takes to replace the static pod after its manifest changes: kill
+    /// the old container, start the new one, pass the readiness probe. The apiserver is the
+    /// slowest (it waits for etcd and its post-start hooks). Fixed figures, not measurements.
+    pub fn restart_ms(self) -> u64 {
+        match self {
+            Self::Etcd => 18_000,
+            Self::KubeApiserver => 32_000,
+            Self::KubeControllerManager => 12_000,
+            Self::KubeScheduler => 10_000,
+        }
+    }
+}
+
+/// The cluster addons and the components that are upgraded on their own schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Addons {
+    /// The kube-proxy DaemonSet's image tag.
+    pub kube_proxy: KubeVersion,
+    /// `CoreDNS` (1.11+) or `kube-dns`, and its version as kubeadm prints it.
+    pub dns_name: &'static str,
+    pub dns_version: String,
+    /// The CNI: flannel, upgraded independently of Kubernetes.
+    pub flannel: Option<String>,
+    /// The cluster CA and certificates, made with easy-rsa in the lab guide's era; its version
+    /// is easy-rsa's, and certificates are renewed, not upgraded, by kubeadm.
+    pub easy_rsa: Option<String>,
+}
+
+/// The registry kubeadm pulls control-plane images from: `gcr.io/google_containers` until
+/// 1.9, `k8s.gcr.io` from 1.10, `registry.k8s.io` from 1.25.
+pub fn registry_for(v: &KubeVersion) -> &'static str {
+    match v.minor {
+        25.. => "registry.k8s.io",
+        10..=24 => "k8s.gcr.io",
+        _ => "gcr.io/google_containers",
+    }
+}
+
+/// The image of a component kubeadm deploys at Kubernetes version `k8s` with tag `tag`
+/// (`registry.k8s.io/kube-apiserver:v1.31.2`); images were per-architecture
+/// (`kube-apiserver-amd64`) until 1.12 moved to manifest lists.
+pub fn image_for(name: &str, k8s: &KubeVersion, tag: &str) -> String {
+    let arch = if k8s.minor < 12 { "-amd64" } else { "" };
+    format!("{}/{name}{arch}:{tag}", registry_for(k8s))
+}
+
+/// The tag of an image reference (`…/etcd:3.5.15-0` → `3.5.15-0`), if it has one.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let last = image.rsplit('/').next()?;
+    last.split_once(':').map(|(_, t)| t)
+}
+
+/// A version of one component for the version-skew and order checks, with where it runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placed<'a> {
+    pub component: &'static str,
+    pub node: &'a str,
+    pub version: &'a KubeVersion,
+}
+
+impl fmt::Display for Placed<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} on {}", self.component, self.version, self.node)
+    }
+}
+
+/// The static pod manifest kubeadm writes for a component on a control plane, as
+/// `cat /etc/kubernetes/manifests/<component>.yaml` shows it. Shortened to the parts people
+/// read and edit during maintenance (image, etcd URLs and data dir, the apiserver's
+/// `--etcd-servers`); the probes and resource requests kubeadm also writes are left out.
+///
+/// For etcd, `node` is the member name and `initial_cluster` the `name=peerURL` list kubeadm
+/// wrote when the member joined (`first` control plane: `--initial-cluster-state=new`).
+pub fn render_manifest(
+    c: StaticPod,
+    cp: &ControlPlane,
+    ip: &str,
+    node: &str,
+    initial_cluster: &[String],
+    first: bool,
+) -> Option<String> {
+    let image = image_for(c.name(), &cp.apiserver, &cp.version_of(c));
+    let (command, mounts): (Vec<String>, &[(&str, &str)]) = match c {
+        StaticPod::Etcd => {
+            cp.etcd.as_ref()?;
+            (
+                vec![
+                    "etcd".into(),
+                    format!("--advertise-client-urls=https://{ip}:2379"),
+                    "--cert-file=/etc/kubernetes/pki/etcd/server.crt".into(),
+                    "--client-cert-auth=true".into(),
+                    "--data-dir=/var/lib/etcd".into(),
+                    format!("--initial-advertise-peer-urls=https://{ip}:2380"),
+                    format!("--initial-cluster={}", initial_cluster.join(",")),
+                ]
+                .into_iter()
+                .chain((!first).then(|| "--initial-cluster-state=existing".to_string()))
+                .chain([
+                    "--key-file=/etc/kubernetes/pki/etcd/server.key".to_string(),
+                    format!("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379"),
+                    "--listen-metrics-urls=http://127.0.0.1:2381".into(),
+                    format!("--listen-peer-urls=https://{ip}:2380"),
+                    format!("--name={node}"),
+                    "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt".into(),
+                    "--peer-client-cert-auth=true".into(),
+                    "--peer-key-file=/etc/kubernetes/pki/etcd/peer.key".into(),
+                    "--snapshot-count=10000".into(),
+                    "--trusted-ca-file=/etc/kubernetes/pki/etcd/ca.crt".into(),
+                ])
+                .collect(),
+                &[
+                    ("etcd-data", "/var/lib/etcd"),
+                    ("etcd-certs", "/etc/kubernetes/pki/etcd"),
+                ],
+            )
+        }
+        StaticPod::KubeApiserver => (
+            vec![
+                "kube-apiserver".into(),
+                format!("--advertise-address={ip}"),
+                "--allow-privileged=true".into(),
+                "--authorization-mode=Node,RBAC".into(),
+                "--client-ca-file=/etc/kubernetes/pki/ca.crt".into(),
+                "--enable-admission-plugins=NodeRestriction".into(),
+                "--etcd-cafile=/etc/kubernetes/pki/etcd/ca.crt".into(),
+                "--etcd-certfile=/etc/kubernetes/pki/apiserver-etcd-client.crt".into(),
+                "--etcd-keyfile=/etc/kubernetes/pki/apiserver-etcd-client.key".into(),
+                "--etcd-servers=https://127.0.0.1:2379".into(),
+                "--secure-port=6443".into(),
+                "--service-cluster-ip-range=10.96.0.0/12".into(),
+                "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt".into(),
+                "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key".into(),
+            ],
+            &[("k8s-certs", "/etc/kubernetes/pki")],
+        ),
+        StaticPod::KubeControllerManager => (
+            vec![
+                "kube-controller-manager".into(),
+                "--authentication-kubeconfig=/etc/kubernetes/controller-manager.conf".into(),
+                "--authorization-kubeconfig=/etc/kubernetes/controller-manager.conf".into(),
+                "--bind-address=127.0.0.1".into(),
+                "--cluster-signing-cert-file=/etc/kubernetes/pki/ca.crt".into(),
+                "--cluster-signing-key-file=/etc/kubernetes/pki/ca.key".into(),
+                "--kubeconfig=/etc/kubernetes/controller-manager.conf".into(),
+                "--leader-elect=true".into(),
+                "--use-service-account-credentials=true".into(),
+            ],
+            &[
+                ("k8s-certs", "/etc/kubernetes/pki"),
+                ("kubeconfig", "/etc/kubernetes/controller-manager.conf"),
+            ],
+        ),
+        StaticPod::KubeScheduler => (
+            vec![
+                "kube-scheduler".into(),
+                "--authentication-kubeconfig=/etc/kubernetes/scheduler.conf".into(),
+                "--authorization-kubeconfig=/etc/kubernetes/scheduler.conf".into(),
+                "--bind-address=127.0.0.1".into(),
+                "--kubeconfig=/etc/kubernetes/scheduler.conf".into(),
+                "--leader-elect=true".into(),
+            ],
+            &[("kubeconfig", "/etc/kubernetes/scheduler.conf")],
+        ),
+    };
+    let mut s = String::new();
+    s.push_str("apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n");
+    s.push_str(&format!("    component: {}\n    tier: control-plane\n", c.name()));
+    s.push_str(&format!(
+        "  name: {}\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n",
+        c.name()
+    ));
+    for arg in &command {
+        s.push_str(&format!("    - {arg}\n"));
+    }
+    s.push_str(&format!(
+        "    image: {image}\n    imagePullPolicy: IfNotPresent\n    name: {}\n",
+        c.name()
+    ));
+    s.push_str("    volumeMounts:\n");
+    for (name, path) in mounts {
+        s.push_str(&format!("    - mountPath: {path}\n      name: {name}\n"));
+    }
+    s.push_str("  hostNetwork: true\n  priority: 2000001000\n  priorityClassName: system-node-critical\n  volumes:\n");
+    for (name, path) in mounts {
+        let kind = if path.ends_with(".conf") {
+            "FileOrCreate"
+        } else {
+            "DirectoryOrCreate"
+        };
+        s.push_str(&format!(
+            "  - hostPath:\n      path: {path}\n      type: {kind}\n    name: {name}\n"
+        ));
+    }
+    s.push_str("status: {}\n");
+    Some(s)
+}
+
+/// The image a manifest's text names for the component's container (the first `image:`).
+pub fn manifest_image(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find_map(|l| l.strip_prefix("image:").map(|i| i.trim().trim_matches('"').to_string()))
+}
+
+/// What the kubelet reads from a static pod manifest: the first container's image and command,
+/// and where the volumes come from on the host.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ManifestView {
+    pub image: String,
+    pub command: Vec<String>,
+    /// Volume name → hostPath path.
+    pub host_paths: std::collections::BTreeMap<String, String>,
+    /// Volume name → mountPath in the first container.
+    pub mounts: std::collections::BTreeMap<String, String>,
+}
+
+impl ManifestView {
+    /// The value of `--name=value` in the command.
+    pub fn flag(&self, name: &str) -> Option<&str> {
+        let prefix = format!("--{name}=");
+        self.command.iter().find_map(|a| a.strip_prefix(prefix.as_str()))
+    }
+
+    /// A comma-separated URL flag as a list.
+    pub fn urls(&self, name: &str) -> Vec<String> {
+        self.flag(name)
+            .map(|v| {
+                v.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The host directory etcd's `--data-dir` lands in: the hostPath of the volume mounted over it.
+    pub fn etcd_host_data_dir(&self) -> Option<String> {
+        let data_dir = self.flag("data-dir")?;
+        self.mounts
+            .iter()
+            .filter_map(|(vol, mount)| {
+                let rest = data_dir.strip_prefix(mount.trim_end_matches('/'))?;
+                (rest.is_empty() || rest.starts_with('/')).then_some((vol, rest))
+            })
+            .max_by_key(|(vol, _)| self.mounts[*vol].len())
+            .and_then(|(vol, rest)| {
+                self.host_paths
+                    .get(vol)
+                    .map(|h| format!("{}{rest}", h.trim_end_matches('/')))
+            })
+    }
+}
+
+/// Parses a static pod manifest as the kubelet does (a v1 Pod); the error is the kubelet's
+/// complaint about the file.
+pub fn parse_manifest(text: &str) -> Result<ManifestView, String> {
+    let pod: k8s_openapi::api::core::v1::Pod =
+        yaml_serde::from_str(text).map_err(|e| format!("could not decode the static pod: {e}"))?;
+    let spec = pod.spec.ok_or("the static pod has no spec")?;
+    let c = spec.containers.first().ok_or("the static pod has no containers")?;
+    let image = c
+        .image
+        .clone()
+        .filter(|i| !i.is_empty())
+        .ok_or("spec.containers[0].image: Required value")?;
+    let mut v = ManifestView {
+        image,
+        command: c.command.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    for vol in spec.volumes.unwrap_or_default() {
+        if let Some(hp) = vol.host_path {
+            v.host_paths.insert(vol.name, hp.path);
+        }
+    }
+    for m in c.volume_mounts.clone().unwrap_or_default() {
+        v.mounts.insert(m.name, m.mount_path);
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_tags() {
+        assert_eq!(image_tag("registry.k8s.io/etcd:3.5.15-0"), Some("3.5.15-0"));
+        assert_eq!(image_tag("localhost:5000/kube-apiserver:v1.31.2"), Some("v1.31.2"));
+        assert_eq!(image_tag("registry.k8s.io/pause"), None);
+    }
+
+    #[test]
+    fn parses_what_the_kubelet_reads() {
+        let cp = ControlPlane::at(&KubeVersion::new(1, 31, 2), Some("3.5.15-0".into()));
+        let text = render_manifest(
+            StaticPod::Etcd,
+            &cp,
+            "10.0.0.1",
+            "cp1",
+            &["cp1=https://10.0.0.1:2380".into()],
+            true,
+        )
+        .unwrap();
+        let v = parse_manifest(&text).unwrap();
+        assert_eq!(v.image, "registry.k8s.io/etcd:3.5.15-0");
+        assert_eq!(v.flag("data-dir"), Some("/var/lib/etcd"));
+        assert_eq!(v.etcd_host_data_dir().as_deref(), Some("/var/lib/etcd"));
+        // The CKA edit: only the hostPath moves.
+        let moved = text.replace("path: /var/lib/etcd", "path: /var/lib/etcd-from-backup");
+        assert_eq!(
+            parse_manifest(&moved).unwrap().etcd_host_data_dir().as_deref(),
+            Some("/var/lib/etcd-from-backup")
+        );
+        // The other CKA edit: --data-dir and the mount both move.
+        let both = text.replace("/var/lib/etcd", "/var/lib/etcd-new");
+        assert_eq!(
+            parse_manifest(&both).unwrap().etcd_host_data_dir().as_deref(),
+            Some("/var/lib/etcd-new")
+        );
+        assert!(parse_manifest("kind: [").is_err());
+    }
+
+    #[test]
+    fn manifest_paths_round_trip() {
+        for c in StaticPod::ALL {
+            assert_eq!(StaticPod::from_manifest_path(&c.manifest_path()), Some(c));
+        }
+        assert_eq!(StaticPod::from_manifest_path("/etc/kubernetes/manifests/x.yaml"), None);
+    }
+}

@@ -1,0 +1,485 @@
+//! `ls`, `cp`, `mv`, `mkdir`, `rm` and `truncate` on a node's files ([`HostFs`]), answering
+//! as GNU coreutils do for these cases, with its error messages; the caller (the host)
+//! decides what a change means (a manifest moved out of `/etc/kubernetes/manifests` stops its
+//! static pod).
+
+use crate::model::hostfs::{DataDir, Entry, Found, HostFs};
+use crate::path::{base, normalize, parent};
+use crate::shell::CommandOutput;
+use std::sync::Arc;
+
+/// The effect of a command on files, for the host to act on.
+#[derive(Clone, Debug, Default)]
+pub struct FsChange {
+    /// Paths that appeared, changed or disappeared.
+    pub touched: Vec<String>,
+}
+
+fn err(out: &mut CommandOutput, msg: String) {
+    crate::shell::output::stderr(out, msg);
+    out.status = 1;
+}
+
+/// What a data-dir copy becomes: a host hook turns the live member's data into a frozen copy.
+pub type Freeze<'a> = &'a dyn Fn(&DataDir) -> DataDir;
+
+/// `ls [-l] [-a] [-h] [PATH...]`.
+pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    let mut long = false;
+    let mut all = false;
+    let mut paths = Vec::new();
+    for a in args {
+        if let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) {
+            for c in flags.chars() {
+                match c {
+                    'l' => long = true,
+                    'a' | 'A' => all = true,
+                    'h' | '1' | 'd' | 't' | 'r' | 'R' | 'F' => {}
+                    other => {
+                        crate::shell::output::stderr(&mut out, format!("ls: invalid option -- '{other}'"));
+                        crate::shell::output::stderr(&mut out, "Try 'ls --help' for more information.");
+                        out.status = 2;
+                        return out;
+                    }
+                }
+            }
+        } else {
+            paths.push(resolve(cwd, a));
+        }
+    }
+    if paths.is_empty() {
+        paths.push(cwd.to_string());
+    }
+    let several = paths.len() > 1;
+    for (n, p) in paths.iter().enumerate() {
+        let listing: Vec<(String, u64, bool)> = match fs.find(p) {
+            None => {
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!("ls: cannot access '{}': No such file or directory", display(cwd, p)),
+                );
+                out.status = 2;
+                continue;
+            }
+            Some(Found::Entry(e)) if !e.is_dir() => vec![(display(cwd, p), e.size(), false)],
+            Some(Found::Db { .. }) => vec![(display(cwd, p), 2_097_152, false)],
+            Some(Found::Entry(Entry::DataDir(d))) => match d {
+                DataDir::Empty => Vec::new(),
+                _ => vec![("member".to_string(), 4096, true)],
+            },
+            Some(Found::DataSubdir) => {
+                if p.ends_with("/member") {
+                    vec![("snap".into(), 4096, true), ("wal".into(), 4096, true)]
+                } else if p.ends_with("/snap") {
+                    vec![("db".into(), 2_097_152, false)]
+                } else {
+                    vec![("0000000000000000-0000000000000000.wal".into(), 64_000_000, false)]
+                }
+            }
+            Some(Found::Entry(_)) => fs
+                .children(p)
+                .into_iter()
+                .map(|(name, e)| (name, e.size(), e.is_dir()))
+                .collect(),
+        };
+        if several {
+            if n > 0 {
+                crate::shell::output::stdout(&mut out, "");
+            }
+            crate::shell::output::stdout(&mut out, format!("{}:", display(cwd, p)));
+        }
+        let mut names: Vec<(String, u64, bool)> = listing;
+        if all {
+            names.insert(0, ("..".into(), 4096, true));
+            names.insert(0, (".".into(), 4096, true));
+        }
+        if long {
+            crate::shell::output::stdout(
+                &mut out,
+                format!("total {}", names.iter().map(|(_, s, _)| s.div_ceil(1024)).sum::<u64>()),
+            );
+            for (name, size, dir) in names {
+                let mode = if dir { "drwxr-xr-x 2" } else { "-rw-r--r-- 1" };
+                crate::shell::output::stdout(&mut out, format!("{mode} root root {size:>8} Jan  1 00:00 {name}"));
+            }
+        } else if !names.is_empty() {
+            crate::shell::output::stdout(
+                &mut out,
+                names.into_iter().map(|(n, _, _)| n).collect::<Vec<_>>().join("  "),
+            );
+        }
+    }
+    out
+}
+
+fn resolve(cwd: &str, p: &str) -> String {
+    if p.starts_with('/') {
+        normalize(p)
+    } else {
+        normalize(&format!("{cwd}/{p}"))
+    }
+}
+
+fn display(cwd: &str, p: &str) -> String {
+    let _ = cwd;
+    p.to_string()
+}
+
+/// `mkdir [-p] DIR...`.
+pub fn mkdir(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    let parents = args.iter().any(|a| a == "-p" || a == "--parents");
+    let dirs: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(|a| resolve(cwd, a))
+        .collect();
+    if dirs.is_empty() {
+        crate::shell::output::stderr(&mut out, "mkdir: missing operand");
+        crate::shell::output::stderr(&mut out, "Try 'mkdir --help' for more information.");
+        out.status = 1;
+        return out;
+    }
+    for d in dirs {
+        match fs.find(&d) {
+            Some(_) if parents => continue,
+            Some(_) => {
+                err(&mut out, format!("mkdir: cannot create directory '{d}': File exists"));
+                continue;
+            }
+            None => {}
+        }
+        if !parents && !fs.is_dir(parent(&d)) {
+            err(
+                &mut out,
+                format!("mkdir: cannot create directory '{d}': No such file or directory"),
+            );
+            continue;
+        }
+        fs.put(&d, Entry::Dir);
+        change.touched.push(d);
+    }
+    out
+}
+
+/// `truncate -s SIZE FILE`: what an interrupted copy leaves; a snapshot cut short is unusable.
+pub fn truncate(fs: &mut HostFs, cwd: &str, args: &[String]) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    let mut size = None;
+    let mut files = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-s" | "--size" => {
+                size = args.get(i + 1).cloned();
+                i += 1;
+            }
+            a if a.starts_with("--size=") => size = a.strip_prefix("--size=").map(str::to_string),
+            a if a.starts_with("-s") && a.len() > 2 => size = Some(a[2..].to_string()),
+            a => files.push(resolve(cwd, a)),
+        }
+        i += 1;
+    }
+    let Some(size) = size else {
+        crate::shell::output::stderr(&mut out, "truncate: you must specify either '--size' or '--reference'");
+        crate::shell::output::stderr(&mut out, "Try 'truncate --help' for more information.");
+        out.status = 1;
+        return out;
+    };
+    let Some(bytes) = parse_size(&size) else {
+        err(&mut out, format!("truncate: Invalid number: '{size}'"));
+        return out;
+    };
+    for f in files {
+        match fs.get(&f) {
+            Some(e) if e.is_dir() => err(
+                &mut out,
+                format!("truncate: cannot open '{f}' for writing: Is a directory"),
+            ),
+            Some(Entry::Text(t)) => {
+                let cut: String = t.chars().take(bytes as usize).collect();
+                fs.put(&f, Entry::Text(cut));
+            }
+            Some(e) if bytes >= e.size() => {}
+            _ => fs.put(&f, Entry::Truncated(bytes)),
+        }
+    }
+    out
+}
+
+fn parse_size(s: &str) -> Option<u64> {
+    let (num, mult) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => {
+            let m = match &s[i..] {
+                "K" | "KiB" => 1024,
+                "M" | "MiB" => 1024 * 1024,
+                "G" | "GiB" => 1024 * 1024 * 1024,
+                "KB" => 1000,
+                "MB" => 1_000_000,
+                _ => return None,
+            };
+            (&s[..i], m)
+        }
+        None => (s, 1),
+    };
+    num.parse::<u64>().ok().map(|n| n * mult)
+}
+
+/// `rm [-r] [-f] PATH...`.
+pub fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-'))
+        .map(|a| a.trim_start_matches('-'))
+        .collect();
+    let recursive = flags.contains('r') || flags.contains('R') || flags.contains("recursive");
+    let force = flags.contains('f') || flags.contains("force");
+    let paths: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(|a| resolve(cwd, a))
+        .collect();
+    if paths.is_empty() && !force {
+        crate::shell::output::stderr(&mut out, "rm: missing operand");
+        crate::shell::output::stderr(&mut out, "Try 'rm --help' for more information.");
+        out.status = 1;
+        return out;
+    }
+    for p in paths {
+        match fs.get(&p) {
+            None if force => {}
+            None => err(&mut out, format!("rm: cannot remove '{p}': No such file or directory")),
+            Some(e) if e.is_dir() && !recursive => {
+                err(&mut out, format!("rm: cannot remove '{p}': Is a directory"));
+            }
+            Some(_) => {
+                fs.remove_tree(&p);
+                change.touched.push(p);
+            }
+        }
+    }
+    out
+}
+
+/// `cp [-r|-a] SRC... DST` and `mv SRC... DST`.
+pub fn cp_mv(
+    fs: &mut HostFs,
+    cwd: &str,
+    args: &[String],
+    is_mv: bool,
+    freeze: Freeze<'_>,
+    change: &mut FsChange,
+) -> CommandOutput {
+    let tool = if is_mv { "mv" } else { "cp" };
+    let mut out = CommandOutput::default();
+    let flags: String = args
+        .iter()
+        .filter(|a| a.starts_with('-'))
+        .map(|a| a.trim_start_matches('-'))
+        .collect();
+    let recursive =
+        is_mv || flags.contains('r') || flags.contains('R') || flags.contains('a') || flags.contains("recursive");
+    let operands: Vec<String> = args
+        .iter()
+        .filter(|a| !a.starts_with('-'))
+        .map(|a| resolve(cwd, a))
+        .collect();
+    if operands.len() < 2 {
+        let msg = if operands.is_empty() {
+            format!("{tool}: missing file operand")
+        } else {
+            format!("{tool}: missing destination file operand after '{}'", operands[0])
+        };
+        crate::shell::output::stderr(&mut out, msg);
+        crate::shell::output::stderr(&mut out, format!("Try '{tool} --help' for more information."));
+        out.status = 1;
+        return out;
+    }
+    let (srcs, dst) = operands.split_at(operands.len() - 1);
+    let dst = &dst[0];
+    let dst_is_dir = fs.is_dir(dst) && !matches!(fs.get(dst), Some(Entry::DataDir(_)));
+    if srcs.len() > 1 && !dst_is_dir {
+        err(&mut out, format!("{tool}: target '{dst}' is not a directory"));
+        return out;
+    }
+    for src in srcs {
+        let target = if dst_is_dir {
+            normalize(&format!("{dst}/{}", base(src)))
+        } else {
+            dst.clone()
+        };
+        if !fs.is_dir(parent(&target)) {
+            err(
+                &mut out,
+                format!("{tool}: cannot create regular file '{target}': No such file or directory"),
+            );
+            continue;
+        }
+        match fs.find(src) {
+            None => err(
+                &mut out,
+                format!("{tool}: cannot stat '{src}': No such file or directory"),
+            ),
+            Some(Found::DataSubdir) if !recursive => {
+                err(&mut out, format!("cp: -r not specified; omitting directory '{src}'"));
+            }
+            Some(Found::DataSubdir) => err(
+                &mut out,
+                format!("kubedrill: copying '{src}' on its own is not modelled; copy the data dir or member/snap/db"),
+            ),
+            Some(Found::Db { dir }) => {
+                if is_mv {
+                    err(
+                        &mut out,
+                        format!("kubedrill: moving '{src}' out of a data dir is not modelled; copy it"),
+                    );
+                    continue;
+                }
+                let Some(Entry::DataDir(d)) = fs.get(&dir) else {
+                    continue;
+                };
+                let frozen = freeze(d);
+                let snap = match frozen {
+                    DataDir::Copy { snapshot, .. } => {
+                        let mut s = (*snapshot).clone();
+                        s.has_hash = false;
+                        Some(Entry::Snapshot(Arc::new(s)))
+                    }
+                    DataDir::Restored(r) => {
+                        let mut s = (*r.snapshot).clone();
+                        s.has_hash = false;
+                        Some(Entry::Snapshot(Arc::new(s)))
+                    }
+                    _ => None,
+                };
+                match snap {
+                    Some(e) => {
+                        fs.put(&target, e);
+                        change.touched.push(target);
+                    }
+                    None => err(&mut out, format!("cp: cannot stat '{src}': No such file or directory")),
+                }
+            }
+            Some(Found::Entry(e)) if e.is_dir() && !recursive => {
+                err(&mut out, format!("cp: -r not specified; omitting directory '{src}'"));
+            }
+            Some(Found::Entry(e)) => {
+                if target == *src {
+                    err(&mut out, format!("{tool}: '{src}' and '{target}' are the same file"));
+                    continue;
+                }
+                if target.starts_with(&format!("{src}/")) {
+                    err(
+                        &mut out,
+                        format!("{tool}: cannot move '{src}' to a subdirectory of itself, '{target}'"),
+                    );
+                    continue;
+                }
+                let e = e.clone();
+                if is_mv {
+                    let moved = fs.remove_tree(src);
+                    for (k, entry) in moved {
+                        fs.entries.insert(format!("{target}{}", &k[src.len()..]), entry);
+                    }
+                    change.touched.push(src.clone());
+                } else {
+                    match &e {
+                        Entry::DataDir(d) => {
+                            fs.put(&target, Entry::DataDir(freeze(d)));
+                        }
+                        _ => {
+                            fs.put(&target, e.clone());
+                            fs.copy_tree(src, &target);
+                        }
+                    }
+                }
+                change.touched.push(target);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn normalizes_paths() {
+        assert_eq!(
+            normalize("/etc/kubernetes/../kubernetes/./manifests/"),
+            "/etc/kubernetes/manifests"
+        );
+        assert_eq!(normalize("/"), "/");
+    }
+
+    #[test]
+    fn moving_a_manifest_out_and_back() {
+        let mut fs = HostFs::new();
+        fs.put("/etc/kubernetes/manifests/etcd.yaml", Entry::Text("x".into()));
+        let mut ch = FsChange::default();
+        let keep = |d: &DataDir| d.clone();
+        let out = cp_mv(
+            &mut fs,
+            "/root",
+            &sh(&["/etc/kubernetes/manifests/etcd.yaml", "/tmp/"]),
+            true,
+            &keep,
+            &mut ch,
+        );
+        assert_eq!(out.status, 0);
+        assert!(fs.get("/tmp/etcd.yaml").is_some());
+        assert!(fs.get("/etc/kubernetes/manifests/etcd.yaml").is_none());
+        assert!(ch.touched.iter().any(|t| t == "/etc/kubernetes/manifests/etcd.yaml"));
+        let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]));
+        assert_eq!(out.text(), "");
+        let out = cp_mv(
+            &mut fs,
+            "/root",
+            &sh(&["/tmp/nope.yaml", "/tmp/x"]),
+            true,
+            &keep,
+            &mut ch,
+        );
+        assert_eq!(
+            out.text(),
+            "mv: cannot stat '/tmp/nope.yaml': No such file or directory\n"
+        );
+    }
+
+    #[test]
+    fn directories_need_r_and_mkdir_p() {
+        let mut fs = HostFs::new();
+        let mut ch = FsChange::default();
+        let keep = |d: &DataDir| d.clone();
+        fs.put("/var/lib/etcd", Entry::DataDir(DataDir::Empty));
+        let out = cp_mv(
+            &mut fs,
+            "/",
+            &sh(&["/var/lib/etcd", "/backup/etcd"]),
+            false,
+            &keep,
+            &mut ch,
+        );
+        assert_eq!(out.text(), "cp: -r not specified; omitting directory '/var/lib/etcd'\n");
+        let out = mkdir(&mut fs, "/", &sh(&["/a/b"]), &mut ch);
+        assert_eq!(
+            out.text(),
+            "mkdir: cannot create directory '/a/b': No such file or directory\n"
+        );
+        assert_eq!(mkdir(&mut fs, "/", &sh(&["-p", "/a/b"]), &mut ch).status, 0);
+        assert!(fs.is_dir("/a"));
+        assert_eq!(
+            rm(&mut fs, "/", &sh(&["/a"]), &mut ch).text(),
+            "rm: cannot remove '/a': Is a directory\n"
+        );
+        assert_eq!(rm(&mut fs, "/", &sh(&["-rf", "/a"]), &mut ch).status, 0);
+        assert!(fs.get("/a/b").is_none());
+    }
+}

@@ -1,0 +1,17 @@
+//! What a person types: kubectl, kubeadm, etcdctl/etcdutl, apt, coreutils, crictl, systemctl.
+//!
+//! A tool never names the engine: it talks to the cluster through the Kubernetes API
+//! seam ([`api::KubeApi`]) and to a machine through a narrow node seam, and it never imports
+//! another tool (shared cobra behaviour lives in `cobra`, printing in `shell::output`).
+
+pub mod api;
+pub mod apt;
+pub(crate) mod cobra;
+pub mod coreutils;
+pub(crate) mod crictl;
+pub mod etcdctl;
+#[cfg(test)]
+pub(crate) mod fake_api;
+pub mod kubeadm;
+pub mod kubectl;
+pub(crate) mod systemctl;
