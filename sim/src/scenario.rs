@@ -59,6 +59,11 @@ pub struct ClusterSpec {
     /// How long the cluster has existed when the first step runs (default 10d).
     #[serde(default)]
     pub age: Option<String>,
+    /// The day the first step runs (`YYYY-MM-DD`): the virtual clock's calendar and which
+    /// Kubernetes releases exist (apt, kubeadm's latest stable). Default: no date limit, and the
+    /// calendar's default (the cluster born on 2024-01-01).
+    #[serde(default)]
+    pub date: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
