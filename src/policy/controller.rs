@@ -6,9 +6,10 @@
 //! kubeadm package, `kubeadm upgrade apply` (the first) or `kubeadm upgrade node` (the others),
 //! wait for its static pods at the new version. Then per control plane (in batches): drain,
 //! upgrade kubelet and kubectl, restart the kubelet, wait for the node Ready at the new
-//! version, uncordon. Per worker in place: kubeadm and `kubeadm upgrade node`, then the same. Surge: a new node joins at the new version before old ones are
-//! drained and deleted. BlueGreen: a whole green pool joins, the blue pool is cordoned, drained
-//! batch by batch and deleted. The etcd stage upgrades stacked members one at a time by editing
+//! version, uncordon. Per worker in place: kubeadm and `kubeadm upgrade node`, then the same.
+//! Surge: a new node joins at the new version before old ones are drained and deleted.
+//! BlueGreen: a whole green pool joins, the blue pool is cordoned, drained batch by batch and
+//! deleted. The etcd stage upgrades stacked members one at a time by editing
 //! the image in `/etc/kubernetes/manifests/etcd.yaml`, after an optional `etcdctl snapshot
 //! save`; kubeadm then finds etcd at its version and leaves it.
 

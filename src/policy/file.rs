@@ -5,6 +5,7 @@
 use crate::scenario_file::{LoadError, load_document, read_text, scenario_error_at};
 use kubedrill_sim::release::version::KubeVersion;
 use kubedrill_sim::runner::ScenarioError;
+use kubedrill_sim::scenario::Metadata;
 use kubedrill_sim::time::SimDuration;
 use serde::Deserialize;
 use serde::de::{self, Deserializer};
@@ -21,14 +22,6 @@ pub struct PolicyFile {
     pub kind: String,
     pub metadata: Metadata,
     pub spec: Spec,
-}
-
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Metadata {
-    pub name: String,
-    #[serde(default)]
-    pub description: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -519,14 +512,7 @@ pub fn check(p: &PolicyFile) -> Result<(), ScenarioError> {
     if p.kind != "UpgradePolicy" {
         return Err(err("kind", format!("expected \"UpgradePolicy\", found {:?}", p.kind)));
     }
-    let name = &p.metadata.name;
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(err("metadata.name", format!("{name:?} must match [a-z0-9-]+")));
-    }
+    p.metadata.check_name().map_err(|e| err("metadata.name", e))?;
     check_target(&p.spec.target.version)?;
     check_stages(&p.spec.stages)?;
     let s = &p.spec;

@@ -1,6 +1,6 @@
-//! `policy check`: many generated cases (proptest strategies from `kubedrill_sim::scenario::generate`),
-//! each run under watch; the first failure shrunk ([`super::shrink`]) to a small case that
-//! fails the same property.
+//! `policy check`: many generated cases (proptest strategies from
+//! `kubedrill_sim::scenario::generate`), each run under watch; the first failure shrunk
+//! ([`super::shrink`]) to a small case that fails the same property.
 //!
 //! Case `i` of a check with seed `S` draws from its own ChaCha stream (seeded by `S` and `i`),
 //! so a check is reproducible from its seed and a case does not depend on the cases before it.
