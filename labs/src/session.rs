@@ -204,10 +204,10 @@ impl Session {
         self.editing = None;
         let trimmed = line.trim();
         let exit_asked = std::mem::take(&mut self.exit_asked);
-        if self.exam {
-            if let Some(reply) = self.exam_refusal(trimmed, exit_asked) {
-                return reply;
-            }
+        if self.exam
+            && let Some(reply) = self.exam_refusal(trimmed, exit_asked)
+        {
+            return reply;
         }
         match trimmed {
             "" => return Reply::out("", 0),
