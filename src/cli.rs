@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kubedrill_sim::Seed;
 use kubedrill_sim::runner::{self, Report};
 use kubedrill_sim::scenario::Scenario;
+use kubedrill_sim::time::SimDuration;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -53,6 +54,10 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Upgrade policies: run one on a scenario's cluster, or property-check it on generated
+    /// clusters and fault schedules.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -69,6 +74,9 @@ enum Command {
         /// What to measure.
         #[arg(long, value_enum, default_value_t = Workload::Drain)]
         workload: Workload,
+        /// Generated cases for `--workload policy`.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
     },
 }
 
@@ -118,6 +126,54 @@ enum LabCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Run the policy once on a scenario's cluster (its steps are not run) and print what it
+    /// typed, where, and what the tools answered.
+    Run {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// The scenario whose cluster and workloads the policy upgrades.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Seed of the cluster (default: the scenario's, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+    },
+    /// Check the policy's properties on generated clusters and fault schedules; the first
+    /// failure is shrunk and written as a scenario.
+    Check {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// How many generated cases.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
+        /// Seed of the check (the same seed checks the same cases).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the counterexample goes (`DIR/<policy>-counterexample.yaml`).
+        #[arg(long, default_value = "target/kubedrill/counterexamples")]
+        out: PathBuf,
+        /// Most nodes in a generated cluster, control planes included.
+        #[arg(long, default_value_t = 55, value_parser = clap::value_parser!(u32).range(2..=60))]
+        max_nodes: u32,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+        /// Threads checking cases at once (default: one per CPU); the result is the same for
+        /// any number.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    SimDuration::parse_scenario(text)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LabBackend {
     /// The built-in simulator.
@@ -138,6 +194,10 @@ enum Workload {
     /// The cluster served to a real kubectl: `kubectl get pods -A`, and a worker's drain at
     /// 100× wall-clock speed.
     Serve,
+    /// `policy check` of the in-place example policy on generated 10–50-node clusters, one
+    /// minor upgrade each: cases per second on one core (`--cases`; `--workers`/`--pods` do
+    /// not apply).
+    Policy,
 }
 
 #[derive(clap::Args, Debug)]
@@ -233,6 +293,32 @@ pub fn main() -> ExitCode {
             crate::lab_cli::exam(minutes, count as usize, seed)
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
+        Command::Policy(PolicyCommand::Run {
+            policy,
+            scenario,
+            seed,
+            settle,
+        }) => crate::policy_cli::run(&policy, &scenario, seed, settle),
+        Command::Policy(PolicyCommand::Check {
+            policy,
+            cases,
+            seed,
+            out,
+            max_nodes,
+            settle,
+            jobs,
+        }) => crate::policy_cli::check(&crate::policy_cli::CheckArgs {
+            policy: &policy,
+            cases,
+            seed,
+            out: &out,
+            max_nodes,
+            settle,
+            jobs: jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            ),
+        }),
         Command::Validate { files } => validate(&files),
         Command::Serve {
             file,
@@ -250,9 +336,15 @@ pub fn main() -> ExitCode {
             },
         ),
         Command::Bench {
+            workload: Workload::Policy,
+            cases,
+            ..
+        } => bench_policy(cases),
+        Command::Bench {
             workers,
             pods,
             workload,
+            ..
         } => bench(workers, pods, workload),
     };
     match result {
@@ -656,7 +748,9 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs | Workload::Serve => anyhow::bail!("this workload builds its own cluster"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload builds no large cluster")
+        }
     };
     let setup = start.elapsed();
     println!(
@@ -675,12 +769,12 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs | Workload::Serve => anyhow::bail!("this workload runs no sweep"),
+        Workload::Labs | Workload::Policy | Workload::Serve => anyhow::bail!("the {workload:?} workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(
         "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
-        kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
+        SimDuration(sim.now().ms()).go_string()
     );
     println!("trace events: {}", sim.trace().len());
     if let Some(kib) = crate::bench::peak_rss_kib() {
@@ -705,7 +799,9 @@ fn print_bare_ratio(
     let order = match workload {
         Workload::Drain => bare_loop::Sweep::Workers,
         Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
-        Workload::Labs | Workload::Serve => anyhow::bail!("the {workload:?} workload has no bare loop"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload has no bare loop")
+        }
     };
     let (bare, counts) = bare_loop::median_of(5, shape, order);
     let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);
@@ -723,4 +819,25 @@ fn print_bare_ratio(
         ratio(setup + sweep, bare.build + bare.sweep)
     );
     Ok(())
+}
+
+fn bench_policy(cases: u32) -> anyhow::Result<ExitCode> {
+    let b = crate::bench::policy_cases(cases)?;
+    println!(
+        "policy check ({}): {} cases of {}-{} nodes ({:.1} on average), one minor upgrade each, {} commands, {} steps",
+        b.policy, b.cases, b.min_nodes, b.max_nodes, b.mean_nodes, b.commands, b.steps
+    );
+    println!(
+        "  {:.2?} of CPU time on one thread: {:.0} cases/s per core ({:.0} µs a case; building the clusters alone: {:.0} µs a case); wall clock {:.2?}",
+        b.cpu,
+        f64::from(b.cases) / b.cpu.as_secs_f64().max(1e-9),
+        b.cpu.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.setup.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.elapsed
+    );
+    println!(
+        "  outcomes: {} Done, {} Aborted, {} failed a property",
+        b.done, b.aborted, b.failed
+    );
+    Ok(ExitCode::SUCCESS)
 }

@@ -159,7 +159,7 @@ pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
     let mut session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{}", banner(&lab));
+    println!("{}", banner(&lab, false));
     if real_kubectl {
         session = session.without_rewind(NO_REWIND);
         println!("`why` explains what the last command did; going back in time is off: {NO_REWIND}.\n");
@@ -172,7 +172,7 @@ pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<
     } else {
         None
     };
-    let score = drive(session, None, real.as_ref())?;
+    let score = drive(session, None, real.as_ref())?.score;
     let mut progress = Progress::load();
     progress.record(&lab.id, score);
     println!("score: {score}% (best {}%)", progress.labs[&lab.id].best);
@@ -194,9 +194,14 @@ const NO_REWIND: &str = "the real kubectl's changes are not lines this lab can r
 const STUDY_LINE: &str =
     "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
-fn banner(lab: &Lab) -> String {
+fn banner(lab: &Lab, exam: bool) -> String {
+    let commands = if exam {
+        "Type `task` to see this again, `reset` to start the task over, `exit` to submit it."
+    } else {
+        "Type `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`."
+    };
     format!(
-        "== {} ({}, {}, about {} min) ==\n{}\nType `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`.\n",
+        "== {} ({}, {}, about {} min) ==\n{}\n{commands}\n",
         lab.title,
         lab.topic,
         lab.difficulty,
@@ -206,7 +211,11 @@ fn banner(lab: &Lab) -> String {
 }
 
 /// Runs a session to its end (`exit`, end of input, or the deadline) and returns its score.
-fn drive(session: Arc<Mutex<Session>>, deadline: Option<Instant>, real: Option<&RealKubectl>) -> anyhow::Result<u32> {
+fn drive(
+    session: Arc<Mutex<Session>>,
+    deadline: Option<Instant>,
+    real: Option<&RealKubectl>,
+) -> anyhow::Result<kubedrill_labs::Grade> {
     let interactive = std::io::stdin().is_terminal();
     let mut editor = if interactive {
         let mut ed: rustyline::Editor<LabHelper, rustyline::history::DefaultHistory> =
@@ -290,6 +299,10 @@ fn drive(session: Arc<Mutex<Session>>, deadline: Option<Instant>, real: Option<&
         }
     }
     let grade = lock(&session).grade();
+    // A mock exam shows the objectives only in the report at the end.
+    if lock(&session).is_exam() {
+        return Ok(grade);
+    }
     for o in &grade.objectives {
         println!(
             "  [{}] {}{}",
@@ -298,7 +311,7 @@ fn drive(session: Arc<Mutex<Session>>, deadline: Option<Instant>, real: Option<&
             detail(&o.detail)
         );
     }
-    Ok(grade.score)
+    Ok(grade)
 }
 
 /// The prompt is on the first control plane (where the real kubectl's kubeconfig belongs).
@@ -348,7 +361,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     println!(
-        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state; `exit` moves to the next task.\n",
+        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state when you submit it with `exit`; `check`, `hint`, `solution` and `map` are not available until the end.\n",
         chosen.len()
     );
     let mut results = Vec::new();
@@ -357,19 +370,20 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         let session = Session::start(lab, seed + i as u64)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .for_exam();
-        println!("{}", banner(lab));
-        let score = if Instant::now() < deadline {
+        println!("{}", banner(lab, true));
+        // A task reached after the deadline is graded as it was set up: nothing done.
+        let grade = if Instant::now() < deadline {
             drive(Arc::new(Mutex::new(session)), Some(deadline), None)?
         } else {
-            0
+            session.grade()
         };
-        results.push((lab.clone(), score));
+        results.push((lab.clone(), grade));
     }
-    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
+    let report = kubedrill_labs::ExamReport::from_grades(results.iter().map(|(l, g)| (l, g)));
     print!("{report}");
     let mut progress = Progress::load();
-    for (lab, score) in &results {
-        progress.record(&lab.id, *score);
+    for (lab, grade) in &results {
+        progress.record(&lab.id, grade.score);
     }
     Ok(if report.passed() {
         ExitCode::SUCCESS

@@ -45,7 +45,7 @@ fn a_scripted_session_is_graded_and_remembered() {
     let (code, out, err) = lab(
         &state,
         &["start", "drain-bare-pod-force"],
-        "kubectl drain node01 --ignore-daemonsets\nkubectl drain node01 --ignore-daemonsets --force\nssh node01\nexit\ncheck\nexit\n",
+        "kubectl drain node01 --ignore-daemonsets\nkubectl drain node01 --ignore-daemonsets --force\nkubectl rollout status deployment/api\nssh node01\nexit\ncheck\nexit\n",
     );
     assert_eq!(code, 0, "{err}");
     assert!(

@@ -105,7 +105,7 @@ impl Engine {
                 );
                 m.insert(
                     "creationTimestamp".into(),
-                    serde_json::to_value(objects::timestamp(self.now)).unwrap_or_default(),
+                    serde_json::to_value(objects::stamp(&self.cluster, self.now)).unwrap_or_default(),
                 );
                 if kind.namespaced() {
                     m.insert("namespace".into(), Value::String(ns.clone()));

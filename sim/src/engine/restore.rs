@@ -315,7 +315,7 @@ impl Engine {
         };
         start_member(&binary, &state, None)
             .map(|_| ())
-            .map_err(|e| crate::engine::upgrade::render_etcd_log(&e.log(), self.now))
+            .map_err(|e| crate::engine::upgrade::render_etcd_log(&e.log(), self.now, self.cluster.epoch_s))
     }
 
     fn etcd_refuses(&mut self, node: NodeId, tag: &str, log: String) {

@@ -79,7 +79,16 @@ impl Engine {
                 "cluster.nodes: the cluster needs at least one control-plane node".into()
             ));
         }
+        let date_day = match &spec.date {
+            Some(d) => Some(check_date(d, &version, &kubectl_version, age)?),
+            None => None,
+        };
         let mut sim = Engine::empty(Cluster::new(version.clone(), kubectl_version), seed);
+        if let Some(day) = date_day {
+            // Step 1 runs at midnight of the date; virtual time 0 is `age` earlier.
+            sim.cluster.epoch_s = (day as u64) * 86_400 - age.secs();
+            sim.cluster.date_day = Some(day);
+        }
         sim.set_trace_enabled(false);
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
@@ -140,6 +149,10 @@ impl Engine {
             n.created_at = sim.now;
             sim.cluster.add_node(n);
         }
+        let ids: Vec<NodeId> = sim.cluster.node_ids().collect();
+        for id in ids {
+            sim.cluster.node_mut(id).packages.release_day = date_day;
+        }
         sim.mark_ds_changed();
         sim.advance_to(WORKLOADS_AT);
         let mut seen = BTreeSet::new();
@@ -180,6 +193,28 @@ impl Engine {
         sim.check_version_skew();
         Ok(sim)
     }
+}
+
+/// `cluster.date`: a calendar day on which the cluster's versions already existed.
+fn check_date(text: &str, version: &KubeVersion, kubectl: &KubeVersion, age: SimDuration) -> Result<i64, SetupError> {
+    use crate::release::dates::{format_date, parse_date, release_day};
+    let day = parse_date(text)
+        .ok_or_else(|| SetupError(format!("cluster.date: {text:?} is not a date (expected YYYY-MM-DD)")))?;
+    // The cluster was born `age` before the date, and the calendar starts in 1970.
+    if (day as u64) * 86_400 < age.secs() {
+        return Err(SetupError(format!("cluster.date: {text} is too early")));
+    }
+    for v in [version, kubectl] {
+        if let Some(released) = release_day(v)
+            && released > day
+        {
+            return Err(SetupError(format!(
+                "cluster.date: Kubernetes {v} was released on {}, after {text}",
+                format_date(released)
+            )));
+        }
+    }
+    Ok(day)
 }
 
 /// The group/versions a release serves a kind at, newest first (`policy/v1, policy/v1beta1`).
@@ -287,6 +322,7 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
     let mut packages = BTreeMap::new();
     let mut node = build_node(name, &spec, version, index, &mut packages)?;
     node.created_at = sim.now;
+    node.packages.release_day = sim.cluster.date_day;
     Ok(node)
 }
 
@@ -307,7 +343,8 @@ fn build_node(
     let kubelet = match &spec.kubelet_version {
         Some(v) => {
             let k = KubeVersion::parse(v).map_err(|e| format!("kubeletVersion: {e}"))?;
-            k.check_supported().map_err(|e| format!("kubeletVersion: {e}"))?;
+            k.check_supported_kubelet()
+                .map_err(|e| format!("kubeletVersion: {e}"))?;
             k
         }
         None => version.clone(),

@@ -179,7 +179,7 @@ impl EtcdHost for NodeEtcd<'_> {
     }
 
     fn timestamp(&mut self) -> u64 {
-        self.sim.now.wall_nanos()
+        self.sim.now.wall_nanos_with(self.sim.cluster.epoch_s)
     }
 
     fn wait(&mut self, ms: u64) {

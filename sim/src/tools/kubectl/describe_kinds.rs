@@ -3,12 +3,12 @@
 //! endpoints, config maps, secrets, service accounts and priority classes, each with the
 //! Events the control plane recorded about it.
 
-use super::describe::{tabbed, timestamp};
+use super::describe::{tabbed, timestamp_at};
 use super::get::Resource;
 use super::get_core::{since, target_port};
 use crate::model::objects::{ApiObject, ListOptions};
 use crate::model::{Owner, Phase};
-use crate::time::{SimTime, WALL_EPOCH_S};
+use crate::time::SimTime;
 use crate::tools::api::KubeApi;
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
@@ -18,9 +18,10 @@ use std::collections::BTreeMap;
 /// Lines in the making; `tabbed` aligns them as describe's tabwriter does.
 type Lines = Vec<String>;
 
+/// A timestamp as describe prints it (RFC 1123).
 fn rfc1123(t: Option<&Time>) -> String {
-    let secs = t.map_or(0, |t| t.0.as_second()) - WALL_EPOCH_S as i64;
-    timestamp(SimTime((secs.max(0) as u64) * 1000))
+    let secs = t.map_or(0, |t| t.0.as_second()).max(0) as u64;
+    timestamp_at(0, SimTime(secs * 1000))
 }
 
 fn multiline(l: &mut Lines, title: &str, pairs: Vec<String>) {

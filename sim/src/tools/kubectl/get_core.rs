@@ -31,7 +31,7 @@ pub(crate) fn since(api: &dyn KubeApi, t: Option<&Time>) -> String {
     let Some(t) = t else {
         return "<unknown>".into();
     };
-    let now = (api.now().wall_nanos() / 1_000_000_000) as i64;
+    let now = (api.now().wall_nanos_with(api.cluster().epoch_s) / 1_000_000_000) as i64;
     SimDuration::from_secs(now.saturating_sub(t.0.as_second()).max(0) as u64).human()
 }
 
