@@ -126,7 +126,8 @@ fn why_and_undo_work_in_a_study_lab_and_not_in_an_exam() {
 
 /// Goal: with `--real-kubectl`, the kubectl lines run the real kubectl against the lab's own
 /// cluster, and grading sees what it did; going back in time is refused. Method: drain the lab's
-/// node with the real kubectl, then `check`. SKIPPED when no `kubectl` is on PATH.
+/// node with the real kubectl, let the replacement pod start (`sleep 30`, on the simulator), then
+/// `check`. SKIPPED when no `kubectl` is on PATH.
 #[test]
 fn a_real_kubectl_drains_the_lab_cluster_and_grading_sees_it() {
     let on_path =
@@ -139,7 +140,7 @@ fn a_real_kubectl_drains_the_lab_cluster_and_grading_sees_it() {
     let (code, out, err) = lab(
         &state,
         &["start", "drain-bare-pod-force", "--real-kubectl"],
-        "kubectl drain node01 --ignore-daemonsets --force\nundo\ncheck\nexit\n",
+        "kubectl drain node01 --ignore-daemonsets --force\nundo\nsleep 30\ncheck\nexit\n",
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("kubectl lines run the real kubectl on PATH"), "{out}");
