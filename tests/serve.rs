@@ -53,6 +53,15 @@ fn call(sim: &mut Sim, req: &Request) -> (u16, String, Value) {
     }
 }
 
+/// The `field` of every element of the array `v` (column names, group names).
+fn strings<'a>(v: &'a Value, field: &str) -> Vec<&'a str> {
+    v.as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|x| x[field].as_str())
+        .collect()
+}
+
 const TABLE: &str =
     "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
 
@@ -91,12 +100,7 @@ fn discovery_answers_in_the_form_each_kubectl_generation_asks_for() {
     assert_eq!(ct, "application/json");
     assert_eq!(body["kind"], "APIVersions");
     let (_, _, body) = call(&mut sim, &get("/apis", "application/json, */*"));
-    let groups: Vec<&str> = body["groups"]
-        .as_array()
-        .expect("groups")
-        .iter()
-        .filter_map(|g| g["name"].as_str())
-        .collect();
+    let groups = strings(&body["groups"], "name");
     assert!(groups.contains(&"policy") && groups.contains(&"apps"), "{groups:?}");
     let (_, _, body) = call(&mut sim, &get("/api/v1", "application/json"));
     assert!(
@@ -117,12 +121,7 @@ fn lists_answer_as_server_side_tables_with_metadata_rows() {
     let (status, _, t) = call(&mut sim, &get("/api/v1/pods?limit=500", TABLE));
     assert_eq!(status, 200);
     assert_eq!(t["kind"], "Table");
-    let cols: Vec<&str> = t["columnDefinitions"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let cols = strings(&t["columnDefinitions"], "name");
     assert_eq!(
         cols,
         [
@@ -496,12 +495,7 @@ fn objects_of_any_kept_kind_are_created_listed_as_tables_and_deleted() {
     );
     assert_eq!((status, again["reason"].as_str()), (409, Some("AlreadyExists")));
     let (_, _, t) = call(&mut sim, &get("/api/v1/namespaces/shop/configmaps", TABLE));
-    let cols: Vec<&str> = t["columnDefinitions"]
-        .as_array()
-        .expect("columns")
-        .iter()
-        .filter_map(|c| c["name"].as_str())
-        .collect();
+    let cols = strings(&t["columnDefinitions"], "name");
     assert_eq!(cols, ["NAME", "DATA", "AGE"]);
     let row = t["rows"]
         .as_array()

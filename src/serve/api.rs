@@ -63,7 +63,7 @@ pub enum Response {
     },
     /// Stream changes of the target from now on (the HTTP layer polls).
     Watch {
-        target: Target,
+        target: Box<Target>,
         /// The client's resourceVersion is older than now: it may have missed changes.
         stale: bool,
         timeout_seconds: Option<u64>,
@@ -358,7 +358,7 @@ fn list_or_watch(b: &mut Backend, req: &Request, ctx: &Ctx, name: Option<&str>) 
             .is_some_and(|v| !v.is_empty() && v != "0" && v != rv);
         let fresh_start = req.param("resourceVersion").is_none_or(|v| v.is_empty() || v == "0");
         return Ok(Response::Watch {
-            target: Target {
+            target: Box::new(Target {
                 resource: ctx.resource,
                 query: ListQuery {
                     limit: None,
@@ -366,7 +366,7 @@ fn list_or_watch(b: &mut Backend, req: &Request, ctx: &Ctx, name: Option<&str>) 
                     ..query
                 },
                 table: req.wants_table().then(|| include(req)),
-            },
+            }),
             stale: stale || fresh_start,
             timeout_seconds: req.param("timeoutSeconds").and_then(|t| t.parse().ok()),
         });

@@ -105,12 +105,7 @@ pub fn resource_list(group: &str, version: &str, server: &KubeVersion) -> Option
             "kind": r.kind_name(),
             "verbs": resources::VERBS,
         });
-        if !r.short_names().is_empty() {
-            entry["shortNames"] = json!(r.short_names());
-        }
-        if !r.categories().is_empty() {
-            entry["categories"] = json!(r.categories());
-        }
+        with_names(&mut entry, r);
         list.push(entry);
         for s in r.subresources(server) {
             let mut entry = json!({
@@ -135,6 +130,17 @@ pub fn resource_list(group: &str, version: &str, server: &KubeVersion) -> Option
     Some(json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}))
 }
 
+/// Short names and categories, where a resource has any (both discovery forms leave them out
+/// otherwise).
+fn with_names(entry: &mut Value, r: &Resource) {
+    if !r.short_names().is_empty() {
+        entry["shortNames"] = json!(r.short_names());
+    }
+    if !r.categories().is_empty() {
+        entry["categories"] = json!(r.categories());
+    }
+}
+
 fn aggregated_resource(r: &Resource, server: &KubeVersion) -> Value {
     let subresources: Vec<Value> = r
         .subresources(server)
@@ -154,12 +160,7 @@ fn aggregated_resource(r: &Resource, server: &KubeVersion) -> Value {
         "singularResource": r.singular(),
         "verbs": resources::VERBS,
     });
-    if !r.short_names().is_empty() {
-        entry["shortNames"] = json!(r.short_names());
-    }
-    if !r.categories().is_empty() {
-        entry["categories"] = json!(r.categories());
-    }
+    with_names(&mut entry, r);
     if !subresources.is_empty() {
         entry["subresources"] = Value::Array(subresources);
     }

@@ -219,13 +219,13 @@ struct WatchState<O> {
 
 fn watch<O: SimOwner>(
     state: Arc<State<O>>,
-    target: Target,
+    target: Box<Target>,
     replay: bool,
     timeout_seconds: Option<u64>,
 ) -> axum::response::Response {
     let ws = WatchState {
         state,
-        target: Arc::new(target),
+        target: Arc::from(target),
         seen: None,
         replay,
         deadline: timeout_seconds.map(|s| tokio::time::Instant::now() + Duration::from_secs(s)),

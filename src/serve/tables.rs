@@ -5,9 +5,9 @@
 //! them (`kubectl::server_columns`); the compact kinds' printers are here.
 
 use k8s_openapi::api::core::v1 as core;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kubedrill_sim::Sim;
-use kubedrill_sim::model::objects::{ApiObject, ResourceKind};
+use kubedrill_sim::model::objects::{ApiObject, ResourceKind, format_label_selector as selector_text};
 use kubedrill_sim::time::SimDuration;
 use kubedrill_sim::version::KubeVersion;
 use serde_json::{Value, json};
@@ -231,26 +231,6 @@ fn or_none(s: String) -> String {
 
 fn labels_text(l: &BTreeMap<String, String>) -> String {
     or_none(l.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","))
-}
-
-fn selector_text(s: Option<&LabelSelector>) -> String {
-    let Some(s) = s else { return "<none>".into() };
-    let mut parts: Vec<String> = s
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in s.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            _ => format!("!{}", e.key),
-        });
-    }
-    or_none(parts.join(","))
 }
 
 fn containers_images(spec: Option<&core::PodSpec>) -> (String, String) {
