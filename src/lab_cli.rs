@@ -162,7 +162,7 @@ pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<
     println!("{}", banner(&lab, false));
     if real_kubectl {
         session = session.without_rewind(NO_REWIND);
-        println!("`why` explains what the last command did; going back in time is off: {NO_REWIND}.\n");
+        println!("`why` explains the last line the simulator ran; going back in time is off: {NO_REWIND}.\n");
     } else {
         println!("{STUDY_LINE}\n");
     }
