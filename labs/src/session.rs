@@ -78,6 +78,8 @@ pub struct Session {
     solution_viewed: bool,
     /// A mock exam: no `why`, no rewind.
     exam: bool,
+    /// Why going back in time is off (the cluster is also changed from outside the prompt).
+    no_rewind: Option<&'static str>,
     timelines: Vec<Timeline>,
     /// Index into `timelines` of the one being played.
     current: usize,
@@ -87,6 +89,14 @@ pub struct Session {
     editing: Option<String>,
     /// A mock exam asked whether `exit` should submit the task; the next line answers.
     exit_asked: bool,
+}
+
+/// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
+/// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
+impl AsMut<Sim> for Session {
+    fn as_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -129,6 +139,7 @@ impl Session {
             hints_shown: 0,
             solution_viewed: false,
             exam: false,
+            no_rewind: None,
             current: 0,
             started_at,
             editing: None,
@@ -139,6 +150,14 @@ impl Session {
     /// The same session as a mock exam task: `why` and rewinding are not available.
     pub fn for_exam(mut self) -> Self {
         self.exam = true;
+        self
+    }
+
+    /// The same session with `undo`, `rewind`, `branch` and `timeline` refused, saying `why`:
+    /// for a cluster that is also changed from outside the prompt (a real kubectl through
+    /// `kubedrill serve`), whose changes are no lines of the history and cannot be replayed.
+    pub fn without_rewind(mut self, why: &'static str) -> Self {
+        self.no_rewind = Some(why);
         self
     }
 
@@ -359,6 +378,11 @@ impl Session {
                 1,
             );
         }
+        if let Some(why) = self.no_rewind
+            && matches!(command, "undo" | "rewind" | "branch" | "timeline")
+        {
+            return Reply::out(format!("`{command}` is not available here: {why}"), 1);
+        }
         let number = |what: &str| -> Result<Option<usize>, Reply> {
             match args {
                 [] => Ok(None),
@@ -406,6 +430,7 @@ impl Session {
             hints_shown: self.hints_shown,
             solution_viewed: self.solution_viewed,
             exam: self.exam,
+            no_rewind: self.no_rewind,
             timelines: vec![self.timelines[self.current].clone()],
             current: 0,
             started_at: self.started_at,

@@ -10,6 +10,7 @@ pub mod manifest;
 pub mod node;
 pub mod objects;
 pub mod packages;
+pub mod patch;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;

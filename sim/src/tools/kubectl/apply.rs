@@ -3,12 +3,12 @@
 //! and `kind: List`. Each object is checked against what the API server serves (its
 //! group/version, with the deprecation warnings the server sends), then created or updated.
 
-use super::changes::strategic_patch;
 use super::flags::{self, Kind, flag};
 use super::printer::{self, Format};
 use super::target::server_error;
 use super::{Local, LocalFile, fail, stderr, stdout, usage_error};
 use crate::model::objects::ResourceKind;
+use crate::model::patch::strategic as strategic_patch;
 use crate::release::api;
 use crate::shell::CommandOutput;
 use crate::tools::api::KubeApi;
