@@ -106,7 +106,7 @@ impl Session {
             return Err(setup_error(format!("step {}: {}", f.step, f.message)));
         }
         let sim = report.sim;
-        if sim.current_host() != sim.default_host() {
+        if !sim.at_first_shell() {
             return Err(setup_error(format!(
                 "the setup leaves the shell on {}; end it with `exit`",
                 sim.current_host()
@@ -190,9 +190,10 @@ impl Session {
         &self.sim
     }
 
-    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`).
+    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`), or
+    /// `root@node01:~# ` in a shell opened with `sudo -i`.
     pub fn prompt(&self) -> String {
-        format!("{} $ ", self.sim.current_host())
+        self.sim.prompt()
     }
 
     /// One line typed at the prompt.
@@ -212,7 +213,7 @@ impl Session {
             "map" => return Reply::out(self.map(), 0),
             "help" => return Reply::out(HELP, 0),
             "reset" => return self.reset(),
-            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => return Reply::Exit,
+            "exit" | "logout" if self.sim.at_first_shell() => return Reply::Exit,
             _ => {}
         }
         let words: Vec<&str> = trimmed.split_whitespace().collect();

@@ -413,6 +413,9 @@ fn build_node(
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
+        kubelet_unit: Default::default(),
+        journal: Default::default(),
+        booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
         fs: {

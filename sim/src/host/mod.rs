@@ -31,6 +31,7 @@ impl CommandHost for Host<'_> {
             "sleep" => sleep(self.sim, args),
             "ssh" => self.ssh(args),
             "exit" | "logout" => self.exit(),
+            "bash" | "sh" | "su" => self.shell(cmd, args, env),
             "systemctl" => crate::tools::systemctl::systemctl(&mut self.node_kube()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
             "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
@@ -149,22 +150,78 @@ impl Host<'_> {
             return out;
         }
         if command.is_empty() {
-            self.sim.terminal.sessions.push(host);
+            self.sim.terminal.open(host, terminal::FrameKind::Ssh);
             return out;
         }
         let line: Vec<&str> = command.iter().map(|s| s.as_str()).collect();
         self.sim.run_line(&host, &line.join(" "))
     }
 
-    /// `exit` leaves the innermost `ssh` session (at the first host there is nothing to leave).
+    /// `exit` leaves the innermost level: a shell started inside a shell (bash prints
+    /// `logout` for a login shell, `exit` for another), else the `ssh` session (at the first
+    /// host there is nothing to leave).
     fn exit(&mut self) -> CommandOutput {
         let mut out = CommandOutput::default();
-        if self.sim.terminal.sessions.last().is_some_and(|h| *h == self.name) {
-            self.sim.terminal.sessions.pop();
-            crate::shell::output::stdout(&mut out, "logout");
-            crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
+        let Some(frame) = self.sim.terminal.sessions.last().filter(|f| f.host == self.name) else {
+            return out;
+        };
+        match frame.kind {
+            terminal::FrameKind::Shell { login, .. } => {
+                crate::shell::output::stderr(&mut out, if login { "logout" } else { "exit" });
+            }
+            terminal::FrameKind::Ssh => {
+                crate::shell::output::stdout(&mut out, "logout");
+                crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
+            }
         }
+        self.sim.terminal.sessions.pop();
         out
+    }
+
+    /// `bash`, `sh`, `su [-] [root]` (and what `sudo -i`, `sudo -s`, `sudo su -`, `sudo bash`
+    /// become): a new interactive shell on this host for the lines that follow, until `exit`.
+    /// A script (`bash -c`, `bash FILE`) is not modelled.
+    fn shell(&mut self, cmd: &str, args: &[String], env: &ShellEnv) -> CommandOutput {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let login = match (cmd, words.as_slice()) {
+            ("su", w) if w.iter().all(|a| matches!(*a, "-" | "-l" | "--login" | "root")) => {
+                w.iter().any(|a| *a != "root")
+            }
+            ("bash" | "sh" | "-bash", w) if w.iter().all(|a| matches!(*a, "-l" | "--login" | "-i")) => {
+                w.iter().any(|a| *a != "-i")
+            }
+            _ => {
+                let mut out = CommandOutput::default();
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!(
+                        "kubedrill: `{cmd} {}` is not modelled yet (modelled: an interactive shell: bash, sh, su -, sudo -i)",
+                        words.join(" ")
+                    ),
+                );
+                out.status = 1;
+                return out;
+            }
+        };
+        let mut shell = crate::shell::Shell::new();
+        if login {
+            shell.export_var("HOME", "/root");
+            shell.export_var("PWD", "/root");
+        } else {
+            for (name, value) in env.iter() {
+                shell.export_var(name, value);
+            }
+            shell.export_var("PWD", env.cwd());
+        }
+        shell.export_var("USER", "root");
+        self.sim.terminal.open(
+            self.name.clone(),
+            terminal::FrameKind::Shell {
+                login,
+                shell: Some(Box::new(shell)),
+            },
+        );
+        CommandOutput::default()
     }
 
     /// apt on this node; a kubelet package change rewrites the unit file on disk.
@@ -587,9 +644,22 @@ impl Sim {
         }
     }
 
-    /// Runs one line typed at `host`'s prompt, through that host's shell.
+    /// Runs one line typed at `host`'s prompt, through the shell the person is in there: a
+    /// shell started inside the host's shell (`sudo -i`) when that is the innermost level,
+    /// else the host's own.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
-        let mut shell = self.terminal.shells.remove(host).unwrap_or_default();
+        let nested = match self.terminal.sessions.last_mut() {
+            Some(terminal::Frame {
+                id,
+                host: h,
+                kind: terminal::FrameKind::Shell { shell, .. },
+            }) if h == host => Some((*id, shell.take().map(|s| *s).unwrap_or_default())),
+            _ => None,
+        };
+        let (frame, mut shell) = match nested {
+            Some((id, shell)) => (Some(id), shell),
+            None => (None, self.terminal.shells.remove(host).unwrap_or_default()),
+        };
         let out = shell.run_line(
             &mut Host {
                 sim: self,
@@ -597,7 +667,21 @@ impl Sim {
             },
             line,
         );
-        self.terminal.shells.insert(host.to_string(), shell);
+        match frame {
+            // The shell goes back to its level, unless the line left it (`exit`).
+            Some(id) => {
+                if let Some(terminal::Frame {
+                    kind: terminal::FrameKind::Shell { shell: slot, .. },
+                    ..
+                }) = self.terminal.sessions.iter_mut().find(|f| f.id == id)
+                {
+                    *slot = Some(Box::new(shell));
+                }
+            }
+            None => {
+                self.terminal.shells.insert(host.to_string(), shell);
+            }
+        }
         self.settle();
         out
     }

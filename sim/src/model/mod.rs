@@ -17,6 +17,7 @@ pub mod scheduler;
 pub mod status;
 pub mod store;
 pub mod taint;
+pub mod unit;
 pub mod workload;
 
 pub use labels::{Labels, Selector};
