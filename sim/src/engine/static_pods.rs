@@ -38,11 +38,12 @@ const CONTROL_PLANE_PKI: &[&str] = &[
     "/etc/kubernetes/pki/etcd/healthcheck-client.key",
 ];
 
-/// Files every kubeadm node has.
+/// Files every kubeadm node has (the kubelet's own: `engine::kubelet`). A control plane also
+/// has root's kubeconfig, copied from admin.conf as kubeadm init tells one to; a worker has
+/// none, so kubectl there talks to localhost:8080 until one is copied.
 pub(crate) fn provision_node(fs: &mut HostFs, control_plane: bool) {
     fs.put("/etc/kubernetes/kubelet.conf", Entry::Text(kubeconfig("system:node")));
     fs.put("/etc/kubernetes/pki/ca.crt", Entry::Pem);
-    fs.put("/var/lib/kubelet/config.yaml", Entry::Text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n".into()));
     fs.put("/etc/kubernetes/manifests", Entry::Dir);
     if control_plane {
         for f in CONTROL_PLANE_PKI {
@@ -56,6 +57,7 @@ pub(crate) fn provision_node(fs: &mut HostFs, control_plane: bool) {
         ] {
             fs.put(&format!("/etc/kubernetes/{f}"), Entry::Text(kubeconfig(f)));
         }
+        fs.put("/root/.kube/config", Entry::Text(kubeconfig("admin.conf")));
     }
 }
 

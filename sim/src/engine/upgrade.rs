@@ -471,6 +471,7 @@ impl Engine {
         }
         let node = crate::engine::setup::new_worker(self, name, version)?;
         let id = self.cluster.add_node(node);
+        self.kubelet_booted(id);
         self.record(Event::NodeAdded {
             node: Arc::from(name),
             role: "worker",

@@ -244,6 +244,10 @@ impl NodeApi for NodeKube<'_> {
         self.sim.cluster.node_mut(self.node).unit_changed = false;
     }
 
+    fn set_kubelet_enabled(&mut self, on: bool) {
+        self.sim.set_kubelet_enabled(self.node, on);
+    }
+
     fn restart_static_pod(&mut self, component: StaticPod) -> bool {
         self.sim.restart_static_pod(self.node, component)
     }

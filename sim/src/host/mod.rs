@@ -3,6 +3,7 @@
 pub(crate) mod etcd;
 pub mod input;
 mod kube;
+mod node_tools;
 mod terminal;
 pub(crate) use kube::NodeKube;
 pub use terminal::{Sim, Terminal};
@@ -22,6 +23,11 @@ pub(crate) struct Host<'a> {
 impl CommandHost for Host<'_> {
     fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
+        // Whatever this command writes on the node is stamped with the time now.
+        if let Some(node) = self.node() {
+            let now = self.sim.now;
+            self.sim.cluster.node_mut(node).fs.clock = now;
+        }
         Some(match cmd.as_str() {
             "kubectl" => {
                 self.sim.use_kubectl_of_current_host();
@@ -32,18 +38,20 @@ impl CommandHost for Host<'_> {
             "ssh" => self.ssh(args),
             "exit" | "logout" => self.exit(),
             "bash" | "sh" | "su" => self.shell(cmd, args, env),
-            "systemctl" => crate::tools::systemctl::systemctl(&mut self.node_kube()?, args),
+            "systemctl" => crate::tools::systemd::systemctl::systemctl(&mut self.node_kube()?, args),
+            "journalctl" => crate::tools::systemd::journalctl::journalctl(&self.node_kube()?, args),
+            "service" => crate::tools::systemd::systemctl::service(&mut self.node_kube()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
             "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
             "sed" => self.sed(args)?,
-            "kubelet" => crate::tools::systemctl::kubelet(&self.node_kube()?, args),
+            "kubelet" => crate::tools::systemd::systemctl::kubelet(&self.node_kube()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
             "crictl" => crate::tools::crictl::run(&self.node_kube()?, args),
             "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
-            _ => return None,
+            _ => return self.node_program(cmd, args, env),
         })
     }
 
@@ -367,9 +375,23 @@ impl Host<'_> {
             crate::model::hostfs::DataDir::Live => frozen.clone(),
             other => other.clone(),
         };
+        // Only `ls` shows a db's size; the live member's needs a copy of etcd's state.
+        let db: Box<dyn Fn(&str) -> u64> = if cmd == "ls" {
+            Box::new(self.db_sizes())
+        } else {
+            Box::new(|_: &str| 0)
+        };
+        let (now, epoch_s) = (self.sim.now, self.sim.cluster.epoch_s);
         let fs = &mut self.sim.cluster.node_mut(node).fs;
         let out = match cmd {
-            "ls" => crate::tools::coreutils::ls(fs, cwd, args),
+            "ls" => {
+                let cx = crate::tools::coreutils::LsContext {
+                    now,
+                    epoch_s,
+                    db_size: &*db,
+                };
+                crate::tools::coreutils::ls(fs, cwd, args, &cx)
+            }
             "mkdir" => crate::tools::coreutils::mkdir(fs, cwd, args, &mut change),
             "rm" => crate::tools::coreutils::rm(fs, cwd, args, &mut change),
             "truncate" => crate::tools::coreutils::truncate(fs, cwd, args),

@@ -41,7 +41,7 @@ pub struct Cluster {
     pub date_day: Option<i64>,
     /// When the API could not serve, and why (the kubelets' journals show it); the machines'
     /// history, kept across an etcd restore.
-    pub api_outages: Vec<super::unit::ApiOutage>,
+    pub api_outages: Vec<unit::ApiOutage>,
     nodes: Vec<Option<Node>>,
     /// Control-plane nodes in creation order (the first is the API endpoint).
     control_planes: Vec<NodeId>,

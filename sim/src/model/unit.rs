@@ -30,6 +30,13 @@ pub struct KubeletUnit {
     pub failing: Option<Arc<str>>,
     /// systemd's restart counter for the current run of failures.
     pub restarts: u32,
+    /// Numbers systemd's pending auto-restarts, so a stale one does nothing.
+    pub retry_gen: u64,
+    /// The directory the running kubelet reads static pods from (`staticPodPath`).
+    pub static_pod_path: String,
+    /// The machine went down since the kubelet last ran: its containers are gone, and the
+    /// next kubelet start restarts every pod.
+    pub containers_lost: bool,
 }
 
 impl Default for KubeletUnit {
@@ -40,6 +47,9 @@ impl Default for KubeletUnit {
             pid: 0,
             failing: None,
             restarts: 0,
+            retry_gen: 0,
+            static_pod_path: "/etc/kubernetes/manifests".to_string(),
+            containers_lost: false,
         }
     }
 }

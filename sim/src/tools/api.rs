@@ -172,6 +172,9 @@ pub trait NodeApi: KubeApi {
     /// `systemctl daemon-reload`: unit files changed on disk are read again.
     fn daemon_reload(&mut self);
 
+    /// `systemctl enable|disable kubelet`: whether it starts when the machine boots.
+    fn set_kubelet_enabled(&mut self, on: bool);
+
     /// The kubelet restarts one of this node's static pods with its manifest unchanged.
     /// `false` when the pod did not come back (kubeadm then times out).
     fn restart_static_pod(&mut self, component: StaticPod) -> bool;

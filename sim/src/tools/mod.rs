@@ -1,4 +1,5 @@
-//! What a person types: kubectl, kubeadm, etcdctl/etcdutl, apt, coreutils, crictl, systemctl.
+//! What a person types: kubectl, kubeadm, etcdctl/etcdutl, apt, coreutils, crictl, systemd
+//! (systemctl, journalctl, service).
 //!
 //! A tool never names the engine: it talks to the cluster through the Kubernetes API
 //! seam ([`api::KubeApi`]) and to a machine through a narrow node seam, and it never imports
@@ -14,4 +15,6 @@ pub mod etcdctl;
 pub(crate) mod fake_api;
 pub mod kubeadm;
 pub mod kubectl;
-pub(crate) mod systemctl;
+pub(crate) mod procps;
+pub(crate) mod sysinfo;
+pub(crate) mod systemd;
