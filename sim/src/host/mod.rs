@@ -32,6 +32,9 @@ impl CommandHost for Host<'_> {
             "kubectl" => {
                 self.sim.use_kubectl_of_current_host();
                 let local = self.kubectl_local(args, env, stdin);
+                if let Some(missing) = self.missing_kubeconfig(args, &local) {
+                    return Some(missing);
+                }
                 crate::tools::kubectl::run(self.sim, args, &local)
             }
             "sleep" => sleep(self.sim, args),
@@ -95,6 +98,24 @@ impl Host<'_> {
                 .or_else(|| env.vars().get("EDITOR"))
                 .cloned(),
             files: Default::default(),
+            no_kubeconfig: false,
+        };
+        // kubectl's kubeconfig: --kubeconfig, else the files $KUBECONFIG names that exist, else
+        // ~/.kube/config. A kubeadm worker has none of them.
+        let flag = args.iter().enumerate().find_map(|(i, a)| {
+            a.strip_prefix("--kubeconfig=")
+                .map(str::to_string)
+                .or_else(|| (a == "--kubeconfig").then(|| args.get(i + 1).cloned().unwrap_or_default()))
+        });
+        local.no_kubeconfig = match flag {
+            Some(_) => false,
+            None => match env.vars().get("KUBECONFIG").filter(|v| !v.is_empty()) {
+                Some(list) => !list.split(':').any(|p| self.read_file(&local.abs(p)).is_some()),
+                None => {
+                    let home = env.vars().get("HOME").cloned().unwrap_or_else(|| "/root".into());
+                    self.read_file(&format!("{home}/.kube/config")).is_none()
+                }
+            },
         };
         for path in crate::tools::kubectl::file_args(args) {
             let abs = local.abs(&path);
@@ -118,6 +139,22 @@ impl Host<'_> {
             }
         }
         local
+    }
+
+    /// `--kubeconfig PATH` naming a file that is not there: kubectl stops before anything else.
+    fn missing_kubeconfig(&self, args: &[String], local: &crate::tools::kubectl::Local) -> Option<CommandOutput> {
+        let path = args.iter().enumerate().find_map(|(i, a)| {
+            a.strip_prefix("--kubeconfig=")
+                .map(str::to_string)
+                .or_else(|| (a == "--kubeconfig").then(|| args.get(i + 1).cloned().unwrap_or_default()))
+        })?;
+        if self.read_file(&local.abs(&path)).is_some() {
+            return None;
+        }
+        let mut out = CommandOutput::default();
+        crate::shell::output::stderr(&mut out, format!("error: stat {path}: no such file or directory"));
+        out.status = 1;
+        Some(out)
     }
 
     /// The seam the node-level tools get: this host's node of the simulator.
