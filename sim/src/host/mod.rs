@@ -513,12 +513,20 @@ impl Host<'_> {
             out.status = 1;
             return Some(out);
         }
+        let now = self.sim.now;
         let target_fs = &mut self.sim.cluster.node_mut(to.0).fs;
         let target = if target_fs.is_dir(&to.1) {
             crate::path::normalize(&format!("{}/{}", to.1, from.1.rsplit('/').next().unwrap_or("")))
         } else {
             to.1.clone()
         };
+        if !target_fs.is_dir(crate::path::parent(&target)) {
+            crate::shell::output::stderr(&mut out, format!("scp: dest open \"{target}\": No such file or directory"));
+            crate::shell::output::stderr(&mut out, format!("scp: failed to upload file {} to {target}", from.1));
+            out.status = 1;
+            return Some(out);
+        }
+        target_fs.clock = now;
         target_fs.put(&target, entry);
         Some(out)
     }
