@@ -24,6 +24,8 @@ impl Host<'_> {
             "date" => sysinfo::date(&self.node_kube()?, args),
             "env" | "printenv" => sysinfo::env(cmd, args, env),
             "which" => sysinfo::which(&self.node_kube()?, args),
+            "curl" => crate::tools::curl::curl(&self.node_kube()?, args),
+            "watch" => self.watch(args, env),
             "df" => {
                 let db = self.db_sizes();
                 sysinfo::df(&self.node_kube()?, args, &|d| db(d))
@@ -52,6 +54,81 @@ impl Host<'_> {
             }
             _ => return None,
         })
+    }
+
+    /// `watch [-n SECONDS] COMMAND...`: one screen of the command's output under watch's
+    /// header, after which time moves on by one interval (the simulator shows one refresh, as if
+    /// Ctrl-C was pressed then). The command runs as `sh -c` would: no aliases, the exported
+    /// variables, the working directory.
+    fn watch(&mut self, args: &[String], env: &ShellEnv) -> CommandOutput {
+        let mut interval_ms = 2_000u64;
+        let mut i = 0;
+        let mut no_title = false;
+        while i < args.len() && args[i].starts_with('-') {
+            match args[i].as_str() {
+                "-n" | "--interval" => {
+                    i += 1;
+                    match args.get(i).and_then(|v| v.parse::<f64>().ok()).filter(|v| *v >= 0.1) {
+                        Some(v) => interval_ms = (v * 1000.0) as u64,
+                        None => {
+                            let mut out = CommandOutput::default();
+                            crate::shell::output::stderr(&mut out, "watch: failed to parse argument");
+                            out.status = 1;
+                            return out;
+                        }
+                    }
+                }
+                "-t" | "--no-title" => no_title = true,
+                "-d" | "--differences" | "-c" | "--color" | "-x" | "--exec" | "-e" | "--errexit" | "-g" | "--chgexit" => {}
+                a if a.starts_with("-n") => interval_ms = a[2..].parse::<f64>().map_or(2_000, |v| (v * 1000.0) as u64),
+                other => {
+                    let mut out = CommandOutput::default();
+                    crate::shell::output::stderr(&mut out, format!("kubedrill: watch {other} is not modelled yet"));
+                    out.status = 1;
+                    return out;
+                }
+            }
+            i += 1;
+        }
+        let line = args[i..].join(" ");
+        let mut out = CommandOutput::default();
+        if line.is_empty() {
+            crate::shell::output::stderr(&mut out, "Usage:\n watch [options] command");
+            out.status = 1;
+            return out;
+        }
+        if !no_title {
+            let w = self.sim.now.wall_clock_with(self.sim.cluster.epoch_s);
+            const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+            const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+            let day = DAYS[((self.sim.now.wall_nanos_with(self.sim.cluster.epoch_s) / 86_400_000_000_000 + 4) % 7) as usize];
+            let left = format!("Every {:.1}s: {line}", interval_ms as f64 / 1000.0);
+            let right = format!(
+                "{}: {day} {} {:>2} {:02}:{:02}:{:02} {}",
+                self.name,
+                MONTHS[(w.month - 1) as usize],
+                w.day,
+                w.hour,
+                w.minute,
+                w.second,
+                w.year
+            );
+            let pad = 80usize.saturating_sub(left.len() + right.len()).max(1);
+            crate::shell::output::stdout(&mut out, format!("{left}{}{right}", " ".repeat(pad)));
+            crate::shell::output::stdout(&mut out, "");
+        }
+        let mut shell = crate::shell::Shell::new();
+        shell.unalias("k");
+        for (k, v) in env.iter() {
+            shell.export_var(k, v);
+        }
+        shell.export_var("PWD", env.cwd());
+        let name = self.name.clone();
+        let screen = shell.run_line(&mut Host { sim: self.sim, name }, &line);
+        out.chunks.extend(screen.chunks);
+        let until = self.sim.now + crate::time::SimDuration(interval_ms);
+        self.sim.advance_within_step(until);
+        out
     }
 
     /// The size of each data dir's `member/snap/db` on this node: the running member's from

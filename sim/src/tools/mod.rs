@@ -9,6 +9,7 @@ pub mod api;
 pub mod apt;
 pub(crate) mod cobra;
 pub mod coreutils;
+pub(crate) mod curl;
 pub(crate) mod crictl;
 pub mod etcdctl;
 #[cfg(test)]
