@@ -122,8 +122,10 @@ impl Engine {
                 };
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = true;
                 }
                 self.static_pod_crashlooping(node);
+                self.schedule_etcd_retry(node);
             }
         }
     }
@@ -320,6 +322,7 @@ impl Engine {
     pub fn etcd_member_crash(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = Some(String::new());
+            cp.etcd_retry = false;
         }
         self.etcd_member_down(node);
         self.static_pod_crashlooping(node);
@@ -339,6 +342,7 @@ impl Engine {
     pub fn etcd_member_recover(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = None;
+            cp.etcd_retry = false;
         }
         self.restart_static_pod(node, crate::release::components::StaticPod::Etcd);
     }

@@ -13,6 +13,7 @@ use crate::model::hostfs::Entry;
 use crate::model::unit::{JournalEvent, pid_at};
 use crate::release::kubelet as files;
 use crate::release::version::KubeVersion;
+use crate::model::status::DeleteCause;
 use crate::time::SimDuration;
 use std::sync::Arc;
 
@@ -178,6 +179,124 @@ impl Engine {
         let version = n.kubelet_version.clone();
         if let Ok(settings) = self.kubelet_preflight(node, &version) {
             self.kubelet_process_started(node, settings);
+        }
+    }
+
+    /// The etcd container exited at start: the kubelet starts it again after its back-off
+    /// (10 s, doubling to 5 min), and says so in the journal.
+    pub(crate) fn schedule_etcd_retry(&mut self, node: NodeId) {
+        let Some((uid, restarts)) = self.etcd_pod(node) else { return };
+        let backoff_s = (10u64 << restarts.saturating_sub(1).min(5)).min(300);
+        let pod: Arc<str> = Arc::from(format!("kube-system/etcd-{}", self.cluster.node(node).name).as_str());
+        self.kubelet_journal(node, |pid| JournalEvent::BackOff {
+            pid,
+            pod,
+            container: Arc::from("etcd"),
+            uid,
+            backoff_s,
+        });
+        self.schedule_etcd_retry_at(node, self.now + SimDuration::from_secs(backoff_s));
+    }
+
+    pub(crate) fn schedule_etcd_retry_at(&mut self, node: NodeId, at: crate::time::SimTime) {
+        if let Some((uid, restarts)) = self.etcd_pod(node) {
+            self.schedule(at, Timer::EtcdRetry { node, uid, restarts });
+        }
+    }
+
+    fn etcd_pod(&self, node: NodeId) -> Option<(u64, u32)> {
+        let name = format!("etcd-{}", self.cluster.node(node).name);
+        let p = self.cluster.pod(self.cluster.pod_id("kube-system", &name)?)?;
+        Some((p.uid, p.restarts))
+    }
+
+    /// The back-off is over: the kubelet starts the etcd container again.
+    pub(crate) fn on_etcd_retry(&mut self, node: NodeId, uid: u64, restarts: u32) {
+        if !self.cluster.node_exists(node) || self.etcd_pod(node) != Some((uid, restarts)) {
+            return;
+        }
+        let n = self.cluster.node(node);
+        let retry = n.powered_on
+            && n.kubelet_running
+            && n.control_plane
+                .as_ref()
+                .is_some_and(|cp| cp.etcd_retry && cp.etcd_failed.is_some());
+        if !retry {
+            return;
+        }
+        if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
+            cp.etcd_failed = None;
+        }
+        // It fails again (and schedules the next try), or it runs.
+        self.etcd_member_up(node);
+        let running = self
+            .cluster
+            .node(node)
+            .control_plane
+            .as_ref()
+            .is_some_and(|cp| cp.etcd_failed.is_none());
+        if running {
+            if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
+                cp.etcd_retry = false;
+            }
+            let ready = self.cluster.node(node).ready == crate::model::ReadyStatus::True;
+            let name = format!("etcd-{}", self.cluster.node(node).name);
+            if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+                let now = self.now;
+                self.cluster.update_pod(id, |p| {
+                    p.status_reason = None;
+                    p.ready = ready;
+                    p.started_at = Some(now);
+                    p.restarts += 1;
+                    p.last_restart = Some(now);
+                });
+            }
+        }
+    }
+
+    /// A static pod's mirror pod was deleted through the API: its containers keep running and
+    /// the kubelet creates the mirror pod again (a new object: new UID, new age) at its next
+    /// sync, a moment later.
+    pub(crate) fn mirror_pod_deleted(&mut self, id: crate::model::PodId) {
+        let Some(p) = self.cluster.pod(id) else { return };
+        let crate::model::Owner::Mirror(node) = p.owner else { return };
+        let (uid, phase, ready, started, restarts, last, reason, name) = (
+            p.uid,
+            p.phase,
+            p.ready,
+            p.started_at,
+            p.restarts,
+            p.last_restart,
+            p.status_reason,
+            p.name.clone(),
+        );
+        let component = crate::release::components::StaticPod::ALL
+            .into_iter()
+            .find(|c| *name == *format!("{}-{}", c.name(), self.cluster.node(node).name));
+        let label = self.pod_label(p);
+        self.record(crate::trace::Event::PodDeleted {
+            pod: label,
+            node: self.cluster.node(node).name.clone(),
+            by: DeleteCause::User.as_str(),
+        });
+        self.force_remove(id, uid);
+        let Some(component) = component else { return };
+        let n = self.cluster.node(node);
+        if !n.powered_on || !n.kubelet_running {
+            // Nobody recreates it until the kubelet runs again (it does at its start).
+            return;
+        }
+        if let Some(new) = crate::engine::setup::add_static_pod(self, node, component) {
+            self.cluster.update_pod(new, |p| {
+                p.phase = phase;
+                p.ready = ready;
+                p.started_at = started.map(|_| p.created_at);
+                p.restarts = restarts;
+                p.last_restart = last;
+                p.status_reason = reason;
+            });
+            let pod: Arc<str> = Arc::from(format!("kube-system/{name}").as_str());
+            self.kubelet_journal(node, |pid| JournalEvent::MirrorPodCreated { pid, pod });
         }
     }
 

@@ -49,6 +49,8 @@ pub(crate) enum Timer {
     EtcdElection,
     /// systemd restarts a kubelet that exited (`RestartSec=10`).
     KubeletRestart { node: NodeId, generation: u64 },
+    /// The kubelet starts a crash-looping etcd container again after its back-off.
+    EtcdRetry { node: NodeId, uid: u64, restarts: u32 },
 }
 
 /// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
@@ -279,6 +281,7 @@ impl Engine {
             Timer::Rollout { ws, at } => self.on_rollout(ws, at),
             Timer::ManifestSync { node } => self.sync_static_pods(node),
             Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
+            Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
             Timer::EtcdElection => {
                 self.etcd.finish_election();
                 self.election_pending = false;
@@ -442,7 +445,12 @@ impl Engine {
         let now = self.now;
         self.cluster.update_pod(id, |pod| {
             pod.phase = Phase::Running;
-            pod.ready = node_ready;
+            // A container that keeps failing is not ready, whatever the node.
+            let failing = matches!(
+                pod.status_reason,
+                Some("CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Error" | "InvalidImageName")
+            );
+            pod.ready = node_ready && !failing;
             if pod.started_at.is_none() {
                 pod.started_at = Some(now);
             }
@@ -516,6 +524,10 @@ impl Engine {
             return;
         };
         if pod.is_terminating() {
+            return;
+        }
+        if pod.is_mirror() && cause == DeleteCause::User {
+            self.mirror_pod_deleted(id);
             return;
         }
         let grace_s = grace.unwrap_or(pod.template.grace_seconds);
@@ -921,6 +933,16 @@ impl Engine {
             self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         self.sched_dirty = true;
+        // A starting kubelet tries a crash-looping container again at once.
+        if self
+            .cluster
+            .node(node)
+            .control_plane
+            .as_ref()
+            .is_some_and(|cp| cp.etcd_retry && cp.etcd_failed.is_some())
+        {
+            self.schedule_etcd_retry_at(node, self.now);
+        }
         // Only this node's DaemonSet coverage can have changed.
         let ds: Vec<WorkloadId> = self
             .cluster

@@ -592,6 +592,7 @@ impl Engine {
             Ok(ok) => {
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = None;
+                    cp.etcd_retry = false;
                 }
                 let before = self.cluster.etcd_data;
                 self.upgrade_static_pod(node, StaticPod::Etcd, tag);
@@ -626,6 +627,7 @@ impl Engine {
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd = Some(tag.to_string());
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = false;
                 }
                 self.record(Event::ComponentUpgraded {
                     node: name,

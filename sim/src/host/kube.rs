@@ -122,7 +122,12 @@ impl KubeApi for Sim {
     }
 
     fn force_delete_pod(&mut self, pod: PodId, uid: u64) {
-        self.force_remove(pod, uid);
+        // A mirror pod comes back: the kubelet still runs its static pod.
+        if self.cluster.pod_if(pod, uid).is_some_and(|p| p.is_mirror()) {
+            self.mirror_pod_deleted(pod);
+        } else {
+            self.force_remove(pod, uid);
+        }
     }
 
     fn set_unschedulable(&mut self, node: NodeId, on: bool) {

@@ -281,77 +281,80 @@ impl Host<'_> {
         Some(out)
     }
 
-    /// `sed -i 's/OLD/NEW/[g]' FILE` on the one file the upgrade procedure edits: the
-    /// Kubernetes apt source (switching the pkgs.k8s.io minor).
+    /// `sed -i 's/OLD/NEW/[g]' FILE` on a text file of the node: the Kubernetes apt source
+    /// (switching the pkgs.k8s.io minor), a static pod manifest (the kubelet notices at its next
+    /// look), the kubelet's files (read at its next start; a unit or drop-in edit wants a
+    /// daemon-reload), any other text file.
     fn sed(&mut self, args: &[String]) -> Option<CommandOutput> {
         let node = self.node()?;
         let mut out = CommandOutput::default();
         let (flags, rest): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('-'));
+        let modelled = "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` (literal text, one file)";
         let (Some(script), Some(file)) = (rest.first(), rest.get(1)) else {
-            crate::shell::output::stderr(
-                &mut out,
-                "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE`",
-            );
+            crate::shell::output::stderr(&mut out, modelled);
             out.status = 1;
             return Some(out);
         };
-        let manifest = StaticPod::from_manifest_path(file);
-        if !flags.iter().any(|f| f.starts_with("-i"))
-            || (file.as_str() != KUBERNETES_LIST && manifest.is_none())
-            || rest.len() != 2
-        {
-            crate::shell::output::stderr(
-                &mut out,
-                format!(
-                    "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` on {KUBERNETES_LIST} and the static pod manifests in /etc/kubernetes/manifests"
-                ),
-            );
+        if !flags.iter().any(|f| f.starts_with("-i")) || rest.len() != 2 {
+            crate::shell::output::stderr(&mut out, modelled);
             out.status = 1;
-            return Some(out);
-        }
-        if manifest.is_some() {
-            let Some(text) = self.read_file(file) else {
-                crate::shell::output::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
-                out.status = 2;
-                return Some(out);
-            };
-            let Some(subs) = parse_substitution(script) else {
-                crate::shell::output::stderr(
-                    &mut out,
-                    format!(
-                        "sed: -e expression #1, char 1: unknown command: `{}'",
-                        script.chars().next().unwrap_or(' ')
-                    ),
-                );
-                out.status = 1;
-                return Some(out);
-            };
-            let edited = substitute(&text, &subs);
-            if edited != text {
-                self.sim
-                    .cluster
-                    .node_mut(node)
-                    .fs
-                    .put(file, crate::model::hostfs::Entry::Text(edited));
-                self.sim.manifests_changed(node);
-            }
             return Some(out);
         }
         let Some(subs) = parse_substitution(script) else {
             crate::shell::output::stderr(
                 &mut out,
                 format!(
-                    "sed: -e expression #1, char {}: unknown command: `{}'",
-                    script.len().min(1),
+                    "sed: -e expression #1, char 1: unknown command: `{}'",
                     script.chars().next().unwrap_or(' ')
                 ),
             );
             out.status = 1;
             return Some(out);
         };
-        let packages = &mut self.sim.cluster.node_mut(node).packages;
-        let edited = substitute(packages.repo_file_text(), &subs);
-        packages.set_repo_file_text(&edited);
+        if file.as_str() == KUBERNETES_LIST {
+            let packages = &mut self.sim.cluster.node_mut(node).packages;
+            let edited = substitute(packages.repo_file_text(), &subs);
+            packages.set_repo_file_text(&edited);
+            return Some(out);
+        }
+        let path = crate::path::normalize(file);
+        let text = match self.sim.cluster.node(node).fs.get(&path) {
+            Some(crate::model::hostfs::Entry::Text(t)) => t.clone(),
+            Some(e) if e.is_dir() => {
+                crate::shell::output::stderr(&mut out, format!("sed: couldn't edit {file}: not a regular file"));
+                out.status = 4;
+                return Some(out);
+            }
+            Some(_) => {
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!("kubedrill: sed -i on {file} is not modelled (not a text file)"),
+                );
+                out.status = 1;
+                return Some(out);
+            }
+            None => {
+                crate::shell::output::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
+                out.status = 2;
+                return Some(out);
+            }
+        };
+        let edited = substitute(&text, &subs);
+        if edited != text {
+            self.sim
+                .cluster
+                .node_mut(node)
+                .fs
+                .put(&path, crate::model::hostfs::Entry::Text(edited));
+            if path.starts_with("/etc/kubernetes/manifests/")
+                || StaticPod::from_manifest_path(&path).is_some()
+            {
+                self.sim.manifests_changed(node);
+            }
+            if path.contains("/systemd/system/kubelet.service") {
+                self.sim.cluster.node_mut(node).unit_changed = true;
+            }
+        }
         Some(out)
     }
     /// Kubernetes' etcd3 → etcd2 rollback tool (shipped in the etcd image of 1.6–1.7), run
