@@ -119,7 +119,7 @@ impl Session {
         }
         let mut sim = report.sim;
         watch_guarded_workloads(&mut sim, lab);
-        if sim.current_host() != sim.default_host() {
+        if !sim.at_first_shell() {
             return Err(setup_error(format!(
                 "the setup leaves the shell on {}; end it with `exit`",
                 sim.current_host()
@@ -213,9 +213,10 @@ impl Session {
         &self.sim
     }
 
-    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`).
+    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`), or
+    /// `root@node01:~# ` in a shell opened with `sudo -i`.
     pub fn prompt(&self) -> String {
-        format!("{} $ ", self.sim.current_host())
+        self.sim.prompt()
     }
 
     /// One line typed at the prompt.
@@ -241,7 +242,7 @@ impl Session {
             "map" => return Reply::out(self.map(), 0),
             "help" => return Reply::out(HELP, 0),
             "reset" => return self.reset(),
-            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => return Reply::Exit,
+            "exit" | "logout" if self.sim.at_first_shell() => return Reply::Exit,
             _ => {}
         }
         let words: Vec<&str> = trimmed.split_whitespace().collect();
@@ -275,7 +276,7 @@ impl Session {
                 ),
                 1,
             )),
-            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => {
+            "exit" | "logout" if self.sim.at_first_shell() => {
                 if exit_asked {
                     return Some(Reply::Exit);
                 }

@@ -9,6 +9,7 @@ use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, Member, MemberSpec
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
 use crate::model::status::Unreachable;
+use crate::model::unit::{ApiOutage, OutageCause};
 use crate::time::SimDuration;
 
 /// How long kubeadm's liveness probe on kube-apiserver tolerates a failing etcd check before
@@ -121,8 +122,10 @@ impl Engine {
                 };
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = true;
                 }
                 self.static_pod_crashlooping(node);
+                self.schedule_etcd_retry(node);
             }
         }
     }
@@ -206,9 +209,24 @@ impl Engine {
             (None, false) => {
                 self.count_lease_renewals();
                 self.api_down_since = Some(self.now);
+                let cause = if !self.etcd.has_quorum() {
+                    OutageCause::EtcdQuorum
+                } else if !self.any_apiserver_running() {
+                    OutageCause::NoApiServer
+                } else {
+                    OutageCause::EtcdUnreachable
+                };
+                self.cluster.api_outages.push(ApiOutage {
+                    from: self.now,
+                    to: None,
+                    cause,
+                });
             }
             (Some(_), true) => {
                 self.api_down_since = None;
+                if let Some(o) = self.cluster.api_outages.last_mut() {
+                    o.to = Some(self.now);
+                }
                 self.leases_counted_to = self.now;
                 // Controllers resync: every controller looks at its objects again.
                 let ids: Vec<_> = self.cluster.workload_ids().collect();
@@ -312,6 +330,7 @@ impl Engine {
     pub fn etcd_member_crash(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = Some(String::new());
+            cp.etcd_retry = false;
         }
         self.etcd_member_down(node);
         self.static_pod_crashlooping(node);
@@ -331,6 +350,7 @@ impl Engine {
     pub fn etcd_member_recover(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = None;
+            cp.etcd_retry = false;
         }
         self.restart_static_pod(node, crate::release::components::StaticPod::Etcd);
     }

@@ -2,6 +2,7 @@
 //! templates, so that 150,000 pods stay small. `crate::model::objects` turns them into real API objects.
 
 pub mod cluster;
+pub mod containers;
 pub mod core_objects;
 pub mod events;
 pub mod hostfs;
@@ -18,6 +19,7 @@ pub mod scheduler;
 pub mod status;
 pub mod store;
 pub mod taint;
+pub mod unit;
 pub mod workload;
 
 pub use labels::{Labels, Selector};
