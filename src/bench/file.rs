@@ -659,6 +659,14 @@ fn check(f: &BenchmarkFile) -> Result<(), Problem> {
     }
     if let Some(r) = &s.restore {
         names(r.strategies.iter().map(|s| &s.name), "spec.restore.strategies")?;
+        if let Some(few) = s.cluster.control_planes.values().into_iter().find(|n| *n < 3) {
+            return p(
+                "spec.cluster.controlPlanes",
+                format!(
+                    "{few}: restore strategies need at least 3 control planes (an incident leaves the first one's member)"
+                ),
+            );
+        }
         if r.incidents.is_empty() {
             return p(
                 "spec.restore.incidents",
