@@ -305,3 +305,83 @@ fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyho
     }
     Ok(())
 }
+
+/// The example policy `kubedrill bench --workload policy` checks.
+pub const BENCH_POLICY: &str = include_str!("../policies/inplace-one-at-a-time.yaml");
+
+/// What one `--workload policy` run measured.
+#[derive(Clone, Debug)]
+pub struct PolicyBench {
+    pub policy: String,
+    pub cases: u32,
+    pub min_nodes: u32,
+    pub max_nodes: u32,
+    pub mean_nodes: f64,
+    /// Commands and steps (commands, faults, waits) over all cases.
+    pub commands: u64,
+    pub steps: u64,
+    /// Checking every case (building the cluster, the policy's run, the properties).
+    pub elapsed: std::time::Duration,
+    /// The CPU time this thread spent on it (what "per core" means on a shared machine).
+    pub cpu: std::time::Duration,
+    /// Building the cases' clusters alone (measured separately, CPU time).
+    pub setup: std::time::Duration,
+    pub done: u32,
+    pub aborted: u32,
+    pub failed: u32,
+}
+
+/// Checks `cases` generated cases of 10–50 nodes (seed 1) with the in-place example policy, as
+/// `policy check` does, on this thread.
+pub fn policy_cases(cases: u32) -> anyhow::Result<PolicyBench> {
+    use crate::policy::check::RunOptions;
+    use crate::policy::controller::FilePolicy;
+    use crate::policy::{Outcome, Policy};
+    let file = crate::policy::file::load_str(BENCH_POLICY, "inplace-one-at-a-time.yaml")?;
+    let limits = kubedrill_sim::scenario::generate::Limits {
+        max_nodes: 50,
+        min_workers: 10,
+        ..kubedrill_sim::scenario::generate::Limits::default()
+    };
+    let generated: Vec<_> = (0..cases)
+        .filter_map(|i| crate::policy::search::generated(1, i, limits))
+        .collect();
+    let make = || -> Box<dyn Policy> { Box::new(FilePolicy::new(file.clone())) };
+    let opts = RunOptions::default();
+    let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_time();
+    let mut b = PolicyBench {
+        policy: file.name().to_string(),
+        cases: generated.len() as u32,
+        min_nodes: generated.iter().map(|c| c.nodes()).min().unwrap_or(0),
+        max_nodes: generated.iter().map(|c| c.nodes()).max().unwrap_or(0),
+        mean_nodes: generated.iter().map(|c| f64::from(c.nodes())).sum::<f64>() / generated.len().max(1) as f64,
+        commands: 0,
+        steps: 0,
+        elapsed: std::time::Duration::ZERO,
+        cpu: std::time::Duration::ZERO,
+        setup: std::time::Duration::ZERO,
+        done: 0,
+        aborted: 0,
+        failed: 0,
+    };
+    for case in &generated {
+        let c = crate::policy::search::checked(&make, case, &opts);
+        b.steps += u64::from(c.steps_applied);
+        b.commands += u64::from(c.commands);
+        match (&c.failure, &c.outcome) {
+            (Some(_), _) => b.failed += 1,
+            (None, Ok(Outcome::Done)) => b.done += 1,
+            _ => b.aborted += 1,
+        }
+    }
+    b.elapsed = start.elapsed();
+    b.cpu = thread_cpu_time().saturating_sub(cpu_start);
+    let start = thread_cpu_time();
+    for case in &generated {
+        let s = case.scenario();
+        let _ = Sim::new(&s.cluster, &s.workloads, kubedrill_sim::Seed(case.seed))?;
+    }
+    b.setup = thread_cpu_time().saturating_sub(start);
+    Ok(b)
+}

@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kubedrill_sim::Seed;
 use kubedrill_sim::runner::{self, Report};
 use kubedrill_sim::scenario::Scenario;
+use kubedrill_sim::time::SimDuration;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +36,10 @@ enum Command {
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
     Replay(RunArgs),
+    /// Upgrade policies: run one on a scenario's cluster, or property-check it on generated
+    /// clusters and fault schedules.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
@@ -84,6 +89,9 @@ struct BenchArgs {
     /// Without FILE: what to measure.
     #[arg(long, value_enum)]
     workload: Option<Workload>,
+    /// Without FILE: generated cases for `--workload policy`.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cases: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -150,6 +158,54 @@ enum LabCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Run the policy once on a scenario's cluster (its steps are not run) and print what it
+    /// typed, where, and what the tools answered.
+    Run {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// The scenario whose cluster and workloads the policy upgrades.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Seed of the cluster (default: the scenario's, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+    },
+    /// Check the policy's properties on generated clusters and fault schedules; the first
+    /// failure is shrunk and written as a scenario.
+    Check {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// How many generated cases.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
+        /// Seed of the check (the same seed checks the same cases).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the counterexample goes (`DIR/<policy>-counterexample.yaml`).
+        #[arg(long, default_value = "target/kubedrill/counterexamples")]
+        out: PathBuf,
+        /// Most nodes in a generated cluster, control planes included.
+        #[arg(long, default_value_t = 55, value_parser = clap::value_parser!(u32).range(2..=60))]
+        max_nodes: u32,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+        /// Threads checking cases at once (default: one per CPU); the result is the same for
+        /// any number.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    SimDuration::parse_scenario(text)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LabBackend {
     /// The built-in simulator.
@@ -167,6 +223,10 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// `policy check` of the in-place example policy on generated 10–50-node clusters, one
+    /// minor upgrade each: cases per second on one core (`--cases`; `--workers`/`--pods` do
+    /// not apply).
+    Policy,
 }
 
 #[derive(clap::Args, Debug)]
@@ -257,6 +317,32 @@ pub fn main() -> ExitCode {
             crate::lab_cli::exam(minutes, count as usize, seed)
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
+        Command::Policy(PolicyCommand::Run {
+            policy,
+            scenario,
+            seed,
+            settle,
+        }) => crate::policy_cli::run(&policy, &scenario, seed, settle),
+        Command::Policy(PolicyCommand::Check {
+            policy,
+            cases,
+            seed,
+            out,
+            max_nodes,
+            settle,
+            jobs,
+        }) => crate::policy_cli::check(&crate::policy_cli::CheckArgs {
+            policy: &policy,
+            cases,
+            seed,
+            out: &out,
+            max_nodes,
+            settle,
+            jobs: jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            ),
+        }),
         Command::Validate { files } => validate(&files),
         Command::Bench(args) => bench_command(args),
     };
@@ -605,7 +691,10 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
             eprintln!("kubedrill: --seeds, --out, --shard and --emit-job go with a benchmark FILE");
             return Ok(ExitCode::from(2));
         }
-        return bench(args.workers, args.pods, args.workload.unwrap_or(Workload::Drain));
+        return match args.workload.unwrap_or(Workload::Drain) {
+            Workload::Policy => bench_policy(args.cases),
+            workload => bench(args.workers, args.pods, workload),
+        };
     };
     if args.workload.is_some() {
         eprintln!("kubedrill: --workload times a built-in sweep; a benchmark FILE says what to run");
@@ -631,6 +720,11 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
             return usage("--emit-job prints the Job: --shard and --out are the Job's to set".into());
         }
         let range = crate::bench::run::seed_range(&bench_file, seeds);
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let text = crate::bench::job::self_contained(&text, dir)?;
         print!(
             "{}",
             crate::bench::job::manifests(&crate::bench::job::JobSpec {
@@ -700,7 +794,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload builds no large cluster"),
     };
     let setup = start.elapsed();
     println!(
@@ -719,12 +813,12 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(
         "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
-        kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
+        SimDuration(sim.now().ms()).go_string()
     );
     println!("trace events: {}", sim.trace().len());
     if let Some(kib) = crate::bench::peak_rss_kib() {
@@ -749,7 +843,7 @@ fn print_bare_ratio(
     let order = match workload {
         Workload::Drain => bare_loop::Sweep::Workers,
         Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
-        Workload::Labs => anyhow::bail!("the labs workload has no bare loop"),
+        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload has no bare loop"),
     };
     let (bare, counts) = bare_loop::median_of(5, shape, order);
     let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);
@@ -767,4 +861,25 @@ fn print_bare_ratio(
         ratio(setup + sweep, bare.build + bare.sweep)
     );
     Ok(())
+}
+
+fn bench_policy(cases: u32) -> anyhow::Result<ExitCode> {
+    let b = crate::bench::policy_cases(cases)?;
+    println!(
+        "policy check ({}): {} cases of {}-{} nodes ({:.1} on average), one minor upgrade each, {} commands, {} steps",
+        b.policy, b.cases, b.min_nodes, b.max_nodes, b.mean_nodes, b.commands, b.steps
+    );
+    println!(
+        "  {:.2?} of CPU time on one thread: {:.0} cases/s per core ({:.0} µs a case; building the clusters alone: {:.0} µs a case); wall clock {:.2?}",
+        b.cpu,
+        f64::from(b.cases) / b.cpu.as_secs_f64().max(1e-9),
+        b.cpu.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.setup.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.elapsed
+    );
+    println!(
+        "  outcomes: {} Done, {} Aborted, {} failed a property",
+        b.done, b.aborted, b.failed
+    );
+    Ok(ExitCode::SUCCESS)
 }

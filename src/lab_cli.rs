@@ -127,9 +127,9 @@ pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
     let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{}", banner(&lab));
+    println!("{}", banner(&lab, false));
     println!("{STUDY_LINE}\n");
-    let score = drive(session, None)?;
+    let score = drive(session, None)?.score;
     let mut progress = Progress::load();
     progress.record(&lab.id, score);
     println!("score: {score}% (best {}%)", progress.labs[&lab.id].best);
@@ -147,9 +147,14 @@ pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::
 const STUDY_LINE: &str =
     "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
-fn banner(lab: &Lab) -> String {
+fn banner(lab: &Lab, exam: bool) -> String {
+    let commands = if exam {
+        "Type `task` to see this again, `reset` to start the task over, `exit` to submit it."
+    } else {
+        "Type `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`."
+    };
     format!(
-        "== {} ({}, {}, about {} min) ==\n{}\nType `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`.\n",
+        "== {} ({}, {}, about {} min) ==\n{}\n{commands}\n",
         lab.title,
         lab.topic,
         lab.difficulty,
@@ -159,7 +164,7 @@ fn banner(lab: &Lab) -> String {
 }
 
 /// Runs a session to its end (`exit`, end of input, or the deadline) and returns its score.
-fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
+fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<kubedrill_labs::Grade> {
     let session = Rc::new(RefCell::new(session));
     let interactive = std::io::stdin().is_terminal();
     let mut editor = if interactive {
@@ -234,6 +239,10 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
         }
     }
     let grade = session.borrow().grade();
+    // A mock exam shows the objectives only in the report at the end.
+    if session.borrow().is_exam() {
+        return Ok(grade);
+    }
     for o in &grade.objectives {
         println!(
             "  [{}] {}{}",
@@ -242,7 +251,7 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
             detail(&o.detail)
         );
     }
-    Ok(grade.score)
+    Ok(grade)
 }
 
 fn detail(d: &str) -> String {
@@ -286,7 +295,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     println!(
-        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state; `exit` moves to the next task.\n",
+        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state when you submit it with `exit`; `check`, `hint`, `solution` and `map` are not available until the end.\n",
         chosen.len()
     );
     let mut results = Vec::new();
@@ -295,19 +304,20 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         let session = Session::start(lab, seed + i as u64)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .for_exam();
-        println!("{}", banner(lab));
-        let score = if Instant::now() < deadline {
+        println!("{}", banner(lab, true));
+        // A task reached after the deadline is graded as it was set up: nothing done.
+        let grade = if Instant::now() < deadline {
             drive(session, Some(deadline))?
         } else {
-            0
+            session.grade()
         };
-        results.push((lab.clone(), score));
+        results.push((lab.clone(), grade));
     }
-    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
+    let report = kubedrill_labs::ExamReport::from_grades(results.iter().map(|(l, g)| (l, g)));
     print!("{report}");
     let mut progress = Progress::load();
-    for (lab, score) in &results {
-        progress.record(&lab.id, *score);
+    for (lab, grade) in &results {
+        progress.record(&lab.id, grade.score);
     }
     Ok(if report.passed() {
         ExitCode::SUCCESS

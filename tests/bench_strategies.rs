@@ -32,6 +32,13 @@ spec:
       - {name: in-place-50pct, type: InPlace, batch: 50%}
       - {name: surge-2, type: Surge, maxSurge: 2}
       - {name: blue-green, type: BlueGreen, batch: 2}
+      - {name: policy-surge, policy: policies/surge-1-0.yaml}
+      - name: policy-inline
+        policy:
+          apiVersion: kubedrill/v1
+          kind: UpgradePolicy
+          metadata: {name: inline}
+          spec: {target: {version: next-minor}, workers: {strategy: InPlace, maxUnavailable: 50%}}
   restore:
     incidents: [quorumLoss, memberDiskLoss]
     strategies:
@@ -51,7 +58,14 @@ fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// The benchmark file in `dir`, with the policy it names beside it.
 fn write_file(dir: &Path, text: &str) -> PathBuf {
+    std::fs::create_dir_all(dir.join("policies")).expect("policies dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/surge-1-0.yaml"),
+        dir.join("policies/surge-1-0.yaml"),
+    )
+    .expect("policy copied");
     let path = dir.join("bench.yaml");
     std::fs::write(&path, text).expect("written");
     path
@@ -118,9 +132,9 @@ fn the_same_file_and_seeds_give_byte_identical_files_and_nothing_extra_when_pipe
         "stderr: {}",
         String::from_utf8_lossy(&first.stderr)
     );
-    // 12 strategies (2 drain, 4 upgrade, 3 restore x 2 incidents) x 3 seeds, then 5 stats each.
+    // 14 strategies (2 drain, 6 upgrade, 3 restore x 2 incidents) x 3 seeds, then 5 stats each.
     let lines = csv.lines().count();
-    assert_eq!(lines, 1 + 12 * 3 + 12 * 5, "{csv}");
+    assert_eq!(lines, 1 + 14 * 3 + 14 * 5, "{csv}");
     let svg = std::fs::read_to_string(a.join("availability-upgrade.svg")).expect("svg");
     assert!(
         svg.starts_with("<svg") && svg.contains("surge-2") && svg.contains("<polyline"),
@@ -190,7 +204,24 @@ fn emit_job_prints_an_indexed_job_and_the_config_map_holding_the_file() {
     let text = String::from_utf8(o.stdout).expect("utf-8");
     let docs: Vec<&str> = text.split("---\n").collect();
     let cm: ConfigMap = yaml_serde::from_str(docs[0]).expect("a ConfigMap");
-    assert_eq!(cm.data.expect("data")["benchmark.yaml"], SMALL);
+    // The policy file the benchmark names travels inline: the file in the ConfigMap loads on
+    // its own, with the same strategies.
+    let shipped = cm.data.expect("data")["benchmark.yaml"].clone();
+    assert!(
+        !shipped.contains("policies/surge-1-0.yaml") && shipped.contains("kind: UpgradePolicy"),
+        "{shipped}"
+    );
+    let alone = temp();
+    let reloaded = file::load_str_in(&shipped, "shipped.yaml", alone.path()).expect("loads without the policy file");
+    let original = file::load_str_in(SMALL, "bench.yaml", dir.path()).expect("loads");
+    let names = |f: &file::BenchmarkFile| {
+        let u = f.spec.upgrade.as_ref().expect("upgrade");
+        u.strategies
+            .iter()
+            .map(|s| (s.name.clone(), s.policy_file.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&reloaded), names(&original));
     let job: Job = yaml_serde::from_str(docs[2]).expect("a Job");
     let spec = job.spec.expect("spec");
     assert_eq!(spec.completion_mode.as_deref(), Some("Indexed"));
@@ -262,6 +293,10 @@ fn the_metrics_move_the_way_the_strategies_say() {
     assert!(mean(&r, "batch-3", M::Makespan) < mean(&r, "serial", M::Makespan));
     assert_eq!(mean(&r, "in-place", M::ExtraNodeHours), 0.0);
     assert!(mean(&r, "surge-2", M::ExtraNodeHours) > 0.0);
+    // The UpgradePolicy strategies ran through the policy driver: a surge pays for machines,
+    // an in-place one does not.
+    assert!(mean(&r, "policy-surge", M::ExtraNodeHours) > 0.0);
+    assert_eq!(mean(&r, "policy-inline", M::ExtraNodeHours), 0.0);
     assert!(mean(&r, "blue-green", M::ExtraNodeHours) > mean(&r, "surge-2", M::ExtraNodeHours) * 0.5);
     // Blue-green cordons the whole blue pool first: each replica moves at most once.
     assert!(

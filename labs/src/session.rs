@@ -85,6 +85,8 @@ pub struct Session {
     started_at: kubedrill_sim::time::SimTime,
     /// The file an editor was opened on by the last line, waiting for `finish_edit`.
     editing: Option<String>,
+    /// A mock exam asked whether `exit` should submit the task; the next line answers.
+    exit_asked: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -105,7 +107,8 @@ impl Session {
         if let Some(f) = report.failures.first() {
             return Err(setup_error(format!("step {}: {}", f.step, f.message)));
         }
-        let sim = report.sim;
+        let mut sim = report.sim;
+        watch_guarded_workloads(&mut sim, lab);
         if sim.current_host() != sim.default_host() {
             return Err(setup_error(format!(
                 "the setup leaves the shell on {}; end it with `exit`",
@@ -129,6 +132,7 @@ impl Session {
             current: 0,
             started_at,
             editing: None,
+            exit_asked: false,
         })
     }
 
@@ -199,6 +203,12 @@ impl Session {
     pub fn input(&mut self, line: &str) -> Reply {
         self.editing = None;
         let trimmed = line.trim();
+        let exit_asked = std::mem::take(&mut self.exit_asked);
+        if self.exam
+            && let Some(reply) = self.exam_refusal(trimmed, exit_asked)
+        {
+            return reply;
+        }
         match trimmed {
             "" => return Reply::out("", 0),
             "check" => {
@@ -233,6 +243,32 @@ impl Session {
             return reply;
         }
         self.run(line)
+    }
+
+    /// What a mock exam answers instead of the study lab: no `check`, `hint`, `solution` or
+    /// `map` while the task is open (the real exam has none), and `exit` at the top asks
+    /// before it submits the task.
+    fn exam_refusal(&mut self, line: &str, exit_asked: bool) -> Option<Reply> {
+        match line {
+            "check" | "hint" | "solution" | "map" => Some(Reply::out(
+                format!(
+                    "`{line}` is not available in a mock exam: the task is graded when you submit it with `exit`.\n"
+                ),
+                1,
+            )),
+            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => {
+                if exit_asked {
+                    return Some(Reply::Exit);
+                }
+                self.exit_asked = true;
+                Some(Reply::out(
+                    "Submit this task and move on? It cannot be reopened. Type `exit` again to submit, anything else to keep working.\n",
+                    0,
+                ))
+            }
+            // Anything but a second `exit` keeps the task open, and the line runs.
+            _ => None,
+        }
     }
 
     fn run(&mut self, line: &str) -> Reply {
@@ -374,6 +410,7 @@ impl Session {
             current: 0,
             started_at: self.started_at,
             editing: None,
+            exit_asked: false,
         };
         let keep = keep.min(s.history().len());
         if keep < s.history().len() {
@@ -676,7 +713,14 @@ impl Session {
             .objectives
             .iter()
             .map(|o| {
-                let outcome = o.check.eval(&self.sim, self.base);
+                let mut outcome = o.check.eval(&self.sim, self.base);
+                if o.already
+                    && !o.only_at_end
+                    && outcome.passed
+                    && let Some(dipped) = o.check.eval_throughout(&self.sim, self.started_at)
+                {
+                    outcome = dipped;
+                }
                 ObjectiveResult {
                     name: o.name.clone(),
                     passed: outcome.passed,
@@ -749,4 +793,18 @@ fn steps_text(n: usize) -> String {
     } else {
         format!("{n} steps")
     }
+}
+
+/// Guards that keep workloads available hold at every moment, so the engine watches those
+/// workloads' Ready pods from the start of the attempt.
+fn watch_guarded_workloads(sim: &mut Sim, lab: &Lab) {
+    let c = sim.cluster();
+    let ids: Vec<_> = lab
+        .objectives
+        .iter()
+        .filter(|o| o.already && !o.only_at_end)
+        .flat_map(|o| o.check.watched())
+        .filter_map(|r| c.workload_id(r.kind, &r.namespace, &r.name))
+        .collect();
+    sim.watch_ready(ids);
 }

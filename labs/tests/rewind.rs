@@ -163,7 +163,11 @@ fn a_branch_keeps_the_old_timeline_and_grading_follows_the_one_you_end_on() {
     let l = lab("drain-bare-pod-force");
     let mut s = Session::start(&l, l.default_seed()).unwrap();
     type_line(&mut s, "kubectl drain node01 --ignore-daemonsets");
-    type_line(&mut s, "kubectl drain node01 --ignore-daemonsets --force");
+    // Graded as available only once the moved api pod is Ready again.
+    type_line(
+        &mut s,
+        "kubectl drain node01 --ignore-daemonsets --force && kubectl rollout status deployment/api",
+    );
     let solved = fingerprint(&s);
     assert_eq!(s.grade().score, 100);
 

@@ -477,6 +477,9 @@ pub struct UpgradeStrategy {
     /// An UpgradePolicy file (relative to the benchmark file) or an inline policy document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<yaml_serde::Value>,
+    /// The policy `policy` names, loaded and checked.
+    #[serde(skip)]
+    pub policy_file: Option<std::sync::Arc<crate::policy::file::PolicyFile>>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -579,8 +582,40 @@ impl FileError {
     }
 }
 
-/// Parses and checks a benchmark file's text; `file` names it in errors.
+/// Parses and checks a benchmark file's text; `file` names it in errors, and policy files
+/// are found relative to the working directory.
 pub fn load_str(text: &str, file: &str) -> Result<BenchmarkFile, FileError> {
+    load_str_in(text, file, std::path::Path::new("."))
+}
+
+/// [`load_str`] with policy files found relative to `dir`.
+pub fn load_str_in(text: &str, file: &str, dir: &std::path::Path) -> Result<BenchmarkFile, FileError> {
+    let mut parsed = parse(text, file)?;
+    resolve_policies(&mut parsed, text, file, dir)?;
+    Ok(parsed)
+}
+
+/// Loads every upgrade strategy's policy (a file, or an inline document).
+fn resolve_policies(f: &mut BenchmarkFile, text: &str, file: &str, dir: &std::path::Path) -> Result<(), FileError> {
+    let Some(u) = &mut f.spec.upgrade else { return Ok(()) };
+    for (i, s) in u.strategies.iter_mut().enumerate() {
+        let path = format!("spec.upgrade.strategies[{i}].policy");
+        let loaded = match &s.policy {
+            None => continue,
+            Some(yaml_serde::Value::String(p)) => crate::policy::file::load(&dir.join(p))
+                .map_err(|e| FileError::at(file, text, &path, format!("the policy file: {e}")))?,
+            Some(inline) => {
+                let doc = yaml_serde::to_string(inline).unwrap_or_default();
+                crate::policy::file::load_str(&doc, "inline policy")
+                    .map_err(|e| FileError::at(file, text, &path, e.message.clone()))?
+            }
+        };
+        s.policy_file = Some(std::sync::Arc::new(loaded));
+    }
+    Ok(())
+}
+
+fn parse(text: &str, file: &str) -> Result<BenchmarkFile, FileError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
         return Err(FileError {
@@ -622,7 +657,11 @@ pub fn load(path: &std::path::Path) -> Result<(BenchmarkFile, String), FileError
             _ => e.to_string(),
         },
     })?;
-    let parsed = load_str(&text, &file)?;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let parsed = load_str_in(&text, &file, dir)?;
     Ok((parsed, text))
 }
 
@@ -869,10 +908,21 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
             (Some(WorkerStrategy::InPlace | WorkerStrategy::BlueGreen), _) if s.max_surge.is_some() => {
                 return Err((format!("{path}.maxSurge"), "only Surge takes maxSurge".into()));
             }
-            (None, Some(_)) => {
+            (None, Some(p)) if !p.is_string() && !p.is_mapping() => {
                 return Err((
                     format!("{path}.policy"),
-                    "UpgradePolicy strategies need the upgrade-policy support (issue 10), not in this build".into(),
+                    "expected the path of an UpgradePolicy file or an inline UpgradePolicy document".into(),
+                ));
+            }
+            (None, Some(_))
+                if s.batch.is_some()
+                    || s.max_surge.is_some()
+                    || s.soak.is_some()
+                    || s.drain != DrainOptions::default() =>
+            {
+                return Err((
+                    path,
+                    "a policy says its own batches, surge, soak and drain: batch, maxSurge, soak and drain go with type".into(),
                 ));
             }
             _ => {}

@@ -16,6 +16,35 @@ pub struct JobSpec<'a> {
     pub image: &'a str,
 }
 
+/// The benchmark file as the Job's pods can read it: policy files it names (relative to
+/// `dir`) are written inline, since only the benchmark file travels in the ConfigMap. A file
+/// without policy paths is returned as it is.
+pub fn self_contained(text: &str, dir: &std::path::Path) -> anyhow::Result<String> {
+    let mut doc: yaml_serde::Value = yaml_serde::from_str(text)?;
+    let mut changed = false;
+    let strategies = doc
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("upgrade"))
+        .and_then(|u| u.get_mut("strategies"))
+        .and_then(|s| s.as_sequence_mut());
+    for s in strategies.into_iter().flatten() {
+        let Some(policy) = s.get_mut("policy") else { continue };
+        let Some(path) = policy.as_str() else { continue };
+        let path = dir.join(path);
+        let body = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("reading the policy file {}: {e}", path.display()))?;
+        *policy = yaml_serde::from_str(&body)?;
+        changed = true;
+    }
+    if !changed {
+        return Ok(text.to_string());
+    }
+    Ok(format!(
+        "# The benchmark file with its policy files written inline (kubedrill bench --emit-job).\n{}",
+        yaml_serde::to_string(&doc)?
+    ))
+}
+
 /// The three manifests as one YAML stream.
 pub fn manifests(j: &JobSpec<'_>) -> String {
     let name = format!("kubedrill-bench-{}", j.benchmark);

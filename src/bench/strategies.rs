@@ -127,28 +127,38 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
     let sim = kubedrill_sim::runner::prepare(&g.scenario, Seed(g.seed))
         .map_err(|e| anyhow::anyhow!("the generated cluster of seed {}: {e}", g.seed))?;
     let admin = g.control_planes[0].clone();
-    // Restores face their incident, not the maintenance fault mix.
-    let faults = match strategy {
-        Strategy::Restore(..) => Vec::new(),
-        _ => faults.to_vec(),
-    };
-    let mut ctl = Ctl::new(sim, &admin, faults, RUN_BUDGET);
-    let nodes_at_start = ctl.sim.cluster().node_count() as u32;
+    let nodes_at_start = sim.cluster().node_count() as u32;
     let members = g.control_planes.len() as u32;
-    let start = ctl.now();
-    let trace_from = ctl.sim.trace().len();
-    let pods_at_start = pods_at_start(&ctl.sim);
+    let start = sim.now();
+    let trace_from = sim.trace().len();
+    let pods_at_start = pods_at_start(&sim);
     let mut restore = None;
-    let outcome = match strategy {
-        Strategy::Drain(s) => outcome(drain_maintenance(&mut ctl, g, s, spec)),
-        Strategy::Upgrade(s) => outcome(super::upgrade::run(&mut ctl, g, s, spec)),
-        Strategy::Restore(s, incident) => {
-            let (o, reading) = super::restore::run(&mut ctl, g, s, *incident, spec);
-            restore = Some(reading);
-            outcome(o)
+    let (sim, outcome) = match strategy {
+        Strategy::Upgrade(UpgradeStrategy {
+            policy_file: Some(policy),
+            ..
+        }) => run_policy(sim, g, policy, faults),
+        _ => {
+            // Restores face their incident, not the maintenance fault mix.
+            let faults = match strategy {
+                Strategy::Restore(..) => Vec::new(),
+                _ => faults.to_vec(),
+            };
+            let mut ctl = Ctl::new(sim, &admin, faults, RUN_BUDGET);
+            let outcome = match strategy {
+                Strategy::Drain(s) => outcome(drain_maintenance(&mut ctl, g, s, spec)),
+                Strategy::Upgrade(s) => outcome(super::upgrade::run(&mut ctl, g, s, spec)),
+                Strategy::Restore(s, incident) => {
+                    let (o, reading) = super::restore::run(&mut ctl, g, s, *incident, spec);
+                    restore = Some(reading);
+                    outcome(o)
+                }
+            };
+            (ctl.sim, outcome)
         }
     };
-    ctl.end_faults();
+    // Scheduled faults stop with the strategy; then every replica should come back.
+    let mut ctl = Ctl::new(sim, &admin, Vec::new(), SETTLE_LIMIT);
     let actions_done = ctl.now();
     let replicas: u32 = g.workloads.iter().map(|w| w.replicas).sum();
     ctl.wait_until(Why::Work, SimDuration::from_secs(5), SETTLE_LIMIT, |sim| {
@@ -174,6 +184,35 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
         members,
         restore,
     })
+}
+
+/// An UpgradePolicy (issue 10) driving the cluster through the policy driver, with the
+/// seed's fault schedule and the pools' machines.
+fn run_policy(
+    sim: kubedrill_sim::Sim,
+    g: &Generated,
+    policy: &crate::policy::file::PolicyFile,
+    faults: &[Timed],
+) -> (kubedrill_sim::Sim, String) {
+    use crate::policy::drive::{Drive, Limits};
+    use crate::policy::{Outcome, Policy as _};
+    let limits = Limits {
+        time: RUN_BUDGET,
+        inputs: u32::MAX,
+        step: kubedrill_sim::runner::DEFAULT_STEP_LIMIT,
+    };
+    let mut drive = Drive::with_sim(sim, limits);
+    drive.set_schedule(crate::policy::faults::Schedule::from_timed(
+        faults.iter().map(|f| (f.at, f.text.clone())),
+    ));
+    drive.set_machines(g.pools.iter().map(|p| (p.name.clone(), p.machine.clone())).collect());
+    let mut controller = crate::policy::controller::FilePolicy::new(policy.clone());
+    let outcome = match controller.run(&mut drive) {
+        Ok(Outcome::Done) => "done".to_string(),
+        Ok(Outcome::Aborted(why)) => format!("aborted: {why}"),
+        Err(halt) => halt.to_string(),
+    };
+    (drive.into_sim(), outcome)
 }
 
 fn outcome(r: Result<Result<(), String>, OutOfTime>) -> String {
