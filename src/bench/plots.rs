@@ -203,7 +203,7 @@ fn cdf(r: &Results, strategies: &[String], m: M, what: &str) -> String {
             .configure_series_labels()
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
-            .position(SeriesLabelPosition::LowerRight)
+            .position(SeriesLabelPosition::UpperLeft)
             .draw()?;
         Ok(())
     })
