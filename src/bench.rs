@@ -2,6 +2,20 @@
 //! maintenance sweep measured on it. Shared by `benches/maintenance.rs` and `kubedrill bench`.
 
 pub mod bare_loop;
+pub mod ctl;
+pub mod drain;
+pub mod faults;
+pub mod file;
+pub mod generate;
+pub mod job;
+pub mod metrics;
+pub mod plots;
+pub mod report;
+pub mod restore;
+pub mod run;
+pub mod shard;
+pub mod strategies;
+pub mod upgrade;
 
 use kubedrill_sim::Sim;
 use kubedrill_sim::scenario::Scenario;

@@ -63,21 +63,76 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Time a maintenance sweep on a large simulated cluster (one run; criterion gives medians).
-    Bench {
-        /// Worker nodes (3 control planes come on top).
-        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10000))]
-        workers: u32,
-        /// Pods in the whole cluster, system pods included.
-        #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        pods: u32,
-        /// What to measure.
-        #[arg(long, value_enum, default_value_t = Workload::Drain)]
-        workload: Workload,
-        /// Generated cases for `--workload policy`.
-        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        cases: u32,
+    /// Compare drain, upgrade and etcd-restore strategies from a benchmark file (kind:
+    /// StrategyBenchmark), or time a maintenance sweep on a large simulated cluster (no FILE).
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
+    /// A strategy benchmark file (docs/benchmark-format.md). Without it, `--workload` times a
+    /// sweep on a large cluster.
+    file: Option<PathBuf>,
+    /// Seeds A to B (both included), instead of the file's `spec.seeds`.
+    #[arg(long, value_name = "A..B")]
+    seeds: Option<String>,
+    /// Where results.csv, results.json and the SVG plots go.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+    format: BenchFormat,
+    /// Run only shard I of N (0 <= I < N): every N-th seed from the I-th.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Print a Kubernetes Indexed Job (and the ConfigMap holding FILE) that runs the sweep in
+    /// `--shards` shards, instead of running it.
+    #[arg(long)]
+    emit_job: bool,
+    /// With `--emit-job`: how many shards (Job completions).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    shards: Option<u32>,
+    /// With `--emit-job`: the container image with kubedrill in it.
+    #[arg(long)]
+    image: Option<String>,
+    /// Without FILE: worker nodes (3 control planes come on top).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    workers: u32,
+    /// Without FILE: pods in the whole cluster, system pods included.
+    #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pods: u32,
+    /// Without FILE: what to measure.
+    #[arg(long, value_enum)]
+    workload: Option<Workload>,
+    /// Without FILE: generated cases for `--workload policy`.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cases: u32,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Merge shard outputs (`--shard I/N` runs) into exactly what one unsharded run writes.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged results.csv, results.json and plots go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// What goes to stdout.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+        format: BenchFormat,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -335,17 +390,7 @@ pub fn main() -> ExitCode {
                 speed,
             },
         ),
-        Command::Bench {
-            workload: Workload::Policy,
-            cases,
-            ..
-        } => bench_policy(cases),
-        Command::Bench {
-            workers,
-            pods,
-            workload,
-            ..
-        } => bench(workers, pods, workload),
+        Command::Bench(args) => bench_command(args),
     };
     match result {
         Ok(code) => code,
@@ -688,6 +733,95 @@ fn with_seed(text: &str, seed: u64) -> String {
         }
         _ => text.to_string(),
     }
+}
+
+fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let format = |f: BenchFormat| match f {
+        BenchFormat::Table => crate::bench::run::Format::Table,
+        BenchFormat::Csv => crate::bench::run::Format::Csv,
+        BenchFormat::Json => crate::bench::run::Format::Json,
+    };
+    if let Some(BenchCommand::Merge { dirs, out, format: f }) = args.command {
+        let merged = match crate::bench::shard::merge(&dirs) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("kubedrill: bench merge: {e:#}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        crate::bench::run::write(&out, &merged)?;
+        print!("{}", crate::bench::run::render(&merged, format(f)));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(file) = args.file else {
+        if args.seeds.is_some() || args.out.is_some() || args.shard.is_some() || args.emit_job {
+            eprintln!("kubedrill: --seeds, --out, --shard and --emit-job go with a benchmark FILE");
+            return Ok(ExitCode::from(2));
+        }
+        return match args.workload.unwrap_or(Workload::Drain) {
+            Workload::Policy => bench_policy(args.cases),
+            workload => bench(args.workers, args.pods, workload),
+        };
+    };
+    if args.workload.is_some() {
+        eprintln!("kubedrill: --workload times a built-in sweep; a benchmark FILE says what to run");
+        return Ok(ExitCode::from(2));
+    }
+    let usage = |m: String| -> anyhow::Result<ExitCode> {
+        eprintln!("kubedrill: {m}");
+        Ok(ExitCode::from(2))
+    };
+    let (bench_file, text) = match crate::bench::file::load(&file) {
+        Ok(f) => f,
+        Err(e) => return usage(e.to_string()),
+    };
+    let seeds = match args.seeds.as_deref().map(crate::bench::shard::parse_seeds).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--seeds {e}")),
+    };
+    if args.emit_job {
+        let (Some(shards), Some(image)) = (args.shards, args.image.as_deref()) else {
+            return usage("--emit-job needs --shards N and --image IMAGE".into());
+        };
+        if args.shard.is_some() || args.out.is_some() {
+            return usage("--emit-job prints the Job: --shard and --out are the Job's to set".into());
+        }
+        let range = crate::bench::run::seed_range(&bench_file, seeds);
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let text = crate::bench::job::self_contained(&text, dir)?;
+        print!(
+            "{}",
+            crate::bench::job::manifests(&crate::bench::job::JobSpec {
+                benchmark: &bench_file.metadata.name,
+                file_text: &text,
+                seeds: (range.from, range.count),
+                shards,
+                image,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.shards.is_some() || args.image.is_some() {
+        return usage("--shards and --image go with --emit-job".into());
+    }
+    let shard = match args.shard.as_deref().map(crate::bench::shard::parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--shard {e}")),
+    };
+    let opts = crate::bench::run::Options { seeds, shard };
+    let results = crate::bench::run::run(&bench_file, &text, &opts, true)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("target/kubedrill/bench").join(&bench_file.metadata.name));
+    crate::bench::run::write(&out, &results)?;
+    print!("{}", crate::bench::run::render(&results, format(args.format)));
+    if args.format == BenchFormat::Table {
+        println!("results: {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {

@@ -152,6 +152,7 @@ pub struct Drive<'o> {
     transcript: Option<Vec<String>>,
     seen_violations: usize,
     observer: Option<&'o mut dyn Observer>,
+    machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>,
 }
 
 impl<'o> Drive<'o> {
@@ -159,9 +160,15 @@ impl<'o> Drive<'o> {
     pub fn new(scenario: &Scenario, seed: Seed, limits: Limits) -> Result<Self, ScenarioError> {
         let mut sim = runner::prepare(scenario, seed)?;
         sim.set_trace_enabled(false);
+        Ok(Self::with_sim(sim, limits))
+    }
+
+    /// A drive over a cluster built elsewhere (a strategy benchmark's generated cluster), with
+    /// its trace as it is set.
+    pub fn with_sim(mut sim: Sim, limits: Limits) -> Self {
         sim.set_step_limit(limits.step);
         let start = sim.now();
-        Ok(Self {
+        Self {
             sim,
             state: DriveState {
                 start,
@@ -176,7 +183,19 @@ impl<'o> Drive<'o> {
             transcript: None,
             seen_violations: 0,
             observer: None,
-        })
+            machines: BTreeMap::new(),
+        }
+    }
+
+    /// Ends the drive and hands the simulator back (its trace, for metrics).
+    pub fn into_sim(self) -> Sim {
+        self.sim
+    }
+
+    /// The machine each pool's provisioned nodes get (size, labels, taints): the cloud's
+    /// instance type per pool. Pools not named get the default worker.
+    pub fn set_machines(&mut self, machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>) {
+        self.machines = machines;
     }
 
     /// Faults to inject, at times relative to now.
@@ -269,10 +288,15 @@ impl<'o> Drive<'o> {
             return Ok(Provision::NeverJoins);
         }
         let text = format!("node-add {name} {version}");
+        self.sim.set_join_spec(self.machines.get(pool).cloned());
         let out = match Fault::parse(&text) {
             Ok(fault) => self.apply(Input::Fault { fault, text: &text }).unwrap_or_default(),
-            Err(e) => return Ok(Provision::Refused(e)),
+            Err(e) => {
+                self.sim.set_join_spec(None);
+                return Ok(Provision::Refused(e));
+            }
         };
+        self.sim.set_join_spec(None);
         if self.sim.cluster().node_id(name).is_none() {
             return Ok(Provision::Refused(out.text));
         }

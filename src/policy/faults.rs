@@ -34,6 +34,15 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// Simulator faults (`node-crash a2`, `node-recover a2`) at times after the start, in time
+    /// order: a strategy benchmark's fault schedule.
+    pub fn from_timed(faults: impl IntoIterator<Item = (SimDuration, String)>) -> Self {
+        let mut s = Self::default();
+        s.faults = faults.into_iter().map(|(at, text)| Timed { at, text }).collect();
+        s.faults.sort_by_key(|f| f.at);
+        s
+    }
+
     /// The case's schedule on its cluster.
     pub fn from_case(case: &Case) -> Self {
         let workers: Vec<String> = case.pool_nodes().into_iter().flat_map(|(_, n)| n).collect();

@@ -86,6 +86,8 @@ pub struct Engine {
     pub(crate) leases_counted_to: SimTime,
     /// An etcd election is under way (its timer is queued).
     pub(crate) election_pending: bool,
+    /// The machine a `node-add` provisions (size, labels, taints); kubeadm's defaults if none.
+    pub(crate) join_spec: Option<Arc<crate::scenario::NodeSpec>>,
     /// Workloads whose lowest Ready count a grader wants (labs); `None` costs nothing.
     ready_watch: Option<Box<ready_watch::ReadyWatch>>,
 }
@@ -113,6 +115,7 @@ impl Engine {
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
+            join_spec: None,
             ready_watch: None,
         }
     }
@@ -151,6 +154,14 @@ impl Engine {
 
     pub fn set_step_limit(&mut self, d: SimDuration) {
         self.step_limit = d;
+    }
+
+    /// The machines later `node-add` faults provision: allocatable CPU, memory and pods,
+    /// labels and taints of `spec` (its name, role and versions are ignored); `None` gives
+    /// the default worker. A cloud's instance type and pool labels for surge and blue-green
+    /// nodes.
+    pub fn set_join_spec(&mut self, spec: Option<crate::scenario::NodeSpec>) {
+        self.join_spec = spec.map(Arc::new);
     }
 
     /// When the next timer fires, if any.

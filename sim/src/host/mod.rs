@@ -377,9 +377,7 @@ impl Host<'_> {
                 .node_mut(node)
                 .fs
                 .put(&path, crate::model::hostfs::Entry::Text(edited));
-            if path.starts_with("/etc/kubernetes/manifests/")
-                || StaticPod::from_manifest_path(&path).is_some()
-            {
+            if path.starts_with("/etc/kubernetes/manifests/") || StaticPod::from_manifest_path(&path).is_some() {
                 self.sim.manifests_changed(node);
             }
             if path.contains("/systemd/system/kubelet.service") {
@@ -555,7 +553,10 @@ impl Host<'_> {
             to.1.clone()
         };
         if !target_fs.is_dir(crate::path::parent(&target)) {
-            crate::shell::output::stderr(&mut out, format!("scp: dest open \"{target}\": No such file or directory"));
+            crate::shell::output::stderr(
+                &mut out,
+                format!("scp: dest open \"{target}\": No such file or directory"),
+            );
             crate::shell::output::stderr(&mut out, format!("scp: failed to upload file {} to {target}", from.1));
             out.status = 1;
             return Some(out);

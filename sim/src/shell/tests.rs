@@ -590,7 +590,11 @@ fn sudo_without_a_command() {
     ] {
         let (mut sh, mut host) = shell();
         sh.run_line(&mut host, line);
-        assert_eq!(host.calls.last(), Some(&argv.iter().map(|a| a.to_string()).collect()), "{line}");
+        assert_eq!(
+            host.calls.last(),
+            Some(&argv.iter().map(|a| a.to_string()).collect()),
+            "{line}"
+        );
     }
     let bare = run("sudo");
     assert_eq!(bare.status, 1);
