@@ -10,12 +10,11 @@ use crate::out::{errln, out, outln};
 use anyhow::{Context as _, bail};
 use kubedrill_labs::{Lab, Reply, Session};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Best scores and attempts per lab, in `progress.json` of the state directory.
@@ -142,23 +141,67 @@ fn find(id: &str) -> anyhow::Result<Lab> {
     }
 }
 
-/// `kubedrill lab start ID`.
-pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
+/// A lab's cluster served to the real kubectl on PATH (`lab start --real-kubectl`).
+struct RealKubectl {
+    runner: crate::serve::real_kubectl::Runner,
+    _server: crate::serve::Server,
+    _kubeconfig: tempfile::TempDir,
+}
+
+impl RealKubectl {
+    fn start(session: &Arc<Mutex<Session>>) -> anyhow::Result<Self> {
+        let shared = session.clone();
+        let host = crate::serve::SimHost::start(1.0, move || shared);
+        let server = crate::serve::Server::start(host, 0, 1.0).context("starting the API endpoint")?;
+        let dir = tempfile::tempdir().context("a directory for the kubeconfig")?;
+        let kubeconfig = dir.path().join("kubeconfig");
+        crate::serve::write_kubeconfig(&kubeconfig, server.addr)?;
+        let runner = crate::serve::real_kubectl::Runner::new(None, &kubeconfig)?;
+        outln!(
+            "kubectl lines run the real kubectl on PATH against the lab's cluster at http://{} (KUBECONFIG={}); everything else runs on the simulator.",
+            server.addr,
+            kubeconfig.display()
+        )?;
+        Ok(Self {
+            runner,
+            _server: server,
+            _kubeconfig: dir,
+        })
+    }
+}
+
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `kubedrill lab start ID [--real-kubectl]`.
+pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<ExitCode> {
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
-    let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut heading = banner(&lab, false);
+    if real_kubectl {
+        session = session.without_rewind(NO_REWIND);
+        heading.push_str(&format!(
+            "`why` explains the last line the simulator ran; going back in time is off: {NO_REWIND}.\n"
+        ));
+    } else {
+        heading.push_str(&format!("{STUDY_LINE}\n"));
+    }
+    let session = Arc::new(Mutex::new(session));
     let mut progress = Progress::load();
     progress.begin(&lab.id);
     // Whatever ends the session (its `exit`, the end of the input, a closed terminal or pipe,
     // an unreadable line), the grade it reached is kept before the error is reported.
     let id = lab.id.clone();
-    let heading = format!("{}\n{STUDY_LINE}\n", banner(&lab));
-    let Ended { score, error } = drive(session, None, &heading, &mut |score| progress.score(&id, score));
-    progress.score(&lab.id, score);
+    let Ended { grade, error } = drive(session, None, &heading, real_kubectl, &mut |score| {
+        progress.score(&id, score);
+    });
+    progress.score(&lab.id, grade.score);
     if let Some(e) = error {
         return Err(e);
     }
-    outln!("score: {score}% (best {}%)", progress.labs[&lab.id].best)?;
+    outln!("score: {}% (best {}%)", grade.score, progress.labs[&lab.id].best)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -169,13 +212,22 @@ pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::
     crate::kind::lab::start(&lab, seed, image_map)
 }
 
+/// Why `lab start --real-kubectl` cannot go back: what the real kubectl changed reached the
+/// cluster through the API endpoint, not as lines the session could type again.
+const NO_REWIND: &str = "the real kubectl's changes are not lines this lab can replay";
+
 /// What a study lab has that an exam does not.
 const STUDY_LINE: &str =
     "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
-fn banner(lab: &Lab) -> String {
+fn banner(lab: &Lab, exam: bool) -> String {
+    let commands = if exam {
+        "Type `task` to see this again, `reset` to start the task over, `exit` to submit it."
+    } else {
+        "Type `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`."
+    };
     format!(
-        "== {} ({}, {}, about {} min) ==\n{}\nType `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`.\n",
+        "== {} ({}, {}, about {} min) ==\n{}\n{commands}\n",
         lab.title,
         lab.topic,
         lab.difficulty,
@@ -184,23 +236,38 @@ fn banner(lab: &Lab) -> String {
     )
 }
 
-/// How a session ended: its score, and the error that ended it early, if one did.
+/// How a session ended: its grade, and the error that ended it early, if one did.
 struct Ended {
-    score: u32,
+    grade: kubedrill_labs::Grade,
     error: Option<anyhow::Error>,
 }
 
 /// Runs a session to its end (`exit`, end of input, the deadline, or an error reading or
-/// writing the terminal), then grades it. `checked` gets the score of every `check`.
-fn drive(session: Session, deadline: Option<Instant>, banner: &str, checked: &mut dyn FnMut(u32)) -> Ended {
-    let session = Rc::new(RefCell::new(session));
-    let error = outln!("{banner}")
+/// writing the terminal), then grades it. `real_kubectl`: kubectl lines on the first control
+/// plane go to the real kubectl against the session served as an API endpoint. `checked` gets
+/// the score of every `check`.
+fn drive(
+    session: Arc<Mutex<Session>>,
+    deadline: Option<Instant>,
+    heading: &str,
+    real_kubectl: bool,
+    checked: &mut dyn FnMut(u32),
+) -> Ended {
+    let error = outln!("{heading}")
         .map_err(anyhow::Error::from)
-        .and_then(|()| converse(&session, deadline, checked))
+        .and_then(|()| {
+            let real = if real_kubectl {
+                Some(RealKubectl::start(&session)?)
+            } else {
+                None
+            };
+            converse(&session, deadline, real.as_ref(), checked)
+        })
         .err();
-    let grade = session.borrow().grade();
+    let grade = lock(&session).grade();
     let mut error = error;
-    if error.is_none() {
+    // A mock exam shows the objectives only in the report at the end.
+    if error.is_none() && !lock(&session).is_exam() {
         for o in &grade.objectives {
             let mark = if o.passed { "x" } else { " " };
             if let Err(e) = outln!("  [{mark}] {}{}", o.name, detail(&o.detail)) {
@@ -209,16 +276,14 @@ fn drive(session: Session, deadline: Option<Instant>, banner: &str, checked: &mu
             }
         }
     }
-    Ended {
-        score: grade.score,
-        error,
-    }
+    Ended { grade, error }
 }
 
 /// The read-run-print loop of a session.
 fn converse(
-    session: &Rc<RefCell<Session>>,
+    session: &Arc<Mutex<Session>>,
     deadline: Option<Instant>,
+    real: Option<&RealKubectl>,
     checked: &mut dyn FnMut(u32),
 ) -> anyhow::Result<()> {
     let mut input = LineInput::open(Some(session))?;
@@ -229,7 +294,7 @@ fn converse(
             outln!("\n-- time is up --")?;
             return Ok(());
         }
-        let mut prompt = session.borrow().prompt();
+        let mut prompt = lock(session).prompt();
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
             prompt = format!("[{:02}:{:02}] {prompt}", left.as_secs() / 60, left.as_secs() % 60);
@@ -237,12 +302,22 @@ fn converse(
         let Some(line) = input.read(&prompt)? else {
             return Ok(());
         };
-        let reply = session.borrow_mut().input(&line);
+        if let Some(real) = real
+            && crate::serve::real_kubectl::is_kubectl_line(&line)
+            && on_default_host(session)
+        {
+            std::io::stdout().flush()?;
+            if let Err(e) = real.runner.run_on_terminal(&line) {
+                outln!("kubedrill: could not run the real kubectl: {e}")?;
+            }
+            continue;
+        }
+        let reply = lock(session).input(&line);
         match reply {
             Reply::Output { text, .. } => {
                 out!("{text}")?;
                 if line.trim() == "check" {
-                    checked(session.borrow().grade().score);
+                    checked(lock(session).grade().score);
                 }
             }
             Reply::Edit { path, content } => {
@@ -255,7 +330,7 @@ fn converse(
                 };
                 match text {
                     Ok(new) => {
-                        let reply = session.borrow_mut().finish_edit(&path, &new);
+                        let reply = lock(session).finish_edit(&path, &new);
                         if let Reply::Output { text, .. } = reply {
                             out!("{text}")?;
                         }
@@ -266,6 +341,12 @@ fn converse(
             Reply::Exit => return Ok(()),
         }
     }
+}
+
+/// The prompt is on the first control plane (where the real kubectl's kubeconfig belongs).
+fn on_default_host(session: &Mutex<Session>) -> bool {
+    let s = lock(session);
+    s.sim().current_host() == s.sim().default_host()
 }
 
 /// Where a session's lines come from (the simulator's labs and the labs on kind).
@@ -282,7 +363,7 @@ pub(crate) enum LineInput {
 
 impl LineInput {
     /// `session`: what the line editor completes from, if anything.
-    pub(crate) fn open(session: Option<&Rc<RefCell<Session>>>) -> anyhow::Result<Self> {
+    pub(crate) fn open(session: Option<&Arc<Mutex<Session>>>) -> anyhow::Result<Self> {
         if !std::io::stdin().is_terminal() {
             return Ok(Self::Plain { echo: true });
         }
@@ -395,38 +476,45 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     outln!(
-        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state; `exit` moves to the next task.\n",
+        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state when you submit it with `exit`; `check`, `hint`, `solution` and `map` are not available until the end.\n",
         chosen.len()
     )?;
-    let mut progress = Progress::load();
     let mut results = Vec::new();
     let mut error = None;
     for (i, lab) in chosen.iter().enumerate() {
         let session = Session::start(lab, seed + i as u64)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .for_exam();
-        let score = if Instant::now() < deadline {
-            let heading = format!("== Task {} of {} ==\n{}", i + 1, chosen.len(), banner(lab));
+        // A task reached after the deadline is graded as it was set up: nothing done.
+        let grade = if Instant::now() < deadline {
+            let heading = format!("== Task {} of {} ==\n{}", i + 1, chosen.len(), banner(lab, true));
             // `check` in an exam task is not a finished attempt: only the task's end counts.
-            let ended = drive(session, Some(deadline), &heading, &mut |_| {});
+            let ended = drive(
+                Arc::new(Mutex::new(session)),
+                Some(deadline),
+                &heading,
+                false,
+                &mut |_| {},
+            );
             error = ended.error;
-            ended.score
+            ended.grade
         } else {
-            0
+            session.grade()
         };
-        results.push((lab.clone(), score));
+        results.push((lab.clone(), grade));
         // The terminal is gone: the tasks not reached are not attempts.
         if error.is_some() {
             break;
         }
     }
-    for (lab, score) in &results {
-        progress.record(&lab.id, *score);
+    let mut progress = Progress::load();
+    for (lab, grade) in &results {
+        progress.record(&lab.id, grade.score);
     }
     if let Some(e) = error {
         return Err(e);
     }
-    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
+    let report = kubedrill_labs::ExamReport::from_grades(results.iter().map(|(l, g)| (l, g)));
     out!("{report}")?;
     Ok(if report.passed() {
         ExitCode::SUCCESS
@@ -437,7 +525,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
 
 /// Tab completion from the session: commands, flags, node and pod names, paths.
 pub(crate) struct LabHelper {
-    session: Rc<RefCell<Session>>,
+    session: Arc<Mutex<Session>>,
 }
 
 impl rustyline::completion::Completer for LabHelper {
@@ -452,9 +540,7 @@ impl rustyline::completion::Completer for LabHelper {
         let before = &line[..pos];
         let start = before.rfind([' ', '=']).map_or(0, |i| i + 1);
         let word = &before[start..];
-        let candidates = self
-            .session
-            .borrow()
+        let candidates = lock(&self.session)
             .completions(before)
             .into_iter()
             .filter(|c| c.starts_with(word))

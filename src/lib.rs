@@ -14,5 +14,8 @@ pub mod kind;
 pub mod lab_cli;
 pub mod lab_web;
 pub mod out;
+pub mod policy;
+pub mod policy_cli;
 pub mod scenario_file;
+pub mod serve;
 mod yaml_pos;

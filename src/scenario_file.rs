@@ -54,14 +54,27 @@ impl LoadError {
 
 /// Reads and parses a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let text = read_text(path, "a scenario file")?;
+    load_str(&text, &path.display().to_string())
+}
+
+/// A file's text; an unreadable or non-UTF-8 file is a [`LoadError`] (`kind` names the file's
+/// kind in the message: "a scenario file").
+pub(crate) fn read_text(path: &Path, kind: &str) -> Result<String, LoadError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(&file, None, io_message(&e)))?;
-    load_bytes(&bytes, &file)
+    decode(bytes, &file, kind)
 }
 
 /// Parses a scenario from the bytes of a file; `file` names it in errors.
 pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Scenario, LoadError> {
-    let text = String::from_utf8(bytes.to_vec()).map_err(|e| {
+    let text = decode(bytes.to_vec(), file, "a scenario file")?;
+    load_str(&text, file)
+}
+
+/// The bytes as UTF-8 text, or where they stop being it.
+fn decode(bytes: Vec<u8>, file: &str, kind: &str) -> Result<String, LoadError> {
+    String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         // Everything before `valid` is UTF-8, so the position can be counted in characters.
@@ -72,13 +85,8 @@ pub fn load_bytes(bytes: &[u8], file: &str) -> Result<Scenario, LoadError> {
             .get(valid)
             .map(|b| format!(" (byte 0x{b:02x})"))
             .unwrap_or_default();
-        LoadError::new(
-            file,
-            pos,
-            format!("invalid UTF-8{byte}: a scenario file must be UTF-8 text"),
-        )
-    })?;
-    load_str(&text, file)
+        LoadError::new(file, pos, format!("invalid UTF-8{byte}: {kind} must be UTF-8 text"))
+    })
 }
 
 /// The io error without Rust's ` (os error N)` suffix: `No such file or directory`.
@@ -92,21 +100,27 @@ fn io_message(e: &std::io::Error) -> String {
 
 /// Parses a scenario from YAML text; `file` names it in errors.
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
+    load_document(text, file, A_SCENARIO)
+}
+
+/// Parses a one-document YAML file into `T` with the scenario loader's checks and positions
+/// (the policy files use it too); `what` says what the document should be, for empty files.
+pub(crate) fn load_document<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    what: &str,
+) -> Result<T, LoadError> {
     // Editors do not count a byte order mark as a column, and libyaml is told the text is
     // UTF-8 (so it would not skip one): drop it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let index = Index::parse(text).map_err(|e| LoadError::new(file, e.pos, e.message))?;
     let Some(document) = index.documents.first() else {
-        let what = if text.trim().is_empty() {
+        let why = if text.trim().is_empty() {
             "the file is empty"
         } else {
             "the file holds only comments"
         };
-        return Err(LoadError::new(
-            file,
-            Some(index.end),
-            format!("{what}: expected {A_SCENARIO}"),
-        ));
+        return Err(LoadError::new(file, Some(index.end), format!("{why}: expected {what}")));
     };
     if let Some(second) = index.documents.get(1) {
         return Err(LoadError::new(
@@ -120,7 +134,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
         return Err(LoadError::new(
             file,
             Some(document.start),
-            format!("the document is empty: expected {A_SCENARIO}"),
+            format!("the document is empty: expected {what}"),
         ));
     }
     // yaml_serde refuses a repeated struct field, but a repeated map key (labels, nodeStatus, any
@@ -137,14 +151,14 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
             at_path(&index.path_of(second), &message),
         ));
     }
-    yaml_serde::from_str::<Scenario>(text).map_err(|e| deserialize_error(&e, text, &index, file))
+    yaml_serde::from_str::<T>(text).map_err(|e| deserialize_error(&e, text, &index, file, what))
 }
 
 const A_SCENARIO: &str =
     "a scenario (a mapping with apiVersion: kubedrill/v1, kind: Scenario, metadata, cluster, steps)";
 
 /// Turns a yaml_serde error into `path: message` at the most precise position known.
-fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &str) -> LoadError {
+fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &str, what: &str) -> LoadError {
     let mut pos = e.location().map(|l| Pos {
         line: l.line(),
         column: l.column(),
@@ -188,7 +202,7 @@ fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &st
             ),
         );
     }
-    LoadError::new(file, pos, at_path(&path, &plain_words(&message)))
+    LoadError::new(file, pos, at_path(&path, &plain_words(&message, what)))
 }
 
 fn at_path(path: &str, message: &str) -> String {
@@ -249,7 +263,7 @@ fn alias_at(text: &str, pos: Pos) -> Option<String> {
 
 /// serde's Rust-flavoured words for YAML ones: `unit value` is null, `map` a mapping, `u64` a
 /// non-negative integer, `struct ClusterSpec` a mapping.
-fn plain_words(message: &str) -> String {
+fn plain_words(message: &str, what: &str) -> String {
     const TYPES: &[(&str, &str)] = &[
         ("u8", "a non-negative integer"),
         ("u16", "a non-negative integer"),
@@ -265,6 +279,9 @@ fn plain_words(message: &str) -> String {
         ("field identifier", "a field name"),
         ("struct Scenario", A_SCENARIO),
     ];
+    if let Some(head) = message.strip_suffix("expected struct PolicyFile") {
+        return format!("{head}expected {what}");
+    }
     let mut m = message
         .replace("invalid type: unit value", "invalid type: null")
         .replace("invalid type: map,", "invalid type: mapping,");

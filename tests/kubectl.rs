@@ -206,8 +206,25 @@ where
         let ns = item["metadata"]["namespace"].as_str().unwrap_or("default");
         let out = sim.run_line("controlplane", &format!("kubectl get {kind} {name} -n {ns} -o yaml"));
         let yaml: String = out.chunks.iter().map(|c| c.text.as_str()).collect();
-        let from_yaml: T = yaml_serde::from_str(&yaml).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
-        let from_json: T = serde_json::from_value(item.clone()).unwrap_or_else(|e| panic!("{kind}/{name}: {e}"));
+        let yaml_value: serde_json::Value =
+            yaml_serde::from_str(&yaml).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
+        assert_eq!(&yaml_value, item, "{kind}/{name}: -o yaml and -o json differ");
+        // An older cluster serves some kinds at beta versions (policy/v1beta1) that
+        // k8s-openapi has no type for; their fields are the current version's.
+        let current = |mut v: serde_json::Value| {
+            let beta = v["apiVersion"]
+                .as_str()
+                .and_then(|a| a.strip_suffix("/v1beta1"))
+                .map(str::to_string);
+            if let Some(group) = beta {
+                v["apiVersion"] = format!("{group}/v1").into();
+            }
+            v
+        };
+        let from_yaml: T =
+            serde_json::from_value(current(yaml_value)).unwrap_or_else(|e| panic!("{kind}/{name}: {e}\n{yaml}"));
+        let from_json: T =
+            serde_json::from_value(current(item.clone())).unwrap_or_else(|e| panic!("{kind}/{name}: {e}"));
         assert_eq!(from_yaml, from_json, "{kind}/{name}");
     }
     items.len()
@@ -215,7 +232,10 @@ where
 
 #[test]
 fn every_object_printed_as_yaml_parses_back_into_its_type() {
-    use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy};
+    use k8s_openapi::api::{
+        apps::v1 as apps, batch::v1 as batch, coordination::v1 as coordination, core::v1 as core,
+        discovery::v1 as discovery, policy::v1 as policy, scheduling::v1 as scheduling,
+    };
     for version in ["v1.20.15", "v1.25.16", "v1.31.2"] {
         let mut sim = cluster(version);
         let mut n = 0;
@@ -228,7 +248,16 @@ fn every_object_printed_as_yaml_parses_back_into_its_type() {
         n += yaml_round_trips::<apps::StatefulSet>(&mut sim, "statefulsets");
         n += yaml_round_trips::<batch::Job>(&mut sim, "jobs");
         n += yaml_round_trips::<policy::PodDisruptionBudget>(&mut sim, "pdb");
-        assert!(n > 25, "{version}: only {n} objects");
+        n += yaml_round_trips::<core::ConfigMap>(&mut sim, "configmaps");
+        n += yaml_round_trips::<core::Secret>(&mut sim, "secrets");
+        n += yaml_round_trips::<core::ServiceAccount>(&mut sim, "serviceaccounts");
+        n += yaml_round_trips::<core::Service>(&mut sim, "services");
+        n += yaml_round_trips::<core::Endpoints>(&mut sim, "endpoints");
+        n += yaml_round_trips::<core::Event>(&mut sim, "events");
+        n += yaml_round_trips::<coordination::Lease>(&mut sim, "leases");
+        n += yaml_round_trips::<scheduling::PriorityClass>(&mut sim, "priorityclasses");
+        n += yaml_round_trips::<discovery::EndpointSlice>(&mut sim, "endpointslices");
+        assert!(n > 60, "{version}: only {n} objects");
     }
 }
 
@@ -491,4 +520,38 @@ rules: []
             &format!("echo '{quoted}' | kubectl delete -f -"),
         ]
     ));
+}
+
+/// A scenario's cluster is built only from what its release serves and on a date its
+/// versions existed.
+#[test]
+fn clusters_refuse_unserved_versions_and_dates_before_their_release() {
+    let build = |text: String| -> Result<(), String> {
+        let scenario = load_str(&text, "s.yaml").map_err(|e| e.to_string())?;
+        kubedrill_sim::runner::prepare(&scenario, Seed(1))
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    };
+    let v117 = CLUSTER.replace("v1.31.2", "v1.17.17");
+    let e = build(v117.clone()).unwrap_err();
+    assert!(
+        e.contains("no matches for kind \"PodDisruptionBudget\" in version \"policy/v1\"")
+            && e.contains("serves PodDisruptionBudget at policy/v1beta1"),
+        "{e}"
+    );
+    build(v117.replace("apiVersion: policy/v1\n", "apiVersion: policy/v1beta1\n")).expect("the era's version builds");
+    let dated = |d: &str| {
+        CLUSTER.replace(
+            "  kubernetesVersion: v1.31.2\n",
+            &format!("  kubernetesVersion: v1.31.2\n  date: \"{d}\"\n"),
+        )
+    };
+    let e = build(dated("2024-09-01")).unwrap_err();
+    assert!(
+        e.contains("cluster.date: Kubernetes v1.31.2 was released on 2024-10-15, after 2024-09-01"),
+        "{e}"
+    );
+    let e = build(dated("2024-13-01")).unwrap_err();
+    assert!(e.contains("is not a date"), "{e}");
+    build(dated("2024-11-05")).expect("a date after the release builds");
 }

@@ -79,14 +79,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
             format!("expected \"Scenario\", found {:?}", scenario.kind),
         ));
     }
-    let name = &scenario.metadata.name;
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(serr("metadata.name", format!("{name:?} must match [a-z0-9-]+")));
-    }
+    scenario.metadata.check_name().map_err(|e| serr("metadata.name", e))?;
     if let Some(limit) = &scenario.step_time_limit {
         SimDuration::parse_scenario(limit).map_err(|e| serr("stepTimeLimit", e))?;
     }
@@ -244,7 +237,13 @@ pub fn run_observed(
         match kind {
             StepKind::Run { line, on } => {
                 let host = on.map(str::to_string).unwrap_or_else(|| sim.current_host().to_string());
-                transcript.push(format!("{host} $ {line}"));
+                // The prompt the line was typed at (`root@node01:~# ` inside `sudo -i`).
+                let prompt = if host == sim.current_host() {
+                    sim.prompt()
+                } else {
+                    format!("{host} $ ")
+                };
+                transcript.push(format!("{prompt}{line}"));
                 let out = match sim.handle_input(Input::Command { host: &host, line }) {
                     Ok(Output::Command(out)) => out,
                     _ => CommandOutput::default(),

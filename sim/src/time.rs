@@ -72,6 +72,16 @@ impl SimTime {
         WallClock::from_unix_nanos(self.wall_nanos())
     }
 
+    /// This moment as Unix time in nanoseconds when time 0 is `epoch_s` (a cluster that lives
+    /// on another date than the default; see `Cluster::epoch_s`).
+    pub fn wall_nanos_with(self, epoch_s: u64) -> u64 {
+        (epoch_s * 1000 + self.0) * 1_000_000
+    }
+
+    pub fn wall_clock_with(self, epoch_s: u64) -> WallClock {
+        WallClock::from_unix_nanos(self.wall_nanos_with(epoch_s))
+    }
+
     pub const ZERO: Self = Self(0);
 
     pub fn ms(self) -> u64 {

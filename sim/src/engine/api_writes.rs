@@ -119,7 +119,7 @@ impl Engine {
                 );
                 m.insert(
                     "creationTimestamp".into(),
-                    serde_json::to_value(objects::timestamp(self.now)).unwrap_or_default(),
+                    serde_json::to_value(objects::stamp(&self.cluster, self.now)).unwrap_or_default(),
                 );
                 if kind.namespaced() {
                     m.insert("namespace".into(), Value::String(ns.clone()));
@@ -665,7 +665,13 @@ impl Engine {
                     .cluster
                     .pod_id(ns, name)
                     .ok_or_else(|| ApiError::not_found("pods", name))?;
+                let uid = self.cluster.pod(id).map(|p| p.uid);
                 self.delete_pod(id, grace, DeleteCause::User);
+                // Grace 0 (`--grace-period=0 --force`): the object goes at once, whatever the
+                // kubelet is doing.
+                if let (Some(0), Some(uid)) = (grace, uid) {
+                    self.force_remove(id, uid);
+                }
             }
             ResourceKind::Nodes => {
                 let id = self

@@ -128,10 +128,11 @@ impl Fault {
 impl Engine {
     /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
     /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
-    /// nothing).
+    /// nothing; the new machine's kubeadm is at the node's version, so only a kubelet below
+    /// that kubeadm's minimum would be).
     pub fn apply_fault(&mut self, fault: &Fault) -> Result<Vec<String>, String> {
         if let Fault::NodeAdd(name, version) = fault {
-            if let Some(refusal) = self.join_preflight(version) {
+            if let Some(refusal) = Self::join_preflight(version, version) {
                 return Ok(refusal);
             }
             crate::model::limits::check_nodes(self.cluster.node_count(), 1)?;

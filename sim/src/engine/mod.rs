@@ -8,6 +8,8 @@
 pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
 pub mod fault;
+pub(crate) mod kubelet;
+pub mod ready_watch;
 pub mod restore;
 pub mod setup;
 pub(crate) mod static_pods;
@@ -46,6 +48,10 @@ pub(crate) enum Timer {
     ManifestSync { node: NodeId },
     /// etcd followers' election timeout ran out after losing their leader.
     EtcdElection,
+    /// systemd restarts a kubelet that exited (`RestartSec=10`).
+    KubeletRestart { node: NodeId, generation: u64 },
+    /// The kubelet starts a crash-looping etcd container again after its back-off.
+    EtcdRetry { node: NodeId, uid: u64, restarts: u32 },
 }
 
 /// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
@@ -80,6 +86,10 @@ pub struct Engine {
     pub(crate) leases_counted_to: SimTime,
     /// An etcd election is under way (its timer is queued).
     pub(crate) election_pending: bool,
+    /// The machine a `node-add` provisions (size, labels, taints); kubeadm's defaults if none.
+    pub(crate) join_spec: Option<Arc<crate::scenario::NodeSpec>>,
+    /// Workloads whose lowest Ready count a grader wants (labs); `None` costs nothing.
+    ready_watch: Option<Box<ready_watch::ReadyWatch>>,
     /// What the last full pass over pending pods found (see `schedule_pending`).
     pending_memo: PendingMemo,
 }
@@ -120,6 +130,8 @@ impl Engine {
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
             pending_memo: PendingMemo::default(),
+            join_spec: None,
+            ready_watch: None,
         }
     }
 
@@ -157,6 +169,14 @@ impl Engine {
 
     pub fn set_step_limit(&mut self, d: SimDuration) {
         self.step_limit = d;
+    }
+
+    /// The machines later `node-add` faults provision: allocatable CPU, memory and pods,
+    /// labels and taints of `spec` (its name, role and versions are ignored); `None` gives
+    /// the default worker. A cloud's instance type and pool labels for surge and blue-green
+    /// nodes.
+    pub fn set_join_spec(&mut self, spec: Option<crate::scenario::NodeSpec>) {
+        self.join_spec = spec.map(Arc::new);
     }
 
     /// When the next timer fires, if any.
@@ -227,9 +247,15 @@ impl Engine {
             let Some(Reverse((at, _, timer))) = self.queue.pop() else {
                 break;
             };
+            if at > self.now {
+                self.sample_ready();
+            }
             self.now = self.now.max(at);
             self.fire(timer);
             self.settle();
+        }
+        if t > self.now {
+            self.sample_ready();
         }
         self.now = self.now.max(t);
         self.settle();
@@ -290,6 +316,8 @@ impl Engine {
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             Timer::Rollout { ws, at } => self.on_rollout(ws, at),
             Timer::ManifestSync { node } => self.sync_static_pods(node),
+            Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
+            Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
             Timer::EtcdElection => {
                 self.etcd.finish_election();
                 self.election_pending = false;
@@ -536,7 +564,12 @@ impl Engine {
         let now = self.now;
         self.cluster.update_pod(id, |pod| {
             pod.phase = Phase::Running;
-            pod.ready = node_ready;
+            // A container that keeps failing is not ready, whatever the node.
+            let failing = matches!(
+                pod.status_reason,
+                Some("CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Error" | "InvalidImageName")
+            );
+            pod.ready = node_ready && !failing;
             if pod.started_at.is_none() {
                 pod.started_at = Some(now);
             }
@@ -612,6 +645,10 @@ impl Engine {
         if pod.is_terminating() {
             return;
         }
+        if pod.is_mirror() && cause == DeleteCause::User {
+            self.mirror_pod_deleted(id);
+            return;
+        }
         let grace_s = grace.unwrap_or(pod.template.grace_seconds);
         let was_healthy = pod.is_healthy();
         let (owner, uid, node, stop_ms, finished) =
@@ -678,12 +715,19 @@ impl Engine {
     }
 
     fn check_pdbs_after_disruption(&mut self, id: PodId, label: &str) {
-        for pdb in self.cluster.pdbs_for_pod(id) {
+        let pdbs = self.cluster.pdbs_for_pod(id);
+        self.check_pdbs_after(&pdbs, &format!("deleting {label}"));
+    }
+
+    /// A voluntary disruption (`what`) happened to pods these budgets cover: each budget it
+    /// left below its minimum is a `pdb_respected` violation.
+    pub(crate) fn check_pdbs_after(&mut self, pdbs: &[PdbId], what: &str) {
+        for &pdb in pdbs {
             let status = self.cluster.pdb_status(pdb);
             if status.expected > 0 && status.current_healthy < status.desired_healthy {
                 let p = self.cluster.pdb(pdb);
                 let detail = format!(
-                    "deleting {label} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
+                    "{what} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
                     p.namespace, p.name, status.current_healthy, status.desired_healthy
                 );
                 self.violate(crate::invariant::InvariantId::PdbRespected, detail);
@@ -931,6 +975,10 @@ impl Engine {
         n.kubelet_running = false;
         n.silent_since = Some(self.now);
         n.lifecycle_gen += 1;
+        n.kubelet_unit.containers_lost = true;
+        n.kubelet_unit.failing = None;
+        n.kubelet_unit.retry_gen += 1;
+        n.journal.push(self.now, unit::JournalEvent::PoweredOff);
         let (generation, name) = (n.lifecycle_gen, n.name.clone());
         self.record(Event::NodePoweredOff { node: name });
         self.etcd_member_down(node);
@@ -944,7 +992,27 @@ impl Engine {
         if n.powered_on && n.kubelet_running {
             return;
         }
-        let was_off = !n.powered_on;
+        if !n.powered_on {
+            n.powered_on = true;
+            n.booted_at = self.now;
+            n.journal.push(self.now, unit::JournalEvent::Booted);
+            // A disabled kubelet does not start at boot: the node stays NotReady.
+            if !n.kubelet_unit.enabled {
+                let name = n.name.clone();
+                self.record(Event::NodePoweredOn { node: name });
+                return;
+            }
+        }
+        let version = self.cluster.node(node).kubelet_version.clone();
+        match self.kubelet_preflight(node, &version) {
+            Ok(settings) => self.kubelet_process_started(node, settings),
+            Err(error) => {
+                self.kubelet_process_exited(node, error);
+                return;
+            }
+        }
+        let n = self.cluster.node_mut(node);
+        let was_off = std::mem::take(&mut n.kubelet_unit.containers_lost);
         n.powered_on = true;
         n.kubelet_running = true;
         n.silent_since = None;
@@ -991,6 +1059,16 @@ impl Engine {
             self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         self.sched_dirty = true;
+        // A starting kubelet tries a crash-looping container again at once.
+        if self
+            .cluster
+            .node(node)
+            .control_plane
+            .as_ref()
+            .is_some_and(|cp| cp.etcd_retry && cp.etcd_failed.is_some())
+        {
+            self.schedule_etcd_retry_at(node, self.now);
+        }
         // Only this node's DaemonSet coverage can have changed.
         let ds: Vec<WorkloadId> = self
             .cluster
@@ -1006,9 +1084,16 @@ impl Engine {
     /// `systemctl stop kubelet`: the kubelet stops posting status; containers keep running.
     pub(crate) fn kubelet_stop(&mut self, node: NodeId) {
         let n = self.cluster.node_mut(node);
+        if n.powered_on && n.kubelet_unit.failing.is_some() {
+            // Stopping ends systemd's restart loop; the kubelet was not running anyway.
+            self.kubelet_unit_stopped(node);
+            return;
+        }
         if !n.powered_on || !n.kubelet_running {
             return;
         }
+        self.kubelet_unit_stopped(node);
+        let n = self.cluster.node_mut(node);
         n.kubelet_running = false;
         n.silent_since = Some(self.now);
         n.lifecycle_gen += 1;
@@ -1029,6 +1114,11 @@ impl Engine {
         let before = std::mem::replace(&mut n.kubelet_version, installed.clone());
         if !n.kubelet_running {
             self.node_recover(node);
+        }
+        if !self.cluster.node(node).kubelet_running {
+            // It exited at start (systemd keeps trying): the node still shows the old kubelet.
+            self.cluster.node_mut(node).kubelet_version = before;
+            return;
         }
         if before != installed {
             self.record(Event::ComponentUpgraded {

@@ -79,7 +79,16 @@ impl Engine {
                 "cluster.nodes: the cluster needs at least one control-plane node".into()
             ));
         }
+        let date_day = match &spec.date {
+            Some(d) => Some(check_date(d, &version, &kubectl_version, age)?),
+            None => None,
+        };
         let mut sim = Engine::empty(Cluster::new(version.clone(), kubectl_version), seed);
+        if let Some(day) = date_day {
+            // Step 1 runs at midnight of the date; virtual time 0 is `age` earlier.
+            sim.cluster.epoch_s = (day as u64) * 86_400 - age.secs();
+            sim.cluster.date_day = Some(day);
+        }
         sim.set_trace_enabled(false);
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
@@ -96,7 +105,9 @@ impl Engine {
             .map(|mut n| {
                 let stacked = spec.addons.static_pods.then(|| etcd_tag.clone());
                 n.control_plane = Some(ControlPlane::at(&version, stacked));
-                sim.cluster.add_node(n)
+                let id = sim.cluster.add_node(n);
+                sim.kubelet_booted(id);
+                id
             })
             .collect();
         if let Some(m) = &spec.storage_media_type {
@@ -138,7 +149,12 @@ impl Engine {
         sim.advance_to(WORKERS_JOIN_AT);
         for mut n in workers {
             n.created_at = sim.now;
-            sim.cluster.add_node(n);
+            let id = sim.cluster.add_node(n);
+            sim.kubelet_booted(id);
+        }
+        let ids: Vec<NodeId> = sim.cluster.node_ids().collect();
+        for id in ids {
+            sim.cluster.node_mut(id).packages.release_day = date_day;
         }
         sim.mark_ds_changed();
         sim.advance_to(WORKLOADS_AT);
@@ -180,6 +196,28 @@ impl Engine {
         sim.check_version_skew();
         Ok(sim)
     }
+}
+
+/// `cluster.date`: a calendar day on which the cluster's versions already existed.
+fn check_date(text: &str, version: &KubeVersion, kubectl: &KubeVersion, age: SimDuration) -> Result<i64, SetupError> {
+    use crate::release::dates::{format_date, parse_date, release_day};
+    let day = parse_date(text)
+        .ok_or_else(|| SetupError(format!("cluster.date: {text:?} is not a date (expected YYYY-MM-DD)")))?;
+    // The cluster was born `age` before the date, and the calendar starts in 1970.
+    if (day as u64) * 86_400 < age.secs() {
+        return Err(SetupError(format!("cluster.date: {text} is too early")));
+    }
+    for v in [version, kubectl] {
+        if let Some(released) = release_day(v)
+            && released > day
+        {
+            return Err(SetupError(format!(
+                "cluster.date: Kubernetes {v} was released on {}, after {text}",
+                format_date(released)
+            )));
+        }
+    }
+    Ok(day)
 }
 
 /// The group/versions a release serves a kind at, newest first (`policy/v1, policy/v1beta1`).
@@ -269,16 +307,17 @@ fn is_dns_label(s: &str) -> bool {
 /// new node), with the packages, OS and runtime that version's install docs give.
 pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Result<Node, String> {
     version.check_supported()?;
+    let like = sim.join_spec.as_deref();
     let spec = NodeSpec {
         name: Some(name.to_string()),
         count: None,
         name_prefix: None,
         role: Role::Worker,
-        cpu: None,
-        memory: None,
-        pods: None,
-        labels: BTreeMap::new(),
-        taints: Vec::new(),
+        cpu: like.and_then(|s| s.cpu.clone()),
+        memory: like.and_then(|s| s.memory.clone()),
+        pods: like.and_then(|s| s.pods),
+        labels: like.map(|s| s.labels.clone()).unwrap_or_default(),
+        taints: like.map(|s| s.taints.clone()).unwrap_or_default(),
         os_image: None,
         kernel_version: None,
         kubelet_version: None,
@@ -287,6 +326,7 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
     let mut packages = BTreeMap::new();
     let mut node = build_node(name, &spec, version, index, &mut packages)?;
     node.created_at = sim.now;
+    node.packages.release_day = sim.cluster.date_day;
     Ok(node)
 }
 
@@ -307,7 +347,8 @@ fn build_node(
     let kubelet = match &spec.kubelet_version {
         Some(v) => {
             let k = KubeVersion::parse(v).map_err(|e| format!("kubeletVersion: {e}"))?;
-            k.check_supported().map_err(|e| format!("kubeletVersion: {e}"))?;
+            k.check_supported_kubelet()
+                .map_err(|e| format!("kubeletVersion: {e}"))?;
             k
         }
         None => version.clone(),
@@ -376,11 +417,15 @@ fn build_node(
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
+        kubelet_unit: Default::default(),
+        journal: Default::default(),
+        booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
         fs: {
             let mut fs = hostfs::HostFs::new();
             crate::engine::static_pods::provision_node(&mut fs, cp);
+            crate::engine::kubelet::provision_kubelet_files(&mut fs, &kubelet, runtime);
             fs
         },
         packages: packages

@@ -471,6 +471,7 @@ impl Engine {
         }
         let node = crate::engine::setup::new_worker(self, name, version)?;
         let id = self.cluster.add_node(node);
+        self.kubelet_booted(id);
         self.record(Event::NodeAdded {
             node: Arc::from(name),
             role: "worker",
@@ -483,25 +484,22 @@ impl Engine {
         Ok(id)
     }
 
-    /// kubeadm join's `KubeletVersion` preflight check (semantics §2.3): a kubelet newer than
-    /// the control plane, or more than one minor older than kubeadm supports, is refused.
-    pub(crate) fn join_preflight(&self, kubelet: &KubeVersion) -> Option<Vec<String>> {
-        let cp = &self.cluster.config_version;
-        // kubeadm compares major and minor only: a newer patch joins fine.
-        let problem = if (kubelet.major, kubelet.minor) > (cp.major, cp.minor) {
-            format!(
-                "the kubelet version is higher than the control plane version. This is not a supported version skew and may lead to a malfunctional cluster. Kubelet version: \"{}\" Control plane version: \"{}\"",
-                kubelet.to_string().trim_start_matches('v'),
-                cp.to_string().trim_start_matches('v')
-            )
-        } else if kubelet.minor + 1 < cp.minor {
-            format!(
-                "Kubelet version \"{}\" is lower than kubeadm can support. Please upgrade kubelet",
-                kubelet.to_string().trim_start_matches('v')
-            )
-        } else {
+    /// `kubeadm join`'s `KubeletVersion` preflight check for a worker. kubeadm's
+    /// `RunJoinNodeChecks` (cmd/kubeadm/app/preflight/checks.go) passes no Kubernetes version
+    /// to `KubeletVersionCheck` (only `init` and control-plane joins do), so a worker's kubelet
+    /// is never compared with the control plane: a newer one joins and the skew invariant sees
+    /// it. What remains is the floor, the joining kubeadm's own `MinimumKubeletVersion`
+    /// (cmd/kubeadm/app/constants): v1.8.0-beta.0 in kubeadm 1.8, one minor below itself from
+    /// 1.9, three from 1.29 (kubernetes#120825).
+    pub(crate) fn join_preflight(kubeadm: &KubeVersion, kubelet: &KubeVersion) -> Option<Vec<String>> {
+        let floor = minimum_kubelet(kubeadm)?;
+        if (kubelet.major, kubelet.minor) >= (floor.major, floor.minor) {
             return None;
-        };
+        }
+        let problem = format!(
+            "Kubelet version \"{}\" is lower than kubeadm can support. Please upgrade kubelet",
+            kubelet.to_string().trim_start_matches('v')
+        );
         Some(vec![
             "[preflight] Running pre-flight checks".to_string(),
             "error execution phase preflight: [preflight] Some fatal errors occurred:".to_string(),
@@ -516,8 +514,15 @@ impl Engine {
     pub fn node_delete(&mut self, node: NodeId) {
         self.cluster.node_mut(node).deleting = true;
         let name = self.cluster.node(node).name.clone();
+        // Deleting a node with pods on it, undrained, is a voluntary disruption of each of
+        // them: the budgets they counted towards are checked as an eviction would have been.
+        let mut disrupted = Vec::new();
         for pod in self.cluster.pods_on_node(node) {
-            let Some((owner, label, uid)) = self.cluster.pod(pod).map(|p| (p.owner, p.label.clone(), p.uid)) else {
+            let Some((owner, label, uid, healthy)) = self
+                .cluster
+                .pod(pod)
+                .map(|p| (p.owner, p.label.clone(), p.uid, p.is_healthy()))
+            else {
                 continue;
             };
             if owner == Owner::None {
@@ -526,8 +531,14 @@ impl Engine {
                     format!("bare pod {label} was on deleted node {name} and nothing will recreate it"),
                 );
             }
+            if healthy {
+                disrupted.extend(self.cluster.pdbs_for_pod(pod));
+            }
             self.force_remove(pod, uid);
         }
+        disrupted.sort();
+        disrupted.dedup();
+        self.check_pdbs_after(&disrupted, &format!("deleting node {name} with its pods"));
         self.cluster.remove_node(node);
         self.record(Event::NodeDeleted { node: name });
         self.mark_ds_changed();
@@ -594,6 +605,7 @@ impl Engine {
             Ok(ok) => {
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = None;
+                    cp.etcd_retry = false;
                 }
                 let before = self.cluster.etcd_data;
                 self.upgrade_static_pod(node, StaticPod::Etcd, tag);
@@ -624,10 +636,11 @@ impl Engine {
                     .max(Some(ok.cluster_version).filter(|_| before.is_none()));
             }
             Err(refused) => {
-                let log = render_etcd_log(&refused.log(), self.now);
+                let log = render_etcd_log(&refused.log(), self.now, self.cluster.epoch_s);
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd = Some(tag.to_string());
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = false;
                 }
                 self.record(Event::ComponentUpgraded {
                     node: name,
@@ -641,10 +654,14 @@ impl Engine {
 }
 
 /// etcd's log lines as `crictl logs` shows them: capnslog's `time L | pkg: msg` or zap's JSON.
-pub(crate) fn render_etcd_log(entries: &[crate::etcd::upgrade::LogEntry], now: crate::time::SimTime) -> String {
+pub(crate) fn render_etcd_log(
+    entries: &[crate::etcd::upgrade::LogEntry],
+    now: crate::time::SimTime,
+    epoch_s: u64,
+) -> String {
     use crate::etcd::log::{Field, Rec, TsFormat, capnslog_line, json_line};
     use crate::etcd::upgrade::{LogLevel, Logger};
-    let ts = now.wall_nanos();
+    let ts = now.wall_nanos_with(epoch_s);
     let mut out = String::new();
     for e in entries {
         let line = match e.logger {
@@ -760,5 +777,44 @@ impl Engine {
             Err(e) => fail(&mut out, e.to_string(), 1),
         }
         out
+    }
+}
+
+/// kubeadm's `MinimumKubeletVersion` (cmd/kubeadm/app/constants/constants.go) by kubeadm
+/// release; kubeadm before 1.8 had no such floor here.
+fn minimum_kubelet(kubeadm: &KubeVersion) -> Option<KubeVersion> {
+    let skew = match kubeadm.minor {
+        0..=7 => return None,
+        8 => 0,
+        9..=28 => 1,
+        _ => 3,
+    };
+    Some(KubeVersion::new(kubeadm.major, kubeadm.minor - skew, 0))
+}
+
+#[cfg(test)]
+mod join_tests {
+    use super::*;
+
+    fn v(s: &str) -> KubeVersion {
+        KubeVersion::parse(s).unwrap()
+    }
+
+    #[test]
+    fn worker_join_preflight_compares_with_kubeadm_not_the_control_plane() {
+        // KubeletVersionCheck (kubeadm preflight/checks.go) with no KubernetesVersion, as
+        // RunJoinNodeChecks calls it: a kubelet newer than the control plane passes; one
+        // below the kubeadm's MinimumKubeletVersion fails.
+        assert_eq!(Engine::join_preflight(&v("v1.32.0"), &v("v1.32.0")), None);
+        assert_eq!(Engine::join_preflight(&v("v1.28.15"), &v("v1.27.16")), None);
+        let refused = Engine::join_preflight(&v("v1.28.15"), &v("v1.26.15")).unwrap();
+        assert_eq!(
+            refused[2],
+            "\t[ERROR KubeletVersion]: Kubelet version \"1.26.15\" is lower than kubeadm can support. Please upgrade kubelet"
+        );
+        assert_eq!(Engine::join_preflight(&v("v1.31.2"), &v("v1.28.15")), None);
+        assert!(Engine::join_preflight(&v("v1.31.2"), &v("v1.27.16")).is_some());
+        assert!(Engine::join_preflight(&v("v1.8.15"), &v("v1.7.16")).is_some());
+        assert_eq!(Engine::join_preflight(&v("v1.7.16"), &v("v1.6.13")), None);
     }
 }

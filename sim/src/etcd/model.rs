@@ -143,6 +143,32 @@ pub struct Snapshot {
     pub copied_while_running: bool,
 }
 
+/// bbolt's page size.
+pub const PAGE: u64 = 4096;
+/// The bytes a Kubernetes object occupies with its kept history (from real snapshots: ~1000
+/// entries make 2.4–3.7 MB).
+const KUBE_ENTRY_BYTES: u64 = 2600;
+/// A key-bucket entry's overhead besides key and value (revision key, protobuf framing).
+const ENTRY_OVERHEAD: u64 = 64;
+
+impl Snapshot {
+    /// The bbolt file's (pages in use, file size) in bytes: etcd's fresh 20 kB (4 pages in use
+    /// of 5) plus every entry still in history, in whole 4 KiB pages, with an eighth more of free
+    /// pages as bbolt keeps after deletes. `etcdctl snapshot status` (TOTAL SIZE), `snapshot save`
+    /// and `ls -l` of the file (plus the 32-byte hash a save appends) all read it from here.
+    pub fn db_size(&self) -> (u64, u64) {
+        let bytes: u64 = self
+            .keys
+            .iter()
+            .map(|(k, kv)| kv.version.max(1) as u64 * (k.len() as u64 + kv.value.len() as u64 + ENTRY_OVERHEAD))
+            .sum::<u64>()
+            + self.extra_keys as u64 * KUBE_ENTRY_BYTES;
+        let in_use = 4 * PAGE + bytes.div_ceil(PAGE) * PAGE;
+        let size = (5 * PAGE).max((in_use + in_use / 8).div_ceil(PAGE) * PAGE);
+        (in_use, size)
+    }
+}
+
 /// What both the model and a real cluster can be asked, to compare them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Observation {
@@ -482,13 +508,7 @@ impl EtcdModel {
                 return Err(EtcdError::TooManyLearners);
             }
         } else {
-            // Strict reconfiguration: the started voters must still be a quorum of the
-            // membership with the new member in it.
-            let voters = self.voters().count() + 1;
-            let started = self.voters().filter(|m| m.is_running()).count();
-            if started < voters / 2 + 1 && voters > 2 {
-                return Err(EtcdError::NotEnoughStartedMembers);
-            }
+            self.may_add_voter()?;
         }
         self.clock_s += 1;
         let urls: Vec<&str> = peer_urls.iter().map(String::as_str).collect();
@@ -533,12 +553,7 @@ impl EtcdModel {
             return Err(EtcdError::NoQuorum);
         }
         if !self.members[i].learner {
-            // Strict reconfiguration: what is left must still have a quorum running.
-            let voters = self.voters().count() - 1;
-            let started = self.voters().filter(|m| m.is_running() && m.id != id).count();
-            if voters > 0 && started < voters / 2 + 1 {
-                return Err(EtcdError::NotEnoughStartedMembers);
-            }
+            self.may_remove_voter(i)?;
         }
         self.members.remove(i);
         self.removed.push(id);
@@ -549,6 +564,46 @@ impl EtcdModel {
         };
         self.raft_index += 1;
         self.elect();
+        Ok(())
+    }
+
+    /// etcd's `mayAddMember` with the strict reconfiguration check (etcdserver/server.go):
+    /// the voters that ever started (published a name) must be a quorum of the membership
+    /// with the new one (`IsReadyToAddVotingMember`: "not enough started members"), and the
+    /// member serving the request must be connected to every voting peer
+    /// (`isConnectedFullySince`: "unhealthy cluster").
+    fn may_add_voter(&self) -> Result<(), EtcdError> {
+        let members = self.voters().count() + 1;
+        let started = self.voters().filter(|m| !m.name.is_empty()).count();
+        let restoring = started == 1 && members == 2;
+        if !restoring && started < members / 2 + 1 {
+            return Err(EtcdError::NotEnoughStartedMembers);
+        }
+        if self.voters().any(|m| !m.is_running() || m.partitioned) {
+            return Err(EtcdError::UnhealthyCluster);
+        }
+        Ok(())
+    }
+
+    /// etcd's `mayRemoveMember`: the other voters that ever started must be a quorum of what
+    /// is left (`IsReadyToRemoveVotingMember`); a member that is down may go; otherwise the
+    /// connected voters less the removed one must still be a quorum ("unhealthy cluster").
+    fn may_remove_voter(&self, i: usize) -> Result<(), EtcdError> {
+        let id = self.members[i].id;
+        let others: Vec<&Member> = self.voters().filter(|m| m.id != id).collect();
+        let started = others.iter().filter(|m| !m.name.is_empty()).count();
+        if started < others.len() / 2 + 1 {
+            return Err(EtcdError::NotEnoughStartedMembers);
+        }
+        let target = &self.members[i];
+        if !target.is_running() || target.partitioned {
+            return Ok(());
+        }
+        let voters = self.voters().count();
+        let active = self.voters().filter(|m| m.is_running() && !m.partitioned).count();
+        if active - 1 < 1 + (voters - 1) / 2 {
+            return Err(EtcdError::UnhealthyCluster);
+        }
         Ok(())
     }
 
@@ -716,19 +771,31 @@ mod tests {
 
     #[test]
     fn strict_reconfiguration() {
+        // etcd's TestMayAddMember / TestMayRemoveMember cases (etcdserver/server_test.go): a
+        // peer that is down makes the cluster "unhealthy" for reconfiguration; "not enough
+        // started members" is about members that never published their name.
         let mut m = EtcdModel::bootstrap(&specs(3), DEFAULT_TOKEN, v());
         m.crash(2);
-        // 2 of 3 up: adding a 4th voter needs 3 started.
+        // The crashed member once started, so the count passes; its connection does not.
         assert_eq!(
             m.member_add("m4", &["http://127.0.0.1:2420".to_string()], false),
-            Err(EtcdError::NotEnoughStartedMembers)
+            Err(EtcdError::UnhealthyCluster)
         );
-        // Removing a running member would leave 1 of 2.
+        // Removing a running member would leave 1 connected of what remains.
         let id0 = m.members[0].id;
-        assert_eq!(m.member_remove(id0), Err(EtcdError::NotEnoughStartedMembers));
+        assert_eq!(m.member_remove(id0), Err(EtcdError::UnhealthyCluster));
         // Removing the stopped one is fine.
         let id2 = m.members[2].id;
         m.member_remove(id2).unwrap();
+        // An added member that never started: a further voter cannot be added (2 started of
+        // a membership of 4 after the add).
+        let mut n = EtcdModel::bootstrap(&specs(2), DEFAULT_TOKEN, v());
+        n.member_add("m3", &["http://127.0.0.1:2430".to_string()], false)
+            .unwrap();
+        assert_eq!(
+            n.member_add("m4", &["http://127.0.0.1:2440".to_string()], false),
+            Err(EtcdError::NotEnoughStartedMembers)
+        );
         assert_eq!(m.quorum_size(), 2);
         // A learner does not count; one at most.
         m.member_add("l1", &["http://127.0.0.1:2430".to_string()], true)

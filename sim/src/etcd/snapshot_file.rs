@@ -24,8 +24,8 @@
 //! The one approximation: where in its last page in use a real database's data ends is not
 //! modelled, so a cut inside that page counts as one that loses it.
 
-use super::model::Snapshot;
-use super::snapshot_stats::{PAGE, SnapshotStats, snapshot_stats};
+use super::model::{PAGE, Snapshot};
+use super::snapshot_stats::{SnapshotStats, snapshot_stats};
 use std::sync::Arc;
 
 /// The SHA-256 `snapshot save` appends.
@@ -33,12 +33,7 @@ pub const HASH_BYTES: u64 = 32;
 
 /// The bytes of a snapshot file (`ls -l`, `du`, the save log).
 pub fn file_bytes(snap: &Snapshot) -> u64 {
-    db_bytes(&snapshot_stats(snap)) + if snap.has_hash { HASH_BYTES } else { 0 }
-}
-
-/// The bytes of the database alone (`member/snap/db`, `status`'s TOTAL SIZE).
-pub fn db_bytes(stats: &SnapshotStats) -> u64 {
-    stats.size_bytes
+    snap.db_size().1 + if snap.has_hash { HASH_BYTES } else { 0 }
 }
 
 /// A file that `snapshot status` or `restore` is pointed at, as far as its content matters.

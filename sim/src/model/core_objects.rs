@@ -8,7 +8,7 @@
 //! (`model::store`). Rendered on demand; only changes are stored.
 
 use super::cluster::Cluster;
-use super::objects::{ApiObject, ResourceKind, timestamp};
+use super::objects::{ApiObject, ResourceKind, stamp};
 use super::store::StoreKey;
 use super::*;
 use crate::time::SimTime;
@@ -52,7 +52,7 @@ pub fn suffix(seed: &str, len: usize) -> String {
         .collect()
 }
 
-fn meta(kind: &str, ns: &str, name: &str, created: SimTime) -> ObjectMeta {
+fn meta(c: &Cluster, kind: &str, ns: &str, name: &str, created: SimTime) -> ObjectMeta {
     let h = stable_hash(&format!("{kind}/{ns}/{name}"));
     ObjectMeta {
         name: Some(name.to_string()),
@@ -66,7 +66,7 @@ fn meta(kind: &str, ns: &str, name: &str, created: SimTime) -> ObjectMeta {
             h & 0xffff_ffff_ffff
         )),
         resource_version: Some(((h % 90_000) + 200).to_string()),
-        creation_timestamp: Some(timestamp(created)),
+        creation_timestamp: Some(stamp(c, created)),
         ..Default::default()
     }
 }
@@ -75,9 +75,9 @@ fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
 }
 
-fn config_map(ns: &str, name: &str, data: &[(&str, String)]) -> ApiObject {
+fn config_map(c: &Cluster, ns: &str, name: &str, data: &[(&str, String)]) -> ApiObject {
     ApiObject::ConfigMap(core::ConfigMap {
-        metadata: meta("ConfigMap", ns, name, SimTime::ZERO),
+        metadata: meta(c, "ConfigMap", ns, name, SimTime::ZERO),
         data: Some(data.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()),
         ..Default::default()
     })
@@ -116,7 +116,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
     let mut out = Vec::new();
     if v.minor >= 20 {
         for ns in c.namespaces() {
-            out.push(config_map(ns, "kube-root-ca.crt", &[("ca.crt", CA_PEM.to_string())]));
+            out.push(config_map(c, ns, "kube-root-ca.crt", &[("ca.crt", CA_PEM.to_string())]));
         }
     }
     let registry = crate::release::components::registry_for(&c.config_version);
@@ -126,6 +126,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         c.config_version
     );
     out.push(config_map(
+        c,
         "kube-system",
         "kubeadm-config",
         &[("ClusterConfiguration", cluster_config)],
@@ -136,7 +137,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         format!("kubelet-config-{}.{}", c.config_version.major, c.config_version.minor)
     };
     if v.minor >= 11 {
-        out.push(config_map(
+        out.push(config_map(c,
             "kube-system",
             &kubelet_cm,
             &[(
@@ -146,7 +147,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         ));
     }
     if has_workload(c, WorkloadKind::DaemonSet, "kube-system", "kube-proxy") {
-        out.push(config_map(
+        out.push(config_map(c,
             "kube-system",
             "kube-proxy",
             &[
@@ -162,7 +163,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         ));
     }
     if has_workload(c, WorkloadKind::Deployment, "kube-system", "coredns") {
-        out.push(config_map(
+        out.push(config_map(c,
             "kube-system",
             "coredns",
             &[(
@@ -172,6 +173,7 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         ));
     }
     out.push(config_map(
+        c,
         "kube-system",
         "extension-apiserver-authentication",
         &[
@@ -187,14 +189,15 @@ fn default_config_maps(c: &Cluster) -> Vec<ApiObject> {
         ],
     ));
     if v.minor >= 28 {
-        let w = SimTime::ZERO.wall_clock();
+        let w = SimTime::ZERO.wall_clock_with(c.epoch_s);
         out.push(config_map(
+            c,
             "kube-system",
             "kube-apiserver-legacy-service-account-token-tracking",
             &[("since", format!("{:04}-{:02}-{:02}", w.year, w.month, w.day))],
         ));
     }
-    out.push(config_map(
+    out.push(config_map(c,
         "kube-public",
         "cluster-info",
         &[(
@@ -298,7 +301,7 @@ fn default_service_accounts(c: &Cluster) -> Vec<ApiObject> {
                 }]
             });
             ApiObject::ServiceAccount(core::ServiceAccount {
-                metadata: meta("ServiceAccount", &ns, &name, SimTime::ZERO),
+                metadata: meta(c, "ServiceAccount", &ns, &name, SimTime::ZERO),
                 secrets,
                 ..Default::default()
             })
@@ -314,12 +317,14 @@ fn default_secrets(c: &Cluster) -> Vec<ApiObject> {
         .into_iter()
         .map(|(ns, sa)| {
             let name = token_secret_name(&sa, &ns);
-            let mut m = meta("Secret", &ns, &name, SimTime::ZERO);
+            let mut m = meta(c, "Secret", &ns, &name, SimTime::ZERO);
             let mut ann = BTreeMap::new();
             ann.insert("kubernetes.io/service-account.name".to_string(), sa.clone());
             ann.insert(
                 "kubernetes.io/service-account.uid".to_string(),
-                meta("ServiceAccount", &ns, &sa, SimTime::ZERO).uid.unwrap_or_default(),
+                meta(c, "ServiceAccount", &ns, &sa, SimTime::ZERO)
+                    .uid
+                    .unwrap_or_default(),
             );
             m.annotations = Some(ann);
             let mut data = BTreeMap::new();
@@ -367,7 +372,7 @@ fn default_services(c: &Cluster) -> Vec<ApiObject> {
             type_: Some("ClusterIP".into()),
             ..Default::default()
         };
-    let mut k = meta("Service", "default", "kubernetes", SimTime::ZERO);
+    let mut k = meta(c, "Service", "default", "kubernetes", SimTime::ZERO);
     k.labels = Some(labels(&[("component", "apiserver"), ("provider", "kubernetes")]));
     let mut out = vec![ApiObject::Service(core::Service {
         metadata: k,
@@ -375,7 +380,7 @@ fn default_services(c: &Cluster) -> Vec<ApiObject> {
         status: Some(Default::default()),
     })];
     if dns_addon(c) {
-        let mut m = meta("Service", "kube-system", "kube-dns", SimTime::ZERO);
+        let mut m = meta(c, "Service", "kube-system", "kube-dns", SimTime::ZERO);
         let dns_name = if c.addons.dns_name == "CoreDNS" {
             "CoreDNS"
         } else {
@@ -406,7 +411,7 @@ fn default_services(c: &Cluster) -> Vec<ApiObject> {
     out
 }
 
-fn default_priority_classes() -> Vec<ApiObject> {
+fn default_priority_classes(c: &Cluster) -> Vec<ApiObject> {
     [
         (
             "system-cluster-critical",
@@ -422,7 +427,7 @@ fn default_priority_classes() -> Vec<ApiObject> {
     .into_iter()
     .map(|(name, value, description)| {
         ApiObject::PriorityClass(scheduling::PriorityClass {
-            metadata: meta("PriorityClass", "", name, SimTime::ZERO),
+            metadata: meta(c, "PriorityClass", "", name, SimTime::ZERO),
             value: Some(value),
             description: Some(description.into()),
             preemption_policy: Some("PreemptLowerPriority".into()),
@@ -439,7 +444,7 @@ fn defaults(c: &Cluster, kind: ResourceKind) -> Vec<ApiObject> {
         ResourceKind::ServiceAccounts => default_service_accounts(c),
         ResourceKind::Secrets => default_secrets(c),
         ResourceKind::Services => default_services(c),
-        ResourceKind::PriorityClasses => default_priority_classes(),
+        ResourceKind::PriorityClasses => default_priority_classes(c),
         _ => Vec::new(),
     }
 }
@@ -536,7 +541,7 @@ fn endpoints(c: &Cluster) -> Vec<ApiObject> {
                 ports: Some(ports),
             }]
         });
-        let mut m = meta("Endpoints", &ns, &name, SimTime::ZERO);
+        let mut m = meta(c, "Endpoints", &ns, &name, SimTime::ZERO);
         m.labels = s.metadata.labels.clone();
         out.push(ApiObject::Endpoints(core::Endpoints { metadata: m, subsets }));
     }
@@ -595,13 +600,17 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
         } else {
             format!("{name}-{}", suffix(&format!("{ns}/{name}"), 5))
         };
-        let mut m = meta("EndpointSlice", &ns, &slice_name, SimTime::ZERO);
+        let mut m = meta(c, "EndpointSlice", &ns, &slice_name, SimTime::ZERO);
         let mut l = s.metadata.labels.clone().unwrap_or_default();
         l.insert("kubernetes.io/service-name".into(), name.clone());
-        l.insert(
-            "endpointslice.kubernetes.io/managed-by".into(),
-            "endpointslice-controller.k8s.io".into(),
-        );
+        // The API server's endpoints reconciler writes the `kubernetes` slice with the
+        // service-name label only (controlplane/reconcilers/endpointsadapter.go).
+        if name != "kubernetes" {
+            l.insert(
+                "endpointslice.kubernetes.io/managed-by".into(),
+                "endpointslice-controller.k8s.io".into(),
+            );
+        }
         m.labels = Some(l);
         let endpoints = ready
             .iter()
@@ -648,8 +657,8 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
     out
 }
 
-fn micro(t: SimTime) -> MicroTime {
-    let w = t.wall_clock();
+fn micro(c: &Cluster, t: SimTime) -> MicroTime {
+    let w = t.wall_clock_with(c.epoch_s);
     let text = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         w.year,
@@ -663,13 +672,21 @@ fn micro(t: SimTime) -> MicroTime {
     MicroTime(text.parse().unwrap_or_default())
 }
 
-fn lease(ns: &str, name: &str, holder: &str, duration: i32, renew: SimTime, created: SimTime) -> coordination::Lease {
+fn lease(
+    c: &Cluster,
+    ns: &str,
+    name: &str,
+    holder: &str,
+    duration: i32,
+    renew: SimTime,
+    created: SimTime,
+) -> coordination::Lease {
     coordination::Lease {
-        metadata: meta("Lease", ns, name, created),
+        metadata: meta(c, "Lease", ns, name, created),
         spec: Some(coordination::LeaseSpec {
             holder_identity: Some(holder.into()),
             lease_duration_seconds: Some(duration),
-            renew_time: Some(micro(renew)),
+            renew_time: Some(micro(c, renew)),
             ..Default::default()
         }),
     }
@@ -683,7 +700,7 @@ fn leases(c: &Cluster, now: SimTime) -> Vec<ApiObject> {
         for id in c.node_ids() {
             let n = c.node(id);
             let renew = n.silent_since.unwrap_or(now);
-            let mut l = lease("kube-node-lease", &n.name, &n.name, 40, renew, n.created_at);
+            let mut l = lease(c, "kube-node-lease", &n.name, &n.name, 40, renew, n.created_at);
             l.metadata.owner_references = Some(vec![k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference {
                 api_version: "v1".into(),
                 kind: "Node".into(),
@@ -701,11 +718,12 @@ fn leases(c: &Cluster, now: SimTime) -> Vec<ApiObject> {
     for component in ["kube-controller-manager", "kube-scheduler"] {
         let holder = format!(
             "{cp_name}_{}",
-            meta("Lease", component, &cp_name, SimTime::ZERO)
+            meta(c, "Lease", component, &cp_name, SimTime::ZERO)
                 .uid
                 .unwrap_or_default()
         );
         out.push(ApiObject::Lease(lease(
+            c,
             "kube-system",
             component,
             &holder,
@@ -722,6 +740,7 @@ fn leases(c: &Cluster, now: SimTime) -> Vec<ApiObject> {
             let n = c.node(*id);
             let name = format!("apiserver-{}", suffix(&n.name, 26));
             let mut l = lease(
+                c,
                 "kube-system",
                 &name,
                 &format!("{name}_{}", suffix(&format!("{}-id", n.name), 8)),

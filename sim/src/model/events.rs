@@ -9,7 +9,7 @@
 //! the client only; the trace keeps it as `EvictionRefused` for `why`).
 
 use super::cluster::Cluster;
-use super::objects::timestamp;
+use super::objects::stamp;
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event as TraceEvent, Record};
 use k8s_openapi::api::core::v1 as core;
@@ -295,8 +295,8 @@ pub fn from_trace(c: &Cluster, trace: &[Record], now: SimTime) -> Vec<core::Even
     for r in trace.iter().filter(|r| r.t >= since) {
         for d in drafts(c, &r.event) {
             seq += 1;
-            let t = timestamp(r.t);
-            let name = format!("{}.{:x}", d.name, r.t.wall_nanos() + seq);
+            let t = stamp(c, r.t);
+            let name = format!("{}.{:x}", d.name, r.t.wall_nanos_with(c.epoch_s) + seq);
             out.push(core::Event {
                 metadata: ObjectMeta {
                     name: Some(name),

@@ -2,6 +2,7 @@
 //! templates, so that 150,000 pods stay small. `crate::model::objects` turns them into real API objects.
 
 pub mod cluster;
+pub mod containers;
 pub mod core_objects;
 pub mod events;
 pub mod hostfs;
@@ -11,6 +12,7 @@ pub mod manifest;
 pub mod node;
 pub mod objects;
 pub mod packages;
+pub mod patch;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
@@ -18,6 +20,7 @@ pub mod scheduler;
 pub mod status;
 pub mod store;
 pub mod taint;
+pub mod unit;
 pub mod validation;
 pub mod workload;
 

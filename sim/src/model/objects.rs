@@ -20,8 +20,8 @@ pub fn node_object(c: &Cluster, id: NodeId) -> core::Node {
     allocatable.insert("memory".to_string(), Quantity(format_memory(n.allocatable.memory)));
     allocatable.insert("pods".to_string(), Quantity(n.allocatable.pods.to_string()));
     let unknown = n.ready == ReadyStatus::Unknown;
-    let heartbeat = timestamp(n.silent_since.unwrap_or(n.created_at));
-    let created = timestamp(n.created_at);
+    let heartbeat = stamp(c, n.silent_since.unwrap_or(n.created_at));
+    let created = stamp(c, n.created_at);
     let condition = |ty: &str, ok: &str, reason: &str, message: &str| {
         let (status, reason, message) = if unknown {
             ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
@@ -176,7 +176,7 @@ fn default_pod_spec(spec: &mut core::PodSpec) {
 fn pod_status(c: &Cluster, p: &Pod) -> core::PodStatus {
     let ready = p.ready && p.deletion.is_none();
     let bound = p.node.is_some();
-    let since = timestamp(p.started_at.unwrap_or(p.created_at));
+    let since = stamp(c, p.started_at.unwrap_or(p.created_at));
     let cond = |ty: &str, ok: bool| core::PodCondition {
         type_: ty.into(),
         status: if ok { "True" } else { "False" }.into(),
@@ -249,7 +249,7 @@ fn pod_status(c: &Cluster, p: &Pod) -> core::PodStatus {
         host_ip: p.node.map(|n| c.node(n).internal_ip.clone()),
         pod_ip: ip.clone(),
         pod_ips: ip.map(|ip| vec![core::PodIP { ip }]),
-        start_time: bound.then(|| timestamp(p.created_at)),
+        start_time: bound.then(|| stamp(c, p.created_at)),
         container_statuses,
         qos_class: Some(qos.into()),
         ..Default::default()
@@ -309,10 +309,10 @@ pub fn pod_object(c: &Cluster, id: PodId) -> Option<core::Pod> {
             labels: (!p.labels.is_empty()).then(|| (*p.labels).clone()),
             annotations: (!p.template.annotations.is_empty()).then(|| p.template.annotations.clone()),
             owner_references: owner_refs,
-            creation_timestamp: Some(timestamp(p.created_at)),
+            creation_timestamp: Some(stamp(c, p.created_at)),
             deletion_timestamp: p
                 .deletion
-                .map(|d| timestamp(d.at + crate::time::SimDuration::from_secs(d.grace_seconds))),
+                .map(|d| stamp(c, d.at + crate::time::SimDuration::from_secs(d.grace_seconds))),
             deletion_grace_period_seconds: p.deletion.map(|d| d.grace_seconds as i64),
             ..Default::default()
         },
@@ -678,9 +678,20 @@ impl ApiObject {
     }
 }
 
-/// `metadata.creationTimestamp` as the API server writes it (RFC 3339, seconds).
+/// `metadata.creationTimestamp` as the API server writes it (RFC 3339, seconds), on the
+/// default date.
 pub fn timestamp(t: SimTime) -> Time {
-    let w = t.wall_clock();
+    timestamp_at(crate::time::WALL_EPOCH_S, t)
+}
+
+/// A timestamp on the cluster's own calendar (`cluster.date`).
+pub fn stamp(c: &Cluster, t: SimTime) -> Time {
+    timestamp_at(c.epoch_s, t)
+}
+
+/// A timestamp when virtual time 0 is `epoch_s`.
+pub fn timestamp_at(epoch_s: u64, t: SimTime) -> Time {
+    let w = t.wall_clock_with(epoch_s);
     let text = format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         w.year, w.month, w.day, w.hour, w.minute, w.second
@@ -690,6 +701,35 @@ pub fn timestamp(t: SimTime) -> Time {
 
 fn uid(kind: u8, n: u64) -> String {
     format!("00000000-0000-4{kind:03x}-8000-{n:012x}")
+}
+
+/// A selector as `metav1.FormatLabelSelector` writes it (`app=web,tier in (a,b)`; `<none>`
+/// for none): what `describe` and the API server's table printers show.
+pub fn format_label_selector(s: Option<&LabelSelector>) -> String {
+    let Some(s) = s else {
+        return "<none>".into();
+    };
+    let mut parts: Vec<String> = s
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in s.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            "DoesNotExist" => format!("!{}", e.key),
+            op => format!("{} {op} ({values})", e.key),
+        });
+    }
+    if parts.is_empty() {
+        "<none>".into()
+    } else {
+        parts.join(",")
+    }
 }
 
 /// A selector in the API form: equalities as `matchLabels`, the rest as `matchExpressions`.
@@ -753,7 +793,7 @@ fn workload_meta(c: &Cluster, id: WorkloadId) -> ObjectMeta {
             None => (!w.template.labels.is_empty()).then(|| w.template.labels.clone()),
         },
         annotations: (!w.meta.annotations.is_empty()).then(|| w.meta.annotations.clone()),
-        creation_timestamp: Some(timestamp(w.created_at)),
+        creation_timestamp: Some(stamp(c, w.created_at)),
         generation: Some(1),
         owner_references,
         ..Default::default()
@@ -799,7 +839,7 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
     }
     let replicas = w.replicas as i32;
     let (total, ready) = pod_counts(c, id);
-    let since = timestamp(w.created_at);
+    let since = stamp(c, w.created_at);
     let cond = |ty: &str, status: bool, reason: &str, message: String| apps::DeploymentCondition {
         type_: Some(ty.into()),
         status: Some(if status { "True" } else { "False" }.into()),
@@ -987,13 +1027,13 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
                     ready: Some(ready),
                     succeeded: nonzero(w.succeeded as i32),
                     start_time: Some(since.clone()),
-                    completion_time: done.then(|| timestamp(finished_at)),
+                    completion_time: done.then(|| stamp(c, finished_at)),
                     conditions: done.then(|| {
                         vec![batch::JobCondition {
                             type_: "Complete".into(),
                             status: "True".into(),
-                            last_probe_time: Some(timestamp(finished_at)),
-                            last_transition_time: Some(timestamp(finished_at)),
+                            last_probe_time: Some(stamp(c, finished_at)),
+                            last_transition_time: Some(stamp(c, finished_at)),
                             ..Default::default()
                         }]
                     }),
@@ -1020,7 +1060,7 @@ pub fn pdb_object(c: &Cluster, id: PdbId) -> policy::PodDisruptionBudget {
             name: Some(b.name.to_string()),
             namespace: Some(b.namespace.to_string()),
             uid: Some(uid(2, u64::from(id.0))),
-            creation_timestamp: Some(timestamp(b.created_at)),
+            creation_timestamp: Some(stamp(c, b.created_at)),
             generation: Some(1),
             ..Default::default()
         },

@@ -18,6 +18,10 @@ pub struct KubeVersion {
 /// The oldest and newest minor versions whose behaviour the simulator models.
 pub const OLDEST_MINOR: u32 = 7;
 pub const NEWEST_MINOR: u32 = 36;
+/// The oldest kubelet a node may run: v1.6, the oldest the skew policy allows under a v1.8
+/// control plane (two minors). Only a node's `kubeletVersion` may be this old; a cluster's
+/// control plane (and so kubeadm and kubectl) starts at `OLDEST_MINOR`.
+pub const OLDEST_KUBELET_MINOR: u32 = 6;
 
 impl KubeVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> Self {
@@ -60,6 +64,17 @@ impl KubeVersion {
         if self.major != 1 || self.minor < OLDEST_MINOR || self.minor > NEWEST_MINOR {
             return Err(format!(
                 "Kubernetes {self} is not modelled: kubedrill models v1.{OLDEST_MINOR} to v1.{NEWEST_MINOR}"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Like `check_supported`, for a node's kubelet, which may be one minor older than the
+    /// oldest modelled control plane.
+    pub fn check_supported_kubelet(&self) -> Result<(), String> {
+        if self.major != 1 || self.minor < OLDEST_KUBELET_MINOR || self.minor > NEWEST_MINOR {
+            return Err(format!(
+                "kubelet {self} is not modelled: kubedrill models kubelets v1.{OLDEST_KUBELET_MINOR} to v1.{NEWEST_MINOR}"
             ));
         }
         Ok(())
@@ -112,6 +127,17 @@ impl From<KubeVersion> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubelets_reach_one_minor_below_the_oldest_control_plane() {
+        let v = |s: &str| KubeVersion::parse(s).unwrap();
+        assert!(v("v1.6.13").check_supported().is_err());
+        assert!(v("v1.6.13").check_supported_kubelet().is_ok());
+        assert_eq!(
+            v("v1.5.8").check_supported_kubelet(),
+            Err("kubelet v1.5.8 is not modelled: kubedrill models kubelets v1.6 to v1.36".to_string())
+        );
+    }
 
     #[test]
     fn parses_and_orders_versions() {

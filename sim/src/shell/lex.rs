@@ -819,23 +819,28 @@ fn lit(text: &str, quoted: bool) -> WordPart {
 }
 
 fn push_lit(parts: &mut Vec<WordPart>, text: &str, quoted: bool) {
-    // Appended in place when it continues a literal: a word is read a character at a time,
-    // and a part per character (then merged) made a 10 MB line cost 30 million allocations.
-    if let Some(WordPart::Literal {
-        text: prev,
-        quoted: prev_quoted,
-    }) = parts.last_mut()
-        && *prev_quoted == quoted
+    if let Some(WordPart::Literal { text: prev, quoted: q }) = parts.last_mut()
+        && *q == quoted
     {
         prev.push_str(text);
         return;
     }
-    push_part(parts, lit(text, quoted));
+    parts.push(lit(text, quoted));
 }
 
-/// [`push_lit`] of one character.
+/// [`push_lit`] of one character, without a String of its own: most of a typed line goes
+/// through here one character at a time.
 fn push_char(parts: &mut Vec<WordPart>, c: char, quoted: bool) {
-    push_lit(parts, c.encode_utf8(&mut [0; 4]), quoted);
+    if let Some(WordPart::Literal { text, quoted: q }) = parts.last_mut()
+        && *q == quoted
+    {
+        text.push(c);
+        return;
+    }
+    parts.push(WordPart::Literal {
+        text: c.to_string(),
+        quoted,
+    });
 }
 
 /// Merges adjacent literals of the same quotedness so that a plainly typed

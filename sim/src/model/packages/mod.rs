@@ -110,6 +110,10 @@ pub struct PackageState {
     pub(crate) installed: BTreeMap<KubePackage, DebVersion>,
     pub(crate) held: BTreeSet<KubePackage>,
     pub(crate) apt: AptRelease,
+    /// The day the cluster lives on (`cluster.date`, days since 1970-01-01): versions released
+    /// later are not in the repositories yet.
+    #[serde(default)]
+    pub release_day: Option<i64>,
 }
 
 impl PackageState {
@@ -122,6 +126,7 @@ impl PackageState {
             installed: BTreeMap::new(),
             held: BTreeSet::new(),
             apt: AptRelease::Jammy,
+            release_day: None,
         }
     }
 
@@ -246,10 +251,25 @@ impl PackageState {
                 continue;
             }
             for v in src.offered(pkg) {
+                if !self.released(pkg, &v) {
+                    continue;
+                }
                 by_version.entry(v).or_insert_with(|| src.clone());
             }
         }
         by_version.into_iter().rev().collect()
+    }
+
+    /// Whether a Kubernetes package version was published by the cluster's date.
+    fn released(&self, pkg: KubePackage, v: &DebVersion) -> bool {
+        let Some(day) = self.release_day else { return true };
+        if !matches!(pkg, KubePackage::Kubeadm | KubePackage::Kubelet | KubePackage::Kubectl) {
+            return true;
+        }
+        match KubeVersion::parse(&v.upstream) {
+            Ok(k) => crate::release::dates::released_by(&k, day),
+            Err(_) => true,
+        }
     }
 
     /// apt's candidate: the newest available version (all sources have priority 500).

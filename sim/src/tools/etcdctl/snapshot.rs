@@ -125,7 +125,7 @@ pub(crate) fn save(run: &mut Run<'_>) -> R {
             return Err(run.fail(EXIT_INTERRUPTED, "context deadline exceeded"));
         }
     };
-    let kube = run.host.kube_kvs().len();
+    let kube = run.host.kube_entry_count();
     let Some(model) = run.host.cluster() else {
         return Err(run.fail(EXIT_INTERRUPTED, "context deadline exceeded"));
     };

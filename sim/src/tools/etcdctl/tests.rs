@@ -1642,6 +1642,42 @@ fn member_add_remove_promote() {
 }
 
 #[test]
+fn member_add_remove_refused_while_a_peer_is_down() {
+    // etcd's mayAddMember / mayRemoveMember (etcdserver/server.go): with a voting peer down
+    // the leader is not fully connected, so a voter cannot be added, and removing a running
+    // member would leave fewer connected voters than a quorum: "unhealthy cluster". The
+    // member that is down may go.
+    let mut h = Fake::kubeadm(
+        "3.5.15",
+        "3.5.15",
+        &[("cp1", "10.0.0.10"), ("cp2", "10.0.0.11"), ("cp3", "10.0.0.12")],
+    );
+    h.m().crash(2);
+    let out = ctl(
+        &mut h,
+        &format!("{TLS} member add cp4 --peer-urls=https://10.0.0.13:2380"),
+    );
+    assert_eq!(
+        (out.stderr_text().lines().last(), out.status),
+        (Some("Error: etcdserver: unhealthy cluster"), 1),
+        "{}",
+        out.text()
+    );
+    let running = h.m().members[1].id;
+    let out = ctl(&mut h, &format!("{TLS} member remove {running:x}"));
+    assert_eq!(
+        out.stderr_text().lines().last(),
+        Some("Error: etcdserver: unhealthy cluster"),
+        "{}",
+        out.text()
+    );
+    let down = h.m().members[2].id;
+    let out = ctl(&mut h, &format!("{TLS} member remove {down:x}"));
+    assert_eq!(out.status, 0, "{}", out.text());
+    assert_eq!(h.m().members.len(), 2);
+}
+
+#[test]
 fn key_value_commands() {
     let mut h = with_snapshot("3.5.15");
     let kv = |h: &mut Fake, cmd: &str| ctl(h, &format!("{TLS} {cmd}"));

@@ -1217,6 +1217,15 @@ mod tests {
             apply_dry_run_note(&v("v1.14.0")),
             "[dryrun] Finished dryrunning successfully!\n"
         );
+        // kubeadm 1.18's upgrade/apply.go still prints the "[dryrun]" form; 1.19's does not.
+        assert_eq!(
+            apply_dry_run_note(&v("v1.18.20")),
+            "[dryrun] Finished dryrunning successfully!\n"
+        );
+        assert_eq!(
+            apply_dry_run_note(&v("v1.19.0")),
+            "[upgrade/successful] Finished dryrunning successfully!\n"
+        );
         assert_eq!(
             apply_dry_run_note(&v("v1.27.16")),
             "[upgrade/successful] Finished dryrunning successfully!\n"

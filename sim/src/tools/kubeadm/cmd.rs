@@ -231,15 +231,21 @@ fn health(api: &dyn NodeApi) -> Result<(), String> {
     ))
 }
 
-/// The newest release of a minor in the catalogue apt and dl.k8s.io share.
-fn latest_patch(minor: u32) -> Option<KubeVersion> {
-    crate::model::packages::repo::latest_release(minor)
+/// The newest release of a minor in the catalogue apt and dl.k8s.io share, as of the
+/// cluster's date (`cluster.date`) when it has one.
+fn latest_patch(day: Option<i64>, minor: u32) -> Option<KubeVersion> {
+    let last = crate::model::packages::repo::latest_release(minor)?;
+    let Some(day) = day else { return Some(last) };
+    (0..=last.patch)
+        .rev()
+        .map(|p| KubeVersion::new(1, minor, p))
+        .find(|v| crate::release::dates::released_by(v, day))
 }
 
-fn stable() -> KubeVersion {
+fn stable(day: Option<i64>) -> KubeVersion {
     let mut minor = crate::release::version::NEWEST_MINOR;
     loop {
-        if let Some(v) = latest_patch(minor) {
+        if let Some(v) = latest_patch(day, minor) {
             return v;
         }
         if minor == 0 {
@@ -293,8 +299,9 @@ fn plan(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str
         })
         .collect();
     let external = control_planes.iter().all(|c| c.etcd.is_empty());
-    let stable = stable();
-    let latest = |m: u32| latest_patch(m);
+    let day = api.cluster().date_day;
+    let stable = stable(day);
+    let latest = |m: u32| latest_patch(day, m);
     let input = PlanInput {
         kubeadm,
         cluster: &api.cluster().config_version,
@@ -324,7 +331,7 @@ fn draw_digits(api: &mut dyn NodeApi, len: usize) -> String {
 }
 
 fn klog_stamp(api: &mut dyn NodeApi) -> KlogStamp {
-    let w = api.now().wall_clock();
+    let w = api.now().wall_clock_with(api.cluster().epoch_s);
     KlogStamp {
         month: w.month,
         day: w.day,
@@ -342,7 +349,7 @@ fn backup_suffix(api: &mut dyn NodeApi, kubeadm: &KubeVersion) -> String {
     if !apply_text::backup_suffix_is_timestamp(kubeadm) {
         return draw_digits(api, 9);
     }
-    let w = api.now().wall_clock();
+    let w = api.now().wall_clock_with(api.cluster().epoch_s);
     format!(
         "{:04}-{:02}-{:02}-{:02}-{:02}-{:02}",
         w.year, w.month, w.day, w.hour, w.minute, w.second
@@ -476,7 +483,7 @@ fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&st
     if let Err(o) = needs_admin_conf(api, node) {
         return o;
     }
-    let target = match resolve_version(&target_text) {
+    let target = match resolve_version(api.cluster().date_day, &target_text) {
         Ok(v) => v,
         Err(e) => return fail(format!("{e}\n{STACK_HINT}\n")),
     };
@@ -555,19 +562,19 @@ fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&st
 
 /// `v1.31.2`, `1.31.2` or the labels kubeadm resolves through dl.k8s.io (`stable`,
 /// `stable-1.31`, `latest`), which the release catalogue answers here.
-fn resolve_version(text: &str) -> Result<KubeVersion, String> {
+fn resolve_version(day: Option<i64>, text: &str) -> Result<KubeVersion, String> {
     if let Ok(v) = KubeVersion::parse(text) {
         return Ok(v);
     }
     match text {
-        "stable" | "latest" | "stable-1" | "latest-1" => return Ok(stable()),
+        "stable" | "latest" | "stable-1" | "latest-1" => return Ok(stable(day)),
         _ => {}
     }
     if let Some(minor) = text
         .strip_prefix("stable-1.")
         .or_else(|| text.strip_prefix("latest-1."))
         .and_then(|m| m.parse::<u32>().ok())
-        && let Some(v) = latest_patch(minor)
+        && let Some(v) = latest_patch(day, minor)
     {
         return Ok(v);
     }

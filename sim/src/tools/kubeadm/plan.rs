@@ -396,7 +396,10 @@ impl KubeadmEra {
             },
             addons_wait_for_all: at(28),
             kubelets_in_turn: !at(10),
-            dry_run_done: if at(16) {
+            // cmd/kubeadm/app/cmd/upgrade/apply.go: up to 1.18 (PerformPostUpgradeTasks still
+            // taking newK8sVersion) a dry run ends "[dryrun] Finished dryrunning successfully!";
+            // from 1.19 the line carries the "[upgrade/successful]" prefix.
+            dry_run_done: if at(19) {
                 "[upgrade/successful] Finished dryrunning successfully!\n"
             } else {
                 "[dryrun] Finished dryrunning successfully!\n"

@@ -53,44 +53,25 @@ pub(crate) fn tabbed(lines: &[String]) -> Vec<String> {
         .collect()
 }
 
-/// RFC 1123 with numeric zone, from virtual time (the cluster's epoch is 2024-01-01 00:00 UTC).
-pub(crate) fn timestamp(t: crate::time::SimTime) -> String {
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// RFC 1123 with numeric zone (`Mon, 01 Jan 2024 00:02:00 +0000`), on the cluster's
+/// calendar (virtual time 0 is `epoch_s`).
+pub(crate) fn timestamp_at(epoch_s: u64, t: crate::time::SimTime) -> String {
+    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let secs = t.ms() / 1000;
-    let mut days = secs / 86400;
-    let rem = secs % 86400;
-    // 2024-01-01 is a Monday.
-    let weekday = DAYS[(days % 7) as usize];
-    let mut year = 2024u64;
-    loop {
-        let len = if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) {
-            366
-        } else {
-            365
-        };
-        if days < len {
-            break;
-        }
-        days -= len;
-        year += 1;
-    }
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    let month_len = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-    let mut month = 0;
-    while days >= month_len[month] {
-        days -= month_len[month];
-        month += 1;
-    }
+    let w = t.wall_clock_with(epoch_s);
+    // 1970-01-01 was a Thursday.
+    let day = t.wall_nanos_with(epoch_s) / 1_000_000_000 / 86_400;
     format!(
-        "{weekday}, {:02} {} {year} {:02}:{:02}:{:02} +0000",
-        days + 1,
-        MONTHS[month],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
+        "{}, {:02} {} {} {:02}:{:02}:{:02} +0000",
+        DAYS[(day % 7) as usize],
+        w.day,
+        MONTHS[(w.month - 1) as usize],
+        w.year,
+        w.hour,
+        w.minute,
+        w.second
     )
 }
 
@@ -265,6 +246,7 @@ fn describe_objects(
 }
 
 fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
+    let timestamp = |t| timestamp_at(api.cluster().epoch_s, t);
     let n = api.cluster().node(id);
     let mut l: Vec<String> = Vec::new();
     l.push(format!("Name:\t{}", n.name));
@@ -403,6 +385,7 @@ fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
 }
 
 fn describe_pod(api: &dyn KubeApi, id: PodId) -> Vec<String> {
+    let timestamp = |t| timestamp_at(api.cluster().epoch_s, t);
     let Some(p) = api.cluster().pod(id) else {
         return Vec::new();
     };

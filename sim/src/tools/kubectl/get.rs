@@ -894,7 +894,23 @@ pub(crate) fn owned_pods(api: &dyn KubeApi, id: WorkloadId) -> Vec<&Pod> {
 /// An object whole, as JSON with its `apiVersion` and `kind`.
 fn object_json(api: &dyn KubeApi, res: Resource, ns: &str, name: &str) -> Value {
     let ns = (res.namespaced() && !ns.is_empty()).then_some(ns);
-    api.get(res, ns, name)
+    let mut v = api
+        .get(res, ns, name)
         .map(|o: ApiObject| o.to_json())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    served_as(api, &mut v);
+    v
+}
+
+/// An object as the cluster's API server sends it: at the version it prefers for the kind
+/// (an older cluster serves budgets at policy/v1beta1, workloads at apps/v1beta2, …).
+pub(crate) fn served_as(api: &dyn KubeApi, v: &mut Value) {
+    let Some(kind) = v.get("kind").and_then(Value::as_str) else {
+        return;
+    };
+    if let Some(gv) = crate::release::api::preferred_version(&api.cluster().version, kind)
+        && v.get("apiVersion").and_then(Value::as_str) != Some(gv.as_str())
+    {
+        v["apiVersion"] = Value::String(gv);
+    }
 }

@@ -31,7 +31,7 @@ pub(crate) fn since(api: &dyn KubeApi, t: Option<&Time>) -> String {
     let Some(t) = t else {
         return "<unknown>".into();
     };
-    let now = (api.now().wall_nanos() / 1_000_000_000) as i64;
+    let now = (api.now().wall_nanos_with(api.cluster().epoch_s) / 1_000_000_000) as i64;
     SimDuration::from_secs(now.saturating_sub(t.0.as_second()).max(0) as u64).human()
 }
 
@@ -53,6 +53,21 @@ fn header(res: Resource, minor: u32, wide: bool) -> Vec<&'static str> {
         h.push("SELECTOR");
     }
     h
+}
+
+/// The API server's table printer for these kinds, as a server-side `Table` carries it
+/// (`kubedrill serve`): every column, with `true` for those only `-o wide` shows.
+pub fn server_columns(res: Resource, minor: u32) -> Vec<(&'static str, bool)> {
+    let narrow = header(res, minor, false);
+    header(res, minor, true)
+        .into_iter()
+        .map(|c| (c, !narrow.contains(&c)))
+        .collect()
+}
+
+/// One object's cells under [`server_columns`].
+pub fn server_cells(api: &dyn KubeApi, o: &ApiObject) -> Vec<String> {
+    row(api, o, true)
 }
 
 /// The ENDPOINTS cell: at most three `ip:port`, then ` + N more...`.

@@ -257,7 +257,7 @@ fn restart(api: &mut dyn KubeApi, t: &Target, id: crate::model::WorkloadId) -> R
             t.name
         ));
     }
-    let stamp = crate::model::objects::timestamp(api.now());
+    let stamp = crate::model::objects::stamp(api.cluster(), api.now());
     let stamp = serde_json::to_value(stamp).unwrap_or_default();
     target::modify(api, t, |v| {
         let meta = v
