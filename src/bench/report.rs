@@ -290,7 +290,7 @@ fn spread(s: &Summary, m: M, decimals: usize) -> String {
 fn ratio(v: Option<f64>, base: Option<f64>) -> String {
     match (v, base) {
         (Some(v), Some(b)) if b > 0.0 => format!("{:.2}x", v / b),
-        (Some(v), Some(_)) if v == 0.0 => "1.00x".to_string(),
+        (Some(0.0), Some(_)) => "1.00x".to_string(),
         _ => "-".to_string(),
     }
 }
