@@ -277,6 +277,65 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
     Ok(out)
 }
 
+/// What `kubedrill bench --workload serve` measured (wall times of the real kubectl).
+#[derive(Debug)]
+pub struct ServeFigures {
+    pub kubectl: String,
+    pub pods: usize,
+    /// `kubectl get pods -A --chunk-size=0`, each run: (printed lines, wall time, the
+    /// endpoint's own time).
+    pub get_all: Vec<(usize, std::time::Duration, std::time::Duration)>,
+    /// `kubectl drain NODE --ignore-daemonsets` at the given speed: (pods evicted, wall time,
+    /// the endpoint's own time).
+    pub drain: (usize, std::time::Duration, std::time::Duration),
+    pub speed: f64,
+}
+
+/// Serves the large cluster and times a real kubectl against it: `get pods -A` (`runs` times)
+/// and the drain of one worker at `speed`× wall-clock speed.
+pub fn serve_latencies(workers: u32, total_pods: u32, runs: usize, speed: f64) -> anyhow::Result<ServeFigures> {
+    use crate::serve::real_kubectl;
+    let binary = real_kubectl::KNOWN_MINORS
+        .iter()
+        .rev()
+        .find_map(|m| real_kubectl::find(*m))
+        .ok_or_else(|| anyhow::anyhow!("no kubectl.1.NN is installed (see README: kubectl against kubedrill serve)"))?;
+    let (_, mut sim) = large_cluster(workers, total_pods)?;
+    sim.set_trace_enabled(false);
+    let pods = sim.cluster().pod_count();
+    let host = crate::serve::SimHost::start(speed, move || sim);
+    let server = crate::serve::Server::start(host, 0, speed)?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    crate::serve::write_kubeconfig(&kubeconfig, server.addr)?;
+    let runner = real_kubectl::Runner::new(Some(&binary), &kubeconfig)?;
+    let limit = std::time::Duration::from_secs(120);
+    // Discovery is cached after the first call, as on a user's machine.
+    let width = workers.to_string().len().max(2);
+    runner.run(&format!("kubectl get nodes node{:0width$}", 1), limit)?;
+    let mut get_all = Vec::new();
+    for _ in 0..runs {
+        let (t, busy) = (std::time::Instant::now(), server.busy_time());
+        // One request: kubectl's default pages of 500 are paced by its own client-side rate
+        // limiter (5 requests/s after a burst of 10), whatever the server.
+        let out = runner.run("kubectl get pods -A --chunk-size=0", limit)?;
+        anyhow::ensure!(out.status == 0, "kubectl get pods -A failed: {}", out.stderr);
+        get_all.push((out.stdout.lines().count(), t.elapsed(), server.busy_time() - busy));
+    }
+    let (t, busy) = (std::time::Instant::now(), server.busy_time());
+    let out = runner.run(&format!("kubectl drain node{:0width$} --ignore-daemonsets", 2), limit)?;
+    let (wall, drain_busy) = (t.elapsed(), server.busy_time() - busy);
+    anyhow::ensure!(out.status == 0, "kubectl drain failed: {}", out.stderr);
+    let evicted = out.stdout.lines().filter(|l| l.ends_with(" evicted")).count();
+    Ok(ServeFigures {
+        kubectl: binary.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        pods,
+        get_all,
+        drain: (evicted, wall, drain_busy),
+        speed,
+    })
+}
+
 /// A [`REWIND_STEPS`]-step session of `lab`, rewound to each of its steps.
 fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyhow::Result<()> {
     for replayed in [false, true] {

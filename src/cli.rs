@@ -36,6 +36,24 @@ enum Command {
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
     Replay(RunArgs),
+    /// Serve a scenario's cluster (after its steps) as a Kubernetes API endpoint on 127.0.0.1
+    /// that a real kubectl can drive; writes a kubeconfig (context `kubedrill`).
+    Serve {
+        /// The scenario file (YAML, format kubedrill/v1).
+        file: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Where to write the kubeconfig (default: a file in the temporary directory, removed on exit).
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: Option<PathBuf>,
+        /// Virtual seconds per wall-clock second while a client is connected.
+        #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+        speed: f64,
+        /// Seed of the cluster (overrides the file's `seed:`).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Upgrade policies: run one on a scenario's cluster, or property-check it on generated
     /// clusters and fault schedules.
     #[command(subcommand)]
@@ -129,6 +147,11 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// Serve the lab's cluster as a Kubernetes API endpoint and run the kubectl lines typed
+        /// on the control plane with the real kubectl on PATH (everything else, and grading,
+        /// stays on the simulator).
+        #[arg(long)]
+        real_kubectl: bool,
         /// `kind` runs the lab on a real kind cluster (needs kind and Docker): the setup is
         /// replayed there, your lines run for real, and `check` grades what kind shows.
         #[arg(long, value_enum, default_value_t = LabBackend::Sim)]
@@ -223,6 +246,9 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// The cluster served to a real kubectl: `kubectl get pods -A`, and a worker's drain at
+    /// 100× wall-clock speed.
+    Serve,
     /// `policy check` of the in-place example policy on generated 10–50-node clusters, one
     /// minor upgrade each: cases per second on one core (`--cases`; `--workers`/`--pods` do
     /// not apply).
@@ -297,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Lab(LabCommand::Start {
             id,
             seed,
+            real_kubectl,
             backend,
             kind_image_map,
         }) => match backend {
@@ -304,7 +331,11 @@ pub fn main() -> ExitCode {
                 eprintln!("kubedrill: --kind-image-map goes with --backend kind");
                 Ok(ExitCode::from(2))
             }
-            LabBackend::Sim => crate::lab_cli::start(&id, seed),
+            LabBackend::Kind if real_kubectl => {
+                eprintln!("kubedrill: --real-kubectl goes with the simulator (a kind lab's kubectl is real already)");
+                Ok(ExitCode::from(2))
+            }
+            LabBackend::Sim => crate::lab_cli::start(&id, seed, real_kubectl),
             LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
         },
         Command::Lab(LabCommand::Serve { port }) => crate::lab_web::serve(port),
@@ -344,6 +375,21 @@ pub fn main() -> ExitCode {
             ),
         }),
         Command::Validate { files } => validate(&files),
+        Command::Serve {
+            file,
+            port,
+            kubeconfig,
+            speed,
+            seed,
+        } => serve(
+            &file,
+            seed,
+            crate::serve::ServeOptions {
+                port,
+                kubeconfig,
+                speed,
+            },
+        ),
         Command::Bench(args) => bench_command(args),
     };
     match result {
@@ -409,6 +455,27 @@ fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1_000_000.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a speed: expected a number above 0 (1 = wall-clock time)"
+        )),
+    }
+}
+
+fn serve(file: &Path, seed: Option<u64>, opts: crate::serve::ServeOptions) -> anyhow::Result<ExitCode> {
+    let (scenario, _) = match load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let seed = choose_seed(seed, scenario.seed)?;
+    crate::serve::run(&scenario, &file.display().to_string(), seed, opts)
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -790,11 +857,34 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if workload == Workload::Serve {
+        let f = crate::bench::serve_latencies(workers, pods, 5, 100.0)?;
+        println!("cluster: {} pods served; client {}", f.pods, f.kubectl);
+        let mut walls: Vec<_> = f.get_all.iter().map(|(_, w, _)| *w).collect();
+        let mut busy: Vec<_> = f.get_all.iter().map(|(_, _, b)| *b).collect();
+        walls.sort_unstable();
+        busy.sort_unstable();
+        println!(
+            "kubectl get pods -A --chunk-size=0: {} lines, {} runs, median {:.2?} wall (endpoint {:.2?}), slowest {:.2?}",
+            f.get_all.first().map_or(0, |(n, _, _)| *n),
+            walls.len(),
+            walls[walls.len() / 2],
+            busy[busy.len() / 2],
+            walls[walls.len() - 1]
+        );
+        println!(
+            "kubectl drain (one worker, {} pods evicted) at {}x: {:.2?} wall (endpoint {:.2?})",
+            f.drain.0, f.speed, f.drain.1, f.drain.2
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = std::time::Instant::now();
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload builds no large cluster"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload builds no large cluster")
+        }
     };
     let setup = start.elapsed();
     println!(
@@ -813,7 +903,7 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload runs no sweep"),
+        Workload::Labs | Workload::Policy | Workload::Serve => anyhow::bail!("the {workload:?} workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(
@@ -843,7 +933,9 @@ fn print_bare_ratio(
     let order = match workload {
         Workload::Drain => bare_loop::Sweep::Workers,
         Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
-        Workload::Labs | Workload::Policy => anyhow::bail!("the {workload:?} workload has no bare loop"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload has no bare loop")
+        }
     };
     let (bare, counts) = bare_loop::median_of(5, shape, order);
     let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);

@@ -10,4 +10,5 @@ pub mod lab_web;
 pub mod policy;
 pub mod policy_cli;
 pub mod scenario_file;
+pub mod serve;
 mod yaml_pos;

@@ -227,6 +227,10 @@ impl Lab {
                     let words: Vec<&str> = s.run.split_whitespace().collect();
                     match words.as_slice() {
                         ["ssh", host] => hosts.push((*host).to_string()),
+                        // A shell inside the shell (`sudo -i`): `exit` leaves it, not the host.
+                        ["sudo", "-i" | "-s" | "bash"] | ["sudo", "su", ..] | ["su", ..] | ["bash"] => {
+                            hosts.push(here.clone())
+                        }
                         ["exit"] | ["logout"] if hosts.len() > 1 => {
                             hosts.pop();
                         }

@@ -78,6 +78,8 @@ pub struct Session {
     solution_viewed: bool,
     /// A mock exam: no `why`, no rewind.
     exam: bool,
+    /// Why going back in time is off (the cluster is also changed from outside the prompt).
+    no_rewind: Option<&'static str>,
     timelines: Vec<Timeline>,
     /// Index into `timelines` of the one being played.
     current: usize,
@@ -87,6 +89,14 @@ pub struct Session {
     editing: Option<String>,
     /// A mock exam asked whether `exit` should submit the task; the next line answers.
     exit_asked: bool,
+}
+
+/// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
+/// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
+impl AsMut<Sim> for Session {
+    fn as_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -109,7 +119,7 @@ impl Session {
         }
         let mut sim = report.sim;
         watch_guarded_workloads(&mut sim, lab);
-        if sim.current_host() != sim.default_host() {
+        if !sim.at_first_shell() {
             return Err(setup_error(format!(
                 "the setup leaves the shell on {}; end it with `exit`",
                 sim.current_host()
@@ -129,6 +139,7 @@ impl Session {
             hints_shown: 0,
             solution_viewed: false,
             exam: false,
+            no_rewind: None,
             current: 0,
             started_at,
             editing: None,
@@ -139,6 +150,14 @@ impl Session {
     /// The same session as a mock exam task: `why` and rewinding are not available.
     pub fn for_exam(mut self) -> Self {
         self.exam = true;
+        self
+    }
+
+    /// The same session with `undo`, `rewind`, `branch` and `timeline` refused, saying `why`:
+    /// for a cluster that is also changed from outside the prompt (a real kubectl through
+    /// `kubedrill serve`), whose changes are no lines of the history and cannot be replayed.
+    pub fn without_rewind(mut self, why: &'static str) -> Self {
+        self.no_rewind = Some(why);
         self
     }
 
@@ -194,9 +213,10 @@ impl Session {
         &self.sim
     }
 
-    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`).
+    /// `controlplane $ `: the host the next line runs on (it follows `ssh` and `exit`), or
+    /// `root@node01:~# ` in a shell opened with `sudo -i`.
     pub fn prompt(&self) -> String {
-        format!("{} $ ", self.sim.current_host())
+        self.sim.prompt()
     }
 
     /// One line typed at the prompt.
@@ -222,7 +242,7 @@ impl Session {
             "map" => return Reply::out(self.map(), 0),
             "help" => return Reply::out(HELP, 0),
             "reset" => return self.reset(),
-            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => return Reply::Exit,
+            "exit" | "logout" if self.sim.at_first_shell() => return Reply::Exit,
             _ => {}
         }
         let words: Vec<&str> = trimmed.split_whitespace().collect();
@@ -256,7 +276,7 @@ impl Session {
                 ),
                 1,
             )),
-            "exit" | "logout" if self.sim.current_host() == self.sim.default_host() => {
+            "exit" | "logout" if self.sim.at_first_shell() => {
                 if exit_asked {
                     return Some(Reply::Exit);
                 }
@@ -359,6 +379,11 @@ impl Session {
                 1,
             );
         }
+        if let Some(why) = self.no_rewind
+            && matches!(command, "undo" | "rewind" | "branch" | "timeline")
+        {
+            return Reply::out(format!("`{command}` is not available here: {why}"), 1);
+        }
         let number = |what: &str| -> Result<Option<usize>, Reply> {
             match args {
                 [] => Ok(None),
@@ -406,6 +431,7 @@ impl Session {
             hints_shown: self.hints_shown,
             solution_viewed: self.solution_viewed,
             exam: self.exam,
+            no_rewind: self.no_rewind,
             timelines: vec![self.timelines[self.current].clone()],
             current: 0,
             started_at: self.started_at,

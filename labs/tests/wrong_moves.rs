@@ -41,6 +41,12 @@ const WRONG_MOVES: &[(&str, &[&str], &str)] = &[
         "/opt/etcd-db-copy is a copy of etcd's db file",
     ),
     (
+        // Restarting the kubelet restarts the API server with the same wrong flag.
+        "apiserver-wrong-etcd-servers",
+        &["systemctl restart kubelet", "sleep 60"],
+        "the API answers",
+    ),
+    (
         // Bringing back one member restores quorum but not the cluster.
         "etcd-quorum-lost",
         &[

@@ -222,7 +222,13 @@ pub fn run_observed(
         match kind {
             StepKind::Run { line, on } => {
                 let host = on.map(str::to_string).unwrap_or_else(|| sim.current_host().to_string());
-                transcript.push(format!("{host} $ {line}"));
+                // The prompt the line was typed at (`root@node01:~# ` inside `sudo -i`).
+                let prompt = if host == sim.current_host() {
+                    sim.prompt()
+                } else {
+                    format!("{host} $ ")
+                };
+                transcript.push(format!("{prompt}{line}"));
                 let out = match sim.handle_input(Input::Command { host: &host, line }) {
                     Ok(Output::Command(out)) => out,
                     _ => CommandOutput::default(),

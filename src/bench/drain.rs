@@ -143,6 +143,7 @@ fn step_node(ctl: &mut Ctl, d: &mut NodeDrain, timed_out: bool, opts: &DrainOpti
         match ctl.api(ApiRequest::Evict {
             namespace,
             name,
+            grace_seconds: None,
             dry_run: false,
         }) {
             Ok(_) => {

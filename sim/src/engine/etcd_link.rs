@@ -9,6 +9,7 @@ use crate::etcd::model::{DEFAULT_TOKEN, EtcdError, EtcdModel, Member, MemberSpec
 use crate::etcd::version::EtcdVersion;
 use crate::model::NodeId;
 use crate::model::status::Unreachable;
+use crate::model::unit::{ApiOutage, OutageCause};
 use crate::time::SimDuration;
 
 /// How long kubeadm's liveness probe on kube-apiserver tolerates a failing etcd check before
@@ -121,8 +122,10 @@ impl Engine {
                 };
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = true;
                 }
                 self.static_pod_crashlooping(node);
+                self.schedule_etcd_retry(node);
             }
         }
     }
@@ -206,9 +209,24 @@ impl Engine {
             (None, false) => {
                 self.count_lease_renewals();
                 self.api_down_since = Some(self.now);
+                let cause = if !self.etcd.has_quorum() {
+                    OutageCause::EtcdQuorum
+                } else if !self.any_apiserver_running() {
+                    OutageCause::NoApiServer
+                } else {
+                    OutageCause::EtcdUnreachable
+                };
+                self.cluster.api_outages.push(ApiOutage {
+                    from: self.now,
+                    to: None,
+                    cause,
+                });
             }
             (Some(_), true) => {
                 self.api_down_since = None;
+                if let Some(o) = self.cluster.api_outages.last_mut() {
+                    o.to = Some(self.now);
+                }
                 self.leases_counted_to = self.now;
                 // Controllers resync: every controller looks at its objects again.
                 let ids: Vec<_> = self.cluster.workload_ids().collect();
@@ -246,31 +264,39 @@ impl Engine {
         );
     }
 
-    /// Why a request gets no answer while the API cannot serve: requests time out inside the API
-    /// server (7 s, which pass for the client) while it still runs; once its liveness probe has
-    /// had it restarted, the connection is refused. `None` when the API works.
-    pub(crate) fn api_unreachable(&mut self) -> Option<Unreachable> {
+    /// Whether, and how, the API cannot answer right now, without a request being made: an
+    /// API server that cannot reach any etcd at start exits ("unable to create storage
+    /// backend"); one that loses quorum under it answers with timeouts until its liveness probe
+    /// has it restarted, then connections are refused. `None` when the API works.
+    pub fn api_outage(&self) -> Option<Unreachable> {
         let since = self.api_down_since?;
+        let timing_out = self.any_apiserver_running()
+            && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
+            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
+        if timing_out {
+            return Some(Unreachable::Timeout);
+        }
         let endpoint = self
             .cluster
             .control_plane_ids()
             .first()
             .map(|id| self.cluster.node(*id).internal_ip.clone())
             .unwrap_or_else(|| "127.0.0.1".into());
-        // An API server that cannot reach any etcd at start exits ("unable to create storage
-        // backend"); one that loses quorum under it answers with timeouts until its liveness
-        // probe has it restarted.
-        let timing_out = self.any_apiserver_running()
-            && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
-            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
+        Some(Unreachable::Refused { endpoint })
+    }
+
+    /// Why a request gets no answer while the API cannot serve ([`Self::api_outage`]): a
+    /// request that times out inside the API server takes its 7 s, which pass for the client.
+    /// The trace records why. `None` when the API works.
+    pub(crate) fn api_unreachable(&mut self) -> Option<Unreachable> {
+        let outage = self.api_outage()?;
+        let timing_out = outage == Unreachable::Timeout;
         self.record_api_unavailable(timing_out);
         if timing_out {
             let until = self.now + ETCD_REQUEST_TIMEOUT;
             self.advance_within_step(until);
-            Some(Unreachable::Timeout)
-        } else {
-            Some(Unreachable::Refused { endpoint })
         }
+        Some(outage)
     }
 }
 
@@ -304,6 +330,7 @@ impl Engine {
     pub fn etcd_member_crash(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = Some(String::new());
+            cp.etcd_retry = false;
         }
         self.etcd_member_down(node);
         self.static_pod_crashlooping(node);
@@ -323,6 +350,7 @@ impl Engine {
     pub fn etcd_member_recover(&mut self, node: NodeId) {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd_failed = None;
+            cp.etcd_retry = false;
         }
         self.restart_static_pod(node, crate::release::components::StaticPod::Etcd);
     }

@@ -8,6 +8,7 @@
 pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
 pub mod fault;
+pub(crate) mod kubelet;
 pub mod ready_watch;
 pub mod restore;
 pub mod setup;
@@ -47,6 +48,10 @@ pub(crate) enum Timer {
     ManifestSync { node: NodeId },
     /// etcd followers' election timeout ran out after losing their leader.
     EtcdElection,
+    /// systemd restarts a kubelet that exited (`RestartSec=10`).
+    KubeletRestart { node: NodeId, generation: u64 },
+    /// The kubelet starts a crash-looping etcd container again after its back-off.
+    EtcdRetry { node: NodeId, uid: u64, restarts: u32 },
 }
 
 /// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
@@ -296,6 +301,8 @@ impl Engine {
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             Timer::Rollout { ws, at } => self.on_rollout(ws, at),
             Timer::ManifestSync { node } => self.sync_static_pods(node),
+            Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
+            Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
             Timer::EtcdElection => {
                 self.etcd.finish_election();
                 self.election_pending = false;
@@ -459,7 +466,12 @@ impl Engine {
         let now = self.now;
         self.cluster.update_pod(id, |pod| {
             pod.phase = Phase::Running;
-            pod.ready = node_ready;
+            // A container that keeps failing is not ready, whatever the node.
+            let failing = matches!(
+                pod.status_reason,
+                Some("CrashLoopBackOff" | "ImagePullBackOff" | "ErrImagePull" | "Error" | "InvalidImageName")
+            );
+            pod.ready = node_ready && !failing;
             if pod.started_at.is_none() {
                 pod.started_at = Some(now);
             }
@@ -533,6 +545,10 @@ impl Engine {
             return;
         };
         if pod.is_terminating() {
+            return;
+        }
+        if pod.is_mirror() && cause == DeleteCause::User {
+            self.mirror_pod_deleted(id);
             return;
         }
         let grace_s = grace.unwrap_or(pod.template.grace_seconds);
@@ -861,6 +877,10 @@ impl Engine {
         n.kubelet_running = false;
         n.silent_since = Some(self.now);
         n.lifecycle_gen += 1;
+        n.kubelet_unit.containers_lost = true;
+        n.kubelet_unit.failing = None;
+        n.kubelet_unit.retry_gen += 1;
+        n.journal.push(self.now, unit::JournalEvent::PoweredOff);
         let (generation, name) = (n.lifecycle_gen, n.name.clone());
         self.record(Event::NodePoweredOff { node: name });
         self.etcd_member_down(node);
@@ -874,7 +894,27 @@ impl Engine {
         if n.powered_on && n.kubelet_running {
             return;
         }
-        let was_off = !n.powered_on;
+        if !n.powered_on {
+            n.powered_on = true;
+            n.booted_at = self.now;
+            n.journal.push(self.now, unit::JournalEvent::Booted);
+            // A disabled kubelet does not start at boot: the node stays NotReady.
+            if !n.kubelet_unit.enabled {
+                let name = n.name.clone();
+                self.record(Event::NodePoweredOn { node: name });
+                return;
+            }
+        }
+        let version = self.cluster.node(node).kubelet_version.clone();
+        match self.kubelet_preflight(node, &version) {
+            Ok(settings) => self.kubelet_process_started(node, settings),
+            Err(error) => {
+                self.kubelet_process_exited(node, error);
+                return;
+            }
+        }
+        let n = self.cluster.node_mut(node);
+        let was_off = std::mem::take(&mut n.kubelet_unit.containers_lost);
         n.powered_on = true;
         n.kubelet_running = true;
         n.silent_since = None;
@@ -921,6 +961,16 @@ impl Engine {
             self.schedule(self.now + SimDuration(start_ms), Timer::PodStarted { pod: pod_id, uid });
         }
         self.sched_dirty = true;
+        // A starting kubelet tries a crash-looping container again at once.
+        if self
+            .cluster
+            .node(node)
+            .control_plane
+            .as_ref()
+            .is_some_and(|cp| cp.etcd_retry && cp.etcd_failed.is_some())
+        {
+            self.schedule_etcd_retry_at(node, self.now);
+        }
         // Only this node's DaemonSet coverage can have changed.
         let ds: Vec<WorkloadId> = self
             .cluster
@@ -936,9 +986,16 @@ impl Engine {
     /// `systemctl stop kubelet`: the kubelet stops posting status; containers keep running.
     pub(crate) fn kubelet_stop(&mut self, node: NodeId) {
         let n = self.cluster.node_mut(node);
+        if n.powered_on && n.kubelet_unit.failing.is_some() {
+            // Stopping ends systemd's restart loop; the kubelet was not running anyway.
+            self.kubelet_unit_stopped(node);
+            return;
+        }
         if !n.powered_on || !n.kubelet_running {
             return;
         }
+        self.kubelet_unit_stopped(node);
+        let n = self.cluster.node_mut(node);
         n.kubelet_running = false;
         n.silent_since = Some(self.now);
         n.lifecycle_gen += 1;
@@ -959,6 +1016,11 @@ impl Engine {
         let before = std::mem::replace(&mut n.kubelet_version, installed.clone());
         if !n.kubelet_running {
             self.node_recover(node);
+        }
+        if !self.cluster.node(node).kubelet_running {
+            // It exited at start (systemd keeps trying): the node still shows the old kubelet.
+            self.cluster.node_mut(node).kubelet_version = before;
+            return;
         }
         if before != installed {
             self.record(Event::ComponentUpgraded {

@@ -127,10 +127,14 @@ impl Engine {
                 n.fs.put(&path, Entry::DataDir(frozen.clone()));
             }
         }
-        n.fs.put(data_dir, Entry::DataDir(DataDir::Live));
+        // Data inside the container is nowhere on the host.
+        if !data_dir.starts_with(crate::release::components::IN_CONTAINER) {
+            n.fs.put(data_dir, Entry::DataDir(DataDir::Live));
+        }
         if let Some(cp) = n.control_plane.as_mut() {
             cp.etcd = Some(tag.to_string());
             cp.etcd_failed = None;
+            cp.etcd_retry = false;
         }
     }
 
@@ -264,10 +268,13 @@ impl Engine {
             .unwrap_or_default();
         let existing = view.flag("initial-cluster-state") == Some("existing");
         let alone = initial.len() <= 1 && !existing;
-        self.cluster
-            .node_mut(node)
-            .fs
-            .put(data_dir, Entry::DataDir(DataDir::Empty));
+        let on_host = !data_dir.starts_with(crate::release::components::IN_CONTAINER);
+        if on_host {
+            self.cluster
+                .node_mut(node)
+                .fs
+                .put(data_dir, Entry::DataDir(DataDir::Empty));
+        }
         if alone && self.etcd.members.iter().all(|m| m.name == name || m.name.is_empty()) {
             let ip = self.cluster.node(node).internal_ip.clone();
             let version = EtcdVersion::parse(tag)
@@ -294,12 +301,15 @@ impl Engine {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd = Some(tag.to_string());
             cp.etcd_failed = None;
+            cp.etcd_retry = false;
             cp.etcd_data_dir = data_dir.to_string();
         }
-        self.cluster
-            .node_mut(node)
-            .fs
-            .put(data_dir, Entry::DataDir(DataDir::Live));
+        if on_host {
+            self.cluster
+                .node_mut(node)
+                .fs
+                .put(data_dir, Entry::DataDir(DataDir::Live));
+        }
         self.restart_static_pod(node, StaticPod::Etcd);
     }
 
@@ -322,6 +332,7 @@ impl Engine {
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
             cp.etcd = Some(tag.to_string());
             cp.etcd_failed = Some(log);
+            cp.etcd_retry = false;
         }
         self.etcd_member_down(node);
         self.static_pod_cannot_start(node, StaticPod::Etcd, "CrashLoopBackOff");

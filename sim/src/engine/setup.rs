@@ -105,7 +105,9 @@ impl Engine {
             .map(|mut n| {
                 let stacked = spec.addons.static_pods.then(|| etcd_tag.clone());
                 n.control_plane = Some(ControlPlane::at(&version, stacked));
-                sim.cluster.add_node(n)
+                let id = sim.cluster.add_node(n);
+                sim.kubelet_booted(id);
+                id
             })
             .collect();
         if let Some(m) = &spec.storage_media_type {
@@ -147,7 +149,8 @@ impl Engine {
         sim.advance_to(WORKERS_JOIN_AT);
         for mut n in workers {
             n.created_at = sim.now;
-            sim.cluster.add_node(n);
+            let id = sim.cluster.add_node(n);
+            sim.kubelet_booted(id);
         }
         let ids: Vec<NodeId> = sim.cluster.node_ids().collect();
         for id in ids {
@@ -414,11 +417,15 @@ fn build_node(
         created_at: SimTime::ZERO,
         pods: Vec::new(),
         unit_changed: false,
+        kubelet_unit: Default::default(),
+        journal: Default::default(),
+        booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
         fs: {
             let mut fs = hostfs::HostFs::new();
             crate::engine::static_pods::provision_node(&mut fs, cp);
+            crate::engine::kubelet::provision_kubelet_files(&mut fs, &kubelet, runtime);
             fs
         },
         packages: packages

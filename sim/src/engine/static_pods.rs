@@ -1,8 +1,12 @@
 //! The kubelet's static pods on a control plane, driven by the manifest files as the real
-//! kubelet is: it re-reads `/etc/kubernetes/manifests` every 20 s (fileCheckFrequency), stops
-//! a pod whose file is gone, starts one whose file appears and restarts one whose file changed.
-//! CKA practice relies on this: moving `kube-apiserver.yaml` out stops the API server;
-//! pointing `etcd.yaml` at a restored data dir makes etcd start on it.
+//! kubelet is: it re-reads its `staticPodPath` (`/etc/kubernetes/manifests`) every 20 s
+//! (fileCheckFrequency), stops a pod whose file is gone, starts one whose file appears and
+//! restarts one whose file changed. Every file in the directory whose name does not start with
+//! a dot is a manifest (the kubelet globs `[^.]*`), whatever its extension: `etcd.yaml.disabled`
+//! still runs etcd, so a manifest is taken out of service by moving it out of the directory.
+//! A file is the pod its `metadata.name` names; when two files name the same pod, the first
+//! in name order wins. CKA practice relies on this: moving `kube-apiserver.yaml` out stops the
+//! API server; pointing `etcd.yaml` at a restored data dir makes etcd start on it.
 
 use crate::engine::{Engine, Timer};
 use crate::model::NodeId;
@@ -38,11 +42,12 @@ const CONTROL_PLANE_PKI: &[&str] = &[
     "/etc/kubernetes/pki/etcd/healthcheck-client.key",
 ];
 
-/// Files every kubeadm node has.
+/// Files every kubeadm node has (the kubelet's own: `engine::kubelet`). A control plane also
+/// has root's kubeconfig, copied from admin.conf as kubeadm init tells one to; a worker has
+/// none, so kubectl there talks to localhost:8080 until one is copied.
 pub(crate) fn provision_node(fs: &mut HostFs, control_plane: bool) {
     fs.put("/etc/kubernetes/kubelet.conf", Entry::Text(kubeconfig("system:node")));
     fs.put("/etc/kubernetes/pki/ca.crt", Entry::Pem);
-    fs.put("/var/lib/kubelet/config.yaml", Entry::Text("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n".into()));
     fs.put("/etc/kubernetes/manifests", Entry::Dir);
     if control_plane {
         for f in CONTROL_PLANE_PKI {
@@ -56,6 +61,7 @@ pub(crate) fn provision_node(fs: &mut HostFs, control_plane: bool) {
         ] {
             fs.put(&format!("/etc/kubernetes/{f}"), Entry::Text(kubeconfig(f)));
         }
+        fs.put("/root/.kube/config", Entry::Text(kubeconfig("admin.conf")));
     }
 }
 
@@ -63,6 +69,23 @@ fn kubeconfig(user: &str) -> String {
     format!(
         "apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    certificate-authority-data: LS0tLS1CRUdJTi...\n    server: https://controlplane:6443\n  name: kubernetes\nusers:\n- name: {user}\n  user:\n    client-certificate-data: LS0tLS1CRUdJTi...\n"
     )
+}
+
+/// The pods the kubelet reads from its manifest directory, by pod name: every file whose name
+/// does not start with a dot, in name order, the first file of a name winning; files that do not
+/// parse are skipped (the kubelet logs them).
+fn manifests_in(fs: &HostFs, dir: &str) -> std::collections::BTreeMap<String, ManifestView> {
+    let mut pods = std::collections::BTreeMap::new();
+    for (name, entry) in fs.children(dir) {
+        if name.starts_with('.') {
+            continue;
+        }
+        let Entry::Text(t) = entry else { continue };
+        if let Ok(v) = parse_manifest(t) {
+            pods.entry(v.name.clone()).or_insert(v);
+        }
+    }
+    pods
 }
 
 impl Engine {
@@ -118,13 +141,23 @@ impl Engine {
         if n.control_plane.is_none() {
             return;
         }
+        let found = manifests_in(&n.fs, &n.kubelet_unit.static_pod_path);
         for c in StaticPod::ALL {
             let n = self.cluster.node(node);
             let Some(cp) = n.control_plane.as_ref() else { return };
-            let desired = match n.fs.get(&c.manifest_path()) {
-                Some(Entry::Text(t)) => parse_manifest(t).map_err(|e| format!("its manifest does not parse: {e}")),
-                Some(_) => Err("its manifest is not a text file".to_string()),
-                None => Err(format!("its manifest {} is gone", c.manifest_path())),
+            let desired = match found.get(c.name()) {
+                Some(v) => Ok(v.clone()),
+                None => Err(match n.fs.get(&c.manifest_path()) {
+                    Some(Entry::Text(t)) => match parse_manifest(t) {
+                        Err(e) => format!("its manifest does not parse: {e}"),
+                        Ok(_) => format!(
+                            "its manifest {} is not in the kubelet's staticPodPath",
+                            c.manifest_path()
+                        ),
+                    },
+                    Some(_) => "its manifest is not a text file".to_string(),
+                    None => format!("its manifest {} is gone", c.manifest_path()),
+                }),
             };
             let running = !cp.stopped.contains(&c) && (c != StaticPod::Etcd || cp.etcd.is_some());
             match desired {
@@ -152,7 +185,7 @@ impl Engine {
         match c {
             StaticPod::Etcd => {
                 cp.etcd.as_deref() != Some(tag)
-                    || v.etcd_host_data_dir().as_deref() != Some(cp.etcd_data_dir.as_str())
+                    || v.etcd_data_location() != cp.etcd_data_dir
                     || v.urls("listen-client-urls") != cp.etcd_listen
             }
             StaticPod::KubeApiserver => cp.apiserver.to_string() != tag || v.urls("etcd-servers") != cp.etcd_servers,
@@ -223,7 +256,7 @@ impl Engine {
     /// etcd from its manifest: the data dir decides what starts (the live member, a restored
     /// cluster, a copy, or nothing usable).
     fn start_etcd_from_manifest(&mut self, node: NodeId, tag: &str, v: &ManifestView) {
-        let data_dir = v.etcd_host_data_dir().unwrap_or_else(|| "/var/lib/etcd".into());
+        let data_dir = v.etcd_data_location();
         let listen = v.urls("listen-client-urls");
         let entry = self.cluster.node(node).fs.get(&data_dir).cloned();
         if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
@@ -241,6 +274,7 @@ impl Engine {
                 if current.as_deref() == Some(tag) {
                     if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                         cp.etcd_failed = None;
+                        cp.etcd_retry = false;
                     }
                     self.restart_static_pod(node, StaticPod::Etcd);
                 } else {

@@ -471,6 +471,7 @@ impl Engine {
         }
         let node = crate::engine::setup::new_worker(self, name, version)?;
         let id = self.cluster.add_node(node);
+        self.kubelet_booted(id);
         self.record(Event::NodeAdded {
             node: Arc::from(name),
             role: "worker",
@@ -604,6 +605,7 @@ impl Engine {
             Ok(ok) => {
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd_failed = None;
+                    cp.etcd_retry = false;
                 }
                 let before = self.cluster.etcd_data;
                 self.upgrade_static_pod(node, StaticPod::Etcd, tag);
@@ -638,6 +640,7 @@ impl Engine {
                 if let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() {
                     cp.etcd = Some(tag.to_string());
                     cp.etcd_failed = Some(log);
+                    cp.etcd_retry = false;
                 }
                 self.record(Event::ComponentUpgraded {
                     node: name,

@@ -112,7 +112,9 @@ impl EtcdHost for NodeEtcd<'_> {
     fn write_snapshot(&mut self, path: &str, mut snap: Snapshot) -> Result<(), String> {
         // The member's backend holds every Kubernetes object: the file carries them.
         snap.payload = Some(Arc::new(ApiState(self.sim.cluster.clone())));
-        snap.extra_keys = snap.extra_keys.max(self.sim.object_entry_count());
+        if snap.extra_keys == 0 {
+            snap.extra_keys = self.sim.object_entry_count();
+        }
         self.sim
             .cluster
             .node_mut(self.node)
@@ -185,6 +187,10 @@ impl EtcdHost for NodeEtcd<'_> {
     fn wait(&mut self, ms: u64) {
         let until = self.sim.now + SimDuration(ms);
         self.sim.advance_within_step(until);
+    }
+
+    fn kube_entry_count(&self) -> usize {
+        self.sim.object_entry_count()
     }
 
     fn kube_kvs(&self) -> Vec<(String, KeyValue)> {

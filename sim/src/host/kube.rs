@@ -14,7 +14,80 @@ use crate::release::components::StaticPod;
 use crate::release::version::KubeVersion;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
+use crate::tools::api::Listener;
 use crate::tools::api::{KubeApi, NodeApi};
+
+impl Sim {
+    /// What answers at `host:port` seen from `from` (see [`Listener`]).
+    fn listener(&self, from: NodeId, host: &str, port: u16) -> Listener {
+        let c = &self.cluster;
+        let local = matches!(host, "127.0.0.1" | "localhost" | "::1" | "[::1]");
+        let target = if local {
+            Some(from)
+        } else {
+            c.node_ids().find(|id| {
+                let n = c.node(*id);
+                n.internal_ip == host || &*n.name == host
+            })
+        };
+        let Some(node) = target else {
+            return Listener::UnknownHost;
+        };
+        let n = c.node(node);
+        if !n.powered_on {
+            return Listener::Nothing;
+        }
+        let running = |component: &str| {
+            c.pod_id("kube-system", &format!("{component}-{}", n.name))
+                .and_then(|id| c.pod(id))
+                .is_some_and(|p| crate::model::containers::pod_running(c, node, p))
+        };
+        let quorum = self.etcd.has_quorum();
+        match port {
+            6443 if running("kube-apiserver") => {
+                // An API server over a lost etcd answers (unhealthy) until its liveness probe
+                // has it killed; one that cannot reach etcd at all exits at start.
+                let outage = c.api_outages.last().filter(|o| o.to.is_none());
+                let serving = match outage {
+                    None => true,
+                    Some(o) => {
+                        o.cause == crate::model::unit::OutageCause::EtcdQuorum
+                            && self.now.saturating_sub(o.from) < SimDuration::from_secs(90)
+                    }
+                };
+                if !serving {
+                    return Listener::Nothing;
+                }
+                let version = n
+                    .control_plane
+                    .as_ref()
+                    .map(|cp| cp.apiserver.to_string())
+                    .unwrap_or_default();
+                Listener::ApiServer {
+                    healthy: self.api_available(),
+                    version,
+                }
+            }
+            2379 | 2381 => {
+                let url = format!("https://{}:2379", if local { "127.0.0.1" } else { host });
+                let member = crate::engine::etcd_link::member_listening_at(&self.engine, node, &url)
+                    .filter(|i| self.etcd.members[*i].is_running());
+                match (member, port) {
+                    (Some(_), 2379) => Listener::Etcd {
+                        quorum,
+                        version: self.etcd.version.to_string(),
+                    },
+                    (Some(_), _) if local => Listener::EtcdMetrics { quorum },
+                    _ => Listener::Nothing,
+                }
+            }
+            10248 if local && n.kubelet_running => Listener::Kubelet,
+            10257 if local && running("kube-controller-manager") => Listener::Component,
+            10259 if local && running("kube-scheduler") => Listener::Component,
+            _ => Listener::Nothing,
+        }
+    }
+}
 
 impl KubeApi for Sim {
     fn cluster(&self) -> &Cluster {
@@ -49,7 +122,12 @@ impl KubeApi for Sim {
     }
 
     fn force_delete_pod(&mut self, pod: PodId, uid: u64) {
-        self.force_remove(pod, uid);
+        // A mirror pod comes back: the kubelet still runs its static pod.
+        if self.cluster.pod_if(pod, uid).is_some_and(|p| p.is_mirror()) {
+            self.mirror_pod_deleted(pod);
+        } else {
+            self.force_remove(pod, uid);
+        }
     }
 
     fn set_unschedulable(&mut self, node: NodeId, on: bool) {
@@ -242,6 +320,14 @@ impl NodeApi for NodeKube<'_> {
 
     fn daemon_reload(&mut self) {
         self.sim.cluster.node_mut(self.node).unit_changed = false;
+    }
+
+    fn set_kubelet_enabled(&mut self, on: bool) {
+        self.sim.set_kubelet_enabled(self.node, on);
+    }
+
+    fn listener(&self, host: &str, port: u16) -> Listener {
+        self.sim.listener(self.node, host, port)
     }
 
     fn restart_static_pod(&mut self, component: StaticPod) -> bool {

@@ -3,6 +3,7 @@
 pub(crate) mod etcd;
 pub mod input;
 mod kube;
+mod node_tools;
 mod terminal;
 pub(crate) use kube::NodeKube;
 pub use terminal::{Sim, Terminal};
@@ -22,27 +23,38 @@ pub(crate) struct Host<'a> {
 impl CommandHost for Host<'_> {
     fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
+        // Whatever this command writes on the node is stamped with the time now.
+        if let Some(node) = self.node() {
+            let now = self.sim.now;
+            self.sim.cluster.node_mut(node).fs.clock = now;
+        }
         Some(match cmd.as_str() {
             "kubectl" => {
                 self.sim.use_kubectl_of_current_host();
                 let local = self.kubectl_local(args, env, stdin);
+                if let Some(missing) = self.missing_kubeconfig(args, &local) {
+                    return Some(missing);
+                }
                 crate::tools::kubectl::run(self.sim, args, &local)
             }
             "sleep" => sleep(self.sim, args),
             "ssh" => self.ssh(args),
             "exit" | "logout" => self.exit(),
-            "systemctl" => crate::tools::systemctl::systemctl(&mut self.node_kube()?, args),
+            "bash" | "sh" | "su" => self.shell(cmd, args, env),
+            "systemctl" => crate::tools::systemd::systemctl::systemctl(&mut self.node_kube()?, args),
+            "journalctl" => crate::tools::systemd::journalctl::journalctl(&self.node_kube()?, args),
+            "service" => crate::tools::systemd::systemctl::service(&mut self.node_kube()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
             "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
             "sed" => self.sed(args)?,
-            "kubelet" => crate::tools::systemctl::kubelet(&self.node_kube()?, args),
+            "kubelet" => crate::tools::systemd::systemctl::kubelet(&self.node_kube()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
             "crictl" => crate::tools::crictl::run(&self.node_kube()?, args),
             "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
-            _ => return None,
+            _ => return self.node_program(cmd, args, env),
         })
     }
 
@@ -70,7 +82,38 @@ impl CommandHost for Host<'_> {
         let node = self.node()?;
         Some(self.sim.cluster.node(node).fs.is_dir(path))
     }
+
+    fn write_file(&mut self, path: &str, text: &str, append: bool) -> Result<(), String> {
+        let Some(node) = self.node() else {
+            return Err("No such file or directory".into());
+        };
+        let fs = &self.sim.cluster.node(node).fs;
+        if fs.is_dir(path) {
+            return Err("Is a directory".into());
+        }
+        let old = if append { self.read_file(path) } else { None };
+        if append && old.is_none() && self.sim.cluster.node(node).fs.get(path).is_some() {
+            // Appending text to a binary file (a snapshot, a database) is not modelled.
+            return Err("kubedrill: appending to a file that is not text is not modelled".into());
+        }
+        let mut whole = old.unwrap_or_default();
+        whole.push_str(text);
+        if whole.len() > REDIRECT_LIMIT {
+            return Err("No space left on device".into());
+        }
+        self.sim.write_host_file(&self.name, path, &whole).map_err(|e| {
+            if e.contains("No such file or directory") {
+                "No such file or directory".to_string()
+            } else {
+                e
+            }
+        })
+    }
 }
+
+/// The most a redirection may write to one file: a node's disk is not endless, and a loop of
+/// `cat f >> f` must end in an error rather than exhaust memory.
+const REDIRECT_LIMIT: usize = 64 << 20;
 
 impl Host<'_> {
     /// What kubectl reads on this host: its stdin and the files (or directories of
@@ -86,6 +129,24 @@ impl Host<'_> {
                 .or_else(|| env.vars().get("EDITOR"))
                 .cloned(),
             files: Default::default(),
+            no_kubeconfig: false,
+        };
+        // kubectl's kubeconfig: --kubeconfig, else the files $KUBECONFIG names that exist, else
+        // ~/.kube/config. A kubeadm worker has none of them.
+        let flag = args.iter().enumerate().find_map(|(i, a)| {
+            a.strip_prefix("--kubeconfig=")
+                .map(str::to_string)
+                .or_else(|| (a == "--kubeconfig").then(|| args.get(i + 1).cloned().unwrap_or_default()))
+        });
+        local.no_kubeconfig = match flag {
+            Some(_) => false,
+            None => match env.vars().get("KUBECONFIG").filter(|v| !v.is_empty()) {
+                Some(list) => !list.split(':').any(|p| self.read_file(&local.abs(p)).is_some()),
+                None => {
+                    let home = env.vars().get("HOME").cloned().unwrap_or_else(|| "/root".into());
+                    self.read_file(&format!("{home}/.kube/config")).is_none()
+                }
+            },
         };
         for path in crate::tools::kubectl::file_args(args) {
             let abs = local.abs(&path);
@@ -109,6 +170,22 @@ impl Host<'_> {
             }
         }
         local
+    }
+
+    /// `--kubeconfig PATH` naming a file that is not there: kubectl stops before anything else.
+    fn missing_kubeconfig(&self, args: &[String], local: &crate::tools::kubectl::Local) -> Option<CommandOutput> {
+        let path = args.iter().enumerate().find_map(|(i, a)| {
+            a.strip_prefix("--kubeconfig=")
+                .map(str::to_string)
+                .or_else(|| (a == "--kubeconfig").then(|| args.get(i + 1).cloned().unwrap_or_default()))
+        })?;
+        if self.read_file(&local.abs(&path)).is_some() {
+            return None;
+        }
+        let mut out = CommandOutput::default();
+        crate::shell::output::stderr(&mut out, format!("error: stat {path}: no such file or directory"));
+        out.status = 1;
+        Some(out)
     }
 
     /// The seam the node-level tools get: this host's node of the simulator.
@@ -149,22 +226,78 @@ impl Host<'_> {
             return out;
         }
         if command.is_empty() {
-            self.sim.terminal.sessions.push(host);
+            self.sim.terminal.open(host, terminal::FrameKind::Ssh);
             return out;
         }
         let line: Vec<&str> = command.iter().map(|s| s.as_str()).collect();
         self.sim.run_line(&host, &line.join(" "))
     }
 
-    /// `exit` leaves the innermost `ssh` session (at the first host there is nothing to leave).
+    /// `exit` leaves the innermost level: a shell started inside a shell (bash prints
+    /// `logout` for a login shell, `exit` for another), else the `ssh` session (at the first
+    /// host there is nothing to leave).
     fn exit(&mut self) -> CommandOutput {
         let mut out = CommandOutput::default();
-        if self.sim.terminal.sessions.last().is_some_and(|h| *h == self.name) {
-            self.sim.terminal.sessions.pop();
-            crate::shell::output::stdout(&mut out, "logout");
-            crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
+        let Some(frame) = self.sim.terminal.sessions.last().filter(|f| f.host == self.name) else {
+            return out;
+        };
+        match frame.kind {
+            terminal::FrameKind::Shell { login, .. } => {
+                crate::shell::output::stderr(&mut out, if login { "logout" } else { "exit" });
+            }
+            terminal::FrameKind::Ssh => {
+                crate::shell::output::stdout(&mut out, "logout");
+                crate::shell::output::stdout(&mut out, format!("Connection to {} closed.", self.name));
+            }
         }
+        self.sim.terminal.sessions.pop();
         out
+    }
+
+    /// `bash`, `sh`, `su [-] [root]` (and what `sudo -i`, `sudo -s`, `sudo su -`, `sudo bash`
+    /// become): a new interactive shell on this host for the lines that follow, until `exit`.
+    /// A script (`bash -c`, `bash FILE`) is not modelled.
+    fn shell(&mut self, cmd: &str, args: &[String], env: &ShellEnv) -> CommandOutput {
+        let words: Vec<&str> = args.iter().map(String::as_str).collect();
+        let login = match (cmd, words.as_slice()) {
+            ("su", w) if w.iter().all(|a| matches!(*a, "-" | "-l" | "--login" | "root")) => {
+                w.iter().any(|a| *a != "root")
+            }
+            ("bash" | "sh" | "-bash", w) if w.iter().all(|a| matches!(*a, "-l" | "--login" | "-i")) => {
+                w.iter().any(|a| *a != "-i")
+            }
+            _ => {
+                let mut out = CommandOutput::default();
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!(
+                        "kubedrill: `{cmd} {}` is not modelled yet (modelled: an interactive shell: bash, sh, su -, sudo -i)",
+                        words.join(" ")
+                    ),
+                );
+                out.status = 1;
+                return out;
+            }
+        };
+        let mut shell = crate::shell::Shell::new();
+        if login {
+            shell.export_var("HOME", "/root");
+            shell.export_var("PWD", "/root");
+        } else {
+            for (name, value) in env.iter() {
+                shell.export_var(name, value);
+            }
+            shell.export_var("PWD", env.cwd());
+        }
+        shell.export_var("USER", "root");
+        self.sim.terminal.open(
+            self.name.clone(),
+            terminal::FrameKind::Shell {
+                login,
+                shell: Some(Box::new(shell)),
+            },
+        );
+        CommandOutput::default()
     }
 
     /// apt on this node; a kubelet package change rewrites the unit file on disk.
@@ -179,77 +312,78 @@ impl Host<'_> {
         Some(out)
     }
 
-    /// `sed -i 's/OLD/NEW/[g]' FILE` on the one file the upgrade procedure edits: the
-    /// Kubernetes apt source (switching the pkgs.k8s.io minor).
+    /// `sed -i 's/OLD/NEW/[g]' FILE` on a text file of the node: the Kubernetes apt source
+    /// (switching the pkgs.k8s.io minor), a static pod manifest (the kubelet notices at its next
+    /// look), the kubelet's files (read at its next start; a unit or drop-in edit wants a
+    /// daemon-reload), any other text file.
     fn sed(&mut self, args: &[String]) -> Option<CommandOutput> {
         let node = self.node()?;
         let mut out = CommandOutput::default();
         let (flags, rest): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('-'));
+        let modelled = "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` (literal text, one file)";
         let (Some(script), Some(file)) = (rest.first(), rest.get(1)) else {
-            crate::shell::output::stderr(
-                &mut out,
-                "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE`",
-            );
+            crate::shell::output::stderr(&mut out, modelled);
             out.status = 1;
             return Some(out);
         };
-        let manifest = StaticPod::from_manifest_path(file);
-        if !flags.iter().any(|f| f.starts_with("-i"))
-            || (file.as_str() != KUBERNETES_LIST && manifest.is_none())
-            || rest.len() != 2
-        {
-            crate::shell::output::stderr(
-                &mut out,
-                format!(
-                    "kubedrill: sed is modelled only as `sed -i 's/OLD/NEW/[g]' FILE` on {KUBERNETES_LIST} and the static pod manifests in /etc/kubernetes/manifests"
-                ),
-            );
+        if !flags.iter().any(|f| f.starts_with("-i")) || rest.len() != 2 {
+            crate::shell::output::stderr(&mut out, modelled);
             out.status = 1;
-            return Some(out);
-        }
-        if manifest.is_some() {
-            let Some(text) = self.read_file(file) else {
-                crate::shell::output::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
-                out.status = 2;
-                return Some(out);
-            };
-            let Some(subs) = parse_substitution(script) else {
-                crate::shell::output::stderr(
-                    &mut out,
-                    format!(
-                        "sed: -e expression #1, char 1: unknown command: `{}'",
-                        script.chars().next().unwrap_or(' ')
-                    ),
-                );
-                out.status = 1;
-                return Some(out);
-            };
-            let edited = substitute(&text, &subs);
-            if edited != text {
-                self.sim
-                    .cluster
-                    .node_mut(node)
-                    .fs
-                    .put(file, crate::model::hostfs::Entry::Text(edited));
-                self.sim.manifests_changed(node);
-            }
             return Some(out);
         }
         let Some(subs) = parse_substitution(script) else {
             crate::shell::output::stderr(
                 &mut out,
                 format!(
-                    "sed: -e expression #1, char {}: unknown command: `{}'",
-                    script.len().min(1),
+                    "sed: -e expression #1, char 1: unknown command: `{}'",
                     script.chars().next().unwrap_or(' ')
                 ),
             );
             out.status = 1;
             return Some(out);
         };
-        let packages = &mut self.sim.cluster.node_mut(node).packages;
-        let edited = substitute(packages.repo_file_text(), &subs);
-        packages.set_repo_file_text(&edited);
+        if file.as_str() == KUBERNETES_LIST {
+            let packages = &mut self.sim.cluster.node_mut(node).packages;
+            let edited = substitute(packages.repo_file_text(), &subs);
+            packages.set_repo_file_text(&edited);
+            return Some(out);
+        }
+        let path = crate::path::normalize(file);
+        let text = match self.sim.cluster.node(node).fs.get(&path) {
+            Some(crate::model::hostfs::Entry::Text(t)) => t.clone(),
+            Some(e) if e.is_dir() => {
+                crate::shell::output::stderr(&mut out, format!("sed: couldn't edit {file}: not a regular file"));
+                out.status = 4;
+                return Some(out);
+            }
+            Some(_) => {
+                crate::shell::output::stderr(
+                    &mut out,
+                    format!("kubedrill: sed -i on {file} is not modelled (not a text file)"),
+                );
+                out.status = 1;
+                return Some(out);
+            }
+            None => {
+                crate::shell::output::stderr(&mut out, format!("sed: can't read {file}: No such file or directory"));
+                out.status = 2;
+                return Some(out);
+            }
+        };
+        let edited = substitute(&text, &subs);
+        if edited != text {
+            self.sim
+                .cluster
+                .node_mut(node)
+                .fs
+                .put(&path, crate::model::hostfs::Entry::Text(edited));
+            if path.starts_with("/etc/kubernetes/manifests/") || StaticPod::from_manifest_path(&path).is_some() {
+                self.sim.manifests_changed(node);
+            }
+            if path.contains("/systemd/system/kubelet.service") {
+                self.sim.cluster.node_mut(node).unit_changed = true;
+            }
+        }
         Some(out)
     }
     /// Kubernetes' etcd3 → etcd2 rollback tool (shipped in the etcd image of 1.6–1.7), run
@@ -310,9 +444,23 @@ impl Host<'_> {
             crate::model::hostfs::DataDir::Live => frozen.clone(),
             other => other.clone(),
         };
+        // Only `ls` shows a db's size; the live member's needs a copy of etcd's state.
+        let db: Box<dyn Fn(&str) -> u64> = if cmd == "ls" {
+            Box::new(self.db_sizes())
+        } else {
+            Box::new(|_: &str| 0)
+        };
+        let (now, epoch_s) = (self.sim.now, self.sim.cluster.epoch_s);
         let fs = &mut self.sim.cluster.node_mut(node).fs;
         let out = match cmd {
-            "ls" => crate::tools::coreutils::ls(fs, cwd, args),
+            "ls" => {
+                let cx = crate::tools::coreutils::LsContext {
+                    now,
+                    epoch_s,
+                    db_size: &*db,
+                };
+                crate::tools::coreutils::ls(fs, cwd, args, &cx)
+            }
             "mkdir" => crate::tools::coreutils::mkdir(fs, cwd, args, &mut change),
             "rm" => crate::tools::coreutils::rm(fs, cwd, args, &mut change),
             "truncate" => crate::tools::coreutils::truncate(fs, cwd, args),
@@ -397,12 +545,23 @@ impl Host<'_> {
             out.status = 1;
             return Some(out);
         }
+        let now = self.sim.now;
         let target_fs = &mut self.sim.cluster.node_mut(to.0).fs;
         let target = if target_fs.is_dir(&to.1) {
             crate::path::normalize(&format!("{}/{}", to.1, from.1.rsplit('/').next().unwrap_or("")))
         } else {
             to.1.clone()
         };
+        if !target_fs.is_dir(crate::path::parent(&target)) {
+            crate::shell::output::stderr(
+                &mut out,
+                format!("scp: dest open \"{target}\": No such file or directory"),
+            );
+            crate::shell::output::stderr(&mut out, format!("scp: failed to upload file {} to {target}", from.1));
+            out.status = 1;
+            return Some(out);
+        }
+        target_fs.clock = now;
         target_fs.put(&target, entry);
         Some(out)
     }
@@ -587,9 +746,22 @@ impl Sim {
         }
     }
 
-    /// Runs one line typed at `host`'s prompt, through that host's shell.
+    /// Runs one line typed at `host`'s prompt, through the shell the person is in there: a
+    /// shell started inside the host's shell (`sudo -i`) when that is the innermost level,
+    /// else the host's own.
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
-        let mut shell = self.terminal.shells.remove(host).unwrap_or_default();
+        let nested = match self.terminal.sessions.last_mut() {
+            Some(terminal::Frame {
+                id,
+                host: h,
+                kind: terminal::FrameKind::Shell { shell, .. },
+            }) if h == host => Some((*id, shell.take().map(|s| *s).unwrap_or_default())),
+            _ => None,
+        };
+        let (frame, mut shell) = match nested {
+            Some((id, shell)) => (Some(id), shell),
+            None => (None, self.terminal.shells.remove(host).unwrap_or_default()),
+        };
         let out = shell.run_line(
             &mut Host {
                 sim: self,
@@ -597,7 +769,21 @@ impl Sim {
             },
             line,
         );
-        self.terminal.shells.insert(host.to_string(), shell);
+        match frame {
+            // The shell goes back to its level, unless the line left it (`exit`).
+            Some(id) => {
+                if let Some(terminal::Frame {
+                    kind: terminal::FrameKind::Shell { shell: slot, .. },
+                    ..
+                }) = self.terminal.sessions.iter_mut().find(|f| f.id == id)
+                {
+                    *slot = Some(Box::new(shell));
+                }
+            }
+            None => {
+                self.terminal.shells.insert(host.to_string(), shell);
+            }
+        }
         self.settle();
         out
     }

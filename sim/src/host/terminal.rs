@@ -20,10 +20,35 @@ pub struct Terminal {
     pub(crate) shells: BTreeMap<String, Shell>,
     /// Where a line without a host runs: the first control plane.
     pub(crate) default_host: String,
-    /// Hosts entered with `ssh NODE` (innermost last); `exit` leaves the innermost.
-    pub(crate) sessions: Vec<String>,
+    /// What a person has entered on top of the first host's shell, innermost last: `ssh NODE`
+    /// sessions and shells started inside a shell (`sudo -i`, `sudo su -`, `bash`). `exit`
+    /// leaves the innermost.
+    pub(crate) sessions: Vec<Frame>,
+    /// Numbers the frames, so a line that opened or left one puts its shell back in the right
+    /// place.
+    pub(crate) frames_opened: u64,
     /// The client behaviour of the kubectl that ran last (the installed package of its host).
     pub(crate) kubectl: Kubectl,
+}
+
+/// One level of a person's terminal above the first host's shell.
+#[derive(Clone, Debug)]
+pub(crate) struct Frame {
+    pub id: u64,
+    /// The machine this level runs on.
+    pub host: String,
+    pub kind: FrameKind,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum FrameKind {
+    /// `ssh NODE`: the node's own shell (kept between sessions, as its history would be).
+    Ssh,
+    /// A shell started inside a shell: root's (the simulated user is root everywhere, so
+    /// `sudo -i` only gives a new shell). A login shell (`sudo -i`, `su -`) starts in root's
+    /// home with a fresh environment; `exit` leaves it with `logout`, a non-login one with
+    /// `exit`. `None` only while a line runs in it.
+    Shell { login: bool, shell: Option<Box<Shell>> },
 }
 
 /// The simulator: the cluster and the terminals on its machines. Everything the cluster offers
@@ -47,6 +72,18 @@ impl DerefMut for Sim {
     }
 }
 
+impl Terminal {
+    /// Enters a new level on `host` (an `ssh` session, a shell inside a shell).
+    pub(crate) fn open(&mut self, host: String, kind: FrameKind) {
+        self.frames_opened += 1;
+        self.sessions.push(Frame {
+            id: self.frames_opened,
+            host,
+            kind,
+        });
+    }
+}
+
 impl Sim {
     /// Builds the cluster as kubeadm leaves it, then the scenario's workloads.
     pub fn new(spec: &ClusterSpec, workloads: &[Manifest], seed: Seed) -> Result<Self, SetupError> {
@@ -67,6 +104,7 @@ impl Sim {
                 shells: BTreeMap::new(),
                 default_host,
                 sessions: Vec::new(),
+                frames_opened: 0,
                 kubectl,
             },
         }
@@ -86,8 +124,36 @@ impl Sim {
         self.terminal
             .sessions
             .last()
-            .map(String::as_str)
+            .map(|f| f.host.as_str())
             .unwrap_or(&self.terminal.default_host)
+    }
+
+    /// Whether the person is at the first host's own shell: no `ssh` session and no shell
+    /// started inside a shell is open, so `exit` there would end the terminal itself.
+    pub fn at_first_shell(&self) -> bool {
+        self.terminal.sessions.is_empty()
+    }
+
+    /// The prompt of the shell the next line runs in: `controlplane $ ` (the lab's own style)
+    /// on a host's shell, and bash's `root@node01:~# ` in a shell started inside it
+    /// (`sudo -i`), with the working directory (`~` for root's home).
+    pub fn prompt(&self) -> String {
+        match self.terminal.sessions.last() {
+            Some(Frame {
+                host,
+                kind: FrameKind::Shell { shell: Some(shell), .. },
+                ..
+            }) => {
+                let cwd = shell.cwd();
+                let dir = match cwd.strip_prefix("/root") {
+                    Some("") => "~".to_string(),
+                    Some(rest) if rest.starts_with('/') => format!("~{rest}"),
+                    _ => cwd.to_string(),
+                };
+                format!("root@{host}:{dir}# ")
+            }
+            _ => format!("{} $ ", self.current_host()),
+        }
     }
 
     /// kubectl answers as the kubectl package installed on the host it runs on.

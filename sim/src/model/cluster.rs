@@ -39,6 +39,9 @@ pub struct Cluster {
     /// The day the scenario starts on (`cluster.date`), in days since 1970-01-01: which
     /// releases exist (apt, kubeadm's "latest stable"). `None`: every release exists.
     pub date_day: Option<i64>,
+    /// When the API could not serve, and why (the kubelets' journals show it); the machines'
+    /// history, kept across an etcd restore.
+    pub api_outages: Vec<unit::ApiOutage>,
     nodes: Vec<Option<Node>>,
     /// Control-plane nodes in creation order (the first is the API endpoint).
     control_planes: Vec<NodeId>,
@@ -80,6 +83,7 @@ impl Cluster {
             storage_media_type: crate::etcd::rollback::PROTOBUF_MEDIA_TYPE.to_string(),
             epoch_s: crate::time::WALL_EPOCH_S,
             date_day: None,
+            api_outages: Vec::new(),
             config_version: version.clone(),
             version,
             kubectl_version,
@@ -172,6 +176,7 @@ impl Cluster {
         c.storage_media_type = self.storage_media_type.clone();
         c.epoch_s = self.epoch_s;
         c.date_day = self.date_day;
+        c.api_outages = self.api_outages.clone();
         c.control_planes = self.control_planes.clone();
         c.next_uid = c.next_uid.max(self.next_uid);
         for (i, slot) in self.nodes.iter().enumerate() {
@@ -190,6 +195,9 @@ impl Cluster {
                 then.kernel_version = now.kernel_version.clone();
                 then.container_runtime = now.container_runtime.clone();
                 then.unit_changed = now.unit_changed;
+                then.kubelet_unit = now.kubelet_unit.clone();
+                then.journal = now.journal.clone();
+                then.booted_at = now.booted_at;
                 then.packages = now.packages.clone();
                 then.control_plane = now.control_plane.clone();
                 then.fs = now.fs.clone();
@@ -233,6 +241,7 @@ impl Cluster {
         let mut c = Cluster::new(self.version.clone(), self.kubectl_version.clone());
         c.epoch_s = self.epoch_s;
         c.date_day = self.date_day;
+        c.api_outages = self.api_outages.clone();
         for slot in &self.nodes {
             match slot {
                 Some(n) => {

@@ -7,7 +7,8 @@
 //! synthesised, so `cp /var/lib/etcd/member/snap/db /backup/db` works as the lab guide says.
 
 use crate::etcd::model::Snapshot;
-use crate::path::{normalize, parent};
+use crate::path::{base, normalize, parent};
+use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -71,11 +72,10 @@ impl Entry {
     }
 }
 
-/// A snapshot file's size in bytes: bbolt pages for the keys, plus the appended SHA-256.
+/// A snapshot file's size in bytes: the bbolt file `etcdctl snapshot status` measures, plus
+/// the SHA-256 `snapshot save` appends.
 pub fn snapshot_size(s: &Snapshot) -> u64 {
-    let entries = (s.keys.len() + s.extra_keys) as u64 + s.revision.max(0) as u64 / 2;
-    let pages = 20 + entries * 2 / 5;
-    pages * 4096 + if s.has_hash { 32 } else { 0 }
+    s.db_size().1 + if s.has_hash { 32 } else { 0 }
 }
 
 /// What is at a path, including the synthesised insides of a data dir.
@@ -93,6 +93,113 @@ pub enum Found<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct HostFs {
     pub(crate) entries: BTreeMap<String, Entry>,
+    /// When a path was last written, where that was after the machine was provisioned.
+    pub(crate) mtimes: BTreeMap<String, SimTime>,
+    /// The time writes are stamped with (the host sets it before each command).
+    pub(crate) clock: SimTime,
+}
+
+/// The size of an etcd WAL segment file (etcd preallocates 64 MB).
+pub const WAL_SEGMENT_BYTES: u64 = 64_000_000;
+
+/// A file's permission bits as kubeadm, etcd and Ubuntu leave them: private keys, kubeconfigs,
+/// etcd's data and snapshots 0600, their directories 0700, `/tmp` 1777, the rest 0644/0755.
+pub fn mode(path: &str, dir: bool) -> u32 {
+    let name = base(path);
+    if dir {
+        return match path {
+            "/tmp" => 0o1777,
+            "/root" | "/root/.kube" => 0o700,
+            _ if path.starts_with("/var/lib/etcd")
+                || path.ends_with("/member")
+                || path.ends_with("/snap")
+                || path.ends_with("/wal") =>
+            {
+                0o700
+            }
+            _ => 0o755,
+        };
+    }
+    let private = name.ends_with(".key")
+        || name.ends_with(".db")
+        || name == "db"
+        || name.ends_with(".wal")
+        || name.ends_with(".snap")
+        || path == "/root/.kube/config"
+        || (parent(path) == "/etc/kubernetes" && name.ends_with(".conf"))
+        || path.starts_with("/var/lib/kubelet/pki/");
+    if private { 0o600 } else { 0o644 }
+}
+
+/// GNU's human-readable sizes (`-h`): powers of 1024, rounded up, one decimal under 10.
+pub fn human_size(bytes: u64) -> String {
+    if bytes < 1024 {
+        return bytes.to_string();
+    }
+    let units = ['K', 'M', 'G', 'T'];
+    let mut v = bytes as f64 / 1024.0;
+    let mut i = 0;
+    while v >= 1024.0 && i + 1 < units.len() {
+        v /= 1024.0;
+        i += 1;
+    }
+    if v < 10.0 {
+        let r = (v * 10.0).ceil() / 10.0;
+        if r >= 10.0 {
+            format!("{:.0}{}", r, units[i])
+        } else {
+            format!("{:.1}{}", r, units[i])
+        }
+    } else {
+        format!("{:.0}{}", v.ceil(), units[i])
+    }
+}
+
+/// `ls -l`'s mode string of a path.
+pub fn mode_string(path: &str, dir: bool) -> String {
+    let m = mode(path, dir);
+    let mut s = String::from(if dir { "d" } else { "-" });
+    for shift in [6, 3, 0] {
+        let bits = (m >> shift) & 7;
+        s.push(if bits & 4 != 0 { 'r' } else { '-' });
+        s.push(if bits & 2 != 0 { 'w' } else { '-' });
+        let x = bits & 1 != 0;
+        s.push(match (shift, m & 0o1000 != 0, x) {
+            (0, true, true) => 't',
+            (0, true, false) => 'T',
+            (_, _, true) => 'x',
+            _ => '-',
+        });
+    }
+    s
+}
+
+/// A certificate's or key's size, stable per file name (keys are 2048-bit RSA PEM).
+fn pem_size(path: &str) -> u64 {
+    let name = base(path);
+    let h = name
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    match name {
+        "sa.pub" => 451,
+        n if n.ends_with(".key") => {
+            if h % 2 == 0 {
+                1675
+            } else {
+                1679
+            }
+        }
+        n if n.ends_with(".pem") => 2_786 + h % 40,
+        _ => 1_086 + h % 90,
+    }
+}
+
+/// What `ls -l` and `stat` show as a path's size.
+pub fn entry_size(path: &str, e: &Entry) -> u64 {
+    match e {
+        Entry::Pem => pem_size(path),
+        other => other.size(),
+    }
 }
 
 impl HostFs {
@@ -126,7 +233,13 @@ impl HostFs {
             p = parent(&p).to_string();
         }
         for m in missing {
+            if self.clock > SimTime::ZERO {
+                self.mtimes.insert(m.clone(), self.clock);
+            }
             self.entries.insert(m, Entry::Dir);
+        }
+        if self.clock > SimTime::ZERO {
+            self.mtimes.insert(path.clone(), self.clock);
         }
         self.entries.insert(path, entry);
     }
@@ -191,10 +304,23 @@ impl HostFs {
             .collect()
     }
 
+    /// When the file was last written (provisioning: virtual time 0).
+    pub fn mtime(&self, path: &str) -> SimTime {
+        self.mtimes.get(&normalize(path)).copied().unwrap_or_default()
+    }
+
+    pub fn set_mtime(&mut self, path: &str, t: SimTime) {
+        let path = normalize(path);
+        if self.entries.contains_key(&path) {
+            self.mtimes.insert(path, t);
+        }
+    }
+
     /// Removes a path and everything under it; returns what was removed.
     pub fn remove_tree(&mut self, path: &str) -> Vec<(String, Entry)> {
         let path = normalize(path);
         let prefix = format!("{path}/");
+        self.mtimes.retain(|k, _| *k != path && !k.starts_with(&prefix));
         let keys: Vec<String> = self
             .entries
             .keys()

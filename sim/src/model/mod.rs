@@ -2,6 +2,7 @@
 //! templates, so that 150,000 pods stay small. `crate::model::objects` turns them into real API objects.
 
 pub mod cluster;
+pub mod containers;
 pub mod core_objects;
 pub mod events;
 pub mod hostfs;
@@ -10,6 +11,7 @@ pub mod manifest;
 pub mod node;
 pub mod objects;
 pub mod packages;
+pub mod patch;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;
@@ -17,6 +19,7 @@ pub mod scheduler;
 pub mod status;
 pub mod store;
 pub mod taint;
+pub mod unit;
 pub mod workload;
 
 pub use labels::{Labels, Selector};

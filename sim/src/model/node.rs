@@ -72,6 +72,12 @@ pub struct Node {
     pub created_at: SimTime,
     /// The kubelet unit file changed on disk (a package upgrade) and systemd was not reloaded.
     pub unit_changed: bool,
+    /// `kubelet.service`: enabled, since when in its state, its PID, why it cannot start.
+    pub kubelet_unit: crate::model::unit::KubeletUnit,
+    /// What systemd and the kubelet logged (`journalctl -u kubelet`).
+    pub journal: crate::model::unit::Journal,
+    /// When the machine last booted (`uptime`).
+    pub booted_at: SimTime,
     /// The node's Debian packages (kubeadm, kubelet, kubectl) and its Kubernetes apt source.
     pub packages: crate::model::packages::PackageState,
     /// The control-plane static pods of a control-plane node.

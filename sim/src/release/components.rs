@@ -24,6 +24,9 @@ pub struct ControlPlane {
     /// Why the etcd member cannot run (its last log lines), while it crash-loops: an image
     /// edit etcd refuses, a crash fault, an unusable data dir.
     pub etcd_failed: Option<String>,
+    /// The failure is etcd's own exit at start (an empty data dir under a known identity, a
+    /// removed member): the kubelet restarts it with back-off, and it may then start.
+    pub etcd_retry: bool,
     /// The host directory the running etcd member keeps its data in.
     pub etcd_data_dir: String,
     /// Where the member listens for clients (`--listen-client-urls`).
@@ -42,6 +45,7 @@ impl ControlPlane {
             scheduler: v.clone(),
             etcd,
             etcd_failed: None,
+            etcd_retry: false,
             etcd_data_dir: "/var/lib/etcd".into(),
             etcd_listen: vec!["https://127.0.0.1:2379".into()],
             etcd_servers: vec!["https://127.0.0.1:2379".into()],
@@ -297,10 +301,15 @@ pub fn manifest_image(text: &str) -> Option<String> {
         .find_map(|l| l.strip_prefix("image:").map(|i| i.trim().trim_matches('"').to_string()))
 }
 
+/// The prefix of a data location inside etcd's container rather than on the host.
+pub const IN_CONTAINER: &str = "container:";
+
 /// What the kubelet reads from a static pod manifest: the first container's image and command,
 /// and where the volumes come from on the host.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ManifestView {
+    /// `metadata.name`: which pod the file is.
+    pub name: String,
     pub image: String,
     pub command: Vec<String>,
     /// Volume name → hostPath path.
@@ -326,6 +335,18 @@ impl ManifestView {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Where etcd keeps its data: the host directory of the volume mounted over `--data-dir`, or,
+    /// when no mount covers it (the CKA mistake of editing `--data-dir` but not the volume), the
+    /// container's own filesystem ([`IN_CONTAINER`] + the path), which starts empty whenever the
+    /// container is created.
+    pub fn etcd_data_location(&self) -> String {
+        match (self.etcd_host_data_dir(), self.flag("data-dir")) {
+            (Some(host), _) => host,
+            (None, Some(dir)) => format!("{IN_CONTAINER}{dir}"),
+            (None, None) => "/var/lib/etcd".to_string(),
+        }
     }
 
     /// The host directory etcd's `--data-dir` lands in: the hostPath of the volume mounted over it.
@@ -359,6 +380,7 @@ pub fn parse_manifest(text: &str) -> Result<ManifestView, String> {
         .filter(|i| !i.is_empty())
         .ok_or("spec.containers[0].image: Required value")?;
     let mut v = ManifestView {
+        name: pod.metadata.name.clone().unwrap_or_default(),
         image,
         command: c.command.clone().unwrap_or_default(),
         ..Default::default()

@@ -6,5 +6,6 @@ pub mod api;
 pub mod behaviour;
 pub mod components;
 pub mod dates;
+pub mod kubelet;
 pub mod version;
 pub mod versions;

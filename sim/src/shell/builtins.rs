@@ -373,9 +373,9 @@ impl Shell {
     }
 
     /// `sudo [options] [VAR=value...] command args`. We already are root, so
-    /// this only strips the wrapper. A bare `sudo -i`, `sudo -s` or `sudo su`
-    /// would open a root shell; the host layer handles prompts, so here it
-    /// just succeeds.
+    /// this only strips the wrapper. A bare `sudo -i` or `sudo -s` opens a root
+    /// shell: the host's `su -` (a login shell) or `bash`, which the host layer
+    /// stacks on the terminal until `exit`; so do `sudo su -` and `sudo bash`.
     pub(super) fn sudo<H: CommandHost + ?Sized>(
         &mut self,
         host: &mut H,
@@ -384,6 +384,7 @@ impl Shell {
         stdin: &str,
     ) -> CommandOutput {
         let mut shell = false;
+        let mut login = false;
         let mut index = 0;
         while let Some(arg) = args.get(index) {
             if arg == "--" {
@@ -396,7 +397,11 @@ impl Shell {
                     None => (long, None),
                 };
                 match name {
-                    "login" | "shell" => shell = true,
+                    "login" => {
+                        shell = true;
+                        login = true;
+                    }
+                    "shell" => shell = true,
                     "preserve-env" | "set-home" | "non-interactive" | "stdin" => {}
                     "user" => {
                         let user = match value {
@@ -427,7 +432,11 @@ impl Shell {
             };
             for (at, flag) in flags.char_indices() {
                 match flag {
-                    'i' | 's' => shell = true,
+                    'i' => {
+                        shell = true;
+                        login = true;
+                    }
+                    's' => shell = true,
                     'E' | 'H' | 'n' | 'S' | 'k' | 'A' | 'P' => {}
                     'u' => {
                         let attached = &flags[at + flag.len_utf8()..];
@@ -466,22 +475,16 @@ impl Shell {
         }
         let command = &args[index.min(args.len())..];
         let Some(name) = command.first() else {
-            return if shell {
-                CommandOutput::ok()
+            if !shell {
+                return CommandOutput::fail(1).stderr(SUDO_USAGE);
+            }
+            let argv: Vec<String> = if login {
+                vec!["su".into(), "-".into()]
             } else {
-                CommandOutput::fail(1).stderr(SUDO_USAGE)
+                vec!["bash".into()]
             };
+            return host.run(&argv, &env, stdin).unwrap_or_default();
         };
-        let root_shell = match name.as_str() {
-            "su" => command[1..]
-                .iter()
-                .all(|a| matches!(a.as_str(), "-" | "-l" | "--login" | "root")),
-            "bash" | "sh" | "-bash" => command.len() == 1,
-            _ => false,
-        };
-        if root_shell {
-            return CommandOutput::ok();
-        }
         if SHELL_ONLY.contains(&name.as_str()) {
             return CommandOutput::fail(1).line_err(&format!("sudo: {name}: command not found"));
         }

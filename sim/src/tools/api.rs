@@ -155,6 +155,25 @@ pub trait KubeApi {
     fn note(&mut self, event: crate::trace::Event);
 }
 
+/// What answers on a port of a cluster machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listener {
+    /// No such host (not a cluster machine, no network beyond the cluster).
+    UnknownHost,
+    /// The host is there; nothing listens on that port (connection refused).
+    Nothing,
+    /// kube-apiserver (6443): `healthy` when it reaches a working etcd.
+    ApiServer { healthy: bool, version: String },
+    /// An etcd member's client port (2379), with or without a leader.
+    Etcd { quorum: bool, version: String },
+    /// An etcd member's metrics port (2381, plain HTTP).
+    EtcdMetrics { quorum: bool },
+    /// The kubelet's healthz (10248, plain HTTP).
+    Kubelet,
+    /// kube-controller-manager (10257) or kube-scheduler (10259): HTTPS healthz.
+    Component,
+}
+
 /// What a node-level tool reaches on its own machine, on top of the API.
 pub trait NodeApi: KubeApi {
     /// The machine the tool runs on.
@@ -171,6 +190,13 @@ pub trait NodeApi: KubeApi {
 
     /// `systemctl daemon-reload`: unit files changed on disk are read again.
     fn daemon_reload(&mut self);
+
+    /// `systemctl enable|disable kubelet`: whether it starts when the machine boots.
+    fn set_kubelet_enabled(&mut self, on: bool);
+
+    /// What answers on `port` at `host` (an address or a machine's name) as seen from this
+    /// machine (`curl`).
+    fn listener(&self, host: &str, port: u16) -> Listener;
 
     /// The kubelet restarts one of this node's static pods with its manifest unchanged.
     /// `false` when the pod did not come back (kubeadm then times out).

@@ -3,7 +3,7 @@
 //! decides what a change means (a manifest moved out of `/etc/kubernetes/manifests` stops its
 //! static pod).
 
-use crate::model::hostfs::{DataDir, Entry, Found, HostFs};
+use crate::model::hostfs::{DataDir, Entry, Found, HostFs, entry_size};
 use crate::path::{base, normalize, parent};
 use crate::shell::CommandOutput;
 use std::sync::Arc;
@@ -23,19 +23,39 @@ fn err(out: &mut CommandOutput, msg: String) {
 /// What a data-dir copy becomes: a host hook turns the live member's data into a frozen copy.
 pub type Freeze<'a> = &'a dyn Fn(&DataDir) -> DataDir;
 
-/// `ls [-l] [-a] [-h] [PATH...]`.
-pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
+/// What `ls -l` needs besides the files: the clock (for the dates) and the size of a data
+/// dir's `member/snap/db` (the live member's comes from the running etcd).
+pub struct LsContext<'a> {
+    pub now: crate::time::SimTime,
+    pub epoch_s: u64,
+    pub db_size: &'a dyn Fn(&str) -> u64,
+}
+
+/// One name `ls` lists.
+struct Listed {
+    name: String,
+    path: String,
+    size: u64,
+    dir: bool,
+}
+
+/// `ls [-l] [-a] [-h] [-d] [PATH...]`, with GNU's modes, sizes, dates and column alignment.
+pub fn ls(fs: &HostFs, cwd: &str, args: &[String], cx: &LsContext<'_>) -> CommandOutput {
     let mut out = CommandOutput::default();
     let mut long = false;
     let mut all = false;
+    let mut human = false;
+    let mut dir_itself = false;
     let mut paths = Vec::new();
     for a in args {
-        if let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty()) {
+        if let Some(flags) = a.strip_prefix('-').filter(|f| !f.is_empty() && !f.starts_with('-')) {
             for c in flags.chars() {
                 match c {
                     'l' => long = true,
                     'a' | 'A' => all = true,
-                    'h' | '1' | 'd' | 't' | 'r' | 'R' | 'F' => {}
+                    'h' => human = true,
+                    'd' => dir_itself = true,
+                    '1' | 't' | 'r' | 'R' | 'F' | 'S' | 'i' | 'n' | 'G' => {}
                     other => {
                         crate::shell::output::stderr(&mut out, format!("ls: invalid option -- '{other}'"));
                         crate::shell::output::stderr(&mut out, "Try 'ls --help' for more information.");
@@ -44,6 +64,14 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
                     }
                 }
             }
+        } else if a == "--human-readable" {
+            human = true;
+        } else if a == "--all" {
+            all = true;
+        } else if a.starts_with("--") {
+            crate::shell::output::stderr(&mut out, format!("kubedrill: ls {a} is not modelled yet"));
+            out.status = 2;
+            return out;
         } else {
             paths.push(resolve(cwd, a));
         }
@@ -52,65 +80,161 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String]) -> CommandOutput {
         paths.push(cwd.to_string());
     }
     let several = paths.len() > 1;
-    for (n, p) in paths.iter().enumerate() {
-        let listing: Vec<(String, u64, bool)> = match fs.find(p) {
+    let item = |name: String, path: String, size: u64, dir: bool| Listed { name, path, size, dir };
+    // Operands that are files are listed together first, then each directory under its name.
+    let mut files = Vec::new();
+    let mut dirs = Vec::new();
+    for p in &paths {
+        match fs.find(p) {
             None => {
                 crate::shell::output::stderr(
                     &mut out,
                     format!("ls: cannot access '{}': No such file or directory", display(cwd, p)),
                 );
                 out.status = 2;
-                continue;
             }
-            Some(Found::Entry(e)) if !e.is_dir() => vec![(display(cwd, p), e.size(), false)],
-            Some(Found::Db { .. }) => vec![(display(cwd, p), 2_097_152, false)],
+            Some(Found::Entry(e)) if !e.is_dir() => {
+                files.push(item(display(cwd, p), p.clone(), entry_size(p, e), false))
+            }
+            Some(Found::Db { dir }) => files.push(item(display(cwd, p), p.clone(), (cx.db_size)(&dir), false)),
+            _ if dir_itself => files.push(item(display(cwd, p), p.clone(), 4096, true)),
+            Some(_) => dirs.push(p.clone()),
+        }
+    }
+    let opts = (long, human);
+    let mut printed = false;
+    if !files.is_empty() {
+        print_listing(&mut out, fs, &files, opts, false, cx);
+        printed = true;
+    }
+    for p in &dirs {
+        let mut names: Vec<Listed> = match fs.find(p) {
             Some(Found::Entry(Entry::DataDir(d))) => match d {
                 DataDir::Empty => Vec::new(),
-                _ => vec![("member".to_string(), 4096, true)],
+                _ => vec![item("member".into(), format!("{p}/member"), 4096, true)],
             },
             Some(Found::DataSubdir) => {
                 if p.ends_with("/member") {
-                    vec![("snap".into(), 4096, true), ("wal".into(), 4096, true)]
+                    vec![
+                        item("snap".into(), format!("{p}/snap"), 4096, true),
+                        item("wal".into(), format!("{p}/wal"), 4096, true),
+                    ]
                 } else if p.ends_with("/snap") {
-                    vec![("db".into(), 2_097_152, false)]
+                    let dir = p.trim_end_matches("/member/snap");
+                    vec![item("db".into(), format!("{p}/db"), (cx.db_size)(dir), false)]
                 } else {
-                    vec![("0000000000000000-0000000000000000.wal".into(), 64_000_000, false)]
+                    vec![item(
+                        "0000000000000000-0000000000000000.wal".into(),
+                        format!("{p}/0000000000000000-0000000000000000.wal"),
+                        crate::model::hostfs::WAL_SEGMENT_BYTES,
+                        false,
+                    )]
                 }
             }
-            Some(Found::Entry(_)) => fs
+            _ => fs
                 .children(p)
                 .into_iter()
-                .map(|(name, e)| (name, e.size(), e.is_dir()))
+                .filter(|(name, _)| all || !name.starts_with('.'))
+                .map(|(name, e)| {
+                    let path = normalize(&format!("{p}/{name}"));
+                    let size = entry_size(&path, e);
+                    item(name, path, size, e.is_dir())
+                })
                 .collect(),
         };
+        if all {
+            names.insert(0, item("..".into(), parent(p).to_string(), 4096, true));
+            names.insert(0, item(".".into(), p.clone(), 4096, true));
+        }
         if several {
-            if n > 0 {
+            if printed {
                 crate::shell::output::stdout(&mut out, "");
             }
             crate::shell::output::stdout(&mut out, format!("{}:", display(cwd, p)));
         }
-        let mut names: Vec<(String, u64, bool)> = listing;
-        if all {
-            names.insert(0, ("..".into(), 4096, true));
-            names.insert(0, (".".into(), 4096, true));
-        }
-        if long {
-            crate::shell::output::stdout(
-                &mut out,
-                format!("total {}", names.iter().map(|(_, s, _)| s.div_ceil(1024)).sum::<u64>()),
-            );
-            for (name, size, dir) in names {
-                let mode = if dir { "drwxr-xr-x 2" } else { "-rw-r--r-- 1" };
-                crate::shell::output::stdout(&mut out, format!("{mode} root root {size:>8} Jan  1 00:00 {name}"));
-            }
-        } else if !names.is_empty() {
-            crate::shell::output::stdout(
-                &mut out,
-                names.into_iter().map(|(n, _, _)| n).collect::<Vec<_>>().join("  "),
-            );
-        }
+        print_listing(&mut out, fs, &names, opts, true, cx);
+        printed = true;
     }
     out
+}
+
+/// Prints names (`ls`) or long lines (`ls -l`, with `total` for a directory's listing).
+fn print_listing(
+    out: &mut CommandOutput,
+    fs: &HostFs,
+    names: &[Listed],
+    (long, human): (bool, bool),
+    whole_dir: bool,
+    cx: &LsContext<'_>,
+) {
+    if !long {
+        if !names.is_empty() {
+            crate::shell::output::stdout(
+                out,
+                names.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join("  "),
+            );
+        }
+        return;
+    }
+    let show = |b: u64| {
+        if human {
+            crate::model::hostfs::human_size(b)
+        } else {
+            b.to_string()
+        }
+    };
+    if whole_dir {
+        let kib: u64 = names.iter().map(|l| l.size.div_ceil(4096) * 4).sum();
+        let total = if human { show(kib * 1024) } else { kib.to_string() };
+        crate::shell::output::stdout(out, format!("total {total}"));
+    }
+    let sizes: Vec<String> = names.iter().map(|l| show(l.size)).collect();
+    let width = sizes.iter().map(String::len).max().unwrap_or(1);
+    for (l, size) in names.iter().zip(sizes) {
+        let mode = crate::model::hostfs::mode_string(&l.path, l.dir);
+        let links = if l.dir { 2 } else { 1 };
+        let when = ls_time(mtime(fs, &l.path, cx), cx);
+        crate::shell::output::stdout(
+            out,
+            format!("{mode} {links} root root {size:>width$} {when} {}", l.name),
+        );
+    }
+}
+
+/// A path's time; inside a data dir the member's files are written all the time while it runs.
+fn mtime(fs: &HostFs, path: &str, cx: &LsContext<'_>) -> crate::time::SimTime {
+    if let Some((dir, _)) = path.split_once("/member")
+        && let Some(Entry::DataDir(d)) = fs.get(dir)
+    {
+        return match d {
+            DataDir::Live => cx.now,
+            _ => fs.mtime(dir),
+        };
+    }
+    match fs.get(path) {
+        Some(Entry::DataDir(DataDir::Live)) => cx.now,
+        _ => fs.mtime(path),
+    }
+}
+
+/// `ls -l`'s date: `Jan  8 10:03` within six months of now, else `Jan  8  2023`.
+fn ls_time(t: crate::time::SimTime, cx: &LsContext<'_>) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let w = t.wall_clock_with(cx.epoch_s);
+    let recent = cx.now.saturating_sub(t).ms() < 182 * 86_400_000 && t <= cx.now;
+    if recent {
+        format!(
+            "{} {:>2} {:02}:{:02}",
+            MONTHS[(w.month - 1) as usize],
+            w.day,
+            w.hour,
+            w.minute
+        )
+    } else {
+        format!("{} {:>2}  {}", MONTHS[(w.month - 1) as usize], w.day, w.year)
+    }
 }
 
 fn resolve(cwd: &str, p: &str) -> String {
@@ -248,6 +372,17 @@ pub fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) ->
         return out;
     }
     for p in paths {
+        // Inside a data dir: removing its member tree (or part of it) leaves the dir empty.
+        if let Some(found @ (Found::DataSubdir | Found::Db { .. })) = fs.find(&p) {
+            if matches!(found, Found::DataSubdir) && !recursive {
+                err(&mut out, format!("rm: cannot remove '{p}': Is a directory"));
+                continue;
+            }
+            let dir = p.split("/member").next().unwrap_or_default().to_string();
+            fs.put(&dir, Entry::DataDir(DataDir::Empty));
+            change.touched.push(dir);
+            continue;
+        }
         match fs.get(&p) {
             None if force => {}
             None => err(&mut out, format!("rm: cannot remove '{p}': No such file or directory")),
@@ -379,10 +514,18 @@ pub fn cp_mv(
                 }
                 let e = e.clone();
                 if is_mv {
+                    // mv keeps the files' times.
+                    let times: Vec<(String, crate::time::SimTime)> = fs
+                        .mtimes
+                        .range(src.clone()..)
+                        .take_while(|(k, _)| *k == src || k.starts_with(&format!("{src}/")))
+                        .map(|(k, t)| (format!("{target}{}", &k[src.len()..]), *t))
+                        .collect();
                     let moved = fs.remove_tree(src);
                     for (k, entry) in moved {
                         fs.entries.insert(format!("{target}{}", &k[src.len()..]), entry);
                     }
+                    fs.mtimes.extend(times);
                     change.touched.push(src.clone());
                 } else {
                     match &e {
@@ -437,7 +580,12 @@ mod tests {
         assert!(fs.get("/tmp/etcd.yaml").is_some());
         assert!(fs.get("/etc/kubernetes/manifests/etcd.yaml").is_none());
         assert!(ch.touched.iter().any(|t| t == "/etc/kubernetes/manifests/etcd.yaml"));
-        let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]));
+        let cx = LsContext {
+            now: crate::time::SimTime::ZERO,
+            epoch_s: crate::time::WALL_EPOCH_S,
+            db_size: &|_| 0,
+        };
+        let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]), &cx);
         assert_eq!(out.text(), "");
         let out = cp_mv(
             &mut fs,

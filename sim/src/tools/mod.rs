@@ -1,4 +1,5 @@
-//! What a person types: kubectl, kubeadm, etcdctl/etcdutl, apt, coreutils, crictl, systemctl.
+//! What a person types: kubectl, kubeadm, etcdctl/etcdutl, apt, coreutils, crictl, systemd
+//! (systemctl, journalctl, service).
 //!
 //! A tool never names the engine: it talks to the cluster through the Kubernetes API
 //! seam ([`api::KubeApi`]) and to a machine through a narrow node seam, and it never imports
@@ -9,9 +10,12 @@ pub mod apt;
 pub(crate) mod cobra;
 pub mod coreutils;
 pub(crate) mod crictl;
+pub(crate) mod curl;
 pub mod etcdctl;
 #[cfg(test)]
 pub(crate) mod fake_api;
 pub mod kubeadm;
 pub mod kubectl;
-pub(crate) mod systemctl;
+pub(crate) mod procps;
+pub(crate) mod sysinfo;
+pub(crate) mod systemd;

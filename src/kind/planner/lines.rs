@@ -70,6 +70,19 @@ impl Hosts {
     }
 }
 
+/// `sudo -i`, `sudo -s`, `sudo su [-]`, `sudo bash`, `su -`, `bash`: an interactive shell.
+fn is_nested_shell(w: &[String]) -> bool {
+    let w: Vec<&str> = w.iter().map(String::as_str).collect();
+    matches!(
+        w.as_slice(),
+        ["sudo", "-i" | "-s" | "bash" | "sh"]
+            | ["sudo", "su"]
+            | ["sudo", "su", "-" | "-l" | "--login"]
+            | ["su" | "bash" | "sh"]
+            | ["su", "-" | "-l" | "--login"]
+    )
+}
+
 /// What a line became.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Translation {
@@ -220,6 +233,16 @@ impl<'a> Ctx<'a> {
                 let remote = rest.join(" ");
                 Some(self.translate(&remote, node, true, hosts, limit))
             }
+            // A shell inside the shell (`sudo -i`): the following lines run on the same node (every
+            // docker exec is root already) until its `exit`.
+            w if is_nested_shell(w) => Some({
+                if !pinned {
+                    hosts.stack.push(host.to_string());
+                }
+                Translation::note(format!(
+                    "a root shell on {host}: the following lines run there as before"
+                ))
+            }),
             [exit] if exit == "exit" || exit == "logout" => Some(if !pinned && !hosts.stack.is_empty() {
                 hosts.stack.pop();
                 Translation::note(format!("back on {}", hosts.current()))

@@ -197,7 +197,7 @@ const DEFAULT_QUOTA: u64 = 2 * 1024 * 1024 * 1024;
 
 fn status_of(run: &mut Run<'_>, ep: &str, member: usize) -> Option<Status> {
     let (size, in_use) = {
-        let kube = run.host.kube_kvs().len();
+        let kube = run.host.kube_entry_count();
         let m = run.host.cluster()?;
         let s = live_stats(m, member, kube)?;
         (s.size_bytes, s.in_use_bytes)

@@ -147,6 +147,11 @@ pub trait EtcdHost {
     fn kube_kvs(&self) -> Vec<(String, KeyValue)> {
         Vec::new()
     }
+    /// The entries the Kubernetes objects occupy in the db with their kept history: what its
+    /// size and a snapshot's size grow with (the same count wherever a size is shown).
+    fn kube_entry_count(&self) -> usize {
+        self.kube_kvs().len()
+    }
     /// How long a person waits for a command that hangs before pressing Ctrl-C.
     fn patience_ms(&self) -> u64 {
         60_000

@@ -31,17 +31,10 @@ pub struct SnapshotStats {
     pub storage_version: String,
 }
 
-/// bbolt's page size.
-const PAGE: u64 = 4096;
 /// Entries outside the `key` bucket in every etcd db: `meta` (consistent index, term, conf
 /// state), `cluster` (cluster version), `members` (one per member), `auth` (enabled, revision),
 /// `alarm`/`lease` (none). A fixed estimate: a snapshot does not record its member count.
 const META_ENTRIES: u64 = 7;
-/// The bytes a Kubernetes object occupies with its kept history (from real snapshots: ~1000
-/// entries make 2.4–3.7 MB).
-const KUBE_ENTRY_BYTES: u64 = 2600;
-/// A key-bucket entry's overhead besides key and value (revision key, protobuf framing).
-const ENTRY_OVERHEAD: u64 = 64;
 
 /// Deterministic, plausible numbers for a snapshot:
 /// * REVISION is exact (0 when no key was ever written, as for a fresh db);
@@ -54,14 +47,7 @@ const ENTRY_OVERHEAD: u64 = 64;
 pub fn snapshot_stats(snap: &Snapshot) -> SnapshotStats {
     let history: u64 = snap.keys.values().map(|kv| kv.version.max(1) as u64).sum();
     let kube = snap.extra_keys as u64;
-    let bytes: u64 = snap
-        .keys
-        .iter()
-        .map(|(k, kv)| kv.version.max(1) as u64 * (k.len() as u64 + kv.value.len() as u64 + ENTRY_OVERHEAD))
-        .sum::<u64>()
-        + kube * KUBE_ENTRY_BYTES;
-    let in_use = 4 * PAGE + bytes.div_ceil(PAGE) * PAGE;
-    let size = (5 * PAGE).max((in_use + in_use / 8).div_ceil(PAGE) * PAGE);
+    let (in_use, size) = snap.db_size();
     let mut h = crc32c(b"key", 0);
     for (k, kv) in &snap.keys {
         h = crc32c(k.as_bytes(), h);
@@ -200,7 +186,7 @@ pub(crate) fn save(run: &mut Run<'_>) -> R {
             return Err(run.fail(EXIT_INTERRUPTED, "context deadline exceeded"));
         }
     };
-    let kube = run.host.kube_kvs().len();
+    let kube = run.host.kube_entry_count();
     let Some(model) = run.host.cluster() else {
         return Err(run.fail(EXIT_INTERRUPTED, "context deadline exceeded"));
     };

@@ -28,6 +28,8 @@ mod target;
 mod version;
 mod yaml_out;
 
+pub use get_core::{server_cells, server_columns};
+
 use crate::model::status::Unreachable;
 use crate::shell::CommandOutput;
 pub(crate) use crate::shell::output::{raw, stderr, stdout};
@@ -96,6 +98,9 @@ pub(crate) struct Local {
     pub editor: Option<String>,
     /// Absolute path → what is there (absent: no such file or directory).
     pub files: BTreeMap<String, LocalFile>,
+    /// No kubeconfig was found (`--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`): kubectl
+    /// talks to its default, `http://localhost:8080`, where nothing listens on a kubeadm node.
+    pub no_kubeconfig: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -193,12 +198,62 @@ pub(crate) fn fail(msg: impl Into<String>) -> CommandOutput {
     out
 }
 
-/// What kubectl prints when its request got no answer.
-fn unreachable_output(e: &Unreachable) -> CommandOutput {
+/// What kubectl prints when its request got no answer. From 1.26 a refused connection first
+/// shows the discovery client's errors (five tries, logged by `memcache.go`).
+fn unreachable_output(api: &dyn KubeApi, e: &Unreachable) -> CommandOutput {
     match e {
         Unreachable::Timeout => fail(format!("Error from server: {e}")),
-        Unreachable::Refused { .. } => fail(e.to_string()),
+        Unreachable::Refused { endpoint } => {
+            let mut out = CommandOutput::default();
+            let url = format!("https://{endpoint}:6443");
+            discovery_errors(api, &mut out, &url, &format!("{endpoint}:6443"));
+            stderr(&mut out, e.to_string());
+            out.status = 1;
+            out
+        }
     }
+}
+
+/// kubectl 1.26+'s `couldn't get current server API group list` lines before a refused
+/// connection's message (klog format, kubectl's PID, the virtual clock).
+fn discovery_errors(api: &dyn KubeApi, out: &mut CommandOutput, url: &str, dial: &str) {
+    let minor = api.kubectl().minor;
+    if minor < 26 {
+        return;
+    }
+    let line = if minor == 26 { 238 } else { 265 };
+    let epoch = api.cluster().epoch_s;
+    let pid = 20_000 + api.now().ms() / 2_000 % 40_000;
+    let dial_ip = dial.replace("localhost", "127.0.0.1");
+    for k in 0..5u64 {
+        let t = api.now() + crate::time::SimDuration(k * 7 + 11);
+        let w = t.wall_clock_with(epoch);
+        let micros = (k * 211 + 37) % 1000;
+        stderr(
+            out,
+            format!(
+                "E{:02}{:02} {:02}:{:02}:{:02}.{:03}{micros:03} {pid:>7} memcache.go:{line}] couldn't get current server API group list: Get \"{url}/api?timeout=32s\": dial tcp {dial_ip}: connect: connection refused",
+                w.month,
+                w.day,
+                w.hour,
+                w.minute,
+                w.second,
+                w.nanos / 1_000_000
+            ),
+        );
+    }
+}
+
+/// kubectl without a kubeconfig: it dials localhost:8080.
+fn no_server_output(api: &dyn KubeApi) -> CommandOutput {
+    let mut out = CommandOutput::default();
+    discovery_errors(api, &mut out, "http://localhost:8080", "localhost:8080");
+    stderr(
+        &mut out,
+        "The connection to the server localhost:8080 was refused - did you specify the right host or port?",
+    );
+    out.status = 1;
+    out
 }
 
 /// Runs `kubectl ARGS...` (without the word `kubectl`).
@@ -246,8 +301,18 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     let client_only =
         cmd == "config" || (cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true"));
     let talks_to_api = REAL_COMMANDS.contains(&cmd) && !client_only;
+    if talks_to_api && local.no_kubeconfig {
+        let err = no_server_output(api);
+        if cmd == "version" {
+            let mut out = version::run_client_only(api, &rest);
+            out.chunks.extend(err.chunks);
+            out.status = err.status;
+            return out;
+        }
+        return err;
+    }
     if talks_to_api && let Err(e) = api.reachable() {
-        let err = unreachable_output(&e);
+        let err = unreachable_output(api, &e);
         if cmd == "version" {
             let mut out = version::run_client_only(api, &rest);
             out.chunks.extend(err.chunks);
