@@ -7,6 +7,7 @@
 
 pub mod apply_text;
 pub(crate) mod cmd;
+mod help;
 pub mod etcd;
 pub mod node_text;
 pub mod plan;
