@@ -2,6 +2,20 @@
 //! maintenance sweep measured on it. Shared by `benches/maintenance.rs` and `kubedrill bench`.
 
 pub mod bare_loop;
+pub mod ctl;
+pub mod drain;
+pub mod faults;
+pub mod file;
+pub mod generate;
+pub mod job;
+pub mod metrics;
+pub mod plots;
+pub mod report;
+pub mod restore;
+pub mod run;
+pub mod shard;
+pub mod strategies;
+pub mod upgrade;
 
 use kubedrill_sim::Sim;
 use kubedrill_sim::scenario::Scenario;
@@ -263,6 +277,65 @@ pub fn lab_latencies(rounds: usize) -> anyhow::Result<LabLatencies> {
     Ok(out)
 }
 
+/// What `kubedrill bench --workload serve` measured (wall times of the real kubectl).
+#[derive(Debug)]
+pub struct ServeFigures {
+    pub kubectl: String,
+    pub pods: usize,
+    /// `kubectl get pods -A --chunk-size=0`, each run: (printed lines, wall time, the
+    /// endpoint's own time).
+    pub get_all: Vec<(usize, std::time::Duration, std::time::Duration)>,
+    /// `kubectl drain NODE --ignore-daemonsets` at the given speed: (pods evicted, wall time,
+    /// the endpoint's own time).
+    pub drain: (usize, std::time::Duration, std::time::Duration),
+    pub speed: f64,
+}
+
+/// Serves the large cluster and times a real kubectl against it: `get pods -A` (`runs` times)
+/// and the drain of one worker at `speed`× wall-clock speed.
+pub fn serve_latencies(workers: u32, total_pods: u32, runs: usize, speed: f64) -> anyhow::Result<ServeFigures> {
+    use crate::serve::real_kubectl;
+    let binary = real_kubectl::KNOWN_MINORS
+        .iter()
+        .rev()
+        .find_map(|m| real_kubectl::find(*m))
+        .ok_or_else(|| anyhow::anyhow!("no kubectl.1.NN is installed (see README: kubectl against kubedrill serve)"))?;
+    let (_, mut sim) = large_cluster(workers, total_pods)?;
+    sim.set_trace_enabled(false);
+    let pods = sim.cluster().pod_count();
+    let host = crate::serve::SimHost::start(speed, move || sim);
+    let server = crate::serve::Server::start(host, 0, speed)?;
+    let dir = tempfile::tempdir()?;
+    let kubeconfig = dir.path().join("kubeconfig");
+    crate::serve::write_kubeconfig(&kubeconfig, server.addr)?;
+    let runner = real_kubectl::Runner::new(Some(&binary), &kubeconfig)?;
+    let limit = std::time::Duration::from_secs(120);
+    // Discovery is cached after the first call, as on a user's machine.
+    let width = workers.to_string().len().max(2);
+    runner.run(&format!("kubectl get nodes node{:0width$}", 1), limit)?;
+    let mut get_all = Vec::new();
+    for _ in 0..runs {
+        let (t, busy) = (std::time::Instant::now(), server.busy_time());
+        // One request: kubectl's default pages of 500 are paced by its own client-side rate
+        // limiter (5 requests/s after a burst of 10), whatever the server.
+        let out = runner.run("kubectl get pods -A --chunk-size=0", limit)?;
+        anyhow::ensure!(out.status == 0, "kubectl get pods -A failed: {}", out.stderr);
+        get_all.push((out.stdout.lines().count(), t.elapsed(), server.busy_time() - busy));
+    }
+    let (t, busy) = (std::time::Instant::now(), server.busy_time());
+    let out = runner.run(&format!("kubectl drain node{:0width$} --ignore-daemonsets", 2), limit)?;
+    let (wall, drain_busy) = (t.elapsed(), server.busy_time() - busy);
+    anyhow::ensure!(out.status == 0, "kubectl drain failed: {}", out.stderr);
+    let evicted = out.stdout.lines().filter(|l| l.ends_with(" evicted")).count();
+    Ok(ServeFigures {
+        kubectl: binary.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+        pods,
+        get_all,
+        drain: (evicted, wall, drain_busy),
+        speed,
+    })
+}
+
 /// A [`REWIND_STEPS`]-step session of `lab`, rewound to each of its steps.
 fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyhow::Result<()> {
     for replayed in [false, true] {
@@ -290,4 +363,84 @@ fn rewind_every_step(lab: &kubedrill_labs::Lab, out: &mut LabLatencies) -> anyho
         }
     }
     Ok(())
+}
+
+/// The example policy `kubedrill bench --workload policy` checks.
+pub const BENCH_POLICY: &str = include_str!("../policies/inplace-one-at-a-time.yaml");
+
+/// What one `--workload policy` run measured.
+#[derive(Clone, Debug)]
+pub struct PolicyBench {
+    pub policy: String,
+    pub cases: u32,
+    pub min_nodes: u32,
+    pub max_nodes: u32,
+    pub mean_nodes: f64,
+    /// Commands and steps (commands, faults, waits) over all cases.
+    pub commands: u64,
+    pub steps: u64,
+    /// Checking every case (building the cluster, the policy's run, the properties).
+    pub elapsed: std::time::Duration,
+    /// The CPU time this thread spent on it (what "per core" means on a shared machine).
+    pub cpu: std::time::Duration,
+    /// Building the cases' clusters alone (measured separately, CPU time).
+    pub setup: std::time::Duration,
+    pub done: u32,
+    pub aborted: u32,
+    pub failed: u32,
+}
+
+/// Checks `cases` generated cases of 10–50 nodes (seed 1) with the in-place example policy, as
+/// `policy check` does, on this thread.
+pub fn policy_cases(cases: u32) -> anyhow::Result<PolicyBench> {
+    use crate::policy::check::RunOptions;
+    use crate::policy::controller::FilePolicy;
+    use crate::policy::{Outcome, Policy};
+    let file = crate::policy::file::load_str(BENCH_POLICY, "inplace-one-at-a-time.yaml")?;
+    let limits = kubedrill_sim::scenario::generate::Limits {
+        max_nodes: 50,
+        min_workers: 10,
+        ..kubedrill_sim::scenario::generate::Limits::default()
+    };
+    let generated: Vec<_> = (0..cases)
+        .filter_map(|i| crate::policy::search::generated(1, i, limits))
+        .collect();
+    let make = || -> Box<dyn Policy> { Box::new(FilePolicy::new(file.clone())) };
+    let opts = RunOptions::default();
+    let start = std::time::Instant::now();
+    let cpu_start = thread_cpu_time();
+    let mut b = PolicyBench {
+        policy: file.name().to_string(),
+        cases: generated.len() as u32,
+        min_nodes: generated.iter().map(|c| c.nodes()).min().unwrap_or(0),
+        max_nodes: generated.iter().map(|c| c.nodes()).max().unwrap_or(0),
+        mean_nodes: generated.iter().map(|c| f64::from(c.nodes())).sum::<f64>() / generated.len().max(1) as f64,
+        commands: 0,
+        steps: 0,
+        elapsed: std::time::Duration::ZERO,
+        cpu: std::time::Duration::ZERO,
+        setup: std::time::Duration::ZERO,
+        done: 0,
+        aborted: 0,
+        failed: 0,
+    };
+    for case in &generated {
+        let c = crate::policy::search::checked(&make, case, &opts);
+        b.steps += u64::from(c.steps_applied);
+        b.commands += u64::from(c.commands);
+        match (&c.failure, &c.outcome) {
+            (Some(_), _) => b.failed += 1,
+            (None, Ok(Outcome::Done)) => b.done += 1,
+            _ => b.aborted += 1,
+        }
+    }
+    b.elapsed = start.elapsed();
+    b.cpu = thread_cpu_time().saturating_sub(cpu_start);
+    let start = thread_cpu_time();
+    for case in &generated {
+        let s = case.scenario();
+        let _ = Sim::new(&s.cluster, &s.workloads, kubedrill_sim::Seed(case.seed))?;
+    }
+    b.setup = thread_cpu_time().saturating_sub(start);
+    Ok(b)
 }

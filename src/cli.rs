@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kubedrill_sim::Seed;
 use kubedrill_sim::runner::{self, Report};
 use kubedrill_sim::scenario::Scenario;
+use kubedrill_sim::time::SimDuration;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,23 +36,103 @@ enum Command {
     Run(RunArgs),
     /// Run a failure file written by an earlier run (same as `run`, with the recorded seed).
     Replay(RunArgs),
+    /// Serve a scenario's cluster (after its steps) as a Kubernetes API endpoint on 127.0.0.1
+    /// that a real kubectl can drive; writes a kubeconfig (context `kubedrill`).
+    Serve {
+        /// The scenario file (YAML, format kubedrill/v1).
+        file: PathBuf,
+        /// Port on 127.0.0.1 (0: any free port).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Where to write the kubeconfig (default: a file in the temporary directory, removed on exit).
+        #[arg(long, value_name = "FILE")]
+        kubeconfig: Option<PathBuf>,
+        /// Virtual seconds per wall-clock second while a client is connected.
+        #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+        speed: f64,
+        /// Seed of the cluster (overrides the file's `seed:`).
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Upgrade policies: run one on a scenario's cluster, or property-check it on generated
+    /// clusters and fault schedules.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Check scenario files without running them.
     Validate {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Time a maintenance sweep on a large simulated cluster (one run; criterion gives medians).
-    Bench {
-        /// Worker nodes (3 control planes come on top).
-        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10000))]
-        workers: u32,
-        /// Pods in the whole cluster, system pods included.
-        #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
-        pods: u32,
-        /// What to measure.
-        #[arg(long, value_enum, default_value_t = Workload::Drain)]
-        workload: Workload,
+    /// Compare drain, upgrade and etcd-restore strategies from a benchmark file (kind:
+    /// StrategyBenchmark), or time a maintenance sweep on a large simulated cluster (no FILE).
+    Bench(BenchArgs),
+}
+
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
+struct BenchArgs {
+    #[command(subcommand)]
+    command: Option<BenchCommand>,
+    /// A strategy benchmark file (docs/benchmark-format.md). Without it, `--workload` times a
+    /// sweep on a large cluster.
+    file: Option<PathBuf>,
+    /// Seeds A to B (both included), instead of the file's `spec.seeds`.
+    #[arg(long, value_name = "A..B")]
+    seeds: Option<String>,
+    /// Where results.csv, results.json and the SVG plots go.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// What goes to stdout.
+    #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+    format: BenchFormat,
+    /// Run only shard I of N (0 <= I < N): every N-th seed from the I-th.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Print a Kubernetes Indexed Job (and the ConfigMap holding FILE) that runs the sweep in
+    /// `--shards` shards, instead of running it.
+    #[arg(long)]
+    emit_job: bool,
+    /// With `--emit-job`: how many shards (Job completions).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    shards: Option<u32>,
+    /// With `--emit-job`: the container image with kubedrill in it.
+    #[arg(long)]
+    image: Option<String>,
+    /// Without FILE: worker nodes (3 control planes come on top).
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    workers: u32,
+    /// Without FILE: pods in the whole cluster, system pods included.
+    #[arg(long, default_value_t = 150_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pods: u32,
+    /// Without FILE: what to measure.
+    #[arg(long, value_enum)]
+    workload: Option<Workload>,
+    /// Without FILE: generated cases for `--workload policy`.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    cases: u32,
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchCommand {
+    /// Merge shard outputs (`--shard I/N` runs) into exactly what one unsharded run writes.
+    Merge {
+        /// The shards' output directories.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Where the merged results.csv, results.json and plots go.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// What goes to stdout.
+        #[arg(long, value_enum, default_value_t = BenchFormat::Table)]
+        format: BenchFormat,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum BenchFormat {
+    Table,
+    Csv,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -66,6 +147,11 @@ enum LabCommand {
         /// Seed of the lab's cluster (pod names and the like; default: the lab's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// Serve the lab's cluster as a Kubernetes API endpoint and run the kubectl lines typed
+        /// on the control plane with the real kubectl on PATH (everything else, and grading,
+        /// stays on the simulator).
+        #[arg(long)]
+        real_kubectl: bool,
         /// `kind` runs the lab on a real kind cluster (needs kind and Docker): the setup is
         /// replayed there, your lines run for real, and `check` grades what kind shows.
         #[arg(long, value_enum, default_value_t = LabBackend::Sim)]
@@ -95,6 +181,54 @@ enum LabCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Run the policy once on a scenario's cluster (its steps are not run) and print what it
+    /// typed, where, and what the tools answered.
+    Run {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// The scenario whose cluster and workloads the policy upgrades.
+        #[arg(long)]
+        scenario: PathBuf,
+        /// Seed of the cluster (default: the scenario's, else 1).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+    },
+    /// Check the policy's properties on generated clusters and fault schedules; the first
+    /// failure is shrunk and written as a scenario.
+    Check {
+        /// The policy file (YAML, kind UpgradePolicy).
+        policy: PathBuf,
+        /// How many generated cases.
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+        cases: u32,
+        /// Seed of the check (the same seed checks the same cases).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the counterexample goes (`DIR/<policy>-counterexample.yaml`).
+        #[arg(long, default_value = "target/kubedrill/counterexamples")]
+        out: PathBuf,
+        /// Most nodes in a generated cluster, control planes included.
+        #[arg(long, default_value_t = 55, value_parser = clap::value_parser!(u32).range(2..=60))]
+        max_nodes: u32,
+        /// How long after the run workloads have to be available again.
+        #[arg(long, default_value = "10m", value_parser = parse_duration)]
+        settle: SimDuration,
+        /// Threads checking cases at once (default: one per CPU); the result is the same for
+        /// any number.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+        jobs: Option<u16>,
+    },
+}
+
+fn parse_duration(text: &str) -> Result<SimDuration, String> {
+    SimDuration::parse_scenario(text)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum LabBackend {
     /// The built-in simulator.
@@ -112,6 +246,13 @@ enum Workload {
     /// Every lab started and its solution typed: start time per lab, latency per command
     /// (`--workers`/`--pods` do not apply).
     Labs,
+    /// The cluster served to a real kubectl: `kubectl get pods -A`, and a worker's drain at
+    /// 100× wall-clock speed.
+    Serve,
+    /// `policy check` of the in-place example policy on generated 10–50-node clusters, one
+    /// minor upgrade each: cases per second on one core (`--cases`; `--workers`/`--pods` do
+    /// not apply).
+    Policy,
 }
 
 #[derive(clap::Args, Debug)]
@@ -182,6 +323,7 @@ pub fn main() -> ExitCode {
         Command::Lab(LabCommand::Start {
             id,
             seed,
+            real_kubectl,
             backend,
             kind_image_map,
         }) => match backend {
@@ -189,7 +331,11 @@ pub fn main() -> ExitCode {
                 eprintln!("kubedrill: --kind-image-map goes with --backend kind");
                 Ok(ExitCode::from(2))
             }
-            LabBackend::Sim => crate::lab_cli::start(&id, seed),
+            LabBackend::Kind if real_kubectl => {
+                eprintln!("kubedrill: --real-kubectl goes with the simulator (a kind lab's kubectl is real already)");
+                Ok(ExitCode::from(2))
+            }
+            LabBackend::Sim => crate::lab_cli::start(&id, seed, real_kubectl),
             LabBackend::Kind => crate::lab_cli::start_on_kind(&id, seed, kind_image_map.as_deref()),
         },
         Command::Lab(LabCommand::Serve { port }) => crate::lab_web::serve(port),
@@ -202,12 +348,49 @@ pub fn main() -> ExitCode {
             crate::lab_cli::exam(minutes, count as usize, seed)
         }
         Command::Run(args) | Command::Replay(args) => run(&args),
+        Command::Policy(PolicyCommand::Run {
+            policy,
+            scenario,
+            seed,
+            settle,
+        }) => crate::policy_cli::run(&policy, &scenario, seed, settle),
+        Command::Policy(PolicyCommand::Check {
+            policy,
+            cases,
+            seed,
+            out,
+            max_nodes,
+            settle,
+            jobs,
+        }) => crate::policy_cli::check(&crate::policy_cli::CheckArgs {
+            policy: &policy,
+            cases,
+            seed,
+            out: &out,
+            max_nodes,
+            settle,
+            jobs: jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(1, usize::from),
+                usize::from,
+            ),
+        }),
         Command::Validate { files } => validate(&files),
-        Command::Bench {
-            workers,
-            pods,
-            workload,
-        } => bench(workers, pods, workload),
+        Command::Serve {
+            file,
+            port,
+            kubeconfig,
+            speed,
+            seed,
+        } => serve(
+            &file,
+            seed,
+            crate::serve::ServeOptions {
+                port,
+                kubeconfig,
+                speed,
+            },
+        ),
+        Command::Bench(args) => bench_command(args),
     };
     match result {
         Ok(code) => code,
@@ -272,6 +455,27 @@ fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     Ok(Seed((nanos as u64) ^ (std::process::id() as u64).rotate_left(32)))
+}
+
+fn parse_speed(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 1_000_000.0 => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a speed: expected a number above 0 (1 = wall-clock time)"
+        )),
+    }
+}
+
+fn serve(file: &Path, seed: Option<u64>, opts: crate::serve::ServeOptions) -> anyhow::Result<ExitCode> {
+    let (scenario, _) = match load(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let seed = choose_seed(seed, scenario.seed)?;
+    crate::serve::run(&scenario, &file.display().to_string(), seed, opts)
 }
 
 fn run(args: &RunArgs) -> anyhow::Result<ExitCode> {
@@ -531,6 +735,95 @@ fn with_seed(text: &str, seed: u64) -> String {
     }
 }
 
+fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
+    let format = |f: BenchFormat| match f {
+        BenchFormat::Table => crate::bench::run::Format::Table,
+        BenchFormat::Csv => crate::bench::run::Format::Csv,
+        BenchFormat::Json => crate::bench::run::Format::Json,
+    };
+    if let Some(BenchCommand::Merge { dirs, out, format: f }) = args.command {
+        let merged = match crate::bench::shard::merge(&dirs) {
+            Ok(m) => m,
+            Err(e) => {
+                eprintln!("kubedrill: bench merge: {e:#}");
+                return Ok(ExitCode::from(2));
+            }
+        };
+        crate::bench::run::write(&out, &merged)?;
+        print!("{}", crate::bench::run::render(&merged, format(f)));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(file) = args.file else {
+        if args.seeds.is_some() || args.out.is_some() || args.shard.is_some() || args.emit_job {
+            eprintln!("kubedrill: --seeds, --out, --shard and --emit-job go with a benchmark FILE");
+            return Ok(ExitCode::from(2));
+        }
+        return match args.workload.unwrap_or(Workload::Drain) {
+            Workload::Policy => bench_policy(args.cases),
+            workload => bench(args.workers, args.pods, workload),
+        };
+    };
+    if args.workload.is_some() {
+        eprintln!("kubedrill: --workload times a built-in sweep; a benchmark FILE says what to run");
+        return Ok(ExitCode::from(2));
+    }
+    let usage = |m: String| -> anyhow::Result<ExitCode> {
+        eprintln!("kubedrill: {m}");
+        Ok(ExitCode::from(2))
+    };
+    let (bench_file, text) = match crate::bench::file::load(&file) {
+        Ok(f) => f,
+        Err(e) => return usage(e.to_string()),
+    };
+    let seeds = match args.seeds.as_deref().map(crate::bench::shard::parse_seeds).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--seeds {e}")),
+    };
+    if args.emit_job {
+        let (Some(shards), Some(image)) = (args.shards, args.image.as_deref()) else {
+            return usage("--emit-job needs --shards N and --image IMAGE".into());
+        };
+        if args.shard.is_some() || args.out.is_some() {
+            return usage("--emit-job prints the Job: --shard and --out are the Job's to set".into());
+        }
+        let range = crate::bench::run::seed_range(&bench_file, seeds);
+        let dir = file
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let text = crate::bench::job::self_contained(&text, dir)?;
+        print!(
+            "{}",
+            crate::bench::job::manifests(&crate::bench::job::JobSpec {
+                benchmark: &bench_file.metadata.name,
+                file_text: &text,
+                seeds: (range.from, range.count),
+                shards,
+                image,
+            })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.shards.is_some() || args.image.is_some() {
+        return usage("--shards and --image go with --emit-job".into());
+    }
+    let shard = match args.shard.as_deref().map(crate::bench::shard::parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(format!("--shard {e}")),
+    };
+    let opts = crate::bench::run::Options { seeds, shard };
+    let results = crate::bench::run::run(&bench_file, &text, &opts, true)?;
+    let out = args
+        .out
+        .unwrap_or_else(|| PathBuf::from("target/kubedrill/bench").join(&bench_file.metadata.name));
+    crate::bench::run::write(&out, &results)?;
+    print!("{}", crate::bench::run::render(&results, format(args.format)));
+    if args.format == BenchFormat::Table {
+        println!("results: {}", out.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
     if workload == Workload::Labs {
         let l = crate::bench::lab_latencies(5)?;
@@ -564,11 +857,34 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         }
         return Ok(ExitCode::SUCCESS);
     }
+    if workload == Workload::Serve {
+        let f = crate::bench::serve_latencies(workers, pods, 5, 100.0)?;
+        println!("cluster: {} pods served; client {}", f.pods, f.kubectl);
+        let mut walls: Vec<_> = f.get_all.iter().map(|(_, w, _)| *w).collect();
+        let mut busy: Vec<_> = f.get_all.iter().map(|(_, _, b)| *b).collect();
+        walls.sort_unstable();
+        busy.sort_unstable();
+        println!(
+            "kubectl get pods -A --chunk-size=0: {} lines, {} runs, median {:.2?} wall (endpoint {:.2?}), slowest {:.2?}",
+            f.get_all.first().map_or(0, |(n, _, _)| *n),
+            walls.len(),
+            walls[walls.len() / 2],
+            busy[busy.len() / 2],
+            walls[walls.len() - 1]
+        );
+        println!(
+            "kubectl drain (one worker, {} pods evicted) at {}x: {:.2?} wall (endpoint {:.2?})",
+            f.drain.0, f.speed, f.drain.1, f.drain.2
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let start = std::time::Instant::now();
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
         Workload::Upgrade => crate::bench::large_cluster_for_upgrade(workers, pods)?,
-        Workload::Labs => anyhow::bail!("the labs workload builds no large cluster"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload builds no large cluster")
+        }
     };
     let setup = start.elapsed();
     println!(
@@ -587,12 +903,12 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
             "rolling upgrade v1.30.6 -> v1.31.2 (control planes, then every node drained, upgraded, uncordoned)",
             crate::bench::rolling_upgrade(&mut sim, workers)?,
         ),
-        Workload::Labs => anyhow::bail!("the labs workload runs no sweep"),
+        Workload::Labs | Workload::Policy | Workload::Serve => anyhow::bail!("the {workload:?} workload runs no sweep"),
     };
     let sweep = start.elapsed();
     println!(
         "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
-        kubedrill_sim::time::SimDuration(sim.now().ms()).go_string()
+        SimDuration(sim.now().ms()).go_string()
     );
     println!("trace events: {}", sim.trace().len());
     if let Some(kib) = crate::bench::peak_rss_kib() {
@@ -617,7 +933,9 @@ fn print_bare_ratio(
     let order = match workload {
         Workload::Drain => bare_loop::Sweep::Workers,
         Workload::Upgrade => bare_loop::Sweep::ControlPlanesThenWorkers,
-        Workload::Labs => anyhow::bail!("the labs workload has no bare loop"),
+        Workload::Labs | Workload::Policy | Workload::Serve => {
+            anyhow::bail!("the {workload:?} workload has no bare loop")
+        }
     };
     let (bare, counts) = bare_loop::median_of(5, shape, order);
     let ratio = |sim: std::time::Duration, bare: std::time::Duration| sim.as_secs_f64() / bare.as_secs_f64().max(1e-9);
@@ -635,4 +953,25 @@ fn print_bare_ratio(
         ratio(setup + sweep, bare.build + bare.sweep)
     );
     Ok(())
+}
+
+fn bench_policy(cases: u32) -> anyhow::Result<ExitCode> {
+    let b = crate::bench::policy_cases(cases)?;
+    println!(
+        "policy check ({}): {} cases of {}-{} nodes ({:.1} on average), one minor upgrade each, {} commands, {} steps",
+        b.policy, b.cases, b.min_nodes, b.max_nodes, b.mean_nodes, b.commands, b.steps
+    );
+    println!(
+        "  {:.2?} of CPU time on one thread: {:.0} cases/s per core ({:.0} µs a case; building the clusters alone: {:.0} µs a case); wall clock {:.2?}",
+        b.cpu,
+        f64::from(b.cases) / b.cpu.as_secs_f64().max(1e-9),
+        b.cpu.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.setup.as_secs_f64() * 1e6 / f64::from(b.cases),
+        b.elapsed
+    );
+    println!(
+        "  outcomes: {} Done, {} Aborted, {} failed a property",
+        b.done, b.aborted, b.failed
+    );
+    Ok(ExitCode::SUCCESS)
 }

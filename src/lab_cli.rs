@@ -9,12 +9,11 @@
 use anyhow::{Context as _, bail};
 use kubedrill_labs::{Lab, Reply, Session};
 use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// Best scores and attempts per lab, in `progress.json` of the state directory.
@@ -122,14 +121,58 @@ fn find(id: &str) -> anyhow::Result<Lab> {
     }
 }
 
-/// `kubedrill lab start ID`.
-pub fn start(id: &str, seed: Option<u64>) -> anyhow::Result<ExitCode> {
+/// A lab's cluster served to the real kubectl on PATH (`lab start --real-kubectl`).
+struct RealKubectl {
+    runner: crate::serve::real_kubectl::Runner,
+    _server: crate::serve::Server,
+    _kubeconfig: tempfile::TempDir,
+}
+
+impl RealKubectl {
+    fn start(session: &Arc<Mutex<Session>>) -> anyhow::Result<Self> {
+        let shared = session.clone();
+        let host = crate::serve::SimHost::start(1.0, move || shared);
+        let server = crate::serve::Server::start(host, 0, 1.0).context("starting the API endpoint")?;
+        let dir = tempfile::tempdir().context("a directory for the kubeconfig")?;
+        let kubeconfig = dir.path().join("kubeconfig");
+        crate::serve::write_kubeconfig(&kubeconfig, server.addr)?;
+        let runner = crate::serve::real_kubectl::Runner::new(None, &kubeconfig)?;
+        println!(
+            "kubectl lines run the real kubectl on PATH against the lab's cluster at http://{} (KUBECONFIG={}); everything else runs on the simulator.",
+            server.addr,
+            kubeconfig.display()
+        );
+        Ok(Self {
+            runner,
+            _server: server,
+            _kubeconfig: dir,
+        })
+    }
+}
+
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `kubedrill lab start ID [--real-kubectl]`.
+pub fn start(id: &str, seed: Option<u64>, real_kubectl: bool) -> anyhow::Result<ExitCode> {
     let lab = find(id)?;
     let seed = seed.unwrap_or_else(|| lab.default_seed());
-    let session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("{}", banner(&lab));
-    println!("{STUDY_LINE}\n");
-    let score = drive(session, None)?;
+    let mut session = Session::start(&lab, seed).map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("{}", banner(&lab, false));
+    if real_kubectl {
+        session = session.without_rewind(NO_REWIND);
+        println!("`why` explains the last line the simulator ran; going back in time is off: {NO_REWIND}.\n");
+    } else {
+        println!("{STUDY_LINE}\n");
+    }
+    let session = Arc::new(Mutex::new(session));
+    let real = if real_kubectl {
+        Some(RealKubectl::start(&session)?)
+    } else {
+        None
+    };
+    let score = drive(session, None, real.as_ref())?.score;
     let mut progress = Progress::load();
     progress.record(&lab.id, score);
     println!("score: {score}% (best {}%)", progress.labs[&lab.id].best);
@@ -143,13 +186,22 @@ pub fn start_on_kind(id: &str, seed: Option<u64>, image_map: Option<&std::path::
     crate::kind::lab::start(&lab, seed, image_map)
 }
 
+/// Why `lab start --real-kubectl` cannot go back: what the real kubectl changed reached the
+/// cluster through the API endpoint, not as lines the session could type again.
+const NO_REWIND: &str = "the real kubectl's changes are not lines this lab can replay";
+
 /// What a study lab has that an exam does not.
 const STUDY_LINE: &str =
     "`why` explains what the last command did; `history`, `undo`, `rewind N` and `branch` go back in time.";
 
-fn banner(lab: &Lab) -> String {
+fn banner(lab: &Lab, exam: bool) -> String {
+    let commands = if exam {
+        "Type `task` to see this again, `reset` to start the task over, `exit` to submit it."
+    } else {
+        "Type `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`."
+    };
     format!(
-        "== {} ({}, {}, about {} min) ==\n{}\nType `task` to see this again, `hint`, `check`, `map`, `solution`, `reset`, `exit`.\n",
+        "== {} ({}, {}, about {} min) ==\n{}\n{commands}\n",
         lab.title,
         lab.topic,
         lab.difficulty,
@@ -159,8 +211,11 @@ fn banner(lab: &Lab) -> String {
 }
 
 /// Runs a session to its end (`exit`, end of input, or the deadline) and returns its score.
-fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
-    let session = Rc::new(RefCell::new(session));
+fn drive(
+    session: Arc<Mutex<Session>>,
+    deadline: Option<Instant>,
+    real: Option<&RealKubectl>,
+) -> anyhow::Result<kubedrill_labs::Grade> {
     let interactive = std::io::stdin().is_terminal();
     let mut editor = if interactive {
         let mut ed: rustyline::Editor<LabHelper, rustyline::history::DefaultHistory> =
@@ -181,7 +236,7 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
             println!("\n-- time is up --");
             break;
         }
-        let mut prompt = session.borrow().prompt();
+        let mut prompt = lock(&session).prompt();
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
             prompt = format!("[{:02}:{:02}] {prompt}", left.as_secs() / 60, left.as_secs() % 60);
@@ -206,7 +261,17 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
                 None => break,
             },
         };
-        let reply = session.borrow_mut().input(&line);
+        if let Some(real) = real
+            && crate::serve::real_kubectl::is_kubectl_line(&line)
+            && on_default_host(&session)
+        {
+            std::io::stdout().flush().ok();
+            if let Err(e) = real.runner.run_on_terminal(&line) {
+                println!("kubedrill: could not run the real kubectl: {e}");
+            }
+            continue;
+        }
+        let reply = lock(&session).input(&line);
         match reply {
             Reply::Output { text, .. } => {
                 print!("{text}");
@@ -222,7 +287,7 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
                 };
                 match text {
                     Ok(new) => {
-                        let reply = session.borrow_mut().finish_edit(&path, &new);
+                        let reply = lock(&session).finish_edit(&path, &new);
                         if let Reply::Output { text, .. } = reply {
                             print!("{text}");
                         }
@@ -233,7 +298,11 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
             Reply::Exit => break,
         }
     }
-    let grade = session.borrow().grade();
+    let grade = lock(&session).grade();
+    // A mock exam shows the objectives only in the report at the end.
+    if lock(&session).is_exam() {
+        return Ok(grade);
+    }
     for o in &grade.objectives {
         println!(
             "  [{}] {}{}",
@@ -242,7 +311,13 @@ fn drive(session: Session, deadline: Option<Instant>) -> anyhow::Result<u32> {
             detail(&o.detail)
         );
     }
-    Ok(grade.score)
+    Ok(grade)
+}
+
+/// The prompt is on the first control plane (where the real kubectl's kubeconfig belongs).
+fn on_default_host(session: &Mutex<Session>) -> bool {
+    let s = lock(session);
+    s.sim().current_host() == s.sim().default_host()
 }
 
 fn detail(d: &str) -> String {
@@ -286,7 +361,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         .collect();
     let deadline = Instant::now() + Duration::from_secs(minutes * 60);
     println!(
-        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state; `exit` moves to the next task.\n",
+        "Mock exam: {} tasks, {minutes} minutes. Each task is graded on the cluster's end state when you submit it with `exit`; `check`, `hint`, `solution` and `map` are not available until the end.\n",
         chosen.len()
     );
     let mut results = Vec::new();
@@ -295,19 +370,20 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
         let session = Session::start(lab, seed + i as u64)
             .map_err(|e| anyhow::anyhow!("{e}"))?
             .for_exam();
-        println!("{}", banner(lab));
-        let score = if Instant::now() < deadline {
-            drive(session, Some(deadline))?
+        println!("{}", banner(lab, true));
+        // A task reached after the deadline is graded as it was set up: nothing done.
+        let grade = if Instant::now() < deadline {
+            drive(Arc::new(Mutex::new(session)), Some(deadline), None)?
         } else {
-            0
+            session.grade()
         };
-        results.push((lab.clone(), score));
+        results.push((lab.clone(), grade));
     }
-    let report = kubedrill_labs::ExamReport::new(results.iter().map(|(l, s)| (l, *s)));
+    let report = kubedrill_labs::ExamReport::from_grades(results.iter().map(|(l, g)| (l, g)));
     print!("{report}");
     let mut progress = Progress::load();
-    for (lab, score) in &results {
-        progress.record(&lab.id, *score);
+    for (lab, grade) in &results {
+        progress.record(&lab.id, grade.score);
     }
     Ok(if report.passed() {
         ExitCode::SUCCESS
@@ -318,7 +394,7 @@ pub fn exam(minutes: u64, count: usize, seed: u64) -> anyhow::Result<ExitCode> {
 
 /// Tab completion from the session: commands, flags, node and pod names, paths.
 struct LabHelper {
-    session: Rc<RefCell<Session>>,
+    session: Arc<Mutex<Session>>,
 }
 
 impl rustyline::completion::Completer for LabHelper {
@@ -333,9 +409,7 @@ impl rustyline::completion::Completer for LabHelper {
         let before = &line[..pos];
         let start = before.rfind([' ', '=']).map_or(0, |i| i + 1);
         let word = &before[start..];
-        let candidates = self
-            .session
-            .borrow()
+        let candidates = lock(&self.session)
             .completions(before)
             .into_iter()
             .filter(|c| c.starts_with(word))

@@ -7,5 +7,8 @@ pub mod etcd_backend;
 pub mod kind;
 pub mod lab_cli;
 pub mod lab_web;
+pub mod policy;
+pub mod policy_cli;
 pub mod scenario_file;
+pub mod serve;
 mod yaml_pos;

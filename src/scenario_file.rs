@@ -54,6 +54,13 @@ impl LoadError {
 
 /// Reads and parses a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let text = read_text(path, "a scenario file")?;
+    load_str(&text, &path.display().to_string())
+}
+
+/// A file's text; an unreadable or non-UTF-8 file is a [`LoadError`] (`kind` names the file's
+/// kind in the message: "a scenario file").
+pub(crate) fn read_text(path: &Path, kind: &str) -> Result<String, LoadError> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).map_err(|e| LoadError::new(&file, None, io_message(&e)))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -67,13 +74,9 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
             .get(valid)
             .map(|b| format!(" (byte 0x{b:02x})"))
             .unwrap_or_default();
-        LoadError::new(
-            &file,
-            pos,
-            format!("invalid UTF-8{byte}: a scenario file must be UTF-8 text"),
-        )
+        LoadError::new(&file, pos, format!("invalid UTF-8{byte}: {kind} must be UTF-8 text"))
     })?;
-    load_str(&text, &file)
+    Ok(text)
 }
 
 /// The io error without Rust's ` (os error N)` suffix: `No such file or directory`.
@@ -87,6 +90,16 @@ fn io_message(e: &std::io::Error) -> String {
 
 /// Parses a scenario from YAML text; `file` names it in errors.
 pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
+    load_document(text, file, A_SCENARIO)
+}
+
+/// Parses a one-document YAML file into `T` with the scenario loader's checks and positions
+/// (the policy files use it too); `what` says what the document should be, for empty files.
+pub(crate) fn load_document<T: serde::de::DeserializeOwned>(
+    text: &str,
+    file: &str,
+    what: &str,
+) -> Result<T, LoadError> {
     // Editors do not count a byte order mark as a column, and libyaml is told the text is
     // UTF-8 (so it would not skip one): drop it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -95,7 +108,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
         return Err(LoadError::new(
             file,
             None,
-            format!("the file is empty: expected {A_SCENARIO}"),
+            format!("the file is empty: expected {what}"),
         ));
     };
     if let Some(second) = index.documents.get(1) {
@@ -110,7 +123,7 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
         return Err(LoadError::new(
             file,
             Some(document.start),
-            format!("the document is empty: expected {A_SCENARIO}"),
+            format!("the document is empty: expected {what}"),
         ));
     }
     // yaml_serde refuses a repeated struct field, but a repeated map key (labels, nodeStatus, any
@@ -127,14 +140,14 @@ pub fn load_str(text: &str, file: &str) -> Result<Scenario, LoadError> {
             at_path(&index.path_of(second), &message),
         ));
     }
-    yaml_serde::from_str::<Scenario>(text).map_err(|e| deserialize_error(&e, text, &index, file))
+    yaml_serde::from_str::<T>(text).map_err(|e| deserialize_error(&e, text, &index, file, what))
 }
 
 const A_SCENARIO: &str =
     "a scenario (a mapping with apiVersion: kubedrill/v1, kind: Scenario, metadata, cluster, steps)";
 
 /// Turns a yaml_serde error into `path: message` at the most precise position known.
-fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &str) -> LoadError {
+fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &str, what: &str) -> LoadError {
     let mut pos = e.location().map(|l| Pos {
         line: l.line(),
         column: l.column(),
@@ -178,7 +191,7 @@ fn deserialize_error(e: &yaml_serde::Error, text: &str, index: &Index, file: &st
             ),
         );
     }
-    LoadError::new(file, pos, at_path(&path, &plain_words(&message)))
+    LoadError::new(file, pos, at_path(&path, &plain_words(&message, what)))
 }
 
 fn at_path(path: &str, message: &str) -> String {
@@ -239,7 +252,7 @@ fn alias_at(text: &str, pos: Pos) -> Option<String> {
 
 /// serde's Rust-flavoured words for YAML ones: `unit value` is null, `map` a mapping, `u64` a
 /// non-negative integer, `struct ClusterSpec` a mapping.
-fn plain_words(message: &str) -> String {
+fn plain_words(message: &str, what: &str) -> String {
     const TYPES: &[(&str, &str)] = &[
         ("u8", "a non-negative integer"),
         ("u16", "a non-negative integer"),
@@ -255,6 +268,9 @@ fn plain_words(message: &str) -> String {
         ("field identifier", "a field name"),
         ("struct Scenario", A_SCENARIO),
     ];
+    if let Some(head) = message.strip_suffix("expected struct PolicyFile") {
+        return format!("{head}expected {what}");
+    }
     let mut m = message
         .replace("invalid type: unit value", "invalid type: null")
         .replace("invalid type: map,", "invalid type: mapping,");

@@ -45,7 +45,7 @@ fn a_scripted_session_is_graded_and_remembered() {
     let (code, out, err) = lab(
         &state,
         &["start", "drain-bare-pod-force"],
-        "kubectl drain node01 --ignore-daemonsets\nkubectl drain node01 --ignore-daemonsets --force\nssh node01\nexit\ncheck\nexit\n",
+        "kubectl drain node01 --ignore-daemonsets\nkubectl drain node01 --ignore-daemonsets --force\nkubectl rollout status deployment/api\nssh node01\nexit\ncheck\nexit\n",
     );
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -122,4 +122,32 @@ fn why_and_undo_work_in_a_study_lab_and_not_in_an_exam() {
     let (_, out, _) = lab(&state, &["exam", "--count", "1", "--seed", "7"], "why\nundo\nexit\n");
     assert!(!out.contains("`why` explains"), "{out}");
     assert_eq!(out.matches("is not available in a mock exam").count(), 2, "{out}");
+}
+
+/// Goal: with `--real-kubectl`, the kubectl lines run the real kubectl against the lab's own
+/// cluster, and grading sees what it did; going back in time is refused. Method: drain the lab's
+/// node with the real kubectl, let the replacement pod start (`sleep 30`, on the simulator), then
+/// `check`. SKIPPED when no `kubectl` is on PATH.
+#[test]
+fn a_real_kubectl_drains_the_lab_cluster_and_grading_sees_it() {
+    let on_path =
+        std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join("kubectl").is_file()));
+    if !on_path {
+        eprintln!("SKIPPED: no kubectl on PATH");
+        return;
+    }
+    let state = state_dir("real-kubectl");
+    let (code, out, err) = lab(
+        &state,
+        &["start", "drain-bare-pod-force", "--real-kubectl"],
+        "kubectl drain node01 --ignore-daemonsets --force\nundo\nsleep 30\ncheck\nexit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("kubectl lines run the real kubectl on PATH"), "{out}");
+    assert!(out.contains("node/node01 drained"), "the real kubectl's output: {out}");
+    assert!(out.contains("`undo` is not available here"), "{out}");
+    assert!(
+        out.contains("score: 100%"),
+        "graded on what the real kubectl did: {out}"
+    );
 }

@@ -27,6 +27,11 @@ pub struct Objective {
     /// It earns no points; failing it costs its weight (see [`crate::Grade`]).
     #[serde(default)]
     pub already: bool,
+    /// A guard checked on the end state only: the task approves a disruption on the way
+    /// (deleting a pod a budget protects, say), so only the way things end is graded.
+    /// Other guards must hold at every moment of the attempt.
+    #[serde(default)]
+    pub only_at_end: bool,
     #[serde(default = "one")]
     pub weight: u32,
     pub check: Check,
@@ -387,15 +392,14 @@ fn workload(c: &Cluster, r: &WorkloadRef) -> Option<WorkloadId> {
         .filter(|id| !c.workload(*id).deleted)
 }
 
-/// A pod counts as available when it is ready, or bound to a Ready node and starting: the
-/// kubelet will have it up in seconds without anyone doing anything.
-fn available(c: &Cluster, p: &Pod) -> bool {
-    if p.is_terminating() || p.is_finished() {
+/// A pod bound to a Ready node and not ready yet: shown as starting, never counted as
+/// available.
+fn starting(c: &Cluster, p: &Pod) -> bool {
+    if p.is_terminating() || p.is_finished() || p.is_healthy() {
         return false;
     }
     let Some(n) = p.node else { return false };
-    let node_ready = c.node_exists(n) && c.node(n).ready == ReadyStatus::True;
-    node_ready && (p.ready || p.phase == Phase::Pending)
+    c.node_exists(n) && c.node(n).ready == ReadyStatus::True
 }
 
 fn etcd_runs_on(sim: &Sim, name: &str) -> Result<(), String> {
@@ -423,6 +427,84 @@ fn etcd_runs_on(sim: &Sim, name: &str) -> Result<(), String> {
         return Err(format!("etcd on {name} is not running"));
     }
     Ok(())
+}
+
+/// The fewest Ready pods a workload may have at any moment without counting as disrupted:
+/// the floor of a PodDisruptionBudget covering it, or else what its own rolling update would
+/// allow (a Deployment's default `maxUnavailable: 25%`, rounded down; one pod of a
+/// StatefulSet or DaemonSet at a time).
+fn availability_floor(c: &Cluster, id: WorkloadId) -> (u32, String) {
+    let w = c.workload(id);
+    let covers = |owner: &WorkloadId| *owner == id || c.workload(*owner).parent == Some(id);
+    let budget = c
+        .pdb_ids()
+        .into_iter()
+        .filter(|p| !c.pdb(*p).deleted && c.pdb(*p).owners.keys().any(covers))
+        .map(|p| (c.pdb_status(p).desired_healthy, p))
+        .max_by_key(|(floor, _)| *floor);
+    if let Some((floor, p)) = budget {
+        let pdb = c.pdb(p);
+        return (floor, format!("PodDisruptionBudget {}'s minimum of {floor}", pdb.name));
+    }
+    let (floor, why) = match w.kind {
+        WorkloadKind::Deployment => {
+            let floor = w.replicas - w.replicas / 4;
+            (floor, format!("{} replicas less maxUnavailable 25%", w.replicas))
+        }
+        WorkloadKind::StatefulSet | WorkloadKind::DaemonSet => {
+            let desired = if w.kind == WorkloadKind::DaemonSet {
+                u32::try_from(w.per_node.len()).unwrap_or(u32::MAX)
+            } else {
+                w.replicas
+            };
+            (
+                desired.saturating_sub(1),
+                format!("{desired} pods less maxUnavailable 1"),
+            )
+        }
+        WorkloadKind::ReplicaSet | WorkloadKind::Job => (w.replicas, format!("{} replicas", w.replicas)),
+    };
+    (floor, why)
+}
+
+impl Check {
+    /// For a guard (an objective that holds from the start): whether it also held at every
+    /// moment of the attempt, not only at the end. A workload that must stay available may
+    /// never have had fewer Ready pods than its floor, even for a moment that healed before
+    /// anyone looked. `None` for checks about the end state only.
+    pub(crate) fn eval_throughout(&self, sim: &Sim, since: kubedrill_sim::time::SimTime) -> Option<Outcome> {
+        let Self::WorkloadsAvailable(refs) = self else {
+            return None;
+        };
+        let watch = sim.ready_watch()?;
+        let c = sim.cluster();
+        let mut f = Findings::default();
+        for r in refs {
+            let Some(id) = workload(c, r) else { continue };
+            let Some(low) = watch.lowest(id) else { continue };
+            let (floor, why) = availability_floor(c, id);
+            let now = kubedrill_sim::engine::ready_watch::ready_pods(c, id);
+            let ready = low.ready.min(now);
+            if ready < floor {
+                f.item(
+                    false,
+                    format!(
+                        "{r} fell to {ready} Ready pods {} into the lab, below {why}",
+                        low.at.max(since).saturating_sub(since)
+                    ),
+                );
+            }
+        }
+        (!f.bad.is_empty()).then(|| f.outcome())
+    }
+
+    /// The workloads a guard of this kind keeps available throughout (watched from the start).
+    pub(crate) fn watched(&self) -> &[WorkloadRef] {
+        match self {
+            Self::WorkloadsAvailable(refs) => refs,
+            _ => &[],
+        }
+    }
 }
 
 impl Check {
@@ -588,15 +670,15 @@ impl Check {
                     } else {
                         w.replicas as usize
                     };
+                    // Available means Ready: a pod still starting serves nobody yet.
                     let ready = pods.iter().filter(|p| p.is_healthy()).count();
-                    let up = pods.iter().filter(|p| available(c, p)).count();
-                    let starting = up.saturating_sub(ready);
+                    let starting = pods.iter().filter(|p| starting(c, p)).count();
                     let text = if starting > 0 {
                         format!("{r}: {ready}/{desired} ready, {starting} starting")
                     } else {
                         format!("{r}: {ready}/{desired} ready")
                     };
-                    f.item(up >= desired, text);
+                    f.item(ready >= desired, text);
                 }
             }
             Self::WorkloadsExist(want) => {

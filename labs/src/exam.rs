@@ -1,6 +1,6 @@
 //! Mock exams: a deterministic mix of labs, and the report against the CKA pass mark.
 
-use crate::grade::Grade;
+use crate::grade::{Grade, ObjectiveResult};
 use crate::lab::{Difficulty, Lab};
 use kubedrill_sim::rng::{Seed, SimRng};
 use std::collections::BTreeMap;
@@ -45,6 +45,8 @@ pub struct ExamTask {
     pub weight: u32,
     /// The lab's score, percent.
     pub score: u32,
+    /// Each objective's result, shown once the exam is over (empty when only scores are known).
+    pub objectives: Vec<ObjectiveResult>,
 }
 
 /// The result of a mock exam: each task's score weighted by the task's weight.
@@ -59,14 +61,24 @@ pub struct ExamReport {
 impl ExamReport {
     /// From each lab's score (percent).
     pub fn new<'a>(results: impl IntoIterator<Item = (&'a Lab, u32)>) -> Self {
+        Self::with_objectives(results.into_iter().map(|(lab, score)| (lab, score, Vec::new())))
+    }
+
+    /// From each lab's grade: the report lists every objective under its task.
+    pub fn from_grades<'a>(results: impl IntoIterator<Item = (&'a Lab, &'a Grade)>) -> Self {
+        Self::with_objectives(results.into_iter().map(|(l, g)| (l, g.score, g.objectives.clone())))
+    }
+
+    fn with_objectives<'a>(results: impl IntoIterator<Item = (&'a Lab, u32, Vec<ObjectiveResult>)>) -> Self {
         let tasks: Vec<ExamTask> = results
             .into_iter()
-            .map(|(lab, score)| ExamTask {
+            .map(|(lab, score, objectives)| ExamTask {
                 id: lab.id.clone(),
                 title: lab.title.clone(),
                 difficulty: lab.difficulty,
                 weight: lab.exam_weight(),
                 score: score.min(100),
+                objectives,
             })
             .collect();
         let total: u32 = tasks.iter().map(|t| t.weight).sum();
@@ -77,11 +89,6 @@ impl ExamReport {
             score,
             pass_mark: PASS_MARK,
         }
-    }
-
-    /// From each lab's grade.
-    pub fn from_grades<'a>(results: impl IntoIterator<Item = (&'a Lab, &'a Grade)>) -> Self {
-        Self::new(results.into_iter().map(|(l, g)| (l, g.score)))
     }
 
     pub fn passed(&self) -> bool {
@@ -108,6 +115,15 @@ impl fmt::Display for ExamReport {
                 weight,
                 t.score
             )?;
+            for o in &t.objectives {
+                let mark = if o.passed { "x" } else { " " };
+                let detail = if o.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" — {}", o.detail)
+                };
+                writeln!(f, "    [{mark}] {}{detail}", o.name)?;
+            }
         }
         writeln!(
             f,

@@ -60,6 +60,7 @@ const LAB_FILES: &[(&str, &str)] = &[
     lab_file!("drain-keep-bare-pod"),
     lab_file!("drain-pdb-blocked"),
     lab_file!("stopped-kubelet"),
+    lab_file!("apiserver-wrong-etcd-servers"),
     lab_file!("patch-upgrade"),
     lab_file!("upgrade-control-plane"),
     lab_file!("upgrade-worker"),

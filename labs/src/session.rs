@@ -78,6 +78,8 @@ pub struct Session {
     solution_viewed: bool,
     /// A mock exam: no `why`, no rewind.
     exam: bool,
+    /// Why going back in time is off (the cluster is also changed from outside the prompt).
+    no_rewind: Option<&'static str>,
     timelines: Vec<Timeline>,
     /// Index into `timelines` of the one being played.
     current: usize,
@@ -85,6 +87,16 @@ pub struct Session {
     started_at: kubedrill_sim::time::SimTime,
     /// The file an editor was opened on by the last line, waiting for `finish_edit`.
     editing: Option<String>,
+    /// A mock exam asked whether `exit` should submit the task; the next line answers.
+    exit_asked: bool,
+}
+
+/// The cluster for a client that drives it from outside the prompt (`kubedrill serve`'s
+/// endpoint, when a lab runs with a real kubectl); grading reads the same cluster.
+impl AsMut<Sim> for Session {
+    fn as_mut(&mut self) -> &mut Sim {
+        &mut self.sim
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -105,7 +117,8 @@ impl Session {
         if let Some(f) = report.failures.first() {
             return Err(setup_error(format!("step {}: {}", f.step, f.message)));
         }
-        let sim = report.sim;
+        let mut sim = report.sim;
+        watch_guarded_workloads(&mut sim, lab);
         if !sim.at_first_shell() {
             return Err(setup_error(format!(
                 "the setup leaves the shell on {}; end it with `exit`",
@@ -126,15 +139,25 @@ impl Session {
             hints_shown: 0,
             solution_viewed: false,
             exam: false,
+            no_rewind: None,
             current: 0,
             started_at,
             editing: None,
+            exit_asked: false,
         })
     }
 
     /// The same session as a mock exam task: `why` and rewinding are not available.
     pub fn for_exam(mut self) -> Self {
         self.exam = true;
+        self
+    }
+
+    /// The same session with `undo`, `rewind`, `branch` and `timeline` refused, saying `why`:
+    /// for a cluster that is also changed from outside the prompt (a real kubectl through
+    /// `kubedrill serve`), whose changes are no lines of the history and cannot be replayed.
+    pub fn without_rewind(mut self, why: &'static str) -> Self {
+        self.no_rewind = Some(why);
         self
     }
 
@@ -200,6 +223,12 @@ impl Session {
     pub fn input(&mut self, line: &str) -> Reply {
         self.editing = None;
         let trimmed = line.trim();
+        let exit_asked = std::mem::take(&mut self.exit_asked);
+        if self.exam
+            && let Some(reply) = self.exam_refusal(trimmed, exit_asked)
+        {
+            return reply;
+        }
         match trimmed {
             "" => return Reply::out("", 0),
             "check" => {
@@ -234,6 +263,32 @@ impl Session {
             return reply;
         }
         self.run(line)
+    }
+
+    /// What a mock exam answers instead of the study lab: no `check`, `hint`, `solution` or
+    /// `map` while the task is open (the real exam has none), and `exit` at the top asks
+    /// before it submits the task.
+    fn exam_refusal(&mut self, line: &str, exit_asked: bool) -> Option<Reply> {
+        match line {
+            "check" | "hint" | "solution" | "map" => Some(Reply::out(
+                format!(
+                    "`{line}` is not available in a mock exam: the task is graded when you submit it with `exit`.\n"
+                ),
+                1,
+            )),
+            "exit" | "logout" if self.sim.at_first_shell() => {
+                if exit_asked {
+                    return Some(Reply::Exit);
+                }
+                self.exit_asked = true;
+                Some(Reply::out(
+                    "Submit this task and move on? It cannot be reopened. Type `exit` again to submit, anything else to keep working.\n",
+                    0,
+                ))
+            }
+            // Anything but a second `exit` keeps the task open, and the line runs.
+            _ => None,
+        }
     }
 
     fn run(&mut self, line: &str) -> Reply {
@@ -324,6 +379,11 @@ impl Session {
                 1,
             );
         }
+        if let Some(why) = self.no_rewind
+            && matches!(command, "undo" | "rewind" | "branch" | "timeline")
+        {
+            return Reply::out(format!("`{command}` is not available here: {why}"), 1);
+        }
         let number = |what: &str| -> Result<Option<usize>, Reply> {
             match args {
                 [] => Ok(None),
@@ -371,10 +431,12 @@ impl Session {
             hints_shown: self.hints_shown,
             solution_viewed: self.solution_viewed,
             exam: self.exam,
+            no_rewind: self.no_rewind,
             timelines: vec![self.timelines[self.current].clone()],
             current: 0,
             started_at: self.started_at,
             editing: None,
+            exit_asked: false,
         };
         let keep = keep.min(s.history().len());
         if keep < s.history().len() {
@@ -677,7 +739,14 @@ impl Session {
             .objectives
             .iter()
             .map(|o| {
-                let outcome = o.check.eval(&self.sim, self.base);
+                let mut outcome = o.check.eval(&self.sim, self.base);
+                if o.already
+                    && !o.only_at_end
+                    && outcome.passed
+                    && let Some(dipped) = o.check.eval_throughout(&self.sim, self.started_at)
+                {
+                    outcome = dipped;
+                }
                 ObjectiveResult {
                     name: o.name.clone(),
                     passed: outcome.passed,
@@ -750,4 +819,18 @@ fn steps_text(n: usize) -> String {
     } else {
         format!("{n} steps")
     }
+}
+
+/// Guards that keep workloads available hold at every moment, so the engine watches those
+/// workloads' Ready pods from the start of the attempt.
+fn watch_guarded_workloads(sim: &mut Sim, lab: &Lab) {
+    let c = sim.cluster();
+    let ids: Vec<_> = lab
+        .objectives
+        .iter()
+        .filter(|o| o.already && !o.only_at_end)
+        .flat_map(|o| o.check.watched())
+        .filter_map(|r| c.workload_id(r.kind, &r.namespace, &r.name))
+        .collect();
+    sim.watch_ready(ids);
 }

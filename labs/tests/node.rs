@@ -46,12 +46,17 @@ fn a_worker_has_no_kubeconfig_until_one_is_copied() {
         "{refused}"
     );
     assert!(
-        refused.ends_with("The connection to the server localhost:8080 was refused - did you specify the right host or port?\n"),
+        refused.ends_with(
+            "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n"
+        ),
         "{refused}"
     );
     type_line(&mut s, "exit");
     let no_dir = type_line(&mut s, "scp /etc/kubernetes/admin.conf node01:/root/.kube/config");
-    assert!(no_dir.contains("scp: dest open \"/root/.kube/config\": No such file or directory"), "{no_dir}");
+    assert!(
+        no_dir.contains("scp: dest open \"/root/.kube/config\": No such file or directory"),
+        "{no_dir}"
+    );
     type_line(&mut s, "ssh node01 mkdir -p /root/.kube");
     type_line(&mut s, "scp /etc/kubernetes/admin.conf node01:/root/.kube/config");
     type_line(&mut s, "ssh node01");

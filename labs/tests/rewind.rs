@@ -163,7 +163,11 @@ fn a_branch_keeps_the_old_timeline_and_grading_follows_the_one_you_end_on() {
     let l = lab("drain-bare-pod-force");
     let mut s = Session::start(&l, l.default_seed()).unwrap();
     type_line(&mut s, "kubectl drain node01 --ignore-daemonsets");
-    type_line(&mut s, "kubectl drain node01 --ignore-daemonsets --force");
+    // Graded as available only once the moved api pod is Ready again.
+    type_line(
+        &mut s,
+        "kubectl drain node01 --ignore-daemonsets --force && kubectl rollout status deployment/api",
+    );
     let solved = fingerprint(&s);
     assert_eq!(s.grade().score, 100);
 
@@ -305,4 +309,24 @@ fn a_mock_exam_has_no_why_and_no_rewind() {
         assert_eq!(fingerprint(&s), before, "{line}");
     }
     assert_eq!(s.history().len(), 1);
+}
+
+#[test]
+fn a_session_changed_from_outside_refuses_to_go_back_but_still_explains() {
+    let l = lab("drain-bare-pod-force");
+    let mut s = Session::start(&l, l.default_seed())
+        .unwrap()
+        .without_rewind("a real kubectl changes this cluster too");
+    type_line(&mut s, "kubectl cordon node01");
+    let before = fingerprint(&s);
+    for line in ["undo", "rewind 1", "branch", "timeline 1"] {
+        let (out, status) = text(s.input(line));
+        assert_eq!(status, 1, "{line}: {out}");
+        assert!(out.contains("a real kubectl changes this cluster too"), "{line}: {out}");
+        assert_eq!(fingerprint(&s), before, "{line}");
+    }
+    let (why, status) = text(s.input("why"));
+    assert_eq!(status, 0, "{why}");
+    let (history, _) = text(s.input("history"));
+    assert!(history.contains("kubectl cordon node01"), "{history}");
 }

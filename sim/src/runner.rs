@@ -79,14 +79,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
             format!("expected \"Scenario\", found {:?}", scenario.kind),
         ));
     }
-    let name = &scenario.metadata.name;
-    if name.is_empty()
-        || !name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return Err(serr("metadata.name", format!("{name:?} must match [a-z0-9-]+")));
-    }
+    scenario.metadata.check_name().map_err(|e| serr("metadata.name", e))?;
     if let Some(limit) = &scenario.step_time_limit {
         SimDuration::parse_scenario(limit).map_err(|e| serr("stepTimeLimit", e))?;
     }

@@ -6,6 +6,9 @@ use crate::model::manifest::Manifest;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+#[cfg(feature = "proptest")]
+pub mod generate;
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Scenario {
@@ -26,12 +29,28 @@ pub struct Scenario {
     pub step_time_limit: Option<String>,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct Metadata {
     pub name: String,
     #[serde(default)]
     pub description: Option<String>,
+}
+
+impl Metadata {
+    /// A name is `[a-z0-9-]+`: it names files (a policy's counterexample) and traces.
+    pub fn check_name(&self) -> Result<(), String> {
+        let name = &self.name;
+        let ok = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("{name:?} must match [a-z0-9-]+"))
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]

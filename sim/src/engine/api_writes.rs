@@ -618,7 +618,13 @@ impl Engine {
                     .cluster
                     .pod_id(ns, name)
                     .ok_or_else(|| ApiError::not_found("pods", name))?;
+                let uid = self.cluster.pod(id).map(|p| p.uid);
                 self.delete_pod(id, grace, DeleteCause::User);
+                // Grace 0 (`--grace-period=0 --force`): the object goes at once, whatever the
+                // kubelet is doing.
+                if let (Some(0), Some(uid)) = (grace, uid) {
+                    self.force_remove(id, uid);
+                }
             }
             ResourceKind::Nodes => {
                 let id = self

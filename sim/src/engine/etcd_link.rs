@@ -280,33 +280,41 @@ impl Engine {
         );
     }
 
-    /// Why a request gets no answer while the API cannot serve: requests time out inside the API
-    /// server (7 s, which pass for the client) while it still runs; once its liveness probe has
-    /// had it restarted, the connection is refused. `None` when the API works.
-    pub(crate) fn api_unreachable(&mut self) -> Option<Unreachable> {
+    /// Whether, and how, the API cannot answer right now, without a request being made: an
+    /// API server that cannot reach any etcd at start exits ("unable to create storage
+    /// backend"); one that loses quorum under it answers with timeouts until its liveness probe
+    /// has it restarted, then connections are refused. `None` when the API works.
+    pub fn api_outage(&self) -> Option<Unreachable> {
         let since = self.api_down_since?;
+        // Only an etcd that runs but cannot commit makes requests hang: with no etcd process to
+        // dial, the API server fails its checks and is restarted at once (connection refused).
+        let timing_out = self.any_apiserver_running()
+            && ((!self.etcd.has_quorum() && self.apiserver_reaches_etcd()) || self.cluster.control_plane_ids().is_empty())
+            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
+        if timing_out {
+            return Some(Unreachable::Timeout);
+        }
         let endpoint = self
             .cluster
             .control_plane_ids()
             .first()
             .map(|id| self.cluster.node(*id).internal_ip.clone())
             .unwrap_or_else(|| "127.0.0.1".into());
-        // An API server that cannot reach any etcd at start exits ("unable to create storage
-        // backend"); one that loses quorum under it answers with timeouts until its liveness
-        // probe has it restarted.
-        // Only an etcd that runs but cannot commit makes requests hang: with no etcd process to
-        // dial, the API server fails its checks and is restarted at once (connection refused).
-        let timing_out = self.any_apiserver_running()
-            && ((!self.etcd.has_quorum() && self.apiserver_reaches_etcd()) || self.cluster.control_plane_ids().is_empty())
-            && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
+        Some(Unreachable::Refused { endpoint })
+    }
+
+    /// Why a request gets no answer while the API cannot serve ([`Self::api_outage`]): a
+    /// request that times out inside the API server takes its 7 s, which pass for the client.
+    /// The trace records why. `None` when the API works.
+    pub(crate) fn api_unreachable(&mut self) -> Option<Unreachable> {
+        let outage = self.api_outage()?;
+        let timing_out = outage == Unreachable::Timeout;
         self.record_api_unavailable(timing_out);
         if timing_out {
             let until = self.now + ETCD_REQUEST_TIMEOUT;
             self.advance_within_step(until);
-            Some(Unreachable::Timeout)
-        } else {
-            Some(Unreachable::Refused { endpoint })
         }
+        Some(outage)
     }
 }
 

@@ -10,10 +10,10 @@
 use crate::engine::{Engine, Timer};
 use crate::model::NodeId;
 use crate::model::hostfs::Entry;
+use crate::model::status::DeleteCause;
 use crate::model::unit::{JournalEvent, pid_at};
 use crate::release::kubelet as files;
 use crate::release::version::KubeVersion;
-use crate::model::status::DeleteCause;
 use crate::time::SimDuration;
 use std::sync::Arc;
 
@@ -72,7 +72,9 @@ impl Engine {
         files::check_flags(version, &args)?;
         let flag = |name: &str| {
             let prefix = format!("--{name}=");
-            args.iter().rev().find_map(|a| a.strip_prefix(prefix.as_str()).map(str::to_string))
+            args.iter()
+                .rev()
+                .find_map(|a| a.strip_prefix(prefix.as_str()).map(str::to_string))
         };
         let mut settings = default;
         if let Some(config) = flag("config") {
@@ -185,7 +187,9 @@ impl Engine {
     /// The etcd container exited at start: the kubelet starts it again after its back-off
     /// (10 s, doubling to 5 min), and says so in the journal.
     pub(crate) fn schedule_etcd_retry(&mut self, node: NodeId) {
-        let Some((uid, restarts)) = self.etcd_pod(node) else { return };
+        let Some((uid, restarts)) = self.etcd_pod(node) else {
+            return;
+        };
         let backoff_s = (10u64 << restarts.saturating_sub(1).min(5)).min(300);
         let pod: Arc<str> = Arc::from(format!("kube-system/etcd-{}", self.cluster.node(node).name).as_str());
         self.kubelet_journal(node, |pid| JournalEvent::BackOff {
@@ -259,7 +263,9 @@ impl Engine {
     /// sync, a moment later.
     pub(crate) fn mirror_pod_deleted(&mut self, id: crate::model::PodId) {
         let Some(p) = self.cluster.pod(id) else { return };
-        let crate::model::Owner::Mirror(node) = p.owner else { return };
+        let crate::model::Owner::Mirror(node) = p.owner else {
+            return;
+        };
         let (uid, phase, ready, started, restarts, last, reason, name) = (
             p.uid,
             p.phase,
@@ -320,14 +326,15 @@ impl Engine {
 /// Loads `--config`: the file must exist, parse, and be a KubeletConfiguration. Returns its
 /// `staticPodPath`.
 fn load_config(text: Option<&str>, path: &str) -> Result<String, String> {
-    let prefix = format!("failed to load kubelet config file, path: {path}, error: failed to load Kubelet config file {path}, error");
+    let prefix = format!(
+        "failed to load kubelet config file, path: {path}, error: failed to load Kubelet config file {path}, error"
+    );
     let Some(text) = text else {
         return Err(format!(
             "{prefix} failed to read kubelet config file \"{path}\", error: open {path}: no such file or directory"
         ));
     };
-    let value: serde_json::Value =
-        yaml_serde::from_str(text).map_err(|e| format!("{prefix} failed to decode: {e}"))?;
+    let value: serde_json::Value = yaml_serde::from_str(text).map_err(|e| format!("{prefix} failed to decode: {e}"))?;
     let kind = value.get("kind").and_then(|k| k.as_str()).unwrap_or_default();
     if kind != "KubeletConfiguration" {
         let shown = if kind.is_empty() { "\"\"" } else { kind };
@@ -348,7 +355,10 @@ pub(crate) fn provision_kubelet_files(fs: &mut crate::model::hostfs::HostFs, v: 
     let paths = files::unit_paths(v);
     fs.put(paths.unit, Entry::Text(files::unit_text().to_string()));
     fs.put(&paths.drop_in(), Entry::Text(files::drop_in_text(v)));
-    fs.put(files::DEFAULT_KUBELET, Entry::Text(files::default_kubelet_text().to_string()));
+    fs.put(
+        files::DEFAULT_KUBELET,
+        Entry::Text(files::default_kubelet_text().to_string()),
+    );
     if v.minor >= 11 {
         fs.put(files::CONFIG_YAML, Entry::Text(files::config_yaml_text(v)));
         fs.put(files::FLAGS_ENV, Entry::Text(files::flags_env_text(v, runtime)));
@@ -365,13 +375,24 @@ mod tests {
     #[test]
     fn a_config_that_is_missing_or_wrong_stops_the_kubelet() {
         let missing = load_config(None, "/var/lib/kubelet/config.yaml").unwrap_err();
-        assert!(missing.ends_with("open /var/lib/kubelet/config.yaml: no such file or directory"), "{missing}");
+        assert!(
+            missing.ends_with("open /var/lib/kubelet/config.yaml: no such file or directory"),
+            "{missing}"
+        );
         let v = KubeVersion::new(1, 31, 2);
         assert_eq!(
             load_config(Some(&files::config_yaml_text(&v)), "/x").as_deref(),
             Ok("/etc/kubernetes/manifests")
         );
-        assert!(load_config(Some("kind: Pod\n"), "/x").unwrap_err().contains("no kind \"Pod\""));
-        assert!(load_config(Some("a: [\n"), "/x").unwrap_err().contains("failed to decode"));
+        assert!(
+            load_config(Some("kind: Pod\n"), "/x")
+                .unwrap_err()
+                .contains("no kind \"Pod\"")
+        );
+        assert!(
+            load_config(Some("a: [\n"), "/x")
+                .unwrap_err()
+                .contains("failed to decode")
+        );
     }
 }

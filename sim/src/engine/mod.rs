@@ -9,6 +9,7 @@ pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
 pub mod fault;
 pub(crate) mod kubelet;
+pub mod ready_watch;
 pub mod restore;
 pub mod setup;
 pub(crate) mod static_pods;
@@ -85,6 +86,10 @@ pub struct Engine {
     pub(crate) leases_counted_to: SimTime,
     /// An etcd election is under way (its timer is queued).
     pub(crate) election_pending: bool,
+    /// The machine a `node-add` provisions (size, labels, taints); kubeadm's defaults if none.
+    pub(crate) join_spec: Option<Arc<crate::scenario::NodeSpec>>,
+    /// Workloads whose lowest Ready count a grader wants (labs); `None` costs nothing.
+    ready_watch: Option<Box<ready_watch::ReadyWatch>>,
 }
 
 impl Engine {
@@ -110,6 +115,8 @@ impl Engine {
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
+            join_spec: None,
+            ready_watch: None,
         }
     }
 
@@ -147,6 +154,14 @@ impl Engine {
 
     pub fn set_step_limit(&mut self, d: SimDuration) {
         self.step_limit = d;
+    }
+
+    /// The machines later `node-add` faults provision: allocatable CPU, memory and pods,
+    /// labels and taints of `spec` (its name, role and versions are ignored); `None` gives
+    /// the default worker. A cloud's instance type and pool labels for surge and blue-green
+    /// nodes.
+    pub fn set_join_spec(&mut self, spec: Option<crate::scenario::NodeSpec>) {
+        self.join_spec = spec.map(Arc::new);
     }
 
     /// When the next timer fires, if any.
@@ -217,9 +232,15 @@ impl Engine {
             let Some(Reverse((at, _, timer))) = self.queue.pop() else {
                 break;
             };
+            if at > self.now {
+                self.sample_ready();
+            }
             self.now = self.now.max(at);
             self.fire(timer);
             self.settle();
+        }
+        if t > self.now {
+            self.sample_ready();
         }
         self.now = self.now.max(t);
         self.settle();
@@ -596,12 +617,19 @@ impl Engine {
     }
 
     fn check_pdbs_after_disruption(&mut self, id: PodId, label: &str) {
-        for pdb in self.cluster.pdbs_for_pod(id) {
+        let pdbs = self.cluster.pdbs_for_pod(id);
+        self.check_pdbs_after(&pdbs, &format!("deleting {label}"));
+    }
+
+    /// A voluntary disruption (`what`) happened to pods these budgets cover: each budget it
+    /// left below its minimum is a `pdb_respected` violation.
+    pub(crate) fn check_pdbs_after(&mut self, pdbs: &[PdbId], what: &str) {
+        for &pdb in pdbs {
             let status = self.cluster.pdb_status(pdb);
             if status.expected > 0 && status.current_healthy < status.desired_healthy {
                 let p = self.cluster.pdb(pdb);
                 let detail = format!(
-                    "deleting {label} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
+                    "{what} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
                     p.namespace, p.name, status.current_healthy, status.desired_healthy
                 );
                 self.violate(crate::invariant::InvariantId::PdbRespected, detail);

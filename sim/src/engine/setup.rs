@@ -307,16 +307,17 @@ fn is_dns_label(s: &str) -> bool {
 /// new node), with the packages, OS and runtime that version's install docs give.
 pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Result<Node, String> {
     version.check_supported()?;
+    let like = sim.join_spec.as_deref();
     let spec = NodeSpec {
         name: Some(name.to_string()),
         count: None,
         name_prefix: None,
         role: Role::Worker,
-        cpu: None,
-        memory: None,
-        pods: None,
-        labels: BTreeMap::new(),
-        taints: Vec::new(),
+        cpu: like.and_then(|s| s.cpu.clone()),
+        memory: like.and_then(|s| s.memory.clone()),
+        pods: like.and_then(|s| s.pods),
+        labels: like.map(|s| s.labels.clone()).unwrap_or_default(),
+        taints: like.map(|s| s.taints.clone()).unwrap_or_default(),
         os_image: None,
         kernel_version: None,
         kubelet_version: None,

@@ -150,7 +150,10 @@ impl Engine {
                 None => Err(match n.fs.get(&c.manifest_path()) {
                     Some(Entry::Text(t)) => match parse_manifest(t) {
                         Err(e) => format!("its manifest does not parse: {e}"),
-                        Ok(_) => format!("its manifest {} is not in the kubelet's staticPodPath", c.manifest_path()),
+                        Ok(_) => format!(
+                            "its manifest {} is not in the kubelet's staticPodPath",
+                            c.manifest_path()
+                        ),
                     },
                     Some(_) => "its manifest is not a text file".to_string(),
                     None => format!("its manifest {} is gone", c.manifest_path()),

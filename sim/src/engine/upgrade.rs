@@ -514,8 +514,15 @@ impl Engine {
     pub fn node_delete(&mut self, node: NodeId) {
         self.cluster.node_mut(node).deleting = true;
         let name = self.cluster.node(node).name.clone();
+        // Deleting a node with pods on it, undrained, is a voluntary disruption of each of
+        // them: the budgets they counted towards are checked as an eviction would have been.
+        let mut disrupted = Vec::new();
         for pod in self.cluster.pods_on_node(node) {
-            let Some((owner, label, uid)) = self.cluster.pod(pod).map(|p| (p.owner, p.label.clone(), p.uid)) else {
+            let Some((owner, label, uid, healthy)) = self
+                .cluster
+                .pod(pod)
+                .map(|p| (p.owner, p.label.clone(), p.uid, p.is_healthy()))
+            else {
                 continue;
             };
             if owner == Owner::None {
@@ -524,8 +531,14 @@ impl Engine {
                     format!("bare pod {label} was on deleted node {name} and nothing will recreate it"),
                 );
             }
+            if healthy {
+                disrupted.extend(self.cluster.pdbs_for_pod(pod));
+            }
             self.force_remove(pod, uid);
         }
+        disrupted.sort();
+        disrupted.dedup();
+        self.check_pdbs_after(&disrupted, &format!("deleting node {name} with its pods"));
         self.cluster.remove_node(node);
         self.record(Event::NodeDeleted { node: name });
         self.mark_ds_changed();

@@ -10,7 +10,7 @@
 use crate::engine::fault::Fault;
 use crate::host::Sim;
 use crate::model::objects::{ApiObject, ListOptions, ResourceKind};
-use crate::model::status::{ApiError, DeleteCause};
+use crate::model::status::ApiError;
 use crate::shell::CommandOutput;
 use crate::time::SimDuration;
 use crate::tools::api::KubeApi;
@@ -44,13 +44,16 @@ pub enum ApiRequest {
         kind: ResourceKind,
         options: ListOptions,
     },
-    /// `POST pods/NAME/eviction`.
+    /// `POST pods/NAME/eviction`, with the grace period of its DeleteOptions (the pod's own
+    /// when `None`).
     Evict {
         namespace: String,
         name: String,
+        grace_seconds: Option<u64>,
         dry_run: bool,
     },
-    /// `DELETE pods/NAME` with a grace period (the pod's own when `None`).
+    /// `DELETE pods/NAME` with a grace period (the pod's own when `None`); grace 0 removes the
+    /// object at once, as the API server does for `--grace-period=0 --force`.
     DeletePod {
         namespace: String,
         name: String,
@@ -60,6 +63,17 @@ pub enum ApiRequest {
     SetUnschedulable {
         node: String,
         unschedulable: bool,
+    },
+    /// `POST` a whole object of any kind (its `kind` and `metadata` say where).
+    Create(serde_json::Value),
+    /// `PUT` a whole object, replacing the stored one (what a `PATCH` leaves after the patch).
+    Update(serde_json::Value),
+    /// `DELETE` an object of any writable kind, with what it owns.
+    Delete {
+        kind: ResourceKind,
+        namespace: String,
+        name: String,
+        grace_seconds: Option<u64>,
     },
 }
 
@@ -78,8 +92,29 @@ impl ApiRequest {
             Self::SetUnschedulable { node, unschedulable } => {
                 format!("PATCH nodes/{node} spec.unschedulable={unschedulable}")
             }
+            Self::Create(o) => format!("POST {}", object_path(o)),
+            Self::Update(o) => format!("PUT {}", object_path(o)),
+            Self::Delete {
+                kind, namespace, name, ..
+            } => {
+                let ns = kind.namespaced().then_some(namespace.as_str());
+                format!("DELETE {}{}/{name}", ns_path(ns), kind.api_name())
+            }
         }
     }
+}
+
+/// `namespaces/NS/pods/NAME` of a whole object (its kind's resource, or the kind as written).
+fn object_path(o: &serde_json::Value) -> String {
+    let text = |p: &str| o.pointer(p).and_then(serde_json::Value::as_str).unwrap_or_default();
+    let kind = ResourceKind::from_kind(text("/kind"));
+    let resource = kind.map_or_else(|| text("/kind").to_lowercase(), |k| k.api_name().to_string());
+    let ns = match text("/metadata/namespace") {
+        "" if kind.is_some_and(ResourceKind::namespaced) => Some("default"),
+        "" => None,
+        n => Some(n),
+    };
+    format!("{}{resource}/{}", ns_path(ns), text("/metadata/name"))
 }
 
 fn ns_path(ns: Option<&str>) -> String {
@@ -178,20 +213,25 @@ impl Sim {
             ApiRequest::Evict {
                 namespace,
                 name,
+                grace_seconds,
                 dry_run,
             } => {
                 let id = pod(self, &namespace, &name)?;
-                KubeApi::evict(self, id, None, dry_run).map(|()| ApiReply::Done)
+                KubeApi::evict(self, id, grace_seconds, dry_run).map(|()| ApiReply::Done)
             }
             ApiRequest::DeletePod {
                 namespace,
                 name,
                 grace_seconds,
-            } => {
-                let id = pod(self, &namespace, &name)?;
-                KubeApi::delete_pod(self, id, grace_seconds, DeleteCause::User);
-                Ok(ApiReply::Done)
-            }
+            } => KubeApi::delete(self, ResourceKind::Pods, &namespace, &name, grace_seconds).map(|()| ApiReply::Done),
+            ApiRequest::Create(object) => KubeApi::create(self, object).map(|()| ApiReply::Done),
+            ApiRequest::Update(object) => KubeApi::update(self, object).map(|_| ApiReply::Done),
+            ApiRequest::Delete {
+                kind,
+                namespace,
+                name,
+                grace_seconds,
+            } => KubeApi::delete(self, kind, &namespace, &name, grace_seconds).map(|()| ApiReply::Done),
             ApiRequest::SetUnschedulable { node, unschedulable } => {
                 let id = self
                     .cluster
@@ -262,6 +302,7 @@ steps: []
             .handle_input(Input::Api(ApiRequest::Evict {
                 namespace: "default".into(),
                 name,
+                grace_seconds: None,
                 dry_run: false,
             }))
             .expect("applied");
@@ -321,6 +362,77 @@ steps: []
             panic!("{missing:?}")
         };
         assert_eq!((e.code, e.message.as_str()), (404, "pods \"nope\" not found"));
+    }
+
+    /// The texts of the steps the trace shows since `from`.
+    fn steps_since(sim: &Sim, from: usize) -> Vec<String> {
+        sim.trace()[from..]
+            .iter()
+            .filter_map(|r| match &r.event {
+                crate::trace::Event::StepStarted { text } => Some(text.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn whole_objects_are_created_updated_and_deleted_as_traced_steps() {
+        let mut sim = sim();
+        let from = sim.trace().len();
+        let api = |sim: &mut Sim, r: ApiRequest| match sim.handle_input(Input::Api(r)) {
+            Ok(Output::Api(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let cm = serde_json::json!({"apiVersion": "v1", "kind": "ConfigMap",
+            "metadata": {"name": "settings", "namespace": "default"}, "data": {"a": "1"}});
+        api(&mut sim, ApiRequest::Create(cm.clone())).expect("created");
+        let again = api(&mut sim, ApiRequest::Create(cm)).expect_err("exists");
+        assert_eq!(again.code, 409);
+        let mut node = sim
+            .handle_input(Input::Api(ApiRequest::Get {
+                kind: ResourceKind::Nodes,
+                namespace: None,
+                name: "node01".into(),
+            }))
+            .map(|o| match o {
+                Output::Api(Ok(ApiReply::Object(o))) => o.to_json(),
+                other => panic!("{other:?}"),
+            })
+            .expect("node");
+        node["metadata"]["labels"]["disk"] = "ssd".into();
+        api(&mut sim, ApiRequest::Update(node)).expect("updated");
+        let id = sim.cluster().node_id("node01").expect("node01");
+        assert_eq!(
+            sim.cluster().node(id).labels.get("disk").map(String::as_str),
+            Some("ssd")
+        );
+        let pod = web_pod(&sim);
+        let pods = sim.cluster().pod_count();
+        api(
+            &mut sim,
+            ApiRequest::Delete {
+                kind: ResourceKind::Pods,
+                namespace: "default".into(),
+                name: pod.clone(),
+                grace_seconds: Some(0),
+            },
+        )
+        .expect("deleted");
+        assert!(
+            sim.cluster().pod_id("default", &pod).is_none(),
+            "grace 0 removes the pod at once"
+        );
+        assert_eq!(sim.cluster().pod_count(), pods, "its ReplicaSet replaced it");
+        assert_eq!(
+            steps_since(&sim, from),
+            [
+                "POST namespaces/default/configmaps/settings",
+                "POST namespaces/default/configmaps/settings",
+                "GET nodes/node01",
+                "PUT nodes/node01",
+                &format!("DELETE namespaces/default/pods/{pod}"),
+            ]
+        );
     }
 
     #[test]

@@ -14,8 +14,8 @@ use crate::release::components::StaticPod;
 use crate::release::version::KubeVersion;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
-use crate::tools::api::{KubeApi, NodeApi};
 use crate::tools::api::Listener;
+use crate::tools::api::{KubeApi, NodeApi};
 
 impl Sim {
     /// What answers at `host:port` seen from `from` (see [`Listener`]).

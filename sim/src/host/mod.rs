@@ -82,7 +82,38 @@ impl CommandHost for Host<'_> {
         let node = self.node()?;
         Some(self.sim.cluster.node(node).fs.is_dir(path))
     }
+
+    fn write_file(&mut self, path: &str, text: &str, append: bool) -> Result<(), String> {
+        let Some(node) = self.node() else {
+            return Err("No such file or directory".into());
+        };
+        let fs = &self.sim.cluster.node(node).fs;
+        if fs.is_dir(path) {
+            return Err("Is a directory".into());
+        }
+        let old = if append { self.read_file(path) } else { None };
+        if append && old.is_none() && self.sim.cluster.node(node).fs.get(path).is_some() {
+            // Appending text to a binary file (a snapshot, a database) is not modelled.
+            return Err("kubedrill: appending to a file that is not text is not modelled".into());
+        }
+        let mut whole = old.unwrap_or_default();
+        whole.push_str(text);
+        if whole.len() > REDIRECT_LIMIT {
+            return Err("No space left on device".into());
+        }
+        self.sim.write_host_file(&self.name, path, &whole).map_err(|e| {
+            if e.contains("No such file or directory") {
+                "No such file or directory".to_string()
+            } else {
+                e
+            }
+        })
+    }
 }
+
+/// The most a redirection may write to one file: a node's disk is not endless, and a loop of
+/// `cat f >> f` must end in an error rather than exhaust memory.
+const REDIRECT_LIMIT: usize = 64 << 20;
 
 impl Host<'_> {
     /// What kubectl reads on this host: its stdin and the files (or directories of
@@ -346,9 +377,7 @@ impl Host<'_> {
                 .node_mut(node)
                 .fs
                 .put(&path, crate::model::hostfs::Entry::Text(edited));
-            if path.starts_with("/etc/kubernetes/manifests/")
-                || StaticPod::from_manifest_path(&path).is_some()
-            {
+            if path.starts_with("/etc/kubernetes/manifests/") || StaticPod::from_manifest_path(&path).is_some() {
                 self.sim.manifests_changed(node);
             }
             if path.contains("/systemd/system/kubelet.service") {
@@ -524,7 +553,10 @@ impl Host<'_> {
             to.1.clone()
         };
         if !target_fs.is_dir(crate::path::parent(&target)) {
-            crate::shell::output::stderr(&mut out, format!("scp: dest open \"{target}\": No such file or directory"));
+            crate::shell::output::stderr(
+                &mut out,
+                format!("scp: dest open \"{target}\": No such file or directory"),
+            );
             crate::shell::output::stderr(&mut out, format!("scp: failed to upload file {} to {target}", from.1));
             out.status = 1;
             return Some(out);

@@ -79,7 +79,8 @@ impl Host<'_> {
                     }
                 }
                 "-t" | "--no-title" => no_title = true,
-                "-d" | "--differences" | "-c" | "--color" | "-x" | "--exec" | "-e" | "--errexit" | "-g" | "--chgexit" => {}
+                "-d" | "--differences" | "-c" | "--color" | "-x" | "--exec" | "-e" | "--errexit" | "-g"
+                | "--chgexit" => {}
                 a if a.starts_with("-n") => interval_ms = a[2..].parse::<f64>().map_or(2_000, |v| (v * 1000.0) as u64),
                 other => {
                     let mut out = CommandOutput::default();
@@ -100,8 +101,11 @@ impl Host<'_> {
         if !no_title {
             let w = self.sim.now.wall_clock_with(self.sim.cluster.epoch_s);
             const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
-            const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-            let day = DAYS[((self.sim.now.wall_nanos_with(self.sim.cluster.epoch_s) / 86_400_000_000_000 + 4) % 7) as usize];
+            const MONTHS: [&str; 12] = [
+                "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+            ];
+            let day =
+                DAYS[((self.sim.now.wall_nanos_with(self.sim.cluster.epoch_s) / 86_400_000_000_000 + 4) % 7) as usize];
             let left = format!("Every {:.1}s: {line}", interval_ms as f64 / 1000.0);
             let right = format!(
                 "{}: {day} {} {:>2} {:02}:{:02}:{:02} {}",

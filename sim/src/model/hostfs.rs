@@ -110,7 +110,13 @@ pub fn mode(path: &str, dir: bool) -> u32 {
         return match path {
             "/tmp" => 0o1777,
             "/root" | "/root/.kube" => 0o700,
-            _ if path.starts_with("/var/lib/etcd") || path.ends_with("/member") || path.ends_with("/snap") || path.ends_with("/wal") => 0o700,
+            _ if path.starts_with("/var/lib/etcd")
+                || path.ends_with("/member")
+                || path.ends_with("/snap")
+                || path.ends_with("/wal") =>
+            {
+                0o700
+            }
             _ => 0o755,
         };
     }
@@ -171,7 +177,9 @@ pub fn mode_string(path: &str, dir: bool) -> String {
 /// A certificate's or key's size, stable per file name (keys are 2048-bit RSA PEM).
 fn pem_size(path: &str) -> u64 {
     let name = base(path);
-    let h = name.bytes().fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    let h = name
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
     match name {
         "sa.pub" => 451,
         n if n.ends_with(".key") => {

@@ -166,6 +166,22 @@ impl Manifest {
         Ok(m)
     }
 
+    /// The object as JSON in the current version (what the API server converts it to; the
+    /// `apiVersion` it was written in is [`Self::api_version`]).
+    pub fn to_json(&self) -> serde_json::Value {
+        let json = match self {
+            Self::Deployment(o) => serde_json::to_value(&o.object),
+            Self::ReplicaSet(o) => serde_json::to_value(&o.object),
+            Self::StatefulSet(o) => serde_json::to_value(&o.object),
+            Self::DaemonSet(o) => serde_json::to_value(&o.object),
+            Self::Job(o) => serde_json::to_value(&o.object),
+            Self::Pod(o) => serde_json::to_value(&o.object),
+            Self::PodDisruptionBudget(o) => serde_json::to_value(&o.object),
+        };
+        // k8s-openapi's objects always serialize; Null keeps the signature infallible.
+        json.unwrap_or(serde_json::Value::Null)
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Deployment(_) => "Deployment",

@@ -11,6 +11,7 @@ pub mod manifest;
 pub mod node;
 pub mod objects;
 pub mod packages;
+pub mod patch;
 pub mod pdb;
 pub mod pod;
 pub mod quantity;

@@ -703,6 +703,35 @@ fn uid(kind: u8, n: u64) -> String {
     format!("00000000-0000-4{kind:03x}-8000-{n:012x}")
 }
 
+/// A selector as `metav1.FormatLabelSelector` writes it (`app=web,tier in (a,b)`; `<none>`
+/// for none): what `describe` and the API server's table printers show.
+pub fn format_label_selector(s: Option<&LabelSelector>) -> String {
+    let Some(s) = s else {
+        return "<none>".into();
+    };
+    let mut parts: Vec<String> = s
+        .match_labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    for e in s.match_expressions.iter().flatten() {
+        let values = e.values.clone().unwrap_or_default().join(",");
+        parts.push(match e.operator.as_str() {
+            "In" => format!("{} in ({values})", e.key),
+            "NotIn" => format!("{} notin ({values})", e.key),
+            "Exists" => e.key.clone(),
+            "DoesNotExist" => format!("!{}", e.key),
+            op => format!("{} {op} ({values})", e.key),
+        });
+    }
+    if parts.is_empty() {
+        "<none>".into()
+    } else {
+        parts.join(",")
+    }
+}
+
 /// A selector in the API form: equalities as `matchLabels`, the rest as `matchExpressions`.
 pub fn label_selector(s: &Selector) -> LabelSelector {
     use crate::model::labels::Op;

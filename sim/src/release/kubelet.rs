@@ -86,8 +86,14 @@ pub fn uses_containerd(runtime: &str) -> bool {
 pub fn flags_env_text(v: &KubeVersion, runtime: &str) -> String {
     let pause = pause_image(v);
     let args = if uses_containerd(runtime) {
-        let remote = if v.minor < 27 { "--container-runtime=remote " } else { "" };
-        format!("{remote}--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image={pause}")
+        let remote = if v.minor < 27 {
+            "--container-runtime=remote "
+        } else {
+            ""
+        };
+        format!(
+            "{remote}--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image={pause}"
+        )
     } else if v.minor >= 19 {
         format!("--network-plugin=cni --pod-infra-container-image={pause}")
     } else {
@@ -123,7 +129,9 @@ pub fn config_yaml_text(v: &KubeVersion) -> String {
     if v.minor >= 30 {
         s.push_str("logging:\n  flushFrequency: 0\n  options:\n    json:\n      infoBufferSize: \"0\"\n    text:\n      infoBufferSize: \"0\"\n  verbosity: 0\n");
     } else if v.minor >= 23 {
-        s.push_str("logging:\n  flushFrequency: 0\n  options:\n    json:\n      infoBufferSize: \"0\"\n  verbosity: 0\n");
+        s.push_str(
+            "logging:\n  flushFrequency: 0\n  options:\n    json:\n      infoBufferSize: \"0\"\n  verbosity: 0\n",
+        );
     }
     if v.minor >= 22 {
         s.push_str("memorySwap: {}\n");
@@ -404,7 +412,10 @@ mod tests {
 
     #[test]
     fn env_files_as_systemd_reads_them() {
-        assert_eq!(env_value("# x\nKUBELET_EXTRA_ARGS=\n", "KUBELET_EXTRA_ARGS").as_deref(), Some(""));
+        assert_eq!(
+            env_value("# x\nKUBELET_EXTRA_ARGS=\n", "KUBELET_EXTRA_ARGS").as_deref(),
+            Some("")
+        );
         assert_eq!(
             env_value("KUBELET_KUBEADM_ARGS=\"--a=1 --b\"\n", "KUBELET_KUBEADM_ARGS").as_deref(),
             Some("--a=1 --b")

@@ -97,6 +97,10 @@ pub enum Redirect {
     Discard { fd: u8 },
     /// `<<< word`: stdin is the expanded word plus a newline.
     HereString(Word),
+    /// `fd> file` or `fd>> file` (`append`): the host's file receives what `fd` writes.
+    File { fd: u8, path: Word, append: bool },
+    /// `< file`: stdin is the host's file.
+    Input(Word),
 }
 
 /// Why a line could not be run. Every variant makes the line's status 2.

@@ -78,6 +78,8 @@ enum Target {
     Err,
     /// `/dev/null`.
     Null,
+    /// A file on the host: an index into the command's open files.
+    File(usize),
 }
 
 /// A piece of an expanded word. Only unquoted expansion results are subject
@@ -301,6 +303,8 @@ impl Shell {
         let (argv, overlay) = expanded?;
 
         let (mut fd1, mut fd2) = (Target::Out, Target::Err);
+        // Files opened by `>`/`>>`: (path, append, what the command wrote to them).
+        let mut files: Vec<(String, bool, String)> = Vec::new();
         for redirect in &command.redirects {
             match redirect {
                 Redirect::Dup { fd: 1, to: 2 } => fd1 = fd2,
@@ -316,6 +320,38 @@ impl Shell {
                     emit(fd2, last, &std::mem::take(&mut cx.stderr), piped, out);
                     stdin = expanded?;
                     stdin.push('\n');
+                }
+                Redirect::File { fd, path, append } => {
+                    let path = self.expand_single(&mut cx, path, &overlay)?;
+                    let path = resolve_path(self.cwd(), &path);
+                    // bash creates (or truncates) the file before the command runs, so a
+                    // failing command still leaves an empty file.
+                    if let Err(why) = cx.host.write_file(&path, "", *append) {
+                        emit(fd2, last, &format!("bash: {path}: {why}\n"), piped, out);
+                        return Ok(1);
+                    }
+                    let target = Target::File(files.len());
+                    files.push((path, true, String::new()));
+                    match fd {
+                        1 => fd1 = target,
+                        _ => fd2 = target,
+                    }
+                }
+                Redirect::Input(path) => {
+                    let path = self.expand_single(&mut cx, path, &overlay)?;
+                    let path = resolve_path(self.cwd(), &path);
+                    match cx.host.read_file(&path) {
+                        Some(text) => stdin = text,
+                        None => {
+                            let why = if cx.host.is_dir(&path) == Some(true) {
+                                "Is a directory"
+                            } else {
+                                "No such file or directory"
+                            };
+                            emit(fd2, last, &format!("bash: {path}: {why}\n"), piped, out);
+                            return Ok(1);
+                        }
+                    }
                 }
             }
         }
@@ -336,7 +372,18 @@ impl Shell {
                 Stream::Stdout => fd1,
                 Stream::Stderr => fd2,
             };
-            emit(target, last, &chunk.text, piped, out);
+            match target {
+                Target::File(i) => files[i].2.push_str(&chunk.text),
+                _ => emit(target, last, &chunk.text, piped, out),
+            }
+        }
+        for (path, append, text) in &files {
+            if text.is_empty() {
+                continue;
+            }
+            if let Err(why) = host.write_file(path, text, *append) {
+                out.push(Stream::Stderr, &format!("bash: {path}: {why}\n"));
+            }
         }
         if exit {
             return Err(Abort::Exit(result.status));
@@ -649,7 +696,8 @@ fn emit(target: Target, last: bool, text: &str, piped: &mut String, out: &mut Co
         Target::Out if last => out.push(Stream::Stdout, text),
         Target::Out => piped.push_str(text),
         Target::Err => out.push(Stream::Stderr, text),
-        Target::Null => {}
+        // Files are collected by the caller; nothing reaches one through here.
+        Target::Null | Target::File(_) => {}
     }
 }
 

@@ -427,7 +427,7 @@ impl<'a> Lexer<'a> {
                         Some(e) if dq && !matches!(e, '$' | '`' | '"' | '\\' | '}') => {
                             push_lit(&mut parts, &format!("\\{e}"), true);
                         }
-                        Some(e) => push_lit(&mut parts, &e.to_string(), true),
+                        Some(e) => push_char(&mut parts, e, true),
                     }
                 }
                 (_, '\'') if !dq => {
@@ -458,7 +458,7 @@ impl<'a> Lexer<'a> {
                 }
                 (_, c) => {
                     self.pos += 1;
-                    push_lit(&mut parts, &c.to_string(), dq);
+                    push_char(&mut parts, c, dq);
                 }
             }
         }
@@ -491,7 +491,7 @@ impl<'a> Lexer<'a> {
                         Some('\n') => self.pos += 1,
                         Some(e @ ('$' | '`' | '"' | '\\')) => {
                             self.pos += 1;
-                            push_lit(&mut parts, &e.to_string(), true);
+                            push_char(&mut parts, e, true);
                         }
                         _ => push_lit(&mut parts, "\\", true),
                     }
@@ -507,7 +507,7 @@ impl<'a> Lexer<'a> {
                 }
                 Some(c) => {
                     self.pos += 1;
-                    push_lit(&mut parts, &c.to_string(), true);
+                    push_char(&mut parts, c, true);
                 }
             }
         }
@@ -819,7 +819,28 @@ fn lit(text: &str, quoted: bool) -> WordPart {
 }
 
 fn push_lit(parts: &mut Vec<WordPart>, text: &str, quoted: bool) {
-    push_part(parts, lit(text, quoted));
+    if let Some(WordPart::Literal { text: prev, quoted: q }) = parts.last_mut()
+        && *q == quoted
+    {
+        prev.push_str(text);
+        return;
+    }
+    parts.push(lit(text, quoted));
+}
+
+/// [`push_lit`] of one character, without a String of its own: most of a typed line goes
+/// through here one character at a time.
+fn push_char(parts: &mut Vec<WordPart>, c: char, quoted: bool) {
+    if let Some(WordPart::Literal { text, quoted: q }) = parts.last_mut()
+        && *q == quoted
+    {
+        text.push(c);
+        return;
+    }
+    parts.push(WordPart::Literal {
+        text: c.to_string(),
+        quoted,
+    });
 }
 
 /// Merges adjacent literals of the same quotedness so that a plainly typed

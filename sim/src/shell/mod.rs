@@ -309,4 +309,12 @@ pub trait CommandHost {
         let _ = path;
         None
     }
+
+    /// Writes `text` to the file at absolute `path` for a `>` (or, with `append`, `>>`)
+    /// redirection. The error is bash's reason (`No such file or directory`, `Is a
+    /// directory`); a host without files cannot take redirections.
+    fn write_file(&mut self, path: &str, text: &str, append: bool) -> Result<(), String> {
+        let _ = (path, text, append);
+        Err("Read-only file system".into())
+    }
 }

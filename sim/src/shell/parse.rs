@@ -435,6 +435,21 @@ fn resolve_redirect(fd: Option<u32>, kind: RedirKind, target: Word) -> Option<Ve
             _ => None,
         },
         RedirKind::Less if dev_null && fd.unwrap_or(0) == 0 => Some(vec![Redirect::Discard { fd: 0 }]),
+        RedirKind::Great | RedirKind::DGreat | RedirKind::Clobber => Some(vec![Redirect::File {
+            fd: out_fd(fd)?,
+            path: target,
+            append: kind == RedirKind::DGreat,
+        }]),
+        // `&> file`: both streams into the file.
+        RedirKind::AndGreat | RedirKind::AndDGreat if fd.is_none() => Some(vec![
+            Redirect::File {
+                fd: 1,
+                path: target,
+                append: kind == RedirKind::AndDGreat,
+            },
+            Redirect::Dup { fd: 2, to: 1 },
+        ]),
+        RedirKind::Less if fd.unwrap_or(0) == 0 => Some(vec![Redirect::Input(target)]),
         _ => None,
     }
 }
@@ -577,14 +592,14 @@ mod tests {
             Err(ShellSyntaxError::Unsupported { feature }) => feature,
             other => panic!("{line}: {other:?}"),
         };
-        assert_eq!(unsupported("echo a > out.txt"), "redirection");
-        assert_eq!(unsupported("cat < in"), "redirection");
+        assert_eq!(unsupported("echo a 3> out.txt"), "redirection");
+        assert_eq!(unsupported("cat 3< in"), "redirection");
         assert_eq!(unsupported("cat <<EOF"), "redirection");
         assert_eq!(
             unsupported("echo $(sleep 1 &)"),
             "running a command in the background (&)"
         );
-        assert_eq!(unsupported("echo `date > f`"), "redirection");
+        assert_eq!(unsupported("echo `date 3> f`"), "redirection");
         assert_eq!(unsupported("echo $((1+2))"), "arithmetic expansion");
         assert_eq!(unsupported("sleep 1 &"), "running a command in the background (&)");
         assert_eq!(unsupported("source <(kubectl completion bash)"), "process substitution");

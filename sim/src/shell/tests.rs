@@ -464,7 +464,7 @@ fn unterminated_quotes() {
 #[test]
 fn unsupported_features_refuse_the_whole_line() {
     let (mut sh, mut host) = shell();
-    let result = sh.run_line(&mut host, "args first; echo hi > out.txt");
+    let result = sh.run_line(&mut host, "args first; echo hi 3> out.txt");
     assert_eq!(
         result.stderr_text(),
         "kubedrill: redirection is not supported in the simulated shell\n"
@@ -590,7 +590,11 @@ fn sudo_without_a_command() {
     ] {
         let (mut sh, mut host) = shell();
         sh.run_line(&mut host, line);
-        assert_eq!(host.calls.last(), Some(&argv.iter().map(|a| a.to_string()).collect()), "{line}");
+        assert_eq!(
+            host.calls.last(),
+            Some(&argv.iter().map(|a| a.to_string()).collect()),
+            "{line}"
+        );
     }
     let bare = run("sudo");
     assert_eq!(bare.status, 1);
@@ -1102,7 +1106,7 @@ fn unsupported_features_inside_substitutions_refuse_the_line() {
         "kubedrill: running a command in the background (&) is not supported in the simulated shell\n"
     );
     assert_eq!(
-        refused(&mut sh, &mut host, "args `echo a > f`"),
+        refused(&mut sh, &mut host, "args `echo a 3> f`"),
         "kubedrill: redirection is not supported in the simulated shell\n"
     );
     assert_eq!(

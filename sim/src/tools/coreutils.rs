@@ -93,7 +93,9 @@ pub fn ls(fs: &HostFs, cwd: &str, args: &[String], cx: &LsContext<'_>) -> Comman
                 );
                 out.status = 2;
             }
-            Some(Found::Entry(e)) if !e.is_dir() => files.push(item(display(cwd, p), p.clone(), entry_size(p, e), false)),
+            Some(Found::Entry(e)) if !e.is_dir() => {
+                files.push(item(display(cwd, p), p.clone(), entry_size(p, e), false))
+            }
             Some(Found::Db { dir }) => files.push(item(display(cwd, p), p.clone(), (cx.db_size)(&dir), false)),
             _ if dir_itself => files.push(item(display(cwd, p), p.clone(), 4096, true)),
             Some(_) => dirs.push(p.clone()),
@@ -192,7 +194,10 @@ fn print_listing(
         let mode = crate::model::hostfs::mode_string(&l.path, l.dir);
         let links = if l.dir { 2 } else { 1 };
         let when = ls_time(mtime(fs, &l.path, cx), cx);
-        crate::shell::output::stdout(out, format!("{mode} {links} root root {size:>width$} {when} {}", l.name));
+        crate::shell::output::stdout(
+            out,
+            format!("{mode} {links} root root {size:>width$} {when} {}", l.name),
+        );
     }
 }
 
@@ -214,11 +219,19 @@ fn mtime(fs: &HostFs, path: &str, cx: &LsContext<'_>) -> crate::time::SimTime {
 
 /// `ls -l`'s date: `Jan  8 10:03` within six months of now, else `Jan  8  2023`.
 fn ls_time(t: crate::time::SimTime, cx: &LsContext<'_>) -> String {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     let w = t.wall_clock_with(cx.epoch_s);
     let recent = cx.now.saturating_sub(t).ms() < 182 * 86_400_000 && t <= cx.now;
     if recent {
-        format!("{} {:>2} {:02}:{:02}", MONTHS[(w.month - 1) as usize], w.day, w.hour, w.minute)
+        format!(
+            "{} {:>2} {:02}:{:02}",
+            MONTHS[(w.month - 1) as usize],
+            w.day,
+            w.hour,
+            w.minute
+        )
     } else {
         format!("{} {:>2}  {}", MONTHS[(w.month - 1) as usize], w.day, w.year)
     }

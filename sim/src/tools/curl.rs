@@ -97,7 +97,10 @@ pub(crate) fn curl(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         i += 1;
     }
     let Some(url) = o.url.clone() else {
-        stderr(&mut out, "curl: try 'curl --help' or 'curl --manual' for more information");
+        stderr(
+            &mut out,
+            "curl: try 'curl --help' or 'curl --manual' for more information",
+        );
         out.status = 2;
         return out;
     };
@@ -105,7 +108,12 @@ pub(crate) fn curl(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         Some(("https", r)) => (true, r.to_string()),
         Some(("http", r)) => (false, r.to_string()),
         Some((scheme, _)) => {
-            out_err(&mut out, &o, 1, &format!("Protocol \"{scheme}\" not supported or disabled in libcurl"));
+            out_err(
+                &mut out,
+                &o,
+                1,
+                &format!("Protocol \"{scheme}\" not supported or disabled in libcurl"),
+            );
             return out;
         }
         None => (false, url.clone()),
@@ -193,7 +201,11 @@ pub(crate) fn curl(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         return out;
     }
     if o.include {
-        let kind = if body.starts_with('{') { "application/json" } else { "text/plain; charset=utf-8" };
+        let kind = if body.starts_with('{') {
+            "application/json"
+        } else {
+            "text/plain; charset=utf-8"
+        };
         let proto = if https { "HTTP/2" } else { "HTTP/1.1" };
         out.push(
             crate::shell::Stream::Stdout,
@@ -220,7 +232,9 @@ fn tls_check(o: &Opts, host: &str, client_cert_required: bool) -> Option<(i32, S
     if !o.insecure && !client_cert_required && matches!(host, "127.0.0.1" | "localhost") {
         return Some((
             60,
-            format!("SSL: no alternative certificate subject name matches target host name '{host}'\nMore details here: https://curl.se/docs/sslcerts.html\n\ncurl failed to verify the legitimacy of the server and therefore could not\nestablish a secure connection to it. To learn more about this situation and\nhow to fix it, please visit the web page mentioned above."),
+            format!(
+                "SSL: no alternative certificate subject name matches target host name '{host}'\nMore details here: https://curl.se/docs/sslcerts.html\n\ncurl failed to verify the legitimacy of the server and therefore could not\nestablish a secure connection to it. To learn more about this situation and\nhow to fix it, please visit the web page mentioned above."
+            ),
         ));
     }
     if client_cert_required && !o.cert {
@@ -306,7 +320,10 @@ fn etcd(path: &str, quorum: bool, version: &str) -> (u16, String) {
         }
         Some("/version") if !version.is_empty() => (
             200,
-            format!("{{\"etcdserver\":\"{version}\",\"etcdcluster\":\"{}.0\"}}", version.rsplit_once('.').map_or(version, |(a, _)| a)),
+            format!(
+                "{{\"etcdserver\":\"{version}\",\"etcdcluster\":\"{}.0\"}}",
+                version.rsplit_once('.').map_or(version, |(a, _)| a)
+            ),
         ),
         _ => (404, "404 page not found\n".to_string()),
     }

@@ -9,8 +9,8 @@ pub mod api;
 pub mod apt;
 pub(crate) mod cobra;
 pub mod coreutils;
-pub(crate) mod curl;
 pub(crate) mod crictl;
+pub(crate) mod curl;
 pub mod etcdctl;
 #[cfg(test)]
 pub(crate) mod fake_api;

@@ -78,7 +78,17 @@ pub(crate) fn processes(api: &dyn NodeApi) -> Vec<Proc> {
         (15, "[migration/0]"),
     ] {
         let stat = if pid == 2 || pid == 13 || pid == 15 { "S" } else { "I<" };
-        add(pid, if pid == 2 { 0 } else { 2 }, "root", boot, 0, 0, 0, stat, cmd.to_string());
+        add(
+            pid,
+            if pid == 2 { 0 } else { 2 },
+            "root",
+            boot,
+            0,
+            0,
+            0,
+            stat,
+            cmd.to_string(),
+        );
     }
     for (pid, user, rss, vsz, cmd) in [
         (352, "root", 47_120, 64_376, "/lib/systemd/systemd-journald"),
@@ -86,15 +96,43 @@ pub(crate) fn processes(api: &dyn NodeApi) -> Vec<Proc> {
         (548, "systemd+", 8_040, 16_120, "/lib/systemd/systemd-networkd"),
         (552, "systemd+", 12_864, 25_532, "/lib/systemd/systemd-resolved"),
         (588, "root", 2_880, 7_288, "/usr/sbin/cron -f -P"),
-        (589, "message+", 4_984, 8_608, "@dbus-daemon --system --address=systemd: --nofork --nopidfile --systemd-activation --syslog-only"),
+        (
+            589,
+            "message+",
+            4_984,
+            8_608,
+            "@dbus-daemon --system --address=systemd: --nofork --nopidfile --systemd-activation --syslog-only",
+        ),
         (597, "syslog", 5_120, 222_404, "/usr/sbin/rsyslogd -n -iNONE"),
-        (604, "root", 7_424, 15_420, "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"),
-        (611, "root", 2_012, 6_172, "/sbin/agetty -o -p -- \\u --noclear tty1 linux"),
+        (
+            604,
+            "root",
+            7_424,
+            15_420,
+            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups",
+        ),
+        (
+            611,
+            "root",
+            2_012,
+            6_172,
+            "/sbin/agetty -o -p -- \\u --noclear tty1 linux",
+        ),
     ] {
         add(pid, 1, user, boot, 0, rss, vsz, "Ss", cmd.to_string());
     }
     let containerd = pid_at(&name, boot, 7);
-    add(containerd, 1, "root", boot, 6, 52_480, 1_872_624, "Ssl", "/usr/bin/containerd".into());
+    add(
+        containerd,
+        1,
+        "root",
+        boot,
+        6,
+        52_480,
+        1_872_624,
+        "Ssl",
+        "/usr/bin/containerd".into(),
+    );
     let u = &n.kubelet_unit;
     if n.powered_on && n.kubelet_running {
         add(
@@ -246,7 +284,9 @@ fn start_column(api: &dyn NodeApi, start: SimTime) -> String {
     let epoch = api.cluster().epoch_s;
     let now = api.now().wall_clock_with(epoch);
     let s = start.wall_clock_with(epoch);
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
     if api.now().saturating_sub(start) < SimDuration::from_secs(86_400)
         && (s.year, s.month, s.day) == (now.year, now.month, now.day)
     {
@@ -311,7 +351,10 @@ pub(crate) fn ps(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         "plain" => {
             stdout(&mut out, "    PID TTY          TIME CMD");
             for p in procs.iter().filter(|p| p.tty == "pts/0") {
-                stdout(&mut out, format!("{:>7} {:<8} {:>8} {}", p.pid, "pts/0", "00:00:00", p.comm()));
+                stdout(
+                    &mut out,
+                    format!("{:>7} {:<8} {:>8} {}", p.pid, "pts/0", "00:00:00", p.comm()),
+                );
             }
         }
         "aux" => {
@@ -404,7 +447,10 @@ pub(crate) fn pgrep(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
                 list_full = true;
             }
             a if a.starts_with('-') => {
-                stderr(&mut out, format!("kubedrill: pgrep {a} is not modelled yet (modelled: -l, -a, -f, -x, -c)"));
+                stderr(
+                    &mut out,
+                    format!("kubedrill: pgrep {a} is not modelled yet (modelled: -l, -a, -f, -x, -c)"),
+                );
                 out.status = 2;
                 return out;
             }
@@ -566,7 +612,11 @@ pub(crate) fn uptime(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         (d, 0) => format!("{d} day{}, {mins} min", if d == 1 { "" } else { "s" }),
         (d, h) => format!("{d} day{}, {h}:{mins:02}", if d == 1 { "" } else { "s" }),
     };
-    let load = if n.control_plane.is_some() { "0.31, 0.27, 0.25" } else { "0.08, 0.06, 0.05" };
+    let load = if n.control_plane.is_some() {
+        "0.31, 0.27, 0.25"
+    } else {
+        "0.08, 0.06, 0.05"
+    };
     stdout(
         &mut out,
         format!(

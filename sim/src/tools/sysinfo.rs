@@ -5,7 +5,9 @@
 //! images on it.
 
 use crate::model::containers::sandboxes_on;
-use crate::model::hostfs::{DataDir, Entry, Found, HostFs, WAL_SEGMENT_BYTES, entry_size, human_size as human, mode, mode_string};
+use crate::model::hostfs::{
+    DataDir, Entry, Found, HostFs, WAL_SEGMENT_BYTES, entry_size, human_size as human, mode, mode_string,
+};
 use crate::path::normalize;
 use crate::shell::output::{stderr, stdout};
 use crate::shell::{CommandOutput, ShellEnv};
@@ -31,7 +33,11 @@ pub(crate) fn hostname(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
     match args.first().map(String::as_str) {
         None | Some("-s" | "--short" | "-f" | "--fqdn" | "--long") => stdout(&mut out, n.name.to_string()),
         Some("-i" | "--ip-address" | "-I" | "--all-ip-addresses") => stdout(&mut out, n.internal_ip.clone()),
-        Some(other) if other.starts_with('-') => fail(&mut out, format!("hostname: invalid option -- '{}'", other.trim_start_matches('-')), 1),
+        Some(other) if other.starts_with('-') => fail(
+            &mut out,
+            format!("hostname: invalid option -- '{}'", other.trim_start_matches('-')),
+            1,
+        ),
         Some(_) => fail(
             &mut out,
             "kubedrill: renaming a node's machine is not modelled (the kubelet would register it as a new node)".into(),
@@ -56,7 +62,11 @@ pub(crate) fn uname(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         ["-a"] => format!("Linux {} {kernel} {build} x86_64 x86_64 x86_64 GNU/Linux", n.name),
         ["-rs" | "-sr"] => format!("Linux {kernel}"),
         _ => {
-            fail(&mut out, format!("kubedrill: `uname {}` is not modelled yet", args.join(" ")), 1);
+            fail(
+                &mut out,
+                format!("kubedrill: `uname {}` is not modelled yet", args.join(" ")),
+                1,
+            );
             return out;
         }
     };
@@ -72,7 +82,11 @@ pub(crate) fn id(args: &[String]) -> CommandOutput {
         ["-u" | "-g"] => stdout(&mut out, "0"),
         ["-un" | "-nu" | "-gn" | "-ng"] => stdout(&mut out, "root"),
         [user] if !user.starts_with('-') => fail(&mut out, format!("id: '{user}': no such user"), 1),
-        _ => fail(&mut out, format!("kubedrill: `id {}` is not modelled yet", args.join(" ")), 1),
+        _ => fail(
+            &mut out,
+            format!("kubedrill: `id {}` is not modelled yet", args.join(" ")),
+            1,
+        ),
     }
     out
 }
@@ -89,7 +103,9 @@ pub(crate) fn whoami(args: &[String]) -> CommandOutput {
     out
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// `date` in the C.UTF-8 locale Ubuntu's cloud images use (`Mon Jan  8 10:03:11 UTC 2024`),
@@ -113,7 +129,11 @@ pub(crate) fn date(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
             "-Is" | "-Iseconds" | "--iso-8601=seconds" => format = Some("%Y-%m-%dT%H:%M:%S+00:00".into()),
             f if f.starts_with('+') => format = Some(f[1..].to_string()),
             other => {
-                fail(&mut out, format!("kubedrill: `date {other}` is not modelled yet (modelled: date, -u, -R, -I, +FORMAT)"), 1);
+                fail(
+                    &mut out,
+                    format!("kubedrill: `date {other}` is not modelled yet (modelled: date, -u, -R, -I, +FORMAT)"),
+                    1,
+                );
                 return out;
             }
         }
@@ -161,7 +181,10 @@ pub(crate) fn env(cmd: &str, args: &[String], env: &ShellEnv) -> CommandOutput {
         ("HOME", "/root"),
         ("LANG", "C.UTF-8"),
         ("LOGNAME", "root"),
-        ("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin"),
+        (
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/snap/bin",
+        ),
         ("SHELL", "/bin/bash"),
         ("TERM", "xterm"),
         ("USER", "root"),
@@ -317,7 +340,11 @@ fn du_bytes(fs: &HostFs, path: &str, db_size: &dyn Fn(&str) -> u64) -> u64 {
         Some(Found::Entry(Entry::DataDir(d))) => data_dir(path, d),
         Some(Found::Entry(e)) if !e.is_dir() => block(entry_size(path, e)),
         Some(Found::Entry(_)) => {
-            let prefix = if path == "/" { "/".to_string() } else { format!("{path}/") };
+            let prefix = if path == "/" {
+                "/".to_string()
+            } else {
+                format!("{path}/")
+            };
             4096 + fs
                 .entries
                 .range(prefix.clone()..)
@@ -352,7 +379,11 @@ pub(crate) fn du(fs: &HostFs, cwd: &str, args: &[String], db_size: &dyn Fn(&str)
                 total = true;
             }
             a if a.starts_with('-') => {
-                fail(&mut out, format!("kubedrill: du {a} is not modelled yet (modelled: -s, -h, -c)"), 1);
+                fail(
+                    &mut out,
+                    format!("kubedrill: du {a} is not modelled yet (modelled: -s, -h, -c)"),
+                    1,
+                );
                 return out;
             }
             p => paths.push(p.to_string()),
@@ -361,12 +392,22 @@ pub(crate) fn du(fs: &HostFs, cwd: &str, args: &[String], db_size: &dyn Fn(&str)
     if paths.is_empty() {
         paths.push(".".into());
     }
-    let show = |b: u64| if humanize { human(b) } else { b.div_ceil(1024).to_string() };
+    let show = |b: u64| {
+        if humanize {
+            human(b)
+        } else {
+            b.div_ceil(1024).to_string()
+        }
+    };
     let mut sum = 0;
     for p in &paths {
         let abs = resolve(cwd, p);
         if fs.find(&abs).is_none() {
-            fail(&mut out, format!("du: cannot access '{p}': No such file or directory"), 1);
+            fail(
+                &mut out,
+                format!("du: cannot access '{p}': No such file or directory"),
+                1,
+            );
             continue;
         }
         if !summary && fs.is_dir(&abs) && matches!(fs.find(&abs), Some(Found::Entry(Entry::Dir))) {
@@ -418,7 +459,13 @@ pub(crate) fn touch(fs: &mut HostFs, cwd: &str, args: &[String], now: SimTime) -
 }
 
 /// `stat FILE...`.
-pub(crate) fn stat(api: &dyn NodeApi, fs: &HostFs, cwd: &str, args: &[String], db_size: &dyn Fn(&str) -> u64) -> CommandOutput {
+pub(crate) fn stat(
+    api: &dyn NodeApi,
+    fs: &HostFs,
+    cwd: &str,
+    args: &[String],
+    db_size: &dyn Fn(&str) -> u64,
+) -> CommandOutput {
     let mut out = CommandOutput::default();
     let files: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
     if let Some(f) = args.iter().find(|a| a.starts_with('-')) {
@@ -434,7 +481,11 @@ pub(crate) fn stat(api: &dyn NodeApi, fs: &HostFs, cwd: &str, args: &[String], d
         let abs = resolve(cwd, f);
         let (size, dir) = match fs.find(&abs) {
             None => {
-                fail(&mut out, format!("stat: cannot statx '{f}': No such file or directory"), 1);
+                fail(
+                    &mut out,
+                    format!("stat: cannot statx '{f}': No such file or directory"),
+                    1,
+                );
                 continue;
             }
             Some(Found::Db { dir }) => (db_size(&dir), false),
@@ -452,11 +503,17 @@ pub(crate) fn stat(api: &dyn NodeApi, fs: &HostFs, cwd: &str, args: &[String], d
         };
         let t = fs.mtime(&abs);
         let stamp = stat_time(api, t);
-        let inode = abs.bytes().fold(131_073u64, |h, b| h.wrapping_mul(33).wrapping_add(u64::from(b))) % 4_000_000;
+        let inode = abs
+            .bytes()
+            .fold(131_073u64, |h, b| h.wrapping_mul(33).wrapping_add(u64::from(b)))
+            % 4_000_000;
         for line in [
             format!("  File: {f}"),
             format!("  Size: {size:<15} Blocks: {blocks:<10} IO Block: 4096   {kind}"),
-            format!("Device: 801h/2049d\tInode: {inode:<11} Links: {}", if dir { 2 } else { 1 }),
+            format!(
+                "Device: 801h/2049d\tInode: {inode:<11} Links: {}",
+                if dir { 2 } else { 1 }
+            ),
             format!(
                 "Access: ({:04o}/{})  Uid: (    0/    root)   Gid: (    0/    root)",
                 m,
@@ -492,7 +549,11 @@ pub(crate) fn df(api: &dyn NodeApi, args: &[String], db_size: &dyn Fn(&str) -> u
             "-h" | "--human-readable" => humanize = true,
             "-T" | "-a" | "-l" | "-k" => {}
             a if a.starts_with('-') => {
-                fail(&mut out, format!("kubedrill: df {a} is not modelled yet (modelled: -h, PATH)"), 1);
+                fail(
+                    &mut out,
+                    format!("kubedrill: df {a} is not modelled yet (modelled: -h, PATH)"),
+                    1,
+                );
                 return out;
             }
             p => paths.push(p.to_string()),
@@ -545,7 +606,13 @@ pub(crate) fn df(api: &dyn NodeApi, args: &[String], db_size: &dyn Fn(&str) -> u
             return out;
         }
     }
-    let fmt = |kb: u64| if humanize { if kb == 0 { "0".to_string() } else { human(kb * 1024) } } else { kb.to_string() };
+    let fmt = |kb: u64| {
+        if humanize {
+            if kb == 0 { "0".to_string() } else { human(kb * 1024) }
+        } else {
+            kb.to_string()
+        }
+    };
     let mut table: Vec<[String; 6]> = vec![[
         "Filesystem".into(),
         if humanize { "Size" } else { "1K-blocks" }.into(),

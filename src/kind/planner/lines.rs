@@ -75,7 +75,11 @@ fn is_nested_shell(w: &[String]) -> bool {
     let w: Vec<&str> = w.iter().map(String::as_str).collect();
     matches!(
         w.as_slice(),
-        ["sudo", "-i" | "-s" | "bash" | "sh"] | ["sudo", "su"] | ["sudo", "su", "-" | "-l" | "--login"] | ["su" | "bash" | "sh"] | ["su", "-" | "-l" | "--login"]
+        ["sudo", "-i" | "-s" | "bash" | "sh"]
+            | ["sudo", "su"]
+            | ["sudo", "su", "-" | "-l" | "--login"]
+            | ["su" | "bash" | "sh"]
+            | ["su", "-" | "-l" | "--login"]
     )
 }
 
@@ -235,7 +239,9 @@ impl<'a> Ctx<'a> {
                 if !pinned {
                     hosts.stack.push(host.to_string());
                 }
-                Translation::note(format!("a root shell on {host}: the following lines run there as before"))
+                Translation::note(format!(
+                    "a root shell on {host}: the following lines run there as before"
+                ))
             }),
             [exit] if exit == "exit" || exit == "logout" => Some(if !pinned && !hosts.stack.is_empty() {
                 hosts.stack.pop();

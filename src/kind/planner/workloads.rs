@@ -64,16 +64,7 @@ pub fn manifests_yaml(workloads: &[Manifest], names: &BTreeMap<String, String>) 
 }
 
 fn to_value(m: &Manifest) -> (Value, bool) {
-    let v = match m {
-        Manifest::Deployment(x) => serde_json::to_value(&x.object),
-        Manifest::ReplicaSet(x) => serde_json::to_value(&x.object),
-        Manifest::StatefulSet(x) => serde_json::to_value(&x.object),
-        Manifest::DaemonSet(x) => serde_json::to_value(&x.object),
-        Manifest::Job(x) => serde_json::to_value(&x.object),
-        Manifest::Pod(x) => serde_json::to_value(&x.object),
-        Manifest::PodDisruptionBudget(x) => serde_json::to_value(&x.object),
-    };
-    (v.unwrap_or(Value::Null), matches!(m, Manifest::Job(_)))
+    (m.to_json(), matches!(m, Manifest::Job(_)))
 }
 
 /// Containers run pause (or, for a Job, sleep for its run time); probes and commands go.

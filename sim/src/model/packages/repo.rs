@@ -159,6 +159,29 @@ impl KubeSource {
 
     /// Every version of `pkg` this repository offers, newest first; empty if unpublished.
     pub fn offered(&self, pkg: KubePackage) -> Vec<DebVersion> {
+        // A pure function of (source, package) that apt asks for several times per command:
+        // remembered per thread, since building it parses and sorts every patch's version.
+        thread_local! {
+            static OFFERED: std::cell::RefCell<std::collections::BTreeMap<(KubeSource, KubePackage), Vec<DebVersion>>> =
+                Default::default();
+        }
+        let key = (self.clone(), pkg);
+        if let Some(v) = OFFERED.with(|c| c.borrow().get(&key).cloned()) {
+            return v;
+        }
+        let v = self.offered_uncached(pkg);
+        OFFERED.with(|c| {
+            let mut c = c.borrow_mut();
+            // Legacy sources are keyed by the URI as typed: keep the memory bounded.
+            if c.len() >= 256 {
+                c.clear();
+            }
+            c.insert(key, v.clone());
+        });
+        v
+    }
+
+    fn offered_uncached(&self, pkg: KubePackage) -> Vec<DebVersion> {
         if !self.published() {
             return Vec::new();
         }

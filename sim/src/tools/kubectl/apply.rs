@@ -3,12 +3,12 @@
 //! and `kind: List`. Each object is checked against what the API server serves (its
 //! group/version, with the deprecation warnings the server sends), then created or updated.
 
-use super::changes::strategic_patch;
 use super::flags::{self, Kind, flag};
 use super::printer::{self, Format};
 use super::target::server_error;
 use super::{Local, LocalFile, fail, stderr, stdout, usage_error};
 use crate::model::objects::ResourceKind;
+use crate::model::patch::strategic as strategic_patch;
 use crate::release::api;
 use crate::shell::CommandOutput;
 use crate::tools::api::KubeApi;
@@ -280,7 +280,13 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local, mode: M
                     }
                     _ => false,
                 };
-                if !shown {
+                if !shown && verb == FORCE_REPLACED {
+                    // `replace --force` deletes first and says so as `kubectl delete` would.
+                    let shown = display(&v);
+                    let (kind, name) = shown.split_once('/').unwrap_or((shown.as_str(), ""));
+                    stdout(&mut out, format!("{kind} \"{name}\" deleted"));
+                    stdout(&mut out, format!("{shown} replaced"));
+                } else if !shown {
                     stdout(&mut out, format!("{} {verb}{}", display(&v), dry.unwrap_or("")));
                 }
             }
@@ -389,10 +395,13 @@ fn one(
                 api.delete(kind, &ns, &name, Some(0)).map_err(|e| server_error(&e))?;
                 api.settle();
                 api.create(v.clone()).map_err(|e| server_error(&e))?;
-                return Ok("replaced");
+                return Ok(FORCE_REPLACED);
             }
             api.update(v.clone()).map_err(|e| server_error(&e))?;
             Ok("replaced")
         }
     }
 }
+
+/// What `one` answers for `replace --force`: deleted, then created anew.
+const FORCE_REPLACED: &str = "force-replaced";

@@ -6,6 +6,7 @@ use super::flags::{self, Kind, flag};
 use super::get::Resource;
 use super::target::{self, Selection, Target};
 use super::{fail, stderr, stdout, usage_error};
+use crate::model::patch::{JsonPatchError, json as json_patch, merge as merge_patch, strategic as strategic_patch};
 use crate::shell::CommandOutput;
 use crate::tools::api::KubeApi;
 use serde_json::{Value, json};
@@ -350,52 +351,6 @@ pub(crate) fn scale(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
     out
 }
 
-/// RFC 7386 JSON merge patch.
-pub(crate) fn merge_patch(doc: &mut Value, patch: &Value) {
-    json_patch::merge(doc, patch);
-}
-
-/// Strategic merge patch for the lists people patch: containers, initContainers, env,
-/// ports, volumes, volumeMounts, tolerations are merged by their key (`name`, `containerPort`,
-/// `mountPath`, `key`); other lists are replaced; `null` removes.
-pub(crate) fn strategic_patch(doc: &mut Value, patch: &Value) {
-    match (doc, patch) {
-        (Value::Object(d), Value::Object(p)) => {
-            for (k, pv) in p {
-                if pv.is_null() {
-                    d.remove(k);
-                    continue;
-                }
-                let key = match k.as_str() {
-                    "containers" | "initContainers" | "env" | "volumes" | "imagePullSecrets" => Some("name"),
-                    "ports" => Some("containerPort"),
-                    "volumeMounts" => Some("mountPath"),
-                    "tolerations" | "taints" => Some("key"),
-                    _ => None,
-                };
-                match (d.get_mut(k), key, pv) {
-                    (Some(Value::Array(dl)), Some(key), Value::Array(pl)) => {
-                        for item in pl {
-                            match dl
-                                .iter_mut()
-                                .find(|x| x.get(key).is_some() && x.get(key) == item.get(key))
-                            {
-                                Some(existing) => strategic_patch(existing, item),
-                                None => dl.push(item.clone()),
-                            }
-                        }
-                    }
-                    (Some(dv @ Value::Object(_)), _, Value::Object(_)) => strategic_patch(dv, pv),
-                    _ => {
-                        d.insert(k.clone(), pv.clone());
-                    }
-                }
-            }
-        }
-        (d, p) => *d = p.clone(),
-    }
-}
-
 /// `kubectl patch TYPE NAME -p PATCH [--type strategic|merge|json]`.
 pub(crate) fn patch(api: &mut dyn KubeApi, args: &[String], local: &super::Local) -> CommandOutput {
     const SPECS: &[flags::Spec] = &[
@@ -454,18 +409,11 @@ pub(crate) fn patch(api: &mut dyn KubeApi, args: &[String], local: &super::Local
         match kind {
             "merge" => merge_patch(v, &patch_value),
             "strategic" => strategic_patch(v, &patch_value),
-            _ => {
-                let ops: json_patch::Patch = match serde_json::from_value(patch_value.clone()) {
-                    Ok(ops) => ops,
-                    Err(e) => {
-                        problem = Some(format!("error: unable to parse the patch: {e}"));
-                        return Ok(());
-                    }
-                };
-                if let Err(e) = json_patch::patch(v, &ops) {
-                    problem = Some(format!("The request is invalid: {e}"));
-                }
-            }
+            _ => match json_patch(v, &patch_value) {
+                Ok(()) => {}
+                Err(JsonPatchError::Parse(e)) => problem = Some(format!("error: unable to parse the patch: {e}")),
+                Err(JsonPatchError::Apply(e)) => problem = Some(format!("The request is invalid: {e}")),
+            },
         }
         Ok(())
     });

@@ -6,12 +6,12 @@
 use super::describe::{tabbed, timestamp_at};
 use super::get::Resource;
 use super::get_core::{since, target_port};
-use crate::model::objects::{ApiObject, ListOptions};
+use crate::model::objects::{ApiObject, ListOptions, format_label_selector as selector_text};
 use crate::model::{Owner, Phase};
 use crate::time::SimTime;
 use crate::tools::api::KubeApi;
 use k8s_openapi::api::core::v1 as core;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, Time};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use std::collections::BTreeMap;
 
@@ -51,34 +51,6 @@ fn annotations(l: &mut Lines, title: &str, m: Option<&BTreeMap<String, String>>)
         .map(|(k, v)| format!("{k}: {}", v.trim_end_matches('\n')))
         .collect();
     multiline(l, title, pairs);
-}
-
-/// `metav1.FormatLabelSelector`.
-fn selector_text(s: Option<&LabelSelector>) -> String {
-    let Some(s) = s else {
-        return "<none>".into();
-    };
-    let mut parts: Vec<String> = s
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in s.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            "DoesNotExist" => format!("!{}", e.key),
-            op => format!("{} {op} ({values})", e.key),
-        });
-    }
-    if parts.is_empty() {
-        "<none>".into()
-    } else {
-        parts.join(",")
-    }
 }
 
 fn int_or_string(v: Option<&IntOrString>) -> String {

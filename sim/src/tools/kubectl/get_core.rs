@@ -55,6 +55,21 @@ fn header(res: Resource, minor: u32, wide: bool) -> Vec<&'static str> {
     h
 }
 
+/// The API server's table printer for these kinds, as a server-side `Table` carries it
+/// (`kubedrill serve`): every column, with `true` for those only `-o wide` shows.
+pub fn server_columns(res: Resource, minor: u32) -> Vec<(&'static str, bool)> {
+    let narrow = header(res, minor, false);
+    header(res, minor, true)
+        .into_iter()
+        .map(|c| (c, !narrow.contains(&c)))
+        .collect()
+}
+
+/// One object's cells under [`server_columns`].
+pub fn server_cells(api: &dyn KubeApi, o: &ApiObject) -> Vec<String> {
+    row(api, o, true)
+}
+
 /// The ENDPOINTS cell: at most three `ip:port`, then ` + N more...`.
 fn endpoints_cell(e: &k8s_openapi::api::core::v1::Endpoints) -> String {
     let Some(subsets) = e.subsets.as_ref().filter(|s| !s.is_empty()) else {

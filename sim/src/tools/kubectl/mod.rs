@@ -28,6 +28,8 @@ mod target;
 mod version;
 mod yaml_out;
 
+pub use get_core::{server_cells, server_columns};
+
 use crate::model::status::Unreachable;
 use crate::shell::CommandOutput;
 pub(crate) use crate::shell::output::{raw, stderr, stdout};

@@ -176,7 +176,13 @@ pub(crate) fn kubelet_lines(api: &dyn NodeApi) -> Vec<Line> {
                 auto_restart(&mut w, at, last_exit.take(), &mut failures);
                 let title = w.title();
                 w.systemd(at, 'I', format!("Started {title}."));
-                w.klog(at, *pid, 'E', "run.go:72", &format!("\"command failed\" err=\"{}\"", quote(error)));
+                w.klog(
+                    at,
+                    *pid,
+                    'E',
+                    "run.go:72",
+                    &format!("\"command failed\" err=\"{}\"", quote(error)),
+                );
                 w.systemd(
                     at,
                     'E',
@@ -261,11 +267,18 @@ fn started(w: &mut Writer<'_>, at: SimTime, pid: u32, version: &str, node: &str)
     let runtime = &n.container_runtime;
     let (rt_name, rt_version) = runtime.split_once("://").unwrap_or(("containerd", "1.7.13"));
     let static_path = n.kubelet_unit.static_pod_path.clone();
-    let up = w.api.cluster().api_outages.iter().all(|o| {
-        o.from > at || o.to.is_some_and(|t| t <= at)
-    });
+    let up = w
+        .api
+        .cluster()
+        .api_outages
+        .iter()
+        .all(|o| o.from > at || o.to.is_some_and(|t| t <= at));
     let lines: Vec<(u64, &str, String)> = vec![
-        (9, "server.go:486", format!("\"Kubelet version\" kubeletVersion=\"{version}\"")),
+        (
+            9,
+            "server.go:486",
+            format!("\"Kubelet version\" kubeletVersion=\"{version}\""),
+        ),
         (
             9,
             "server.go:488",
@@ -286,12 +299,18 @@ fn started(w: &mut Writer<'_>, at: SimTime, pid: u32, version: &str, node: &str)
             "kubelet.go:408",
             "\"Attempting to sync node with API server\"".to_string(),
         ),
-        (24, "kubelet.go:303", format!("\"Adding static pod path\" path=\"{static_path}\"")),
+        (
+            24,
+            "kubelet.go:303",
+            format!("\"Adding static pod path\" path=\"{static_path}\""),
+        ),
         (24, "kubelet.go:314", "\"Adding apiserver pod source\"".to_string()),
         (
             31,
             "kuberuntime_manager.go:262",
-            format!("\"Container runtime initialized\" containerRuntime=\"{rt_name}\" version=\"{rt_version}\" apiVersion=\"v1\""),
+            format!(
+                "\"Container runtime initialized\" containerRuntime=\"{rt_name}\" version=\"{rt_version}\" apiVersion=\"v1\""
+            ),
         ),
         (39, "server.go:1269", "\"Started kubelet\"".to_string()),
         (

@@ -147,10 +147,10 @@ fn parse(api: &dyn NodeApi, args: &[String]) -> Result<Options, CommandOutput> {
                     stdout(&mut out, "systemd 249 (249.11-0ubuntu3.12)");
                     return Err(out);
                 }
-                "list-boots" | "disk-usage" | "vacuum-size" | "vacuum-time" | "vacuum-files" | "dmesg" | "identifier"
-                | "user-unit" | "user" | "field" | "fields" | "cursor" | "after-cursor" | "show-cursor" | "directory"
-                | "file" | "root" | "rotate" | "flush" | "sync" | "verify" | "facility" | "case-sensitive"
-                | "output-fields" => {
+                "list-boots" | "disk-usage" | "vacuum-size" | "vacuum-time" | "vacuum-files" | "dmesg"
+                | "identifier" | "user-unit" | "user" | "field" | "fields" | "cursor" | "after-cursor"
+                | "show-cursor" | "directory" | "file" | "root" | "rotate" | "flush" | "sync" | "verify"
+                | "facility" | "case-sensitive" | "output-fields" => {
                     return Err(fail(format!("kubedrill: journalctl --{name} is not modelled yet")));
                 }
                 _ => return Err(fail(format!("journalctl: unrecognized option '--{name}'"))),
@@ -219,7 +219,11 @@ fn parse(api: &dyn NodeApi, args: &[String]) -> Result<Options, CommandOutput> {
                 'b' => o.this_boot = true,
                 'x' | 'a' | 'l' | 'q' | 'm' => {}
                 'h' => return Err(help()),
-                'k' => return Err(fail("kubedrill: the kernel's journal (journalctl -k) is not modelled yet".into())),
+                'k' => {
+                    return Err(fail(
+                        "kubedrill: the kernel's journal (journalctl -k) is not modelled yet".into(),
+                    ));
+                }
                 other => return Err(fail(format!("journalctl: invalid option -- '{other}'"))),
             }
             k += 1;
@@ -247,9 +251,9 @@ fn output(s: &str) -> Result<String, CommandOutput> {
     match s {
         "short" | "cat" | "short-iso" => Ok(s.to_string()),
         "json" | "json-pretty" | "verbose" | "export" | "short-precise" | "short-monotonic" | "short-full"
-        | "short-unix" | "with-unit" | "json-sse" | "json-seq" | "short-iso-precise" | "short-delta" => {
-            Err(fail(format!("kubedrill: journalctl -o {s} is not modelled yet (short, short-iso, cat are)")))
-        }
+        | "short-unix" | "with-unit" | "json-sse" | "json-seq" | "short-iso-precise" | "short-delta" => Err(fail(
+            format!("kubedrill: journalctl -o {s} is not modelled yet (short, short-iso, cat are)"),
+        )),
         _ => Err(fail(format!("Unknown output format '{s}'."))),
     }
 }
@@ -285,7 +289,11 @@ fn when(api: &dyn NodeApi, text: &str) -> Result<SimTime, CommandOutput> {
         };
         Some(n * ms)
     };
-    if let Some(ago) = t.strip_suffix(" ago").and_then(span).or_else(|| t.strip_prefix('-').and_then(span)) {
+    if let Some(ago) = t
+        .strip_suffix(" ago")
+        .and_then(span)
+        .or_else(|| t.strip_prefix('-').and_then(span))
+    {
         return Ok(SimTime(now.ms().saturating_sub(ago)));
     }
     if let Some(ahead) = t.strip_prefix('+').and_then(span) {

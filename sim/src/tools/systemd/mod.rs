@@ -53,7 +53,9 @@ pub(crate) fn wall(api: &dyn NodeApi, t: SimTime) -> WallClock {
     t.wall_clock_with(api.cluster().epoch_s)
 }
 
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 
 /// `Jan 08 10:03:11`, journalctl's short format.
@@ -93,13 +95,25 @@ pub(crate) fn relative(d: SimDuration) -> String {
     let plural = |n: u64, one: &str, many: &str| if n == 1 { one.to_string() } else { many.to_string() };
     let text = if d >= YEAR {
         let (y, m) = (d / YEAR, d % YEAR / MONTH);
-        format!("{y} {} {m} {}", plural(y, "year", "years"), plural(m, "month", "months"))
+        format!(
+            "{y} {} {m} {}",
+            plural(y, "year", "years"),
+            plural(m, "month", "months")
+        )
     } else if d >= MONTH {
         let (m, days) = (d / MONTH, d % MONTH / DAY);
-        format!("{m} {} {days} {}", plural(m, "month", "months"), plural(days, "day", "days"))
+        format!(
+            "{m} {} {days} {}",
+            plural(m, "month", "months"),
+            plural(days, "day", "days")
+        )
     } else if d >= WEEK {
         let (w, days) = (d / WEEK, d % WEEK / DAY);
-        format!("{w} {} {days} {}", plural(w, "week", "weeks"), plural(days, "day", "days"))
+        format!(
+            "{w} {} {days} {}",
+            plural(w, "week", "weeks"),
+            plural(days, "day", "days")
+        )
     } else if d >= 2 * DAY {
         format!("{} days", d / DAY)
     } else if d >= 25 * HOUR {

@@ -103,7 +103,9 @@ pub(crate) fn systemctl(api: &mut dyn NodeApi, args: &[String]) -> CommandOutput
                 return out;
             }
             a if a.starts_with("--property=") => {
-                flags.properties.extend(a["--property=".len()..].split(',').map(str::to_string));
+                flags
+                    .properties
+                    .extend(a["--property=".len()..].split(',').map(str::to_string));
             }
             a if a.starts_with("-p") && a.len() > 2 => {
                 flags.properties.extend(a[2..].split(',').map(str::to_string));
@@ -157,7 +159,11 @@ pub(crate) fn systemctl(api: &mut dyn NodeApi, args: &[String]) -> CommandOutput
                 1,
             );
         } else if verb == "show" {
-            fail(&mut out, "kubedrill: `systemctl show` of the manager is not modelled; name a unit".into(), 1);
+            fail(
+                &mut out,
+                "kubedrill: `systemctl show` of the manager is not modelled; name a unit".into(),
+                1,
+            );
         } else {
             fail(&mut out, "Too few arguments.".into(), 1);
         }
@@ -202,7 +208,9 @@ fn one_unit(api: &mut dyn NodeApi, verb: &str, unit: &str, flags: &Flags) -> Com
             "is-failed" => state_line(&mut out, flags, "active", 1),
             _ => fail(
                 &mut out,
-                format!("kubedrill: the {name} unit exists on a real node but is not modelled; only the kubelet (and the container runtime's status) are"),
+                format!(
+                    "kubedrill: the {name} unit exists on a real node but is not modelled; only the kubelet (and the container runtime's status) are"
+                ),
                 1,
             ),
         },
@@ -333,7 +341,12 @@ fn kubelet_verb(api: &mut dyn NodeApi, verb: &str, flags: &Flags, out: &mut Comm
         }
         "is-enabled" => {
             let on = api.cluster().node(api.node()).kubelet_unit.enabled;
-            state_line(out, flags, if on { "enabled" } else { "disabled" }, if on { 0 } else { 1 });
+            state_line(
+                out,
+                flags,
+                if on { "enabled" } else { "disabled" },
+                if on { 0 } else { 1 },
+            );
         }
         "cat" => {
             let files = unit_files(api);
@@ -462,7 +475,11 @@ fn kubelet_status(api: &dyn NodeApi, lines: usize) -> Vec<String> {
     let n = api.cluster().node(api.node());
     let u = &n.kubelet_unit;
     let (active, sub) = kubelet_state(api);
-    let dot = if active == "inactive" && s >= Systemd::V249 { "○" } else { "●" };
+    let dot = if active == "inactive" && s >= Systemd::V249 {
+        "○"
+    } else {
+        "●"
+    };
     let enabled = if u.enabled { "enabled" } else { "disabled" };
     let preset = if s >= Systemd::V255 { "preset" } else { "vendor preset" };
     let mut l = vec![
@@ -499,7 +516,11 @@ fn kubelet_status(api: &dyn NodeApi, lines: usize) -> Vec<String> {
             let pods = n.pods.len() as u64;
             let mem_mib = n.allocatable.memory / (1024 * 1024);
             l.push(format!("   Main PID: {} (kubelet)", u.pid));
-            l.push(format!("      Tasks: {} (limit: {})", 11 + pods / 3, mem_mib * 114 / 100));
+            l.push(format!(
+                "      Tasks: {} (limit: {})",
+                11 + pods / 3,
+                mem_mib * 114 / 100
+            ));
             l.push(format!("     Memory: {}.{}M", 31 + pods * 2, u.pid % 10));
             l.push(format!("        CPU: {}", timespan(uptime_ms / 50 + 317)));
             l.push("     CGroup: /system.slice/kubelet.service".into());
@@ -569,13 +590,13 @@ fn kubelet_properties(api: &dyn NodeApi) -> Vec<(&'static str, String)> {
         ("SubState", sub.into()),
         ("FragmentPath", loaded_path(api)),
         ("DropInPaths", drop_ins.join(" ")),
-        (
-            "UnitFileState",
-            if u.enabled { "enabled" } else { "disabled" }.into(),
-        ),
+        ("UnitFileState", if u.enabled { "enabled" } else { "disabled" }.into()),
         ("UnitFilePreset", "enabled".into()),
         ("StateChangeTimestamp", since.clone()),
-        ("ActiveEnterTimestamp", if active == "active" { since } else { String::new() }),
+        (
+            "ActiveEnterTimestamp",
+            if active == "active" { since } else { String::new() },
+        ),
         ("NeedDaemonReload", if n.unit_changed { "yes" } else { "no" }.into()),
         ("Documentation", "https://kubernetes.io/docs/".into()),
     ]
@@ -606,13 +627,26 @@ fn runtime_verb(api: &mut dyn NodeApi, verb: &str, u: &Unit, flags: &Flags, out:
             };
             for line in [
                 format!("● {}.service - {}", u.name, u.description),
-                format!("     Loaded: loaded ({dir}/systemd/system/{}.service; enabled; {preset}: enabled)", u.name),
+                format!(
+                    "     Loaded: loaded ({dir}/systemd/system/{}.service; enabled; {preset}: enabled)",
+                    u.name
+                ),
                 format!("     Active: active (running) since {since}; {ago}"),
                 format!("       Docs: {docs}"),
-                format!("   Main PID: {pid} ({})", if u.name == "containerd" { "containerd" } else { "dockerd" }),
+                format!(
+                    "   Main PID: {pid} ({})",
+                    if u.name == "containerd" {
+                        "containerd"
+                    } else {
+                        "dockerd"
+                    }
+                ),
                 format!("      Tasks: {}", 20 + n.pods.len() * 11),
                 format!("     Memory: {}.3M", 60 + n.pods.len() * 9),
-                format!("        CPU: {}", timespan(api.now().saturating_sub(n.booted_at).ms() / 80 + 911)),
+                format!(
+                    "        CPU: {}",
+                    timespan(api.now().saturating_sub(n.booted_at).ms() / 80 + 911)
+                ),
                 format!("     CGroup: /system.slice/{}.service", u.name),
                 format!("             └─{pid} {bin}"),
             ] {
@@ -660,7 +694,11 @@ fn list_units(api: &dyn NodeApi, flags: &Flags) -> CommandOutput {
         "DESCRIPTION".into(),
     ]];
     for (unit, active, sub, desc) in &rows {
-        let mark = if *active == "activating" || *active == "failed" { "● " } else { "  " };
+        let mark = if *active == "activating" || *active == "failed" {
+            "● "
+        } else {
+            "  "
+        };
         table.push(vec![
             format!("{mark}{unit}"),
             "loaded".into(),
@@ -677,14 +715,26 @@ fn list_units(api: &dyn NodeApi, flags: &Flags) -> CommandOutput {
     }
     if !flags.no_legend {
         stdout(&mut out, "");
-        stdout(&mut out, "LOAD   = Reflects whether the unit definition was properly loaded.");
-        stdout(&mut out, "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
-        stdout(&mut out, "SUB    = The low-level unit activation state, values depend on unit type.");
+        stdout(
+            &mut out,
+            "LOAD   = Reflects whether the unit definition was properly loaded.",
+        );
+        stdout(
+            &mut out,
+            "ACTIVE = The high-level unit activation state, i.e. generalization of SUB.",
+        );
+        stdout(
+            &mut out,
+            "SUB    = The low-level unit activation state, values depend on unit type.",
+        );
         stdout(&mut out, format!("{} loaded units listed.", rows.len()));
         if !flags.all {
             stdout(&mut out, "Pass --all to see loaded but inactive units, too.");
         }
-        stdout(&mut out, "To show all installed unit files use 'systemctl list-unit-files'.");
+        stdout(
+            &mut out,
+            "To show all installed unit files use 'systemctl list-unit-files'.",
+        );
     }
     out
 }
@@ -708,7 +758,11 @@ fn list_unit_files(api: &dyn NodeApi, flags: &Flags) -> CommandOutput {
     if let Some(s) = &flags.state {
         rows.retain(|r| s.split(',').any(|s| s == r.1));
     }
-    let preset_head = if Systemd::of(api) >= Systemd::V255 { "PRESET" } else { "VENDOR PRESET" };
+    let preset_head = if Systemd::of(api) >= Systemd::V255 {
+        "PRESET"
+    } else {
+        "VENDOR PRESET"
+    };
     let mut table = vec![vec!["UNIT FILE".to_string(), "STATE".into(), preset_head.into()]];
     for (u, state) in &rows {
         let preset = if state == "static" { "-" } else { "enabled" };
@@ -732,7 +786,13 @@ fn list_unit_files(api: &dyn NodeApi, flags: &Flags) -> CommandOutput {
 fn pad_columns(rows: &[Vec<String>]) -> Vec<String> {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|s| s.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| s.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     rows.iter()
         .map(|r| {

@@ -35,7 +35,12 @@ pub(crate) const UNITS: &[Unit] = &[
         runtime: Some("containerd"),
         ..unit("containerd", "containerd container runtime", "enabled", "running")
     },
-    unit("cron", "Regular background program processing daemon", "enabled", "running"),
+    unit(
+        "cron",
+        "Regular background program processing daemon",
+        "enabled",
+        "running",
+    ),
     unit("dbus", "D-Bus System Message Bus", "static", "running"),
     Unit {
         runtime: Some("docker"),
@@ -43,9 +48,24 @@ pub(crate) const UNITS: &[Unit] = &[
     },
     unit("getty@tty1", "Getty on tty1", "enabled", "running"),
     unit("keyboard-setup", "Set the console keyboard layout", "enabled", "exited"),
-    unit("kmod-static-nodes", "Create List of Static Device Nodes", "static", "exited"),
-    unit("multipathd", "Device-Mapper Multipath Device Controller", "enabled", "running"),
-    unit("networkd-dispatcher", "Dispatcher daemon for systemd-networkd", "enabled", "running"),
+    unit(
+        "kmod-static-nodes",
+        "Create List of Static Device Nodes",
+        "static",
+        "exited",
+    ),
+    unit(
+        "multipathd",
+        "Device-Mapper Multipath Device Controller",
+        "enabled",
+        "running",
+    ),
+    unit(
+        "networkd-dispatcher",
+        "Dispatcher daemon for systemd-networkd",
+        "enabled",
+        "running",
+    ),
     unit("polkit", "Authorization Manager", "static", "running"),
     unit("rsyslog", "System Logging Service", "enabled", "running"),
     unit("setvtrgb", "Set console scheme", "enabled", "exited"),
@@ -55,10 +75,25 @@ pub(crate) const UNITS: &[Unit] = &[
     unit("systemd-logind", "User Login Management", "static", "running"),
     unit("systemd-networkd", "Network Configuration", "enabled", "running"),
     unit("systemd-resolved", "Network Name Resolution", "enabled", "running"),
-    unit("systemd-timesyncd", "Network Time Synchronization", "enabled", "running"),
-    unit("systemd-udevd", "Rule-based Manager for Device Events and Files", "static", "running"),
+    unit(
+        "systemd-timesyncd",
+        "Network Time Synchronization",
+        "enabled",
+        "running",
+    ),
+    unit(
+        "systemd-udevd",
+        "Rule-based Manager for Device Events and Files",
+        "static",
+        "running",
+    ),
     unit("ufw", "Uncomplicated firewall", "enabled", "exited"),
-    unit("unattended-upgrades", "Unattended Upgrades Shutdown", "enabled", "running"),
+    unit(
+        "unattended-upgrades",
+        "Unattended Upgrades Shutdown",
+        "enabled",
+        "running",
+    ),
 ];
 
 /// Aliases systemd resolves to a unit (`sshd` is `ssh` on Ubuntu).

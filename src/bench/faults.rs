@@ -1,0 +1,142 @@
+//! The fault mix made concrete for one seed's cluster: timed scenario faults (`node-crash
+//! general-0042` at +1h12m, `node-recover general-0042` five minutes later), relative to a
+//! strategy's start. Every strategy of a seed meets the same schedule; a fault whose node a
+//! strategy has already replaced (surge, blue-green) finds no node and is skipped.
+
+use super::file::Faults;
+use super::generate::{Generated, draw_duration, rng, unit};
+use kubedrill_sim::time::SimDuration;
+
+/// One fault, `at` after the strategy's start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timed {
+    pub at: SimDuration,
+    pub text: String,
+}
+
+/// How far ahead faults are drawn: longer than any run may take.
+pub const HORIZON: SimDuration = SimDuration::from_secs(48 * 3600);
+
+const PURPOSE_FAULTS: u64 = 2;
+
+/// The schedule of `g`'s seed, in time order (ties in drawing order).
+pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
+    let mut rng = rng(g.seed, PURPOSE_FAULTS);
+    let mut out = Vec::new();
+    let workers: Vec<&String> = g.pools.iter().flat_map(|p| &p.nodes).collect();
+    if let Some(c) = &f.node_crash
+        && c.per_node_hour > 0.0
+        && !workers.is_empty()
+    {
+        let per_ms = c.per_node_hour * workers.len() as f64 / 3_600_000.0;
+        // Busy until: a node crashes again only once it is back.
+        let mut back = vec![0u64; workers.len()];
+        let mut t = 0.0;
+        loop {
+            t += exponential(&mut rng, per_ms);
+            if t >= HORIZON.ms() as f64 {
+                break;
+            }
+            let at = t as u64;
+            let i = rng.below(workers.len() as u64) as usize;
+            let down = draw_duration(&c.downtime, &mut rng);
+            let permanent = unit(&mut rng) < c.permanent;
+            if back[i] > at {
+                continue;
+            }
+            let node = workers[i];
+            out.push(Timed {
+                at: SimDuration::from_ms(at),
+                text: format!("node-crash {node}"),
+            });
+            if permanent {
+                back[i] = u64::MAX;
+            } else {
+                back[i] = at + down.ms();
+                out.push(Timed {
+                    at: SimDuration::from_ms(at + down.ms()),
+                    text: format!("node-recover {node}"),
+                });
+            }
+        }
+    }
+    if let Some(c) = &f.etcd_member_crash
+        && c.per_hour > 0.0
+        && g.control_planes.len() >= 3
+    {
+        // Never the first control plane's member (clients reach its API server), and never
+        // more members down at once than the cluster tolerates: a fault alone breaks no quorum.
+        let members = &g.control_planes[1..];
+        let tolerance = (g.control_planes.len() - 1) / 2;
+        let per_ms = c.per_hour / 3_600_000.0;
+        let mut down: Vec<(u64, u64)> = Vec::new();
+        let mut t = 0.0;
+        loop {
+            t += exponential(&mut rng, per_ms);
+            if t >= HORIZON.ms() as f64 {
+                break;
+            }
+            let at = t as u64;
+            let i = rng.below(members.len() as u64) as usize;
+            let until = at + draw_duration(&c.downtime, &mut rng).ms();
+            down.retain(|(_, end)| *end > at);
+            if down.len() >= tolerance || down.iter().any(|(m, _)| *m == i as u64) {
+                continue;
+            }
+            down.push((i as u64, until));
+            out.push(Timed {
+                at: SimDuration::from_ms(at),
+                text: format!("etcd-member-crash {}", members[i]),
+            });
+            out.push(Timed {
+                at: SimDuration::from_ms(until),
+                text: format!("etcd-member-recover {}", members[i]),
+            });
+        }
+    }
+    out.sort_by_key(|f| f.at);
+    out
+}
+
+/// An exponentially distributed gap (ms) for a rate per ms.
+fn exponential(rng: &mut kubedrill_sim::rng::SimRng, rate: f64) -> f64 {
+    let u = unit(rng).max(f64::MIN_POSITIVE);
+    -u.ln() / rate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules_are_seeded_ordered_and_never_double_book_a_node() {
+        let text = "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {name: f}
+spec:
+  seeds: {from: 1, count: 1}
+  cluster:
+    pools: [{name: a, nodes: 20}]
+    workloads: {count: 1, replicas: 1}
+  faults:
+    nodeCrash: {perNodeHour: 0.05, downtime: 10m, permanent: 0.2}
+    etcdMemberCrash: {perHour: 0.5, downtime: 5m}
+  drain: {strategies: [{name: serial}]}
+";
+        let f = super::super::file::load_str(text, "t.yaml").expect("loads");
+        let g = super::super::generate::generate(&f.spec, 5).expect("cluster");
+        let a = schedule(&f.spec.faults, &g);
+        assert_eq!(a, schedule(&f.spec.faults, &g));
+        assert!(a.len() > 10, "{} faults", a.len());
+        assert!(a.windows(2).all(|w| w[0].at <= w[1].at));
+        let mut down = std::collections::BTreeSet::new();
+        for t in &a {
+            let (verb, node) = t.text.split_once(' ').expect("verb node");
+            match verb {
+                "node-crash" | "etcd-member-crash" => assert!(down.insert(node), "{node} crashed twice: {a:?}"),
+                _ => assert!(down.remove(node), "{node} recovered without a crash"),
+            }
+            assert_ne!(node, "cp1");
+        }
+    }
+}

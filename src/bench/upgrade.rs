@@ -1,0 +1,300 @@
+//! The built-in upgrade strategies: control planes first, in place and one at a time (the
+//! kubeadm procedure, typed as a person would), then each worker pool by the strategy's kind.
+//!
+//! - `InPlace` (batch N or N %): a batch is drained in parallel, each node's kubelet and
+//!   kubectl packages upgraded and the kubelet restarted, the batch uncordoned, then a soak.
+//! - `Surge` (maxSurge K): K machines at the new version are provisioned and join, then K old
+//!   nodes are drained in parallel and deleted.
+//! - `BlueGreen` (batch N): a whole green pool is provisioned and joins, the blue pool is
+//!   cordoned at once, drained batch by batch with a soak after each, then deleted.
+
+use super::ctl::{Ctl, OutOfTime, Why};
+use super::drain::{Drained, cordon_all, drain_batch};
+use super::file::{Spec, UpgradeStrategy, WorkerStrategy};
+use super::generate::{Generated, Pool, draw_duration, rng};
+use super::strategies::{batch_of, drain_and, node_ready};
+use kubedrill_sim::packages::debver::PackageEra;
+use kubedrill_sim::packages::repo::{latest_release, package_version_for};
+use kubedrill_sim::time::SimDuration;
+use kubedrill_sim::version::KubeVersion;
+
+type Step = Result<Result<(), String>, OutOfTime>;
+
+/// Passes an inner failure (`Ok(Err(why))`) up, with context.
+macro_rules! inner {
+    ($e:expr) => {
+        inner!($e, "")
+    };
+    ($e:expr, $what:expr) => {
+        if let Err(why) = $e {
+            return Ok(Err(format!("{}{why}", $what)));
+        }
+    };
+}
+
+/// The version `to` names for a cluster at `from`: `next-minor` is the newest patch of the next
+/// minor the release catalogue knows.
+pub fn target(from: &str, to: &str) -> anyhow::Result<KubeVersion> {
+    let from = KubeVersion::parse(from).map_err(anyhow::Error::msg)?;
+    let v = if to == "next-minor" {
+        latest_release(from.minor + 1).ok_or_else(|| anyhow::anyhow!("no release of 1.{} is known", from.minor + 1))?
+    } else {
+        KubeVersion::parse(to).map_err(anyhow::Error::msg)?
+    };
+    anyhow::ensure!(
+        from.minor >= 24,
+        "built-in upgrade strategies use the pkgs.k8s.io repositories: start at v1.24 or later (cluster at {from})"
+    );
+    anyhow::ensure!(
+        v.minor == from.minor || v.minor == from.minor + 1,
+        "kubeadm upgrades one minor at a time: {from} to {v} is not one"
+    );
+    anyhow::ensure!(v > from, "{v} is not newer than {from}");
+    Ok(v)
+}
+
+struct Plan {
+    from: KubeVersion,
+    to: KubeVersion,
+    package: String,
+}
+
+impl Plan {
+    /// The repository switch for a minor upgrade (one pkgs.k8s.io repository per minor).
+    fn switch(&self) -> Option<String> {
+        (self.to.minor != self.from.minor).then(|| {
+            format!(
+                "sed -i 's/v1.{}/v1.{}/' /etc/apt/sources.list.d/kubernetes.list && apt-get update",
+                self.from.minor, self.to.minor
+            )
+        })
+    }
+
+    fn kubelet_line(&self) -> String {
+        format!(
+            "apt-mark unhold kubelet kubectl && apt-get install -y kubelet={p} kubectl={p} && apt-mark hold kubelet kubectl && systemctl daemon-reload && systemctl restart kubelet",
+            p = self.package
+        )
+    }
+}
+
+const PURPOSE_PROVISION: u64 = 3;
+
+pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> Step {
+    let group = spec.upgrade.as_ref().map_or("next-minor", |u| u.to.as_str());
+    let to = match target(&g.version, group) {
+        Ok(v) => v,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let from = KubeVersion::parse(&g.version).unwrap_or_else(|_| to.clone());
+    let plan = Plan {
+        package: package_version_for(&to, PackageEra::Community).to_string(),
+        from,
+        to,
+    };
+    inner!(control_planes(ctl, g, &plan, s)?, "control planes: ");
+    let mut provision = rng(g.seed, PURPOSE_PROVISION);
+    let mut provision_time = || draw_duration(&spec.timings.node_provision, &mut provision);
+    for pool in &g.pools {
+        let r = match s.kind.unwrap_or(WorkerStrategy::InPlace) {
+            WorkerStrategy::InPlace => in_place(ctl, pool, &plan, s)?,
+            WorkerStrategy::Surge => surge(ctl, pool, &plan, s, &mut provision_time)?,
+            WorkerStrategy::BlueGreen => blue_green(ctl, pool, &plan, s, &mut provision_time)?,
+        };
+        inner!(r, format!("pool {}: ", pool.name));
+    }
+    Ok(Ok(()))
+}
+
+/// A command that must succeed.
+fn must(ctl: &mut Ctl, host: &str, line: &str) -> Result<(), String> {
+    let out = ctl.run(host, line);
+    if out.status == 0 {
+        Ok(())
+    } else {
+        let text = out.text();
+        let last = text.lines().last().unwrap_or("");
+        Err(format!("`{line}` on {host} exited {}: {last}", out.status))
+    }
+}
+
+/// kubeadm on every control plane (`upgrade apply` on the first, `upgrade node` on the
+/// others), then each control plane drained, its kubelet upgraded and uncordoned.
+fn control_planes(ctl: &mut Ctl, g: &Generated, plan: &Plan, s: &UpgradeStrategy) -> Step {
+    let kubeadm = format!(
+        "apt-mark unhold kubeadm && apt-get install -y kubeadm={} && apt-mark hold kubeadm",
+        plan.package
+    );
+    for (i, cp) in g.control_planes.iter().enumerate() {
+        ctl.check_time()?;
+        let mut steps = Vec::new();
+        steps.extend(plan.switch());
+        steps.push(kubeadm.clone());
+        steps.push(if i == 0 {
+            format!("kubeadm upgrade apply {} -y", plan.to)
+        } else {
+            "kubeadm upgrade node".to_string()
+        });
+        for line in steps {
+            if let Err(e) = must(ctl, cp, &line) {
+                return Ok(Err(e));
+            }
+        }
+    }
+    for cp in &g.control_planes {
+        let nodes = std::slice::from_ref(cp);
+        let line = plan.kubelet_line();
+        let mut failed = None;
+        inner!(drain_and(ctl, nodes, &s.drain, |ctl, node| {
+            if let Err(e) = must(ctl, node, &line) {
+                failed = Some(e);
+            }
+        })?);
+        if let Some(e) = failed {
+            return Ok(Err(e));
+        }
+        wait_ready(ctl, nodes);
+        cordon_all(ctl, nodes, false);
+    }
+    Ok(Ok(()))
+}
+
+fn wait_ready(ctl: &mut Ctl, nodes: &[String]) {
+    for node in nodes {
+        ctl.wait_until(
+            Why::Work,
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(600),
+            |sim| sim.cluster().node_id(node).is_none() || node_ready(sim, node),
+        );
+    }
+}
+
+fn in_place(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy) -> Step {
+    let batch = batch_of(s.batch, pool.nodes.len());
+    for nodes in pool.nodes.chunks(batch) {
+        let mut failed = None;
+        inner!(drain_and(ctl, nodes, &s.drain, |ctl, node| {
+            for line in plan.switch().into_iter().chain([plan.kubelet_line()]) {
+                if failed.is_none()
+                    && let Err(e) = must(ctl, node, &line)
+                {
+                    failed = Some(e);
+                }
+            }
+        })?);
+        if let Some(e) = failed {
+            return Ok(Err(e));
+        }
+        wait_ready(ctl, nodes);
+        cordon_all(ctl, nodes, false);
+        if let Some(soak) = s.soak {
+            ctl.wait(soak.0, Why::Soak);
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Asks for `names.len()` machines of the pool's kind at the new version and waits for them
+/// to join.
+fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], took: SimDuration) {
+    ctl.sim.set_join_spec(Some(pool.machine.clone()));
+    ctl.wait_noted(took, Why::Provision, &format!("requested {} machines", names.len()));
+    for name in names {
+        ctl.fault(&format!("node-add {name} {}", plan.to));
+    }
+    ctl.sim.set_join_spec(None);
+    wait_ready(ctl, names);
+}
+
+fn surge(
+    ctl: &mut Ctl,
+    pool: &Pool,
+    plan: &Plan,
+    s: &UpgradeStrategy,
+    provision_time: &mut impl FnMut() -> SimDuration,
+) -> Step {
+    let k = s
+        .max_surge
+        .unwrap_or(super::file::Count::Nodes(1))
+        .resolve(pool.nodes.len() as u32) as usize;
+    let mut made = 0usize;
+    for old in pool.nodes.chunks(k) {
+        ctl.check_time()?;
+        let new: Vec<String> = (0..old.len())
+            .map(|i| format!("{}-s{:04}", pool.name, made + i + 1))
+            .collect();
+        made += new.len();
+        provision(ctl, pool, plan, &new, provision_time());
+        let ends = drain_batch(ctl, old, &s.drain, true)?;
+        if let Some(e) = failed(old, &ends) {
+            cordon_all(ctl, old, false);
+            return Ok(Err(e));
+        }
+        let gone: Vec<&str> = old
+            .iter()
+            .zip(&ends)
+            .filter(|(_, e)| e.emptied())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        delete_nodes(ctl, &gone);
+        if let Some(soak) = s.soak {
+            ctl.wait(soak.0, Why::Soak);
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn blue_green(
+    ctl: &mut Ctl,
+    pool: &Pool,
+    plan: &Plan,
+    s: &UpgradeStrategy,
+    provision_time: &mut impl FnMut() -> SimDuration,
+) -> Step {
+    let green: Vec<String> = (1..=pool.nodes.len())
+        .map(|i| format!("{}-g{i:04}", pool.name))
+        .collect();
+    provision(ctl, pool, plan, &green, provision_time());
+    // The whole blue pool is cordoned first, so nothing evicted lands on a node still to go.
+    cordon_all(ctl, &pool.nodes, true);
+    let batch = batch_of(s.batch, pool.nodes.len());
+    let mut gone = Vec::new();
+    for blue in pool.nodes.chunks(batch) {
+        let ends = drain_batch(ctl, blue, &s.drain, false)?;
+        if let Some(e) = failed(blue, &ends) {
+            // Roll back: the blue pool serves again.
+            cordon_all(ctl, &pool.nodes, false);
+            return Ok(Err(e));
+        }
+        gone.extend(
+            blue.iter()
+                .zip(&ends)
+                .filter(|(_, e)| e.emptied())
+                .map(|(n, _)| n.clone()),
+        );
+        if let Some(soak) = s.soak {
+            ctl.wait(soak.0, Why::Soak);
+        }
+    }
+    let gone: Vec<&str> = gone.iter().map(String::as_str).collect();
+    delete_nodes(ctl, &gone);
+    Ok(Ok(()))
+}
+
+fn failed(nodes: &[String], ends: &[Drained]) -> Option<String> {
+    nodes
+        .iter()
+        .zip(ends)
+        .find(|(_, e)| **e == Drained::Failed)
+        .map(|(n, _)| format!("drain of {n} timed out"))
+}
+
+/// `kubectl delete node A B …` (the machines go with them).
+fn delete_nodes(ctl: &mut Ctl, nodes: &[&str]) {
+    for chunk in nodes.chunks(50) {
+        if !chunk.is_empty() {
+            ctl.kubectl(&format!("kubectl delete node {}", chunk.join(" ")));
+        }
+    }
+}

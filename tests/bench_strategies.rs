@@ -1,0 +1,384 @@
+//! Strategy benchmarks (`kubedrill bench FILE`): determinism of the files, shards merged into
+//! exactly one run's output, the Indexed Job, and metrics that move the way the strategies
+//! say they should. Small clusters only: the 5,000-node figures come from release runs.
+
+use kubedrill::bench::file;
+use kubedrill::bench::metrics::M;
+use kubedrill::bench::report::{Results, Row};
+use kubedrill::bench::run::{self, Options};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const SMALL: &str = "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {name: small}
+spec:
+  seeds: {from: 1, count: 3}
+  cluster:
+    pools: [{name: general, nodes: {uniform: [5, 7]}}]
+    workloads:
+      count: 4
+      replicas: {choice: [2, 3, 5]}
+      pdb: {none: 1, maxUnavailable1: 2, minAvailable1: 1}
+  faults:
+    nodeCrash: {perNodeHour: 0.2, downtime: 3m}
+  drain:
+    strategies:
+      - {name: serial}
+      - {name: batch-3, batch: 3}
+  upgrade:
+    strategies:
+      - {name: in-place, type: InPlace}
+      - {name: in-place-50pct, type: InPlace, batch: 50%}
+      - {name: surge-2, type: Surge, maxSurge: 2}
+      - {name: blue-green, type: BlueGreen, batch: 2}
+      - {name: policy-surge, policy: policies/surge-1-0.yaml}
+      - name: policy-inline
+        policy:
+          apiVersion: kubedrill/v1
+          kind: UpgradePolicy
+          metadata: {name: inline}
+          spec: {target: {version: next-minor}, workers: {strategy: InPlace, maxUnavailable: 50%}}
+  restore:
+    incidents: [quorumLoss, memberDiskLoss]
+    strategies:
+      - {name: hourly, snapshotEvery: 1h, recovery: restoreBackup}
+      - {name: survivor, snapshotEvery: 1h, recovery: restoreFromSurvivor}
+      - {name: replace, snapshotEvery: 1h, recovery: replaceMember}
+";
+
+fn kubedrill(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kubedrill"))
+        .args(args)
+        .output()
+        .expect("kubedrill runs")
+}
+
+fn temp() -> tempfile::TempDir {
+    tempfile::tempdir().expect("temp dir")
+}
+
+/// The benchmark file in `dir`, with the policy it names beside it.
+fn write_file(dir: &Path, text: &str) -> PathBuf {
+    std::fs::create_dir_all(dir.join("policies")).expect("policies dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("policies/surge-1-0.yaml"),
+        dir.join("policies/surge-1-0.yaml"),
+    )
+    .expect("policy copied");
+    let path = dir.join("bench.yaml");
+    std::fs::write(&path, text).expect("written");
+    path
+}
+
+/// Every file of a directory, by name.
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<(String, Vec<u8>)> = std::fs::read_dir(dir)
+        .expect("dir")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("file"),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn run_cli(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "bench",
+        file.to_str().expect("utf-8"),
+        "--out",
+        out.to_str().expect("utf-8"),
+    ];
+    args.extend_from_slice(extra);
+    let o = kubedrill(&args);
+    assert!(
+        o.status.success(),
+        "bench failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+#[test]
+fn the_same_file_and_seeds_give_byte_identical_files_and_nothing_extra_when_piped() {
+    // Goal: determinism of everything written. Method: two runs into two directories.
+    let dir = temp();
+    let file = write_file(dir.path(), SMALL);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let first = run_cli(&file, &a, &["--format", "csv"]);
+    run_cli(&file, &b, &["--format", "csv"]);
+    let (fa, fb) = (files(&a), files(&b));
+    assert_eq!(fa, fb, "two runs wrote different bytes");
+    let names: Vec<&str> = fa.iter().map(|(n, _)| n.as_str()).collect();
+    for want in [
+        "results.csv",
+        "results.json",
+        "availability-upgrade.svg",
+        "rto.svg",
+        "rpo.svg",
+    ] {
+        assert!(names.contains(&want), "{want} missing from {names:?}");
+    }
+    // stdout is the CSV file; stderr has no progress bar (not a terminal).
+    let csv = std::fs::read_to_string(a.join("results.csv")).expect("csv");
+    assert_eq!(String::from_utf8_lossy(&first.stdout), csv);
+    assert!(
+        first.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    // 14 strategies (2 drain, 6 upgrade, 3 restore x 2 incidents) x 3 seeds, then 5 stats each.
+    let lines = csv.lines().count();
+    assert_eq!(lines, 1 + 14 * 3 + 14 * 5, "{csv}");
+    let svg = std::fs::read_to_string(a.join("availability-upgrade.svg")).expect("svg");
+    assert!(
+        svg.starts_with("<svg") && svg.contains("surge-2") && svg.contains("<polyline"),
+        "{svg:.300}"
+    );
+}
+
+#[test]
+fn shards_merged_are_one_run_byte_for_byte_and_incomplete_sets_are_refused() {
+    let dir = temp();
+    let file = write_file(dir.path(), SMALL);
+    let whole = dir.path().join("whole");
+    run_cli(&file, &whole, &["--seeds", "2..6"]);
+    let shards: Vec<PathBuf> = (0..3).map(|i| dir.path().join(format!("shard-{i}"))).collect();
+    for (i, d) in shards.iter().enumerate() {
+        run_cli(&file, d, &["--seeds", "2..6", "--shard", &format!("{i}/3")]);
+    }
+    let merged = dir.path().join("merged");
+    let mut args = vec!["bench", "merge"];
+    args.extend(shards.iter().rev().map(|p| p.to_str().expect("utf-8")));
+    args.extend(["--out", merged.to_str().expect("utf-8")]);
+    let o = kubedrill(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        files(&whole),
+        files(&merged),
+        "the merge differs from the unsharded run"
+    );
+    // A shard's own output says it is one.
+    let part: Results =
+        serde_json::from_slice(&std::fs::read(shards[1].join("results.json")).expect("json")).expect("parses");
+    assert_eq!(part.rows.iter().map(|r| r.seed).min(), Some(3));
+    assert!(part.shard.is_some());
+    // Two of three shards, or one twice, do not merge.
+    for dirs in [vec![&shards[0], &shards[1]], vec![&shards[0], &shards[0], &shards[1]]] {
+        let mut args = vec!["bench", "merge"];
+        args.extend(dirs.iter().map(|p| p.to_str().expect("utf-8")));
+        args.extend(["--out", merged.to_str().expect("utf-8")]);
+        let o = kubedrill(&args);
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("missing shards: 2/3") || err.contains("given twice"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn emit_job_prints_an_indexed_job_and_the_config_map_holding_the_file() {
+    use k8s_openapi::api::batch::v1::Job;
+    use k8s_openapi::api::core::v1::ConfigMap;
+    let dir = temp();
+    let file = write_file(dir.path(), SMALL);
+    let o = kubedrill(&[
+        "bench",
+        file.to_str().expect("utf-8"),
+        "--emit-job",
+        "--shards",
+        "4",
+        "--image",
+        "example.org/kubedrill:test",
+        "--seeds",
+        "1..400",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).expect("utf-8");
+    let docs: Vec<&str> = text.split("---\n").collect();
+    let cm: ConfigMap = yaml_serde::from_str(docs[0]).expect("a ConfigMap");
+    // The policy file the benchmark names travels inline: the file in the ConfigMap loads on
+    // its own, with the same strategies.
+    let shipped = cm.data.expect("data")["benchmark.yaml"].clone();
+    assert!(
+        !shipped.contains("policies/surge-1-0.yaml") && shipped.contains("kind: UpgradePolicy"),
+        "{shipped}"
+    );
+    let alone = temp();
+    let reloaded = file::load_str_in(&shipped, "shipped.yaml", alone.path()).expect("loads without the policy file");
+    let original = file::load_str_in(SMALL, "bench.yaml", dir.path()).expect("loads");
+    let names = |f: &file::BenchmarkFile| {
+        let u = f.spec.upgrade.as_ref().expect("upgrade");
+        u.strategies
+            .iter()
+            .map(|s| (s.name.clone(), s.policy_file.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(&reloaded), names(&original));
+    let job: Job = yaml_serde::from_str(docs[2]).expect("a Job");
+    let spec = job.spec.expect("spec");
+    assert_eq!(spec.completion_mode.as_deref(), Some("Indexed"));
+    assert_eq!((spec.completions, spec.parallelism), (Some(4), Some(4)));
+    let pod = spec.template.spec.expect("pod");
+    let args = pod.containers[0].args.clone().expect("args").join(" ");
+    assert!(
+        args.contains("--shard $(JOB_COMPLETION_INDEX)/4") && args.contains("--seeds 1..400"),
+        "{args}"
+    );
+    let mounts: Vec<String> = pod.volumes.expect("volumes").iter().map(|v| v.name.clone()).collect();
+    assert_eq!(mounts, ["benchmark", "results"]);
+}
+
+#[test]
+fn bad_files_and_flags_exit_2_naming_the_place() {
+    let dir = temp();
+    let file = write_file(dir.path(), &SMALL.replace("batch: 3}", "batch: 0}"));
+    let o = kubedrill(&["bench", file.to_str().expect("utf-8")]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bench.yaml:") && err.contains("at least 1"), "{err}");
+    let good = write_file(dir.path(), SMALL);
+    for (flag, value, says) in [("--shard", "3/3", "0 <= I < N"), ("--seeds", "9..2", "A <= B")] {
+        let o = kubedrill(&["bench", good.to_str().expect("utf-8"), flag, value]);
+        assert_eq!(o.status.code(), Some(2), "{flag} {value}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains(says));
+    }
+}
+
+fn rows_of<'a>(r: &'a Results, strategy: &str) -> Vec<&'a Row> {
+    r.rows.iter().filter(|row| row.strategy == strategy).collect()
+}
+
+fn mean(r: &Results, strategy: &str, m: M) -> f64 {
+    let v: Vec<f64> = rows_of(r, strategy).iter().filter_map(|row| row.get(m)).collect();
+    assert!(!v.is_empty(), "{strategy} has no {m:?}");
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+#[test]
+fn the_metrics_move_the_way_the_strategies_say() {
+    // Goal: each metric reflects what its strategy does. Method: one in-process run of the
+    // small file (faults off, so differences are the strategies'), then properties per row.
+    // (Every workload under a budget: a workload without one may lose all its replicas at once.)
+    let text = SMALL
+        .replace("nodeCrash: {perNodeHour: 0.2, downtime: 3m}", "{}")
+        .replace(
+            "pdb: {none: 1, maxUnavailable1: 2, minAvailable1: 1}",
+            "pdb: {maxUnavailable1: 2, minAvailable1: 1}",
+        );
+    let f = file::load_str(&text, "small.yaml").expect("loads");
+    let r = run::run(
+        &f,
+        &text,
+        &Options {
+            seeds: None,
+            shard: None,
+        },
+        false,
+    )
+    .expect("runs");
+    assert!(
+        r.rows.iter().all(|row| row.outcome == "done"),
+        "{:?}",
+        r.rows.iter().map(|r| &r.outcome).collect::<Vec<_>>()
+    );
+    // Parallel drains finish sooner; nobody pays for extra machines in place.
+    assert!(mean(&r, "batch-3", M::Makespan) < mean(&r, "serial", M::Makespan));
+    assert_eq!(mean(&r, "in-place", M::ExtraNodeHours), 0.0);
+    assert!(mean(&r, "surge-2", M::ExtraNodeHours) > 0.0);
+    // The UpgradePolicy strategies ran through the policy driver: a surge pays for machines,
+    // an in-place one does not.
+    assert!(mean(&r, "policy-surge", M::ExtraNodeHours) > 0.0);
+    assert_eq!(mean(&r, "policy-inline", M::ExtraNodeHours), 0.0);
+    assert!(mean(&r, "blue-green", M::ExtraNodeHours) > mean(&r, "surge-2", M::ExtraNodeHours) * 0.5);
+    // Blue-green cordons the whole blue pool first: each replica moves at most once.
+    assert!(
+        rows_of(&r, "blue-green")
+            .iter()
+            .all(|row| row.get(M::DisruptionsMax) == Some(1.0))
+    );
+    // Budgets respected: no workload under its floor, no overrides, no skew.
+    for row in r.rows.iter().filter(|row| row.group != "restore") {
+        assert_eq!(row.get(M::AvailabilityMin), Some(1.0), "{row:?}");
+        assert_eq!(row.get(M::PdbOverrides), Some(0.0));
+        assert_eq!(row.get(M::SkewViolations), Some(0.0));
+        assert_eq!(row.get(M::CordonedAtEnd), Some(0.0));
+        assert!(
+            row.get(M::Waiting).unwrap_or(0.0) + row.get(M::Working).unwrap_or(0.0)
+                - row.get(M::Makespan).unwrap_or(0.0)
+                < 0.01
+        );
+    }
+    // Restores: a survivor's snapshot loses nothing; an hourly backup loses up to an hour
+    // (plus the upload); replacing one member keeps the API up, but a quorum loss stops it.
+    for row in rows_of(&r, "survivor/quorumLoss") {
+        assert_eq!((row.get(M::Rpo), row.get(M::RevisionsLost)), (Some(0.0), Some(0.0)));
+        assert!(
+            row.get(M::Rto).unwrap_or(0.0) >= 60.0,
+            "detection alone is 60 s: {row:?}"
+        );
+    }
+    for row in rows_of(&r, "hourly/quorumLoss") {
+        let rpo = row.get(M::Rpo).unwrap_or(-1.0);
+        assert!(rpo > 0.0 && rpo <= 3630.0, "{row:?}");
+        assert!(row.get(M::RevisionsLost).unwrap_or(0.0) > 0.0);
+        assert_eq!(row.get(M::MinMembers), Some(1.0));
+        assert!(row.get(M::NoQuorum).unwrap_or(0.0) > 0.0);
+    }
+    for row in rows_of(&r, "replace/memberDiskLoss") {
+        assert_eq!(
+            (row.get(M::Rto), row.get(M::Rpo), row.get(M::ApiUnavailable)),
+            (Some(0.0), Some(0.0), Some(0.0))
+        );
+        assert!(row.get(M::Recovered).unwrap_or(0.0) > 60.0);
+    }
+    // Under quorum loss, replacing members falls back to the backup: the same as restoring it.
+    assert_eq!(
+        mean(&r, "replace/quorumLoss", M::Rpo),
+        mean(&r, "hourly/quorumLoss", M::Rpo)
+    );
+}
+
+#[test]
+fn a_budget_that_allows_nothing_times_out_and_the_drain_option_decides() {
+    // Goal: drain options change the outcome. Method: every workload under minAvailable: all;
+    // skipNode leaves the nodes as they were, forceDelete overrides the budgets.
+    let text = SMALL
+        .replace("pdb: {none: 1, maxUnavailable1: 2, minAvailable1: 1}", "pdb: {minAvailableAll: 1}")
+        .replace("nodeCrash: {perNodeHour: 0.2, downtime: 3m}", "{}")
+        .replace(
+            "      - {name: serial}\n      - {name: batch-3, batch: 3}",
+            "      - {name: skip, drain: {timeout: 1m, onTimeout: skipNode}}\n      - {name: force, drain: {timeout: 1m, onTimeout: forceDelete}}\n      - {name: fail, drain: {timeout: 1m, onTimeout: fail}}",
+        );
+    let text = text[..text.find("  upgrade:").expect("upgrade")].to_string();
+    let f = file::load_str(&text, "deadlock.yaml").expect("loads");
+    let r = run::run(
+        &f,
+        &text,
+        &Options {
+            seeds: Some((1, 1)),
+            shard: None,
+        },
+        false,
+    )
+    .expect("runs");
+    let skip = rows_of(&r, "skip")[0];
+    assert_eq!(skip.outcome, "done");
+    assert_eq!(skip.get(M::PdbOverrides), Some(0.0));
+    assert!(skip.get(M::PdbBlocked).unwrap_or(0.0) >= 60.0, "{skip:?}");
+    let force = rows_of(&r, "force")[0];
+    assert!(force.get(M::PdbOverrides).unwrap_or(0.0) > 0.0, "{force:?}");
+    assert!(
+        force.get(M::AvailabilityMin).unwrap_or(1.0) < 1.0,
+        "forced deletions take workloads below their floor"
+    );
+    let fail = rows_of(&r, "fail")[0];
+    assert!(fail.outcome.contains("timed out"), "{}", fail.outcome);
+}
