@@ -289,7 +289,8 @@ impl Engine {
         // Only an etcd that runs but cannot commit makes requests hang: with no etcd process to
         // dial, the API server fails its checks and is restarted at once (connection refused).
         let timing_out = self.any_apiserver_running()
-            && ((!self.etcd.has_quorum() && self.apiserver_reaches_etcd()) || self.cluster.control_plane_ids().is_empty())
+            && ((!self.etcd.has_quorum() && self.apiserver_reaches_etcd())
+                || self.cluster.control_plane_ids().is_empty())
             && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
         if timing_out {
             return Some(Unreachable::Timeout);

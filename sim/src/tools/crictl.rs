@@ -84,7 +84,13 @@ fn apiserver_crash_loop(api: &dyn NodeApi) -> Option<(u32, bool, crate::time::Si
     let mut start = first_exit;
     loop {
         let backoff = SimDuration::from_secs((10u64 << k.min(5)).min(300));
-        let next = start + backoff + if k == 0 { SimDuration::ZERO } else { SimDuration(APISERVER_ETCD_TRY_MS) };
+        let next = start
+            + backoff
+            + if k == 0 {
+                SimDuration::ZERO
+            } else {
+                SimDuration(APISERVER_ETCD_TRY_MS)
+            };
         if next > now || k > 10_000 {
             break;
         }
@@ -107,9 +113,21 @@ fn apiserver_log(api: &dyn NodeApi, node: NodeId, started: crate::time::SimTime)
     let epoch = api.cluster().epoch_s;
     let stamp = |ms: u64| {
         let w = (started + SimDuration(ms)).wall_clock_with(epoch);
-        format!("{:02}{:02} {:02}:{:02}:{:02}.{:06}", w.month, w.day, w.hour, w.minute, w.second, (w.nanos / 1000) + ms as u32 % 997)
+        format!(
+            "{:02}{:02} {:02}:{:02}:{:02}.{:06}",
+            w.month,
+            w.day,
+            w.hour,
+            w.minute,
+            w.second,
+            (w.nanos / 1000) + ms as u32 % 997
+        )
     };
-    let server = cp.etcd_servers.first().cloned().unwrap_or_else(|| "https://127.0.0.1:2379".into());
+    let server = cp
+        .etcd_servers
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "https://127.0.0.1:2379".into());
     let addr = server.split("://").nth(1).unwrap_or(&server).to_string();
     let quorum_lost = api
         .cluster()
@@ -117,10 +135,20 @@ fn apiserver_log(api: &dyn NodeApi, node: NodeId, started: crate::time::SimTime)
         .last()
         .is_some_and(|o| o.cause == crate::model::unit::OutageCause::EtcdQuorum);
     let mut l = vec![
-        format!("I{}       1 options.go:228] external host was not specified, using {}", stamp(3), n.internal_ip),
+        format!(
+            "I{}       1 options.go:228] external host was not specified, using {}",
+            stamp(3),
+            n.internal_ip
+        ),
         format!("I{}       1 server.go:142] Version: {}", stamp(5), cp.apiserver),
-        format!("I{}       1 server.go:144] \"Golang settings\" GOGC=\"\" GOMAXPROCS=\"\" GOTRACEBACK=\"\"", stamp(5)),
-        format!("I{}       1 shared_informer.go:313] Waiting for caches to sync for node_authorizer", stamp(612)),
+        format!(
+            "I{}       1 server.go:144] \"Golang settings\" GOGC=\"\" GOMAXPROCS=\"\" GOTRACEBACK=\"\"",
+            stamp(5)
+        ),
+        format!(
+            "I{}       1 shared_informer.go:313] Waiting for caches to sync for node_authorizer",
+            stamp(612)
+        ),
     ];
     if !quorum_lost {
         for (k, ch) in [(640u64, 1), (1_640, 2), (4_120, 3), (9_870, 4)] {
@@ -215,15 +243,56 @@ fn usage(api: &dyn NodeApi, msg: &str) -> CommandOutput {
 
 /// Flags of crictl's `ps`, `pods` and `logs` the model does not answer.
 const REAL_FLAGS: &[&str] = &[
-    "-o", "--output", "-s", "--state", "-p", "--pod", "--previous", "--label", "--image", "-l", "--latest", "-n",
-    "--last", "--id", "-v", "--verbose", "--since", "-t", "--timestamps", "--namespace", "--resolve-image-path",
+    "-o",
+    "--output",
+    "-s",
+    "--state",
+    "-p",
+    "--pod",
+    "--previous",
+    "--label",
+    "--image",
+    "-l",
+    "--latest",
+    "-n",
+    "--last",
+    "--id",
+    "-v",
+    "--verbose",
+    "--since",
+    "-t",
+    "--timestamps",
+    "--namespace",
+    "--resolve-image-path",
 ];
 
 /// crictl's subcommands the model does not answer (the real tool has them).
 const REAL_SUBCOMMANDS: &[&str] = &[
-    "attach", "create", "exec", "imagefsinfo", "inspect", "inspecti", "inspectp", "port-forward", "pull", "run",
-    "runp", "rm", "rmi", "rmp", "start", "stop", "stopp", "update", "config", "stats", "statsp", "checkpoint",
-    "completion", "metricsp", "events",
+    "attach",
+    "create",
+    "exec",
+    "imagefsinfo",
+    "inspect",
+    "inspecti",
+    "inspectp",
+    "port-forward",
+    "pull",
+    "run",
+    "runp",
+    "rm",
+    "rmi",
+    "rmp",
+    "start",
+    "stop",
+    "stopp",
+    "update",
+    "config",
+    "stats",
+    "statsp",
+    "checkpoint",
+    "completion",
+    "metricsp",
+    "events",
 ];
 
 /// `crictl info`: the runtime's status and the parts of its configuration people look at.
@@ -328,10 +397,7 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
             "-f" | "--follow" | "--no-trunc" => {}
             a if REAL_FLAGS.contains(&a.split('=').next().unwrap_or(a)) => {
                 let mut out = CommandOutput::default();
-                crate::shell::output::stderr(
-                    &mut out,
-                    format!("kubedrill: crictl {cmd} {a} is not modelled yet"),
-                );
+                crate::shell::output::stderr(&mut out, format!("kubedrill: crictl {cmd} {a} is not modelled yet"));
                 out.status = 1;
                 return out;
             }
@@ -449,14 +515,20 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
                     out.status = 1;
                     out
                 }
-                None => usage(api, &format!(
-                    "rpc error: code = NotFound desc = an error occurred when try to find container \"{id}\": not found"
-                )),
+                None => usage(
+                    api,
+                    &format!(
+                        "rpc error: code = NotFound desc = an error occurred when try to find container \"{id}\": not found"
+                    ),
+                ),
             }
         }
         "info" => {
             if !crate::release::kubelet::uses_containerd(&api.cluster().node(node).container_runtime) {
-                return usage(api, "validate service connection: validate CRI v1 runtime API for endpoint \"unix:///var/run/dockershim.sock\": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService");
+                return usage(
+                    api,
+                    "validate service connection: validate CRI v1 runtime API for endpoint \"unix:///var/run/dockershim.sock\": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService",
+                );
             }
             crate::shell::output::stdout(&mut out, info(api));
             out
@@ -475,15 +547,27 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
                 .iter()
                 .map(|r| r.image.clone())
                 .collect();
-            images.push(crate::release::kubelet::pause_image(&api.cluster().node(node).kubelet_version));
+            images.push(crate::release::kubelet::pause_image(
+                &api.cluster().node(node).kubelet_version,
+            ));
             images.sort();
             images.dedup();
-            let mut table = vec![vec!["IMAGE".to_string(), "TAG".into(), "IMAGE ID".into(), "SIZE".into()]];
+            let mut table = vec![vec![
+                "IMAGE".to_string(),
+                "TAG".into(),
+                "IMAGE ID".into(),
+                "SIZE".into(),
+            ]];
             for i in images {
                 let (repo, tag) = i.rsplit_once(':').unwrap_or((&i, "latest"));
                 let id = hex13(fnv(&[i.len() as u64, i.bytes().map(u64::from).sum()]));
                 let size = 300 + (i.len() as u64 * 7919) % 90_000;
-                table.push(vec![repo.to_string(), tag.to_string(), id, format!("{}.{}MB", size / 1000, size % 10)]);
+                table.push(vec![
+                    repo.to_string(),
+                    tag.to_string(),
+                    id,
+                    format!("{}.{}MB", size / 1000, size % 10),
+                ]);
             }
             for line in tabwrite(&table) {
                 crate::shell::output::stdout(&mut out, line);
@@ -493,7 +577,9 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         other if REAL_SUBCOMMANDS.contains(&other) => {
             crate::shell::output::stderr(
                 &mut out,
-                format!("kubedrill: `crictl {other}` is not modelled yet (modelled: ps, pods, logs, info, version, images)"),
+                format!(
+                    "kubedrill: `crictl {other}` is not modelled yet (modelled: ps, pods, logs, info, version, images)"
+                ),
             );
             out.status = 1;
             out

@@ -44,7 +44,11 @@ const KUBECONFIG: Flag = f(
     "The kubeconfig file to use when talking to the cluster. If the flag is not set, a set of standard locations can be searched for an existing kubeconfig file. (default \"/etc/kubernetes/admin.conf\")",
 );
 const CONFIG: Flag = f("config", "string", "Path to a kubeadm configuration file.");
-const DRY_RUN: Flag = f("dry-run", "", "Do not change any state, just output what actions would be performed.");
+const DRY_RUN: Flag = f(
+    "dry-run",
+    "",
+    "Do not change any state, just output what actions would be performed.",
+);
 const PREFLIGHT: Flag = f(
     "ignore-preflight-errors",
     "strings",
@@ -85,15 +89,30 @@ const COMMANDS: &[Command] = &[
         usage: &["kubeadm [command]"],
         subcommands: &[
             ("certs", "Commands related to handling kubernetes certificates"),
-            ("completion", "Output shell completion code for the specified shell (bash or zsh)"),
-            ("config", "Manage configuration for a kubeadm cluster persisted in a ConfigMap in the cluster"),
+            (
+                "completion",
+                "Output shell completion code for the specified shell (bash or zsh)",
+            ),
+            (
+                "config",
+                "Manage configuration for a kubeadm cluster persisted in a ConfigMap in the cluster",
+            ),
             ("help", "Help about any command"),
-            ("init", "Run this command in order to set up the Kubernetes control plane"),
+            (
+                "init",
+                "Run this command in order to set up the Kubernetes control plane",
+            ),
             ("join", "Run this on any machine you wish to join an existing cluster"),
             ("kubeconfig", "Kubeconfig file utilities"),
-            ("reset", "Performs a best effort revert of changes made to this host by 'kubeadm init' or 'kubeadm join'"),
+            (
+                "reset",
+                "Performs a best effort revert of changes made to this host by 'kubeadm init' or 'kubeadm join'",
+            ),
             ("token", "Manage bootstrap tokens"),
-            ("upgrade", "Upgrade your cluster smoothly to a newer version with this command"),
+            (
+                "upgrade",
+                "Upgrade your cluster smoothly to a newer version with this command",
+            ),
             ("version", "Print the version of kubeadm"),
         ],
         flags: &[s('h', "help", "", "help for kubeadm")],
@@ -105,7 +124,12 @@ const COMMANDS: &[Command] = &[
         subcommands: &[],
         flags: &[
             s('h', "help", "", "help for version"),
-            s('o', "output", "string", "Output format; available options are 'yaml', 'json' and 'short'"),
+            s(
+                'o',
+                "output",
+                "string",
+                "Output format; available options are 'yaml', 'json' and 'short'",
+            ),
         ],
     },
     Command {
@@ -114,9 +138,15 @@ const COMMANDS: &[Command] = &[
         usage: &["kubeadm upgrade [flags]", "kubeadm upgrade [command]"],
         subcommands: &[
             ("apply", "Upgrade your Kubernetes cluster to the specified version"),
-            ("diff", "Show what differences would be applied to existing static pod manifests. See also: kubeadm upgrade apply --dry-run"),
+            (
+                "diff",
+                "Show what differences would be applied to existing static pod manifests. See also: kubeadm upgrade apply --dry-run",
+            ),
             ("node", "Upgrade commands for a node in the cluster"),
-            ("plan", "Check which versions are available to upgrade to and validate whether your current cluster is upgradeable."),
+            (
+                "plan",
+                "Check which versions are available to upgrade to and validate whether your current cluster is upgradeable.",
+            ),
         ],
         flags: &[s('h', "help", "", "help for upgrade")],
     },
@@ -187,7 +217,10 @@ const COMMANDS: &[Command] = &[
         path: &["upgrade", "node"],
         about: "Upgrade commands for a node in the cluster\n\nThe \"node\" command executes the following phases:\n```\npreflight       Run upgrade node pre-flight checks\ncontrol-plane   Upgrade the control plane instance deployed on this node, if any\nkubelet-config  Upgrade the kubelet configuration for this node\naddon           Upgrade the default kubeadm addons\n  /coredns        Upgrade the CoreDNS addon\n  /kube-proxy     Upgrade the kube-proxy addon\npost-upgrade    Run post upgrade tasks\n```",
         usage: &["kubeadm upgrade node [flags]", "kubeadm upgrade node [command]"],
-        subcommands: &[("phase", "Use this command to invoke single phase of the \"node\" workflow")],
+        subcommands: &[(
+            "phase",
+            "Use this command to invoke single phase of the \"node\" workflow",
+        )],
         flags: &[
             CERT_RENEWAL,
             CONFIG,
@@ -206,84 +239,230 @@ const COMMANDS: &[Command] = &[
         usage: &["kubeadm upgrade diff [version] [flags]"],
         subcommands: &[],
         flags: &[
-            f("api-server-manifest", "string", "path to API server manifest (default \"/etc/kubernetes/manifests/kube-apiserver.yaml\")"),
+            f(
+                "api-server-manifest",
+                "string",
+                "path to API server manifest (default \"/etc/kubernetes/manifests/kube-apiserver.yaml\")",
+            ),
             CONFIG,
-            s('c', "context-lines", "int", "How many lines of context in the diff (default 3)"),
-            f("controller-manager-manifest", "string", "path to controller manifest (default \"/etc/kubernetes/manifests/kube-controller-manager.yaml\")"),
+            s(
+                'c',
+                "context-lines",
+                "int",
+                "How many lines of context in the diff (default 3)",
+            ),
+            f(
+                "controller-manager-manifest",
+                "string",
+                "path to controller manifest (default \"/etc/kubernetes/manifests/kube-controller-manager.yaml\")",
+            ),
             s('h', "help", "", "help for diff"),
             KUBECONFIG,
-            f("scheduler-manifest", "string", "path to scheduler manifest (default \"/etc/kubernetes/manifests/kube-scheduler.yaml\")"),
+            f(
+                "scheduler-manifest",
+                "string",
+                "path to scheduler manifest (default \"/etc/kubernetes/manifests/kube-scheduler.yaml\")",
+            ),
         ],
     },
     Command {
         path: &["init"],
         about: "Run this command in order to set up the Kubernetes control plane",
         usage: &["kubeadm init [flags]", "kubeadm init [command]"],
-        subcommands: &[("phase", "Use this command to invoke single phase of the \"init\" workflow")],
+        subcommands: &[(
+            "phase",
+            "Use this command to invoke single phase of the \"init\" workflow",
+        )],
         flags: &[
-            f("apiserver-advertise-address", "string", "The IP address the API Server will advertise it's listening on. If not set the default network interface will be used."),
-            f("apiserver-bind-port", "int32", "Port for the API Server to bind to. (default 6443)"),
-            f("apiserver-cert-extra-sans", "strings", "Optional extra Subject Alternative Names (SANs) to use for the API Server serving certificate. Can be both IP addresses and DNS names."),
-            f("cert-dir", "string", "The path where to save and store the certificates. (default \"/etc/kubernetes/pki\")"),
-            f("certificate-key", "string", "Key used to encrypt the control-plane certificates in the kubeadm-certs Secret. The certificate key is a hex encoded string that is an AES key of size 32 bytes."),
+            f(
+                "apiserver-advertise-address",
+                "string",
+                "The IP address the API Server will advertise it's listening on. If not set the default network interface will be used.",
+            ),
+            f(
+                "apiserver-bind-port",
+                "int32",
+                "Port for the API Server to bind to. (default 6443)",
+            ),
+            f(
+                "apiserver-cert-extra-sans",
+                "strings",
+                "Optional extra Subject Alternative Names (SANs) to use for the API Server serving certificate. Can be both IP addresses and DNS names.",
+            ),
+            f(
+                "cert-dir",
+                "string",
+                "The path where to save and store the certificates. (default \"/etc/kubernetes/pki\")",
+            ),
+            f(
+                "certificate-key",
+                "string",
+                "Key used to encrypt the control-plane certificates in the kubeadm-certs Secret. The certificate key is a hex encoded string that is an AES key of size 32 bytes.",
+            ),
             CONFIG,
-            f("control-plane-endpoint", "string", "Specify a stable IP address or DNS name for the control plane."),
-            f("cri-socket", "string", "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket."),
+            f(
+                "control-plane-endpoint",
+                "string",
+                "Specify a stable IP address or DNS name for the control plane.",
+            ),
+            f(
+                "cri-socket",
+                "string",
+                "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket.",
+            ),
             DRY_RUN,
-            f("feature-gates", "string", "A set of key=value pairs that describe feature gates for various features."),
+            f(
+                "feature-gates",
+                "string",
+                "A set of key=value pairs that describe feature gates for various features.",
+            ),
             s('h', "help", "", "help for init"),
             PREFLIGHT,
-            f("image-repository", "string", "Choose a container registry to pull control plane images from (default \"registry.k8s.io\")"),
-            f("kubernetes-version", "string", "Choose a specific Kubernetes version for the control plane. (default \"stable-1\")"),
+            f(
+                "image-repository",
+                "string",
+                "Choose a container registry to pull control plane images from (default \"registry.k8s.io\")",
+            ),
+            f(
+                "kubernetes-version",
+                "string",
+                "Choose a specific Kubernetes version for the control plane. (default \"stable-1\")",
+            ),
             f("node-name", "string", "Specify the node name."),
             PATCHES,
-            f("pod-network-cidr", "string", "Specify range of IP addresses for the pod network. If set, the control plane will automatically allocate CIDRs for every node."),
-            f("service-cidr", "string", "Use alternative range of IP address for service VIPs. (default \"10.96.0.0/12\")"),
-            f("service-dns-domain", "string", "Use alternative domain for services, e.g. \"myorg.internal\". (default \"cluster.local\")"),
-            f("skip-certificate-key-print", "", "Don't print the key used to encrypt the control-plane certificates."),
+            f(
+                "pod-network-cidr",
+                "string",
+                "Specify range of IP addresses for the pod network. If set, the control plane will automatically allocate CIDRs for every node.",
+            ),
+            f(
+                "service-cidr",
+                "string",
+                "Use alternative range of IP address for service VIPs. (default \"10.96.0.0/12\")",
+            ),
+            f(
+                "service-dns-domain",
+                "string",
+                "Use alternative domain for services, e.g. \"myorg.internal\". (default \"cluster.local\")",
+            ),
+            f(
+                "skip-certificate-key-print",
+                "",
+                "Don't print the key used to encrypt the control-plane certificates.",
+            ),
             SKIP_PHASES,
-            f("skip-token-print", "", "Skip printing of the default bootstrap token generated by 'kubeadm init'."),
-            f("token", "string", "The token to use for establishing bidirectional trust between nodes and control-plane nodes. The format is [a-z0-9]{6}\\.[a-z0-9]{16} - e.g. abcdef.0123456789abcdef"),
-            f("token-ttl", "duration", "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If set to '0', the token will never expire (default 24h0m0s)"),
-            f("upload-certs", "", "Upload control-plane certificates to the kubeadm-certs Secret."),
+            f(
+                "skip-token-print",
+                "",
+                "Skip printing of the default bootstrap token generated by 'kubeadm init'.",
+            ),
+            f(
+                "token",
+                "string",
+                "The token to use for establishing bidirectional trust between nodes and control-plane nodes. The format is [a-z0-9]{6}\\.[a-z0-9]{16} - e.g. abcdef.0123456789abcdef",
+            ),
+            f(
+                "token-ttl",
+                "duration",
+                "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If set to '0', the token will never expire (default 24h0m0s)",
+            ),
+            f(
+                "upload-certs",
+                "",
+                "Upload control-plane certificates to the kubeadm-certs Secret.",
+            ),
         ],
     },
     Command {
         path: &["join"],
         about: "When joining a kubeadm initialized cluster, we need to establish\nbidirectional trust. This is split into discovery (having the Node\ntrust the Kubernetes Control Plane) and TLS bootstrap (having the\nKubernetes Control Plane trust the Node).",
         usage: &["kubeadm join [api-server-endpoint] [flags]", "kubeadm join [command]"],
-        subcommands: &[("phase", "Use this command to invoke single phase of the \"join\" workflow")],
+        subcommands: &[(
+            "phase",
+            "Use this command to invoke single phase of the \"join\" workflow",
+        )],
         flags: &[
-            f("apiserver-advertise-address", "string", "If the node should host a new control plane instance, the IP address the API Server will advertise it's listening on. If not set the default network interface will be used."),
-            f("apiserver-bind-port", "int32", "If the node should host a new control plane instance, the port for the API Server to bind to. (default 6443)"),
-            f("certificate-key", "string", "Use this key to decrypt the certificate secrets uploaded by init. The certificate key is a hex encoded string that is an AES key of size 32 bytes."),
+            f(
+                "apiserver-advertise-address",
+                "string",
+                "If the node should host a new control plane instance, the IP address the API Server will advertise it's listening on. If not set the default network interface will be used.",
+            ),
+            f(
+                "apiserver-bind-port",
+                "int32",
+                "If the node should host a new control plane instance, the port for the API Server to bind to. (default 6443)",
+            ),
+            f(
+                "certificate-key",
+                "string",
+                "Use this key to decrypt the certificate secrets uploaded by init. The certificate key is a hex encoded string that is an AES key of size 32 bytes.",
+            ),
             CONFIG,
             f("control-plane", "", "Create a new control plane instance on this node"),
-            f("cri-socket", "string", "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket."),
-            f("discovery-file", "string", "For file-based discovery, a file or URL from which to load cluster information."),
-            f("discovery-token", "string", "For token-based discovery, the token used to validate cluster information fetched from the API server."),
-            f("discovery-token-ca-cert-hash", "strings", "For token-based discovery, validate that the root CA public key matches this hash (format: \"<type>:<value>\")."),
-            f("discovery-token-unsafe-skip-ca-verification", "", "For token-based discovery, allow joining without --discovery-token-ca-cert-hash pinning."),
+            f(
+                "cri-socket",
+                "string",
+                "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket.",
+            ),
+            f(
+                "discovery-file",
+                "string",
+                "For file-based discovery, a file or URL from which to load cluster information.",
+            ),
+            f(
+                "discovery-token",
+                "string",
+                "For token-based discovery, the token used to validate cluster information fetched from the API server.",
+            ),
+            f(
+                "discovery-token-ca-cert-hash",
+                "strings",
+                "For token-based discovery, validate that the root CA public key matches this hash (format: \"<type>:<value>\").",
+            ),
+            f(
+                "discovery-token-unsafe-skip-ca-verification",
+                "",
+                "For token-based discovery, allow joining without --discovery-token-ca-cert-hash pinning.",
+            ),
             DRY_RUN,
             s('h', "help", "", "help for join"),
             PREFLIGHT,
             f("node-name", "string", "Specify the node name."),
             PATCHES,
             SKIP_PHASES,
-            f("tls-bootstrap-token", "string", "Specify the token used to temporarily authenticate with the Kubernetes Control Plane while joining the node."),
-            f("token", "string", "Use this token for both discovery-token and tls-bootstrap-token when those values are not provided."),
+            f(
+                "tls-bootstrap-token",
+                "string",
+                "Specify the token used to temporarily authenticate with the Kubernetes Control Plane while joining the node.",
+            ),
+            f(
+                "token",
+                "string",
+                "Use this token for both discovery-token and tls-bootstrap-token when those values are not provided.",
+            ),
         ],
     },
     Command {
         path: &["reset"],
         about: "Performs a best effort revert of changes made to this host by 'kubeadm init' or 'kubeadm join'",
         usage: &["kubeadm reset [flags]", "kubeadm reset [command]"],
-        subcommands: &[("phase", "Use this command to invoke single phase of the \"reset\" workflow")],
+        subcommands: &[(
+            "phase",
+            "Use this command to invoke single phase of the \"reset\" workflow",
+        )],
         flags: &[
-            f("cert-dir", "string", "The path to the directory where the certificates are stored. If specified, clean this directory. (default \"/etc/kubernetes/pki\")"),
+            f(
+                "cert-dir",
+                "string",
+                "The path to the directory where the certificates are stored. If specified, clean this directory. (default \"/etc/kubernetes/pki\")",
+            ),
             f("cleanup-tmp-dir", "", "Cleanup the \"/etc/kubernetes/tmp\" directory"),
             CONFIG,
-            f("cri-socket", "string", "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket."),
+            f(
+                "cri-socket",
+                "string",
+                "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket.",
+            ),
             DRY_RUN,
             s('f', "force", "", "Reset the node without prompting for confirmation."),
             s('h', "help", "", "help for reset"),
@@ -299,14 +478,13 @@ const COMMANDS: &[Command] = &[
         subcommands: &[
             ("create", "Create bootstrap tokens on the server"),
             ("delete", "Delete bootstrap tokens on the server"),
-            ("generate", "Generate and print a bootstrap token, but do not create it on the server"),
+            (
+                "generate",
+                "Generate and print a bootstrap token, but do not create it on the server",
+            ),
             ("list", "List bootstrap tokens on the server"),
         ],
-        flags: &[
-            DRY_RUN,
-            s('h', "help", "", "help for token"),
-            KUBECONFIG,
-        ],
+        flags: &[DRY_RUN, s('h', "help", "", "help for token"), KUBECONFIG],
     },
     Command {
         path: &["certs"],
@@ -314,7 +492,10 @@ const COMMANDS: &[Command] = &[
         usage: &["kubeadm certs [command]"],
         subcommands: &[
             ("certificate-key", "Generate certificate keys"),
-            ("check-expiration", "Check certificates expiration for a Kubernetes cluster"),
+            (
+                "check-expiration",
+                "Check certificates expiration for a Kubernetes cluster",
+            ),
             ("generate-csr", "Generate keys and certificate signing requests"),
             ("renew", "Renew certificates for a Kubernetes cluster"),
         ],
@@ -326,9 +507,15 @@ const COMMANDS: &[Command] = &[
         usage: &["kubeadm config [flags]", "kubeadm config [command]"],
         subcommands: &[
             ("images", "Interact with container images used by kubeadm"),
-            ("migrate", "Read an older version of the kubeadm configuration API types from a file, and output the similar config object for the newer version"),
+            (
+                "migrate",
+                "Read an older version of the kubeadm configuration API types from a file, and output the similar config object for the newer version",
+            ),
             ("print", "Print configuration"),
-            ("validate", "Read a file containing the kubeadm configuration API and report any validation problems"),
+            (
+                "validate",
+                "Read a file containing the kubeadm configuration API and report any validation problems",
+            ),
         ],
         flags: &[s('h', "help", "", "help for config"), KUBECONFIG],
     },
@@ -349,7 +536,11 @@ const COMMANDS: &[Command] = &[
 ];
 
 const GLOBAL: &[Flag] = &[
-    f("add-dir-header", "", "If true, adds the file directory to the header of the log messages"),
+    f(
+        "add-dir-header",
+        "",
+        "If true, adds the file directory to the header of the log messages",
+    ),
     f("log-file", "string", "If non-empty, use this log file"),
     f(
         "log-file-max-size",
@@ -440,7 +631,10 @@ pub(super) fn help(words: &[&str]) -> String {
         out.push('\n');
     }
     if !c.subcommands.is_empty() {
-        let path = std::iter::once("kubeadm").chain(c.path.iter().copied()).collect::<Vec<_>>().join(" ");
+        let path = std::iter::once("kubeadm")
+            .chain(c.path.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
         out.push_str(&format!(
             "\nAdditional help topics:\n\nUse \"{path} [command] --help\" for more information about a command.\n"
         ));

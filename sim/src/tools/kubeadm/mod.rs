@@ -7,8 +7,8 @@
 
 pub mod apply_text;
 pub(crate) mod cmd;
-mod help;
 pub mod etcd;
+mod help;
 pub mod node_text;
 pub mod plan;
 pub mod policy;
