@@ -571,7 +571,7 @@ fn find(path: &[&str]) -> Option<&'static Command> {
 }
 
 /// The command a line names: the longest known prefix of its words before the first flag.
-fn command_of<'a>(words: &[&'a str]) -> (&'static Command, usize) {
+fn command_of(words: &[&str]) -> (&'static Command, usize) {
     let plain: Vec<&str> = words.iter().take_while(|w| !w.starts_with('-')).copied().collect();
     for n in (0..=plain.len()).rev() {
         if let Some(c) = find(&plain[..n]) {

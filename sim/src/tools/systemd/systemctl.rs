@@ -679,12 +679,9 @@ fn list_units(api: &dyn NodeApi, flags: &Flags) -> CommandOutput {
         .collect();
     rows.push(("kubelet.service".into(), k_active, k_sub, KUBELET_DESCRIPTION.into()));
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows.retain(|r| {
-        let wanted = match flags.state.as_deref() {
-            Some(s) => s.split(',').any(|s| s == r.1 || s == r.2),
-            None => flags.all || r.1 != "inactive",
-        };
-        wanted
+    rows.retain(|r| match flags.state.as_deref() {
+        Some(s) => s.split(',').any(|s| s == r.1 || s == r.2),
+        None => flags.all || r.1 != "inactive",
     });
     let mut table = vec![vec![
         "  UNIT".to_string(),
