@@ -544,6 +544,7 @@ fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&st
     }
     if !flags.dry_run {
         api.set_cluster_version(target.clone());
+        api.write_kubelet_files(&target);
     }
     let lagging = if kubeadm.at_least(28) && !flags.dry_run {
         lagging_control_planes(api, &target)
@@ -627,6 +628,9 @@ fn upgrade_node(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args
         )
     {
         return out(lines, String::new(), 1);
+    }
+    if !flags.dry_run {
+        api.write_kubelet_files(&target);
     }
     let lagging = if is_cp && kubeadm.at_least(28) && !flags.dry_run {
         lagging_control_planes(api, &target)
