@@ -1005,7 +1005,10 @@ spec:
                 MINIMAL.replace("{choice: [2, 3]}", "{choice: []}"),
                 "choice: an empty list",
             ),
-            (MINIMAL.replace("timeout: 2m", "timeout: 2 minutes"), "timeout"),
+            (
+                MINIMAL.replace("timeout: 2m", "timeout: 2 minutes"),
+                "invalid duration \"2 minutes\"",
+            ),
         ];
         for (text, want) in cases {
             let e = load_str(&text, "b.yaml").expect_err(want);
