@@ -312,6 +312,29 @@ impl Engine {
         }
     }
 
+    /// What `kubeadm upgrade` writes for the kubelet of `v`: its config file, and its flags
+    /// file without the flags that kubelet no longer accepts.
+    pub(crate) fn kubeadm_kubelet_files(&mut self, node: NodeId, v: &KubeVersion) {
+        if v.minor < 11 {
+            return;
+        }
+        let fs = &mut self.cluster.node_mut(node).fs;
+        fs.put(files::CONFIG_YAML, Entry::Text(files::config_yaml_text(v)));
+        if let Some(Entry::Text(t)) = fs.get(files::FLAGS_ENV)
+            && let Some(args) = files::env_value(t, "KUBELET_KUBEADM_ARGS")
+        {
+            let kept: Vec<&str> = args
+                .split_whitespace()
+                .filter(|a| {
+                    let name = a.trim_start_matches('-').split('=').next().unwrap_or_default();
+                    files::accepts_flag(v, name)
+                })
+                .collect();
+            let text = format!("KUBELET_KUBEADM_ARGS=\"{}\"\n", kept.join(" "));
+            fs.put(files::FLAGS_ENV, Entry::Text(text));
+        }
+    }
+
     /// `systemctl enable|disable kubelet`.
     pub(crate) fn set_kubelet_enabled(&mut self, node: NodeId, on: bool) {
         self.cluster.node_mut(node).kubelet_unit.enabled = on;
