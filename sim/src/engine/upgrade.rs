@@ -95,9 +95,6 @@ impl Engine {
 
     /// Sets a control plane's component to a version and lets the kubelet restart it.
     pub(crate) fn upgrade_static_pod(&mut self, node: NodeId, component: StaticPod, version: &str) -> bool {
-        if component == StaticPod::KubeApiserver {
-            self.drop_removed_kubelet_flags(node, version);
-        }
         let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() else {
             return true;
         };
@@ -819,24 +816,5 @@ mod join_tests {
         assert!(Engine::join_preflight(&v("v1.31.2"), &v("v1.27.16")).is_some());
         assert!(Engine::join_preflight(&v("v1.8.15"), &v("v1.7.16")).is_some());
         assert_eq!(Engine::join_preflight(&v("v1.7.16"), &v("v1.6.13")), None);
-    }
-}
-
-impl Engine {
-    /// kubeadm 1.27+ upgrading a node drops `--container-runtime=remote` from
-    /// `kubeadm-flags.env` (the kubelet flag was removed in 1.27), so the new kubelet starts.
-    pub(crate) fn drop_removed_kubelet_flags(&mut self, node: NodeId, version: &str) {
-        let minor = KubeVersion::parse(version).map(|v| v.minor).unwrap_or(0);
-        if minor < 27 {
-            return;
-        }
-        let fs = &mut self.cluster.node_mut(node).fs;
-        let path = crate::release::kubelet::FLAGS_ENV;
-        if let Some(hostfs::Entry::Text(t)) = fs.get(path)
-            && t.contains("--container-runtime=remote ")
-        {
-            let text = t.replace("--container-runtime=remote ", "");
-            fs.put(path, hostfs::Entry::Text(text));
-        }
     }
 }
