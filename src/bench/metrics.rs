@@ -80,6 +80,9 @@ impl Metrics {
 
 pub const SERIES_POINTS: usize = 100;
 
+/// A node's refused evictions: (pods, since, blocked ms so far).
+type Blocked = (BTreeSet<Arc<str>>, SimTime, u64);
+
 /// A pod as the replay knows it.
 struct PodState {
     workload: Option<usize>,
@@ -88,10 +91,6 @@ struct PodState {
     /// The logical replica it is (disruptions are counted per replica).
     slot: usize,
 }
-
-/// A node's refused evictions: the pods, since when the set is non-empty, and the blocked time
-/// summed so far (ms).
-type Blocked = (BTreeSet<Arc<str>>, SimTime, u64);
 
 /// The replay's state.
 struct Replay<'a> {
@@ -111,7 +110,8 @@ struct Replay<'a> {
     free_slots: Vec<std::collections::VecDeque<usize>>,
     slot_disruptions: Vec<u32>,
     slot_workload: Vec<usize>,
-    /// Per node: pods whose eviction was last refused, and since when the set is non-empty.
+    /// Per node: pods whose eviction was last refused, since when the set is non-empty, and
+    /// the blocked milliseconds so far.
     blocked: HashMap<Arc<str>, Blocked>,
     series: Vec<f64>,
     slice_ms: u64,

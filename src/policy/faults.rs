@@ -37,12 +37,12 @@ impl Schedule {
     /// Simulator faults (`node-crash a2`, `node-recover a2`) at times after the start, in time
     /// order: a strategy benchmark's fault schedule.
     pub fn from_timed(faults: impl IntoIterator<Item = (SimDuration, String)>) -> Self {
-        let mut s = Self {
-            faults: faults.into_iter().map(|(at, text)| Timed { at, text }).collect(),
+        let mut faults: Vec<Timed> = faults.into_iter().map(|(at, text)| Timed { at, text }).collect();
+        faults.sort_by_key(|f| f.at);
+        Self {
+            faults,
             ..Self::default()
-        };
-        s.faults.sort_by_key(|f| f.at);
-        s
+        }
     }
 
     /// The case's schedule on its cluster.

@@ -205,22 +205,38 @@ impl Engine {
                 quorum: self.etcd.quorum_size() as u32,
             });
         }
+        let cause = if !self.any_apiserver_running() {
+            OutageCause::NoApiServer
+        } else if self.apiserver_reaches_etcd() {
+            OutageCause::EtcdQuorum
+        } else {
+            OutageCause::EtcdUnreachable
+        };
         match (self.api_down_since, available) {
             (None, false) => {
                 self.count_lease_renewals();
                 self.api_down_since = Some(self.now);
-                let cause = if !self.etcd.has_quorum() {
-                    OutageCause::EtcdQuorum
-                } else if !self.any_apiserver_running() {
-                    OutageCause::NoApiServer
-                } else {
-                    OutageCause::EtcdUnreachable
-                };
                 self.cluster.api_outages.push(ApiOutage {
                     from: self.now,
                     to: None,
                     cause,
                 });
+            }
+            // Still down, for another reason now (the API server came back over a dead etcd):
+            // what the kubelets and the API server's container show starts over from here.
+            (Some(_), false) => {
+                let now = self.now;
+                if let Some(o) = self.cluster.api_outages.last_mut()
+                    && o.to.is_none()
+                    && o.cause != cause
+                {
+                    o.to = Some(now);
+                    self.cluster.api_outages.push(ApiOutage {
+                        from: now,
+                        to: None,
+                        cause,
+                    });
+                }
             }
             (Some(_), true) => {
                 self.api_down_since = None;
@@ -270,8 +286,11 @@ impl Engine {
     /// has it restarted, then connections are refused. `None` when the API works.
     pub fn api_outage(&self) -> Option<Unreachable> {
         let since = self.api_down_since?;
+        // Only an etcd that runs but cannot commit makes requests hang: with no etcd process to
+        // dial, the API server fails its checks and is restarted at once (connection refused).
         let timing_out = self.any_apiserver_running()
-            && (!self.etcd.has_quorum() || self.cluster.control_plane_ids().is_empty())
+            && ((!self.etcd.has_quorum() && self.apiserver_reaches_etcd())
+                || self.cluster.control_plane_ids().is_empty())
             && self.now.saturating_sub(since) < APISERVER_LIVENESS_KILL;
         if timing_out {
             return Some(Unreachable::Timeout);

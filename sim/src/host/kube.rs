@@ -322,6 +322,10 @@ impl NodeApi for NodeKube<'_> {
         self.sim.cluster.node_mut(self.node).unit_changed = false;
     }
 
+    fn write_kubelet_files(&mut self, version: &KubeVersion) {
+        self.sim.kubeadm_kubelet_files(self.node, version);
+    }
+
     fn set_kubelet_enabled(&mut self, on: bool) {
         self.sim.set_kubelet_enabled(self.node, on);
     }

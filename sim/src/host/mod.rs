@@ -780,6 +780,8 @@ impl Sim {
     pub fn write_host_file(&mut self, host: &str, path: &str, text: &str) -> Result<(), String> {
         let node = self.cluster.node_id(host).ok_or_else(|| format!("no host {host:?}"))?;
         let path = crate::path::normalize(path);
+        let now = self.now;
+        self.cluster.node_mut(node).fs.clock = now;
         if path == KUBERNETES_LIST {
             self.cluster.node_mut(node).packages.set_repo_file_text(text);
             return Ok(());
@@ -798,6 +800,9 @@ impl Sim {
         fs.put(&path, crate::model::hostfs::Entry::Text(text.to_string()));
         if path.starts_with("/etc/kubernetes/manifests/") {
             self.manifests_changed(node);
+        }
+        if path.contains("/systemd/system/kubelet.service") {
+            self.cluster.node_mut(node).unit_changed = true;
         }
         Ok(())
     }

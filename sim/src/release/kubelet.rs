@@ -85,14 +85,11 @@ pub fn uses_containerd(runtime: &str) -> bool {
 /// is `runtime` (`containerd://1.7.13`, `docker://19.3.15`).
 pub fn flags_env_text(v: &KubeVersion, runtime: &str) -> String {
     let pause = pause_image(v);
+    // kubeadm 1.24–1.26 also wrote `--container-runtime=remote`, which kubelet 1.27 refuses; it
+    // is left out so that a kubelet upgraded before `kubeadm upgrade` still starts here.
     let args = if uses_containerd(runtime) {
-        let remote = if v.minor < 27 {
-            "--container-runtime=remote "
-        } else {
-            ""
-        };
         format!(
-            "{remote}--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image={pause}"
+            "--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock --pod-infra-container-image={pause}"
         )
     } else if v.minor >= 19 {
         format!("--network-plugin=cni --pod-infra-container-image={pause}")

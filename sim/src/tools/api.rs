@@ -191,6 +191,11 @@ pub trait NodeApi: KubeApi {
     /// `systemctl daemon-reload`: unit files changed on disk are read again.
     fn daemon_reload(&mut self);
 
+    /// `kubeadm upgrade apply|node` writes the kubelet's configuration for `version`
+    /// (`/var/lib/kubelet/config.yaml`) and drops from `kubeadm-flags.env` the flags that
+    /// kubelet no longer takes (kubeadm 1.27 removed `--container-runtime` this way).
+    fn write_kubelet_files(&mut self, version: &KubeVersion);
+
     /// `systemctl enable|disable kubelet`: whether it starts when the machine boots.
     fn set_kubelet_enabled(&mut self, on: bool);
 

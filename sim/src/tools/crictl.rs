@@ -59,6 +59,113 @@ fn human_ago(d: SimDuration) -> String {
     format!("{text} ago")
 }
 
+/// How long a kube-apiserver that cannot reach etcd keeps trying at start before it exits
+/// (`Error creating leases: error creating storage factory: context deadline exceeded`).
+const APISERVER_ETCD_TRY_MS: u64 = 20_000;
+
+/// The kube-apiserver container while the API is down because of etcd: it exits and the
+/// kubelet restarts it with back-off (10 s doubling to 5 min), each try running about 20 s.
+/// (attempts since it started failing, whether the latest runs, when the latest started).
+/// `None` while it serves (or runs its first, still-healthy try over a lost etcd quorum).
+fn apiserver_crash_loop(api: &dyn NodeApi) -> Option<(u32, bool, crate::time::SimTime)> {
+    use crate::model::unit::OutageCause;
+    let o = api.cluster().api_outages.last().filter(|o| o.to.is_none())?;
+    let first_exit = match o.cause {
+        OutageCause::NoApiServer => return None,
+        // The liveness probe kills an API server whose etcd lost quorum after about 90 s.
+        OutageCause::EtcdQuorum => o.from + SimDuration::from_secs(90),
+        OutageCause::EtcdUnreachable => o.from,
+    };
+    let now = api.now();
+    if now < first_exit {
+        return None;
+    }
+    let mut k = 0u32;
+    let mut start = first_exit;
+    loop {
+        let backoff = SimDuration::from_secs((10u64 << k.min(5)).min(300));
+        let next = start
+            + backoff
+            + if k == 0 {
+                SimDuration::ZERO
+            } else {
+                SimDuration(APISERVER_ETCD_TRY_MS)
+            };
+        if next > now || k > 10_000 {
+            break;
+        }
+        k += 1;
+        start = next;
+    }
+    if k == 0 {
+        return Some((0, false, first_exit));
+    }
+    let running = now.saturating_sub(start).ms() < APISERVER_ETCD_TRY_MS;
+    Some((k, running, start))
+}
+
+/// What kube-apiserver logs when it cannot reach etcd at start, as `crictl logs` shows it.
+fn apiserver_log(api: &dyn NodeApi, node: NodeId, started: crate::time::SimTime) -> String {
+    let n = api.cluster().node(node);
+    let Some(cp) = n.control_plane.as_ref() else {
+        return String::new();
+    };
+    let epoch = api.cluster().epoch_s;
+    let stamp = |ms: u64| {
+        let w = (started + SimDuration(ms)).wall_clock_with(epoch);
+        format!(
+            "{:02}{:02} {:02}:{:02}:{:02}.{:06}",
+            w.month,
+            w.day,
+            w.hour,
+            w.minute,
+            w.second,
+            (w.nanos / 1000) + ms as u32 % 997
+        )
+    };
+    let server = cp
+        .etcd_servers
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "https://127.0.0.1:2379".into());
+    let addr = server.split("://").nth(1).unwrap_or(&server).to_string();
+    let quorum_lost = api
+        .cluster()
+        .api_outages
+        .last()
+        .is_some_and(|o| o.cause == crate::model::unit::OutageCause::EtcdQuorum);
+    let mut l = vec![
+        format!(
+            "I{}       1 options.go:228] external host was not specified, using {}",
+            stamp(3),
+            n.internal_ip
+        ),
+        format!("I{}       1 server.go:142] Version: {}", stamp(5), cp.apiserver),
+        format!(
+            "I{}       1 server.go:144] \"Golang settings\" GOGC=\"\" GOMAXPROCS=\"\" GOTRACEBACK=\"\"",
+            stamp(5)
+        ),
+        format!(
+            "I{}       1 shared_informer.go:313] Waiting for caches to sync for node_authorizer",
+            stamp(612)
+        ),
+    ];
+    if !quorum_lost {
+        for (k, ch) in [(640u64, 1), (1_640, 2), (4_120, 3), (9_870, 4)] {
+            l.push(format!(
+                "W{}       1 logging.go:55] [core] [Channel #{ch} SubChannel #{}]grpc: addrConn.createTransport failed to connect to {{Addr: \"{addr}\", ServerName: \"{addr}\", }}. Err: connection error: desc = \"transport: Error while dialing: dial tcp {addr}: connect: connection refused\"",
+                stamp(k),
+                ch + 1
+            ));
+        }
+    }
+    l.push(format!(
+        "F{}       1 instance.go:226] Error creating leases: error creating storage factory: context deadline exceeded",
+        stamp(APISERVER_ETCD_TRY_MS)
+    ));
+    l.join("\n") + "\n"
+}
+
 fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
     let mut pods: Vec<&Pod> = api
         .cluster()
@@ -89,9 +196,19 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
                 .and_then(|c| c.image.clone())
                 .unwrap_or_default();
             let image_id = hex13(fnv(&[image.len() as u64, image.bytes().map(u64::from).sum()]));
-            let started = p.started_at.unwrap_or(p.created_at);
-            let running = failed_etcd.is_none() && p.started_at.is_some() && !p.is_terminating();
-            let attempt = p.restarts;
+            let mut started = p.last_restart.or(p.started_at).unwrap_or(p.created_at);
+            let mut running = crate::model::containers::pod_running(api.cluster(), node, p) && !p.is_terminating();
+            let mut attempt = p.restarts;
+            let mut log = failed_etcd.clone();
+            if p.is_mirror()
+                && p.name.starts_with("kube-apiserver-")
+                && let Some((k, up, since)) = apiserver_crash_loop(api)
+            {
+                attempt += k;
+                running = running && up;
+                started = since;
+                log = Some(apiserver_log(api, node, since));
+            }
             if running || all {
                 out.push(Row {
                     id: hex13(fnv(&[p.uid, i as u64 + 1, attempt as u64])),
@@ -102,7 +219,7 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
                     attempt,
                     pod_id: pod_id.clone(),
                     pod: p.name.to_string(),
-                    log: failed_etcd.clone(),
+                    log,
                 });
             }
         }
@@ -110,14 +227,135 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
     out
 }
 
-fn usage(msg: &str) -> CommandOutput {
+fn usage(api: &dyn NodeApi, msg: &str) -> CommandOutput {
     let mut out = CommandOutput::default();
+    let w = api.now().wall_clock_with(api.cluster().epoch_s);
     crate::shell::output::stderr(
         &mut out,
-        format!("time=\"2024-01-01T00:00:00Z\" level=fatal msg=\"{msg}\""),
+        format!(
+            "time=\"{}-{:02}-{:02}T{:02}:{:02}:{:02}Z\" level=fatal msg=\"{msg}\"",
+            w.year, w.month, w.day, w.hour, w.minute, w.second
+        ),
     );
     out.status = 1;
     out
+}
+
+/// Flags of crictl's `ps`, `pods` and `logs` the model does not answer.
+const REAL_FLAGS: &[&str] = &[
+    "-o",
+    "--output",
+    "-s",
+    "--state",
+    "-p",
+    "--pod",
+    "--previous",
+    "--label",
+    "--image",
+    "-l",
+    "--latest",
+    "-n",
+    "--last",
+    "--id",
+    "-v",
+    "--verbose",
+    "--since",
+    "-t",
+    "--timestamps",
+    "--namespace",
+    "--resolve-image-path",
+];
+
+/// crictl's subcommands the model does not answer (the real tool has them).
+const REAL_SUBCOMMANDS: &[&str] = &[
+    "attach",
+    "create",
+    "exec",
+    "imagefsinfo",
+    "inspect",
+    "inspecti",
+    "inspectp",
+    "port-forward",
+    "pull",
+    "run",
+    "runp",
+    "rm",
+    "rmi",
+    "rmp",
+    "start",
+    "stop",
+    "stopp",
+    "update",
+    "config",
+    "stats",
+    "statsp",
+    "checkpoint",
+    "completion",
+    "metricsp",
+    "events",
+];
+
+/// `crictl info`: the runtime's status and the parts of its configuration people look at.
+fn info(api: &dyn NodeApi) -> String {
+    let n = api.cluster().node(api.node());
+    let v = &n.kubelet_version;
+    let pause = crate::release::kubelet::pause_image(v);
+    format!(
+        r#"{{
+  "status": {{
+    "conditions": [
+      {{
+        "type": "RuntimeReady",
+        "status": true,
+        "reason": "",
+        "message": ""
+      }},
+      {{
+        "type": "NetworkReady",
+        "status": true,
+        "reason": "",
+        "message": ""
+      }}
+    ]
+  }},
+  "cniconfig": {{
+    "PluginDirs": [
+      "/opt/cni/bin"
+    ],
+    "PluginConfDir": "/etc/cni/net.d",
+    "PluginMaxConfNum": 1,
+    "Prefix": "eth"
+  }},
+  "config": {{
+    "containerd": {{
+      "snapshotter": "overlayfs",
+      "defaultRuntimeName": "runc",
+      "runtimes": {{
+        "runc": {{
+          "runtimeType": "io.containerd.runc.v2",
+          "options": {{
+            "SystemdCgroup": true
+          }}
+        }}
+      }}
+    }},
+    "cni": {{
+      "binDir": "/opt/cni/bin",
+      "confDir": "/etc/cni/net.d"
+    }},
+    "sandboxImage": "{pause}",
+    "maxContainerLogSize": 16384,
+    "enableSelinux": false,
+    "containerdRootDir": "/var/lib/containerd",
+    "containerdEndpoint": "/run/containerd/containerd.sock",
+    "rootDir": "/var/lib/containerd/io.containerd.grpc.v1.cri",
+    "stateDir": "/run/containerd/io.containerd.grpc.v1.cri"
+  }},
+  "golang": "go1.20.13",
+  "lastCNILoadStatus": "OK",
+  "lastCNILoadStatus.default": "OK"
+}}"#
+    )
 }
 
 pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
@@ -155,7 +393,15 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
                 all = true;
                 quiet = true;
             }
-            a if a.starts_with('-') => return usage(&format!("flag provided but not defined: {a}")),
+            // `logs -f` prints what is there and returns (virtual time does not move meanwhile).
+            "-f" | "--follow" | "--no-trunc" => {}
+            a if REAL_FLAGS.contains(&a.split('=').next().unwrap_or(a)) => {
+                let mut out = CommandOutput::default();
+                crate::shell::output::stderr(&mut out, format!("kubedrill: crictl {cmd} {a} is not modelled yet"));
+                out.status = 1;
+                return out;
+            }
+            a if a.starts_with('-') => return usage(api, &format!("flag provided but not defined: {a}")),
             a => positional.push(a),
         }
         i += 1;
@@ -246,7 +492,7 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
         }
         "logs" => {
             let Some(id) = positional.first() else {
-                return usage("ID cannot be empty");
+                return usage(api, "ID cannot be empty");
             };
             let found = rows(api, node, true).into_iter().find(|r| r.id.starts_with(id));
             match found {
@@ -269,12 +515,76 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
                     out.status = 1;
                     out
                 }
-                None => usage(&format!(
-                    "rpc error: code = NotFound desc = an error occurred when try to find container \"{id}\": not found"
-                )),
+                None => usage(
+                    api,
+                    &format!(
+                        "rpc error: code = NotFound desc = an error occurred when try to find container \"{id}\": not found"
+                    ),
+                ),
             }
         }
-        other => usage(&format!("No help topic for '{other}'")),
+        "info" => {
+            if !crate::release::kubelet::uses_containerd(&api.cluster().node(node).container_runtime) {
+                return usage(
+                    api,
+                    "validate service connection: validate CRI v1 runtime API for endpoint \"unix:///var/run/dockershim.sock\": rpc error: code = Unimplemented desc = unknown service runtime.v1.RuntimeService",
+                );
+            }
+            crate::shell::output::stdout(&mut out, info(api));
+            out
+        }
+        "version" => {
+            let runtime = api.cluster().node(node).container_runtime.clone();
+            let (name, version) = runtime.split_once("://").unwrap_or(("containerd", "1.7.13"));
+            crate::shell::output::stdout(
+                &mut out,
+                format!("Version:  0.1.0\nRuntimeName:  {name}\nRuntimeVersion:  {version}\nRuntimeApiVersion:  v1"),
+            );
+            out
+        }
+        "images" | "image" | "img" => {
+            let mut images: Vec<String> = crate::model::containers::running_on(api.cluster(), node)
+                .iter()
+                .map(|r| r.image.clone())
+                .collect();
+            images.push(crate::release::kubelet::pause_image(
+                &api.cluster().node(node).kubelet_version,
+            ));
+            images.sort();
+            images.dedup();
+            let mut table = vec![vec![
+                "IMAGE".to_string(),
+                "TAG".into(),
+                "IMAGE ID".into(),
+                "SIZE".into(),
+            ]];
+            for i in images {
+                let (repo, tag) = i.rsplit_once(':').unwrap_or((&i, "latest"));
+                let id = hex13(fnv(&[i.len() as u64, i.bytes().map(u64::from).sum()]));
+                let size = 300 + (i.len() as u64 * 7919) % 90_000;
+                table.push(vec![
+                    repo.to_string(),
+                    tag.to_string(),
+                    id,
+                    format!("{}.{}MB", size / 1000, size % 10),
+                ]);
+            }
+            for line in tabwrite(&table) {
+                crate::shell::output::stdout(&mut out, line);
+            }
+            out
+        }
+        other if REAL_SUBCOMMANDS.contains(&other) => {
+            crate::shell::output::stderr(
+                &mut out,
+                format!(
+                    "kubedrill: `crictl {other}` is not modelled yet (modelled: ps, pods, logs, info, version, images)"
+                ),
+            );
+            out.status = 1;
+            out
+        }
+        other => usage(api, &format!("No help topic for '{other}'")),
     }
 }
 

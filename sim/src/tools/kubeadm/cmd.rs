@@ -28,6 +28,10 @@ pub(crate) fn run(api: &mut dyn NodeApi, args: &[String], stdin: &str) -> Option
         .packages
         .installed_kube_version(KubePackage::Kubeadm)?;
     let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    if super::help::wants_help(&words) {
+        let path: Vec<&str> = words.iter().copied().filter(|w| *w != "help").collect();
+        return Some(text(&super::help::help(&path)));
+    }
     Some(match words.as_slice() {
         ["version", rest @ ..] => version(&kubeadm, rest),
         ["upgrade", "plan", rest @ ..] => plan(api, node, &kubeadm, rest),
@@ -53,7 +57,7 @@ pub(crate) fn run(api: &mut dyn NodeApi, args: &[String], stdin: &str) -> Option
             .contains(other) =>
         {
             fail(format!(
-                "kubedrill: `kubeadm {other}` is not modelled (modelled: version, upgrade plan|apply|node); add nodes with the `node-add` step\n"
+                "kubedrill: `kubeadm {other}` is not modelled yet (modelled: version, upgrade plan|apply|node, and --help of every command)\n"
             ))
         }
         [other, ..] => unknown_command(other, "kubeadm"),
@@ -96,7 +100,15 @@ fn unknown_command(word: &str, parent: &str) -> CommandOutput {
     fail(format!("unknown command \"{word}\" for \"{parent}\"\n{STACK_HINT}\n"))
 }
 
-fn unknown_flag(flag: &str) -> CommandOutput {
+/// A flag the command does not take: kubeadm's error; a flag it has that the model does not act
+/// on: ours.
+fn unknown_flag(path: &[&str], flag: &str) -> CommandOutput {
+    if super::help::real_flag(path, flag) {
+        return fail(format!(
+            "kubedrill: `kubeadm {} {flag}` is not modelled yet\n",
+            path.join(" ")
+        ));
+    }
     fail(format!("unknown flag: {flag}\n{STACK_HINT}\n"))
 }
 
@@ -113,7 +125,7 @@ fn version(kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
                 output = a.split_once('=').map(|(_, v)| v);
             }
             a if a.starts_with("-o") && a.len() > 2 => output = Some(&a[2..]),
-            a if a.starts_with('-') => return unknown_flag(a),
+            a if a.starts_with('-') => return unknown_flag(&["version"], a),
             a => return unknown_command(a, "kubeadm version"),
         }
         i += 1;
@@ -150,7 +162,7 @@ struct Flags {
     positional: Vec<String>,
 }
 
-fn parse_flags(args: &[&str], apply: bool) -> Result<Flags, CommandOutput> {
+fn parse_flags(path: &[&str], args: &[&str], apply: bool) -> Result<Flags, CommandOutput> {
     let mut f = Flags {
         etcd_upgrade: true,
         certificate_renewal: true,
@@ -192,7 +204,7 @@ fn parse_flags(args: &[&str], apply: bool) -> Result<Flags, CommandOutput> {
                 }
             }
             "--print-config" | "--skip-phases" => {}
-            n if n.starts_with('-') => return Err(unknown_flag(n)),
+            n if n.starts_with('-') => return Err(unknown_flag(path, n)),
             p => f.positional.push(p.to_string()),
         }
         i += 1;
@@ -256,7 +268,7 @@ fn stable(day: Option<i64>) -> KubeVersion {
 }
 
 fn plan(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
-    let flags = match parse_flags(args, false) {
+    let flags = match parse_flags(&["upgrade", "plan"], args, false) {
         Ok(f) => f,
         Err(o) => return o,
     };
@@ -464,7 +476,7 @@ fn lagging_control_planes(api: &dyn NodeApi, target: &KubeVersion) -> Vec<String
 }
 
 fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str], stdin: &str) -> CommandOutput {
-    let flags = match parse_flags(args, true) {
+    let flags = match parse_flags(&["upgrade", "apply"], args, true) {
         Ok(f) => f,
         Err(o) => return o,
     };
@@ -532,6 +544,7 @@ fn apply(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&st
     }
     if !flags.dry_run {
         api.set_cluster_version(target.clone());
+        api.write_kubelet_files(&target);
     }
     let lagging = if kubeadm.at_least(28) && !flags.dry_run {
         lagging_control_planes(api, &target)
@@ -584,7 +597,7 @@ fn resolve_version(day: Option<i64>, text: &str) -> Result<KubeVersion, String> 
 }
 
 fn upgrade_node(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str]) -> CommandOutput {
-    let flags = match parse_flags(args, false) {
+    let flags = match parse_flags(&["upgrade", "node"], args, false) {
         Ok(f) => f,
         Err(o) => return o,
     };
@@ -615,6 +628,9 @@ fn upgrade_node(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args
         )
     {
         return out(lines, String::new(), 1);
+    }
+    if !flags.dry_run {
+        api.write_kubelet_files(&target);
     }
     let lagging = if is_cp && kubeadm.at_least(28) && !flags.dry_run {
         lagging_control_planes(api, &target)

@@ -8,6 +8,7 @@
 pub mod apply_text;
 pub(crate) mod cmd;
 pub mod etcd;
+mod help;
 pub mod node_text;
 pub mod plan;
 pub mod policy;
