@@ -301,7 +301,7 @@ impl Soak {
         }
         let _ = std::fs::remove_file(&path);
         let (lost, unexpected) = self.check_data()?;
-        disagreements.extend(self.compare("after the recovery")?);
+        disagreements.extend(self.compare_settled("after the recovery")?);
         let real = describe(&self.real.observe()?.observation, true);
         Ok(CycleReport {
             cycle,
@@ -546,6 +546,22 @@ impl Soak {
             ],
         )?;
         Ok(out.lines().filter(|l| !l.is_empty()).map(str::to_string).collect())
+    }
+
+    /// [`Self::compare`], giving a real cluster that is still electing a leader up to 10 s
+    /// to finish (the model's elections are instant; a real one waits out its election
+    /// timeout, longer on a loaded machine: two of a 1,000-cycle soak's replacements were
+    /// observed mid-election). Any other disagreement is reported at once.
+    fn compare_settled(&mut self, when: &str) -> Result<Vec<String>, BackendError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = self.compare(when)?;
+            let electing = !found.is_empty() && found.iter().all(|d| d.contains("has_leader: sim=true real=false"));
+            if !electing || Instant::now() >= deadline {
+                return Ok(found);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     fn compare(&mut self, when: &str) -> Result<Vec<String>, BackendError> {
