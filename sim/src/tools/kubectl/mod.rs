@@ -17,6 +17,7 @@ mod get;
 mod get_core;
 mod gofmt;
 mod gotemplate;
+mod help;
 mod info;
 mod jsonpath;
 mod logs;
@@ -283,7 +284,21 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
         );
         i += if takes_value { 2 } else { 1 };
     }
+    let wants_help = |words: &[String]| {
+        words
+            .iter()
+            .take_while(|a| *a != "--")
+            .any(|a| a == "-h" || a == "--help")
+    };
     let Some(idx) = idx else {
+        if (wants_help(args) || args.is_empty())
+            && api.kubectl().minor >= 27
+            && let Some(page) = help::page("")
+        {
+            let mut out = CommandOutput::default();
+            stdout(&mut out, page.trim_end());
+            return out;
+        }
         if args.iter().any(|a| a == "-h" || a == "--help") || args.is_empty() {
             let mut out = CommandOutput::default();
             stdout(&mut out, "kubectl controls the Kubernetes cluster manager.");
@@ -307,6 +322,18 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     };
     let cmd = args[idx].as_str();
     let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
+    // `kubectl COMMAND --help` (not a subcommand's: `rollout status --help` keeps its usage).
+    let subcommand = args[idx + 1..].iter().any(|a| !a.starts_with('-'))
+        && matches!(cmd, "rollout" | "set" | "config" | "create" | "auth" | "top");
+    if wants_help(&rest)
+        && !subcommand
+        && api.kubectl().minor >= 27
+        && let Some(page) = help::page(cmd)
+    {
+        let mut out = CommandOutput::default();
+        stdout(&mut out, page.trim_end());
+        return out;
+    }
     // Every modelled command but a client-only `version` talks to the API server.
     let client_only =
         cmd == "config" || (cmd == "version" && rest.iter().any(|a| a == "--client" || a == "--client=true"));
