@@ -7,6 +7,7 @@
 use crate::engine::Engine;
 use crate::engine::setup::{SetupError, add_manifest};
 use crate::model::core_objects;
+use crate::model::services;
 use crate::model::manifest::{Manifest, pdb_from_manifest, template_from};
 use crate::model::objects::{self, ApiObject, ResourceKind};
 use crate::model::status::{ApiError, DeleteCause};
@@ -106,6 +107,14 @@ impl Engine {
                 "kubedrill: nodes join with kubeadm (the node-add step), not through the API",
             )),
             k if k.stored() => {
+                let mut obj = obj;
+                if k == ResourceKind::Services {
+                    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                        m.insert("namespace".into(), Value::String(ns.clone()));
+                    }
+                    services::admit(&self.cluster, &mut obj)
+                        .map_err(|errs| ApiError::invalid_fields("Service", &name, errs))?;
+                }
                 let o = ApiObject::from_json(obj.clone())
                     .ok_or_else(|| ApiError::new(400, format!("the {k:?} does not decode")))?;
                 let mut v = core_objects::to_store(&o);
