@@ -126,6 +126,11 @@ impl Engine {
                         self.cluster.store.writes + 1
                     )),
                 );
+                // Above the defaults' (`core_objects::meta`), rising with every write.
+                m.insert(
+                    "resourceVersion".into(),
+                    Value::String((90_200 + self.cluster.store.writes + 1).to_string()),
+                );
                 m.insert(
                     "creationTimestamp".into(),
                     serde_json::to_value(objects::stamp(&self.cluster, self.now)).unwrap_or_default(),
@@ -247,10 +252,16 @@ impl Engine {
             ResourceKind::Namespaces => Ok(false),
             k if k.stored() => {
                 let o = ApiObject::from_json(obj).ok_or_else(|| ApiError::new(400, "the object does not decode"))?;
-                let v = core_objects::to_store(&o);
+                let mut v = core_objects::to_store(&o);
                 let before = core_objects::to_store(&current);
                 if v == before {
                     return Ok(false);
+                }
+                if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+                    m.insert(
+                        "resourceVersion".into(),
+                        Value::String((90_200 + self.cluster.store.writes + 1).to_string()),
+                    );
                 }
                 self.cluster.store.put((kind, ns, name), v);
                 Ok(true)

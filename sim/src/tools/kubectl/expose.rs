@@ -467,3 +467,229 @@ fn parse_labels(spec: &str) -> Result<Map<String, Value>, String> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    //! expose alone against a fake API: the Service it POSTs (or only prints) and its errors,
+    //! by kubectl release where they differ (upstream: kubectl's pkg/cmd/expose/expose.go and
+    //! pkg/polymorphichelpers).
+
+    use super::*;
+    use crate::tools::fake_api::FakeApi;
+    use crate::tools::kubectl::LocalFile;
+
+    fn cluster(version: &str) -> String {
+        format!(
+            r#"
+apiVersion: kubedrill/v1
+kind: Scenario
+metadata: {{name: expose}}
+cluster:
+  kubernetesVersion: {version}
+  nodes:
+    - {{name: controlplane, role: control-plane}}
+    - {{name: node01, role: worker}}
+workloads:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: web, labels: {{app: web}}}}
+    spec:
+      replicas: 1
+      selector: {{matchLabels: {{app: web}}}}
+      template:
+        metadata: {{labels: {{app: web}}}}
+        spec:
+          containers:
+            - name: web
+              image: nginx
+              ports: [{{containerPort: 80}}, {{containerPort: 443}}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: dns}}
+    spec:
+      replicas: 1
+      selector: {{matchLabels: {{app: dns}}}}
+      template:
+        metadata: {{labels: {{app: dns}}}}
+        spec:
+          containers:
+            - name: dns
+              image: coredns
+              ports: [{{containerPort: 53, protocol: UDP}}, {{containerPort: 53, protocol: TCP}}]
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {{name: quiet}}
+    spec:
+      replicas: 1
+      selector: {{matchLabels: {{app: quiet}}}}
+      template:
+        metadata: {{labels: {{app: quiet}}}}
+        spec: {{containers: [{{name: quiet, image: busybox}}]}}
+  - apiVersion: v1
+    kind: Pod
+    metadata: {{name: bare}}
+    spec: {{containers: [{{name: bare, image: nginx, ports: [{{containerPort: 8080}}]}}]}}
+steps: []
+"#
+        )
+    }
+
+    fn kubectl_with(api: &mut FakeApi, line: &str, local: &Local) -> CommandOutput {
+        let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        crate::tools::kubectl::run(api, &args, local)
+    }
+
+    fn kubectl(api: &mut FakeApi, line: &str) -> CommandOutput {
+        kubectl_with(api, line, &Local::default())
+    }
+
+    fn text(out: &CommandOutput) -> String {
+        out.chunks.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    #[test]
+    fn a_deployment_is_exposed_with_its_selector_labels_and_every_container_port() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let out = kubectl(&mut api, "expose deployment web");
+        assert_eq!(text(&out), "service/web exposed\n");
+        assert_eq!(api.writes, ["POST Service web"]);
+        let svc = &api.created[0];
+        assert_eq!(svc["metadata"]["namespace"], "default");
+        assert_eq!(svc["metadata"]["labels"], json!({"app": "web"}));
+        assert_eq!(svc["spec"]["selector"], json!({"app": "web"}));
+        assert_eq!(
+            svc["spec"]["ports"],
+            json!([
+                {"name": "port-1", "port": 80, "protocol": "TCP", "targetPort": 80},
+                {"name": "port-2", "port": 443, "protocol": "TCP", "targetPort": 443}
+            ])
+        );
+        // The client leaves the cluster IP to the API server.
+        assert!(svc["spec"].get("clusterIP").is_none());
+    }
+
+    #[test]
+    fn flags_override_what_the_object_says() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let out = kubectl(
+            &mut api,
+            "expose deploy/web --name=front --port=8080 --target-port=http --protocol=UDP --type=NodePort --selector=app=web,track=stable --labels=team=a --external-ip=192.168.1.5 --cluster-ip=10.96.5.5 -n default",
+        );
+        assert_eq!(out.status, 0, "{}", text(&out));
+        let svc = &api.created[0];
+        assert_eq!(svc["metadata"]["name"], "front");
+        assert_eq!(svc["metadata"]["labels"], json!({"team": "a"}));
+        assert_eq!(svc["spec"]["selector"], json!({"app": "web", "track": "stable"}));
+        assert_eq!(
+            svc["spec"]["ports"],
+            json!([{"port": 8080, "protocol": "UDP", "targetPort": "http"}])
+        );
+        assert_eq!(svc["spec"]["type"], "NodePort");
+        assert_eq!(svc["spec"]["externalIPs"], json!(["192.168.1.5"]));
+        assert_eq!(svc["spec"]["clusterIP"], "10.96.5.5");
+    }
+
+    #[test]
+    fn client_dry_run_prints_the_generated_service_and_writes_nothing() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let out = kubectl(&mut api, "expose deployment web --port=80 --dry-run=client -o yaml");
+        assert!(api.writes.is_empty());
+        assert_eq!(
+            text(&out),
+            "apiVersion: v1\nkind: Service\nmetadata:\n  creationTimestamp: null\n  labels:\n    app: web\n  name: web\nspec:\n  ports:\n  - port: 80\n    protocol: TCP\n    targetPort: 80\n  selector:\n    app: web\nstatus:\n  loadBalancer: {}\n"
+        );
+        let out = kubectl(&mut api, "expose deployment web --port=80 --dry-run=client");
+        assert_eq!(text(&out), "service/web exposed (dry run)\n");
+    }
+
+    #[test]
+    fn server_dry_run_shows_the_allocated_address_and_keeps_nothing() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let out = kubectl(&mut api, "expose deployment web --port=80 --type=NodePort --dry-run=server -o json");
+        assert!(api.writes.is_empty());
+        let v: Value = serde_json::from_str(&text(&out)).unwrap();
+        let ip = v["spec"]["clusterIP"].as_str().unwrap();
+        assert!(ip.starts_with("10."), "{ip}");
+        let np = v["spec"]["ports"][0]["nodePort"].as_i64().unwrap();
+        assert!((30000..=32767).contains(&np), "{np}");
+    }
+
+    #[test]
+    fn errors_are_kubectls_and_write_nothing() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let cases = [
+            ("expose deployment quiet", "error: couldn't find port via --port flag or introspection\n"),
+            (
+                "expose pod bare --port=80",
+                "error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed\n",
+            ),
+            (
+                "expose deployment coredns -n kube-system --name=kube-dns --port=53",
+                "Error from server (AlreadyExists): services \"kube-dns\" already exists\n",
+            ),
+            ("expose deployment nothere", "Error from server (NotFound): deployments.apps \"nothere\" not found\n"),
+            ("expose foo web", "error: the server doesn't have a resource type \"foo\"\n"),
+            ("expose node node01 --port=80", "error: cannot expose a Node\n"),
+            ("expose rc web --port=80", "Error from server (NotFound): replicationcontrollers \"web\" not found\n"),
+            ("expose deployment web --selector=app", "error: unexpected label spec: app\n"),
+            ("expose deployment web --session-affinity=Sticky", "error: unknown session affinity: Sticky\n"),
+        ];
+        for (line, want) in cases {
+            let out = kubectl(&mut api, line);
+            assert_eq!(out.status, 1, "{line}");
+            assert_eq!(text(&out), want, "{line}");
+        }
+        assert!(api.writes.is_empty(), "{:?}", api.writes);
+    }
+
+    #[test]
+    fn up_to_1_23_the_introspection_errors_carry_the_usage_hint() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.23.17"));
+        let out = kubectl(&mut api, "expose deployment quiet");
+        assert_eq!(
+            text(&out),
+            "error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples\n"
+        );
+    }
+
+    #[test]
+    fn a_port_served_over_two_protocols_is_two_service_ports_from_1_28() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        kubectl(&mut api, "expose deployment dns");
+        assert_eq!(
+            api.created[0]["spec"]["ports"],
+            json!([
+                {"name": "port-1-udp", "port": 53, "protocol": "UDP", "targetPort": 53},
+                {"name": "port-1-tcp", "port": 53, "protocol": "TCP", "targetPort": 53}
+            ])
+        );
+        // 1.27 kept one protocol per port, the last listed.
+        let mut api = FakeApi::from_scenario(&cluster("v1.27.16"));
+        kubectl(&mut api, "expose deployment dns");
+        assert_eq!(
+            api.created[0]["spec"]["ports"],
+            json!([{"port": 53, "protocol": "TCP", "targetPort": 53}])
+        );
+    }
+
+    #[test]
+    fn a_file_names_the_object_and_its_fields_are_used_as_written() {
+        let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
+        let mut local = Local {
+            cwd: "/root".into(),
+            ..Default::default()
+        };
+        local.files.insert(
+            "/root/rc.yaml".into(),
+            LocalFile::Text(
+                "apiVersion: v1\nkind: ReplicationController\nmetadata: {name: legacy}\nspec:\n  selector: {app: legacy}\n  template:\n    metadata: {labels: {app: legacy}}\n    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 9000}]}]}\n"
+                    .into(),
+            ),
+        );
+        let out = kubectl_with(&mut api, "expose -f rc.yaml --target-port=9001", &local);
+        assert_eq!(text(&out), "service/legacy exposed\n");
+        let svc = &api.created[0];
+        assert_eq!(svc["spec"]["selector"], json!({"app": "legacy"}));
+        assert_eq!(svc["spec"]["ports"], json!([{"port": 9000, "protocol": "TCP", "targetPort": 9001}]));
+    }
+}
