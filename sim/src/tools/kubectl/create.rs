@@ -399,5 +399,30 @@ pub(crate) fn run_pod(api: &mut dyn KubeApi, args: &[String], local: &Local) -> 
     if let Some(ns) = p.str("namespace") {
         obj["metadata"]["namespace"] = Value::String(ns.to_string());
     }
-    finish(api, &p, local, obj, "pod")
+    if !p.bool("expose") {
+        return finish(api, &p, local, obj, "pod");
+    }
+    // `--expose`: then a ClusterIP Service selecting the pod's labels, labelled only with
+    // what `--labels` asked for (kubectl's run.go `createService`).
+    let Some(port) = p.int("port") else {
+        return fail("error: --port must be set when exposing a service");
+    };
+    let mut svc = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"creationTimestamp": null, "name": name},
+        "spec": {"ports": [{"port": port, "protocol": "TCP", "targetPort": port}], "selector": obj["metadata"]["labels"]},
+        "status": {"loadBalancer": {}}});
+    if p.has("labels") {
+        svc["metadata"]["labels"] = obj["metadata"]["labels"].clone();
+    }
+    if let Some(ns) = p.str("namespace") {
+        svc["metadata"]["namespace"] = Value::String(ns.to_string());
+    }
+    let mut out = finish(api, &p, local, obj, "pod");
+    if out.status != 0 {
+        return out;
+    }
+    let more = finish(api, &p, local, svc, "service");
+    out.chunks.extend(more.chunks);
+    out.status = more.status;
+    out
 }

@@ -693,3 +693,40 @@ steps: []
         assert_eq!(svc["spec"]["ports"], json!([{"port": 9000, "protocol": "TCP", "targetPort": 9001}]));
     }
 }
+
+#[cfg(test)]
+mod run_expose_tests {
+    //! `kubectl run --expose`: the pod, then a Service selecting it (kubectl's run.go).
+
+    use crate::tools::fake_api::FakeApi;
+    use crate::tools::kubectl::{Local, run};
+    use serde_json::json;
+
+    const CLUSTER: &str = "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {name: run}\ncluster:\n  kubernetesVersion: v1.31.2\n  nodes: [{name: controlplane, role: control-plane}]\nsteps: []\n";
+
+    fn kubectl(api: &mut FakeApi, line: &str) -> String {
+        let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let out = run(api, &args, &Local::default());
+        out.chunks.iter().map(|c| c.text.as_str()).collect()
+    }
+
+    #[test]
+    fn run_expose_creates_the_pod_then_its_service() {
+        let mut api = FakeApi::from_scenario(CLUSTER);
+        let printed = kubectl(&mut api, "run nginx --image=nginx --port=80 --expose");
+        assert_eq!(printed, "pod/nginx created\nservice/nginx created\n");
+        assert_eq!(api.writes, ["POST Pod nginx", "POST Service nginx"]);
+        let svc = &api.created[1];
+        assert_eq!(svc["spec"]["selector"], json!({"run": "nginx"}));
+        assert_eq!(svc["spec"]["ports"], json!([{"port": 80, "protocol": "TCP", "targetPort": 80}]));
+        assert!(svc["metadata"].get("labels").is_none());
+    }
+
+    #[test]
+    fn run_expose_without_a_port_is_refused_before_anything_is_made() {
+        let mut api = FakeApi::from_scenario(CLUSTER);
+        let printed = kubectl(&mut api, "run nginx --image=nginx --expose");
+        assert_eq!(printed, "error: --port must be set when exposing a service\n");
+        assert!(api.writes.is_empty());
+    }
+}
