@@ -7,9 +7,9 @@
 use crate::engine::Engine;
 use crate::engine::setup::{SetupError, add_manifest};
 use crate::model::core_objects;
-use crate::model::services;
 use crate::model::manifest::{Manifest, pdb_from_manifest, template_from};
 use crate::model::objects::{self, ApiObject, ResourceKind};
+use crate::model::services;
 use crate::model::status::{ApiError, DeleteCause};
 use crate::model::taint::Taint;
 use crate::model::*;

@@ -748,10 +748,12 @@ fn apply_flannel_manifest(sim: &mut Engine, text: &str) -> Result<(), SetupError
             m.remove("annotations");
         }
         let config = serde_json::to_string(&applied).unwrap_or_default() + "\n";
-        v["metadata"]["annotations"] = serde_json::json!({ "kubectl.kubernetes.io/last-applied-configuration": config.clone() });
+        v["metadata"]["annotations"] =
+            serde_json::json!({ "kubectl.kubernetes.io/last-applied-configuration": config.clone() });
         match v["kind"].as_str().unwrap_or_default() {
             "Namespace" => {
-                sim.cluster.intern_namespace(v["metadata"]["name"].as_str().unwrap_or_default());
+                sim.cluster
+                    .intern_namespace(v["metadata"]["name"].as_str().unwrap_or_default());
             }
             "DaemonSet" => {
                 let m = Manifest::from_value(v).map_err(SetupError)?;
@@ -772,7 +774,9 @@ fn apply_flannel_manifest(sim: &mut Engine, text: &str) -> Result<(), SetupError
                     .insert("kubectl.kubernetes.io/last-applied-configuration".into(), config);
                 meta.labels = m.metadata().labels.clone().map(|l| l.into_iter().collect());
             }
-            _ => sim.api_create(v).map_err(|e| SetupError(format!("kube-flannel.yml: {}", e.message)))?,
+            _ => sim
+                .api_create(v)
+                .map_err(|e| SetupError(format!("kube-flannel.yml: {}", e.message)))?,
         }
     }
     Ok(())

@@ -82,24 +82,37 @@ pub fn admit(c: &Cluster, svc: &mut Value) -> Result<(), Vec<String>> {
         .and_then(Value::as_str)
         .unwrap_or("default")
         .to_string();
-    let name = svc.pointer("/metadata/name").and_then(Value::as_str).unwrap_or_default().to_string();
+    let name = svc
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let key = format!("{ns}/{name}");
     if !svc.get("spec").is_some_and(Value::is_object) {
         svc["spec"] = json!({});
     }
     let spec = svc["spec"].as_object_mut().expect("spec is an object");
-    let ty = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let ty = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     spec.insert("type".into(), json!(ty));
     validate(spec, &ty)?;
     let (ips, node_ports) = taken(c);
-    let asked_ip = spec.get("clusterIP").and_then(Value::as_str).unwrap_or_default().to_string();
+    let asked_ip = spec
+        .get("clusterIP")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let headless = asked_ip == "None";
     if ty != "ExternalName" {
         let ip = if headless {
             asked_ip
         } else if asked_ip.is_empty() {
-            allocate_ip(&key, &ips)
-                .ok_or_else(|| vec!["spec.clusterIPs: Internal error: failed to allocate a serviceIP: range is full".to_string()])?
+            allocate_ip(&key, &ips).ok_or_else(|| {
+                vec!["spec.clusterIPs: Internal error: failed to allocate a serviceIP: range is full".to_string()]
+            })?
         } else {
             check_asked_ip(&asked_ip, &ips)?;
             asked_ip
@@ -114,10 +127,17 @@ pub fn admit(c: &Cluster, svc: &mut Value) -> Result<(), Vec<String>> {
             spec.insert("internalTrafficPolicy".into(), json!("Cluster"));
         }
     }
-    let affinity = spec.get("sessionAffinity").and_then(Value::as_str).unwrap_or("None").to_string();
+    let affinity = spec
+        .get("sessionAffinity")
+        .and_then(Value::as_str)
+        .unwrap_or("None")
+        .to_string();
     spec.insert("sessionAffinity".into(), json!(affinity));
     if affinity == "ClientIP" && !spec.contains_key("sessionAffinityConfig") {
-        spec.insert("sessionAffinityConfig".into(), json!({"clientIP": {"timeoutSeconds": 10800}}));
+        spec.insert(
+            "sessionAffinityConfig".into(),
+            json!({"clientIP": {"timeoutSeconds": 10800}}),
+        );
     }
     let external = ty == "NodePort" || ty == "LoadBalancer";
     if external {
@@ -199,7 +219,12 @@ fn validate(spec: &serde_json::Map<String, Value>, ty: &str) -> Result<(), Vec<S
                 go_quote(ip)
             ));
         }
-        if spec.get("externalName").and_then(Value::as_str).unwrap_or_default().is_empty() {
+        if spec
+            .get("externalName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .is_empty()
+        {
             errs.push("spec.externalName: Required value".into());
         }
     } else if ip != "None" && ports == 0 {
@@ -211,7 +236,13 @@ fn validate(spec: &serde_json::Map<String, Value>, ty: &str) -> Result<(), Vec<S
             go_quote(ip)
         ));
     }
-    for (i, p) in spec.get("ports").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, p) in spec
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let port = p.get("port").and_then(Value::as_i64).unwrap_or(0);
         if !(1..=65535).contains(&port) {
             errs.push(format!(
@@ -226,7 +257,13 @@ fn validate(spec: &serde_json::Map<String, Value>, ty: &str) -> Result<(), Vec<S
             ));
         }
     }
-    for (i, e) in spec.get("externalIPs").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, e) in spec
+        .get("externalIPs")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let e = e.as_str().unwrap_or_default();
         if e.parse::<Ipv4Addr>().is_err() {
             errs.push(format!(

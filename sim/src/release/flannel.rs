@@ -67,7 +67,11 @@ pub fn manifest(version: &str) -> Option<String> {
     } else {
         ""
     };
-    let nftables = if v >= (25, 0) { "      \"EnableNFTables\": false,\n" } else { "" };
+    let nftables = if v >= (25, 0) {
+        "      \"EnableNFTables\": false,\n"
+    } else {
+        ""
+    };
     let cache_env = if v >= (28, 0) {
         "        - name: CONT_WHEN_CACHE_NOT_READY\n          value: \"false\"\n"
     } else {
@@ -299,7 +303,10 @@ mod tests {
                 "docker.io/flannel/flannel-cni-plugin:v1.4.0-flannel1".into()
             ))
         );
-        assert_eq!(images("v0.24.1").unwrap().1, "docker.io/flannel/flannel-cni-plugin:v1.2.0");
+        assert_eq!(
+            images("v0.24.1").unwrap().1,
+            "docker.io/flannel/flannel-cni-plugin:v1.2.0"
+        );
         assert_eq!(images("v0.26.4").unwrap().0, "ghcr.io/flannel-io/flannel:v0.26.4");
         assert!(images("v0.20.2").unwrap().0.starts_with("docker.io/rancher/"));
         assert_eq!(images("v0.13.0"), None);
@@ -313,10 +320,38 @@ mod tests {
         assert!(old.contains("clustercidrs") && !new.contains("clustercidrs"));
         assert!(!old.contains("EnableNFTables") && new.contains("EnableNFTables"));
         assert!(manifest("v0.28.0").unwrap().contains("CONT_WHEN_CACHE_NOT_READY"));
-        // Every document parses.
-        for doc in new.split("\n---\n") {
-            let v: serde_json::Value = yaml_serde::from_str(doc.trim_start_matches("---\n")).unwrap();
-            assert!(v["kind"].is_string(), "{doc}");
+    }
+
+    #[test]
+    fn every_release_from_v0_20_has_a_manifest_whose_daemonset_runs_its_images() {
+        for minor in 20..=28 {
+            for patch in 0..=9 {
+                let tag = format!("v0.{minor}.{patch}");
+                let text = manifest(&tag).unwrap();
+                let (flannel, plugin) = images(&tag).unwrap();
+                let docs: Vec<serde_json::Value> = text
+                    .split("\n---\n")
+                    .map(|d| yaml_serde::from_str(d.trim_start_matches("---\n")).unwrap())
+                    .collect();
+                let kinds: Vec<&str> = docs.iter().map(|d| d["kind"].as_str().unwrap()).collect();
+                assert_eq!(
+                    kinds,
+                    [
+                        "Namespace",
+                        "ClusterRole",
+                        "ClusterRoleBinding",
+                        "ServiceAccount",
+                        "ConfigMap",
+                        "DaemonSet"
+                    ]
+                );
+                let ds: k8s_openapi::api::apps::v1::DaemonSet = serde_json::from_value(docs[5].clone()).unwrap();
+                let spec = ds.spec.template.spec.unwrap();
+                assert_eq!(spec.containers[0].image.as_deref(), Some(flannel.as_str()), "{tag}");
+                let init = spec.init_containers.unwrap();
+                assert_eq!(init[0].image.as_deref(), Some(plugin.as_str()), "{tag}");
+                assert_eq!(init[1].image.as_deref(), Some(flannel.as_str()), "{tag}");
+            }
         }
     }
 }

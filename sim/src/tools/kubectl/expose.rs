@@ -53,7 +53,10 @@ const SPECS: &[flags::Spec] = &[
 
 /// The kinds `expose` accepts, as kubectl's `canBeExposed` names them.
 fn exposable(kind: &str) -> bool {
-    matches!(kind, "ReplicationController" | "Service" | "Pod" | "Deployment" | "ReplicaSet")
+    matches!(
+        kind,
+        "ReplicationController" | "Service" | "Pod" | "Deployment" | "ReplicaSet"
+    )
 }
 
 /// What expose reads from the object it exposes.
@@ -127,7 +130,12 @@ fn sources(api: &dyn KubeApi, p: &Parsed, local: &Local, ns: &str) -> Result<Vec
         }
         [one] => match one.split_once('/') {
             Some((k, n)) => (k.to_string(), n.to_string()),
-            None => return Err(usage_suffix(api, "error: resource(s) were provided, but no name was specified".into())),
+            None => {
+                return Err(usage_suffix(
+                    api,
+                    "error: resource(s) were provided, but no name was specified".into(),
+                ));
+            }
         },
         [k, n] if !k.contains('/') => (k.clone(), n.clone()),
         _ => {
@@ -147,17 +155,25 @@ fn fetch(api: &dyn KubeApi, word: &str, name: &str, ns: &str) -> Result<Source, 
     if matches!(base, "rc" | "replicationcontroller" | "replicationcontrollers") {
         // The model stores ReplicationControllers as written (nothing runs them).
         let key = ("ReplicationController".to_string(), ns.to_string(), name.to_string());
-        let object = api.cluster().store.others.get(&key).cloned().ok_or_else(|| {
-            server_error(&ApiError::not_found("replicationcontrollers", name))
-        })?;
+        let object = api
+            .cluster()
+            .store
+            .others
+            .get(&key)
+            .cloned()
+            .ok_or_else(|| server_error(&ApiError::not_found("replicationcontrollers", name)))?;
         return Ok(Source {
             group_kind: "ReplicationController".into(),
             name: name.to_string(),
             object,
         });
     }
-    let res = Resource::parse(word)
-        .ok_or_else(|| usage_suffix(api, format!("error: the server doesn't have a resource type \"{word}\"")))?;
+    let res = Resource::parse(word).ok_or_else(|| {
+        usage_suffix(
+            api,
+            format!("error: the server doesn't have a resource type \"{word}\""),
+        )
+    })?;
     let object = api
         .get(res, res.namespaced().then_some(ns), name)
         .map_err(|e| server_error(&e))?
@@ -231,7 +247,13 @@ fn expose_one(
 }
 
 /// `service/web exposed`, or the object in the asked format.
-fn print(api: &dyn KubeApi, out: &mut CommandOutput, format: Option<&Format>, svc: &Value, dry: DryRun) -> Result<(), String> {
+fn print(
+    api: &dyn KubeApi,
+    out: &mut CommandOutput,
+    format: Option<&Format>,
+    svc: &Value,
+    dry: DryRun,
+) -> Result<(), String> {
     if let Some(f) = format.filter(|f| !f.is_table()) {
         return printer::print(out, f, svc, false);
     }
@@ -289,7 +311,12 @@ fn service(api: &dyn KubeApi, p: &Parsed, src: &Source) -> Result<Value, String>
         None => src.name.chars().take(63).collect(),
     };
     let multi_protocol = api.kubectl().minor >= 28;
-    let service_ports = service_ports(&ports, p.str("protocol").filter(|s| !s.is_empty()), &protocols_of(o), multi_protocol)?;
+    let service_ports = service_ports(
+        &ports,
+        p.str("protocol").filter(|s| !s.is_empty()),
+        &protocols_of(o),
+        multi_protocol,
+    )?;
     let mut meta = json!({"creationTimestamp": null, "name": name});
     if let Some(l) = labels {
         meta["labels"] = Value::Object(l);
@@ -327,8 +354,10 @@ fn service(api: &dyn KubeApi, p: &Parsed, src: &Source) -> Result<Value, String>
     if let Some(ip) = p.str("cluster-ip").filter(|s| !s.is_empty()) {
         spec["clusterIP"] = json!(ip);
     }
-    Ok(json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec,
-        "status": {"loadBalancer": {}}}))
+    Ok(
+        json!({"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec,
+        "status": {"loadBalancer": {}}}),
+    )
 }
 
 fn service_ports_empty(spec: &Value) -> bool {
@@ -439,7 +468,11 @@ fn selector_of(o: &Value) -> Result<Map<String, Value>, String> {
         kind @ ("Deployment" | "ReplicaSet") => {
             let sel = &o["spec"]["selector"];
             let labels = map(&sel["matchLabels"]);
-            let word = if kind == "Deployment" { "deployment" } else { "replicaset" };
+            let word = if kind == "Deployment" {
+                "deployment"
+            } else {
+                "replicaset"
+            };
             if labels.is_empty() {
                 return Err(format!("invalid {word}: no selectors, therefore cannot be exposed"));
             }
@@ -605,7 +638,10 @@ steps: []
     #[test]
     fn server_dry_run_shows_the_allocated_address_and_keeps_nothing() {
         let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
-        let out = kubectl(&mut api, "expose deployment web --port=80 --type=NodePort --dry-run=server -o json");
+        let out = kubectl(
+            &mut api,
+            "expose deployment web --port=80 --type=NodePort --dry-run=server -o json",
+        );
         assert!(api.writes.is_empty());
         let v: Value = serde_json::from_str(&text(&out)).unwrap();
         let ip = v["spec"]["clusterIP"].as_str().unwrap();
@@ -618,7 +654,10 @@ steps: []
     fn errors_are_kubectls_and_write_nothing() {
         let mut api = FakeApi::from_scenario(&cluster("v1.31.2"));
         let cases = [
-            ("expose deployment quiet", "error: couldn't find port via --port flag or introspection\n"),
+            (
+                "expose deployment quiet",
+                "error: couldn't find port via --port flag or introspection\n",
+            ),
             (
                 "expose pod bare --port=80",
                 "error: couldn't retrieve selectors via --selector flag or introspection: the pod has no labels and cannot be exposed\n",
@@ -627,12 +666,27 @@ steps: []
                 "expose deployment coredns -n kube-system --name=kube-dns --port=53",
                 "Error from server (AlreadyExists): services \"kube-dns\" already exists\n",
             ),
-            ("expose deployment nothere", "Error from server (NotFound): deployments.apps \"nothere\" not found\n"),
-            ("expose foo web", "error: the server doesn't have a resource type \"foo\"\n"),
+            (
+                "expose deployment nothere",
+                "Error from server (NotFound): deployments.apps \"nothere\" not found\n",
+            ),
+            (
+                "expose foo web",
+                "error: the server doesn't have a resource type \"foo\"\n",
+            ),
             ("expose node node01 --port=80", "error: cannot expose a Node\n"),
-            ("expose rc web --port=80", "Error from server (NotFound): replicationcontrollers \"web\" not found\n"),
-            ("expose deployment web --selector=app", "error: unexpected label spec: app\n"),
-            ("expose deployment web --session-affinity=Sticky", "error: unknown session affinity: Sticky\n"),
+            (
+                "expose rc web --port=80",
+                "Error from server (NotFound): replicationcontrollers \"web\" not found\n",
+            ),
+            (
+                "expose deployment web --selector=app",
+                "error: unexpected label spec: app\n",
+            ),
+            (
+                "expose deployment web --session-affinity=Sticky",
+                "error: unknown session affinity: Sticky\n",
+            ),
         ];
         for (line, want) in cases {
             let out = kubectl(&mut api, line);
@@ -690,7 +744,10 @@ steps: []
         assert_eq!(text(&out), "service/legacy exposed\n");
         let svc = &api.created[0];
         assert_eq!(svc["spec"]["selector"], json!({"app": "legacy"}));
-        assert_eq!(svc["spec"]["ports"], json!([{"port": 9000, "protocol": "TCP", "targetPort": 9001}]));
+        assert_eq!(
+            svc["spec"]["ports"],
+            json!([{"port": 9000, "protocol": "TCP", "targetPort": 9001}])
+        );
     }
 }
 
@@ -718,7 +775,10 @@ mod run_expose_tests {
         assert_eq!(api.writes, ["POST Pod nginx", "POST Service nginx"]);
         let svc = &api.created[1];
         assert_eq!(svc["spec"]["selector"], json!({"run": "nginx"}));
-        assert_eq!(svc["spec"]["ports"], json!([{"port": 80, "protocol": "TCP", "targetPort": 80}]));
+        assert_eq!(
+            svc["spec"]["ports"],
+            json!([{"port": 80, "protocol": "TCP", "targetPort": 80}])
+        );
         assert!(svc["metadata"].get("labels").is_none());
     }
 

@@ -147,7 +147,11 @@ fn external_ip_cell(s: &k8s_openapi::api::core::v1::Service) -> String {
                 .filter_map(|i| i.ip.or(i.hostname))
                 .chain(external)
                 .collect();
-            if ingress.is_empty() { "<pending>".into() } else { ingress.join(",") }
+            if ingress.is_empty() {
+                "<pending>".into()
+            } else {
+                ingress.join(",")
+            }
         }
         "ExternalName" => spec.external_name.unwrap_or_default(),
         _ => "<unknown>".into(),
