@@ -426,29 +426,11 @@ pub fn main() -> ExitCode {
 
 /// Reads and checks a scenario; errors carry file:line:col.
 fn load(path: &Path) -> Result<(Scenario, String), LoadError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        // The loader words unreadable and non-UTF-8 files best (with the bad byte's position).
-        Err(e) => {
-            return Err(scenario_file::load(path).err().unwrap_or_else(|| LoadError {
-                file: path.display().to_string(),
-                line: None,
-                column: None,
-                message: io_message(&e),
-            }));
-        }
-    };
+    // The loader words unreadable, oversized and non-UTF-8 files (with the bad byte's position).
+    let text = scenario_file::read_text(path, "a scenario file")?;
     let scenario = scenario_file::load_str(&text, &path.display().to_string())?;
     runner::check(&scenario).map_err(|e| scenario_file::scenario_error_at(&text, &path.display().to_string(), &e))?;
     Ok((scenario, text))
-}
-
-fn io_message(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "Permission denied".to_string(),
-        _ => e.to_string(),
-    }
 }
 
 fn choose_seed(flag: Option<u64>, file: Option<u64>) -> anyhow::Result<Seed> {

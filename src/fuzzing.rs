@@ -19,6 +19,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("lab_line", lab_line),
     ("lab_file", lab_file),
     ("etcd_tool", etcd_tool),
+    ("policy_file", policy_file),
+    ("bench_file", bench_file),
 ];
 
 /// Most lines one input runs: enough for a drill, few enough to stay within a second.
@@ -121,6 +123,28 @@ pub fn etcd_tool(data: &[u8]) {
         reply(&mut session, &format!("{tool} {args}"));
     }
     within_limits(session.sim());
+}
+
+/// An upgrade policy file, loaded as `kubedrill policy run|check` loads it.
+pub fn policy_file(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Err(e) = crate::policy::file::load_str(text, "fuzz.yaml") {
+        assert!(e.to_string().starts_with("fuzz.yaml"), "an error names the file: {e}");
+    }
+}
+
+/// A strategy benchmark file, loaded as `kubedrill bench FILE` loads it; a policy it names by
+/// path is looked up among the repository's policies (a path elsewhere is read too, capped).
+pub fn bench_file(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benchmarks");
+    if let Err(e) = crate::bench::file::load_str_in(text, "fuzz.yaml", &dir) {
+        assert_eq!(e.file, "fuzz.yaml", "an error names the file: {e:?}");
+    }
 }
 
 fn catalogue() -> &'static [Lab] {

@@ -62,8 +62,27 @@ pub fn load(path: &Path) -> Result<Scenario, LoadError> {
 /// kind in the message: "a scenario file").
 pub(crate) fn read_text(path: &Path, kind: &str) -> Result<String, LoadError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| LoadError::new(&file, None, io_message(&e)))?;
+    let bytes = read_capped(path).map_err(|e| LoadError::new(&file, None, e))?;
     decode(bytes, &file, kind)
+}
+
+/// The most a scenario, policy or benchmark file may hold. Real ones are kilobytes; the cap is
+/// what keeps `kubedrill run /dev/zero` (or a FIFO fed forever) from eating all memory.
+pub(crate) const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// A file's bytes, refusing one past [`MAX_FILE_BYTES`] before reading it all; the error is
+/// the message to show after the file's name.
+pub(crate) fn read_capped(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(|e| io_message(&e))?;
+    let mut bytes = Vec::new();
+    f.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_message(&e))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!("File too large: more than {} MiB", MAX_FILE_BYTES >> 20));
+    }
+    Ok(bytes)
 }
 
 /// Parses a scenario from the bytes of a file; `file` names it in errors.

@@ -42,7 +42,7 @@ fn a_worker_has_no_kubeconfig_until_one_is_copied() {
     type_line(&mut s, "ssh node01");
     let refused = type_line(&mut s, "kubectl get nodes");
     assert!(
-        refused.contains("memcache.go:265] couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp 127.0.0.1:8080: connect: connection refused"),
+        refused.contains(r#"memcache.go:265] "Unhandled Error" err="couldn't get current server API group list: Get \"http://localhost:8080/api?timeout=32s\": dial tcp 127.0.0.1:8080: connect: connection refused""#),
         "{refused}"
     );
     assert!(

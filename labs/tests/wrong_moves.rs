@@ -47,6 +47,22 @@ const WRONG_MOVES: &[(&str, &[&str], &str)] = &[
         "the API answers",
     ),
     (
+        // Restarting the kubelet without fixing its flags: it exits again at once.
+        "kubelet-bad-flag",
+        &["ssh node01", "systemctl restart kubelet", "exit", "sleep 30"],
+        "node01 is Ready",
+    ),
+    (
+        // Restoring again into the same unmounted directory changes nothing (and the
+        // directory exists, so etcdutl refuses).
+        "etcd-restore-mount",
+        &[
+            "etcdutl snapshot restore /opt/snapshot-pre-boot.db --data-dir /var/lib/etcd-from-backup",
+            "sleep 60",
+        ],
+        "the web Deployment is back and available",
+    ),
+    (
         // Bringing back one member restores quorum but not the cluster.
         "etcd-quorum-lost",
         &[

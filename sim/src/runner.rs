@@ -96,7 +96,7 @@ pub fn check(scenario: &Scenario) -> Result<(), ScenarioError> {
                 return Err(serr(at("run"), "empty command"));
             }
             StepKind::Fault(f) => {
-                Fault::parse(f).map_err(|e| serr(at("fault"), e))?;
+                Fault::parse(f).map_err(|e| serr(at("fault"), e.to_string()))?;
             }
             StepKind::Wait(w) => {
                 SimDuration::parse_scenario(w).map_err(|e| serr(at("wait"), e))?;
@@ -169,7 +169,7 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
             ));
         }
         if let Some(f) = &step.fault {
-            let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
+            let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e.to_string()))?;
             if let Fault::NodeAdd(name, _) = &fault {
                 if known(&added, name) {
                     return Err(serr(
@@ -256,7 +256,7 @@ pub fn run_observed(
                 output = Some(out);
             }
             StepKind::Fault(text) => {
-                let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e))?;
+                let fault = Fault::parse(text).map_err(|e| serr(format!("steps[{i}].fault"), e.to_string()))?;
                 let printed = match sim.handle_input(Input::Fault { fault, text }) {
                     Ok(Output::Fault(lines)) => lines,
                     Ok(_) => Vec::new(),

@@ -647,16 +647,15 @@ fn parse(text: &str, file: &str) -> Result<BenchmarkFile, FileError> {
 /// Reads and checks a benchmark file.
 pub fn load(path: &std::path::Path) -> Result<(BenchmarkFile, String), FileError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| FileError {
+    let error = |message: String| FileError {
         file: file.clone(),
         line: None,
         column: None,
-        message: match e.kind() {
-            std::io::ErrorKind::NotFound => "No such file or directory".to_string(),
-            std::io::ErrorKind::InvalidData => "not UTF-8 text: a benchmark file must be UTF-8 YAML".to_string(),
-            _ => e.to_string(),
-        },
-    })?;
+        message,
+    };
+    let bytes = crate::scenario_file::read_capped(path).map_err(error)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| error("not UTF-8 text: a benchmark file must be UTF-8 YAML".to_string()))?;
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -293,7 +293,7 @@ impl<'o> Drive<'o> {
             Ok(fault) => self.apply(Input::Fault { fault, text: &text }).unwrap_or_default(),
             Err(e) => {
                 self.sim.set_join_spec(None);
-                return Ok(Provision::Refused(e));
+                return Ok(Provision::Refused(e.to_string()));
             }
         };
         self.sim.set_join_spec(None);

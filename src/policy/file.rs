@@ -694,7 +694,7 @@ spec:
             error(&GOOD.replace("kind: UpgradePolicy", "kind: Scenario")),
             "p.yaml:2:7: kind: expected \"UpgradePolicy\", found \"Scenario\""
         );
-        assert!(error("").starts_with("p.yaml: the file is empty: expected an upgrade policy"));
+        assert!(error("").starts_with("p.yaml:1:1: the file is empty: expected an upgrade policy"));
         assert_eq!(
             error("apiVersion: kubedrill/v1\nkind: UpgradePolicy\nmetadata: {name: x}\n"),
             "p.yaml:1:1: missing field `spec`"

@@ -30,18 +30,57 @@ pub enum Fault {
 
 pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
 
+/// Why a fault line does not parse, or a parsed fault cannot be applied to this cluster; the
+/// cluster is left as it was.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum FaultError {
+    #[error("empty fault")]
+    Empty,
+    #[error(
+        "unknown fault {0:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal or volume-snapshot"
+    )]
+    Unknown(String),
+    #[error("fault {0:?} needs a node name")]
+    NeedsNode(String),
+    #[error("fault {fault:?}: unexpected {word:?}")]
+    Unexpected { fault: String, word: String },
+    #[error("fault \"node-add\" needs a node name and a kubelet version (node-add node03 v1.31.2)")]
+    NodeAddNeedsVersion,
+    #[error(
+        "fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)"
+    )]
+    VolumeSnapshotNeedsPaths,
+    #[error("fault {0:?}: the directories must be absolute paths")]
+    RelativePaths(String),
+    /// A downtime or a kubelet version that does not parse, or a release the model lacks.
+    #[error("{0}")]
+    BadOperand(String),
+    #[error("fault on unknown node {0:?}")]
+    UnknownNode(String),
+    #[error("{0:?} runs no etcd member (it is not a control plane)")]
+    NoEtcdMember(String),
+    #[error(transparent)]
+    NodeAdd(#[from] crate::engine::upgrade::NodeAddError),
+    /// The volume snapshot's directories do not allow it (the model's own words).
+    #[error("{0}")]
+    VolumeSnapshot(String),
+}
+
 impl Fault {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, FaultError> {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let node = |i: usize| -> Result<String, String> {
+        let node = |i: usize| -> Result<String, FaultError> {
             words
                 .get(i)
                 .map(|s| s.to_string())
-                .ok_or_else(|| format!("fault {:?} needs a node name", words.first().copied().unwrap_or("")))
+                .ok_or_else(|| FaultError::NeedsNode(words.first().copied().unwrap_or("").to_string()))
         };
-        let extra = |n: usize| -> Result<(), String> {
+        let extra = |n: usize| -> Result<(), FaultError> {
             if words.len() > n {
-                Err(format!("fault {text:?}: unexpected {:?}", words[n]))
+                Err(FaultError::Unexpected {
+                    fault: text.to_string(),
+                    word: words[n].to_string(),
+                })
             } else {
                 Ok(())
             }
@@ -58,7 +97,7 @@ impl Fault {
             Some("node-reboot") => {
                 extra(3)?;
                 let downtime = match words.get(2) {
-                    Some(d) => SimDuration::parse_scenario(d)?,
+                    Some(d) => SimDuration::parse_scenario(d).map_err(FaultError::BadOperand)?,
                     None => DEFAULT_REBOOT,
                 };
                 Ok(Self::NodeReboot(node(1)?, downtime))
@@ -66,11 +105,9 @@ impl Fault {
             Some("node-add") => {
                 extra(3)?;
                 let name = node(1)?;
-                let version = words.get(2).ok_or_else(|| {
-                    "fault \"node-add\" needs a node name and a kubelet version (node-add node03 v1.31.2)".to_string()
-                })?;
-                let v = KubeVersion::parse(version)?;
-                v.check_supported()?;
+                let version = words.get(2).ok_or(FaultError::NodeAddNeedsVersion)?;
+                let v = KubeVersion::parse(version).map_err(FaultError::BadOperand)?;
+                v.check_supported().map_err(FaultError::BadOperand)?;
                 Ok(Self::NodeAdd(name, v))
             }
             Some("etcd-member-crash") => {
@@ -84,10 +121,10 @@ impl Fault {
             Some("volume-snapshot") => {
                 extra(4)?;
                 let (Some(from), Some(to)) = (words.get(2), words.get(3)) else {
-                    return Err("fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)".to_string());
+                    return Err(FaultError::VolumeSnapshotNeedsPaths);
                 };
                 if !from.starts_with('/') || !to.starts_with('/') {
-                    return Err(format!("fault {text:?}: the directories must be absolute paths"));
+                    return Err(FaultError::RelativePaths(text.to_string()));
                 }
                 Ok(Self::VolumeSnapshot(node(1)?, from.to_string(), to.to_string()))
             }
@@ -103,10 +140,8 @@ impl Fault {
                 extra(2)?;
                 Ok(Self::EtcdMemberRecover(node(1)?))
             }
-            Some(v) => Err(format!(
-                "unknown fault {v:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal or volume-snapshot"
-            )),
-            None => Err("empty fault".to_string()),
+            Some(v) => Err(FaultError::Unknown(v.to_string())),
+            None => Err(FaultError::Empty),
         }
     }
 
@@ -130,19 +165,18 @@ impl Engine {
     /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
     /// nothing; the new machine's kubeadm is at the node's version, so only a kubelet below
     /// that kubeadm's minimum would be).
-    pub fn apply_fault(&mut self, fault: &Fault) -> Result<Vec<String>, String> {
+    pub fn apply_fault(&mut self, fault: &Fault) -> Result<Vec<String>, FaultError> {
         if let Fault::NodeAdd(name, version) = fault {
             if let Some(refusal) = Self::join_preflight(version, version) {
                 return Ok(refusal);
             }
-            crate::model::limits::check_nodes(self.cluster.node_count(), 1)?;
             self.node_add(name, version)?;
             return Ok(Vec::new());
         }
         let id = self
             .cluster
             .node_id(fault.node())
-            .ok_or_else(|| format!("fault on unknown node {:?}", fault.node()))?;
+            .ok_or_else(|| FaultError::UnknownNode(fault.node().to_string()))?;
         match fault {
             Fault::NodeCrash(_) => self.node_crash(id),
             Fault::NodeRecover(_) => self.node_recover(id),
@@ -154,15 +188,14 @@ impl Engine {
             | Fault::EtcdMemberPartition(..)
                 if self.etcd_member_of(id).is_none() && self.cluster.node(id).control_plane.is_none() =>
             {
-                return Err(format!(
-                    "{:?} runs no etcd member (it is not a control plane)",
-                    fault.node()
-                ));
+                return Err(FaultError::NoEtcdMember(fault.node().to_string()));
             }
             Fault::EtcdMemberCrash(_) => self.etcd_member_crash(id),
             Fault::EtcdMemberDestroy(_) => self.etcd_member_destroy(id),
             Fault::EtcdMemberRecover(_) => self.etcd_member_recover(id),
-            Fault::VolumeSnapshot(_, from, to) => return self.volume_snapshot(id, from, to),
+            Fault::VolumeSnapshot(_, from, to) => {
+                return self.volume_snapshot(id, from, to).map_err(FaultError::VolumeSnapshot);
+            }
             Fault::EtcdMemberPartition(_, cut) => {
                 if let Some(i) = self.etcd_member_of(id) {
                     self.etcd.partition(i, *cut);
@@ -172,5 +205,43 @@ impl Engine {
         }
         self.settle();
         Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_say_which_part_is_wrong() {
+        assert_eq!(Fault::parse(""), Err(FaultError::Empty));
+        assert_eq!(
+            Fault::parse("node-melt a"),
+            Err(FaultError::Unknown("node-melt".into()))
+        );
+        assert_eq!(
+            Fault::parse("node-crash"),
+            Err(FaultError::NeedsNode("node-crash".into()))
+        );
+        assert_eq!(
+            Fault::parse("node-crash a b"),
+            Err(FaultError::Unexpected {
+                fault: "node-crash a b".into(),
+                word: "b".into()
+            })
+        );
+        assert_eq!(Fault::parse("node-add n3"), Err(FaultError::NodeAddNeedsVersion));
+        assert!(matches!(
+            Fault::parse("node-add n3 v9.1.0"),
+            Err(FaultError::BadOperand(_))
+        ));
+        assert!(matches!(
+            Fault::parse("node-reboot a soon"),
+            Err(FaultError::BadOperand(_))
+        ));
+        assert_eq!(
+            Fault::parse("volume-snapshot cp1 data /backup").map_err(|e| e.to_string()),
+            Err("fault \"volume-snapshot cp1 data /backup\": the directories must be absolute paths".into())
+        );
     }
 }

@@ -84,11 +84,12 @@ impl Engine {
             None => None,
         };
         let mut sim = Engine::empty(Cluster::new(version.clone(), kubectl_version), seed);
-        if let Some(day) = date_day {
-            // Step 1 runs at midnight of the date; virtual time 0 is `age` earlier.
-            sim.cluster.epoch_s = (day as u64) * 86_400 - age.secs();
-            sim.cluster.date_day = Some(day);
-        }
+        // Step 1 runs at midnight of the date; virtual time 0 is `age` earlier. Without a date
+        // nothing limits which releases exist (apt lists every one kubedrill knows), so the
+        // calendar is one on which they all do: a week after the newest.
+        let day = date_day.unwrap_or_else(|| catalogue_day() + 7);
+        sim.cluster.epoch_s = (day as u64 * 86_400).saturating_sub(age.secs());
+        sim.cluster.date_day = date_day;
         sim.set_trace_enabled(false);
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
@@ -996,4 +997,14 @@ fn replicas(v: Option<i32>) -> Result<u32, String> {
             "spec.replicas: Invalid value: {n}: must be greater than or equal to 0"
         )),
     }
+}
+
+/// The day the newest release the package catalogue knows came out.
+fn catalogue_day() -> i64 {
+    packages::repo::LAST_PATCH
+        .iter()
+        .filter_map(|(minor, patch)| KubeVersion::parse(&format!("v1.{minor}.{patch}")).ok())
+        .filter_map(|v| crate::release::dates::release_day(&v))
+        .max()
+        .unwrap_or(0)
 }

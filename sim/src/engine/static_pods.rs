@@ -110,7 +110,7 @@ impl Engine {
             }
             let node = self.cluster.node_mut(*id);
             if let Some(cp) = node.control_plane.as_mut() {
-                cp.etcd_listen = vec!["https://127.0.0.1:2379".into(), format!("https://{ip}:2379")];
+                cp.etcd_listen = crate::release::components::etcd_listen_urls(&cp.apiserver, &ip);
             }
             for (path, text) in files {
                 node.fs.put(&path, Entry::Text(text));

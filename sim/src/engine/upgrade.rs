@@ -18,6 +18,19 @@ use std::sync::Arc;
 /// event-driven in reality; a one-second poll gives the same order of events).
 pub(crate) const ROLL_POLL: SimDuration = SimDuration::from_secs(1);
 
+/// Why a new worker cannot join.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NodeAddError {
+    #[error("node {0:?} already exists")]
+    Exists(String),
+    /// The cluster is at the model's node limit (5,000).
+    #[error("{0}")]
+    Limit(String),
+    /// The machine cannot be built at that version (a release the model lacks, a bad spec).
+    #[error("{0}")]
+    Machine(String),
+}
+
 impl Engine {
     /// The control-plane nodes, in the order they were created (the first is the API endpoint).
     pub fn control_plane_ids(&self) -> Vec<NodeId> {
@@ -465,11 +478,12 @@ impl Engine {
 
     /// A new node joins at `version` (blue-green workers: `kubeadm join` on a fresh machine),
     /// provisioned with that version's packages and Ready at once.
-    pub fn node_add(&mut self, name: &str, version: &KubeVersion) -> Result<NodeId, String> {
+    pub fn node_add(&mut self, name: &str, version: &KubeVersion) -> Result<NodeId, NodeAddError> {
         if self.cluster.node_id(name).is_some() {
-            return Err(format!("node {name:?} already exists"));
+            return Err(NodeAddError::Exists(name.to_string()));
         }
-        let node = crate::engine::setup::new_worker(self, name, version)?;
+        limits::check_nodes(self.cluster.node_count(), 1).map_err(NodeAddError::Limit)?;
+        let node = crate::engine::setup::new_worker(self, name, version).map_err(NodeAddError::Machine)?;
         let id = self.cluster.add_node(node);
         self.kubelet_booted(id);
         self.record(Event::NodeAdded {

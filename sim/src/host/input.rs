@@ -147,8 +147,8 @@ pub enum Output {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    #[error("{0}")]
-    Fault(String),
+    #[error(transparent)]
+    Fault(#[from] crate::engine::fault::FaultError),
 }
 
 impl Sim {

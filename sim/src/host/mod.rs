@@ -50,7 +50,14 @@ impl CommandHost for Host<'_> {
             "kubelet" => crate::tools::systemd::systemctl::kubelet(&self.node_kube()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
-            "crictl" => crate::tools::crictl::run(&self.node_kube()?, args),
+            "crictl" if self.has_crictl() => crate::tools::crictl::run(&self.node_kube()?, args),
+            "docker" => {
+                let api = self.node_kube()?;
+                if !crate::tools::crictl::docker::installed(&api) {
+                    return None;
+                }
+                crate::tools::crictl::docker::run(&api, args)
+            }
             "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
@@ -189,6 +196,18 @@ impl Host<'_> {
     }
 
     /// The seam the node-level tools get: this host's node of the simulator.
+    /// crictl comes with the cri-tools package, which kubeadm's packages require from 1.11
+    /// (kubernetes/release#612): a 1.7–1.10 node has only the docker CLI.
+    fn has_crictl(&self) -> bool {
+        let Some(node) = self.node() else { return false };
+        let n = self.sim.cluster.node(node);
+        let minor = n
+            .packages
+            .installed_kube_version(KubePackage::Kubeadm)
+            .map_or(n.kubelet_version.minor, |v| v.minor);
+        minor >= 11 || !n.container_runtime.starts_with("docker://")
+    }
+
     fn node_kube(&mut self) -> Option<NodeKube<'_>> {
         let node = self.node()?;
         Some(NodeKube { sim: self.sim, node })

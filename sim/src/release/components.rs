@@ -37,8 +37,29 @@ pub struct ControlPlane {
     pub stopped: Vec<StaticPod>,
 }
 
+/// Whether kubeadm of `v` secures its local etcd with TLS: from 1.10 (kubernetes#57415);
+/// before, etcd listened on `http://127.0.0.1:2379` only and the API server dialled it there.
+pub fn etcd_tls(v: &KubeVersion) -> bool {
+    v.minor >= 10
+}
+
+/// Where the etcd member of a control plane at `ip` listens for clients, as kubeadm of `v`
+/// configures it.
+pub fn etcd_listen_urls(v: &KubeVersion, ip: &str) -> Vec<String> {
+    if etcd_tls(v) {
+        vec!["https://127.0.0.1:2379".into(), format!("https://{ip}:2379")]
+    } else {
+        vec!["http://127.0.0.1:2379".into()]
+    }
+}
+
 impl ControlPlane {
     pub fn at(v: &KubeVersion, etcd: Option<String>) -> Self {
+        let local = if etcd_tls(v) {
+            "https://127.0.0.1:2379"
+        } else {
+            "http://127.0.0.1:2379"
+        };
         Self {
             apiserver: v.clone(),
             controller_manager: v.clone(),
@@ -47,8 +68,8 @@ impl ControlPlane {
             etcd_failed: None,
             etcd_retry: false,
             etcd_data_dir: "/var/lib/etcd".into(),
-            etcd_listen: vec!["https://127.0.0.1:2379".into()],
-            etcd_servers: vec!["https://127.0.0.1:2379".into()],
+            etcd_listen: vec![local.into()],
+            etcd_servers: vec![local.into()],
             stopped: Vec::new(),
         }
     }
@@ -179,7 +200,36 @@ pub fn render_manifest(
     first: bool,
 ) -> Option<String> {
     let image = image_for(c.name(), &cp.apiserver, &cp.version_of(c));
+    let tls = etcd_tls(&cp.apiserver);
     let (command, mounts): (Vec<String>, &[(&str, &str)]) = match c {
+        StaticPod::Etcd if !tls => {
+            cp.etcd.as_ref()?;
+            (
+                vec![
+                    "etcd".into(),
+                    "--advertise-client-urls=http://127.0.0.1:2379".into(),
+                    "--data-dir=/var/lib/etcd".into(),
+                    "--listen-client-urls=http://127.0.0.1:2379".into(),
+                ],
+                &[("etcd", "/var/lib/etcd")],
+            )
+        }
+        StaticPod::KubeApiserver if !tls => (
+            vec![
+                "kube-apiserver".into(),
+                format!("--advertise-address={ip}"),
+                "--allow-privileged=true".into(),
+                "--authorization-mode=Node,RBAC".into(),
+                "--client-ca-file=/etc/kubernetes/pki/ca.crt".into(),
+                "--etcd-servers=http://127.0.0.1:2379".into(),
+                "--insecure-port=0".into(),
+                "--secure-port=6443".into(),
+                "--service-cluster-ip-range=10.96.0.0/12".into(),
+                "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt".into(),
+                "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key".into(),
+            ],
+            &[("k8s-certs", "/etc/kubernetes/pki")],
+        ),
         StaticPod::Etcd => {
             cp.etcd.as_ref()?;
             (
@@ -279,7 +329,14 @@ pub fn render_manifest(
     for (name, path) in mounts {
         s.push_str(&format!("    - mountPath: {path}\n      name: {name}\n"));
     }
-    s.push_str("  hostNetwork: true\n  priority: 2000001000\n  priorityClassName: system-node-critical\n  volumes:\n");
+    // Static pods got a priority class with kubeadm 1.11.
+    if cp.apiserver.minor >= 11 {
+        s.push_str(
+            "  hostNetwork: true\n  priority: 2000001000\n  priorityClassName: system-node-critical\n  volumes:\n",
+        );
+    } else {
+        s.push_str("  hostNetwork: true\n  volumes:\n");
+    }
     for (name, path) in mounts {
         let kind = if path.ends_with(".conf") {
             "FileOrCreate"

@@ -70,7 +70,10 @@ pub fn pause_image(v: &KubeVersion) -> String {
         22 => "3.5",
         21 => "3.4.1",
         18..=20 => "3.2",
-        _ => "3.1",
+        11..=17 => "3.1",
+        // The kubelet's own default before kubeadm pinned one: the per-arch image.
+        10 => return format!("{}/pause-amd64:3.1", crate::release::components::registry_for(v)),
+        _ => return format!("{}/pause-amd64:3.0", crate::release::components::registry_for(v)),
     };
     format!("{}/pause:{tag}", crate::release::components::registry_for(v))
 }

@@ -547,12 +547,21 @@ fn collect(api: &dyn KubeApi, res: Resource, l: &Listing, wide: bool) -> (Vec<Ve
         Resource::Nodes => {
             // Node tables had no INTERNAL-IP column before 1.11.
             let internal_ip = api.kubectl().minor >= 11;
-            let mut header = vec!["NAME", "STATUS", "ROLES", "AGE", "VERSION"];
+            // ROLES and CONTAINER-RUNTIME came with 1.8 (kubernetes#50010 shows 1.7's table).
+            let since_1_8 = api.kubectl().minor >= 8;
+            let mut header = vec!["NAME", "STATUS"];
+            if since_1_8 {
+                header.push("ROLES");
+            }
+            header.extend(["AGE", "VERSION"]);
             if wide && internal_ip {
                 header.push("INTERNAL-IP");
             }
             if wide {
-                header.extend(["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]);
+                header.extend(["EXTERNAL-IP", "OS-IMAGE", "KERNEL-VERSION"]);
+                if since_1_8 {
+                    header.push("CONTAINER-RUNTIME");
+                }
             }
             rows.push(header.into_iter().map(String::from).collect());
             let ids: Vec<NodeId> = if l.names.is_empty() {
@@ -576,23 +585,19 @@ fn collect(api: &dyn KubeApi, res: Resource, l: &Listing, wide: bool) -> (Vec<Ve
                 {
                     continue;
                 }
-                let mut row = vec![
-                    n.name.to_string(),
-                    n.status_text().into(),
-                    n.roles_text(),
-                    age(api, n.created_at),
-                    n.kubelet_version.to_string(),
-                ];
+                let mut row = vec![n.name.to_string(), n.status_text().into()];
+                if since_1_8 {
+                    row.push(n.roles_text());
+                }
+                row.extend([age(api, n.created_at), n.kubelet_version.to_string()]);
                 if wide {
                     if internal_ip {
                         row.push(n.internal_ip.clone());
                     }
-                    row.extend([
-                        "<none>".into(),
-                        n.os_image.clone(),
-                        n.kernel_version.clone(),
-                        n.container_runtime.clone(),
-                    ]);
+                    row.extend(["<none>".into(), n.os_image.clone(), n.kernel_version.clone()]);
+                    if since_1_8 {
+                        row.push(n.container_runtime.clone());
+                    }
                 }
                 rows.push(row);
             }

@@ -226,6 +226,16 @@ fn discovery_errors(api: &dyn KubeApi, out: &mut CommandOutput, url: &str, dial:
     let epoch = api.cluster().epoch_s;
     let pid = 20_000 + api.now().ms() / 2_000 % 40_000;
     let dial_ip = dial.replace("localhost", "127.0.0.1");
+    let error = format!(
+        "couldn't get current server API group list: Get \"{url}/api?timeout=32s\": dial tcp {dial_ip}: connect: connection refused"
+    );
+    // From 1.31 the error goes through the structured HandleError (checked against the
+    // real kubectl 1.27–1.33 binaries).
+    let message = if minor >= 31 {
+        format!("\"Unhandled Error\" err=\"{}\"", error.replace('"', "\\\""))
+    } else {
+        error
+    };
     for k in 0..5u64 {
         let t = api.now() + crate::time::SimDuration(k * 7 + 11);
         let w = t.wall_clock_with(epoch);
@@ -233,7 +243,7 @@ fn discovery_errors(api: &dyn KubeApi, out: &mut CommandOutput, url: &str, dial:
         stderr(
             out,
             format!(
-                "E{:02}{:02} {:02}:{:02}:{:02}.{:03}{micros:03} {pid:>7} memcache.go:{line}] couldn't get current server API group list: Get \"{url}/api?timeout=32s\": dial tcp {dial_ip}: connect: connection refused",
+                "E{:02}{:02} {:02}:{:02}:{:02}.{:03}{micros:03} {pid:>7} memcache.go:{line}] {message}",
                 w.month,
                 w.day,
                 w.hour,

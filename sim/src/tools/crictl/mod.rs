@@ -7,6 +7,8 @@
 //! logs are application output the model does not have). Container and pod IDs are derived
 //! from the pod's UID (FNV), so they are stable for a seed without drawing randomness.
 
+pub(crate) mod docker;
+
 use crate::model::{NodeId, Owner, Pod};
 use crate::shell::CommandOutput;
 use crate::time::SimDuration;
@@ -27,7 +29,7 @@ fn hex13(h: u64) -> String {
     format!("{h:016x}")[..13].to_string()
 }
 
-/// One container as crictl lists it.
+/// One container as crictl lists it (and the docker CLI, from the same facts).
 struct Row {
     id: String,
     image: String,
@@ -39,6 +41,14 @@ struct Row {
     pod: String,
     /// For `crictl logs`.
     log: Option<String>,
+    /// The container's image as the pod names it (`docker ps` shows it).
+    image_ref: String,
+    /// How long ago it started.
+    age: SimDuration,
+    pod_namespace: String,
+    pod_uid: u64,
+    /// The static pod's command line, when the manifest gives one.
+    command: Option<String>,
 }
 
 /// go-units' HumanDuration, as crictl prints CREATED (`2 minutes ago`).
@@ -210,7 +220,20 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
                 log = Some(apiserver_log(api, node, since));
             }
             if running || all {
+                let command = p
+                    .template
+                    .spec
+                    .containers
+                    .get(i)
+                    .and_then(|c| c.command.as_ref())
+                    .map(|c| c.join(" "))
+                    .or_else(|| static_pod_command(api, node, p));
                 out.push(Row {
+                    image_ref: image.clone(),
+                    age: api.now().saturating_sub(started),
+                    pod_namespace: p.namespace.to_string(),
+                    pod_uid: p.uid,
+                    command,
                     id: hex13(fnv(&[p.uid, i as u64 + 1, attempt as u64])),
                     image: image_id.clone(),
                     created: human_ago(api.now().saturating_sub(started)),
@@ -225,6 +248,21 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
         }
     }
     out
+}
+
+/// A static pod's command line, from its manifest on the node (`etcd --advertise-client-urls=…`).
+fn static_pod_command(api: &dyn NodeApi, node: NodeId, p: &Pod) -> Option<String> {
+    if !p.is_mirror() {
+        return None;
+    }
+    let n = api.cluster().node(node);
+    let component = p.name.strip_suffix(&format!("-{}", n.name))?;
+    let path = format!("/etc/kubernetes/manifests/{component}.yaml");
+    let Some(crate::model::hostfs::Entry::Text(text)) = n.fs.get(&path) else {
+        return None;
+    };
+    let view = crate::release::components::parse_manifest(text).ok()?;
+    (!view.command.is_empty()).then(|| view.command.join(" "))
 }
 
 fn usage(api: &dyn NodeApi, msg: &str) -> CommandOutput {
