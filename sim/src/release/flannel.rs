@@ -62,7 +62,7 @@ pub fn images(version: &str) -> Option<(String, String)> {
 pub fn manifest(version: &str) -> Option<String> {
     let v = parse(version)?;
     let (flannel, plugin) = images(version)?;
-    let cluster_cidrs = if (21, 0) <= v && v < (25, 0) {
+    let cluster_cidrs = if ((21, 0)..(25, 0)).contains(&v) {
         "- apiGroups:\n  - networking.k8s.io\n  resources:\n  - clustercidrs\n  verbs:\n  - list\n  - watch\n"
     } else {
         ""
