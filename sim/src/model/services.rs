@@ -87,6 +87,12 @@ pub fn admit(c: &Cluster, svc: &mut Value) -> Result<(), Vec<String>> {
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
+    if let Some(why) = dns1035_label(&name) {
+        return Err(vec![format!(
+            "metadata.name: Invalid value: {}: {why}",
+            go_quote(&name)
+        )]);
+    }
     let key = format!("{ns}/{name}");
     if !svc.get("spec").is_some_and(Value::is_object) {
         svc["spec"] = json!({});
@@ -197,6 +203,19 @@ fn default_ports(
         }
     }
     Ok(())
+}
+
+/// A Service's name is a DNS-1035 label (it becomes a DNS name): `None` when it is one.
+fn dns1035_label(name: &str) -> Option<String> {
+    let b = name.as_bytes();
+    let ok = b.first().is_some_and(u8::is_ascii_lowercase)
+        && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-');
+    if name.len() > 63 {
+        return Some("must be no more than 63 characters".into());
+    }
+    (!ok).then(|| "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')".to_string())
 }
 
 /// The API server's validation of the fields a Service's author sets.
@@ -310,6 +329,14 @@ mod tests {
         assert_eq!(u32::from(b.parse::<Ipv4Addr>().unwrap()), u32::from(ip) + 1);
         let p = allocate_node_port("default/web#0", &BTreeSet::new()).unwrap();
         assert!((30086..=32767).contains(&p), "{p}");
+    }
+
+    #[test]
+    fn a_service_name_must_be_a_dns_1035_label() {
+        assert_eq!(dns1035_label("web-1"), None);
+        assert!(dns1035_label("1web").unwrap().contains("DNS-1035"));
+        assert!(dns1035_label("my.app").unwrap().contains("DNS-1035"));
+        assert!(dns1035_label(&"a".repeat(64)).is_some());
     }
 
     #[test]
