@@ -642,7 +642,9 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
             .iter()
             .flatten()
             .map(|p| discovery::EndpointPort {
-                name: p.name.clone(),
+                // The controller always sets the name, "" for an unnamed port (kubectl's
+                // describe dereferences it).
+                name: Some(p.name.clone().unwrap_or_default()),
                 port: Some(match &p.target_port {
                     Some(IntOrString::Int(n)) => *n,
                     _ => p.port,

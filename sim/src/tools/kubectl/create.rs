@@ -417,12 +417,24 @@ pub(crate) fn run_pod(api: &mut dyn KubeApi, args: &[String], local: &Local) -> 
     if let Some(ns) = p.str("namespace") {
         svc["metadata"]["namespace"] = Value::String(ns.to_string());
     }
-    let mut out = finish(api, &p, local, obj, "pod");
-    if out.status != 0 {
-        return out;
+    // The pod is created first; kubectl's run.go (to 1.36) prints the Service as soon as it is
+    // made and the pod last (checked against the real kubectl 1.31).
+    let pod = finish(api, &p, local, obj, "pod");
+    if pod.status != 0 {
+        return pod;
     }
-    let more = finish(api, &p, local, svc, "service");
-    out.chunks.extend(more.chunks);
-    out.status = more.status;
+    let mut out = finish(api, &p, local, svc, "service");
+    if out.status != 0 {
+        let mut first = pod;
+        first.chunks.append(&mut out.chunks);
+        first.status = out.status;
+        return first;
+    }
+    if p.str("output") == Some("yaml") {
+        // run.go's own separator, then the YAML printer's before its second object.
+        stdout(&mut out, "---");
+        stdout(&mut out, "---");
+    }
+    out.chunks.extend(pod.chunks);
     out
 }

@@ -771,7 +771,8 @@ mod run_expose_tests {
     fn run_expose_creates_the_pod_then_its_service() {
         let mut api = FakeApi::from_scenario(CLUSTER);
         let printed = kubectl(&mut api, "run nginx --image=nginx --port=80 --expose");
-        assert_eq!(printed, "pod/nginx created\nservice/nginx created\n");
+        // As the real kubectl 1.31 printed it against `kubedrill serve`.
+        assert_eq!(printed, "service/nginx created\npod/nginx created\n");
         assert_eq!(api.writes, ["POST Pod nginx", "POST Service nginx"]);
         let svc = &api.created[1];
         assert_eq!(svc["spec"]["selector"], json!({"run": "nginx"}));
