@@ -791,6 +791,14 @@ fn missing_file_exits_2_naming_it() {
 }
 
 #[test]
+fn an_endless_file_is_refused_before_it_is_read() {
+    // Goal: `kubedrill run /dev/zero` read forever into memory; files over 64 MiB are refused
+    // after reading 64 MiB and one byte, with the file named.
+    let dir = Dir::new("endless");
+    assert_unusable(&dir, "/dev/zero", "/dev/zero: File too large: more than 64 MiB\n");
+}
+
+#[test]
 fn non_utf8_file_exits_2_pointing_at_the_bad_byte() {
     // Goal: a stray byte that is not UTF-8 is located like any other error in the file.
     let dir = Dir::new("not-utf8");

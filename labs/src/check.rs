@@ -481,7 +481,9 @@ impl Check {
         let mut f = Findings::default();
         for r in refs {
             let Some(id) = workload(c, r) else { continue };
-            let Some(low) = watch.lowest(id) else { continue };
+            let Some(low) = watch.lowest(c.workload(id)) else {
+                continue;
+            };
             let (floor, why) = availability_floor(c, id);
             let now = kubedrill_sim::engine::ready_watch::ready_pods(c, id);
             let ready = low.ready.min(now);

@@ -6,9 +6,11 @@
 
 use super::Engine;
 use crate::model::cluster::Cluster;
+use crate::model::workload::Workload;
 use crate::model::{Owner, WorkloadId, WorkloadKind};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The lowest Ready count of one watched workload, and the first moment it was seen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -17,16 +19,20 @@ pub struct Lowest {
     pub at: SimTime,
 }
 
+/// A watched workload by what it is, not by its index: an etcd restore or an empty etcd
+/// replaces the cluster's workloads, and the one of that name may come back under another id.
+type Key = (WorkloadKind, Arc<str>, Arc<str>);
+
 /// The workloads being watched and the lowest Ready count each has had since the watch began.
 #[derive(Clone, Debug, Default)]
 pub struct ReadyWatch {
-    lowest: BTreeMap<WorkloadId, Lowest>,
+    lowest: BTreeMap<Key, Lowest>,
 }
 
 impl ReadyWatch {
-    /// The lowest Ready count of `id` since the watch began (`None` if it is not watched).
-    pub fn lowest(&self, id: WorkloadId) -> Option<Lowest> {
-        self.lowest.get(&id).copied()
+    /// The lowest Ready count of `w` since the watch began (`None` if it is not watched).
+    pub fn lowest(&self, w: &Workload) -> Option<Lowest> {
+        self.lowest.get(&(w.kind, w.namespace.clone(), w.name.clone())).copied()
     }
 }
 
@@ -55,8 +61,9 @@ impl Engine {
         let lowest = ids
             .into_iter()
             .map(|id| {
+                let w = self.cluster.workload(id);
                 (
-                    id,
+                    (w.kind, w.namespace.clone(), w.name.clone()),
                     Lowest {
                         ready: ready_pods(&self.cluster, id),
                         at: now,
@@ -76,11 +83,14 @@ impl Engine {
         let Some(watch) = self.ready_watch.as_mut() else {
             return;
         };
-        for (id, low) in watch.lowest.iter_mut() {
-            if self.cluster.workload(*id).deleted {
-                continue;
-            }
-            let ready = ready_pods(&self.cluster, *id);
+        for ((kind, ns, name), low) in watch.lowest.iter_mut() {
+            // Gone without a delete (an empty etcd, a restore from before it existed): none
+            // of its pods serve.
+            let ready = match self.cluster.workload_id(*kind, ns, name) {
+                Some(id) if self.cluster.workload(id).deleted => continue,
+                Some(id) => ready_pods(&self.cluster, id),
+                None => 0,
+            };
             if ready < low.ready {
                 *low = Lowest { ready, at: self.now };
             }

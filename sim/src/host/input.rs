@@ -187,6 +187,11 @@ impl Sim {
     /// A command line as one step: it may run until the step limit, and its exit is traced.
     fn command_step(&mut self, host: &str, line: &str) -> CommandOutput {
         self.step_deadline = Some(self.now + self.step_limit());
+        // The container log files are written out when a line looks at them: keeping them on
+        // disk at every container start would cost every benchmark for files no one reads.
+        if line.contains("/var/log") {
+            self.write_pod_logs();
+        }
         let out = self.run_line(host, line);
         self.step_deadline = None;
         self.record(crate::trace::Event::CommandExited {

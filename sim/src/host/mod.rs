@@ -58,7 +58,7 @@ impl CommandHost for Host<'_> {
                 }
                 crate::tools::crictl::docker::run(&api, args)
             }
-            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env.cwd())?,
+            "ls" | "cp" | "mv" | "mkdir" | "rm" | "truncate" => self.files(cmd, args, env)?,
             "etcdctl" | "etcdutl" => self.etcd_tool(cmd, args, env, stdin)?,
             "scp" => self.scp(args, env.cwd())?,
             _ => return self.node_program(cmd, args, env),
@@ -425,7 +425,8 @@ impl Host<'_> {
 
     /// `ls`, `cp`, `mv`, `mkdir`, `rm` on the node's files. A change under
     /// `/etc/kubernetes/manifests` is for the kubelet to notice at its next check.
-    fn files(&mut self, cmd: &str, args: &[String], cwd: &str) -> Option<CommandOutput> {
+    fn files(&mut self, cmd: &str, args: &[String], env: &ShellEnv) -> Option<CommandOutput> {
+        let cwd = env.cwd();
         let node = self.node()?;
         let mut change = crate::tools::coreutils::FsChange::default();
         // Only a copy of the live data dir needs its data frozen (a clone of the API state):
@@ -486,6 +487,7 @@ impl Host<'_> {
                     now,
                     epoch_s,
                     db_size: &*db,
+                    one_per_line: !env.stdout_is_terminal(),
                 };
                 crate::tools::coreutils::ls(fs, cwd, args, &cx)
             }
@@ -844,6 +846,23 @@ impl Sim {
     /// Runs one line typed at `host`'s prompt, through the shell the person is in there: a
     /// shell started inside the host's shell (`sudo -i`) when that is the innermost level,
     /// else the host's own.
+    /// Writes every node's `/var/log/pods` and `/var/log/containers` as the kubelet has them
+    /// now (see `tools::crictl::logs`).
+    pub(crate) fn write_pod_logs(&mut self) {
+        let ids: Vec<crate::model::NodeId> = self.cluster.node_ids().collect();
+        for node in ids {
+            let files = crate::tools::crictl::logs::files(&NodeKube { sim: self, node });
+            let fs = &mut self.cluster.node_mut(node).fs;
+            fs.remove_tree("/var/log/pods");
+            fs.remove_tree("/var/log/containers");
+            fs.put("/var/log/pods", crate::model::hostfs::Entry::Dir);
+            fs.put("/var/log/containers", crate::model::hostfs::Entry::Dir);
+            for (path, text) in files {
+                fs.put(&path, crate::model::hostfs::Entry::Text(text));
+            }
+        }
+    }
+
     pub fn run_line(&mut self, host: &str, line: &str) -> CommandOutput {
         let nested = match self.terminal.sessions.last_mut() {
             Some(terminal::Frame {

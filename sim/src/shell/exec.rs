@@ -38,6 +38,10 @@ pub struct Shell {
     /// against [`MAX_LINE_EXPANSION_BYTES`].
     #[serde(skip)]
     expanded_bytes: usize,
+    /// Whether the command about to run writes to the terminal (last in its pipeline, stdout
+    /// not redirected, not inside a substitution): `ls` prints one name per line otherwise.
+    #[serde(skip)]
+    stdout_tty: bool,
 }
 
 impl Default for Shell {
@@ -108,6 +112,7 @@ impl Shell {
             last_status: 0,
             subshell: 0,
             expanded_bytes: 0,
+            stdout_tty: false,
         }
     }
 
@@ -219,6 +224,7 @@ impl Shell {
 
     fn command_env(&self, overlay: &BTreeMap<String, String>) -> ShellEnv {
         let mut env = ShellEnv::new(self.cwd());
+        env.stdout_tty = self.stdout_tty;
         for name in &self.exported {
             if let Some(value) = self.vars.get(name) {
                 env.set_shared(name, value.clone());
@@ -388,6 +394,7 @@ impl Shell {
         // A subshell's `exit` is bash's own; the interactive shell's belongs
         // to the host, where it leaves an `ssh` session.
         let exit = self.subshell > 0 && name == "exit";
+        self.stdout_tty = last && self.subshell == 0 && matches!(fd1, Target::Out);
         let result = if exit {
             builtins::exit(&argv[1..], self.last_status)
         } else {

@@ -250,6 +250,8 @@ pub struct ShellEnv {
     /// of them, however large they are.
     vars: BTreeMap<String, Arc<str>>,
     cwd: String,
+    /// Whether the command's stdout is the terminal (see `stdout_is_terminal`).
+    pub(crate) stdout_tty: bool,
 }
 
 impl ShellEnv {
@@ -258,7 +260,15 @@ impl ShellEnv {
         Self {
             vars: BTreeMap::new(),
             cwd: cwd.to_owned(),
+            stdout_tty: false,
         }
+    }
+
+    /// Whether the command writes straight to the terminal: the last of its pipeline, stdout
+    /// not redirected, not inside `$(...)`. Tools that format for a terminal (`ls` in columns)
+    /// print one item per line otherwise, as the real ones do.
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_tty
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {

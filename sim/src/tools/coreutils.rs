@@ -29,6 +29,8 @@ pub struct LsContext<'a> {
     pub now: crate::time::SimTime,
     pub epoch_s: u64,
     pub db_size: &'a dyn Fn(&str) -> u64,
+    /// stdout is not a terminal (a pipe, a file, `$(...)`): one name per line, as GNU ls.
+    pub one_per_line: bool,
 }
 
 /// One name `ls` lists.
@@ -169,10 +171,8 @@ fn print_listing(
 ) {
     if !long {
         if !names.is_empty() {
-            crate::shell::output::stdout(
-                out,
-                names.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join("  "),
-            );
+            let sep = if cx.one_per_line { "\n" } else { "  " };
+            crate::shell::output::stdout(out, names.iter().map(|l| l.name.as_str()).collect::<Vec<_>>().join(sep));
         }
         return;
     }
@@ -647,6 +647,7 @@ mod tests {
             now: crate::time::SimTime::ZERO,
             epoch_s: crate::time::WALL_EPOCH_S,
             db_size: &|_| 0,
+            one_per_line: false,
         };
         let out = ls(&fs, "/root", &sh(&["/etc/kubernetes/manifests"]), &cx);
         assert_eq!(out.text(), "");

@@ -7,7 +7,7 @@
 //! Modelled: `docker ps [-a] [-q] [--no-trunc] [-f|--filter name=S]`, `docker logs [--tail N] ID`
 //! and `docker version`; other real subcommands say they are not modelled.
 
-use super::{Row, fnv, human_ago, rows, tabwrite};
+use super::{Row, fnv, human_ago, rows, tabwrite, uuid};
 use crate::shell::CommandOutput;
 use crate::shell::output::{stderr, stdout};
 use crate::tools::api::NodeApi;
@@ -295,14 +295,6 @@ fn ellipsis(s: &str, max: usize) -> String {
 fn docker_id(uid: u64, name: &str, attempt: u32) -> String {
     let h = fnv(&[uid, name.bytes().map(u64::from).sum(), u64::from(attempt), 0xd0c]);
     format!("{h:016x}")[..12].to_string()
-}
-
-/// A pod UID in the API server's UUID form, stable for the pod.
-fn uuid(uid: u64) -> String {
-    let a = fnv(&[uid, 1]);
-    let b = fnv(&[uid, 2]);
-    let h = format!("{a:016x}{b:016x}");
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 fn logs(api: &dyn NodeApi, args: &[&str]) -> CommandOutput {

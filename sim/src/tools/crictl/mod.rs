@@ -8,6 +8,7 @@
 //! from the pod's UID (FNV), so they are stable for a seed without drawing randomness.
 
 pub(crate) mod docker;
+pub(crate) mod logs;
 
 use crate::model::{NodeId, Owner, Pod};
 use crate::shell::CommandOutput;
@@ -27,6 +28,14 @@ fn fnv(parts: &[u64]) -> u64 {
 
 fn hex13(h: u64) -> String {
     format!("{h:016x}")[..13].to_string()
+}
+
+/// A pod UID in the API server's UUID form, stable for the pod.
+pub(super) fn uuid(uid: u64) -> String {
+    let a = fnv(&[uid, 1]);
+    let b = fnv(&[uid, 2]);
+    let h = format!("{a:016x}{b:016x}");
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// One container as crictl lists it (and the docker CLI, from the same facts).
