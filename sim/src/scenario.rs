@@ -97,6 +97,10 @@ pub struct Addons {
     /// The flannel CNI's version (an independent component: no Kubernetes upgrade touches it).
     #[serde(default)]
     pub flannel: Option<String>,
+    /// The flannel release whose `kube-flannel.yml` lies in root's home on the control planes
+    /// (default: the running flannel's, the manifest it was installed from).
+    #[serde(default)]
+    pub flannel_manifest: Option<String>,
     /// The easy-rsa that made the cluster's certificates (independent of Kubernetes, too).
     #[serde(default)]
     pub easy_rsa: Option<String>,
@@ -113,6 +117,7 @@ impl Default for Addons {
             coredns: true,
             static_pods: true,
             flannel: None,
+            flannel_manifest: None,
             easy_rsa: None,
         }
     }

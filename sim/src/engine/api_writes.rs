@@ -9,6 +9,7 @@ use crate::engine::setup::{SetupError, add_manifest};
 use crate::model::core_objects;
 use crate::model::manifest::{Manifest, pdb_from_manifest, template_from};
 use crate::model::objects::{self, ApiObject, ResourceKind};
+use crate::model::services;
 use crate::model::status::{ApiError, DeleteCause};
 use crate::model::taint::Taint;
 use crate::model::*;
@@ -106,6 +107,14 @@ impl Engine {
                 "kubedrill: nodes join with kubeadm (the node-add step), not through the API",
             )),
             k if k.stored() => {
+                let mut obj = obj;
+                if k == ResourceKind::Services {
+                    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+                        m.insert("namespace".into(), Value::String(ns.clone()));
+                    }
+                    services::admit(&self.cluster, &mut obj)
+                        .map_err(|errs| ApiError::invalid_fields("Service", &name, errs))?;
+                }
                 let o = ApiObject::from_json(obj.clone())
                     .ok_or_else(|| ApiError::new(400, format!("the {k:?} does not decode")))?;
                 let mut v = core_objects::to_store(&o);
@@ -116,6 +125,11 @@ impl Engine {
                         "00000000-0000-4005-8000-{:012x}",
                         self.cluster.store.writes + 1
                     )),
+                );
+                // Above the defaults' (`core_objects::meta`), rising with every write.
+                m.insert(
+                    "resourceVersion".into(),
+                    Value::String((90_200 + self.cluster.store.writes + 1).to_string()),
                 );
                 m.insert(
                     "creationTimestamp".into(),
@@ -238,10 +252,16 @@ impl Engine {
             ResourceKind::Namespaces => Ok(false),
             k if k.stored() => {
                 let o = ApiObject::from_json(obj).ok_or_else(|| ApiError::new(400, "the object does not decode"))?;
-                let v = core_objects::to_store(&o);
+                let mut v = core_objects::to_store(&o);
                 let before = core_objects::to_store(&current);
                 if v == before {
                     return Ok(false);
+                }
+                if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+                    m.insert(
+                        "resourceVersion".into(),
+                        Value::String((90_200 + self.cluster.store.writes + 1).to_string()),
+                    );
                 }
                 self.cluster.store.put((kind, ns, name), v);
                 Ok(true)

@@ -147,6 +147,9 @@ impl Engine {
         if let Some(v) = &spec.addons.flannel {
             add_flannel(&mut sim, v)?;
         }
+        if let Some(v) = spec.addons.flannel_manifest.as_ref().or(spec.addons.flannel.as_ref()) {
+            ship_flannel_manifest(&mut sim, v, spec.addons.flannel_manifest.is_some())?;
+        }
         sim.advance_to(WORKERS_JOIN_AT);
         for mut n in workers {
             n.created_at = sim.now;
@@ -691,7 +694,9 @@ pub(crate) fn flannel_layout(version: &str) -> (&'static str, &'static str, Stri
         .nth(1)
         .and_then(|m| m.parse::<u32>().ok())
         .unwrap_or(0);
-    if minor >= 20 {
+    if let Some((image, _)) = crate::release::flannel::images(version) {
+        ("kube-flannel", "kube-flannel-ds", image)
+    } else if minor >= 20 {
         (
             "kube-flannel",
             "kube-flannel-ds",
@@ -706,12 +711,87 @@ pub(crate) fn flannel_layout(version: &str) -> (&'static str, &'static str, Stri
     }
 }
 
+/// Where the flannel manifest a person applies lies on the control planes.
+pub(crate) const FLANNEL_MANIFEST_PATH: &str = "/root/kube-flannel.yml";
+
+/// Puts the release's `kube-flannel.yml` in root's home on every control plane: the file the
+/// cluster was installed from, or (`addons.flannelManifest`) the one of the release to move to.
+fn ship_flannel_manifest(sim: &mut Engine, version: &str, asked: bool) -> Result<(), SetupError> {
+    let Some(text) = crate::release::flannel::manifest(version) else {
+        if asked {
+            return Err(SetupError(format!(
+                "cluster.addons.flannelManifest: {version:?} is not a flannel release with a kube-flannel.yml here (v0.20.0 and later)"
+            )));
+        }
+        return Ok(());
+    };
+    for id in sim.cluster.control_plane_ids().to_vec() {
+        sim.cluster
+            .node_mut(id)
+            .fs
+            .put(FLANNEL_MANIFEST_PATH, hostfs::Entry::Text(text.clone()));
+    }
+    Ok(())
+}
+
+/// Installs flannel from its release's manifest as `kubectl apply -f kube-flannel.yml` would:
+/// every object of it, each with the `last-applied-configuration` that apply leaves, so the
+/// same file applied again changes nothing.
+fn apply_flannel_manifest(sim: &mut Engine, text: &str) -> Result<(), SetupError> {
+    for doc in text.split("\n---\n") {
+        // The separator takes the line break that ends a document's last line (and with it
+        // the final newline of a `|` block).
+        let doc = format!("{}\n", doc.trim_start_matches("---\n"));
+        let mut v: serde_json::Value =
+            yaml_serde::from_str(&doc).map_err(|e| SetupError(format!("kube-flannel.yml: {e}")))?;
+        let mut applied = v.clone();
+        if let Some(m) = applied.get_mut("metadata").and_then(serde_json::Value::as_object_mut) {
+            m.remove("annotations");
+        }
+        let config = serde_json::to_string(&applied).unwrap_or_default() + "\n";
+        v["metadata"]["annotations"] =
+            serde_json::json!({ "kubectl.kubernetes.io/last-applied-configuration": config.clone() });
+        match v["kind"].as_str().unwrap_or_default() {
+            "Namespace" => {
+                sim.cluster
+                    .intern_namespace(v["metadata"]["name"].as_str().unwrap_or_default());
+            }
+            "DaemonSet" => {
+                let m = Manifest::from_value(v).map_err(SetupError)?;
+                add_manifest(sim, &m)?;
+                let id = sim
+                    .cluster
+                    .workload_id(WorkloadKind::DaemonSet, m.namespace(), m.name())
+                    .ok_or_else(|| SetupError("kube-flannel.yml: the DaemonSet was not made".into()))?;
+                // The manifest's selector (`app: flannel`), not its template's labels.
+                if let Manifest::DaemonSet(ds) = &m
+                    && let Some(sel) = &ds.spec.selector.match_labels
+                {
+                    let sel: Labels = sel.clone().into_iter().collect();
+                    sim.cluster.workload_mut(id).selector = Selector::from_labels(&sel);
+                }
+                let meta = &mut sim.cluster.workload_mut(id).meta;
+                meta.annotations
+                    .insert("kubectl.kubernetes.io/last-applied-configuration".into(), config);
+                meta.labels = m.metadata().labels.clone().map(|l| l.into_iter().collect());
+            }
+            _ => sim
+                .api_create(v)
+                .map_err(|e| SetupError(format!("kube-flannel.yml: {}", e.message)))?,
+        }
+    }
+    Ok(())
+}
+
 /// The flannel CNI as its manifest installs it: a DaemonSet on every node, control planes too.
 fn add_flannel(sim: &mut Engine, version: &str) -> Result<(), SetupError> {
     if !version.starts_with('v') || version.trim_start_matches('v').split('.').count() != 3 {
         return Err(SetupError(format!(
             "cluster.addons.flannel: {version:?} is not a flannel release tag (like v0.25.1)"
         )));
+    }
+    if let Some(text) = crate::release::flannel::manifest(version) {
+        return apply_flannel_manifest(sim, &text);
     }
     let (ns, name, image) = flannel_layout(version);
     let spec = PodSpec {

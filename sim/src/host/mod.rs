@@ -46,7 +46,7 @@ impl CommandHost for Host<'_> {
             "service" => crate::tools::systemd::systemctl::service(&mut self.node_kube()?, args),
             "apt-get" | "apt-mark" | "apt-cache" | "apt" => self.apt(argv)?,
             "kubeadm" => crate::tools::kubeadm::cmd::run(&mut self.node_kube()?, args, stdin)?,
-            "sed" => self.sed(args)?,
+            "sed" => self.sed(args, env.cwd())?,
             "kubelet" => crate::tools::systemd::systemctl::kubelet(&self.node_kube()?, args),
             "rollback" | "/usr/local/bin/rollback" => self.rollback(args)?,
             "easyrsa" | "./easyrsa" => self.easyrsa(args)?,
@@ -335,7 +335,7 @@ impl Host<'_> {
     /// (switching the pkgs.k8s.io minor), a static pod manifest (the kubelet notices at its next
     /// look), the kubelet's files (read at its next start; a unit or drop-in edit wants a
     /// daemon-reload), any other text file.
-    fn sed(&mut self, args: &[String]) -> Option<CommandOutput> {
+    fn sed(&mut self, args: &[String], cwd: &str) -> Option<CommandOutput> {
         let node = self.node()?;
         let mut out = CommandOutput::default();
         let (flags, rest): (Vec<&String>, Vec<&String>) = args.iter().partition(|a| a.starts_with('-'));
@@ -361,7 +361,13 @@ impl Host<'_> {
             out.status = 1;
             return Some(out);
         };
-        if file.as_str() == KUBERNETES_LIST {
+        // A relative path is the shell's working directory's (`sed -i … kube-flannel.yml`).
+        let path = if file.starts_with('/') {
+            crate::path::normalize(file)
+        } else {
+            crate::path::normalize(&format!("{cwd}/{file}"))
+        };
+        if path == KUBERNETES_LIST {
             let packages = &mut self.sim.cluster.node_mut(node).packages;
             let Some(edited) = substitute(packages.repo_file_text(), &subs) else {
                 return Some(sed_no_space(file));
@@ -369,7 +375,6 @@ impl Host<'_> {
             packages.set_repo_file_text(&edited);
             return Some(out);
         }
-        let path = crate::path::normalize(file);
         let text = match self.sim.cluster.node(node).fs.get(&path) {
             Some(crate::model::hostfs::Entry::Text(t)) => t.clone(),
             Some(e) if e.is_dir() => {

@@ -542,6 +542,8 @@ fn endpoints(c: &Cluster) -> Vec<ApiObject> {
             }]
         });
         let mut m = meta(c, "Endpoints", &ns, &name, SimTime::ZERO);
+        // The controllers create them with the Service.
+        m.creation_timestamp = s.metadata.creation_timestamp.clone();
         m.labels = s.metadata.labels.clone();
         out.push(ApiObject::Endpoints(core::Endpoints { metadata: m, subsets }));
     }
@@ -601,6 +603,8 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
             format!("{name}-{}", suffix(&format!("{ns}/{name}"), 5))
         };
         let mut m = meta(c, "EndpointSlice", &ns, &slice_name, SimTime::ZERO);
+        // The controllers create them with the Service.
+        m.creation_timestamp = s.metadata.creation_timestamp.clone();
         let mut l = s.metadata.labels.clone().unwrap_or_default();
         l.insert("kubernetes.io/service-name".into(), name.clone());
         // The API server's endpoints reconciler writes the `kubernetes` slice with the
@@ -638,7 +642,9 @@ fn endpoint_slices(c: &Cluster) -> Vec<ApiObject> {
             .iter()
             .flatten()
             .map(|p| discovery::EndpointPort {
-                name: p.name.clone(),
+                // The controller always sets the name, "" for an unnamed port (kubectl's
+                // describe dereferences it).
+                name: Some(p.name.clone().unwrap_or_default()),
                 port: Some(match &p.target_port {
                     Some(IntOrString::Int(n)) => *n,
                     _ => p.port,

@@ -17,6 +17,7 @@ pub mod pdb;
 pub mod pod;
 pub mod quantity;
 pub mod scheduler;
+pub mod services;
 pub mod status;
 pub mod store;
 pub mod taint;

@@ -833,6 +833,15 @@ pub fn workload_object(c: &Cluster, id: WorkloadId) -> ApiObject {
     let mut metadata = workload_meta(c, id);
     let selector = label_selector(&w.selector);
     let mut template = pod_template(&w.template, &w.pod_labels);
+    // The controller stamps these on the pods it makes; its own template has none of them
+    // (a client reading the template back and writing it, as `kubectl apply` does, must not
+    // see them).
+    if matches!(w.kind, WorkloadKind::DaemonSet | WorkloadKind::StatefulSet)
+        && let Some(l) = template.metadata.as_mut().and_then(|m| m.labels.as_mut())
+    {
+        l.remove("controller-revision-hash");
+        l.remove("pod-template-generation");
+    }
     if let Some(spec) = template.spec.as_mut() {
         default_pod_spec(spec);
         spec.node_name = None;

@@ -6,6 +6,7 @@ pub mod api;
 pub mod behaviour;
 pub mod components;
 pub mod dates;
+pub mod flannel;
 pub mod kubelet;
 pub mod version;
 pub mod versions;

@@ -21,6 +21,8 @@ pub(crate) struct FakeApi {
     pub eviction: Result<(), ApiError>,
     /// Every write, as `VERB target`.
     pub writes: Vec<String>,
+    /// The objects POSTed, whole.
+    pub created: Vec<serde_json::Value>,
 }
 
 impl FakeApi {
@@ -36,6 +38,7 @@ impl FakeApi {
             deadline: SimTime(u64::MAX),
             eviction: Ok(()),
             writes: Vec::new(),
+            created: Vec::new(),
         }
     }
 }
@@ -98,6 +101,7 @@ impl KubeApi for FakeApi {
             object["kind"].as_str().unwrap_or_default(),
             object["metadata"]["name"].as_str().unwrap_or_default()
         ));
+        self.created.push(object);
         Ok(())
     }
     fn update(&mut self, object: serde_json::Value) -> Result<bool, ApiError> {

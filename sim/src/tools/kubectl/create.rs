@@ -399,5 +399,42 @@ pub(crate) fn run_pod(api: &mut dyn KubeApi, args: &[String], local: &Local) -> 
     if let Some(ns) = p.str("namespace") {
         obj["metadata"]["namespace"] = Value::String(ns.to_string());
     }
-    finish(api, &p, local, obj, "pod")
+    if !p.bool("expose") {
+        return finish(api, &p, local, obj, "pod");
+    }
+    // `--expose`: then a ClusterIP Service selecting the pod's labels, labelled only with
+    // what `--labels` asked for (kubectl's run.go `createService`).
+    let Some(port) = p.int("port") else {
+        return fail("error: --port must be set when exposing a service");
+    };
+    let mut svc = json!({"apiVersion": "v1", "kind": "Service",
+        "metadata": {"creationTimestamp": null, "name": name},
+        "spec": {"ports": [{"port": port, "protocol": "TCP", "targetPort": port}], "selector": obj["metadata"]["labels"]},
+        "status": {"loadBalancer": {}}});
+    if p.has("labels") {
+        svc["metadata"]["labels"] = obj["metadata"]["labels"].clone();
+    }
+    if let Some(ns) = p.str("namespace") {
+        svc["metadata"]["namespace"] = Value::String(ns.to_string());
+    }
+    // The pod is created first; kubectl's run.go (to 1.36) prints the Service as soon as it is
+    // made and the pod last (checked against the real kubectl 1.31).
+    let pod = finish(api, &p, local, obj, "pod");
+    if pod.status != 0 {
+        return pod;
+    }
+    let mut out = finish(api, &p, local, svc, "service");
+    if out.status != 0 {
+        let mut first = pod;
+        first.chunks.append(&mut out.chunks);
+        first.status = out.status;
+        return first;
+    }
+    if p.str("output") == Some("yaml") {
+        // run.go's own separator, then the YAML printer's before its second object.
+        stdout(&mut out, "---");
+        stdout(&mut out, "---");
+    }
+    out.chunks.extend(pod.chunks);
+    out
 }

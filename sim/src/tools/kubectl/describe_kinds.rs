@@ -580,6 +580,15 @@ pub(crate) fn describe(api: &dyn KubeApi, o: &ApiObject) -> Option<Vec<String>> 
                 Some(f) => l.push(format!("IPs:\t{}", f.join(","))),
                 None => l.push("IPs:\t<none>".into()),
             }
+            if let Some(e) = spec.external_ips.as_ref().filter(|e| !e.is_empty()) {
+                l.push(format!("External IPs:\t{}", e.join(",")));
+            }
+            if let Some(ip) = spec.load_balancer_ip.as_ref().filter(|ip| !ip.is_empty()) {
+                l.push(format!("Desired LoadBalancer IP:\t{ip}"));
+            }
+            if let Some(n) = spec.external_name.as_ref().filter(|n| !n.is_empty()) {
+                l.push(format!("External Name:\t{n}"));
+            }
             let endpoints = endpoint_ips(api, &ns, &name);
             for p in spec.ports.iter().flatten() {
                 let pname = p
@@ -607,6 +616,9 @@ pub(crate) fn describe(api: &dyn KubeApi, o: &ApiObject) -> Option<Vec<String>> 
                 "Session Affinity:\t{}",
                 spec.session_affinity.clone().unwrap_or_default()
             ));
+            if let Some(p) = spec.external_traffic_policy.as_ref().filter(|p| !p.is_empty()) {
+                l.push(format!("External Traffic Policy:\t{p}"));
+            }
             if let Some(p) = &spec.internal_traffic_policy {
                 l.push(format!("Internal Traffic Policy:\t{p}"));
             }

@@ -859,12 +859,15 @@ fn workload_rows(api: &dyn KubeApi, res: Resource, l: &Listing, wide: bool, rows
                     .collect::<Vec<_>>()
                     .join(","),
             );
-            // A ReplicaSet's selector carries its pod-template-hash; the others select by the
-            // template's own labels (the DaemonSet controller's revision hash is not in it).
+            // A ReplicaSet's selector carries its pod-template-hash; the others' is their
+            // own (the DaemonSet controller's revision hash is not in it).
+            let own = objects::label_selector(&w.selector).match_labels.unwrap_or_default();
             let selector = if w.kind == WorkloadKind::ReplicaSet {
                 &w.pod_labels
-            } else {
+            } else if own.is_empty() {
                 &w.template.labels
+            } else {
+                &own
             };
             row.push(
                 selector

@@ -128,6 +128,36 @@ fn ports_cell(s: &k8s_openapi::api::core::v1::ServiceSpec) -> String {
     }
 }
 
+/// The EXTERNAL-IP column as kubectl's printer fills it by Service type: a LoadBalancer
+/// without an address yet is `<pending>`, an ExternalName shows its name.
+fn external_ip_cell(s: &k8s_openapi::api::core::v1::Service) -> String {
+    let spec = s.spec.clone().unwrap_or_default();
+    let external = spec.external_ips.clone().unwrap_or_default();
+    match spec.type_.as_deref().unwrap_or("ClusterIP") {
+        "ClusterIP" | "NodePort" if !external.is_empty() => external.join(","),
+        "ClusterIP" | "NodePort" => "<none>".into(),
+        "LoadBalancer" => {
+            let ingress: Vec<String> = s
+                .status
+                .as_ref()
+                .and_then(|st| st.load_balancer.as_ref())
+                .and_then(|lb| lb.ingress.clone())
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|i| i.ip.or(i.hostname))
+                .chain(external)
+                .collect();
+            if ingress.is_empty() {
+                "<pending>".into()
+            } else {
+                ingress.join(",")
+            }
+        }
+        "ExternalName" => spec.external_name.unwrap_or_default(),
+        _ => "<unknown>".into(),
+    }
+}
+
 fn row(api: &dyn KubeApi, o: &ApiObject, wide: bool) -> Vec<String> {
     let m = o.metadata();
     let name = m.name.clone().unwrap_or_default();
@@ -150,11 +180,7 @@ fn row(api: &dyn KubeApi, o: &ApiObject, wide: bool) -> Vec<String> {
                 name,
                 spec.type_.clone().unwrap_or_else(|| "ClusterIP".into()),
                 spec.cluster_ip.clone().unwrap_or_else(|| "<none>".into()),
-                spec.external_ips
-                    .as_ref()
-                    .filter(|e| !e.is_empty())
-                    .map(|e| e.join(","))
-                    .unwrap_or_else(|| "<none>".into()),
+                external_ip_cell(s),
                 ports_cell(&spec),
                 age,
             ];

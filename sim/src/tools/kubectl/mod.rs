@@ -12,6 +12,7 @@ mod drain_reasons;
 mod edit;
 mod events;
 mod explain;
+mod expose;
 pub(crate) mod flags;
 mod get;
 mod get_core;
@@ -39,7 +40,7 @@ use crate::tools::cobra::levenshtein;
 use std::collections::BTreeMap;
 
 /// The commands kubedrill's kubectl answers (the others say they are not modelled).
-const MODELLED: &str = "annotate, api-resources, api-versions, apply, auth can-i, cluster-info, config, cordon, create, delete, describe, drain, edit, events, explain, get, label, logs, patch, rollout, run, scale, set, taint, top, uncordon, version, wait";
+const MODELLED: &str = "annotate, api-resources, api-versions, apply, auth can-i, cluster-info, config, cordon, create, delete, describe, drain, edit, events, explain, expose, get, label, logs, patch, rollout, run, scale, set, taint, top, uncordon, version, wait";
 
 /// Every top-level kubectl command, so that a real but unmodelled one is told apart from a typo.
 const REAL_COMMANDS: &[&str] = &[
@@ -378,6 +379,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
         },
         "create" => create::run(api, &rest, local),
         "run" => create::run_pod(api, &rest, local),
+        "expose" => expose::run(api, &rest, local),
         "apply" => apply::run(api, &rest, local, apply::Mode::Apply),
         "replace" => apply::run(api, &rest, local, apply::Mode::Replace),
         "label" => changes::label(api, &rest, false),
