@@ -107,8 +107,9 @@ impl SimDuration {
         Self(ms)
     }
 
+    /// Saturating: a count of seconds past what milliseconds can hold is "forever".
     pub const fn from_secs(s: u64) -> Self {
-        Self(s * 1000)
+        Self(s.saturating_mul(1000))
     }
 
     pub fn ms(self) -> u64 {

@@ -79,6 +79,9 @@ pub enum DurationDist {
     Choice { choice: Vec<Duration> },
 }
 
+/// The longest duration in seconds: Go's `time.Duration` limit.
+const MAX_SECS: u64 = (i64::MAX / 1_000_000_000) as u64;
+
 /// A duration as scenarios write it (`30s`, `10m`, `1h30m`, `250ms`) or a number of seconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Duration(pub SimDuration);
@@ -92,6 +95,10 @@ impl<'de> Deserialize<'de> for Duration {
             Text(String),
         }
         match Raw::deserialize(d)? {
+            // Go's durations end at about 292 years (2^63 ns); so do ours.
+            Raw::Secs(s) if s > MAX_SECS => Err(serde::de::Error::custom(format!(
+                "{s} seconds is out of range: a duration is at most {MAX_SECS} seconds (about 292 years)"
+            ))),
             Raw::Secs(s) => Ok(Self(SimDuration::from_secs(s))),
             Raw::Text(t) => SimDuration::parse_scenario(&t)
                 .map(Self)
@@ -1007,6 +1014,10 @@ spec:
             (
                 MINIMAL.replace("timeout: 2m", "timeout: 2 minutes"),
                 "invalid duration \"2 minutes\"",
+            ),
+            (
+                MINIMAL.replace("timeout: 2m", "timeout: 18446744073709551615"),
+                "is out of range: a duration is at most 9223372036 seconds",
             ),
         ];
         for (text, want) in cases {
