@@ -762,7 +762,7 @@ pub const MAX_PODS: u64 = 150_000;
 fn check_cluster(c: &ClusterGen) -> Result<(), Problem> {
     kubedrill_sim::version::KubeVersion::parse(&c.kubernetes_version)
         .and_then(|v| v.check_supported())
-        .map_err(|e| ("spec.cluster.kubernetesVersion".to_string(), e))?;
+        .map_err(|e| ("spec.cluster.kubernetesVersion".to_string(), e.to_string()))?;
     check_dist(&c.control_planes, "spec.cluster.controlPlanes")?;
     if let Some(bad) = c
         .control_planes

@@ -52,9 +52,12 @@ pub enum FaultError {
     VolumeSnapshotNeedsPaths,
     #[error("fault {0:?}: the directories must be absolute paths")]
     RelativePaths(String),
-    /// A downtime or a kubelet version that does not parse, or a release the model lacks.
+    /// A downtime that does not parse.
     #[error("{0}")]
     BadOperand(String),
+    /// A kubelet version that does not parse, or a release the model lacks.
+    #[error(transparent)]
+    Version(#[from] crate::release::version::VersionError),
     #[error("fault on unknown node {0:?}")]
     UnknownNode(String),
     #[error("{0:?} runs no etcd member (it is not a control plane)")]
@@ -106,8 +109,8 @@ impl Fault {
                 extra(3)?;
                 let name = node(1)?;
                 let version = words.get(2).ok_or(FaultError::NodeAddNeedsVersion)?;
-                let v = KubeVersion::parse(version).map_err(FaultError::BadOperand)?;
-                v.check_supported().map_err(FaultError::BadOperand)?;
+                let v = KubeVersion::parse(version)?;
+                v.check_supported()?;
                 Ok(Self::NodeAdd(name, v))
             }
             Some("etcd-member-crash") => {

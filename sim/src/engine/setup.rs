@@ -235,7 +235,7 @@ fn served_versions(v: &KubeVersion, kind: &str) -> String {
 }
 
 fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
-    let version = KubeVersion::parse(&spec.kubernetes_version).map_err(SetupError)?;
+    let version = KubeVersion::parse(&spec.kubernetes_version).map_err(|e| SetupError(e.to_string()))?;
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);

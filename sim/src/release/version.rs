@@ -23,6 +23,24 @@ pub const NEWEST_MINOR: u32 = 36;
 /// control plane (and so kubeadm and kubectl) starts at `OLDEST_MINOR`.
 pub const OLDEST_KUBELET_MINOR: u32 = 6;
 
+/// A Kubernetes version that does not parse, or one the simulator does not model.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VersionError {
+    #[error("invalid Kubernetes version {0:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2")]
+    Invalid(String),
+    #[error("Kubernetes {0} is not modelled: kubedrill models v1.{OLDEST_MINOR} to v1.{NEWEST_MINOR}")]
+    NotModelled(KubeVersion),
+    #[error("kubelet {0} is not modelled: kubedrill models kubelets v1.{OLDEST_KUBELET_MINOR} to v1.{NEWEST_MINOR}")]
+    KubeletNotModelled(KubeVersion),
+}
+
+/// The callers that report errors as text keep using `?`.
+impl From<VersionError> for String {
+    fn from(e: VersionError) -> Self {
+        e.to_string()
+    }
+}
+
 impl KubeVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> Self {
         Self {
@@ -34,8 +52,8 @@ impl KubeVersion {
     }
 
     /// Parses `v1.31.2`, `1.31.2` and pre-releases such as `v1.32.0-rc.1`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("invalid Kubernetes version {text:?}: expected vMAJOR.MINOR.PATCH, e.g. v1.31.2");
+    pub fn parse(text: &str) -> Result<Self, VersionError> {
+        let bad = || VersionError::Invalid(text.to_string());
         let t = text.strip_prefix('v').unwrap_or(text);
         let (core, pre) = match t.split_once('-') {
             Some((c, p)) if !p.is_empty() => (c, p.to_string()),
@@ -43,7 +61,7 @@ impl KubeVersion {
             None => (t, String::new()),
         };
         let mut parts = core.split('.');
-        let mut num = || -> Result<u32, String> {
+        let mut num = || -> Result<u32, VersionError> {
             let p = parts.next().ok_or_else(bad)?;
             crate::semver::numeric(p).ok_or_else(bad)
         };
@@ -60,22 +78,18 @@ impl KubeVersion {
     }
 
     /// Refuses versions outside what the simulator models, with a clear message.
-    pub fn check_supported(&self) -> Result<(), String> {
+    pub fn check_supported(&self) -> Result<(), VersionError> {
         if self.major != 1 || self.minor < OLDEST_MINOR || self.minor > NEWEST_MINOR {
-            return Err(format!(
-                "Kubernetes {self} is not modelled: kubedrill models v1.{OLDEST_MINOR} to v1.{NEWEST_MINOR}"
-            ));
+            return Err(VersionError::NotModelled(self.clone()));
         }
         Ok(())
     }
 
     /// Like `check_supported`, for a node's kubelet, which may be one minor older than the
     /// oldest modelled control plane.
-    pub fn check_supported_kubelet(&self) -> Result<(), String> {
+    pub fn check_supported_kubelet(&self) -> Result<(), VersionError> {
         if self.major != 1 || self.minor < OLDEST_KUBELET_MINOR || self.minor > NEWEST_MINOR {
-            return Err(format!(
-                "kubelet {self} is not modelled: kubedrill models kubelets v1.{OLDEST_KUBELET_MINOR} to v1.{NEWEST_MINOR}"
-            ));
+            return Err(VersionError::KubeletNotModelled(self.clone()));
         }
         Ok(())
     }
@@ -114,7 +128,7 @@ impl fmt::Display for KubeVersion {
 impl TryFrom<String> for KubeVersion {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
-        Self::parse(&s)
+        Ok(Self::parse(&s)?)
     }
 }
 
