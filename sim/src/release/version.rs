@@ -148,7 +148,7 @@ mod tests {
         assert!(v("v1.6.13").check_supported().is_err());
         assert!(v("v1.6.13").check_supported_kubelet().is_ok());
         assert_eq!(
-            v("v1.5.8").check_supported_kubelet(),
+            v("v1.5.8").check_supported_kubelet().map_err(|e| e.to_string()),
             Err("kubelet v1.5.8 is not modelled: kubedrill models kubelets v1.6 to v1.36".to_string())
         );
     }
