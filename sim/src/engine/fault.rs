@@ -236,7 +236,9 @@ mod tests {
         assert_eq!(Fault::parse("node-add n3"), Err(FaultError::NodeAddNeedsVersion));
         assert!(matches!(
             Fault::parse("node-add n3 v9.1.0"),
-            Err(FaultError::BadOperand(_))
+            Err(FaultError::Version(crate::release::version::VersionError::NotModelled(
+                _
+            )))
         ));
         assert!(matches!(
             Fault::parse("node-reboot a soon"),
