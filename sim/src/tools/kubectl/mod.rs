@@ -323,13 +323,19 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     };
     let cmd = args[idx].as_str();
     let rest: Vec<String> = args[..idx].iter().chain(args[idx + 1..].iter()).cloned().collect();
-    // `kubectl COMMAND --help` (not a subcommand's: `rollout status --help` keeps its usage).
-    let subcommand = args[idx + 1..].iter().any(|a| !a.starts_with('-'))
-        && matches!(cmd, "rollout" | "set" | "config" | "create" | "auth" | "top");
+    // `kubectl COMMAND --help`, or `kubectl COMMAND SUBCOMMAND --help` for the commands that
+    // have subcommands.
+    let key = match args[idx + 1..].iter().find(|a| !a.starts_with('-')) {
+        Some(sub) if matches!(cmd, "rollout" | "set" | "config" | "create" | "auth" | "top") => {
+            format!("{cmd} {sub}")
+        }
+        _ => cmd.to_string(),
+    };
+    // A word that names no subcommand (`create -f x.yaml --help`, `rollout bogus --help`):
+    // cobra shows the command's own page.
     if wants_help(&rest)
-        && !subcommand
         && api.kubectl().minor >= 27
-        && let Some(page) = help::page(cmd)
+        && let Some(page) = help::page(&key).or_else(|| help::page(cmd))
     {
         let mut out = CommandOutput::default();
         stdout(&mut out, page.trim_end());
