@@ -44,13 +44,7 @@ pub fn running_on(c: &Cluster, node: NodeId) -> Vec<Running<'_>> {
             continue;
         }
         for (index, name) in p.template.container_names.iter().enumerate() {
-            let image = p
-                .template
-                .spec
-                .containers
-                .get(index)
-                .and_then(|c| c.image.clone())
-                .unwrap_or_default();
+            let image = image_of(p, index);
             out.push(Running {
                 pod: p,
                 index,
@@ -70,4 +64,14 @@ pub fn sandboxes_on(c: &Cluster, node: NodeId) -> Vec<&Pod> {
         .filter_map(|id| c.pod(id))
         .filter(|p| pod_running(c, node, p))
         .collect()
+}
+
+/// The image of a pod's `index`-th container, as its spec names it (empty if it names none).
+pub fn image_of(p: &Pod, index: usize) -> String {
+    p.template
+        .spec
+        .containers
+        .get(index)
+        .and_then(|c| c.image.clone())
+        .unwrap_or_default()
 }

@@ -7,7 +7,7 @@
 //! Modelled: `docker ps [-a] [-q] [--no-trunc] [-f|--filter name=S]`, `docker logs [--tail N] ID`
 //! and `docker version`; other real subcommands say they are not modelled.
 
-use super::{Row, fnv, human_ago, rows, tabwrite, uuid};
+use super::{Row, fnv, human_ago, print_log, rows, tabwrite, uuid};
 use crate::shell::CommandOutput;
 use crate::shell::output::{stderr, stdout};
 use crate::tools::api::NodeApi;
@@ -332,13 +332,7 @@ fn logs(api: &dyn NodeApi, args: &[&str]) -> CommandOutput {
         l.id.starts_with(id) || l.name == id
     });
     match found {
-        Some(Row { log: Some(log), .. }) => {
-            let lines: Vec<&str> = log.lines().collect();
-            let from = tail.map_or(0, |t| lines.len().saturating_sub(t));
-            for l in &lines[from..] {
-                stderr(&mut out, *l);
-            }
-        }
+        Some(Row { log: Some(log), .. }) => print_log(&mut out, &log, tail),
         Some(r) => {
             stderr(
                 &mut out,

@@ -207,13 +207,7 @@ fn rows(api: &dyn NodeApi, node: NodeId, all: bool) -> Vec<Row> {
         };
         let pod_id = hex13(fnv(&[p.uid, 0]));
         for (i, cname) in p.template.container_names.iter().enumerate() {
-            let image = p
-                .template
-                .spec
-                .containers
-                .get(i)
-                .and_then(|c| c.image.clone())
-                .unwrap_or_default();
+            let image = crate::model::containers::image_of(p, i);
             let image_id = hex13(fnv(&[image.len() as u64, image.bytes().map(u64::from).sum()]));
             let mut started = p.last_restart.or(p.started_at).unwrap_or(p.created_at);
             let mut running = crate::model::containers::pod_running(api.cluster(), node, p) && !p.is_terminating();
@@ -544,11 +538,7 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
             let found = rows(api, node, true).into_iter().find(|r| r.id.starts_with(id));
             match found {
                 Some(Row { log: Some(log), .. }) => {
-                    let lines: Vec<&str> = log.lines().collect();
-                    let from = tail.map_or(0, |t| lines.len().saturating_sub(t));
-                    for l in &lines[from..] {
-                        crate::shell::output::stderr(&mut out, *l);
-                    }
+                    print_log(&mut out, &log, tail);
                     out
                 }
                 Some(r) => {
@@ -632,6 +622,16 @@ pub(crate) fn run(api: &dyn NodeApi, args: &[String]) -> CommandOutput {
             out
         }
         other => usage(api, &format!("No help topic for '{other}'")),
+    }
+}
+
+/// A container's log on stderr (where both the API server and etcd write it), its last
+/// `tail` lines when given.
+fn print_log(out: &mut CommandOutput, log: &str, tail: Option<usize>) {
+    let lines: Vec<&str> = log.lines().collect();
+    let from = tail.map_or(0, |t| lines.len().saturating_sub(t));
+    for l in &lines[from..] {
+        crate::shell::output::stderr(out, *l);
     }
 }
 

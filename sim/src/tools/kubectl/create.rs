@@ -116,18 +116,21 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     finish(api, &p, local, obj, what)
 }
 
+/// `--dry-run` and `-o`/`--template` of a command that creates an object.
+pub(crate) fn dry_run_and_format(p: &Parsed, local: &Local) -> Result<(DryRun, Option<Format>), String> {
+    let dry = dry_run(p)?;
+    let format = match p.str("output").filter(|o| !o.is_empty()) {
+        Some(o) => Some(Format::parse(o, p.str("template"), local)?),
+        None => None,
+    };
+    Ok((dry, format))
+}
+
 /// Creates (or only prints, with `--dry-run`) an object built by a generator.
 pub(crate) fn finish(api: &mut dyn KubeApi, p: &Parsed, local: &Local, obj: Value, what: &str) -> CommandOutput {
-    let dry = match dry_run(p) {
+    let (dry, format) = match dry_run_and_format(p, local) {
         Ok(d) => d,
         Err(e) => return fail(e),
-    };
-    let format = match p.str("output").filter(|o| !o.is_empty()) {
-        Some(o) => match Format::parse(o, p.str("template"), local) {
-            Ok(f) => Some(f),
-            Err(e) => return fail(e),
-        },
-        None => None,
     };
     let name = printer::name_of(&obj);
     if dry != DryRun::Client

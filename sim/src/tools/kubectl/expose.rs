@@ -9,7 +9,7 @@
 //! two service ports (`port-1-tcp`, `port-1-udp`) where older releases kept the last protocol.
 
 use super::apply::read_manifests;
-use super::create::{DryRun, dry_run};
+use super::create::{DryRun, dry_run_and_format};
 use super::flags::{self, Kind, Parsed, flag};
 use super::get::Resource;
 use super::printer::{self, Format};
@@ -75,16 +75,9 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String], local: &Local) -> Comm
     if p.has("overrides") {
         return fail("kubedrill: `kubectl expose --overrides` is not modelled");
     }
-    let dry = match dry_run(&p) {
+    let (dry, format) = match dry_run_and_format(&p, local) {
         Ok(d) => d,
         Err(e) => return fail(e),
-    };
-    let format = match p.str("output").filter(|o| !o.is_empty()) {
-        Some(o) => match Format::parse(o, p.str("template"), local) {
-            Ok(f) => Some(f),
-            Err(e) => return fail(e),
-        },
-        None => None,
     };
     let ns = p.str("namespace").unwrap_or("default").to_string();
     let sources = match sources(api, &p, local, &ns) {
