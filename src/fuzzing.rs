@@ -61,10 +61,11 @@ pub fn lab_line(data: &[u8]) {
         return;
     };
     let labs = catalogue();
-    let lab = &labs[pick as usize % labs.len()];
-    let Ok(mut session) = Session::start(lab, lab.default_seed()) else {
-        panic!("lab {} does not start", lab.id);
-    };
+    let index = pick as usize % labs.len();
+    let mut session = started(index, || {
+        let lab = &labs[index];
+        Session::start(lab, lab.default_seed()).unwrap_or_else(|_| panic!("lab {} does not start", lab.id))
+    });
     type_lines(&mut session, rest);
 }
 
@@ -88,30 +89,30 @@ pub fn etcd_tool(data: &[u8]) {
     let Some((&pick, rest)) = data.split_first() else {
         return;
     };
-    static LAB: OnceLock<Lab> = OnceLock::new();
-    let lab = LAB.get_or_init(|| {
-        catalogue()
+    // Keyed past the labs' indices, one fresh session per kind of damage.
+    let mut session = started(1000 + usize::from(pick % 8), || {
+        let lab = catalogue()
             .iter()
             .find(|l| l.id == "etcd-restore")
-            .cloned()
-            .expect("the etcd-restore lab")
+            .expect("the etcd-restore lab");
+        let Ok(mut session) = Session::start(lab, lab.default_seed()) else {
+            panic!("lab {} does not start", lab.id);
+        };
+        const SAVE: &str = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save /root/s.db";
+        reply(&mut session, SAVE);
+        let damage = match pick % 8 {
+            0 => "",
+            1 => "truncate -s 0 /root/s.db",
+            2 => "truncate -s 100 /root/s.db",
+            3 => "truncate -s 4096 /root/s.db",
+            4 => "truncate -s 8192 /root/s.db",
+            5 => "truncate -s -32 /root/s.db",
+            6 => "cp /etc/hosts /root/s.db",
+            _ => "rm /root/s.db && mkdir /root/s.db",
+        };
+        reply(&mut session, damage);
+        session
     });
-    let Ok(mut session) = Session::start(lab, lab.default_seed()) else {
-        panic!("lab {} does not start", lab.id);
-    };
-    const SAVE: &str = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key snapshot save /root/s.db";
-    reply(&mut session, SAVE);
-    let damage = match pick % 8 {
-        0 => String::new(),
-        1 => "truncate -s 0 /root/s.db".into(),
-        2 => "truncate -s 100 /root/s.db".into(),
-        3 => "truncate -s 4096 /root/s.db".into(),
-        4 => "truncate -s 8192 /root/s.db".into(),
-        5 => "truncate -s -32 /root/s.db".into(),
-        6 => "cp /etc/hosts /root/s.db".into(),
-        _ => "rm /root/s.db && mkdir /root/s.db".into(),
-    };
-    reply(&mut session, &damage);
     let tool = if pick & 8 == 0 {
         "ETCDCTL_API=3 etcdctl"
     } else {
@@ -145,6 +146,22 @@ pub fn bench_file(data: &[u8]) {
     if let Err(e) = crate::bench::file::load_str_in(text, "fuzz.yaml", &dir) {
         assert_eq!(e.file, "fuzz.yaml", "an error names the file: {e:?}");
     }
+}
+
+/// A copy of the session `make` builds, made once per key and thread: starting a lab builds a
+/// whole cluster, which took nearly all of an input's time, and a `Session` is plain data, so
+/// its copy is the same state a fresh start gives.
+fn started(key: usize, make: impl FnOnce() -> Session) -> Session {
+    thread_local! {
+        static STARTED: std::cell::RefCell<std::collections::BTreeMap<usize, Session>> =
+            const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
+    }
+    if let Some(session) = STARTED.with(|s| s.borrow().get(&key).cloned()) {
+        return session;
+    }
+    let session = make();
+    STARTED.with(|s| s.borrow_mut().insert(key, session.clone()));
+    session
 }
 
 fn catalogue() -> &'static [Lab] {
