@@ -25,8 +25,8 @@
 //! an assertion fails.
 
 use kubedrill::serve::{SimHost, real_kubectl};
+use kubedrill_sim::Fault;
 use kubedrill_sim::Sim;
-use kubedrill_sim::fault::Fault;
 use kubedrill_sim::runner;
 use kubedrill_sim::scenario::{Scenario, StepKind};
 use kubedrill_sim::shell::{CommandOutput, Stream};

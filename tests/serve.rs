@@ -608,8 +608,8 @@ fn writes_through_a_real_kubectl(binary: &std::path::Path) {
     }
     let (taints, tier, data, replicas, pdbs) = host
         .call(|sim: &mut Sim| {
+            use kubedrill_sim::KubeApi;
             use kubedrill_sim::model::objects::ResourceKind;
-            use kubedrill_sim::tools::api::KubeApi;
             let c = sim.cluster();
             let node = c.node(c.node_id("node01").expect("node01"));
             let web = KubeApi::get(&*sim, ResourceKind::Deployments, Some("shop"), "web")

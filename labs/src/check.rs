@@ -5,12 +5,12 @@
 //! there. Each check says what it found (`detail`), which is what `check` shows.
 
 use crate::refs::{InvariantId, Package, PodRef, Version, WorkloadRef};
+use kubedrill_sim::ApiState;
 use kubedrill_sim::Sim;
 use kubedrill_sim::cluster::Cluster;
 use kubedrill_sim::components::StaticPod;
 use kubedrill_sim::hostfs::{DataDir, Entry};
 use kubedrill_sim::model::{Node, Owner, Phase, Pod, PodTemplate, ReadyStatus, WorkloadId, WorkloadKind};
-use kubedrill_sim::restore::ApiState;
 use kubedrill_sim::trace::Event;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
@@ -485,7 +485,7 @@ impl Check {
                 continue;
             };
             let (floor, why) = availability_floor(c, id);
-            let now = kubedrill_sim::engine::ready_watch::ready_pods(c, id);
+            let now = kubedrill_sim::ready_pods(c, id);
             let ready = low.ready.min(now);
             if ready < floor {
                 f.item(

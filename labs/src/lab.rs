@@ -34,7 +34,7 @@
 use crate::check::{Check, Objective};
 use crate::error::{LabError, yaml_message};
 use crate::locate::locate;
-use kubedrill_sim::fault::Fault;
+use kubedrill_sim::Fault;
 use kubedrill_sim::manifest::Manifest;
 use kubedrill_sim::scenario::{ClusterSpec, Metadata, Scenario, Step};
 use serde::de::{self, MapAccess, Visitor};

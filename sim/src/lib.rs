@@ -20,7 +20,7 @@
 //! Nothing here reads a clock, the environment or a file: time is [`time::SimTime`] and
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
-pub mod engine;
+pub(crate) mod engine;
 pub mod etcd;
 pub(crate) mod gotext;
 pub mod host;
@@ -35,14 +35,22 @@ pub mod semver;
 pub mod shell;
 pub(crate) mod tabwriter;
 pub mod time;
-pub mod tools;
+pub(crate) mod tools;
 pub mod trace;
 
 // Transitional paths for the crate's users (labs, the root package); see the façade below.
-pub use engine::{fault, restore, setup};
+// The façade over the engine and the tools, which are crate-private: what a driver (the
+// scenario runner, labs, the endpoint, policies, benchmarks) names of them.
+pub use engine::fault::{Fault, FaultError};
+pub use engine::ready_watch::ready_pods;
+pub use engine::restore::ApiState;
+pub use engine::setup::SetupError;
+pub use engine::upgrade::NodeAddError;
+pub use engine::{ApiError, DeleteCause, Engine};
 pub use model::{cluster, hostfs, manifest, objects as api, packages, scheduler};
 pub use release::{behaviour, components, version, versions};
-pub use tools::{kubeadm, kubectl};
+pub use tools::api::KubeApi;
+pub use tools::kubectl::{server_cells, server_columns};
 
 pub use host::Sim;
 pub use rng::Seed;

@@ -9,8 +9,8 @@
 //! metrics split the makespan into waiting (budgets, soaks, provisioning) and working from it.
 
 use super::faults::Timed;
+use kubedrill_sim::Fault;
 use kubedrill_sim::Sim;
-use kubedrill_sim::fault::Fault;
 use kubedrill_sim::host::input::{ApiReply, ApiRequest, Input, Output};
 use kubedrill_sim::model::status::ApiError;
 use kubedrill_sim::shell::CommandOutput;

@@ -11,9 +11,9 @@
 
 use super::Outcome;
 use super::faults::Schedule;
+use kubedrill_sim::Fault;
 use kubedrill_sim::Seed;
 use kubedrill_sim::Sim;
-use kubedrill_sim::engine::fault::Fault;
 use kubedrill_sim::host::input::{self, Input};
 use kubedrill_sim::invariant::Violation;
 use kubedrill_sim::model::packages::KubePackage;

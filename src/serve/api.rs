@@ -8,6 +8,7 @@ use super::openapi;
 use super::protobuf;
 use super::resources::{self, Resource};
 use super::tables::{self, Include, PrintContext};
+use kubedrill_sim::KubeApi;
 use kubedrill_sim::Sim;
 use kubedrill_sim::host::input::ApiRequest;
 use kubedrill_sim::model::Selector;
@@ -15,7 +16,6 @@ use kubedrill_sim::model::objects::{ApiObject, ResourceKind};
 use kubedrill_sim::model::patch::{self, PatchType};
 use kubedrill_sim::model::status::{ApiError, Unreachable};
 use kubedrill_sim::time::SimDuration;
-use kubedrill_sim::tools::api::KubeApi;
 use serde_json::{Value, json};
 
 #[derive(Clone, Debug, Default)]

@@ -6,13 +6,13 @@
 //! invariants checked after it, exactly as a policy or a test would drive the cluster.
 
 use super::resources::Resource;
+use kubedrill_sim::KubeApi;
 use kubedrill_sim::Sim;
 use kubedrill_sim::host::input::{ApiRequest, Input, Output};
 use kubedrill_sim::model::PodId;
 use kubedrill_sim::model::objects::{self, ApiObject, ListOptions, ResourceKind};
 use kubedrill_sim::model::status::{ApiError, Unreachable};
 use kubedrill_sim::time::{SimDuration, SimTime};
-use kubedrill_sim::tools::api::KubeApi;
 use kubedrill_sim::version::KubeVersion;
 use std::sync::Arc;
 

@@ -30,7 +30,7 @@ type Column = (&'static str, &'static str, u8);
 fn columns(kind: Option<ResourceKind>, server: &KubeVersion) -> Vec<Column> {
     match kind {
         Some(k) if ResourceKind::ALL.contains(&k) => compact_columns(k, server),
-        Some(k) => kubedrill_sim::kubectl::server_columns(k, server.minor)
+        Some(k) => kubedrill_sim::server_columns(k, server.minor)
             .into_iter()
             .map(|(name, wide)| (name, "string", u8::from(wide)))
             .collect(),
@@ -350,7 +350,7 @@ fn cells(o: &ApiObject, ctx: &PrintContext) -> Vec<Value> {
                 age(m, ctx),
             ]
         }
-        whole => kubedrill_sim::kubectl::server_cells(ctx.sim, whole)
+        whole => kubedrill_sim::server_cells(ctx.sim, whole)
             .into_iter()
             .map(Value::from)
             .collect(),

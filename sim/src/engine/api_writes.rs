@@ -482,7 +482,7 @@ impl Engine {
             }
         }
         if let Some(t) = template {
-            let new = template_from(t, wk == WorkloadKind::Job).map_err(|e| invalid(kind, name, &e))?;
+            let new = template_from(t, wk == WorkloadKind::Job).map_err(|e| invalid(kind, name, &e.to_string()))?;
             let before = current.pointer("/spec/template").cloned().unwrap_or_default();
             let after = serde_json::to_value(t).unwrap_or_default();
             if strip_template(&before) != strip_template(&after) {

@@ -28,7 +28,7 @@ pub enum Fault {
     VolumeSnapshot(String, String, String),
 }
 
-pub const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
+pub(crate) const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
 
 /// Why a fault line does not parse, or a parsed fault cannot be applied to this cluster; the
 /// cluster is left as it was.

@@ -7,11 +7,11 @@
 
 pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
-pub mod fault;
+pub(crate) mod fault;
 pub(crate) mod kubelet;
-pub mod ready_watch;
-pub mod restore;
-pub mod setup;
+pub(crate) mod ready_watch;
+pub(crate) mod restore;
+pub(crate) mod setup;
 pub(crate) mod static_pods;
 pub(crate) mod upgrade;
 

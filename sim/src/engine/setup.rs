@@ -30,7 +30,7 @@ use std::sync::Arc;
 #[error("{0}")]
 pub struct SetupError(pub String);
 
-pub const DEFAULT_AGE: SimDuration = SimDuration::from_secs(10 * 24 * 3600);
+pub(crate) const DEFAULT_AGE: SimDuration = SimDuration::from_secs(10 * 24 * 3600);
 const WORKERS_JOIN_AT: SimTime = SimTime(60_000);
 const WORKLOADS_AT: SimTime = SimTime(120_000);
 
@@ -757,7 +757,7 @@ fn apply_flannel_manifest(sim: &mut Engine, text: &str) -> Result<(), SetupError
                     .intern_namespace(v["metadata"]["name"].as_str().unwrap_or_default());
             }
             "DaemonSet" => {
-                let m = Manifest::from_value(v).map_err(SetupError)?;
+                let m = Manifest::from_value(v).map_err(|e| SetupError(e.to_string()))?;
                 add_manifest(sim, &m)?;
                 let id = sim
                     .cluster
@@ -827,7 +827,7 @@ pub(crate) fn register(
         WorkloadKind::DaemonSet => sim.cluster.node_count() as u64,
         _ => u64::from(replicas),
     };
-    limits::check_pods(sim.cluster.pod_count(), asks).map_err(SetupError)?;
+    limits::check_pods(sim.cluster.pod_count(), asks).map_err(|e| SetupError(e.to_string()))?;
     let ns = sim.cluster.intern_namespace(namespace);
     let mut template = admit(template);
     let mut pod_labels = template.labels.clone();
@@ -902,7 +902,7 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
     let ctx = |e: String| SetupError(format!("{} {ns}/{name}: {e}", m.kind()));
     match m {
         Manifest::Deployment(d) => {
-            let t = template_from(&d.spec.template, false).map_err(ctx)?;
+            let t = template_from(&d.spec.template, false).map_err(|e| ctx(e.into()))?;
             register(
                 sim,
                 WorkloadKind::Deployment,
@@ -920,7 +920,7 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
                 .template
                 .as_ref()
                 .ok_or_else(|| ctx("spec.template: Required value".into()))?;
-            let t = template_from(t, false).map_err(ctx)?;
+            let t = template_from(t, false).map_err(|e| ctx(e.into()))?;
             register(
                 sim,
                 WorkloadKind::ReplicaSet,
@@ -933,7 +933,7 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
             .map_err(|SetupError(e)| ctx(format!("spec.replicas: {e}")))?;
         }
         Manifest::StatefulSet(s) => {
-            let t = template_from(&s.spec.template, false).map_err(ctx)?;
+            let t = template_from(&s.spec.template, false).map_err(|e| ctx(e.into()))?;
             register(
                 sim,
                 WorkloadKind::StatefulSet,
@@ -946,12 +946,12 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
             .map_err(|SetupError(e)| ctx(format!("spec.replicas: {e}")))?;
         }
         Manifest::DaemonSet(d) => {
-            let t = template_from(&d.spec.template, false).map_err(ctx)?;
+            let t = template_from(&d.spec.template, false).map_err(|e| ctx(e.into()))?;
             register(sim, WorkloadKind::DaemonSet, &ns, &name, 0, 0, t).map_err(|SetupError(e)| ctx(e))?;
         }
         Manifest::Job(j) => {
             let spec = j.spec.as_ref().ok_or_else(|| ctx("spec: Required value".into()))?;
-            let t = template_from(&spec.template, true).map_err(ctx)?;
+            let t = template_from(&spec.template, true).map_err(|e| ctx(e.into()))?;
             let completions = replicas(spec.completions).map_err(ctx)?;
             let parallelism = replicas(spec.parallelism).map_err(ctx)?;
             register(sim, WorkloadKind::Job, &ns, &name, completions, parallelism, t)
@@ -968,7 +968,7 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
             {
                 return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
             }
-            limits::check_pods(sim.cluster.pod_count(), 1).map_err(ctx)?;
+            limits::check_pods(sim.cluster.pod_count(), 1).map_err(|e| ctx(e.into()))?;
             let ns_arc = sim.cluster.intern_namespace(&ns);
             sim.create_pod(
                 ns_arc,

@@ -24,8 +24,8 @@ pub enum NodeAddError {
     #[error("node {0:?} already exists")]
     Exists(String),
     /// The cluster is at the model's node limit (5,000).
-    #[error("{0}")]
-    Limit(String),
+    #[error(transparent)]
+    Limit(#[from] limits::LimitError),
     /// The machine cannot be built at that version (a release the model lacks, a bad spec).
     #[error("{0}")]
     Machine(String),
@@ -482,7 +482,7 @@ impl Engine {
         if self.cluster.node_id(name).is_some() {
             return Err(NodeAddError::Exists(name.to_string()));
         }
-        limits::check_nodes(self.cluster.node_count(), 1).map_err(NodeAddError::Limit)?;
+        limits::check_nodes(self.cluster.node_count(), 1)?;
         let node = crate::engine::setup::new_worker(self, name, version).map_err(NodeAddError::Machine)?;
         let id = self.cluster.add_node(node);
         self.kubelet_booted(id);

@@ -66,7 +66,7 @@ impl Selector {
     }
 
     /// The API form. Unknown operators are refused as the API server refuses them.
-    pub fn from_api(sel: &LabelSelector) -> Result<Self, String> {
+    pub fn from_api(sel: &LabelSelector) -> Result<Self, SelectorError> {
         let mut requirements = Vec::new();
         for (k, v) in sel.match_labels.iter().flatten() {
             requirements.push(Requirement {
@@ -82,13 +82,10 @@ impl Selector {
                 "NotIn" => Op::NotIn,
                 "Exists" => Op::Exists,
                 "DoesNotExist" => Op::DoesNotExist,
-                other => return Err(format!("{other:?} is not a valid label selector operator")),
+                other => return Err(SelectorError::Operator(other.to_string())),
             };
             if matches!(op, Op::In | Op::NotIn) && values.is_empty() {
-                return Err(format!(
-                    "values: must be specified when `operator` is 'In' or 'NotIn' (key {:?})",
-                    e.key
-                ));
+                return Err(SelectorError::NoValues(e.key.clone()));
             }
             requirements.push(Requirement {
                 key: e.key.clone(),
@@ -100,7 +97,7 @@ impl Selector {
     }
 
     /// The string form accepted by `kubectl -l` and `--pod-selector`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, SelectorError> {
         let mut requirements = Vec::new();
         for part in split_top_level(text)? {
             let part = part.trim();
@@ -108,15 +105,36 @@ impl Selector {
                 if text.trim().is_empty() {
                     continue;
                 }
-                return Err(format!("couldn't parse the selector string \"{text}\""));
+                return Err(SelectorError::Empty(text.to_string()));
             }
-            requirements.push(parse_requirement(part).ok_or_else(|| format!("unable to parse requirement: {part:?}"))?);
+            requirements.push(parse_requirement(part).ok_or_else(|| SelectorError::Requirement(part.to_string()))?);
         }
         Ok(Self { requirements })
     }
 }
 
-fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
+/// A label selector the API server or kubectl would refuse, with the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SelectorError {
+    #[error("{0:?} is not a valid label selector operator")]
+    Operator(String),
+    #[error("values: must be specified when `operator` is 'In' or 'NotIn' (key {0:?})")]
+    NoValues(String),
+    #[error("couldn't parse the selector string \"{0}\"")]
+    Empty(String),
+    #[error("unable to parse requirement: {0:?}")]
+    Requirement(String),
+    #[error("unable to parse requirement: unbalanced parenthesis in {0:?}")]
+    Parenthesis(String),
+}
+
+impl From<SelectorError> for String {
+    fn from(e: SelectorError) -> Self {
+        e.to_string()
+    }
+}
+
+fn split_top_level(text: &str) -> Result<Vec<&str>, SelectorError> {
     let mut parts = Vec::new();
     let mut depth = 0i32;
     let mut start = 0;
@@ -131,15 +149,11 @@ fn split_top_level(text: &str) -> Result<Vec<&str>, String> {
             _ => {}
         }
         if depth < 0 {
-            return Err(format!(
-                "unable to parse requirement: unbalanced parenthesis in {text:?}"
-            ));
+            return Err(SelectorError::Parenthesis(text.to_string()));
         }
     }
     if depth != 0 {
-        return Err(format!(
-            "unable to parse requirement: unbalanced parenthesis in {text:?}"
-        ));
+        return Err(SelectorError::Parenthesis(text.to_string()));
     }
     parts.push(&text[start..]);
     Ok(parts)

@@ -19,25 +19,40 @@ pub const DEFAULT_PODS_PER_NODE: u32 = 110;
 /// a full disk refuses it).
 pub const MAX_FILE_BYTES: usize = 64 << 20;
 
+/// What would take the model past one of its limits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LimitError {
+    #[error(
+        "kubedrill: a cluster holds at most {MAX_NODES} nodes (Kubernetes' documented limit); this would make {total}"
+    )]
+    Nodes { total: usize },
+    #[error(
+        "kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {have} and this asks for {adding} more"
+    )]
+    Pods { have: usize, adding: u64 },
+}
+
+impl From<LimitError> for String {
+    fn from(e: LimitError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Why a cluster of `have + adding` nodes is refused, if it is.
-pub fn check_nodes(have: usize, adding: usize) -> Result<(), String> {
+pub fn check_nodes(have: usize, adding: usize) -> Result<(), LimitError> {
     let total = have.saturating_add(adding);
     if total > MAX_NODES {
-        return Err(format!(
-            "kubedrill: a cluster holds at most {MAX_NODES} nodes (Kubernetes' documented limit); this would make {total}"
-        ));
+        return Err(LimitError::Nodes { total });
     }
     Ok(())
 }
 
 /// Why a workload asking for `adding` more pods in a cluster of `have` pods is refused, if it
 /// is.
-pub fn check_pods(have: usize, adding: u64) -> Result<(), String> {
+pub fn check_pods(have: usize, adding: u64) -> Result<(), LimitError> {
     let total = (have as u64).saturating_add(adding);
     if total > MAX_PODS as u64 {
-        return Err(format!(
-            "kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {have} and this asks for {adding} more"
-        ));
+        return Err(LimitError::Pods { have, adding });
     }
     Ok(())
 }

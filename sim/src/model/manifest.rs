@@ -100,7 +100,7 @@ impl Manifest {
     /// Builds a manifest from a parsed JSON/YAML value, refusing unknown kinds by name and
     /// group/versions no release served the kind at (which ones a given cluster serves is
     /// checked when the cluster is built, or by kubectl against its discovery).
-    pub fn from_value(mut value: serde_json::Value) -> Result<Self, String> {
+    pub fn from_value(mut value: serde_json::Value) -> Result<Self, ManifestError> {
         let api_version = value
             .get("apiVersion")
             .and_then(|v| v.as_str())
@@ -112,19 +112,24 @@ impl Manifest {
             .unwrap_or_default()
             .to_string();
         if kind.is_empty() {
-            return Err("manifest has no `kind`".to_string());
+            return Err(ManifestError::NoKind);
         }
         if api_version.is_empty() {
-            return Err(format!("{kind} manifest has no `apiVersion`"));
+            return Err(ManifestError::NoApiVersion { kind });
         }
         let known = known_versions(&kind);
         if SUPPORTED_KINDS.iter().any(|(_, k)| *k == kind) && !known.contains(&api_version) {
             let expected = SUPPORTED_KINDS.iter().find(|(_, k)| *k == kind).map_or("", |(v, _)| *v);
-            return Err(format!(
-                "no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})"
-            ));
+            return Err(ManifestError::NoMatch {
+                kind,
+                api_version,
+                expected,
+            });
         }
-        let decoded = |e: serde_json::Error| format!("{kind}: {e}");
+        let decoded = |source: serde_json::Error| ManifestError::Decode {
+            kind: kind.clone(),
+            source,
+        };
         if matches!(kind.as_str(), "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
             && api_version != "apps/v1"
         {
@@ -154,15 +159,9 @@ impl Manifest {
             "Job" => Self::Job(boxed(av, value).map_err(decoded)?),
             "Pod" => Self::Pod(boxed(av, value).map_err(decoded)?),
             "PodDisruptionBudget" => Self::PodDisruptionBudget(boxed(av, value).map_err(decoded)?),
-            other => {
-                let kinds: Vec<&str> = SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect();
-                return Err(format!(
-                    "unknown manifest kind {other:?}: supported kinds are {}",
-                    kinds.join(", ")
-                ));
-            }
+            other => return Err(ManifestError::UnknownKind(other.to_string())),
         };
-        m.validate()?;
+        m.validate().map_err(ManifestError::Invalid)?;
         Ok(m)
     }
 
@@ -405,12 +404,51 @@ pub fn template_from_spec(
 }
 
 /// The template of a controller's `spec.template`.
-pub fn template_from(t: &PodTemplateSpec, is_job: bool) -> Result<PodTemplate, String> {
+pub fn template_from(t: &PodTemplateSpec, is_job: bool) -> Result<PodTemplate, ManifestError> {
     let meta = t.metadata.clone().unwrap_or_default();
     let labels = meta.labels.unwrap_or_default();
     let annotations = meta.annotations.unwrap_or_default();
-    let spec = t.spec.as_ref().ok_or("spec.template.spec: Required value")?;
-    template_from_spec(spec, &labels, &annotations, is_job)
+    let spec = t
+        .spec
+        .as_ref()
+        .ok_or_else(|| ManifestError::Invalid("spec.template.spec: Required value".into()))?;
+    template_from_spec(spec, &labels, &annotations, is_job).map_err(ManifestError::Invalid)
+}
+
+/// Why a manifest is refused: what the API server (or the decoding before it) would say.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    #[error("manifest has no `kind`")]
+    NoKind,
+    #[error("{kind} manifest has no `apiVersion`")]
+    NoApiVersion { kind: String },
+    #[error("no matches for kind \"{kind}\" in version \"{api_version}\" (use apiVersion: {expected})")]
+    NoMatch {
+        kind: String,
+        api_version: String,
+        expected: &'static str,
+    },
+    #[error("{kind}: {source}")]
+    Decode {
+        kind: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("unknown manifest kind {0:?}: supported kinds are {kinds}", kinds = supported_kind_names())]
+    UnknownKind(String),
+    /// The API server's validation message (`Kind "name" is invalid: field: ...`).
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<ManifestError> for String {
+    fn from(e: ManifestError) -> Self {
+        e.to_string()
+    }
+}
+
+fn supported_kind_names() -> String {
+    SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect::<Vec<_>>().join(", ")
 }
 
 fn int_or_percent(v: &IntOrString, field: &str) -> Result<IntOrPercent, String> {
@@ -494,10 +532,24 @@ mod tests {
     fn unknown_kinds_and_groups_are_refused() {
         let e = Manifest::from_value(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}}))
             .unwrap_err();
-        assert!(e.contains("unknown manifest kind \"Service\""), "{e}");
+        assert!(matches!(&e, ManifestError::UnknownKind(k) if k == "Service"), "{e:?}");
+        assert!(
+            e.to_string()
+                .starts_with("unknown manifest kind \"Service\": supported kinds are Deployment, "),
+            "{e}"
+        );
         let e = Manifest::from_value(json!({"apiVersion": "apps/v2", "kind": "Deployment", "metadata": {"name": "x"}}))
             .unwrap_err();
-        assert!(e.contains("apps/v1"), "{e}");
+        assert!(
+            matches!(
+                &e,
+                ManifestError::NoMatch {
+                    expected: "apps/v1",
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
     }
 
     #[test]
@@ -540,7 +592,10 @@ mod tests {
             "spec": {"selector": {"matchLabels": {"app": "web"}},
                      "template": {"metadata": {"labels": {"app": "other"}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}});
         let e = Manifest::from_value(d).unwrap_err();
-        assert!(e.contains("does not match template"), "{e}");
+        assert!(
+            matches!(&e, ManifestError::Invalid(m) if m.contains("does not match template")),
+            "{e:?}"
+        );
     }
 
     #[test]

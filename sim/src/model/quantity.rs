@@ -1,10 +1,25 @@
 //! Resource quantities (`500m`, `2`, `128Mi`, `1G`) as Kubernetes parses them, reduced to the
 //! integer units the scheduler compares: CPU in millicores, memory in bytes.
 
+/// A quantity that does not parse, with the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QuantityError {
+    #[error("invalid cpu quantity {0:?}: expected e.g. \"2\", \"500m\" or \"0.5\"")]
+    Cpu(String),
+    #[error("invalid memory quantity {0:?}: expected e.g. \"8Gi\", \"512Mi\" or \"1G\"")]
+    Memory(String),
+}
+
+impl From<QuantityError> for String {
+    fn from(e: QuantityError) -> Self {
+        e.to_string()
+    }
+}
+
 /// CPU quantity to millicores: `2` → 2000, `500m` → 500, `0.5` → 500.
-pub fn parse_cpu_milli(text: &str) -> Result<u64, String> {
+pub fn parse_cpu_milli(text: &str) -> Result<u64, QuantityError> {
     let t = text.trim();
-    let bad = || format!("invalid cpu quantity {text:?}: expected e.g. \"2\", \"500m\" or \"0.5\"");
+    let bad = || QuantityError::Cpu(text.to_string());
     if let Some(m) = t.strip_suffix('m') {
         return m.parse::<u64>().map_err(|_| bad());
     }
@@ -12,9 +27,9 @@ pub fn parse_cpu_milli(text: &str) -> Result<u64, String> {
 }
 
 /// Memory quantity to bytes: `8Gi`, `512Mi`, `1G`, `1000`, `1e3`.
-pub fn parse_memory_bytes(text: &str) -> Result<u64, String> {
+pub fn parse_memory_bytes(text: &str) -> Result<u64, QuantityError> {
     let t = text.trim();
-    let bad = || format!("invalid memory quantity {text:?}: expected e.g. \"8Gi\", \"512Mi\" or \"1G\"");
+    let bad = || QuantityError::Memory(text.to_string());
     const SUFFIXES: &[(&str, u64)] = &[
         ("Ki", 1 << 10),
         ("Mi", 1 << 20),

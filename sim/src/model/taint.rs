@@ -10,15 +10,34 @@ pub enum Effect {
     NoExecute,
 }
 
+/// A taint or toleration the API server would refuse, with the text as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaintError {
+    #[error("invalid taint effect {0:?}: expected NoSchedule, PreferNoSchedule or NoExecute")]
+    Effect(String),
+    #[error("invalid taint {0:?}: expected key[=value]:Effect")]
+    Form(String),
+    #[error("invalid taint {0:?}: the key is empty")]
+    EmptyKey(String),
+    #[error("invalid toleration operator {0:?}: expected Equal or Exists")]
+    Operator(String),
+    #[error("a toleration with an empty key must use operator Exists")]
+    EmptyKeyEqual,
+}
+
+impl From<TaintError> for String {
+    fn from(e: TaintError) -> Self {
+        e.to_string()
+    }
+}
+
 impl Effect {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, TaintError> {
         match s {
             "NoSchedule" => Ok(Self::NoSchedule),
             "PreferNoSchedule" => Ok(Self::PreferNoSchedule),
             "NoExecute" => Ok(Self::NoExecute),
-            other => Err(format!(
-                "invalid taint effect {other:?}: expected NoSchedule, PreferNoSchedule or NoExecute"
-            )),
+            other => Err(TaintError::Effect(other.to_string())),
         }
     }
 
@@ -48,13 +67,13 @@ impl Taint {
     }
 
     /// `key=value:Effect` or `key:Effect`, the form kubectl taint and scenario files use.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, TaintError> {
         let (kv, effect) = text
             .rsplit_once(':')
-            .ok_or_else(|| format!("invalid taint {text:?}: expected key[=value]:Effect"))?;
+            .ok_or_else(|| TaintError::Form(text.to_string()))?;
         let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
         if key.is_empty() {
-            return Err(format!("invalid taint {text:?}: the key is empty"));
+            return Err(TaintError::EmptyKey(text.to_string()));
         }
         Ok(Self {
             key: key.to_string(),
@@ -95,15 +114,11 @@ impl Toleration {
         }
     }
 
-    pub fn from_api(t: &api::Toleration) -> Result<Self, String> {
+    pub fn from_api(t: &api::Toleration) -> Result<Self, TaintError> {
         let exists = match t.operator.as_deref() {
             None | Some("Equal") => false,
             Some("Exists") => true,
-            Some(other) => {
-                return Err(format!(
-                    "invalid toleration operator {other:?}: expected Equal or Exists"
-                ));
-            }
+            Some(other) => return Err(TaintError::Operator(other.to_string())),
         };
         let effect = match t.effect.as_deref() {
             None | Some("") => None,
@@ -111,7 +126,7 @@ impl Toleration {
         };
         let key = t.key.clone().filter(|k| !k.is_empty());
         if key.is_none() && !exists {
-            return Err("a toleration with an empty key must use operator Exists".to_string());
+            return Err(TaintError::EmptyKeyEqual);
         }
         Ok(Self {
             key,

@@ -22,7 +22,7 @@ use crate::release::version::KubeVersion;
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 
-pub use crate::model::objects::ListOptions;
+pub(crate) use crate::model::objects::ListOptions;
 
 /// The Kubernetes API as a client sees it.
 pub trait KubeApi {
@@ -157,7 +157,7 @@ pub trait KubeApi {
 
 /// What answers on a port of a cluster machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Listener {
+pub(crate) enum Listener {
     /// No such host (not a cluster machine, no network beyond the cluster).
     UnknownHost,
     /// The host is there; nothing listens on that port (connection refused).
@@ -175,7 +175,7 @@ pub enum Listener {
 }
 
 /// What a node-level tool reaches on its own machine, on top of the API.
-pub trait NodeApi: KubeApi {
+pub(crate) trait NodeApi: KubeApi {
     /// The machine the tool runs on.
     fn node(&self) -> NodeId;
 

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 /// The effect of a command on files, for the host to act on.
 #[derive(Clone, Debug, Default)]
-pub struct FsChange {
+pub(crate) struct FsChange {
     /// Paths that appeared, changed or disappeared.
     pub touched: Vec<String>,
 }
@@ -21,11 +21,11 @@ fn err(out: &mut CommandOutput, msg: String) {
 }
 
 /// What a data-dir copy becomes: a host hook turns the live member's data into a frozen copy.
-pub type Freeze<'a> = &'a dyn Fn(&DataDir) -> DataDir;
+pub(crate) type Freeze<'a> = &'a dyn Fn(&DataDir) -> DataDir;
 
 /// What `ls -l` needs besides the files: the clock (for the dates) and the size of a data
 /// dir's `member/snap/db` (the live member's comes from the running etcd).
-pub struct LsContext<'a> {
+pub(crate) struct LsContext<'a> {
     pub now: crate::time::SimTime,
     pub epoch_s: u64,
     pub db_size: &'a dyn Fn(&str) -> u64,
@@ -42,7 +42,7 @@ struct Listed {
 }
 
 /// `ls [-l] [-a] [-h] [-d] [PATH...]`, with GNU's modes, sizes, dates and column alignment.
-pub fn ls(fs: &HostFs, cwd: &str, args: &[String], cx: &LsContext<'_>) -> CommandOutput {
+pub(crate) fn ls(fs: &HostFs, cwd: &str, args: &[String], cx: &LsContext<'_>) -> CommandOutput {
     let mut out = CommandOutput::default();
     let mut long = false;
     let mut all = false;
@@ -251,7 +251,7 @@ fn display(cwd: &str, p: &str) -> String {
 }
 
 /// `mkdir [-p] DIR...`.
-pub fn mkdir(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
+pub(crate) fn mkdir(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
     let mut out = CommandOutput::default();
     let parents = args.iter().any(|a| a == "-p" || a == "--parents");
     let dirs: Vec<String> = args
@@ -288,7 +288,7 @@ pub fn mkdir(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange)
 }
 
 /// `truncate -s SIZE FILE`: what an interrupted copy leaves; a snapshot cut short is unusable.
-pub fn truncate(fs: &mut HostFs, cwd: &str, args: &[String]) -> CommandOutput {
+pub(crate) fn truncate(fs: &mut HostFs, cwd: &str, args: &[String]) -> CommandOutput {
     let mut out = CommandOutput::default();
     let mut size = None;
     let mut files = Vec::new();
@@ -359,7 +359,7 @@ fn parse_size(s: &str) -> Option<u64> {
 }
 
 /// `rm [-r] [-f] PATH...`.
-pub fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
+pub(crate) fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) -> CommandOutput {
     let mut out = CommandOutput::default();
     let (mut recursive, mut force, mut preserve_root) = (false, false, true);
     let mut operands: Vec<&String> = Vec::new();
@@ -462,7 +462,7 @@ pub fn rm(fs: &mut HostFs, cwd: &str, args: &[String], change: &mut FsChange) ->
 }
 
 /// `cp [-r|-a] SRC... DST` and `mv SRC... DST`.
-pub fn cp_mv(
+pub(crate) fn cp_mv(
     fs: &mut HostFs,
     cwd: &str,
     args: &[String],

@@ -5,17 +5,17 @@
 //! seam ([`api::KubeApi`]) and to a machine through a narrow node seam, and it never imports
 //! another tool (shared cobra behaviour lives in `cobra`, printing in `shell::output`).
 
-pub mod api;
-pub mod apt;
+pub(crate) mod api;
+pub(crate) mod apt;
 pub(crate) mod cobra;
-pub mod coreutils;
+pub(crate) mod coreutils;
 pub(crate) mod crictl;
 pub(crate) mod curl;
-pub mod etcdctl;
+pub(crate) mod etcdctl;
 #[cfg(test)]
 pub(crate) mod fake_api;
-pub mod kubeadm;
-pub mod kubectl;
+pub(crate) mod kubeadm;
+pub(crate) mod kubectl;
 pub(crate) mod procps;
 pub(crate) mod sysinfo;
 pub(crate) mod systemd;

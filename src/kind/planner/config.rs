@@ -4,7 +4,7 @@
 use super::facts::ClusterFacts;
 use super::{PlanOptions, lines};
 use crate::kind::images::{self, ImageChoice, OLDEST_MINOR_ON_KIND, Provenance};
-use kubedrill_sim::fault::Fault;
+use kubedrill_sim::Fault;
 use kubedrill_sim::scenario::{NodeSpec, Scenario};
 use kubedrill_sim::version::KubeVersion;
 use std::collections::{BTreeMap, BTreeSet};

@@ -18,7 +18,7 @@ use super::config::Layout;
 use super::facts::ClusterFacts;
 use super::lines::{docker_exec, stage_binary};
 use super::{Action, Guard, Invocation, Poll, Predicate, Probe, Program, Purpose, StepPlan, args, compare_poll};
-use kubedrill_sim::fault::Fault;
+use kubedrill_sim::Fault;
 use std::collections::BTreeSet;
 use std::time::Duration;
 

@@ -12,14 +12,14 @@ use crate::shell::{CommandOutput, Stream};
 use std::collections::BTreeMap;
 
 /// apt-get's status for any error.
-pub const APT_ERROR: i32 = 100;
+pub(crate) const APT_ERROR: i32 = 100;
 
 const HELD_ERROR: &str = "E: Held packages were changed and -y was used without --allow-change-held-packages.";
 const DOWNGRADE_ERROR: &str = "E: Packages were downgraded and -y was used without --allow-downgrades.";
 const CLI_WARNING: &str = "WARNING: apt does not have a stable CLI interface. Use with caution in scripts.";
 
 /// Runs `argv` if it is one of the apt tools; `None` for any other command.
-pub fn run(state: &mut PackageState, argv: &[String]) -> Option<CommandOutput> {
+pub(crate) fn run(state: &mut PackageState, argv: &[String]) -> Option<CommandOutput> {
     let (cmd, args) = argv.split_first()?;
     Some(match cmd.as_str() {
         "apt-get" => apt_get(state, args),
@@ -132,7 +132,7 @@ fn prelude(out: &mut CommandOutput, apt: AptRelease) {
 // ---------------------------------------------------------------------------------------
 // apt-get
 
-pub fn apt_get(state: &mut PackageState, args: &[String]) -> CommandOutput {
+pub(crate) fn apt_get(state: &mut PackageState, args: &[String]) -> CommandOutput {
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return fail_with(&[e]),
@@ -605,7 +605,7 @@ fn execute(
 // ---------------------------------------------------------------------------------------
 // apt-mark
 
-pub fn apt_mark(state: &mut PackageState, args: &[String]) -> CommandOutput {
+pub(crate) fn apt_mark(state: &mut PackageState, args: &[String]) -> CommandOutput {
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return fail_with(&[e]),
@@ -676,7 +676,7 @@ pub fn apt_mark(state: &mut PackageState, args: &[String]) -> CommandOutput {
 // ---------------------------------------------------------------------------------------
 // apt-cache
 
-pub fn apt_cache(state: &mut PackageState, args: &[String]) -> CommandOutput {
+pub(crate) fn apt_cache(state: &mut PackageState, args: &[String]) -> CommandOutput {
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return fail_with(&[e]),
@@ -770,7 +770,7 @@ fn policy(state: &PackageState, names: &[String]) -> CommandOutput {
 // ---------------------------------------------------------------------------------------
 // apt
 
-pub fn apt(state: &mut PackageState, args: &[String]) -> CommandOutput {
+pub(crate) fn apt(state: &mut PackageState, args: &[String]) -> CommandOutput {
     let opts = match parse_opts(args) {
         Ok(o) => o,
         Err(e) => return fail_with(&[e]),

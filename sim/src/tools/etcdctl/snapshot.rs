@@ -250,9 +250,6 @@ fn status_error(
         SnapshotFileError::NotFound => {
             return Err(run.fail(EXIT_ERROR, format!("stat {path}: no such file or directory")));
         }
-        SnapshotFileError::PermissionDenied => {
-            return Err(run.fail(EXIT_ERROR, format!("open {path}: permission denied")));
-        }
         SnapshotFileError::IsADirectory => return Err(run.fail(EXIT_ERROR, format!("open {path}: is a directory"))),
         SnapshotFileError::Corrupt => {
             return Err(run.fail(
@@ -698,7 +695,6 @@ pub(crate) fn restore(run: &mut Run<'_>) -> R {
             .flat_map(|(_, n, us)| us.iter().map(move |u| (n.clone(), u.clone())))
             .collect(),
         token,
-        peer_urls: peers,
         member_id: my_id,
         cluster_id: cid,
         wal_dir: (!wal_given.is_empty()).then(|| run.abs(&wal_given)),
@@ -725,9 +721,6 @@ fn restore_read_error(
     let content = match e {
         SnapshotFileError::NotFound => {
             return Err(run.fail(EXIT_ERROR, format!("open {path}: no such file or directory")));
-        }
-        SnapshotFileError::PermissionDenied => {
-            return Err(run.fail(EXIT_ERROR, format!("open {path}: permission denied")));
         }
         SnapshotFileError::IsADirectory => return Err(run.fail(EXIT_ERROR, format!("read {path}: is a directory"))),
         SnapshotFileError::Corrupt if skip => {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::etcd::model::{DEFAULT_TOKEN, KeyValue, MemberSpec};
+use crate::etcd::snapshot_stats::snapshot_stats;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 

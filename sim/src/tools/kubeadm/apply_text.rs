@@ -15,28 +15,31 @@
 
 use super::etcd::EtcdStep;
 use super::plan::{KlogStamp, KubeadmEra, KubeadmOutput, PodShape, Prepull, preamble};
-use super::policy::{Era, render_version_lines};
+use super::policy::Era;
+#[cfg(test)]
+use super::policy::render_version_lines;
 use crate::release::version::KubeVersion;
 
 /// The lines before "You have chosen …": config read, preflight and health checks.
-pub fn apply_preamble(kubeadm: &KubeVersion) -> String {
+pub(crate) fn apply_preamble(kubeadm: &KubeVersion) -> String {
     preamble(&KubeadmEra::for_kubeadm(kubeadm), true)
 }
 
 /// "You have chosen …" and the two version lines. [`render_version_lines`] already does this
 /// by release; this is the same function under the name the wiring uses.
-pub fn apply_chosen_and_versions(kubeadm: &KubeVersion, cluster: &KubeVersion, target: &KubeVersion) -> String {
+#[cfg(test)]
+pub(crate) fn apply_chosen_and_versions(kubeadm: &KubeVersion, cluster: &KubeVersion, target: &KubeVersion) -> String {
     render_version_lines(kubeadm, cluster, target)
 }
 
 /// The confirmation prompt, without a newline (the answer follows on the same line).
-pub fn apply_prompt(kubeadm: &KubeVersion) -> &'static str {
+pub(crate) fn apply_prompt(kubeadm: &KubeVersion) -> &'static str {
     KubeadmEra::for_kubeadm(kubeadm).prompt
 }
 
 /// Any answer but `y`/`yes`: an error on stderr, exit 1. From 1.32 the prompt belongs to the
 /// preflight phase, so the error names it like the policy errors do.
-pub fn apply_declined(kubeadm: &KubeVersion) -> KubeadmOutput {
+pub(crate) fn apply_declined(kubeadm: &KubeVersion) -> KubeadmOutput {
     let msg = "won't proceed; the user didn't answer (Y|y) in order to continue";
     let hint = "To see the stack trace of this error execute with --v=5 or higher\n";
     let stderr = match Era::for_kubeadm(kubeadm) {
@@ -56,7 +59,7 @@ pub fn apply_declined(kubeadm: &KubeVersion) -> KubeadmOutput {
 /// lists them (1.9: the three control-plane components; later also `etcd` when it upgrades a
 /// local etcd). The DaemonSet pre-puller (1.10–1.18) ran one goroutine per component; its
 /// interleaving is fixed here to: all "Prepulling", all "Found 0", all "Found 1", all "Prepulled".
-pub fn apply_prepull(kubeadm: &KubeVersion, components: &[&str]) -> String {
+pub(crate) fn apply_prepull(kubeadm: &KubeVersion, components: &[&str]) -> String {
     let era = KubeadmEra::for_kubeadm(kubeadm);
     match era.prepull {
         Prepull::None => String::new(),
@@ -109,7 +112,7 @@ pub(crate) fn pulling_lines(era: &KubeadmEra, prefix: &str) -> String {
 }
 
 /// What `--dry-run` prints instead of pulling images (1.19+; before, the pre-pull ran as usual).
-pub fn apply_dry_run_prepull(kubeadm: &KubeVersion, components: &[&str]) -> String {
+pub(crate) fn apply_dry_run_prepull(kubeadm: &KubeVersion, components: &[&str]) -> String {
     let era = KubeadmEra::for_kubeadm(kubeadm);
     match era.prepull {
         Prepull::Pulling if era.phases => {
@@ -124,13 +127,14 @@ pub fn apply_dry_run_prepull(kubeadm: &KubeVersion, components: &[&str]) -> Stri
 
 /// The last line of `kubeadm upgrade apply --dry-run` (it replaces the SUCCESS lines). The
 /// `[dryrun]` lines before it, which list every API call, are not modelled.
-pub fn apply_dry_run_note(kubeadm: &KubeVersion) -> &'static str {
+#[cfg(test)]
+pub(crate) fn apply_dry_run_note(kubeadm: &KubeVersion) -> &'static str {
     KubeadmEra::for_kubeadm(kubeadm).dry_run_done
 }
 
 /// A static pod kubeadm upgrades, in the order it does so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum StaticPodComponent {
+pub(crate) enum StaticPodComponent {
     Etcd,
     KubeApiserver,
     KubeControllerManager,
@@ -138,7 +142,7 @@ pub enum StaticPodComponent {
 }
 
 impl StaticPodComponent {
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             StaticPodComponent::Etcd => "etcd",
             StaticPodComponent::KubeApiserver => "kube-apiserver",
@@ -168,13 +172,13 @@ impl StaticPodComponent {
 /// Whether this kubeadm names its manifest backup directory by date and time
 /// (`kubeadm-backup-manifests-2019-03-14-20-52-44`) rather than by a random number
 /// (`kubeadm-backup-manifests502223003`, ≤1.10). Tells the caller which suffix to draw.
-pub fn backup_suffix_is_timestamp(kubeadm: &KubeVersion) -> bool {
+pub(crate) fn backup_suffix_is_timestamp(kubeadm: &KubeVersion) -> bool {
     KubeadmEra::for_kubeadm(kubeadm).pod_shape != PodShape::Legacy
 }
 
 /// `/etc/kubernetes/tmp/kubeadm-backup-manifests…` for the given suffix (see
 /// [`backup_suffix_is_timestamp`]).
-pub fn backup_manifests_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
+pub(crate) fn backup_manifests_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
     if backup_suffix_is_timestamp(kubeadm) {
         format!("/etc/kubernetes/tmp/kubeadm-backup-manifests-{suffix}")
     } else {
@@ -183,18 +187,18 @@ pub fn backup_manifests_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
 }
 
 /// Where kubeadm writes the new manifests: Go's `os.MkdirTemp` adds a random number.
-pub fn upgraded_manifests_dir(suffix: &str) -> String {
+pub(crate) fn upgraded_manifests_dir(suffix: &str) -> String {
     format!("/etc/kubernetes/tmp/kubeadm-upgraded-manifests{suffix}")
 }
 
 /// Whether the kubelet config backup directory is named by date and time (1.35+) rather than by
 /// a random number.
-pub fn kubelet_tmp_suffix_is_timestamp(kubeadm: &KubeVersion) -> bool {
+pub(crate) fn kubelet_tmp_suffix_is_timestamp(kubeadm: &KubeVersion) -> bool {
     KubeadmEra::for_kubeadm(kubeadm).kubelet_backup_timestamped
 }
 
 /// `/etc/kubernetes/tmp/kubeadm-kubelet-config…` for the given suffix (1.27+).
-pub fn kubelet_config_tmp_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
+pub(crate) fn kubelet_config_tmp_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
     if kubelet_tmp_suffix_is_timestamp(kubeadm) {
         format!("/etc/kubernetes/tmp/kubeadm-kubelet-config-{suffix}")
     } else {
@@ -204,7 +208,7 @@ pub fn kubelet_config_tmp_dir(kubeadm: &KubeVersion, suffix: &str) -> String {
 
 /// One component's upgrade, with everything its lines depend on.
 #[derive(Clone, Debug)]
-pub struct StaticPodStep<'a> {
+pub(crate) struct StaticPodStep<'a> {
     pub kubeadm: &'a KubeVersion,
     pub component: StaticPodComponent,
     pub node: &'a str,
@@ -232,7 +236,8 @@ pub struct StaticPodStep<'a> {
 /// both hashes are equal. One pod found, one poll of the old hash, a local etcd:
 /// [`apply_static_pod_step`] takes them all.
 #[allow(clippy::too_many_arguments)]
-pub fn apply_static_pod(
+#[cfg(test)]
+pub(crate) fn apply_static_pod(
     kubeadm: &KubeVersion,
     component: StaticPodComponent,
     node: &str,
@@ -260,7 +265,7 @@ pub fn apply_static_pod(
 
 /// One component's lines, by release: from "Preparing for …" (or the move, before 1.17) to
 /// "Component … upgraded successfully!", or the line saying it was left alone.
-pub fn apply_static_pod_step(step: &StaticPodStep<'_>) -> String {
+pub(crate) fn apply_static_pod_step(step: &StaticPodStep<'_>) -> String {
     let era = KubeadmEra::for_kubeadm(step.kubeadm);
     let c = step.component.name();
     let manifest = format!("/etc/kubernetes/manifests/{c}.yaml");
@@ -355,7 +360,7 @@ fn done_lines(step: &StaticPodStep<'_>, c: &str) -> String {
 
 /// kubeadm's notice when the running etcd is newer than the version it pins, by release
 /// (1.30 reworded it). [`EtcdStep::WontDowngrade`]'s own notice is the pre-1.30 wording.
-pub fn apply_etcd_notice(kubeadm: &KubeVersion, target: &KubeVersion, desired: &str, current: &str) -> String {
+pub(crate) fn apply_etcd_notice(kubeadm: &KubeVersion, target: &KubeVersion, desired: &str, current: &str) -> String {
     if KubeadmEra::for_kubeadm(kubeadm).etcd_notice_older {
         format!(
             "[upgrade/etcd] Non fatal issue encountered during upgrade: the desired etcd version \"{desired}\" is older than the currently installed \"{current}\". Skipping etcd upgrade\n"
@@ -370,7 +375,7 @@ pub fn apply_etcd_notice(kubeadm: &KubeVersion, target: &KubeVersion, desired: &
 /// The etcd part of the static pod upgrade for kubeadm's decision `etcd`, by release: the TLS
 /// line, the notice or the etcd pod's lines, and "Waiting for etcd to become available".
 /// `step.component` is ignored (it is etcd); `step.manifest_changed` is taken from `etcd`.
-pub fn apply_etcd(step: &StaticPodStep<'_>, etcd: &EtcdStep, target: &KubeVersion) -> String {
+pub(crate) fn apply_etcd(step: &StaticPodStep<'_>, etcd: &EtcdStep, target: &KubeVersion) -> String {
     let era = KubeadmEra::for_kubeadm(step.kubeadm);
     if matches!(etcd, EtcdStep::External | EtcdStep::FlagDisabled) {
         return String::new();
@@ -406,14 +411,14 @@ pub fn apply_etcd(step: &StaticPodStep<'_>, etcd: &EtcdStep, target: &KubeVersio
 
 /// Which command upgrades the static pods: the texts around them differ.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum UpgradeCommand {
+pub(crate) enum UpgradeCommand {
     Apply,
     Node,
 }
 
 /// A mirror pod's hash before and after, and how often kubeadm saw the old one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PodHashes<'a> {
+pub(crate) struct PodHashes<'a> {
     pub old: &'a str,
     pub new: &'a str,
     pub old_polls: usize,
@@ -421,14 +426,14 @@ pub struct PodHashes<'a> {
 
 impl<'a> PodHashes<'a> {
     /// Seen once, then the new hash; equal hashes mean an unchanged manifest.
-    pub fn new(old: &'a str, new: &'a str) -> Self {
+    pub(crate) fn new(old: &'a str, new: &'a str) -> Self {
         Self { old, new, old_polls: 1 }
     }
 }
 
 /// Everything the static-pod part of `upgrade apply` / `upgrade node` prints about.
 #[derive(Clone, Debug)]
-pub struct ControlPlaneRun<'a> {
+pub(crate) struct ControlPlaneRun<'a> {
     pub kubeadm: &'a KubeVersion,
     pub target: &'a KubeVersion,
     pub node: &'a str,
@@ -449,7 +454,7 @@ pub struct ControlPlaneRun<'a> {
 /// component (and, for apply since 1.32, "The control plane instance for this node was
 /// successfully upgraded!"; `upgrade node` prints its own closing line, see
 /// [`super::node_text`]).
-pub fn apply_control_plane(run: &ControlPlaneRun<'_>) -> String {
+pub(crate) fn apply_control_plane(run: &ControlPlaneRun<'_>) -> String {
     let era = KubeadmEra::for_kubeadm(run.kubeadm);
     let t = run.target;
     let mut out = match (run.command, era.phases) {
@@ -534,7 +539,7 @@ fn pod_step<'a>(run: &ControlPlaneRun<'a>, component: StaticPodComponent, h: Pod
 /// The part of apply after the static pods: configuration upload, kubelet configuration,
 /// bootstrap-token rules, addons, and the SUCCESS (or dry-run) lines.
 #[derive(Clone, Debug)]
-pub struct ApplyTail<'a> {
+pub(crate) struct ApplyTail<'a> {
     pub kubeadm: &'a KubeVersion,
     pub target: &'a KubeVersion,
     /// `CoreDNS` or `kube-dns`.
@@ -557,7 +562,7 @@ pub struct ApplyTail<'a> {
 }
 
 /// The tail of apply, by release, with the klog warnings on stderr.
-pub fn apply_tail_with(t: &ApplyTail<'_>) -> KubeadmOutput {
+pub(crate) fn apply_tail_with(t: &ApplyTail<'_>) -> KubeadmOutput {
     let era = KubeadmEra::for_kubeadm(t.kubeadm);
     let mut out = String::new();
     let mut err = String::new();
@@ -652,7 +657,8 @@ pub fn apply_tail_with(t: &ApplyTail<'_>) -> KubeadmOutput {
 /// suffix is derived from the target, the klog stamp is [`KlogStamp::default`], and skipped
 /// addons are reported without the names of the control planes still to upgrade (kubeadm
 /// prints them; pass them through [`ApplyTail::unupgraded_control_planes`]).
-pub fn apply_tail(
+#[cfg(test)]
+pub(crate) fn apply_tail(
     kubeadm: &KubeVersion,
     target: &KubeVersion,
     dns_name: &str,
@@ -677,6 +683,7 @@ pub fn apply_tail(
 }
 
 /// A nine-digit, stable stand-in for a random directory suffix.
+#[cfg(test)]
 pub(crate) fn pseudo_suffix(seed: &str) -> String {
     // FNV-1a: any fixed mixing would do, the digits only need to look like os.MkdirTemp's.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

@@ -319,7 +319,6 @@ fn plan(api: &mut dyn NodeApi, node: NodeId, kubeadm: &KubeVersion, args: &[&str
         cluster: &api.cluster().config_version,
         control_planes: &control_planes,
         kubelets: &kubelets,
-        kube_proxy: &api.cluster().addons.kube_proxy,
         dns: (api.cluster().addons.dns_name, &api.cluster().addons.dns_version),
         external_etcd: external,
         latest_patch: &latest,

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 
 /// kubeadm's decision for the etcd static pod during apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EtcdStep {
+pub(crate) enum EtcdStep {
     /// `--etcd-upgrade=false`: etcd is left alone, without a message.
     FlagDisabled,
     /// External etcd is the operator's job; kubeadm does not touch it.
@@ -40,7 +40,7 @@ pub enum EtcdStep {
 /// asked the etcd server, which answers without the image's `-0` suffix, so a pin of `3.4.3-0`
 /// against a running `3.4.3` was a "downgrade" (a pre-release sorts lower) and printed the
 /// notice every time; newer kubeadm compares image tags. The caller chooses which string to pass.
-pub fn etcd_step(target: &KubeVersion, current_etcd: &str, etcd_upgrade: bool, external: bool) -> EtcdStep {
+pub(crate) fn etcd_step(target: &KubeVersion, current_etcd: &str, etcd_upgrade: bool, external: bool) -> EtcdStep {
     if !etcd_upgrade {
         return EtcdStep::FlagDisabled;
     }

@@ -5,16 +5,10 @@
 //! print what comes back. The version switches of kubeadm's output live in [`policy::Era`] and
 //! `policy::ChosenLine` so that the wiring does not need its own.
 
-pub mod apply_text;
+pub(crate) mod apply_text;
 pub(crate) mod cmd;
-pub mod etcd;
+pub(crate) mod etcd;
 mod help;
-pub mod node_text;
-pub mod plan;
-pub mod policy;
-
-pub use etcd::{EtcdStep, etcd_step};
-pub use policy::{
-    Era, KubeletVersions, PolicyError, PolicyInput, PolicyOutcome, PolicyRender, Rule, Verdict, enforce_version_policy,
-    render_policy, render_version_lines,
-};
+pub(crate) mod node_text;
+pub(crate) mod plan;
+pub(crate) mod policy;

@@ -24,7 +24,7 @@ use crate::release::version::KubeVersion;
 /// prints on stderr (exit 1). 1.11–1.14 had only `upgrade node config --kubelet-version vX`
 /// and (1.13–1.14) `upgrade node experimental-control-plane`; 1.8–1.10 had no `node`
 /// subcommand; 1.7 had no `upgrade` at all.
-pub fn upgrade_node_supported(kubeadm: &KubeVersion) -> Result<(), String> {
+pub(crate) fn upgrade_node_supported(kubeadm: &KubeVersion) -> Result<(), String> {
     let m = kubeadm.minor;
     if kubeadm.major > 1 || m >= 15 {
         Ok(())
@@ -41,7 +41,8 @@ pub fn upgrade_node_supported(kubeadm: &KubeVersion) -> Result<(), String> {
 /// `kubeadm upgrade node config --kubelet-version vX` (1.11–1.14): downloads the kubelet
 /// configuration of that minor. Later releases have no such command (see
 /// [`upgrade_node_supported`] for the error text of a missing one).
-pub fn render_upgrade_node_config(kubeadm: &KubeVersion, kubelet_version: &KubeVersion) -> KubeadmOutput {
+#[cfg(test)]
+pub(crate) fn render_upgrade_node_config(kubeadm: &KubeVersion, kubelet_version: &KubeVersion) -> KubeadmOutput {
     if kubeadm.minor < 11 || kubeadm.minor > 14 {
         return KubeadmOutput {
             stdout: String::new(),
@@ -57,7 +58,7 @@ pub fn render_upgrade_node_config(kubeadm: &KubeVersion, kubelet_version: &KubeV
 
 /// Everything `kubeadm upgrade node` prints about.
 #[derive(Clone, Debug)]
-pub struct NodeUpgrade<'a> {
+pub(crate) struct NodeUpgrade<'a> {
     pub kubeadm: &'a KubeVersion,
     /// The cluster's version, which the node is brought to (names the ≤1.18 kubelet ConfigMap).
     pub target: &'a KubeVersion,
@@ -81,7 +82,7 @@ pub struct NodeUpgrade<'a> {
 
 /// `kubeadm upgrade node`, by release, on stdout and (klog, 1.32+) stderr. The caller checks
 /// [`upgrade_node_supported`] first.
-pub fn render_upgrade_node_with(n: &NodeUpgrade<'_>) -> KubeadmOutput {
+pub(crate) fn render_upgrade_node_with(n: &NodeUpgrade<'_>) -> KubeadmOutput {
     let era = KubeadmEra::for_kubeadm(n.kubeadm);
     let cp = n.control_plane;
     let mut out = String::new();
@@ -169,7 +170,8 @@ pub fn render_upgrade_node_with(n: &NodeUpgrade<'_>) -> KubeadmOutput {
 /// the static pod part on a control plane. The cluster version is taken to be the kubeadm
 /// binary's, the klog stamp is [`KlogStamp::default`], and the addons count as upgraded;
 /// [`render_upgrade_node_with`] takes all of these.
-pub fn render_upgrade_node(
+#[cfg(test)]
+pub(crate) fn render_upgrade_node(
     kubeadm: &KubeVersion,
     control_plane: bool,
     node: &str,

@@ -22,14 +22,15 @@ use std::collections::BTreeMap;
 
 /// What a kubeadm invocation printed and how it ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct KubeadmOutput {
+pub(crate) struct KubeadmOutput {
     pub stdout: String,
     pub stderr: String,
     pub exit: i32,
 }
 
 impl KubeadmOutput {
-    pub fn ok(stdout: String) -> Self {
+    #[cfg(test)]
+    pub(crate) fn ok(stdout: String) -> Self {
         Self {
             stdout,
             stderr: String::new(),
@@ -42,7 +43,7 @@ impl KubeadmOutput {
 /// kubeadm writes these warnings to stderr at default verbosity; the caller derives the stamp
 /// from sim time so the text stays deterministic.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct KlogStamp {
+pub(crate) struct KlogStamp {
     pub month: u32,
     pub day: u32,
     pub hour: u32,
@@ -69,7 +70,7 @@ impl Default for KlogStamp {
 
 impl KlogStamp {
     /// One klog line with its newline; `level` is `I`, `W` or `E`.
-    pub fn line(&self, level: char, file_line: &str, msg: &str) -> String {
+    pub(crate) fn line(&self, level: char, file_line: &str, msg: &str) -> String {
         format!(
             "{level}{:02}{:02} {:02}:{:02}:{:02}.{:06} {:>7} {file_line}] {msg}\n",
             self.month, self.day, self.hour, self.minute, self.second, self.micros, self.pid
@@ -79,7 +80,7 @@ impl KlogStamp {
 
 /// How kubeadm opens `upgrade plan` / `upgrade apply`: the config read, preflight and health lines.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Preamble {
+pub(crate) enum Preamble {
     /// 1.8: preflight, the health check prints one line per check, then the config read.
     HealthLines,
     /// 1.9–1.14: preflight, "Making sure the cluster is healthy:", then the config read.
@@ -96,7 +97,7 @@ pub enum Preamble {
 
 /// The columns of plan's tables.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PlanTable {
+pub(crate) enum PlanTable {
     /// ≤1.18: `API Server`, `Kubelet`, … and `AVAILABLE`.
     Legacy,
     /// 1.19–1.20: component names (`kube-apiserver`), still `AVAILABLE`.
@@ -109,7 +110,7 @@ pub enum PlanTable {
 
 /// How plan reports the version it fetched as "stable".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StableLine {
+pub(crate) enum StableLine {
     /// `[upgrade/versions] Latest stable version: vX`.
     LatestStable,
     /// 1.20 printed both version lines twice (the version getter and the planner each did).
@@ -120,7 +121,7 @@ pub enum StableLine {
 
 /// How `upgrade apply` prepulls images.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Prepull {
+pub(crate) enum Prepull {
     /// 1.8: no prepull step.
     None,
     /// 1.9: one "Will prepull" line.
@@ -133,7 +134,7 @@ pub enum Prepull {
 
 /// How a static pod component's section looks in `upgrade apply` / `upgrade node`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PodShape {
+pub(crate) enum PodShape {
     /// ≤1.10: "Moved upgraded manifest", the new manifests announced with `[controlplane] Wrote …`.
     Legacy,
     /// 1.11–1.23: "Static pod: NAME hash: H" lines while kubeadm polls the mirror pod.
@@ -149,7 +150,7 @@ pub enum PodShape {
 /// nearest releases the evidence allows and are listed as unconfirmed in the module docs of
 /// the three text modules.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KubeadmEra {
+pub(crate) struct KubeadmEra {
     // --- shared by plan, apply and node ---
     pub preamble: Preamble,
     /// 1.30.0 alone still opened with "[upgrade/config] Making sure the configuration is correct:".
@@ -258,7 +259,7 @@ pub struct KubeadmEra {
 }
 
 impl KubeadmEra {
-    pub fn for_kubeadm(kubeadm: &KubeVersion) -> Self {
+    pub(crate) fn for_kubeadm(kubeadm: &KubeVersion) -> Self {
         let m = if kubeadm.major > 1 { u32::MAX } else { kubeadm.minor };
         let at = |n: u32| m >= n;
         let preamble = if at(32) {
@@ -519,7 +520,7 @@ fn tab_lines(lines: &[Vec<&str>], from: usize, to: usize, widths: &[usize], out:
 
 /// One control plane as plan sees it: the image versions of its static pods.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanControlPlane {
+pub(crate) struct PlanControlPlane {
     pub node: String,
     pub apiserver: KubeVersion,
     pub controller_manager: KubeVersion,
@@ -531,7 +532,7 @@ pub struct PlanControlPlane {
 }
 
 /// Everything `kubeadm upgrade plan` reads.
-pub struct PlanInput<'a> {
+pub(crate) struct PlanInput<'a> {
     /// The kubeadm binary.
     pub kubeadm: &'a KubeVersion,
     /// The cluster version as kubeadm ≤1.29 reads it from the API server. From 1.30 kubeadm
@@ -542,9 +543,6 @@ pub struct PlanInput<'a> {
     pub control_planes: &'a [PlanControlPlane],
     /// (node name, kubelet version) for every node, sorted by name.
     pub kubelets: &'a [(String, KubeVersion)],
-    /// The kube-proxy DaemonSet's image version. kubeadm never reads it: its kube-proxy row
-    /// shows the cluster version, and so does this one.
-    pub kube_proxy: &'a KubeVersion,
     /// (`CoreDNS` or `kube-dns`, the running version).
     pub dns: (&'a str, &'a str),
     pub external_etcd: bool,
@@ -556,7 +554,7 @@ pub struct PlanInput<'a> {
 }
 
 /// The version of the named DNS addon (`CoreDNS` or `kube-dns`) kubeadm installs for a minor.
-pub fn dns_version_for_addon(v: &KubeVersion, addon: &str) -> &'static str {
+pub(crate) fn dns_version_for_addon(v: &KubeVersion, addon: &str) -> &'static str {
     if is_kube_dns(addon) && v.minor <= 20 {
         kube_dns_for(v)
     } else if v.minor <= 10 {
@@ -632,12 +630,13 @@ fn lt(a: &KubeVersion, b: &KubeVersion) -> bool {
 
 /// Renders `kubeadm upgrade plan` for a healthy cluster. klog lines (the stable fallback's
 /// notice) are left out; [`render_plan_with_klog`] adds them to stderr.
-pub fn render_plan(input: &PlanInput<'_>) -> KubeadmOutput {
+pub(crate) fn render_plan(input: &PlanInput<'_>) -> KubeadmOutput {
     render(input, None)
 }
 
 /// [`render_plan`] with kubeadm's default-verbosity klog lines on stderr, stamped with `stamp`.
-pub fn render_plan_with_klog(input: &PlanInput<'_>, stamp: &KlogStamp) -> KubeadmOutput {
+#[cfg(test)]
+pub(crate) fn render_plan_with_klog(input: &PlanInput<'_>, stamp: &KlogStamp) -> KubeadmOutput {
     render(input, Some(stamp))
 }
 
@@ -990,7 +989,6 @@ mod tests {
                 cluster: &cluster,
                 control_planes: &self.cps,
                 kubelets: &kubelets,
-                kube_proxy: &cluster,
                 dns: self.dns,
                 external_etcd: self.external,
                 latest_patch: &latest,
