@@ -241,7 +241,7 @@ enum PolicyCommand {
 }
 
 fn parse_duration(text: &str) -> Result<SimDuration, String> {
-    SimDuration::parse_scenario(text)
+    SimDuration::parse_scenario(text).map_err(String::from)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -26,23 +26,33 @@ fn kind_of(word: &str) -> Option<WorkloadKind> {
     })
 }
 
+/// A workload or pod reference a lab file writes wrongly, with the text as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RefError {
+    #[error("{0:?} is not a workload: write KIND/NAME or NAMESPACE/KIND/NAME (deployment/web)")]
+    NotWorkload(String),
+    #[error("{text:?}: unknown workload kind {kind:?} (deployment, statefulset, daemonset, replicaset, job)")]
+    UnknownKind { text: String, kind: String },
+    #[error("{0:?}: empty namespace or name")]
+    Empty(String),
+    #[error("{0:?} is not a pod: write NAME or NAMESPACE/NAME")]
+    NotPod(String),
+}
+
 impl WorkloadRef {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RefError> {
         let parts: Vec<&str> = text.split('/').collect();
         let (namespace, kind, name) = match parts.as_slice() {
             [kind, name] => ("default", *kind, *name),
             [ns, kind, name] => (*ns, *kind, *name),
-            _ => {
-                return Err(format!(
-                    "{text:?} is not a workload: write KIND/NAME or NAMESPACE/KIND/NAME (deployment/web)"
-                ));
-            }
+            _ => return Err(RefError::NotWorkload(text.to_string())),
         };
-        let kind = kind_of(kind).ok_or_else(|| {
-            format!("{text:?}: unknown workload kind {kind:?} (deployment, statefulset, daemonset, replicaset, job)")
+        let kind = kind_of(kind).ok_or_else(|| RefError::UnknownKind {
+            text: text.to_string(),
+            kind: kind.to_string(),
         })?;
         if namespace.is_empty() || name.is_empty() {
-            return Err(format!("{text:?}: empty namespace or name"));
+            return Err(RefError::Empty(text.to_string()));
         }
         Ok(Self {
             namespace: namespace.to_string(),
@@ -78,10 +88,10 @@ pub struct PodRef {
 }
 
 impl PodRef {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RefError> {
         let (namespace, name) = text.split_once('/').unwrap_or(("default", text));
         if namespace.is_empty() || name.is_empty() || name.contains('/') {
-            return Err(format!("{text:?} is not a pod: write NAME or NAMESPACE/NAME"));
+            return Err(RefError::NotPod(text.to_string()));
         }
         Ok(Self {
             namespace: namespace.to_string(),
@@ -175,11 +185,12 @@ mod tests {
         let r = WorkloadRef::parse("shop/sts/db").unwrap();
         assert_eq!(r.to_string(), "shop/statefulset/db");
         assert!(WorkloadRef::parse("web").is_err());
+        let e = WorkloadRef::parse("pod/web").unwrap_err();
         assert!(
-            WorkloadRef::parse("pod/web")
-                .unwrap_err()
-                .contains("unknown workload kind")
+            matches!(&e, RefError::UnknownKind { kind, .. } if kind == "pod"),
+            "{e:?}"
         );
+        assert!(e.to_string().contains("unknown workload kind \"pod\""), "{e}");
     }
 
     #[test]

@@ -723,7 +723,7 @@ impl Session {
     fn write_edit(&mut self, path: &str, text: &str) -> Reply {
         let host = self.sim.current_host().to_string();
         if let Err(e) = self.sim.write_host_file(&host, path, text) {
-            return Reply::out(e, 1);
+            return Reply::out(e.to_string(), 1);
         }
         let lines = text.lines().count();
         let mut out = format!("\"{path}\" {lines}L, {}B written\n", text.len());

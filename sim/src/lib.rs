@@ -21,6 +21,7 @@
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
 pub(crate) mod engine;
+pub(crate) mod errors;
 pub mod etcd;
 pub(crate) mod gotext;
 pub mod host;

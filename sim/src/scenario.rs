@@ -37,19 +37,22 @@ pub struct Metadata {
     pub description: Option<String>,
 }
 
+/// A `metadata.name` that is not `[a-z0-9-]+`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} must match [a-z0-9-]+")]
+pub struct BadName(pub String);
+
+crate::errors::error_text!(BadName);
+
 impl Metadata {
     /// A name is `[a-z0-9-]+`: it names files (a policy's counterexample) and traces.
-    pub fn check_name(&self) -> Result<(), String> {
+    pub fn check_name(&self) -> Result<(), BadName> {
         let name = &self.name;
         let ok = !name.is_empty()
             && name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if ok {
-            Ok(())
-        } else {
-            Err(format!("{name:?} must match [a-z0-9-]+"))
-        }
+        if ok { Ok(()) } else { Err(BadName(name.clone())) }
     }
 }
 

@@ -100,6 +100,13 @@ impl std::ops::Add<SimDuration> for SimTime {
     }
 }
 
+/// A scenario duration that does not parse, as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid duration {0:?}: expected a number with a unit (ms, s, m, h), e.g. 30s or 5m")]
+pub struct DurationError(pub String);
+
+crate::errors::error_text!(DurationError);
+
 impl SimDuration {
     pub const ZERO: Self = Self(0);
 
@@ -122,10 +129,8 @@ impl SimDuration {
 
     /// Parses the scenario form: a number followed by `ms`, `s`, `m` or `h`
     /// (`250ms`, `30s`, `5m`, `1h`), or several such parts (`1m30s`).
-    pub fn parse_scenario(text: &str) -> Result<Self, String> {
-        parse_go_duration(text).map_err(|_| {
-            format!("invalid duration {text:?}: expected a number with a unit (ms, s, m, h), e.g. 30s or 5m")
-        })
+    pub fn parse_scenario(text: &str) -> Result<Self, DurationError> {
+        parse_go_duration(text).map_err(|_| DurationError(text.to_string()))
     }
 
     /// Go's `time.Duration.String()` form, as kubectl prints durations: `30s`, `1m0s`, `1h0m0s`, `1.5s`.

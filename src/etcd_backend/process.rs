@@ -43,7 +43,7 @@ impl EtcdBinaries {
                     etcd.display()
                 ))
             })
-            .and_then(|v| EtcdVersion::parse(v.trim()).map_err(BackendError::NotInstalled))?;
+            .and_then(|v| EtcdVersion::parse(v.trim()).map_err(|e| BackendError::NotInstalled(e.to_string())))?;
         Ok(Self { etcd, etcdctl, version })
     }
 }

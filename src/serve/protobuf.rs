@@ -124,22 +124,45 @@ pub fn is_protobuf(content_type: &str) -> bool {
     content_type.trim().starts_with("application/vnd.kubernetes.protobuf")
 }
 
+/// A protobuf request body that does not decode; the endpoint answers it with a 400.
+#[derive(Debug, thiserror::Error)]
+pub enum ProtobufError {
+    #[error("the protobuf body does not start with the k8s magic bytes")]
+    NoMagic,
+    #[error("the protobuf envelope does not decode: {0}")]
+    Envelope(#[source] prost::DecodeError),
+    #[error("{kind}: {source}")]
+    Object {
+        kind: &'static str,
+        #[source]
+        source: prost::DecodeError,
+    },
+}
+
+impl From<ProtobufError> for String {
+    fn from(e: ProtobufError) -> Self {
+        e.to_string()
+    }
+}
+
 /// The object bytes inside the envelope.
-fn unwrap(body: &[u8]) -> Result<Vec<u8>, String> {
-    let rest = body
-        .strip_prefix(MAGIC)
-        .ok_or("the protobuf body does not start with the k8s magic bytes")?;
-    let u = Unknown::decode(rest).map_err(|e| format!("the protobuf envelope does not decode: {e}"))?;
+fn unwrap(body: &[u8]) -> Result<Vec<u8>, ProtobufError> {
+    let rest = body.strip_prefix(MAGIC).ok_or(ProtobufError::NoMagic)?;
+    let u = Unknown::decode(rest).map_err(ProtobufError::Envelope)?;
     Ok(u.raw.unwrap_or_default())
 }
 
-pub fn delete_options(body: &[u8]) -> Result<DeleteOptions, String> {
-    DeleteOptions::decode(unwrap(body)?.as_slice()).map_err(|e| format!("DeleteOptions: {e}"))
+fn object(kind: &'static str) -> impl Fn(prost::DecodeError) -> ProtobufError {
+    move |source| ProtobufError::Object { kind, source }
+}
+
+pub fn delete_options(body: &[u8]) -> Result<DeleteOptions, ProtobufError> {
+    DeleteOptions::decode(unwrap(body)?.as_slice()).map_err(object("DeleteOptions"))
 }
 
 /// An Eviction's delete options (its name and namespace are the path's).
-pub fn eviction(body: &[u8]) -> Result<Option<DeleteOptions>, String> {
-    let e = Eviction::decode(unwrap(body)?.as_slice()).map_err(|e| format!("Eviction: {e}"))?;
+pub fn eviction(body: &[u8]) -> Result<Option<DeleteOptions>, ProtobufError> {
+    let e = Eviction::decode(unwrap(body)?.as_slice()).map_err(object("Eviction"))?;
     Ok(e.delete_options)
 }
 
@@ -154,8 +177,8 @@ fn meta(m: Option<Meta>) -> ObjectMeta {
     }
 }
 
-pub fn deployment(body: &[u8]) -> Result<apps::Deployment, String> {
-    let d = Deployment::decode(unwrap(body)?.as_slice()).map_err(|e| format!("Deployment: {e}"))?;
+pub fn deployment(body: &[u8]) -> Result<apps::Deployment, ProtobufError> {
+    let d = Deployment::decode(unwrap(body)?.as_slice()).map_err(object("Deployment"))?;
     let spec = d.spec.unwrap_or_default();
     let template = spec.template.unwrap_or_default();
     let pod_spec = template.spec.unwrap_or_default();

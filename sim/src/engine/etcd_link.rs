@@ -32,7 +32,7 @@ impl Engine {
     /// Builds the stacked etcd of the control planes as kubeadm sets it up: member names are the
     /// node names, peers on `https://<ip>:2380`, clients on `https://<ip>:2379`, the default
     /// token (kubeadm sets none).
-    pub(crate) fn bootstrap_etcd(&mut self, version: &str) {
+    pub(crate) fn bootstrap_etcd(&mut self, version: Option<&EtcdVersion>) {
         let specs: Vec<MemberSpec> = self
             .cluster
             .control_plane_ids()
@@ -46,9 +46,7 @@ impl Engine {
                 }
             })
             .collect();
-        let v = EtcdVersion::parse(version)
-            .map(|v| v.binary_version())
-            .unwrap_or(EtcdVersion::new(3, 5, 0));
+        let v = version.map_or(EtcdVersion::new(3, 5, 0), EtcdVersion::binary_version);
         self.etcd = EtcdModel::bootstrap(&specs, DEFAULT_TOKEN, v);
     }
 

@@ -100,7 +100,7 @@ impl Fault {
             Some("node-reboot") => {
                 extra(3)?;
                 let downtime = match words.get(2) {
-                    Some(d) => SimDuration::parse_scenario(d).map_err(FaultError::BadOperand)?,
+                    Some(d) => SimDuration::parse_scenario(d).map_err(|e| FaultError::BadOperand(e.to_string()))?,
                     None => DEFAULT_REBOOT,
                 };
                 Ok(Self::NodeReboot(node(1)?, downtime))

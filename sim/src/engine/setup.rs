@@ -93,13 +93,18 @@ impl Engine {
         sim.set_trace_enabled(false);
 
         let (cps, workers): (Vec<_>, Vec<_>) = nodes.into_iter().partition(|n| n.role == Role::ControlPlane);
-        let etcd_tag = match &spec.etcd_version {
+        // The etcd tag is parsed once here and carried typed (every tag of the release table
+        // parses; the string stays for the manifests and the control planes' records).
+        let (etcd_tag, etcd) = match &spec.etcd_version {
             Some(e) => {
                 let parsed = crate::etcd::version::EtcdVersion::parse(e)
                     .map_err(|m| err(format!("cluster.etcdVersion: {m}")))?;
-                parsed.to_string()
+                (parsed.to_string(), Some(parsed))
             }
-            None => crate::release::versions::default_etcd_for(&version).to_string(),
+            None => {
+                let tag = crate::release::versions::default_etcd_for(&version);
+                (tag.to_string(), crate::etcd::version::EtcdVersion::parse(tag).ok())
+            }
         };
         let cp_ids: Vec<NodeId> = cps
             .into_iter()
@@ -121,10 +126,8 @@ impl Engine {
             }
             sim.cluster.storage_media_type = m.clone();
         }
-        sim.cluster.etcd_data = crate::etcd::version::EtcdVersion::parse(&etcd_tag)
-            .ok()
-            .map(|v| v.minor_key());
-        sim.bootstrap_etcd(&etcd_tag);
+        sim.cluster.etcd_data = etcd.as_ref().map(|v| v.minor_key());
+        sim.bootstrap_etcd(etcd.as_ref());
         sim.provision_control_planes(spec.addons.static_pods);
         sim.cluster.addons = Addons {
             kube_proxy: version.clone(),

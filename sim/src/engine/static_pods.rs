@@ -10,6 +10,7 @@
 
 use crate::engine::{Engine, Timer};
 use crate::model::NodeId;
+use crate::model::component_version::ComponentVersion;
 use crate::model::hostfs::{DataDir, Entry, HostFs};
 use crate::release::components::{ManifestView, StaticPod, image_tag, parse_manifest, render_manifest};
 use crate::release::version::KubeVersion;
@@ -246,7 +247,7 @@ impl Engine {
                 if current.as_deref() == Some(v.to_string().as_str()) {
                     self.restart_static_pod(node, c);
                 } else {
-                    self.upgrade_static_pod(node, c, &v.to_string());
+                    self.upgrade_static_pod(node, c, &ComponentVersion::Kube(v));
                 }
             }
             None => self.static_pod_cannot_start(node, c, "ImagePullBackOff"),

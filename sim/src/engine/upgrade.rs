@@ -6,6 +6,7 @@
 //! elsewhere; they call in here so that the model has one way of doing each thing.
 
 use crate::engine::{DeleteCause, Engine, Timer};
+use crate::model::component_version::ComponentVersion;
 use crate::model::*;
 use crate::release::behaviour::ClusterSide;
 use crate::release::components::StaticPod;
@@ -107,19 +108,21 @@ impl Engine {
     }
 
     /// Sets a control plane's component to a version and lets the kubelet restart it.
-    pub(crate) fn upgrade_static_pod(&mut self, node: NodeId, component: StaticPod, version: &str) -> bool {
+    pub(crate) fn upgrade_static_pod(
+        &mut self,
+        node: NodeId,
+        component: StaticPod,
+        version: &ComponentVersion,
+    ) -> bool {
         let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() else {
             return true;
         };
-        match component {
-            StaticPod::Etcd => {
-                cp.etcd = Some(version.to_string());
+        match (component, version) {
+            (StaticPod::Etcd, ComponentVersion::Etcd(tag)) => {
+                cp.etcd = Some(tag.to_string());
                 self.refresh_etcd_version();
             }
-            other => {
-                let Ok(v) = KubeVersion::parse(version) else {
-                    return true;
-                };
+            (other, ComponentVersion::Kube(v)) if other != StaticPod::Etcd => {
                 let before = cp.apiserver.clone();
                 match other {
                     StaticPod::KubeApiserver => cp.apiserver = v.clone(),
@@ -127,30 +130,34 @@ impl Engine {
                     _ => cp.scheduler = v.clone(),
                 }
                 if other == StaticPod::KubeApiserver {
-                    self.check_apiserver_order(node, &before, &v);
+                    self.check_apiserver_order(node, &before, v);
                 }
             }
+            // A version of another component's kind sets nothing.
+            _ => return true,
         }
         self.rewrite_manifest_image(node, component, version);
         let who = self.cluster.node(node).name.clone();
         self.record(Event::ComponentUpgraded {
             node: who,
             component: component.name(),
-            version: Arc::from(version),
+            version: Arc::from(version.to_string()),
         });
         self.restart_static_pod(node, component)
     }
 
     /// The manifest on disk names the version the component now runs (kubeadm wrote it, or
     /// the person who edited it did).
-    fn rewrite_manifest_image(&mut self, node: NodeId, component: StaticPod, version: &str) {
+    fn rewrite_manifest_image(&mut self, node: NodeId, component: StaticPod, version: &ComponentVersion) {
         let path = component.manifest_path();
         let n = self.cluster.node_mut(node);
         // kubeadm writes the image of the release it installs (registry and naming of that era).
-        let k8s = match component {
-            StaticPod::Etcd => n.control_plane.as_ref().map(|cp| cp.apiserver.clone()),
-            _ => KubeVersion::parse(version).ok(),
+        let k8s = match version {
+            ComponentVersion::Etcd(_) => n.control_plane.as_ref().map(|cp| cp.apiserver.clone()),
+            ComponentVersion::Kube(v) => Some(v.clone()),
         };
+        let version = version.to_string();
+        let version = version.as_str();
         let Some(hostfs::Entry::Text(text)) = n.fs.get(&path) else {
             return;
         };
@@ -622,7 +629,7 @@ impl Engine {
                     cp.etcd_retry = false;
                 }
                 let before = self.cluster.etcd_data;
-                self.upgrade_static_pod(node, StaticPod::Etcd, tag);
+                self.upgrade_static_pod(node, StaticPod::Etcd, &ComponentVersion::Etcd(binary.clone()));
                 for note in &ok.notes {
                     match note {
                         StartNote::SkippedMinor { from, binary } => self.violate(

@@ -23,6 +23,16 @@ pub struct EtcdVersion {
     v_prefix: bool,
 }
 
+/// An etcd version that does not parse: the text as written and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid etcd version \"{text}\": {why}")]
+pub struct EtcdVersionError {
+    pub text: String,
+    pub why: String,
+}
+
+crate::errors::error_text!(EtcdVersionError);
+
 impl EtcdVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> Self {
         Self {
@@ -37,8 +47,11 @@ impl EtcdVersion {
     /// Parses `3.5.15`, `3.5.15-0`, `v3.5.15`, `2.2.1`, `3.6.0-rc.1`. Anything else (two
     /// components, leading zeros, build metadata, empty pre-release identifiers) is refused so that
     /// `Display` always reproduces the input.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("invalid etcd version \"{text}\": {why}");
+    pub fn parse(text: &str) -> Result<Self, EtcdVersionError> {
+        let bad = |why: &str| EtcdVersionError {
+            text: text.to_string(),
+            why: why.to_string(),
+        };
         let (v_prefix, rest) = match text.strip_prefix('v') {
             Some(r) => (true, r),
             None => (false, text),
@@ -156,7 +169,7 @@ impl fmt::Display for EtcdVersion {
 }
 
 impl FromStr for EtcdVersion {
-    type Err = String;
+    type Err = EtcdVersionError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Self::parse(s)
@@ -207,35 +220,35 @@ mod tests {
     #[test]
     fn rejects_with_a_clear_reason() {
         assert_eq!(
-            EtcdVersion::parse("3.5").unwrap_err(),
+            EtcdVersion::parse("3.5").unwrap_err().to_string(),
             "invalid etcd version \"3.5\": expected MAJOR.MINOR.PATCH"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.1.2").unwrap_err(),
+            EtcdVersion::parse("3.5.1.2").unwrap_err().to_string(),
             "invalid etcd version \"3.5.1.2\": expected MAJOR.MINOR.PATCH"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.x").unwrap_err(),
+            EtcdVersion::parse("3.5.x").unwrap_err().to_string(),
             "invalid etcd version \"3.5.x\": component 3 (\"x\") is not a number"
         );
         assert_eq!(
-            EtcdVersion::parse("3.05.1").unwrap_err(),
+            EtcdVersion::parse("3.05.1").unwrap_err().to_string(),
             "invalid etcd version \"3.05.1\": component 2 (\"05\") is not a number"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.1-").unwrap_err(),
+            EtcdVersion::parse("3.5.1-").unwrap_err().to_string(),
             "invalid etcd version \"3.5.1-\": empty pre-release after '-'"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.1-rc..1").unwrap_err(),
+            EtcdVersion::parse("3.5.1-rc..1").unwrap_err().to_string(),
             "invalid etcd version \"3.5.1-rc..1\": pre-release identifier \"\" is not valid semver"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.1-01").unwrap_err(),
+            EtcdVersion::parse("3.5.1-01").unwrap_err().to_string(),
             "invalid etcd version \"3.5.1-01\": pre-release identifier \"01\" is not valid semver"
         );
         assert_eq!(
-            EtcdVersion::parse("3.5.1+git").unwrap_err(),
+            EtcdVersion::parse("3.5.1+git").unwrap_err().to_string(),
             "invalid etcd version \"3.5.1+git\": build metadata (+...) is not used by etcd versions"
         );
         for s in ["", "v", "vv3.5.1", " 3.5.1", "3.5.1 ", "-3.5.1", "3.5.99999999999"] {

@@ -6,6 +6,7 @@
 use crate::engine::setup;
 use crate::host::Sim;
 use crate::model::cluster::Cluster;
+use crate::model::component_version::ComponentVersion;
 use crate::model::objects::ResourceKind;
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
@@ -338,7 +339,7 @@ impl NodeApi for NodeKube<'_> {
         self.sim.restart_static_pod(self.node, component)
     }
 
-    fn upgrade_static_pod(&mut self, component: StaticPod, version: &str) -> bool {
+    fn upgrade_static_pod(&mut self, component: StaticPod, version: &ComponentVersion) -> bool {
         self.sim.upgrade_static_pod(self.node, component, version)
     }
 

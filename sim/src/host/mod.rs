@@ -20,6 +20,17 @@ pub(crate) struct Host<'a> {
     pub name: String,
 }
 
+/// Why an editor cannot save a file on a node: its complaint (vim's wording where it has one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EditError {
+    #[error("no host {0:?}")]
+    NoHost(String),
+    #[error("\"{0}\" E212: Can't open file for writing: No such file or directory")]
+    NoDirectory(String),
+    #[error("\"{0}\" is not a text file")]
+    NotText(String),
+}
+
 impl CommandHost for Host<'_> {
     fn run(&mut self, argv: &[String], env: &ShellEnv, stdin: &str) -> Option<CommandOutput> {
         let (cmd, args) = argv.split_first()?;
@@ -108,12 +119,10 @@ impl CommandHost for Host<'_> {
         if whole.len() > REDIRECT_LIMIT {
             return Err("No space left on device".into());
         }
-        self.sim.write_host_file(&self.name, path, &whole).map_err(|e| {
-            if e.contains("No such file or directory") {
-                "No such file or directory".to_string()
-            } else {
-                e
-            }
+        // A redirection reports errno's text, not the editor's.
+        self.sim.write_host_file(&self.name, path, &whole).map_err(|e| match e {
+            EditError::NoDirectory(_) => "No such file or directory".to_string(),
+            other => other.to_string(),
         })
     }
 }
@@ -803,8 +812,11 @@ impl Sim {
     /// Writes a text file on a host as an editor saving it would: the apt source list or a
     /// file under `/etc` and `/root`; a static pod manifest is then noticed by the kubelet.
     /// Errors are the editor's complaint (no such directory, not a text file).
-    pub fn write_host_file(&mut self, host: &str, path: &str, text: &str) -> Result<(), String> {
-        let node = self.cluster.node_id(host).ok_or_else(|| format!("no host {host:?}"))?;
+    pub fn write_host_file(&mut self, host: &str, path: &str, text: &str) -> Result<(), EditError> {
+        let node = self
+            .cluster
+            .node_id(host)
+            .ok_or_else(|| EditError::NoHost(host.to_string()))?;
         let path = crate::path::normalize(path);
         let now = self.now;
         self.cluster.node_mut(node).fs.clock = now;
@@ -815,13 +827,11 @@ impl Sim {
         let fs = &mut self.cluster.node_mut(node).fs;
         let parent = crate::path::normalize(&format!("{path}/.."));
         if !fs.is_dir(&parent) {
-            return Err(format!(
-                "\"{path}\" E212: Can't open file for writing: No such file or directory"
-            ));
+            return Err(EditError::NoDirectory(path));
         }
         match fs.get(&path) {
             None | Some(crate::model::hostfs::Entry::Text(_)) => {}
-            Some(_) => return Err(format!("\"{path}\" is not a text file")),
+            Some(_) => return Err(EditError::NotText(path)),
         }
         fs.put(&path, crate::model::hostfs::Entry::Text(text.to_string()));
         if path.starts_with("/etc/kubernetes/manifests/") {

@@ -128,11 +128,7 @@ pub enum SelectorError {
     Parenthesis(String),
 }
 
-impl From<SelectorError> for String {
-    fn from(e: SelectorError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(SelectorError);
 
 fn split_top_level(text: &str) -> Result<Vec<&str>, SelectorError> {
     let mut parts = Vec::new();

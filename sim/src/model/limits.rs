@@ -32,11 +32,7 @@ pub enum LimitError {
     Pods { have: usize, adding: u64 },
 }
 
-impl From<LimitError> for String {
-    fn from(e: LimitError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(LimitError);
 
 /// Why a cluster of `have + adding` nodes is refused, if it is.
 pub fn check_nodes(have: usize, adding: usize) -> Result<(), LimitError> {

@@ -441,11 +441,7 @@ pub enum ManifestError {
     Invalid(String),
 }
 
-impl From<ManifestError> for String {
-    fn from(e: ManifestError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(ManifestError);
 
 fn supported_kind_names() -> String {
     SUPPORTED_KINDS.iter().map(|(_, k)| *k).collect::<Vec<_>>().join(", ")

@@ -2,6 +2,7 @@
 //! templates, so that 150,000 pods stay small. `crate::model::objects` turns them into real API objects.
 
 pub mod cluster;
+pub mod component_version;
 pub mod containers;
 pub mod core_objects;
 pub mod events;

@@ -10,11 +10,7 @@ pub enum QuantityError {
     Memory(String),
 }
 
-impl From<QuantityError> for String {
-    fn from(e: QuantityError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(QuantityError);
 
 /// CPU quantity to millicores: `2` → 2000, `500m` → 500, `0.5` → 500.
 pub fn parse_cpu_milli(text: &str) -> Result<u64, QuantityError> {

@@ -99,7 +99,7 @@ pub fn check(cluster: &Cluster, node: &Node, template: &PodTemplate) -> Result<(
 }
 
 /// Picks a node for the pod, or returns the FailedScheduling message.
-pub fn place(cluster: &Cluster, template: &PodTemplate) -> Result<NodeId, String> {
+pub(crate) fn place(cluster: &Cluster, template: &PodTemplate) -> Result<NodeId, String> {
     for id in cluster.sched_order() {
         if check(cluster, cluster.node(id), template).is_ok() {
             return Ok(id);

@@ -25,11 +25,7 @@ pub enum TaintError {
     EmptyKeyEqual,
 }
 
-impl From<TaintError> for String {
-    fn from(e: TaintError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(TaintError);
 
 impl Effect {
     pub fn parse(s: &str) -> Result<Self, TaintError> {

@@ -424,18 +424,31 @@ impl ManifestView {
     }
 }
 
-/// Parses a static pod manifest as the kubelet does (a v1 Pod); the error is the kubelet's
-/// complaint about the file.
-pub fn parse_manifest(text: &str) -> Result<ManifestView, String> {
-    let pod: k8s_openapi::api::core::v1::Pod =
-        yaml_serde::from_str(text).map_err(|e| format!("could not decode the static pod: {e}"))?;
-    let spec = pod.spec.ok_or("the static pod has no spec")?;
-    let c = spec.containers.first().ok_or("the static pod has no containers")?;
+/// The kubelet's complaint about a static pod manifest it cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum StaticPodError {
+    #[error("could not decode the static pod: {0}")]
+    Decode(#[from] yaml_serde::Error),
+    #[error("the static pod has no spec")]
+    NoSpec,
+    #[error("the static pod has no containers")]
+    NoContainers,
+    #[error("spec.containers[0].image: Required value")]
+    NoImage,
+}
+
+crate::errors::error_text!(StaticPodError);
+
+/// Parses a static pod manifest as the kubelet does (a v1 Pod).
+pub fn parse_manifest(text: &str) -> Result<ManifestView, StaticPodError> {
+    let pod: k8s_openapi::api::core::v1::Pod = yaml_serde::from_str(text)?;
+    let spec = pod.spec.ok_or(StaticPodError::NoSpec)?;
+    let c = spec.containers.first().ok_or(StaticPodError::NoContainers)?;
     let image = c
         .image
         .clone()
         .filter(|i| !i.is_empty())
-        .ok_or("spec.containers[0].image: Required value")?;
+        .ok_or(StaticPodError::NoImage)?;
     let mut v = ManifestView {
         name: pod.metadata.name.clone().unwrap_or_default(),
         image,

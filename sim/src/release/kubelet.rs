@@ -352,9 +352,16 @@ pub fn command_line(kubeconfig_args: &str, config_args: &str, kubeadm_args: &str
         .collect()
 }
 
+/// A flag the kubelet refuses, as shown in its error.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("failed to parse kubelet flag: unknown flag: {0}")]
+pub struct UnknownFlag(pub String);
+
+crate::errors::error_text!(UnknownFlag);
+
 /// The first flag in `args` the kubelet of `v` refuses, with the kubelet's error (pflag's
 /// wording, as the kubelet reports it when it parses its own flags).
-pub fn check_flags(v: &KubeVersion, args: &[String]) -> Result<(), String> {
+pub fn check_flags(v: &KubeVersion, args: &[String]) -> Result<(), UnknownFlag> {
     for a in args {
         let Some(flag) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) else {
             continue;
@@ -369,7 +376,7 @@ pub fn check_flags(v: &KubeVersion, args: &[String]) -> Result<(), String> {
             } else {
                 format!("-{name}")
             };
-            return Err(format!("failed to parse kubelet flag: unknown flag: {shown}"));
+            return Err(UnknownFlag(shown));
         }
     }
     Ok(())
@@ -397,9 +404,11 @@ mod tests {
         let v131 = KubeVersion::new(1, 31, 2);
         let net = vec!["--network-plugin=cni".to_string()];
         assert!(check_flags(&v123, &net).is_ok());
+        let refused = check_flags(&v131, &net).unwrap_err();
+        assert_eq!(refused, UnknownFlag("--network-plugin".into()));
         assert_eq!(
-            check_flags(&v131, &net),
-            Err("failed to parse kubelet flag: unknown flag: --network-plugin".into())
+            refused.to_string(),
+            "failed to parse kubelet flag: unknown flag: --network-plugin"
         );
         let kubeadm = command_line(
             "--kubeconfig=/etc/kubernetes/kubelet.conf",

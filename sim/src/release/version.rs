@@ -34,12 +34,7 @@ pub enum VersionError {
     KubeletNotModelled(KubeVersion),
 }
 
-/// The callers that report errors as text keep using `?`.
-impl From<VersionError> for String {
-    fn from(e: VersionError) -> Self {
-        e.to_string()
-    }
-}
+crate::errors::error_text!(VersionError);
 
 impl KubeVersion {
     pub fn new(major: u32, minor: u32, patch: u32) -> Self {

@@ -13,6 +13,7 @@
 //! API server serves them (real `k8s-openapi` types, rendered by `model::objects`).
 
 use crate::model::cluster::Cluster;
+use crate::model::component_version::ComponentVersion;
 use crate::model::objects::{self, ApiObject, ResourceKind};
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
@@ -208,7 +209,7 @@ pub(crate) trait NodeApi: KubeApi {
     fn restart_static_pod(&mut self, component: StaticPod) -> bool;
 
     /// kubeadm writes a new manifest for one of this node's static pods at `version`.
-    fn upgrade_static_pod(&mut self, component: StaticPod, version: &str) -> bool;
+    fn upgrade_static_pod(&mut self, component: StaticPod, version: &ComponentVersion) -> bool;
 
     /// The machine's entropy (temporary file names, certificate serials, pids), drawn from the
     /// simulation's one seeded stream.

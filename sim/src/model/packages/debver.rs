@@ -27,11 +27,18 @@ pub enum PackageEra {
     Community,
 }
 
+/// A package version dpkg would refuse, as written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid Debian version {0:?}")]
+pub struct DebVersionError(pub String);
+
+crate::errors::error_text!(DebVersionError);
+
 impl DebVersion {
     /// Parses a Debian version. Refuses what dpkg would refuse for the shapes we meet: an empty
     /// string, an upstream part not starting with a digit, or characters outside Debian's set.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = || format!("invalid Debian version {text:?}");
+    pub fn parse(text: &str) -> Result<Self, DebVersionError> {
+        let bad = || DebVersionError(text.to_string());
         let (epoch, rest) = match text.split_once(':') {
             Some((e, rest)) => {
                 if e.is_empty() || !e.bytes().all(|b| b.is_ascii_digit()) {
@@ -110,8 +117,8 @@ impl fmt::Display for DebVersion {
 }
 
 impl TryFrom<String> for DebVersion {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+    type Error = DebVersionError;
+    fn try_from(s: String) -> Result<Self, DebVersionError> {
         Self::parse(&s)
     }
 }

@@ -10,6 +10,7 @@ use super::node_text::{NodeUpgrade, render_upgrade_node_with};
 use super::plan::KlogStamp;
 use super::plan::{KubeadmOutput, PlanControlPlane, PlanInput, render_plan};
 use super::policy::{KubeletVersions, PolicyInput, enforce_version_policy, render_policy, render_version_lines};
+use crate::model::component_version::ComponentVersion;
 use crate::model::packages::KubePackage;
 use crate::model::{NodeId, ReadyStatus};
 use crate::release::components::StaticPod;
@@ -403,21 +404,24 @@ fn upgrade_control_plane(
     } else {
         EtcdStep::FlagDisabled
     };
-    let mut plan: Vec<(StaticPod, String)> = Vec::new();
-    if let EtcdStep::Upgrade { to, .. } = &etcd {
-        plan.push((StaticPod::Etcd, to.clone()));
+    let mut plan: Vec<(StaticPod, ComponentVersion)> = Vec::new();
+    // kubeadm's etcd table names only real etcd tags.
+    if let EtcdStep::Upgrade { to, .. } = &etcd
+        && let Some(v) = ComponentVersion::parse(StaticPod::Etcd, to)
+    {
+        plan.push((StaticPod::Etcd, v));
     }
     for c in [
         StaticPod::KubeApiserver,
         StaticPod::KubeControllerManager,
         StaticPod::KubeScheduler,
     ] {
-        plan.push((c, target.to_string()));
+        plan.push((c, ComponentVersion::Kube(target.clone())));
     }
     let mut hashes: Vec<(String, String)> = Vec::new();
     for c in StaticPod::ALL {
         let old = draw_hex(api, 32);
-        let changed = plan.iter().any(|(p, v)| *p == c && *v != cp.version_of(c))
+        let changed = plan.iter().any(|(p, v)| *p == c && v.to_string() != cp.version_of(c))
             || (c != StaticPod::Etcd && flags.certificate_renewal && kubeadm.at_least(31));
         let new = if changed { draw_hex(api, 32) } else { old.clone() };
         hashes.push((old, new));
@@ -448,7 +452,7 @@ fn upgrade_control_plane(
         return false;
     }
     for (component, version) in plan {
-        let done = if cp.version_of(component) != version {
+        let done = if cp.version_of(component) != version.to_string() {
             api.upgrade_static_pod(component, &version)
         } else if restart_unchanged {
             api.restart_static_pod(component)
