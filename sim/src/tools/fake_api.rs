@@ -3,13 +3,16 @@
 //! tested alone: no controller, scheduler or kubelet answers behind it.
 
 use crate::model::cluster::Cluster;
+use crate::model::component_version::ComponentVersion;
 use crate::model::objects::ResourceKind;
 use crate::model::status::{ApiError, DeleteCause, Unreachable};
 use crate::model::{NodeId, PodId, PodTemplate, WorkloadId, WorkloadKind};
 use crate::release::behaviour::Kubectl;
+use crate::release::components::StaticPod;
 use crate::release::version::KubeVersion;
+use crate::rng::{Seed, SimRng};
 use crate::time::{SimDuration, SimTime};
-use crate::tools::api::KubeApi;
+use crate::tools::api::{KubeApi, Listener, NodeApi};
 
 pub(crate) struct FakeApi {
     pub cluster: Cluster,
@@ -23,15 +26,23 @@ pub(crate) struct FakeApi {
     pub writes: Vec<String>,
     /// The objects POSTed, whole.
     pub created: Vec<serde_json::Value>,
+    /// The machine a node-level tool runs on (the first control plane).
+    pub node: NodeId,
+    /// Whether a static pod comes back after kubeadm replaces or restarts it.
+    pub static_pods_come_back: bool,
+    pub rng: SimRng,
 }
 
 impl FakeApi {
     /// A cluster built by the real setup from a scenario's cluster section (YAML).
     pub(crate) fn from_scenario(yaml: &str) -> Self {
         let scenario: crate::scenario::Scenario = yaml_serde::from_str(yaml).expect("scenario");
-        let sim = crate::runner::prepare(&scenario, crate::rng::Seed(1)).expect("cluster");
+        let sim = crate::runner::prepare(&scenario, Seed(1)).expect("cluster");
         let cluster = sim.cluster().clone();
         Self {
+            node: cluster.control_plane_ids()[0],
+            static_pods_come_back: true,
+            rng: SimRng::new(Seed(1)),
             kubectl: Kubectl::for_version(&cluster.kubectl_version),
             cluster,
             now: sim.now(),
@@ -147,5 +158,48 @@ impl KubeApi for FakeApi {
     fn note(&mut self, _event: crate::trace::Event) {}
     fn time_budget(&self) -> SimDuration {
         SimDuration(self.deadline.ms().saturating_sub(self.now.ms()))
+    }
+}
+
+/// The node seam: what kubeadm, systemctl and crictl do to their machine is recorded, and the
+/// static pods a test says come back do.
+impl NodeApi for FakeApi {
+    fn node(&self) -> NodeId {
+        self.node
+    }
+    fn kubelet_stop(&mut self) {
+        self.writes.push("KUBELET stop".into());
+    }
+    fn kubelet_start(&mut self) {
+        self.writes.push("KUBELET start".into());
+    }
+    fn installed_kubelet(&self) -> KubeVersion {
+        let n = self.cluster.node(self.node);
+        n.packages
+            .installed_kube_version(crate::model::packages::KubePackage::Kubelet)
+            .unwrap_or_else(|| n.kubelet_version.clone())
+    }
+    fn daemon_reload(&mut self) {
+        self.writes.push("DAEMON-RELOAD".into());
+    }
+    fn write_kubelet_files(&mut self, version: &KubeVersion) {
+        self.writes.push(format!("KUBELET-FILES {version}"));
+    }
+    fn set_kubelet_enabled(&mut self, on: bool) {
+        self.writes.push(format!("KUBELET enabled={on}"));
+    }
+    fn listener(&self, _host: &str, _port: u16) -> Listener {
+        Listener::Nothing
+    }
+    fn restart_static_pod(&mut self, component: StaticPod) -> bool {
+        self.writes.push(format!("RESTART {}", component.name()));
+        self.static_pods_come_back
+    }
+    fn upgrade_static_pod(&mut self, component: StaticPod, version: &ComponentVersion) -> bool {
+        self.writes.push(format!("STATIC-POD {} {version}", component.name()));
+        self.static_pods_come_back
+    }
+    fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
     }
 }

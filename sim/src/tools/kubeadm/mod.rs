@@ -12,3 +12,5 @@ mod help;
 pub(crate) mod node_text;
 pub(crate) mod plan;
 pub(crate) mod policy;
+#[cfg(test)]
+mod seam_tests;
