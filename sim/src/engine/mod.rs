@@ -28,6 +28,9 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
+/// How often a kubelet retries confirming a pod's deletion while the API cannot answer.
+const KUBELET_DELETE_RETRY: SimDuration = SimDuration::from_secs(1);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Timer {
     /// Containers are up and the pod is Ready.
@@ -305,7 +308,13 @@ impl Engine {
             Timer::PodStarted { pod, uid } => self.on_pod_started(pod, uid),
             Timer::PodStopped { pod, uid } => {
                 if self.cluster.pod_if(pod, uid).is_some_and(Pod::is_terminating) {
-                    self.finish_removal(pod);
+                    if self.api_down_since.is_some() {
+                        // The containers are gone, but the kubelet's final delete needs the API
+                        // server: the object stays (terminating) and the kubelet retries.
+                        self.schedule(self.now + KUBELET_DELETE_RETRY, Timer::PodStopped { pod, uid });
+                    } else {
+                        self.finish_removal(pod);
+                    }
                 }
             }
             Timer::PodSucceeded { pod, uid } => self.on_pod_succeeded(pod, uid),
