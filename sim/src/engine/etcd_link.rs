@@ -242,6 +242,16 @@ impl Engine {
                     o.to = Some(self.now);
                 }
                 self.leases_counted_to = self.now;
+                // The kubelets' final deletes that waited for the API go through first.
+                for (pod, uid) in std::mem::take(&mut self.stopped_in_outage) {
+                    if self
+                        .cluster
+                        .pod_if(pod, uid)
+                        .is_some_and(crate::model::Pod::is_terminating)
+                    {
+                        self.finish_removal(pod);
+                    }
+                }
                 // Controllers resync: every controller looks at its objects again.
                 let ids: Vec<_> = self.cluster.workload_ids().collect();
                 for id in ids {

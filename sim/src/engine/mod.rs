@@ -28,9 +28,6 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::sync::Arc;
 
-/// How often a kubelet retries confirming a pod's deletion while the API cannot answer.
-const KUBELET_DELETE_RETRY: SimDuration = SimDuration::from_secs(1);
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Timer {
     /// Containers are up and the pod is Ready.
@@ -83,6 +80,9 @@ pub struct Engine {
     pub(crate) etcd: crate::etcd::model::EtcdModel,
     /// Since when the API has been unavailable (no etcd quorum, no reachable API server).
     pub(crate) api_down_since: Option<SimTime>,
+    /// Pods whose containers stopped while the API could not answer: their kubelets delete
+    /// the objects when it answers again.
+    pub(crate) stopped_in_outage: Vec<(PodId, u64)>,
     /// Nodes whose kubelet will look at its manifest directory again.
     pub(crate) manifest_sync_pending: std::collections::BTreeSet<NodeId>,
     /// Up to when lease renewals have been counted into etcd's revision.
@@ -129,6 +129,7 @@ impl Engine {
             step_limit: SimDuration::from_secs(3600),
             etcd: etcd_link::placeholder_cluster(),
             api_down_since: None,
+            stopped_in_outage: Vec::new(),
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
@@ -310,8 +311,8 @@ impl Engine {
                 if self.cluster.pod_if(pod, uid).is_some_and(Pod::is_terminating) {
                     if self.api_down_since.is_some() {
                         // The containers are gone, but the kubelet's final delete needs the API
-                        // server: the object stays (terminating) and the kubelet retries.
-                        self.schedule(self.now + KUBELET_DELETE_RETRY, Timer::PodStopped { pod, uid });
+                        // server: the object stays (terminating) until the API answers again.
+                        self.stopped_in_outage.push((pod, uid));
                     } else {
                         self.finish_removal(pod);
                     }

@@ -114,15 +114,22 @@ impl Engine {
         component: StaticPod,
         version: &ComponentVersion,
     ) -> bool {
-        let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() else {
+        // A version of another component's kind sets nothing.
+        let Some(cp) = self
+            .cluster
+            .node_mut(node)
+            .control_plane
+            .as_mut()
+            .filter(|_| version.fits(component))
+        else {
             return true;
         };
         match (component, version) {
-            (StaticPod::Etcd, ComponentVersion::Etcd(tag)) => {
+            (_, ComponentVersion::Etcd(tag)) => {
                 cp.etcd = Some(tag.to_string());
                 self.refresh_etcd_version();
             }
-            (other, ComponentVersion::Kube(v)) if other != StaticPod::Etcd => {
+            (other, ComponentVersion::Kube(v)) => {
                 let before = cp.apiserver.clone();
                 match other {
                     StaticPod::KubeApiserver => cp.apiserver = v.clone(),
@@ -133,8 +140,6 @@ impl Engine {
                     self.check_apiserver_order(node, &before, v);
                 }
             }
-            // A version of another component's kind sets nothing.
-            _ => return true,
         }
         self.rewrite_manifest_image(node, component, version);
         let who = self.cluster.node(node).name.clone();

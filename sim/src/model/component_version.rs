@@ -23,13 +23,6 @@ impl ComponentVersion {
         }
     }
 
-    pub fn kube(&self) -> Option<&KubeVersion> {
-        match self {
-            Self::Kube(v) => Some(v),
-            Self::Etcd(_) => None,
-        }
-    }
-
     /// Whether this is a version of component `c` (etcd takes an etcd tag, the others a
     /// Kubernetes release).
     pub fn fits(&self, c: StaticPod) -> bool {
