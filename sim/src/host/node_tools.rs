@@ -141,7 +141,7 @@ impl Host<'_> {
         let mut sizes = std::collections::BTreeMap::new();
         if let Some(node) = self.node() {
             let fs = &self.sim.cluster.node(node).fs;
-            for (path, e) in &fs.entries {
+            for (path, e) in fs.entries.iter() {
                 let Entry::DataDir(d) = e else { continue };
                 let size = match d {
                     DataDir::Live => match self.sim.frozen_data_dir(node) {

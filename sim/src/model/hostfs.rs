@@ -93,9 +93,11 @@ pub enum Found<'a> {
 
 #[derive(Clone, Debug, Default)]
 pub struct HostFs {
-    pub(crate) entries: BTreeMap<String, Entry>,
+    /// Shared between copies of the simulator (a lab keeps one per step): a copy costs two
+    /// reference counts, and the first write after it copies this host's map alone.
+    pub(crate) entries: Arc<BTreeMap<String, Entry>>,
     /// When a path was last written, where that was after the machine was provisioned.
-    pub(crate) mtimes: BTreeMap<String, SimTime>,
+    pub(crate) mtimes: Arc<BTreeMap<String, SimTime>>,
     /// The time writes are stamped with (the host sets it before each command).
     pub(crate) clock: SimTime,
 }
@@ -219,9 +221,18 @@ impl HostFs {
             "/srv",
             "/backup",
         ] {
-            fs.entries.insert(d.to_string(), Entry::Dir);
+            fs.entries_mut().insert(d.to_string(), Entry::Dir);
         }
         fs
+    }
+
+    /// The entries to change: this host's own copy once a copy of the simulator shares them.
+    pub(crate) fn entries_mut(&mut self) -> &mut BTreeMap<String, Entry> {
+        Arc::make_mut(&mut self.entries)
+    }
+
+    pub(crate) fn mtimes_mut(&mut self) -> &mut BTreeMap<String, SimTime> {
+        Arc::make_mut(&mut self.mtimes)
     }
 
     /// Puts an entry, creating missing parents (provisioning only).
@@ -235,14 +246,16 @@ impl HostFs {
         }
         for m in missing {
             if self.clock > SimTime::ZERO {
-                self.mtimes.insert(m.clone(), self.clock);
+                let t = self.clock;
+                self.mtimes_mut().insert(m.clone(), t);
             }
-            self.entries.insert(m, Entry::Dir);
+            self.entries_mut().insert(m, Entry::Dir);
         }
         if self.clock > SimTime::ZERO {
-            self.mtimes.insert(path.clone(), self.clock);
+            let t = self.clock;
+            self.mtimes_mut().insert(path.clone(), t);
         }
-        self.entries.insert(path, entry);
+        self.entries_mut().insert(path, entry);
     }
 
     pub fn get(&self, path: &str) -> Option<&Entry> {
@@ -250,7 +263,7 @@ impl HostFs {
     }
 
     pub fn get_mut(&mut self, path: &str) -> Option<&mut Entry> {
-        self.entries.get_mut(&normalize(path))
+        self.entries_mut().get_mut(&normalize(path))
     }
 
     /// Looks a path up, seeing into data dirs.
@@ -313,7 +326,7 @@ impl HostFs {
     pub fn set_mtime(&mut self, path: &str, t: SimTime) {
         let path = normalize(path);
         if self.entries.contains_key(&path) {
-            self.mtimes.insert(path, t);
+            self.mtimes_mut().insert(path, t);
         }
     }
 
@@ -321,7 +334,7 @@ impl HostFs {
     pub fn remove_tree(&mut self, path: &str) -> Vec<(String, Entry)> {
         let path = normalize(path);
         let prefix = format!("{path}/");
-        self.mtimes.retain(|k, _| *k != path && !k.starts_with(&prefix));
+        self.mtimes_mut().retain(|k, _| *k != path && !k.starts_with(&prefix));
         let keys: Vec<String> = self
             .entries
             .keys()
@@ -329,7 +342,7 @@ impl HostFs {
             .cloned()
             .collect();
         keys.into_iter()
-            .filter_map(|k| self.entries.remove(&k).map(|e| (k, e)))
+            .filter_map(|k| self.entries_mut().remove(&k).map(|e| (k, e)))
             .collect()
     }
 
@@ -343,7 +356,7 @@ impl HostFs {
             .map(|(k, e)| (format!("{to}{}", &k[from.len()..]), e.clone()))
             .collect();
         for (k, e) in items {
-            self.entries.insert(k, e);
+            self.entries_mut().insert(k, e);
         }
     }
 }

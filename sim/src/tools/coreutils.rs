@@ -586,9 +586,9 @@ pub(crate) fn cp_mv(
                         .collect();
                     let moved = fs.remove_tree(src);
                     for (k, entry) in moved {
-                        fs.entries.insert(format!("{target}{}", &k[src.len()..]), entry);
+                        fs.entries_mut().insert(format!("{target}{}", &k[src.len()..]), entry);
                     }
-                    fs.mtimes.extend(times);
+                    fs.mtimes_mut().extend(times);
                     change.touched.push(src.clone());
                 } else {
                     match &e {
