@@ -608,11 +608,15 @@ pub(crate) fn finish(
 
 /// `--explain`: the reasons for the trace records since the last step, as `# why:` lines.
 fn explain_step(sim: &kubedrill_sim::Sim, from: &mut usize, transcript: &mut Vec<String>) {
-    let records = sim.trace().get(*from..).unwrap_or_default();
     // Cluster bootstrap (step 0) is not a step of the scenario.
-    let records = &records[records.iter().position(|r| r.step > 0).unwrap_or(records.len())..];
+    let records: Vec<_> = sim
+        .trace()
+        .range(*from..)
+        .skip_while(|r| r.step == 0)
+        .cloned()
+        .collect();
     *from = sim.trace().len();
-    for sentence in kubedrill_labs::explain(sim, records) {
+    for sentence in kubedrill_labs::explain(sim, &records) {
         transcript.push(format!("# why: {sentence}"));
     }
 }

@@ -395,8 +395,8 @@ fn request(method: &str, path: &str, content_type: &str, body: &str) -> Request 
 
 /// The steps the simulation recorded since trace position `from` (each write is one).
 fn steps_since(sim: &Sim, from: usize) -> Vec<String> {
-    sim.trace()[from..]
-        .iter()
+    sim.trace()
+        .range(from..)
         .filter_map(|r| match &r.event {
             kubedrill_sim::trace::Event::StepStarted { text } => Some(text.to_string()),
             _ => None,

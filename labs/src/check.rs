@@ -850,8 +850,9 @@ impl Check {
                     Ok(()) => f.item(dir == *path && live, format!("etcd on {name} runs on {dir}")),
                 }
                 if *restored {
-                    let came = sim.trace()[base.trace.min(sim.trace().len())..]
-                        .iter()
+                    let came = sim
+                        .trace()
+                        .range(base.trace..)
                         .any(|r| matches!(&r.event, Event::EtcdRestored { node, .. } if **node == **name));
                     f.item(
                         came,

@@ -59,7 +59,7 @@ impl Context<'_> {
 
     /// The lab's part of the trace with each record's index.
     fn records(&self) -> impl DoubleEndedIterator<Item = (usize, &Record)> {
-        self.sim.trace().iter().enumerate()
+        self.sim.trace().indexed()
     }
 }
 
@@ -68,9 +68,9 @@ pub(crate) fn last_step(ctx: &Context<'_>) -> String {
     let Some((n, step)) = ctx.steps.iter().enumerate().next_back() else {
         return "Nothing has been typed yet. `why NODE`, `why POD` or `why deployment/NAME` explains how something is now.".to_string();
     };
-    let records = ctx.sim.trace().get(step.trace.clone()).unwrap_or_default();
+    let records: Vec<Record> = ctx.sim.trace().range(step.trace.clone()).cloned().collect();
     let mut out = format!("Step {} (`{}`, exit {}):\n", n + 1, step.line, step.status);
-    let sentences = explain(ctx.sim, records);
+    let sentences = explain(ctx.sim, &records);
     if sentences.is_empty() {
         let took = step.end.saturating_sub(step.at);
         out.push_str(if step.status == 0 {

@@ -245,8 +245,10 @@ fn why_after_every_solution_line_of_every_lab_answers() {
             let w = why(&mut s, "why");
             assert!(w.starts_with("Step "), "{}: {line}: {w}", l.id);
             let step = s.history().last().unwrap();
-            let changed = s.sim().trace()[step.trace.clone()]
-                .iter()
+            let changed = s
+                .sim()
+                .trace()
+                .range(step.trace.clone())
                 .any(|r| r.event.is_api_write());
             assert!(
                 !changed || w.contains("\n- "),

@@ -20,6 +20,7 @@
 //! Nothing here reads a clock, the environment or a file: time is [`time::SimTime`] and
 //! randomness one ChaCha8 stream ([`rng::SimRng`]) seeded by the scenario.
 
+pub mod cow_vec;
 pub(crate) mod engine;
 pub(crate) mod errors;
 pub mod etcd;

@@ -6,6 +6,9 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+/// A simulator's trace: copies share it (see [`crate::cow_vec`]).
+pub type Trace = crate::cow_vec::CowVec<Record>;
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "event")]
 pub enum Event {
@@ -238,7 +241,7 @@ impl Record {
 }
 
 /// A cheap, stable digest of a trace (FNV-1a over its text form), for determinism checks.
-pub fn digest(records: &[Record]) -> u64 {
+pub fn digest<'a>(records: impl IntoIterator<Item = &'a Record>) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for r in records {
         for b in r.text().bytes().chain(std::iter::once(b'\n')) {

@@ -298,7 +298,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let mut outages: Vec<(SimTime, Option<SimTime>)> = Vec::new();
     let mut min_members = rec.members;
     let mut restored_revision: Option<i64> = None;
-    for rec_ in rec.sim.trace().get(rec.trace_from..).unwrap_or_default() {
+    for rec_ in rec.sim.trace().range(rec.trace_from..) {
         let t = rec_.t.max(rec.start);
         if t > rec.end {
             break;

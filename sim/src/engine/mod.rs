@@ -65,7 +65,7 @@ pub struct Engine {
     queue: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
     pub(crate) rng: SimRng,
     pub(crate) seed: Seed,
-    trace: Vec<Record>,
+    trace: crate::trace::Trace,
     trace_enabled: bool,
     pub(crate) step: u32,
     violations: Vec<Violation>,
@@ -118,7 +118,7 @@ impl Engine {
             queue: BinaryHeap::new(),
             rng: SimRng::new(seed),
             seed,
-            trace: Vec::new(),
+            trace: crate::trace::Trace::new(),
             trace_enabled: true,
             step: 0,
             violations: Vec::new(),
@@ -153,7 +153,7 @@ impl Engine {
         self.seed
     }
 
-    pub fn trace(&self) -> &[Record] {
+    pub fn trace(&self) -> &crate::trace::Trace {
         &self.trace
     }
 

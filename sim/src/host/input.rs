@@ -371,8 +371,8 @@ steps: []
 
     /// The texts of the steps the trace shows since `from`.
     fn steps_since(sim: &Sim, from: usize) -> Vec<String> {
-        sim.trace()[from..]
-            .iter()
+        sim.trace()
+            .range(from..)
             .filter_map(|r| match &r.event {
                 crate::trace::Event::StepStarted { text } => Some(text.to_string()),
                 _ => None,

@@ -46,7 +46,8 @@ pub struct Cluster {
     /// Control-plane nodes in creation order (the first is the API endpoint).
     control_planes: Vec<NodeId>,
     node_names: BTreeMap<Arc<str>, NodeId>,
-    pods: Vec<Option<Pod>>,
+    /// Copies of the simulator share pods until they change (see [`crate::cow_vec`]).
+    pods: crate::cow_vec::CowVec<Option<Pod>>,
     free_pod_slots: Vec<u32>,
     /// Point lookups only, never iterated (iteration order must not reach a trace): every pod
     /// created and removed hits it, and at 150,000 pods an ordered map's string comparisons
@@ -91,7 +92,7 @@ impl Cluster {
             nodes: Vec::new(),
             control_planes: Vec::new(),
             node_names: BTreeMap::new(),
-            pods: Vec::new(),
+            pods: crate::cow_vec::CowVec::new(),
             free_pod_slots: Vec::new(),
             pod_names: Default::default(),
             workloads: Vec::new(),
@@ -261,8 +262,7 @@ impl Cluster {
     /// Every pod slot that holds a pod, for whole-cluster passes (restore).
     pub fn pod_ids_raw(&self) -> Vec<PodId> {
         self.pods
-            .iter()
-            .enumerate()
+            .indexed()
             .filter(|(_, p)| p.is_some())
             .map(|(i, _)| PodId(i as u32))
             .collect()
@@ -292,8 +292,7 @@ impl Cluster {
     /// The pods a controller owns, in no particular order (a scan: only for small controllers).
     pub fn pods_owned_by(&self, owner: Owner) -> Vec<PodId> {
         self.pods
-            .iter()
-            .enumerate()
+            .indexed()
             .filter(|(_, p)| p.as_ref().is_some_and(|p| p.owner == owner))
             .map(|(i, _)| PodId(i as u32))
             .collect()
@@ -336,7 +335,7 @@ impl Cluster {
         let key = pod_key(&pod.namespace, &pod.name);
         let id = match self.free_pod_slots.pop() {
             Some(slot) => {
-                self.pods[slot as usize] = Some(pod);
+                *self.pods.get_mut(slot as usize).expect("a freed slot") = Some(pod);
                 PodId(slot)
             }
             None => {
@@ -402,7 +401,7 @@ impl Cluster {
         if let Some(o) = owner {
             *p.owners.entry(o).or_default() += 1;
         }
-        if let Some(pod) = self.pods[pod_id.0 as usize].as_mut() {
+        if let Some(pod) = self.pods.get_mut(pod_id.0 as usize).and_then(Option::as_mut) {
             pod.pdbs.push(pdb);
         }
     }
@@ -592,7 +591,7 @@ impl Cluster {
             .map(|(i, _)| PodId(i as u32))
             .collect();
         for m in &members {
-            if let Some(p) = self.pods[m.0 as usize].as_mut() {
+            if let Some(p) = self.pods.get_mut(m.0 as usize).and_then(Option::as_mut) {
                 p.pdbs.retain(|b| *b != id);
             }
         }
@@ -622,7 +621,7 @@ impl Cluster {
             return;
         };
         self.leave_pdbs(&pod);
-        if let Some(p) = self.pods[id.0 as usize].as_mut() {
+        if let Some(p) = self.pods.get_mut(id.0 as usize).and_then(Option::as_mut) {
             p.pdbs.clear();
             p.labels = Arc::new(labels);
         }

@@ -11,7 +11,7 @@
 use super::cluster::Cluster;
 use super::objects::stamp;
 use crate::time::{SimDuration, SimTime};
-use crate::trace::{Event as TraceEvent, Record};
+use crate::trace::{Event as TraceEvent, Trace};
 use k8s_openapi::api::core::v1 as core;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -288,7 +288,7 @@ fn drafts(c: &Cluster, e: &TraceEvent) -> Vec<Draft> {
 }
 
 /// The events of the last hour, in the API server's order (namespace, then name).
-pub fn from_trace(c: &Cluster, trace: &[Record], now: SimTime) -> Vec<core::Event> {
+pub fn from_trace(c: &Cluster, trace: &Trace, now: SimTime) -> Vec<core::Event> {
     let since = SimTime(now.ms().saturating_sub(EVENT_TTL.ms()));
     let mut out = Vec::new();
     let mut seq: u64 = 0;
