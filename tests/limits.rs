@@ -9,7 +9,7 @@
 
 use kubedrill::scenario_file::{load_str, scenario_error_at};
 use kubedrill_labs::{Reply, Session};
-use kubedrill_sim::model::limits::{DEFAULT_PODS_PER_NODE, MAX_NODES, MAX_PODS};
+use kubedrill_sim::model::limits::{DEFAULT_PODS_PER_NODE, LAB_MAX_PODS, MAX_NODES, MAX_PODS};
 use kubedrill_sim::{Seed, runner};
 
 fn session(id: &str) -> Session {
@@ -98,6 +98,42 @@ fn a_workload_past_150000_pods_is_refused_at_once() {
     );
     assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
     assert!(line(&mut s, "kubectl get deployment x").1.contains("NotFound"));
+}
+
+#[test]
+fn a_lab_holds_at_most_1000_pods_and_lists_them_all() {
+    // A fuzzed lab line made 21,474 pods; listing them as YAML then took 0.9 s, and a
+    // `describe pods` asked for every pod's events from the whole trace (minutes). Labs now
+    // stop at 1,000 pods; scenarios and benchmarks keep Kubernetes' 150,000.
+    let mut s = session("drain-bare-pod-force");
+    let pods = s.sim().cluster().pod_count();
+    let (status, out) = line(&mut s, "kubectl create deployment big --image=nginx --replicas=1000");
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        format!(
+            "error: failed to create deployment: deployments.apps \"big\" is forbidden: kubedrill: a lab's cluster holds at most {LAB_MAX_PODS} pods (so every command answers within a second); it has {pods} and this asks for 1000 more\n"
+        )
+    );
+    assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
+    let room = LAB_MAX_PODS - pods;
+    let (status, _) = line(
+        &mut s,
+        &format!("kubectl create deployment big --image=nginx --replicas={room}"),
+    );
+    assert_eq!(status, 0);
+    assert_eq!(s.sim().cluster().pod_count(), LAB_MAX_PODS);
+    let listed = line(&mut s, "kubectl get pods -o name").1.lines().count();
+    assert!(listed >= room, "{listed} pods listed");
+    let (status, out) = line(&mut s, "kubectl describe pods");
+    assert_eq!(status, 0);
+    assert_eq!(
+        out.matches("\nName:").count() + usize::from(out.starts_with("Name:")),
+        listed
+    );
+    let (status, out) = line(&mut s, "kubectl scale deployment big --replicas=1001");
+    assert_eq!(status, 1, "{out}");
+    assert!(out.contains("a lab's cluster holds at most 1000 pods"), "{out}");
 }
 
 #[test]

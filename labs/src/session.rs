@@ -118,6 +118,8 @@ impl Session {
             return Err(setup_error(format!("step {}: {}", f.step, f.message)));
         }
         let mut sim = report.sim;
+        // Set after the setup: a lab file may build what it likes, the student stays within it.
+        sim.set_pod_limit(Some(kubedrill_sim::model::limits::LAB_MAX_PODS));
         watch_guarded_workloads(&mut sim, lab);
         if !sim.at_first_shell() {
             return Err(setup_error(format!(

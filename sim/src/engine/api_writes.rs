@@ -177,7 +177,7 @@ impl Engine {
     /// The model's pod limit, refused as a quota refuses: `403 Forbidden` before anything
     /// is made.
     fn check_pod_limit(&self, kind: ResourceKind, name: &str, adding: u64) -> Result<(), ApiError> {
-        limits::check_pods(self.cluster.pod_count(), adding)
+        self.check_pods(adding)
             .map_err(|why| ApiError::new(403, format!("{} \"{name}\" is forbidden: {why}", kind.api_name())))
     }
 

@@ -95,6 +95,8 @@ pub struct Engine {
     ready_watch: Option<Box<ready_watch::ReadyWatch>>,
     /// What the last full pass over pending pods found (see `schedule_pending`).
     pending_memo: PendingMemo,
+    /// A pod limit below Kubernetes' own (labs: [`crate::model::limits::LAB_MAX_PODS`]).
+    pub(crate) pod_limit: Option<usize>,
 }
 
 /// The last full scheduling pass's findings: the templates of pending pods that found no node,
@@ -134,6 +136,7 @@ impl Engine {
             leases_counted_to: SimTime::ZERO,
             election_pending: false,
             pending_memo: PendingMemo::default(),
+            pod_limit: None,
             join_spec: None,
             ready_watch: None,
         }
@@ -155,6 +158,17 @@ impl Engine {
 
     pub fn trace(&self) -> &crate::trace::Trace {
         &self.trace
+    }
+
+    /// Refuses workloads that would take the cluster past `max` pods (labs), below the model's
+    /// own 150,000.
+    pub fn set_pod_limit(&mut self, max: Option<usize>) {
+        self.pod_limit = max;
+    }
+
+    /// Why adding `adding` pods is refused, if it is.
+    pub(crate) fn check_pods(&self, adding: u64) -> Result<(), limits::LimitError> {
+        limits::check_pods_within(self.cluster.pod_count(), adding, self.pod_limit)
     }
 
     /// Turns trace recording off (benchmarks of very large clusters may not want it).

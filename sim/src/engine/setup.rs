@@ -830,7 +830,7 @@ pub(crate) fn register(
         WorkloadKind::DaemonSet => sim.cluster.node_count() as u64,
         _ => u64::from(replicas),
     };
-    limits::check_pods(sim.cluster.pod_count(), asks).map_err(|e| SetupError(e.to_string()))?;
+    sim.check_pods(asks).map_err(|e| SetupError(e.to_string()))?;
     let ns = sim.cluster.intern_namespace(namespace);
     let mut template = admit(template);
     let mut pod_labels = template.labels.clone();
@@ -971,7 +971,7 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
             {
                 return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
             }
-            limits::check_pods(sim.cluster.pod_count(), 1).map_err(|e| ctx(e.into()))?;
+            sim.check_pods(1).map_err(|e| ctx(e.into()))?;
             let ns_arc = sim.cluster.intern_namespace(&ns);
             sim.create_pod(
                 ns_arc,

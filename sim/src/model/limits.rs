@@ -30,7 +30,16 @@ pub enum LimitError {
         "kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {have} and this asks for {adding} more"
     )]
     Pods { have: usize, adding: u64 },
+    #[error(
+        "kubedrill: a lab's cluster holds at most {max} pods (so every command answers within a second); it has {have} and this asks for {adding} more"
+    )]
+    LabPods { max: usize, have: usize, adding: u64 },
 }
+
+/// Pods in a lab's cluster. A lab is a few nodes at a terminal; listing 150,000 pods takes
+/// seconds (`kubectl get pods -o yaml`: about 40 µs a pod), and a lab promises an answer to
+/// every line within a second, so labs refuse workloads past this.
+pub const LAB_MAX_PODS: usize = 1_000;
 
 crate::errors::error_text!(LimitError);
 
@@ -46,9 +55,19 @@ pub fn check_nodes(have: usize, adding: usize) -> Result<(), LimitError> {
 /// Why a workload asking for `adding` more pods in a cluster of `have` pods is refused, if it
 /// is.
 pub fn check_pods(have: usize, adding: u64) -> Result<(), LimitError> {
+    check_pods_within(have, adding, None)
+}
+
+/// [`check_pods`] under a lower limit of the cluster's own (a lab's), if it has one.
+pub fn check_pods_within(have: usize, adding: u64, lab_max: Option<usize>) -> Result<(), LimitError> {
     let total = (have as u64).saturating_add(adding);
     if total > MAX_PODS as u64 {
         return Err(LimitError::Pods { have, adding });
+    }
+    if let Some(max) = lab_max
+        && total > max as u64
+    {
+        return Err(LimitError::LabPods { max, have, adding });
     }
     Ok(())
 }
@@ -65,5 +84,21 @@ mod tests {
         assert!(check_pods(0, 150_000).is_ok());
         assert!(check_pods(1, 150_000).is_err());
         assert!(check_pods(0, u64::MAX).is_err());
+        assert!(check_pods_within(999, 1, Some(1_000)).is_ok());
+        assert_eq!(
+            check_pods_within(999, 2, Some(1_000)),
+            Err(LimitError::LabPods {
+                max: 1_000,
+                have: 999,
+                adding: 2
+            })
+        );
+        assert_eq!(
+            check_pods_within(0, 150_001, Some(1_000)),
+            Err(LimitError::Pods {
+                have: 0,
+                adding: 150_001
+            })
+        );
     }
 }

@@ -724,7 +724,11 @@ pub fn preferred(v: &KubeVersion) -> Vec<Served> {
 /// as): `policy/v1beta1` for a PodDisruptionBudget on 1.20, `apps/v1beta2` for a Deployment
 /// on 1.8.
 pub fn preferred_version(v: &KubeVersion, kind: &str) -> Option<String> {
-    served(v).iter().find(|s| s.kind == kind).map(Served::group_version)
+    // `served(v)` in place: this runs for every object a listing prints.
+    RESOURCES
+        .iter()
+        .find(|s| s.kind == kind && s.served_by(v))
+        .map(Served::group_version)
 }
 
 /// Whether `apiVersion` + `kind` is served by `v`.

@@ -1,5 +1,6 @@
 //! `kubectl describe node|pod` (layout of kubectl 1.27–1.34's describe.go; research notes §3).
 
+use super::describe_kinds::EventIndex;
 use super::flags::{self, Kind, flag};
 use super::get::Resource;
 use super::{fail, stdout, usage_error};
@@ -121,8 +122,9 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
                 ids
             };
             let mut out = CommandOutput::default();
+            let events = EventIndex::new(api);
             for id in &ids {
-                for l in describe_node(api, *id) {
+                for l in describe_node(api, *id, &events) {
                     stdout(&mut out, l);
                 }
                 if ids.len() > 1 {
@@ -133,6 +135,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
         }
         Some(Resource::Pods) => {
             let mut out = CommandOutput::default();
+            let events = EventIndex::new(api);
             let ids: Vec<PodId> = if names.is_empty() {
                 api.cluster().pods_in_namespace(&ns).map(|(id, _)| id).collect()
             } else {
@@ -157,7 +160,7 @@ pub(crate) fn run(api: &mut dyn KubeApi, args: &[String]) -> CommandOutput {
                 ids
             };
             for id in &ids {
-                for l in describe_pod(api, *id) {
+                for l in describe_pod(api, *id, &events) {
                     stdout(&mut out, l);
                 }
                 if ids.len() > 1 {
@@ -228,8 +231,9 @@ fn describe_objects(
         return out;
     }
     let many = chosen.len() > 1;
+    let events = EventIndex::new(api);
     for o in &chosen {
-        let Some(lines) = super::describe_kinds::describe(api, o) else {
+        let Some(lines) = super::describe_kinds::describe(api, o, &events) else {
             return fail(format!(
                 "kubedrill: `kubectl describe {}` is not modelled",
                 res.api_name()
@@ -245,7 +249,7 @@ fn describe_objects(
     out
 }
 
-fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
+fn describe_node(api: &dyn KubeApi, id: NodeId, events: &EventIndex) -> Vec<String> {
     let timestamp = |t| timestamp_at(api.cluster().epoch_s, t);
     let n = api.cluster().node(id);
     let mut l: Vec<String> = Vec::new();
@@ -380,11 +384,11 @@ fn describe_node(api: &dyn KubeApi, id: NodeId) -> Vec<String> {
     l.push("  ephemeral-storage\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-1Gi\t0 (0%)\t0 (0%)".into());
     l.push("  hugepages-2Mi\t0 (0%)\t0 (0%)".into());
-    l.extend(super::describe_kinds::events(api, "Node", None, &n.name));
+    l.extend(events.section(api, "Node", None, &n.name));
     tabbed(&l)
 }
 
-fn describe_pod(api: &dyn KubeApi, id: PodId) -> Vec<String> {
+fn describe_pod(api: &dyn KubeApi, id: PodId, events: &EventIndex) -> Vec<String> {
     let timestamp = |t| timestamp_at(api.cluster().epoch_s, t);
     let Some(p) = api.cluster().pod(id) else {
         return Vec::new();
@@ -478,7 +482,7 @@ fn describe_pod(api: &dyn KubeApi, id: PodId) -> Vec<String> {
     for (i, t) in tolerations.iter().enumerate() {
         l.push(format!("{}\t{t}", if i == 0 { "Tolerations:" } else { "" }));
     }
-    let recorded = super::describe_kinds::events(api, "Pod", Some(&p.namespace), &p.name);
+    let recorded = events.section(api, "Pod", Some(&p.namespace), &p.name);
     match &p.unschedulable_reason {
         _ if recorded.len() > 1 => l.extend(recorded),
         Some(msg) if !msg.is_empty() && p.node.is_none() => {

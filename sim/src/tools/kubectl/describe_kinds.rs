@@ -223,45 +223,54 @@ fn pod_template(api: &dyn KubeApi, l: &mut Lines, t: Option<&core::PodTemplateSp
     }
 }
 
-/// The `Events:` section: what was recorded about the object, oldest first.
-pub(crate) fn events(api: &dyn KubeApi, kind: &str, ns: Option<&str>, name: &str) -> Lines {
-    let opts = ListOptions {
-        namespace: Some(ns.unwrap_or("default").to_string()),
-        field_selector: vec![
-            ("involvedObject.kind".into(), kind.into()),
-            ("involvedObject.name".into(), name.into()),
-        ],
-        ..Default::default()
-    };
-    let mut found: Vec<core::Event> = api
-        .list(Resource::Events, &opts)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|o| match o {
-            ApiObject::Event(e) => Some(e),
-            _ => None,
-        })
-        .collect();
-    if found.is_empty() {
-        return vec!["Events:\t<none>".into()];
+/// The events of a whole `kubectl describe` command, by (namespace, kind, name) of the object
+/// they are about. kubectl asks the API server once per object with a field selector; the
+/// answer is the same as taking the object's events from one listing, and one listing keeps
+/// `describe pods` over thousands of pods linear instead of quadratic.
+pub(crate) struct EventIndex {
+    by_object: BTreeMap<(String, String, String), Vec<core::Event>>,
+}
+
+impl EventIndex {
+    pub(crate) fn new(api: &dyn KubeApi) -> Self {
+        let mut by_object: BTreeMap<(String, String, String), Vec<core::Event>> = BTreeMap::new();
+        for o in api.list(Resource::Events, &ListOptions::default()).unwrap_or_default() {
+            let ApiObject::Event(e) = o else { continue };
+            let key = (
+                e.metadata.namespace.clone().unwrap_or_default(),
+                e.involved_object.kind.clone().unwrap_or_default(),
+                e.involved_object.name.clone().unwrap_or_default(),
+            );
+            by_object.entry(key).or_default().push(e);
+        }
+        Self { by_object }
     }
-    found.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0.as_second()));
-    let mut l = vec![
-        "Events:".to_string(),
-        "  Type\tReason\tAge\tFrom\tMessage".into(),
-        "  ----\t------\t----\t----\t-------".into(),
-    ];
-    for e in found {
-        l.push(format!(
-            "  {}\t{}\t{}\t{}\t{}",
-            e.type_.unwrap_or_default(),
-            e.reason.unwrap_or_default(),
-            since(api, e.first_timestamp.as_ref()),
-            e.source.and_then(|s| s.component).unwrap_or_default(),
-            e.message.unwrap_or_default().trim()
-        ));
+
+    /// The `Events:` section: what was recorded about the object, oldest first.
+    pub(crate) fn section(&self, api: &dyn KubeApi, kind: &str, ns: Option<&str>, name: &str) -> Lines {
+        let key = (ns.unwrap_or("default").to_string(), kind.to_string(), name.to_string());
+        let mut found = self.by_object.get(&key).cloned().unwrap_or_default();
+        if found.is_empty() {
+            return vec!["Events:\t<none>".into()];
+        }
+        found.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0.as_second()));
+        let mut l = vec![
+            "Events:".to_string(),
+            "  Type\tReason\tAge\tFrom\tMessage".into(),
+            "  ----\t------\t----\t----\t-------".into(),
+        ];
+        for e in found {
+            l.push(format!(
+                "  {}\t{}\t{}\t{}\t{}",
+                e.type_.unwrap_or_default(),
+                e.reason.unwrap_or_default(),
+                since(api, e.first_timestamp.as_ref()),
+                e.source.and_then(|s| s.component).unwrap_or_default(),
+                e.message.unwrap_or_default().trim()
+            ));
+        }
+        l
     }
-    l
 }
 
 /// Running / Waiting / Succeeded / Failed pods a controller owns.
@@ -294,7 +303,7 @@ fn controlled_by(m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta)
 }
 
 /// Describes one object; `None` for a kind this module does not describe.
-pub(crate) fn describe(api: &dyn KubeApi, o: &ApiObject) -> Option<Vec<String>> {
+pub(crate) fn describe(api: &dyn KubeApi, o: &ApiObject, events: &EventIndex) -> Option<Vec<String>> {
     use crate::model::WorkloadKind as W;
     let m = o.metadata();
     let name = m.name.clone().unwrap_or_default();
@@ -719,7 +728,7 @@ pub(crate) fn describe(api: &dyn KubeApi, o: &ApiObject) -> Option<Vec<String>> 
         }
         _ => return None,
     }
-    l.extend(events(api, kind, (!ns.is_empty()).then_some(ns.as_str()), &name));
+    l.extend(events.section(api, kind, (!ns.is_empty()).then_some(ns.as_str()), &name));
     Some(tabbed(&l))
 }
 

@@ -325,7 +325,14 @@ fn print_kinds(api: &dyn KubeApi, req: &Request, kinds: &[(Resource, Vec<String>
     if !req.format.is_table() {
         if let Some(sort) = &req.sort {
             match sort.order(&items) {
-                Ok(order) => items = order.into_iter().map(|i| items[i].clone()).collect(),
+                Ok(order) => {
+                    // Moved into the sorted order, not copied: a listing can be thousands of pods.
+                    let mut slots: Vec<Option<Value>> = items.into_iter().map(Some).collect();
+                    items = order
+                        .into_iter()
+                        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+                        .collect();
+                }
                 Err(e) => return fail(e),
             }
         }

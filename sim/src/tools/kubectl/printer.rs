@@ -131,7 +131,10 @@ fn column_path(expr: &str) -> Result<JsonPath, String> {
 
 /// The List kubectl prints several objects as.
 pub(crate) fn list_of(items: Vec<Value>) -> Value {
-    serde_json::json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+    // `json!` would serialize a copy of every item.
+    let mut list = serde_json::json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}});
+    list["items"] = Value::Array(items);
+    list
 }
 
 /// Text without a trailing newline, as jsonpath and go-template leave it.
