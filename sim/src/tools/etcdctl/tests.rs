@@ -1211,6 +1211,20 @@ fn v2_member_list_reproduces_transcript_etcd_member_001() {
 }
 
 #[test]
+fn a_v2_flag_last_on_the_line_needs_its_argument() {
+    // Found by fuzzing: `etcdctl --endpoint` (nothing after it) indexed past the arguments.
+    let mut h = with_snapshot("3.3.10");
+    for flag in ["--endpoint", "--ca-file", "-C"] {
+        let out = ctl(&mut h, flag);
+        let name = flag.trim_start_matches('-');
+        assert_eq!(
+            (out.stderr_text(), out.status),
+            (format!("Incorrect Usage: flag needs an argument: -{name}\n"), 1)
+        );
+    }
+}
+
+#[test]
 fn api_version_switches() {
     // 3.3 defaults to v2, which has no snapshot command.
     let mut h = with_snapshot("3.3.10");

@@ -89,6 +89,11 @@ pub(crate) fn run(run: &mut Run<'_>, args: &[String]) -> R {
         } else {
             None
         };
+        if takes && value.is_none() {
+            // Go's flag package, as the cli library reports it (a flag last on the line).
+            run.err(format!("Incorrect Usage: flag needs an argument: -{name}"));
+            return Err(run.exit(1));
+        }
         match name.as_str() {
             "endpoints" | "endpoint" | "peers" | "C" => eps = value,
             "ca-file" => f.ca = value,
