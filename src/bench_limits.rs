@@ -28,11 +28,15 @@ pub fn cases() -> Vec<Case> {
             lines: vec!["kubectl create deployment x --image=nginx --replicas=1000000".into()],
         },
         Case {
-            name: "149,900 pending replicas, then a drain beside them",
+            name: "a lab full (1,000 pods), a drain, every pod listed and described",
             lines: vec![
-                "kubectl create deployment x --image=nginx --replicas=149900".into(),
+                // The lab starts with a dozen pods: this fills it to its limit.
+                "kubectl create deployment x --image=nginx --replicas=985".into(),
                 "kubectl drain node01 --ignore-daemonsets --force".into(),
-                "kubectl get pods -A | wc -l".into(),
+                "kubectl get pods -A -o yaml | wc -l".into(),
+                "kubectl get pods -o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName --sort-by=.metadata.name | wc -l".into(),
+                "kubectl describe pods | wc -l".into(),
+                "kubectl get events -A | wc -l".into(),
                 "kubectl uncordon node01".into(),
             ],
         },

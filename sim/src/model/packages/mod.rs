@@ -114,6 +114,31 @@ pub struct PackageState {
     /// later are not in the repositories yet.
     #[serde(default)]
     pub release_day: Option<i64>,
+    /// `repo_file` parsed, once per text: a rolling upgrade asks apt about five packages on
+    /// every node, and parsing the file each time was a tenth of the upgrade's work.
+    #[serde(skip)]
+    parsed: SourcesMemo,
+}
+
+type Sources = Result<Vec<KubeSource>, Vec<String>>;
+
+/// A cache, not state: two package states with the same file are equal whether or not either
+/// has parsed it yet.
+#[derive(Clone, Default)]
+struct SourcesMemo(std::sync::OnceLock<Sources>);
+
+impl PartialEq for SourcesMemo {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SourcesMemo {}
+
+impl std::fmt::Debug for SourcesMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SourcesMemo")
+    }
 }
 
 impl PackageState {
@@ -127,6 +152,7 @@ impl PackageState {
             held: BTreeSet::new(),
             apt: AptRelease::Jammy,
             release_day: None,
+            parsed: SourcesMemo::default(),
         }
     }
 
@@ -172,17 +198,22 @@ impl PackageState {
     /// they were: apt notices nothing until the next `apt-get update`.
     pub fn set_repo_file_text(&mut self, text: &str) {
         text.clone_into(&mut self.repo_file);
+        self.parsed = SourcesMemo::default();
     }
 
     /// Points every pkgs.k8s.io line at `minor` (`sed -i 's/v1.30/v1.31/'`); a file with no
     /// such line becomes the canonical pkgs.k8s.io line.
     pub fn set_repo_minor(&mut self, minor: u32) {
         self.repo_file = repo::with_minor(&self.repo_file, minor);
+        self.parsed = SourcesMemo::default();
     }
 
     /// The Kubernetes sources the file configures, or apt's errors for a malformed file.
-    pub fn sources(&self) -> Result<Vec<KubeSource>, Vec<String>> {
-        repo::parse_sources(&self.repo_file, KUBERNETES_LIST)
+    pub fn sources(&self) -> Sources {
+        self.parsed
+            .0
+            .get_or_init(|| repo::parse_sources(&self.repo_file, KUBERNETES_LIST))
+            .clone()
     }
 
     /// Whether every configured Kubernetes source has been fetched since it was configured.
@@ -250,11 +281,11 @@ impl PackageState {
             if !self.fetched.contains(&src) {
                 continue;
             }
-            for v in src.offered(pkg) {
-                if !self.released(pkg, &v) {
+            for v in src.offered(pkg).iter() {
+                if !self.released(pkg, v) {
                     continue;
                 }
-                by_version.entry(v).or_insert_with(|| src.clone());
+                by_version.entry(v.clone()).or_insert_with(|| src.clone());
             }
         }
         by_version.into_iter().rev().collect()
@@ -274,7 +305,19 @@ impl PackageState {
 
     /// apt's candidate: the newest available version (all sources have priority 500).
     pub fn candidate(&self, pkg: KubePackage) -> Option<DebVersion> {
-        self.available(pkg).into_iter().next().map(|(v, _)| v)
+        // The first of `available`, without building and sorting the whole list.
+        let mut best: Option<DebVersion> = None;
+        for src in self.sources().unwrap_or_default() {
+            if !self.fetched.contains(&src) {
+                continue;
+            }
+            for v in src.offered(pkg).iter() {
+                if self.released(pkg, v) && best.as_ref().is_none_or(|b| v > b) {
+                    best = Some(v.clone());
+                }
+            }
+        }
+        best
     }
 
     /// Whether apt knows the package name at all: installed, or offered by a fetched source.

@@ -85,6 +85,9 @@ pub enum KubeSource {
     CommunityOther { uri: String },
 }
 
+/// The versions a source offers for a package, newest first; shared, as apt asks often.
+pub type Offered = std::sync::Arc<[DebVersion]>;
+
 impl KubeSource {
     /// The canonical sources line for a pkgs.k8s.io minor.
     pub fn community_line(minor: u32) -> String {
@@ -158,25 +161,25 @@ impl KubeSource {
     }
 
     /// Every version of `pkg` this repository offers, newest first; empty if unpublished.
-    pub fn offered(&self, pkg: KubePackage) -> Vec<DebVersion> {
+    pub fn offered(&self, pkg: KubePackage) -> Offered {
         // A pure function of (source, package) that apt asks for several times per command:
         // remembered per thread, since building it parses and sorts every patch's version.
         thread_local! {
-            static OFFERED: std::cell::RefCell<std::collections::BTreeMap<(KubeSource, KubePackage), Vec<DebVersion>>> =
+            static OFFERED: std::cell::RefCell<std::collections::BTreeMap<(KubeSource, KubePackage), Offered>> =
                 Default::default();
         }
         let key = (self.clone(), pkg);
         if let Some(v) = OFFERED.with(|c| c.borrow().get(&key).cloned()) {
             return v;
         }
-        let v = self.offered_uncached(pkg);
+        let v: Offered = self.offered_uncached(pkg).into();
         OFFERED.with(|c| {
             let mut c = c.borrow_mut();
             // Legacy sources are keyed by the URI as typed: keep the memory bounded.
             if c.len() >= 256 {
                 c.clear();
             }
-            c.insert(key, v.clone());
+            c.insert(key, std::sync::Arc::clone(&v));
         });
         v
     }
@@ -284,8 +287,9 @@ pub fn package_version_for(v: &KubeVersion, era: PackageEra) -> DebVersion {
     };
     source
         .offered(KubePackage::Kubeadm)
-        .into_iter()
+        .iter()
         .find(|d| d.upstream == format!("{}.{}.{}", v.major, v.minor, v.patch))
+        .cloned()
         .unwrap_or_else(|| DebVersion::for_kube(v, era))
 }
 
