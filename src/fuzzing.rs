@@ -26,6 +26,10 @@ pub const TARGETS: &[(&str, Target)] = &[
 /// Most lines one input runs: enough for a drill, few enough to stay within a second.
 const MAX_LINES: usize = 16;
 
+/// The largest scenario cluster whose steps `scenario_file` runs (see there).
+const RUN_MAX_PODS: u64 = 5_000;
+const RUN_MAX_NODES: u64 = 500;
+
 /// Most output one line may print (a `kubectl get pods -A` of a full cluster is ~20 MB).
 const MAX_REPLY_BYTES: usize = 300 << 20;
 
@@ -45,6 +49,13 @@ pub fn scenario_file(data: &[u8]) {
         assert!(located.to_string().starts_with(file), "{located}");
         return;
     }
+    // A scenario of benchmark size is loaded and checked but not run: building 100,000 pods
+    // takes about a second by design (README, strategy benchmarks), which libFuzzer's
+    // one-second timeout would report as a hang. Its limits are `tests/limits.rs`'s.
+    let (nodes, pods) = size_asked(&scenario);
+    if nodes > RUN_MAX_NODES || pods > RUN_MAX_PODS {
+        return;
+    }
     let seed = Seed(scenario.seed.unwrap_or(1));
     match runner::run(&scenario, seed) {
         Ok(report) => within_limits(&report.sim),
@@ -53,6 +64,32 @@ pub fn scenario_file(data: &[u8]) {
             assert!(located.to_string().starts_with(file), "{located}");
         }
     }
+}
+
+/// The nodes and pods a scenario's cluster and workloads ask for (a DaemonSet: one pod per
+/// node), before anything is built.
+fn size_asked(scenario: &kubedrill_sim::scenario::Scenario) -> (u64, u64) {
+    use kubedrill_sim::model::manifest::Manifest;
+    let c = &scenario.cluster;
+    let nodes = c.nodes.len() as u64 + c.pools.iter().map(|p| u64::from(p.count.unwrap_or(1))).sum::<u64>();
+    let replicas = |r: Option<i32>| u64::try_from(r.unwrap_or(1)).unwrap_or(0);
+    let pods = scenario
+        .workloads
+        .iter()
+        .map(|m| match m {
+            Manifest::Deployment(d) => replicas(d.object.spec.replicas),
+            Manifest::ReplicaSet(r) => replicas(r.object.spec.replicas),
+            Manifest::StatefulSet(s) => replicas(s.object.spec.replicas),
+            Manifest::Job(j) => {
+                let spec = j.object.spec.as_ref();
+                replicas(spec.and_then(|s| s.completions)).max(replicas(spec.and_then(|s| s.parallelism)))
+            }
+            Manifest::DaemonSet(_) => nodes,
+            Manifest::Pod(_) => 1,
+            Manifest::PodDisruptionBudget(_) => 0,
+        })
+        .fold(0u64, u64::saturating_add);
+    (nodes, pods)
 }
 
 /// Lines typed into a lab (the first byte picks the lab), through the whole engine.
