@@ -25,6 +25,23 @@ fn line(s: &mut Session, text: &str) -> (i32, String) {
     }
 }
 
+/// `kubectl create deployment NAME --replicas=N` refused by the pod limit `limit` (as the
+/// error words it), with nothing created.
+fn create_refused(s: &mut Session, name: &str, replicas: u64, limit: &str) {
+    let pods = s.sim().cluster().pod_count();
+    let why = format!("{limit}; it has {pods} and this asks for {replicas} more");
+    let (status, out) = line(
+        s,
+        &format!("kubectl create deployment {name} --image=nginx --replicas={replicas}"),
+    );
+    assert_eq!(status, 1);
+    assert_eq!(
+        out,
+        format!("error: failed to create deployment: deployments.apps \"{name}\" is forbidden: kubedrill: {why}\n")
+    );
+    assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
+}
+
 /// The error a scenario file gets from `kubedrill run` (load, check, build), as printed.
 fn scenario_error(text: &str) -> String {
     let file = "limits.yaml";
@@ -87,16 +104,8 @@ fn replicas_beyond_int32_are_kubectls_out_of_range() {
 fn a_workload_past_150000_pods_is_refused_at_once() {
     // Goal: `--replicas=1000000` took 86 s; it is refused before any pod exists.
     let mut s = session("drain-bare-pod-force");
-    let pods = s.sim().cluster().pod_count();
-    let (status, out) = line(&mut s, "kubectl create deployment x --image=nginx --replicas=1000000");
-    assert_eq!(status, 1);
-    assert_eq!(
-        out,
-        format!(
-            "error: failed to create deployment: deployments.apps \"x\" is forbidden: kubedrill: a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit); it has {pods} and this asks for 1000000 more\n"
-        )
-    );
-    assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
+    let limit = format!("a cluster holds at most {MAX_PODS} pods (Kubernetes' documented limit)");
+    create_refused(&mut s, "x", 1_000_000, &limit);
     assert!(line(&mut s, "kubectl get deployment x").1.contains("NotFound"));
 }
 
@@ -107,15 +116,8 @@ fn a_lab_holds_at_most_1000_pods_and_lists_them_all() {
     // stop at 1,000 pods; scenarios and benchmarks keep Kubernetes' 150,000.
     let mut s = session("drain-bare-pod-force");
     let pods = s.sim().cluster().pod_count();
-    let (status, out) = line(&mut s, "kubectl create deployment big --image=nginx --replicas=1000");
-    assert_eq!(status, 1);
-    assert_eq!(
-        out,
-        format!(
-            "error: failed to create deployment: deployments.apps \"big\" is forbidden: kubedrill: a lab's cluster holds at most {LAB_MAX_PODS} pods (so every command answers within a second); it has {pods} and this asks for 1000 more\n"
-        )
-    );
-    assert_eq!(s.sim().cluster().pod_count(), pods, "nothing was created");
+    let limit = format!("a lab's cluster holds at most {LAB_MAX_PODS} pods (so every command answers within a second)");
+    create_refused(&mut s, "big", 1000, &limit);
     let room = LAB_MAX_PODS - pods;
     let (status, _) = line(
         &mut s,
