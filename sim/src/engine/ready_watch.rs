@@ -43,8 +43,8 @@ pub fn ready_pods(c: &Cluster, id: WorkloadId) -> u32 {
     let owns =
         |owner: WorkloadId| owner == id || (w.kind == WorkloadKind::Deployment && c.workload(owner).parent == Some(id));
     let count = c
-        .pods_in_namespace(&w.namespace)
-        .filter(|(_, p)| p.is_healthy())
+        .pods_any_order()
+        .filter(|(_, p)| p.namespace == w.namespace && p.is_healthy())
         .filter(|(_, p)| match p.owner {
             Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => owns(o),
             _ => false,

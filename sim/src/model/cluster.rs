@@ -439,6 +439,14 @@ impl Cluster {
         self.sorted_pods(|_| true).into_iter()
     }
 
+    /// Every pod in slot order: deterministic but not the API server's order, so only for
+    /// counts and sums (sorting for them was most of a lab's `rollout status` wait).
+    pub fn pods_any_order(&self) -> impl Iterator<Item = (PodId, &Pod)> {
+        self.pods
+            .indexed()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (PodId(i as u32), p)))
+    }
+
     pub fn pods_in_namespace<'a>(&'a self, ns: &'a str) -> impl Iterator<Item = (PodId, &'a Pod)> + 'a {
         self.sorted_pods(|p| &*p.namespace == ns).into_iter()
     }
