@@ -261,11 +261,7 @@ impl Cluster {
 
     /// Every pod slot that holds a pod, for whole-cluster passes (restore).
     pub fn pod_ids_raw(&self) -> Vec<PodId> {
-        self.pods
-            .indexed()
-            .filter(|(_, p)| p.is_some())
-            .map(|(i, _)| PodId(i as u32))
-            .collect()
+        self.pods_any_order().map(|(id, _)| id).collect()
     }
 
     /// The control-plane nodes, in creation order.
@@ -291,10 +287,9 @@ impl Cluster {
 
     /// The pods a controller owns, in no particular order (a scan: only for small controllers).
     pub fn pods_owned_by(&self, owner: Owner) -> Vec<PodId> {
-        self.pods
-            .indexed()
-            .filter(|(_, p)| p.as_ref().is_some_and(|p| p.owner == owner))
-            .map(|(i, _)| PodId(i as u32))
+        self.pods_any_order()
+            .filter(|(_, p)| p.owner == owner)
+            .map(|(id, _)| id)
             .collect()
     }
 
