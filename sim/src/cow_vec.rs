@@ -196,7 +196,7 @@ mod tests {
             assert_eq!(got, want, "{a}..{b}");
         }
         assert_eq!(v.range(290..).count(), 10);
-        assert_eq!(v.iter().rev().next(), Some(&299));
+        assert_eq!(v.iter().next_back(), Some(&299));
         assert_eq!(v.get(300), None);
     }
 }
