@@ -740,19 +740,24 @@ impl Engine {
 
     fn check_pdbs_after_disruption(&mut self, id: PodId, label: &str) {
         let pdbs = self.cluster.pdbs_for_pod(id);
-        self.check_pdbs_after(&pdbs, &format!("deleting {label}"));
+        self.check_pdbs_after(&pdbs, || format!("deleting {label}"));
     }
 
     /// A voluntary disruption (`what`) happened to pods these budgets cover: each budget it
-    /// left below its minimum is a `pdb_respected` violation.
-    pub(crate) fn check_pdbs_after(&mut self, pdbs: &[PdbId], what: &str) {
+    /// left below its minimum is a `pdb_respected` violation. `what` is only worded when a
+    /// budget is broken (every eviction of a drain passes here).
+    pub(crate) fn check_pdbs_after(&mut self, pdbs: &[PdbId], what: impl Fn() -> String) {
         for &pdb in pdbs {
             let status = self.cluster.pdb_status(pdb);
             if status.expected > 0 && status.current_healthy < status.desired_healthy {
                 let p = self.cluster.pdb(pdb);
                 let detail = format!(
-                    "{what} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
-                    p.namespace, p.name, status.current_healthy, status.desired_healthy
+                    "{} left PodDisruptionBudget {}/{} with {} healthy pods, below its minimum of {}",
+                    what(),
+                    p.namespace,
+                    p.name,
+                    status.current_healthy,
+                    status.desired_healthy
                 );
                 self.violate(crate::invariant::InvariantId::PdbRespected, detail);
             }

@@ -564,7 +564,7 @@ impl Engine {
         }
         disrupted.sort();
         disrupted.dedup();
-        self.check_pdbs_after(&disrupted, &format!("deleting node {name} with its pods"));
+        self.check_pdbs_after(&disrupted, || format!("deleting node {name} with its pods"));
         self.cluster.remove_node(node);
         self.record(Event::NodeDeleted { node: name });
         self.mark_ds_changed();

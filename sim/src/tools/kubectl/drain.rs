@@ -332,10 +332,13 @@ fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
         {
             continue;
         }
-        let shown = if k.in_tree_drain {
-            pod.name.to_string()
-        } else {
-            format!("{}/{}", pod.namespace, pod.name)
+        // Worded only for a pod that gets a warning or an error, not for every pod drained.
+        let shown = || {
+            if k.in_tree_drain {
+                pod.name.to_string()
+            } else {
+                [&*pod.namespace, "/", &*pod.name].concat()
+            }
         };
         let finished = pod.is_finished();
         if k.drain_filters_all {
@@ -344,24 +347,24 @@ fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
             let mut keep = !pod.is_mirror();
             if pod.template.has_empty_dir && !finished {
                 if opts.delete_emptydir {
-                    push_group(&mut f.warnings, m.local_storage_warning.into(), shown.clone());
+                    push_group(&mut f.warnings, m.local_storage_warning.into(), shown());
                 } else {
-                    push_group(&mut f.errors, m.local_storage_error.into(), shown.clone());
+                    push_group(&mut f.errors, m.local_storage_error.into(), shown());
                 }
             }
             if matches!(pod.owner, Owner::None | Owner::Mirror(_)) && !finished {
                 if opts.force {
-                    push_group(&mut f.warnings, m.unreplicated_warning.into(), shown.clone());
+                    push_group(&mut f.warnings, m.unreplicated_warning.into(), shown());
                 } else {
-                    push_group(&mut f.errors, m.unreplicated_error.into(), shown.clone());
+                    push_group(&mut f.errors, m.unreplicated_error.into(), shown());
                 }
             }
             if matches!(pod.owner, Owner::DaemonSet(_)) && !finished {
                 keep = false;
                 if opts.ignore_daemonsets {
-                    push_group(&mut f.warnings, m.daemonset_warning.into(), shown.clone());
+                    push_group(&mut f.warnings, m.daemonset_warning.into(), shown());
                 } else {
-                    push_group(&mut f.errors, m.daemonset_error.into(), shown.clone());
+                    push_group(&mut f.errors, m.daemonset_error.into(), shown());
                 }
             }
             if keep {
@@ -444,20 +447,20 @@ fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
             // ≤1.15: every filter's warning is kept, errors short-circuit.
             for (_, v) in &chain {
                 if let Verdict::Warning(w) = v {
-                    push_group(&mut f.warnings, w.clone(), shown.clone());
+                    push_group(&mut f.warnings, w.clone(), shown());
                 }
             }
             match last {
-                Verdict::Error(e) => push_group(&mut f.errors, e, shown),
+                Verdict::Error(e) => push_group(&mut f.errors, e, shown()),
                 _ if delete => f.deletable.push(id),
                 _ => {}
             }
             continue;
         }
         match last {
-            Verdict::Error(e) => push_group(&mut f.errors, e, shown),
+            Verdict::Error(e) => push_group(&mut f.errors, e, shown()),
             Verdict::Warning(w) => {
-                push_group(&mut f.warnings, w, shown);
+                push_group(&mut f.warnings, w, shown());
                 if delete {
                     f.deletable.push(id);
                 }
@@ -547,9 +550,9 @@ struct Task {
 
 fn finished_line(api: &dyn KubeApi, name: &str, verb: &str) -> String {
     if api.kubectl().quoted_names {
-        format!("pod \"{name}\" {verb}\n")
+        ["pod \"", name, "\" ", verb, "\n"].concat()
     } else {
-        format!("pod/{name} {verb}\n")
+        ["pod/", name, " ", verb, "\n"].concat()
     }
 }
 
@@ -602,7 +605,7 @@ fn evict_path(
                     };
                     if let Some(p) = api.cluster().pod_if(t.pod, t.uid) {
                         if k.evicting_line == EvictingLine::NamespacedName && !dry {
-                            raw(out, Stream::Stdout, format!("evicting pod {}\n", p.label));
+                            raw(out, Stream::Stdout, ["evicting pod ", &*p.label, "\n"].concat());
                         } else if let Some(text) = evicting_text(&k.evicting_line, p) {
                             stdout(out, format!("{text}{}", opts.dry.suffix()));
                         }
