@@ -567,7 +567,8 @@ fn backends(c: &Cluster, ns: &str, name: &str, spec: &core::ServiceSpec) -> (Vec
         return (ready, not_ready);
     };
     let sel = Selector::from_labels(sel);
-    for (_, p) in c.pods_in_namespace(ns) {
+    // Slot order: the addresses are sorted below.
+    for (_, p) in c.pods_any_order().filter(|(_, p)| &*p.namespace == ns) {
         if !sel.matches(&p.labels) || p.is_terminating() || p.is_finished() {
             continue;
         }

@@ -809,7 +809,8 @@ fn pod_counts(c: &Cluster, id: WorkloadId) -> (i32, i32) {
         id
     };
     let (mut total, mut ready) = (0, 0);
-    for (_, p) in c.pods_in_namespace(&w.namespace) {
+    // A count: slot order will do, and a rollout status polls this every second.
+    for (_, p) in c.pods_any_order().filter(|(_, p)| p.namespace == w.namespace) {
         let owned = match p.owner {
             Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) => o == target,
             _ => false,

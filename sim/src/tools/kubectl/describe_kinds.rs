@@ -277,7 +277,7 @@ impl EventIndex {
 fn pod_counts(api: &dyn KubeApi, kind: crate::model::WorkloadKind, ns: &str, name: &str) -> String {
     let (mut run, mut wait, mut ok, mut failed) = (0, 0, 0, 0);
     if let Some(id) = api.cluster().workload_id(kind, ns, name) {
-        for (_, p) in api.cluster().pods_in_namespace(ns) {
+        for (_, p) in api.cluster().pods_any_order().filter(|(_, p)| &*p.namespace == ns) {
             let owned = matches!(p.owner,
                 Owner::ReplicaSet(o) | Owner::StatefulSet(o, _) | Owner::DaemonSet(o) | Owner::Job(o) if o == id);
             if !owned {
