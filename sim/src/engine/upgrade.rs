@@ -327,10 +327,11 @@ impl Engine {
     /// was replaced last, which must be running again before the next goes); a ReplicaSet
     /// waits until all its pods are ready, then replaces one.
     pub(crate) fn on_rollout(&mut self, ws: WorkloadId, at: Option<NodeId>) {
-        let w = self.cluster.workload(ws);
-        if w.deleted {
+        // A restore from an older (or empty) snapshot can leave a rollout's timer naming a
+        // workload the API state no longer has: the rollout ends with it.
+        let Some(w) = self.cluster.workload_if(ws).filter(|w| !w.deleted) else {
             return;
-        }
+        };
         let template = w.template.clone();
         let outdated = |p: &Pod| !Arc::ptr_eq(&p.template, &template);
         if w.kind == WorkloadKind::DaemonSet {

@@ -524,6 +524,12 @@ impl Cluster {
         &self.workloads[id.0 as usize]
     }
 
+    /// The workload, if this API state has it: a timer set before an etcd restore may name one
+    /// the restored state never had.
+    pub fn workload_if(&self, id: WorkloadId) -> Option<&Workload> {
+        self.workloads.get(id.0 as usize)
+    }
+
     pub fn workload_mut(&mut self, id: WorkloadId) -> &mut Workload {
         &mut self.workloads[id.0 as usize]
     }
