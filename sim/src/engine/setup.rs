@@ -1002,12 +1002,16 @@ fn replicas(v: Option<i32>) -> Result<u32, String> {
     }
 }
 
-/// The day the newest release the package catalogue knows came out.
+/// The day the newest release the package catalogue knows came out (worked out once: every
+/// cluster built without a date asks for it).
 fn catalogue_day() -> i64 {
-    packages::repo::LAST_PATCH
-        .iter()
-        .filter_map(|(minor, patch)| KubeVersion::parse(&format!("v1.{minor}.{patch}")).ok())
-        .filter_map(|v| crate::release::dates::release_day(&v))
-        .max()
-        .unwrap_or(0)
+    static DAY: std::sync::LazyLock<i64> = std::sync::LazyLock::new(|| {
+        packages::repo::LAST_PATCH
+            .iter()
+            .filter_map(|(minor, patch)| KubeVersion::parse(&format!("v1.{minor}.{patch}")).ok())
+            .filter_map(|v| crate::release::dates::release_day(&v))
+            .max()
+            .unwrap_or(0)
+    });
+    *DAY
 }

@@ -287,33 +287,44 @@ pub fn format_date(day: i64) -> String {
     format!("{:04}-{:02}-{:02}", w.year, w.month, w.day)
 }
 
-fn recorded() -> impl Iterator<Item = (u32, u32, i64)> {
-    RECORDED.lines().filter_map(|l| {
-        let (v, d) = l.split_once(' ')?;
-        let mut it = v.split('.').skip(1);
-        let minor = it.next()?.parse().ok()?;
-        let patch = it.next()?.parse().ok()?;
-        Some((minor, patch, parse_date(d)?))
-    })
+/// The table above as (minor, patch, day), parsed once: a simulator asks for release days on
+/// every build and every apt command, and parsing the 240 lines each time was a third of a
+/// generated policy case's cost.
+fn recorded() -> &'static [(u32, u32, i64)] {
+    static TABLE: std::sync::LazyLock<Vec<(u32, u32, i64)>> = std::sync::LazyLock::new(|| {
+        RECORDED
+            .lines()
+            .filter_map(|l| {
+                let (v, d) = l.split_once(' ')?;
+                let mut it = v.split('.').skip(1);
+                let minor = it.next()?.parse().ok()?;
+                let patch = it.next()?.parse().ok()?;
+                Some((minor, patch, parse_date(d)?))
+            })
+            .collect()
+    });
+    &TABLE
 }
 
 /// Whether the table has the release's own date (not one placed between neighbours).
 pub fn is_recorded(v: &KubeVersion) -> bool {
-    recorded().any(|(m, p, _)| m == v.minor && p == v.patch)
+    recorded().iter().any(|&(m, p, _)| m == v.minor && p == v.patch)
 }
 
 /// The day a release came out (days since 1970-01-01), recorded or placed between its
 /// recorded neighbours; `None` for a minor the table does not know.
 pub fn release_day(v: &KubeVersion) -> Option<i64> {
-    let same: Vec<(u32, i64)> = recorded()
-        .filter(|(m, _, _)| *m == v.minor)
-        .map(|(_, p, d)| (p, d))
-        .collect();
-    if let Some((_, d)) = same.iter().find(|(p, _)| *p == v.patch) {
-        return Some(*d);
+    let same = || {
+        recorded()
+            .iter()
+            .filter(|(m, _, _)| *m == v.minor)
+            .map(|&(_, p, d)| (p, d))
+    };
+    if let Some((_, d)) = same().find(|(p, _)| *p == v.patch) {
+        return Some(d);
     }
-    let before = same.iter().filter(|(p, _)| *p < v.patch).max_by_key(|(p, _)| *p)?;
-    match same.iter().filter(|(p, _)| *p > v.patch).min_by_key(|(p, _)| *p) {
+    let before = same().filter(|(p, _)| *p < v.patch).max_by_key(|(p, _)| *p)?;
+    match same().filter(|(p, _)| *p > v.patch).min_by_key(|(p, _)| *p) {
         Some(after) => {
             let span = i64::from(after.0 - before.0);
             Some(before.1 + (after.1 - before.1) * i64::from(v.patch - before.0) / span)
