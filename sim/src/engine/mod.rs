@@ -392,7 +392,7 @@ impl Engine {
             last_restart: None,
             unschedulable_reason: None,
             status_reason: None,
-            pdbs: Vec::new(),
+            pdbs: Default::default(),
         };
         let id = self.cluster.insert_pod(pod);
         if self.trace_enabled {

@@ -677,7 +677,7 @@ impl Cluster {
     }
 
     pub fn pdbs_for_pod(&self, pod_id: PodId) -> Vec<PdbId> {
-        self.pod(pod_id).map(|p| p.pdbs.clone()).unwrap_or_default()
+        self.pod(pod_id).map(|p| p.pdbs.to_vec()).unwrap_or_default()
     }
 
     /// The disruption controller's computation (semantics §5.3).

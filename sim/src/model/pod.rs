@@ -97,8 +97,9 @@ pub struct Pod {
     pub last_restart: Option<SimTime>,
     /// Why the scheduler could not place it (the FailedScheduling message).
     pub unschedulable_reason: Option<String>,
-    /// Budgets whose selector matches the pod (kept by the cluster).
-    pub pdbs: Vec<crate::model::PdbId>,
+    /// Budgets whose selector matches the pod (kept by the cluster). Inline: a pod has one
+    /// budget or none, and a heap allocation per pod was a tenth of creating one.
+    pub pdbs: smallvec::SmallVec<[crate::model::PdbId; 2]>,
     /// `NodeLost` in the pre-1.13 node controller eviction path.
     pub status_reason: Option<&'static str>,
 }

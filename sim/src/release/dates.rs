@@ -287,12 +287,12 @@ pub fn format_date(day: i64) -> String {
     format!("{:04}-{:02}-{:02}", w.year, w.month, w.day)
 }
 
-/// The table above as (minor, patch, day), parsed once: a simulator asks for release days on
-/// every build and every apt command, and parsing the 240 lines each time was a third of a
-/// generated policy case's cost.
+/// The table above as (minor, patch, day) in version order, parsed once: a simulator asks for
+/// release days on every build and every apt command, and parsing the 240 lines each time was
+/// a third of a generated policy case's cost.
 fn recorded() -> &'static [(u32, u32, i64)] {
     static TABLE: std::sync::LazyLock<Vec<(u32, u32, i64)>> = std::sync::LazyLock::new(|| {
-        RECORDED
+        let mut table = RECORDED
             .lines()
             .filter_map(|l| {
                 let (v, d) = l.split_once(' ')?;
@@ -301,30 +301,35 @@ fn recorded() -> &'static [(u32, u32, i64)] {
                 let patch = it.next()?.parse().ok()?;
                 Some((minor, patch, parse_date(d)?))
             })
-            .collect()
+            .collect::<Vec<_>>();
+        table.sort_unstable();
+        table
     });
     &TABLE
 }
 
+/// The recorded releases of one minor, (patch, day) in patch order.
+fn recorded_minor(minor: u32) -> impl Iterator<Item = (u32, i64)> + Clone {
+    let table = recorded();
+    let from = table.partition_point(|&(m, _, _)| m < minor);
+    let to = table.partition_point(|&(m, _, _)| m <= minor);
+    table[from..to].iter().map(|&(_, p, d)| (p, d))
+}
+
 /// Whether the table has the release's own date (not one placed between neighbours).
 pub fn is_recorded(v: &KubeVersion) -> bool {
-    recorded().iter().any(|&(m, p, _)| m == v.minor && p == v.patch)
+    recorded_minor(v.minor).any(|(p, _)| p == v.patch)
 }
 
 /// The day a release came out (days since 1970-01-01), recorded or placed between its
 /// recorded neighbours; `None` for a minor the table does not know.
 pub fn release_day(v: &KubeVersion) -> Option<i64> {
-    let same = || {
-        recorded()
-            .iter()
-            .filter(|(m, _, _)| *m == v.minor)
-            .map(|&(_, p, d)| (p, d))
-    };
-    if let Some((_, d)) = same().find(|(p, _)| *p == v.patch) {
+    let same = recorded_minor(v.minor);
+    if let Some((_, d)) = same.clone().find(|(p, _)| *p == v.patch) {
         return Some(d);
     }
-    let before = same().filter(|(p, _)| *p < v.patch).max_by_key(|(p, _)| *p)?;
-    match same().filter(|(p, _)| *p > v.patch).min_by_key(|(p, _)| *p) {
+    let before = same.clone().filter(|(p, _)| *p < v.patch).max_by_key(|(p, _)| *p)?;
+    match same.filter(|(p, _)| *p > v.patch).min_by_key(|(p, _)| *p) {
         Some(after) => {
             let span = i64::from(after.0 - before.0);
             Some(before.1 + (after.1 - before.1) * i64::from(v.patch - before.0) / span)

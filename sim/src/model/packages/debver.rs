@@ -103,6 +103,39 @@ impl DebVersion {
     }
 }
 
+impl DebVersion {
+    /// Whether `text` is this version as written (what `to_string()` gives), without writing
+    /// it: apt compares a typed `pkg=VERSION` with every version it has, on every install.
+    pub fn is_text(&self, text: &str) -> bool {
+        let rest = if self.epoch == 0 {
+            text
+        } else {
+            let Some((epoch, rest)) = text.split_once(':') else {
+                return false;
+            };
+            let canonical = !epoch.is_empty() && !epoch.starts_with('0') && epoch.bytes().all(|b| b.is_ascii_digit());
+            if !canonical || epoch.parse() != Ok(self.epoch) {
+                return false;
+            }
+            rest
+        };
+        let Some(rest) = rest.strip_prefix(self.upstream.as_str()) else {
+            return false;
+        };
+        if self.revision.is_empty() {
+            rest.is_empty()
+        } else {
+            rest.strip_prefix('-') == Some(self.revision.as_str())
+        }
+    }
+
+    /// Whether the two are written the same (not just equal in Debian's order, where
+    /// `1.0-00` and `1.00-00` are one version).
+    pub fn same_text(&self, other: &DebVersion) -> bool {
+        self.epoch == other.epoch && self.upstream == other.upstream && self.revision == other.revision
+    }
+}
+
 impl fmt::Display for DebVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.epoch != 0 {
@@ -233,4 +266,50 @@ fn group_thousands(n: u128) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> DebVersion {
+        DebVersion::try_from(s.to_string()).expect("a version")
+    }
+
+    #[test]
+    fn is_text_is_what_to_string_gives() {
+        let versions = ["1.31.2-1.1", "1.28.0-00", "2:1.0-3", "1.0", "10:2.0"];
+        let texts = [
+            "1.31.2-1.1",
+            "1.31.2",
+            "1.31.2-1.",
+            "1.31.2-1.1x",
+            "1.28.0-00",
+            "1.28.0-0",
+            "2:1.0-3",
+            "02:1.0-3",
+            "1.0-3",
+            "1.0",
+            "0:1.0",
+            "10:2.0",
+            "1:2.0",
+            ":1.0",
+            "",
+        ];
+        for version in versions.map(v) {
+            for text in texts {
+                assert_eq!(
+                    version.is_text(text),
+                    version.to_string() == text,
+                    "{version} against {text:?}"
+                );
+            }
+        }
+        assert!(v("1.0-00").same_text(&v("1.0-00")));
+        assert!(
+            !v("1.0-00").same_text(&v("1.00-00")),
+            "equal in order, written differently"
+        );
+        assert_eq!(v("1.0-00"), v("1.00-00"));
+    }
 }

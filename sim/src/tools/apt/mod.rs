@@ -345,7 +345,7 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
         let mut versions: Vec<(DebVersion, Option<KubeSource>)> =
             state.available(pkg).into_iter().map(|(v, s)| (v, Some(s))).collect();
         if let Some(inst) = state.installed(pkg)
-            && !versions.iter().any(|(v, _)| v.to_string() == inst.to_string())
+            && !versions.iter().any(|(v, _)| v.same_text(inst))
         {
             versions.push((inst.clone(), None));
             versions.sort_by(|a, b| b.0.cmp(&a.0));
@@ -365,7 +365,7 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
                 }
                 found
             }
-            Some(w) => versions.iter().find(|(v, _)| v.to_string() == w).cloned(),
+            Some(w) => versions.iter().find(|(v, _)| v.is_text(w)).cloned(),
         };
         match chosen {
             Some(t) => {
@@ -387,7 +387,7 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
     let mut plan = BTreeMap::new();
     for (pkg, (new, source)) in targets {
         let old = state.installed(pkg).cloned();
-        if old.as_ref().is_some_and(|o| o.to_string() == new.to_string()) {
+        if old.as_ref().is_some_and(|o| o.same_text(&new)) {
             out.push_line(
                 Stream::Stdout,
                 &format!("{} is already the newest version ({new}).", pkg.name()),

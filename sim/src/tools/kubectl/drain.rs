@@ -14,6 +14,7 @@ use crate::shell::CommandOutput;
 use crate::shell::Stream;
 use crate::time::{SimDuration, SimTime};
 use crate::tools::api::KubeApi;
+use smallvec::SmallVec;
 use std::cell::Cell;
 use std::sync::Arc;
 
@@ -318,12 +319,13 @@ fn push_group(groups: &mut Vec<(String, Vec<String>)>, msg: String, pod: String)
 fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
     let k = api.kubectl();
     let m = &k.messages;
+    let pods = api.cluster().pods_on_node(node);
     let mut f = Filtered {
-        deletable: vec![],
+        deletable: Vec::with_capacity(pods.len()),
         warnings: vec![],
         errors: vec![],
     };
-    for id in api.cluster().pods_on_node(node) {
+    for id in pods {
         let Some(pod) = api.cluster().pod(id) else {
             continue;
         };
@@ -373,9 +375,10 @@ fn filter_pods(api: &dyn KubeApi, node: NodeId, opts: &Options) -> Filtered {
             continue;
         }
         // Each filter: (delete, verdict). The chain stops at the first delete=false.
-        let mut chain: Vec<(bool, Verdict)> = Vec::new();
+        // Inline: five filters at most, and this runs for every pod drained.
+        let mut chain: SmallVec<[(bool, Verdict); 5]> = SmallVec::new();
         let mut stopped = false;
-        let run = |delete: bool, v: Verdict, chain: &mut Vec<(bool, Verdict)>| {
+        let run = |delete: bool, v: Verdict, chain: &mut SmallVec<[(bool, Verdict); 5]>| {
             chain.push((delete, v));
             !delete
         };
