@@ -15,17 +15,57 @@ use crate::model::unit::{JournalEvent, pid_at};
 use crate::release::kubelet as files;
 use crate::release::version::KubeVersion;
 use crate::time::SimDuration;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// systemd's `RestartSec=10` in the kubelet unit.
 pub(crate) const RESTART_SEC: SimDuration = SimDuration::from_secs(10);
 
 /// What a kubelet that starts has read.
+#[derive(Clone, Debug)]
 pub(crate) struct KubeletSettings {
     pub static_pod_path: String,
 }
 
+/// A kubelet start's reading of its files, kept for the next node whose files are the same
+/// map (nodes provisioned alike share one until they write): booting a 5,000-node cluster
+/// read and checked the same files 5,000 times. The map is held, so its address cannot be
+/// reused by another while the memo stands.
+#[derive(Clone, Debug)]
+pub(crate) struct PreflightMemo {
+    files: Arc<BTreeMap<String, Entry>>,
+    version: KubeVersion,
+    runtime: String,
+    result: Result<KubeletSettings, String>,
+}
+
 impl Engine {
+    /// [`Engine::kubelet_preflight`], answered from the memo when the node's files, kubelet
+    /// version and runtime are the ones it was worked out for.
+    pub(crate) fn kubelet_preflight_memo(
+        &mut self,
+        node: NodeId,
+        version: &KubeVersion,
+    ) -> Result<KubeletSettings, String> {
+        let n = self.cluster.node(node);
+        if let Some(m) = &self.preflight_memo
+            && Arc::ptr_eq(&m.files, &n.fs.entries)
+            && m.version == *version
+            && m.runtime == n.container_runtime
+        {
+            return m.result.clone();
+        }
+        let result = self.kubelet_preflight(node, version);
+        let n = self.cluster.node(node);
+        self.preflight_memo = Some(PreflightMemo {
+            files: n.fs.entries.clone(),
+            version: version.clone(),
+            runtime: n.container_runtime.clone(),
+            result: result.clone(),
+        });
+        result
+    }
+
     /// The kubelet's start-up checks on `node`, reading that machine's files as the kubelet
     /// binary `version` would. The error is the kubelet's `"command failed" err=…` text.
     pub(crate) fn kubelet_preflight(&self, node: NodeId, version: &KubeVersion) -> Result<KubeletSettings, String> {
@@ -71,10 +111,10 @@ impl Engine {
         );
         files::check_flags(version, &args)?;
         let flag = |name: &str| {
-            let prefix = format!("--{name}=");
-            args.iter()
-                .rev()
-                .find_map(|a| a.strip_prefix(prefix.as_str()).map(str::to_string))
+            args.iter().rev().find_map(|a| {
+                let value = a.strip_prefix("--")?.strip_prefix(name)?.strip_prefix('=')?;
+                Some(value.to_string())
+            })
         };
         let mut settings = default;
         if let Some(config) = flag("config") {
@@ -185,7 +225,7 @@ impl Engine {
         n.booted_at = now;
         n.journal.push(now, JournalEvent::Booted);
         let version = n.kubelet_version.clone();
-        if let Ok(settings) = self.kubelet_preflight(node, &version) {
+        if let Ok(settings) = self.kubelet_preflight_memo(node, &version) {
             self.kubelet_process_started(node, settings);
         }
     }
@@ -435,5 +475,32 @@ mod tests {
                 .unwrap_err()
                 .contains("failed to decode")
         );
+    }
+
+    /// Workers provisioned alike share their files and a kubelet start's reading of them; a
+    /// node that changed its files is read again, and one that did not still starts.
+    #[test]
+    fn a_start_is_answered_from_the_memo_only_for_the_same_files() {
+        let scenario: crate::scenario::Scenario = yaml_serde::from_str(
+            "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {name: memo}\ncluster:\n  kubernetesVersion: v1.31.2\n  nodes: [{name: cp, role: control-plane}]\n  pools: [{namePrefix: node, count: 3, role: worker}]\nsteps: []\n",
+        )
+        .expect("scenario");
+        let mut sim = crate::runner::prepare(&scenario, crate::rng::Seed(1)).expect("cluster");
+        let id = |sim: &crate::Sim, name: &str| sim.cluster().node_id(name).expect("node");
+        let (n1, n2) = (id(&sim, "node01"), id(&sim, "node02"));
+        let shared =
+            |sim: &crate::Sim| Arc::ptr_eq(&sim.cluster().node(n1).fs.entries, &sim.cluster().node(n2).fs.entries);
+        assert!(shared(&sim), "workers provisioned alike share one map");
+        let restart = |sim: &mut crate::Sim, node: &str| {
+            sim.run_line(node, "systemctl restart kubelet; systemctl is-active kubelet")
+                .text()
+        };
+        assert_eq!(restart(&mut sim, "node01"), "active\n");
+        let broken = "echo 'KUBELET_KUBEADM_ARGS=\"--network-plugin=cni\"' > /var/lib/kubelet/kubeadm-flags.env";
+        assert_eq!(sim.run_line("node02", broken).status, 0);
+        assert!(!shared(&sim), "the write gave node02 its own map");
+        assert_ne!(restart(&mut sim, "node02"), "active\n", "node02's own files are read");
+        assert_eq!(restart(&mut sim, "node03"), "active\n");
+        assert_ne!(restart(&mut sim, "node02"), "active\n");
     }
 }

@@ -97,6 +97,8 @@ pub struct Engine {
     pending_memo: PendingMemo,
     /// A pod limit below Kubernetes' own (labs: [`crate::model::limits::LAB_MAX_PODS`]).
     pub(crate) pod_limit: Option<usize>,
+    /// The last kubelet start's reading of its files (see `kubelet::PreflightMemo`).
+    pub(crate) preflight_memo: Option<kubelet::PreflightMemo>,
 }
 
 /// The last full scheduling pass's findings: the templates of pending pods that found no node,
@@ -137,6 +139,7 @@ impl Engine {
             election_pending: false,
             pending_memo: PendingMemo::default(),
             pod_limit: None,
+            preflight_memo: None,
             join_spec: None,
             ready_watch: None,
         }
@@ -1033,7 +1036,7 @@ impl Engine {
             }
         }
         let version = self.cluster.node(node).kubelet_version.clone();
-        match self.kubelet_preflight(node, &version) {
+        match self.kubelet_preflight_memo(node, &version) {
             Ok(settings) => self.kubelet_process_started(node, settings),
             Err(error) => {
                 self.kubelet_process_exited(node, error);

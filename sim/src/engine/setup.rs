@@ -244,6 +244,9 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut counts = (0u32, 0u32);
     // Provisioning a node's packages walks the repository catalogue; nodes of one version share it.
     let mut packages: BTreeMap<KubeVersion, packages::PackageState> = BTreeMap::new();
+    // So do their provisioned files, which depend on the role, the kubelet and the runtime
+    // only: copies share one map until a node writes to its own.
+    let mut filesystems: BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs> = BTreeMap::new();
     let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
             return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
@@ -259,7 +262,8 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
             }
         };
         out.push(
-            build_node(&name, ns, &version, index, &mut packages).map_err(|e| SetupError(format!("{where_}: {e}")))?,
+            build_node(&name, ns, &version, index, (&mut packages, &mut filesystems))
+                .map_err(|e| SetupError(format!("{where_}: {e}")))?,
         );
         Ok(())
     };
@@ -330,8 +334,13 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
         kubelet_version: None,
     };
     let index = sim.cluster.node_count() as u32;
-    let mut packages = BTreeMap::new();
-    let mut node = build_node(name, &spec, version, index, &mut packages)?;
+    let mut node = build_node(
+        name,
+        &spec,
+        version,
+        index,
+        (&mut BTreeMap::new(), &mut BTreeMap::new()),
+    )?;
     node.created_at = sim.now;
     node.packages.release_day = sim.cluster.date_day;
     Ok(node)
@@ -342,7 +351,10 @@ fn build_node(
     spec: &NodeSpec,
     version: &KubeVersion,
     index: u32,
-    packages: &mut BTreeMap<KubeVersion, packages::PackageState>,
+    (packages, filesystems): (
+        &mut BTreeMap<KubeVersion, packages::PackageState>,
+        &mut BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs>,
+    ),
 ) -> Result<Node, String> {
     if !is_dns_label(name) {
         return Err(format!(
@@ -429,12 +441,15 @@ fn build_node(
         booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
-        fs: {
-            let mut fs = hostfs::HostFs::new();
-            crate::engine::static_pods::provision_node(&mut fs, cp);
-            crate::engine::kubelet::provision_kubelet_files(&mut fs, &kubelet, runtime);
-            fs
-        },
+        fs: filesystems
+            .entry((cp, kubelet.clone(), runtime))
+            .or_insert_with(|| {
+                let mut fs = hostfs::HostFs::new();
+                crate::engine::static_pods::provision_node(&mut fs, cp);
+                crate::engine::kubelet::provision_kubelet_files(&mut fs, &kubelet, runtime);
+                fs
+            })
+            .clone(),
         packages: packages
             .entry(kubelet.clone())
             .or_insert_with(|| packages::PackageState::provisioned(&kubelet))
