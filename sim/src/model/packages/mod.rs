@@ -311,10 +311,11 @@ impl PackageState {
             if !self.fetched.contains(&src) {
                 continue;
             }
-            for v in src.offered(pkg).iter() {
-                if self.released(pkg, v) && best.as_ref().is_none_or(|b| v > b) {
-                    best = Some(v.clone());
-                }
+            // Offered newest first: the first released is this source's best.
+            if let Some(v) = src.offered(pkg).iter().find(|v| self.released(pkg, v))
+                && best.as_ref().is_none_or(|b| v > b)
+            {
+                best = Some(v.clone());
             }
         }
         best
