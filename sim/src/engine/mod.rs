@@ -99,6 +99,8 @@ pub struct Engine {
     pub(crate) pod_limit: Option<usize>,
     /// The last kubelet start's reading of its files (see `kubelet::PreflightMemo`).
     pub(crate) preflight_memo: Option<kubelet::PreflightMemo>,
+    /// A buffer names are written into before they are shared (see `shared_text`).
+    scratch: String,
 }
 
 /// The last full scheduling pass's findings: the templates of pending pods that found no node,
@@ -140,6 +142,7 @@ impl Engine {
             pending_memo: PendingMemo::default(),
             pod_limit: None,
             preflight_memo: None,
+            scratch: String::new(),
             join_spec: None,
             ready_watch: None,
         }
@@ -372,11 +375,11 @@ impl Engine {
         bind_to: Option<NodeId>,
     ) -> PodId {
         let uid = self.cluster.next_uid();
-        let mut label = String::with_capacity(namespace.len() + name.len() + 1);
-        label.push_str(&namespace);
-        label.push('/');
-        label.push_str(&name);
-        let label: Arc<str> = Arc::from(label);
+        let label = self.shared_text(|s| {
+            s.push_str(&namespace);
+            s.push('/');
+            s.push_str(&name);
+        });
         let pod = Pod {
             uid,
             namespace,
@@ -909,19 +912,30 @@ impl Engine {
 
     /// `<owner>-<5 random chars>`, drawn again on the (rare) collision.
     fn fresh_pod_name(&mut self, id: WorkloadId) -> Arc<str> {
-        let (ns, base) = {
-            let w = self.cluster.workload(id);
-            (w.namespace.clone(), w.name.clone())
-        };
+        let mut name = std::mem::take(&mut self.scratch);
         loop {
-            let mut name = String::with_capacity(base.len() + 6);
-            name.push_str(&base);
+            let w = self.cluster.workload(id);
+            name.clear();
+            name.push_str(&w.name);
             name.push('-');
             self.rng.push_name_suffix(&mut name, 5);
-            if self.cluster.pod_id(&ns, &name).is_none() {
-                return Arc::from(name);
+            if self.cluster.pod_id(&w.namespace, &name).is_none() {
+                let shared = Arc::from(name.as_str());
+                self.scratch = name;
+                return shared;
             }
         }
+    }
+
+    /// Text written once into a buffer the engine keeps, then shared: one allocation per
+    /// name or label instead of two (an engine names every pod it creates).
+    fn shared_text(&mut self, write: impl FnOnce(&mut String)) -> Arc<str> {
+        let mut text = std::mem::take(&mut self.scratch);
+        text.clear();
+        write(&mut text);
+        let shared = Arc::from(text.as_str());
+        self.scratch = text;
+        shared
     }
 
     // ---- nodes ------------------------------------------------------------------------

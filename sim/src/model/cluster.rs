@@ -13,6 +13,10 @@ use std::sync::Arc;
 /// and inline keys avoid a pointer chase per comparison.
 pub type PodKey = (CompactString, CompactString);
 
+fn pack_sched_key(permille: u32, pods: u32, id: NodeId) -> u128 {
+    (u128::from(permille) << 64) | (u128::from(pods) << 32) | u128::from(id.0)
+}
+
 fn pod_key(namespace: &str, name: &str) -> PodKey {
     (CompactString::from(namespace), CompactString::from(name))
 }
@@ -59,9 +63,11 @@ pub struct Cluster {
     pdbs: Vec<Pdb>,
     namespaces: BTreeSet<Arc<str>>,
     next_uid: u64,
-    /// Nodes ordered by how loaded they are: (requested per-mille, pod count, id).
-    /// The scheduler walks it from the least loaded end.
-    sched_index: BTreeSet<(u32, u32, NodeId)>,
+    /// Nodes ordered by how loaded they are: (requested per-mille, pod count, id), packed
+    /// into one integer in that order ([`Cluster::sched_key`]) so the index, updated on every
+    /// bind and removal, compares one number instead of a tuple. The scheduler walks it from
+    /// the least loaded end.
+    sched_index: BTreeSet<u128>,
     /// Pods waiting for a node, in creation order (uid).
     pub(crate) pending: BTreeSet<(u64, PodId)>,
     /// Objects of the kinds no controller acts on, as far as they differ from what a fresh
@@ -307,21 +313,20 @@ impl Cluster {
     }
 
     pub fn sched_order(&self) -> impl Iterator<Item = NodeId> + '_ {
-        self.sched_index.iter().map(|(_, _, id)| *id)
+        self.sched_index.iter().map(|key| NodeId(*key as u32))
     }
 
-    fn sched_key(node: &Node, id: NodeId) -> (u32, u32, NodeId) {
+    /// (requested per-mille, pods, id) as `per-mille << 64 | pods << 32 | id`: the packed
+    /// numbers order as the tuples do.
+    fn sched_key(node: &Node, id: NodeId) -> u128 {
         let cpu = (node.requested.cpu_milli * 1000)
             .checked_div(node.allocatable.cpu_milli)
             .unwrap_or(1000);
         let mem = (node.requested.memory * 1000)
             .checked_div(node.allocatable.memory)
             .unwrap_or(1000);
-        (
-            ((cpu + mem) / 2).min(u32::MAX as u64) as u32,
-            node.pods.len() as u32,
-            id,
-        )
+        let permille = ((cpu + mem) / 2).min(u32::MAX as u64) as u32;
+        pack_sched_key(permille, node.pods.len() as u32, id)
     }
 
     // ---- pods -------------------------------------------------------------------------
@@ -769,3 +774,25 @@ impl Cluster {
 /// The API state a snapshot carries: the objects etcd held when it was taken.
 #[derive(Debug)]
 pub struct ApiState(pub Cluster);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_scheduling_keys_order_as_their_tuples() {
+        let values = [0, 1, 2, 999, 1000, 1001, u32::MAX - 1, u32::MAX];
+        let mut tuples = Vec::new();
+        for a in values {
+            for b in values {
+                for c in values {
+                    tuples.push((a, b, c));
+                }
+            }
+        }
+        let mut by_key = tuples.clone();
+        by_key.sort_by_key(|&(a, b, c)| pack_sched_key(a, b, NodeId(c)));
+        tuples.sort();
+        assert_eq!(by_key, tuples);
+    }
+}
