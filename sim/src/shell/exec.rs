@@ -400,13 +400,18 @@ impl Shell {
         } else {
             self.dispatch(host, &argv, &overlay, &stdin)
         };
-        for chunk in &result.chunks {
+        let status = result.status;
+        for chunk in result.chunks {
             let target = match chunk.stream {
                 Stream::Stdout => fd1,
                 Stream::Stderr => fd2,
             };
             match target {
                 Target::File(i) => files[i].2.push_str(&chunk.text),
+                // The command's own text moves to the terminal, not copied (a drain prints
+                // two lines a pod).
+                Target::Out if last => out.push_owned(Stream::Stdout, chunk.text),
+                Target::Err => out.push_owned(Stream::Stderr, chunk.text),
                 _ => emit(target, last, &chunk.text, piped, out),
             }
         }
@@ -419,9 +424,9 @@ impl Shell {
             }
         }
         if exit {
-            return Err(Abort::Exit(result.status));
+            return Err(Abort::Exit(status));
         }
-        Ok(result.status)
+        Ok(status)
     }
 
     /// Expands a command's words, then its assignments, in bash's order (so

@@ -205,6 +205,13 @@ impl CommandOutput {
         }
     }
 
+    /// [`CommandOutput::push`] of text the caller owns, without copying it.
+    pub fn push_owned(&mut self, stream: Stream, text: String) {
+        if !text.is_empty() {
+            self.chunks.push(Chunk { stream, text });
+        }
+    }
+
     /// Appends `line` and a newline to `stream`.
     pub fn push_line(&mut self, stream: Stream, line: &str) {
         let mut text = String::with_capacity(line.len() + 1);

@@ -276,19 +276,22 @@ impl PackageState {
     /// The versions of `pkg` apt can install now, newest first, each with the first configured
     /// source offering it. Empty when the file is malformed or its sources are not fetched.
     pub fn available(&self, pkg: KubePackage) -> Vec<(DebVersion, KubeSource)> {
-        let mut by_version: BTreeMap<DebVersion, KubeSource> = BTreeMap::new();
+        let mut all: Vec<(DebVersion, KubeSource)> = Vec::new();
         for src in self.sources().unwrap_or_default() {
             if !self.fetched.contains(&src) {
                 continue;
             }
             for v in src.offered(pkg).iter() {
-                if !self.released(pkg, v) {
-                    continue;
+                if self.released(pkg, v) {
+                    all.push((v.clone(), src.clone()));
                 }
-                by_version.entry(v.clone()).or_insert_with(|| src.clone());
             }
         }
-        by_version.into_iter().rev().collect()
+        // Newest first; of versions equal in Debian's order, the first source's (each source
+        // offers its list newest first, so one source needs no reordering).
+        all.sort_by(|a, b| b.0.cmp(&a.0));
+        all.dedup_by(|later, kept| later.0 == kept.0);
+        all
     }
 
     /// Whether a Kubernetes package version was published by the cluster's date.

@@ -12,6 +12,7 @@ use crate::model::*;
 use crate::release::behaviour::EvictingLine;
 use crate::shell::CommandOutput;
 use crate::shell::Stream;
+use crate::shell::output::joined;
 use crate::time::{SimDuration, SimTime};
 use crate::tools::api::KubeApi;
 use smallvec::SmallVec;
@@ -553,9 +554,9 @@ struct Task {
 
 fn finished_line(api: &dyn KubeApi, name: &str, verb: &str) -> String {
     if api.kubectl().quoted_names {
-        ["pod \"", name, "\" ", verb, "\n"].concat()
+        joined(&["pod \"", name, "\" ", verb, "\n"])
     } else {
-        ["pod/", name, " ", verb, "\n"].concat()
+        joined(&["pod/", name, " ", verb, "\n"])
     }
 }
 
@@ -608,7 +609,7 @@ fn evict_path(
                     };
                     if let Some(p) = api.cluster().pod_if(t.pod, t.uid) {
                         if k.evicting_line == EvictingLine::NamespacedName && !dry {
-                            raw(out, Stream::Stdout, ["evicting pod ", &*p.label, "\n"].concat());
+                            raw(out, Stream::Stdout, joined(&["evicting pod ", &p.label, "\n"]));
                         } else if let Some(text) = evicting_text(&k.evicting_line, p) {
                             stdout(out, format!("{text}{}", opts.dry.suffix()));
                         }
