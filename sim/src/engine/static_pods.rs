@@ -82,7 +82,7 @@ fn manifests_in(fs: &HostFs, dir: &str) -> std::collections::BTreeMap<String, Ma
             continue;
         }
         let Entry::Text(t) = entry else { continue };
-        if let Ok(v) = parse_manifest(t) {
+        if let Some(v) = crate::release::components::parse_manifest_cached(t) {
             pods.entry(v.name.clone()).or_insert(v);
         }
     }

@@ -440,6 +440,29 @@ pub enum StaticPodError {
 crate::errors::error_text!(StaticPodError);
 
 /// Parses a static pod manifest as the kubelet does (a v1 Pod).
+/// [`parse_manifest`] of a manifest that parses, remembered per thread by its text: the
+/// kubelet looks at its manifest directory every 20 s, and decoding the same four YAML files
+/// each time was a tenth of a generated policy case. `None`: the text does not parse (ask
+/// [`parse_manifest`] for the error).
+pub fn parse_manifest_cached(text: &str) -> Option<ManifestView> {
+    thread_local! {
+        static PARSED: std::cell::RefCell<std::collections::BTreeMap<String, ManifestView>> = Default::default();
+    }
+    if let Some(v) = PARSED.with(|c| c.borrow().get(text).cloned()) {
+        return Some(v);
+    }
+    let v = parse_manifest(text).ok()?;
+    PARSED.with(|c| {
+        let mut c = c.borrow_mut();
+        // Users edit manifests in labs: keep the memory bounded.
+        if c.len() >= 256 {
+            c.clear();
+        }
+        c.insert(text.to_string(), v.clone());
+    });
+    Some(v)
+}
+
 pub fn parse_manifest(text: &str) -> Result<ManifestView, StaticPodError> {
     let pod: k8s_openapi::api::core::v1::Pod = yaml_serde::from_str(text)?;
     let spec = pod.spec.ok_or(StaticPodError::NoSpec)?;

@@ -277,20 +277,25 @@ impl PackageState {
     /// source offering it. Empty when the file is malformed or its sources are not fetched.
     pub fn available(&self, pkg: KubePackage) -> Vec<(DebVersion, KubeSource)> {
         let mut all: Vec<(DebVersion, KubeSource)> = Vec::new();
+        let mut contributing = 0;
         for src in self.sources().unwrap_or_default() {
             if !self.fetched.contains(&src) {
                 continue;
             }
+            let before = all.len();
             for v in src.offered(pkg).iter() {
                 if self.released(pkg, v) {
                     all.push((v.clone(), src.clone()));
                 }
             }
+            contributing += usize::from(all.len() > before);
         }
-        // Newest first; of versions equal in Debian's order, the first source's (each source
-        // offers its list newest first, so one source needs no reordering).
-        all.sort_by(|a, b| b.0.cmp(&a.0));
-        all.dedup_by(|later, kept| later.0 == kept.0);
+        // Newest first; of versions equal in Debian's order, the first source's. A source
+        // offers each release once, newest first, so one source's list is already that.
+        if contributing > 1 {
+            all.sort_by(|a, b| b.0.cmp(&a.0));
+            all.dedup_by(|later, kept| later.0 == kept.0);
+        }
         all
     }
 

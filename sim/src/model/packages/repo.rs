@@ -397,3 +397,30 @@ pub fn with_minor(text: &str, minor: u32) -> String {
         format!("{}\n", KubeSource::community_line(minor))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PackageState::available` relies on it: one source's list needs no sorting or merging.
+    #[test]
+    fn a_source_offers_each_release_once_newest_first() {
+        let mut sources: Vec<KubeSource> = (crate::release::version::OLDEST_MINOR..=40)
+            .map(|minor| KubeSource::Community { minor })
+            .collect();
+        sources.push(KubeSource::Legacy {
+            uri: "https://apt.kubernetes.io".into(),
+        });
+        let mut seen = 0;
+        for src in sources {
+            for pkg in KubePackage::ALL {
+                let offered = src.offered(pkg);
+                seen += offered.len();
+                for pair in offered.windows(2) {
+                    assert!(pair[0] > pair[1], "{src:?} {pkg:?}: {} then {}", pair[0], pair[1]);
+                }
+            }
+        }
+        assert!(seen > 500, "the lists were looked at ({seen} versions)");
+    }
+}

@@ -347,8 +347,10 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
         if let Some(inst) = state.installed(pkg)
             && !versions.iter().any(|(v, _)| v.same_text(inst))
         {
-            versions.push((inst.clone(), None));
-            versions.sort_by(|a, b| b.0.cmp(&a.0));
+            // Into its place in the newest-first list (after versions equal to it, where a
+            // stable sort would put it).
+            let at = versions.partition_point(|(v, _)| v >= inst);
+            versions.insert(at, (inst.clone(), None));
         }
         let chosen = match wanted {
             None => versions.first().cloned(),
