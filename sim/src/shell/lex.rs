@@ -84,7 +84,12 @@ impl Op {
 
 #[derive(Debug, Clone)]
 pub(super) enum Tok {
-    Word { word: Word, raw: String },
+    /// `raw` is the word as typed, for error messages; `None` when that is the word's one
+    /// unquoted literal (a plain word, which needs no second copy).
+    Word {
+        word: Word,
+        raw: Option<String>,
+    },
     Op(Op),
     Newline,
     Eof,
@@ -94,7 +99,8 @@ impl Tok {
     /// How bash names the token in "near unexpected token".
     pub(super) fn text(&self) -> String {
         match self {
-            Tok::Word { raw, .. } => raw.clone(),
+            Tok::Word { raw: Some(raw), .. } => raw.clone(),
+            Tok::Word { word, raw: None } => word.plain().unwrap_or_default().to_owned(),
             Tok::Op(op) => op.text().to_owned(),
             Tok::Newline | Tok::Eof => "newline".to_owned(),
         }
@@ -203,7 +209,12 @@ impl<'a> Lexer<'a> {
     /// A lexer for `text`, which sits at `nesting`.
     pub(super) fn new(text: &str, aliases: &'a BTreeMap<String, String>, nesting: Nesting) -> Self {
         Lexer {
-            chars: text.chars().collect(),
+            // Sized once (collecting from `chars()` grew the buffer several times a line).
+            chars: {
+                let mut chars = Vec::with_capacity(text.len());
+                chars.extend(text.chars());
+                Rc::from(chars)
+            },
             pos: 0,
             nesting,
             aliases,
@@ -393,7 +404,7 @@ impl<'a> Lexer<'a> {
         let raw: String = self.chars[start..self.pos].iter().collect();
         Ok(Tok::Word {
             word: Word::literal(&raw, true),
-            raw,
+            raw: Some(raw),
         })
     }
 
@@ -405,7 +416,7 @@ impl<'a> Lexer<'a> {
         let parts = self.parts(Ctx::Top)?;
         let raw: String = self.chars[start..self.pos].iter().collect();
         let word = expand_tildes(Word { parts });
-        Ok(Tok::Word { word, raw })
+        Ok(Tok::Word { word, raw: Some(raw) })
     }
 
     /// A word typed with no quote, escape, expansion or tilde is one unquoted literal, its
@@ -420,15 +431,12 @@ impl<'a> Lexer<'a> {
         if len == 0 || rest.get(len).is_some_and(|&c| !is_meta(c)) {
             return None;
         }
-        let raw: String = rest[..len].iter().collect();
+        let text: String = rest[..len].iter().collect();
         self.pos += len;
         let word = Word {
-            parts: vec![WordPart::Literal {
-                text: raw.clone(),
-                quoted: false,
-            }],
+            parts: vec![WordPart::Literal { text, quoted: false }],
         };
-        Some(Tok::Word { word, raw })
+        Some(Tok::Word { word, raw: None })
     }
 
     fn parts(&mut self, ctx: Ctx) -> PResult<Vec<WordPart>> {
@@ -982,10 +990,11 @@ mod tests {
         ] {
             let mut lexer = Lexer::new(text, &aliases, Nesting::default());
             let fast = lexer.plain_word_token().expect("a plain word");
-            let Tok::Word { word, raw } = fast else {
-                panic!("a word")
+            let shown = fast.text();
+            let Tok::Word { word, raw: None } = fast else {
+                panic!("a plain word, its text its one literal")
             };
-            assert_eq!((word.parts, raw), slow_word(text), "{text}");
+            assert_eq!((word.parts, shown), slow_word(text), "{text}");
         }
         for text in ["~/x", "a=~/b", "$HOME", "'q'", "\"q\"", "a\\ b", "a`b`", "x~"] {
             let mut lexer = Lexer::new(text, &aliases, Nesting::default());
