@@ -468,14 +468,15 @@ impl Cluster {
 
     /// Pods bound to a node, in (namespace, name) order.
     pub fn pods_on_node(&self, node: NodeId) -> Vec<PodId> {
-        let mut ids = self.node(node).pods.clone();
-        ids.sort_by(|a, b| {
-            let (pa, pb) = (self.pod(*a), self.pod(*b));
-            let ka = pa.map(|p| (&p.namespace, &p.name));
-            let kb = pb.map(|p| (&p.namespace, &p.name));
-            ka.cmp(&kb)
-        });
-        ids
+        // The keys are looked up once, not in every comparison (every drain sorts its node).
+        let mut keyed: Vec<(Option<(&str, &str)>, PodId)> = self
+            .node(node)
+            .pods
+            .iter()
+            .map(|&id| (self.pod(id).map(|p| (&*p.namespace, &*p.name)), id))
+            .collect();
+        keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        keyed.into_iter().map(|(_, id)| id).collect()
     }
 
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId) {

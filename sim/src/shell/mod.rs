@@ -212,6 +212,16 @@ impl CommandOutput {
         }
     }
 
+    /// [`CommandOutput::push_line`] of formatted text, written once (`format!` then
+    /// `push_line` copied every line apt prints).
+    pub fn push_line_fmt(&mut self, stream: Stream, line: std::fmt::Arguments<'_>) {
+        // `format` sizes the buffer from the pieces (an empty String grown by `write_fmt`
+        // cost more than the copy this saves).
+        let mut text = std::fmt::format(line);
+        text.push('\n');
+        self.chunks.push(Chunk { stream, text });
+    }
+
     /// Appends `line` and a newline to `stream`.
     pub fn push_line(&mut self, stream: Stream, line: &str) {
         let mut text = String::with_capacity(line.len() + 1);

@@ -184,9 +184,9 @@ fn update(state: &mut PackageState, rest: &[String], full: bool) -> CommandOutpu
         ("http://archive.ubuntu.com/ubuntu", "-backports"),
         ("http://security.ubuntu.com/ubuntu", "-security"),
     ] {
-        out.push_line(
+        out.push_line_fmt(
             Stream::Stdout,
-            &format!("Hit:{} {site} {codename}{suite} InRelease", next()),
+            format_args!("Hit:{} {site} {codename}{suite} InRelease", next()),
         );
     }
     let mut fetched_bytes: u64 = 0;
@@ -200,8 +200,8 @@ fn update(state: &mut PackageState, rest: &[String], full: bool) -> CommandOutpu
         let site = src.fetch_site();
         if !src.published() {
             // Unconfirmed: the shape apt 2.x prints for a repository answering 403.
-            out.push_line(Stream::Stdout, &format!("Ign:{} {site} InRelease", next()));
-            out.push_line(Stream::Stdout, &format!("Err:{} {site} Release", next()));
+            out.push_line_fmt(Stream::Stdout, format_args!("Ign:{} {site} InRelease", next()));
+            out.push_line_fmt(Stream::Stdout, format_args!("Err:{} {site} Release", next()));
             out.push_line(Stream::Stdout, "  403  Forbidden");
             let release = src.describe().replace("Packages", "Release");
             errors.push(format!("E: The repository '{release}' does not have a Release file."));
@@ -213,27 +213,27 @@ fn update(state: &mut PackageState, rest: &[String], full: bool) -> CommandOutpu
                 "N: See apt-secure(8) manpage for repository creation and user configuration details.".to_owned(),
             );
         } else if state.fetched.contains(src) {
-            out.push_line(Stream::Stdout, &format!("Hit:{} {site} InRelease", next()));
+            out.push_line_fmt(Stream::Stdout, format_args!("Hit:{} {site} InRelease", next()));
         } else {
             let (release_bytes, packages_bytes) = index_sizes(src);
-            out.push_line(
+            out.push_line_fmt(
                 Stream::Stdout,
-                &format!("Get:{} {site} InRelease [{}]", next(), size_to_str(release_bytes)),
+                format_args!("Get:{} {site} InRelease [{}]", next(), size_to_str(release_bytes)),
             );
             let packages = match src {
                 KubeSource::Legacy { uri } => format!("{uri} kubernetes-xenial/main amd64 Packages"),
                 _ => format!("{site} Packages"),
             };
-            out.push_line(
+            out.push_line_fmt(
                 Stream::Stdout,
-                &format!("Get:{} {packages} [{}]", next(), size_to_str(packages_bytes)),
+                format_args!("Get:{} {packages} [{}]", next(), size_to_str(packages_bytes)),
             );
             fetched_bytes += release_bytes + packages_bytes;
         }
     }
     if fetched_bytes > 0 {
         let s = size_to_str(fetched_bytes);
-        out.push_line(Stream::Stdout, &format!("Fetched {s} in 1s ({s}/s)"));
+        out.push_line_fmt(Stream::Stdout, format_args!("Fetched {s} in 1s ({s}/s)"));
     }
     out.push_line(Stream::Stdout, "Reading package lists... Done");
     if !errors.is_empty() {
@@ -360,9 +360,9 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
                     .find(|(v, _)| glob_match(w.as_bytes(), v.to_string().as_bytes()))
                     .cloned();
                 if let Some((v, Some(src))) = &found {
-                    out.push_line(
+                    out.push_line_fmt(
                         Stream::Stdout,
-                        &format!("Selected version '{v}' ({}) for '{name}'", src.release_str()),
+                        format_args!("Selected version '{v}' ({}) for '{name}'", src.release_str()),
                     );
                 }
                 found
@@ -390,9 +390,9 @@ fn install(state: &mut PackageState, opts: &Opts, specs: &[String]) -> CommandOu
     for (pkg, (new, source)) in targets {
         let old = state.installed(pkg).cloned();
         if old.as_ref().is_some_and(|o| o.same_text(&new)) {
-            out.push_line(
+            out.push_line_fmt(
                 Stream::Stdout,
-                &format!("{} is already the newest version ({new}).", pkg.name()),
+                format_args!("{} is already the newest version ({new}).", pkg.name()),
             );
             continue;
         }
@@ -449,7 +449,7 @@ fn name_list(out: &mut CommandOutput, header: &str, names: &[&str]) {
         return;
     }
     out.push_line(Stream::Stdout, header);
-    out.push_line(Stream::Stdout, &format!("  {}", names.join(" ")));
+    out.push_line_fmt(Stream::Stdout, format_args!("  {}", names.join(" ")));
 }
 
 /// Shows the plan, applies apt's fail-safe checks, then "downloads" and "unpacks".
@@ -517,24 +517,24 @@ fn execute(
         .collect();
     let download: u64 = sizes.iter().map(|s| s.0).sum();
     let grow: i128 = sizes.iter().map(|s| i128::from(s.1) - i128::from(s.2)).sum();
-    out.push_line(
+    out.push_line_fmt(
         Stream::Stdout,
-        &format!("Need to get {} of archives.", size_to_str(download)),
+        format_args!("Need to get {} of archives.", size_to_str(download)),
     );
     if grow >= 0 {
         let grow = u64::try_from(grow).unwrap_or(u64::MAX);
-        out.push_line(
+        out.push_line_fmt(
             Stream::Stdout,
-            &format!(
+            format_args!(
                 "After this operation, {} of additional disk space will be used.",
                 size_to_str(grow)
             ),
         );
     } else {
         let shrink = u64::try_from(-grow).unwrap_or(u64::MAX);
-        out.push_line(
+        out.push_line_fmt(
             Stream::Stdout,
-            &format!(
+            format_args!(
                 "After this operation, {} disk space will be freed.",
                 size_to_str(shrink)
             ),
@@ -550,9 +550,9 @@ fn execute(
     }
 
     for (i, ((pkg, c), (dl, _, _))) in plan.iter().zip(&sizes).enumerate() {
-        out.push_line(
+        out.push_line_fmt(
             Stream::Stdout,
-            &format!(
+            format_args!(
                 "Get:{} {} [{}]",
                 i + 1,
                 c.source.fetch_package(*pkg, &c.new),
@@ -561,7 +561,7 @@ fn execute(
         );
     }
     let s = size_to_str(download);
-    out.push_line(Stream::Stdout, &format!("Fetched {s} in 1s ({s}/s)"));
+    out.push_line_fmt(Stream::Stdout, format_args!("Fetched {s} in 1s ({s}/s)"));
     out.push_line(
         Stream::Stdout,
         "(Reading database ... 74158 files and directories currently installed.)",
@@ -569,25 +569,28 @@ fn execute(
     for (pkg, c) in &plan {
         let name = pkg.name();
         if c.old.is_none() {
-            out.push_line(
+            out.push_line_fmt(
                 Stream::Stdout,
-                &format!("Selecting previously unselected package {name}."),
+                format_args!("Selecting previously unselected package {name}."),
             );
         }
-        out.push_line(
+        out.push_line_fmt(
             Stream::Stdout,
-            &format!("Preparing to unpack .../{name}_{}_amd64.deb ...", c.new),
+            format_args!("Preparing to unpack .../{name}_{}_amd64.deb ...", c.new),
         );
         match &c.old {
-            Some(old) => out.push_line(
+            Some(old) => out.push_line_fmt(
                 Stream::Stdout,
-                &format!("Unpacking {name} ({}) over ({old}) ...", c.new),
+                format_args!("Unpacking {name} ({}) over ({old}) ...", c.new),
             ),
-            None => out.push_line(Stream::Stdout, &format!("Unpacking {name} ({}) ...", c.new)),
+            None => out.push_line_fmt(Stream::Stdout, format_args!("Unpacking {name} ({}) ...", c.new)),
         }
     }
     for (pkg, c) in &plan {
-        out.push_line(Stream::Stdout, &format!("Setting up {} ({}) ...", pkg.name(), c.new));
+        out.push_line_fmt(
+            Stream::Stdout,
+            format_args!("Setting up {} ({}) ...", pkg.name(), c.new),
+        );
         if *pkg == KubePackage::Kubelet && c.old.is_none() {
             let unit = "/etc/systemd/system/multi-user.target.wants/kubelet.service";
             let target = "/lib/systemd/system/kubelet.service";
@@ -705,7 +708,7 @@ pub(crate) fn apt_cache(state: &mut PackageState, args: &[String]) -> CommandOut
 fn lookup(state: &PackageState, name: &str, out: &mut CommandOutput) -> Option<KubePackage> {
     let found = KubePackage::parse(name).filter(|p| state.knows(*p));
     if found.is_none() {
-        out.push_line(Stream::Stderr, &format!("N: Unable to locate package {name}"));
+        out.push_line_fmt(Stream::Stderr, format_args!("N: Unable to locate package {name}"));
     }
     found
 }
@@ -720,7 +723,10 @@ fn madison(state: &PackageState, names: &[String]) -> CommandOutput {
         };
         for (ver, src) in state.available(pkg) {
             let ver = ver.to_string();
-            out.push_line(Stream::Stdout, &format!("{name:>10} | {ver:>10} | {}", src.describe()));
+            out.push_line_fmt(
+                Stream::Stdout,
+                format_args!("{name:>10} | {ver:>10} | {}", src.describe()),
+            );
         }
     }
     out
@@ -741,9 +747,9 @@ fn policy(state: &PackageState, names: &[String]) -> CommandOutput {
             (None, i) => i.clone(),
         };
         let show = |v: &Option<DebVersion>| v.as_ref().map_or_else(|| "(none)".to_owned(), ToString::to_string);
-        out.push_line(Stream::Stdout, &format!("{name}:"));
-        out.push_line(Stream::Stdout, &format!("  Installed: {}", show(&installed)));
-        out.push_line(Stream::Stdout, &format!("  Candidate: {}", show(&candidate)));
+        out.push_line_fmt(Stream::Stdout, format_args!("{name}:"));
+        out.push_line_fmt(Stream::Stdout, format_args!("  Installed: {}", show(&installed)));
+        out.push_line_fmt(Stream::Stdout, format_args!("  Candidate: {}", show(&candidate)));
         out.push_line(Stream::Stdout, "  Version table:");
         let mut table: Vec<(DebVersion, Option<KubeSource>)> =
             available.into_iter().map(|(v, s)| (v, Some(s))).collect();
@@ -757,9 +763,9 @@ fn policy(state: &PackageState, names: &[String]) -> CommandOutput {
             let is_installed = installed.as_ref() == Some(&ver);
             let mark = if is_installed { " *** " } else { "     " };
             let prio = if src.is_some() { 500 } else { 100 };
-            out.push_line(Stream::Stdout, &format!("{mark}{ver} {prio}"));
+            out.push_line_fmt(Stream::Stdout, format_args!("{mark}{ver} {prio}"));
             if let Some(src) = src {
-                out.push_line(Stream::Stdout, &format!("        500 {}", src.describe()));
+                out.push_line_fmt(Stream::Stdout, format_args!("        500 {}", src.describe()));
             }
             if is_installed {
                 out.push_line(Stream::Stdout, "        100 /var/lib/dpkg/status");
