@@ -423,7 +423,10 @@ impl Engine {
         let placed = match &template.node_name {
             // A preset nodeName bypasses the scheduler; the kubelet admits it if the node exists.
             Some(name) => self.cluster.node_id(name).ok_or_else(String::new),
-            None => scheduler::place(&self.cluster, &template),
+            None => {
+                self.cluster.mend_sched_index();
+                scheduler::place(&self.cluster, &template)
+            }
         };
         match placed {
             Ok(node) => self.bind(id, node),
@@ -518,6 +521,10 @@ impl Engine {
         {
             return false;
         }
+        if !memo.unplaced.is_empty() {
+            self.cluster.mend_sched_index();
+        }
+        let memo = &self.pending_memo;
         for (template, message) in &memo.unplaced {
             match scheduler::place(&self.cluster, template) {
                 Err(now) if now == *message => {}

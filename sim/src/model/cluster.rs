@@ -13,6 +13,9 @@ use std::sync::Arc;
 /// and inline keys avoid a pointer chase per comparison.
 pub type PodKey = (CompactString, CompactString);
 
+/// No key is this (its top 32 bits are zero): a node whose index entry is up to date.
+const NOT_STALE: u128 = u128::MAX;
+
 fn pack_sched_key(permille: u32, pods: u32, id: NodeId) -> u128 {
     (u128::from(permille) << 64) | (u128::from(pods) << 32) | u128::from(id.0)
 }
@@ -68,6 +71,14 @@ pub struct Cluster {
     /// bind and removal, compares one number instead of a tuple. The scheduler walks it from
     /// the least loaded end.
     sched_index: BTreeSet<u128>,
+    /// Nodes that lost pods since the index was last brought up to date, with the key each
+    /// is still indexed under (by node id, [`NOT_STALE`] for the others; `sched_changed`
+    /// lists them). The index is mended when the scheduler next reads it
+    /// ([`Cluster::mend_sched_index`]): the pods of a drained node go one by one, and mending
+    /// once saves an update per pod. A bind, which the scheduler reads right after, updates
+    /// the index at once.
+    sched_stale: Vec<u128>,
+    sched_changed: Vec<NodeId>,
     /// Pods waiting for a node, in creation order (uid).
     pub(crate) pending: BTreeSet<(u64, PodId)>,
     /// Objects of the kinds no controller acts on, as far as they differ from what a fresh
@@ -107,6 +118,8 @@ impl Cluster {
             namespaces: BTreeSet::new(),
             next_uid: 1,
             sched_index: BTreeSet::new(),
+            sched_stale: Vec::new(),
+            sched_changed: Vec::new(),
             pending: BTreeSet::new(),
             store: Default::default(),
         };
@@ -174,6 +187,7 @@ impl Cluster {
     /// nothing restored or created later collides with a pod the simulator still remembers.
     pub fn with_api_state_of(&self, snapshot: &Cluster) -> Cluster {
         let mut c = snapshot.clone();
+        c.mend_sched_index();
         c.version = self.version.clone();
         c.config_version = self.config_version.clone();
         c.kubectl_version = self.kubectl_version.clone();
@@ -282,6 +296,9 @@ impl Cluster {
 
     /// Removes a node that no pod is bound to any more.
     pub fn remove_node(&mut self, id: NodeId) {
+        // Mended first, so no stale key of this id outlives the node (a node added at the
+        // same id later must not lose its own key to a late mending).
+        self.mend_sched_index();
         let Some(node) = self.nodes.get_mut(id.0 as usize).and_then(Option::take) else {
             return;
         };
@@ -312,8 +329,47 @@ impl Cluster {
         self.node_names.len()
     }
 
+    /// Nodes from the least loaded; the index must have been mended since the last change.
     pub fn sched_order(&self) -> impl Iterator<Item = NodeId> + '_ {
+        debug_assert!(
+            self.sched_changed.is_empty(),
+            "the scheduling index is mended before it is read"
+        );
         self.sched_index.iter().map(|key| NodeId(*key as u32))
+    }
+
+    fn is_sched_stale(&self, id: NodeId) -> bool {
+        self.sched_stale.get(id.0 as usize).is_some_and(|k| *k != NOT_STALE)
+    }
+
+    /// Notes that a node is about to lose load: the index keeps its current key until it is
+    /// mended.
+    fn sched_losing(&mut self, id: NodeId) {
+        let i = id.0 as usize;
+        if self.sched_stale.len() <= i {
+            self.sched_stale.resize(i + 1, NOT_STALE);
+        }
+        if self.sched_stale[i] == NOT_STALE {
+            self.sched_stale[i] = Self::sched_key(self.node(id), id);
+            self.sched_changed.push(id);
+        }
+    }
+
+    /// Moves every node that lost load to its place in the scheduling index.
+    pub fn mend_sched_index(&mut self) {
+        if self.sched_changed.is_empty() {
+            return;
+        }
+        // Taken out and put back empty, so its buffer is kept.
+        let mut changed = std::mem::take(&mut self.sched_changed);
+        for id in changed.drain(..) {
+            let old = std::mem::replace(&mut self.sched_stale[id.0 as usize], NOT_STALE);
+            self.sched_index.remove(&old);
+            if let Some(node) = self.nodes.get(id.0 as usize).and_then(Option::as_ref) {
+                self.sched_index.insert(Self::sched_key(node, id));
+            }
+        }
+        self.sched_changed = changed;
     }
 
     /// (requested per-mille, pods, id) as `per-mille << 64 | pods << 32 | id`: the packed
@@ -481,14 +537,18 @@ impl Cluster {
 
     pub fn bind(&mut self, pod_id: PodId, node_id: NodeId) {
         let requests = self.pod(pod_id).expect("binding a live pod").template.requests;
-        let old_key = Self::sched_key(self.node(node_id), node_id);
-        self.sched_index.remove(&old_key);
+        // A node already waiting to be mended gets its place then; any other moves now.
+        let eager = !self.is_sched_stale(node_id);
+        if eager {
+            self.sched_index.remove(&Self::sched_key(self.node(node_id), node_id));
+        }
         let node = self.node_mut(node_id);
         node.pods.push(pod_id);
         node.requested.add(&requests);
         node.requested.pods += 1;
-        let new_key = Self::sched_key(self.node(node_id), node_id);
-        self.sched_index.insert(new_key);
+        if eager {
+            self.sched_index.insert(Self::sched_key(self.node(node_id), node_id));
+        }
         let pod = self.pod_mut(pod_id).expect("binding a live pod");
         pod.node = Some(node_id);
         pod.unschedulable_reason = None;
@@ -501,16 +561,13 @@ impl Cluster {
         self.pod_names.remove(&pod_key(&pod.namespace, &pod.name));
         self.pending.remove(&(pod.uid, pod_id));
         if let Some(node_id) = pod.node {
-            let old_key = Self::sched_key(self.node(node_id), node_id);
-            self.sched_index.remove(&old_key);
+            self.sched_losing(node_id);
             let node = self.node_mut(node_id);
             if let Some(pos) = node.pods.iter().position(|p| *p == pod_id) {
                 node.pods.swap_remove(pos);
             }
             node.requested.sub(&pod.template.requests);
             node.requested.pods = node.requested.pods.saturating_sub(1);
-            let new_key = Self::sched_key(self.node(node_id), node_id);
-            self.sched_index.insert(new_key);
         }
         self.leave_pdbs(&pod);
         Some(pod)
