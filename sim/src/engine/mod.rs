@@ -13,6 +13,7 @@ pub(crate) mod ready_watch;
 pub(crate) mod restore;
 pub(crate) mod setup;
 pub(crate) mod static_pods;
+pub(crate) mod timer_queue;
 pub(crate) mod upgrade;
 
 use crate::invariant::Violation;
@@ -24,8 +25,6 @@ use crate::model::*;
 use crate::rng::{Seed, SimRng};
 use crate::time::{SimDuration, SimTime};
 use crate::trace::{Event, Record};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -62,7 +61,7 @@ pub struct Engine {
     pub(crate) cluster: Cluster,
     pub(crate) now: SimTime,
     seq: u64,
-    queue: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
+    queue: timer_queue::TimerQueue,
     pub(crate) rng: SimRng,
     pub(crate) seed: Seed,
     trace: crate::trace::Trace,
@@ -121,7 +120,7 @@ impl Engine {
             cluster,
             now: SimTime::ZERO,
             seq: 0,
-            queue: BinaryHeap::new(),
+            queue: timer_queue::TimerQueue::default(),
             rng: SimRng::new(seed),
             seed,
             trace: crate::trace::Trace::new(),
@@ -205,7 +204,7 @@ impl Engine {
 
     /// When the next timer fires, if any.
     pub fn poll_timeout(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse((t, _, _))| *t)
+        self.queue.next_at()
     }
 
     // ---- recording --------------------------------------------------------------------
@@ -244,7 +243,7 @@ impl Engine {
 
     pub(crate) fn schedule(&mut self, at: SimTime, timer: Timer) {
         self.seq += 1;
-        self.queue.push(Reverse((at, self.seq, timer)));
+        self.queue.push(at, self.seq, timer);
     }
 
     pub(crate) fn pod_label(&self, pod: &Pod) -> Arc<str> {
@@ -264,13 +263,7 @@ impl Engine {
 
     /// Runs every timer due up to `t`, in (time, sequence) order, then sets the clock to `t`.
     pub fn advance_to(&mut self, t: SimTime) {
-        while let Some(Reverse((at, _, _))) = self.queue.peek() {
-            if *at > t {
-                break;
-            }
-            let Some(Reverse((at, _, timer))) = self.queue.pop() else {
-                break;
-            };
+        while let Some((at, timer)) = self.queue.pop_due(t) {
             if at > self.now {
                 self.sample_ready();
             }

@@ -13,6 +13,16 @@ use std::sync::Arc;
 /// and inline keys avoid a pointer chase per comparison.
 pub type PodKey = (CompactString, CompactString);
 
+/// The budgets a labels object matched in a namespace, while the budgets stay as they were.
+/// The labels are held, so their address cannot be reused while the memo stands.
+#[derive(Clone, Debug)]
+struct AttachMemo {
+    epoch: u64,
+    labels: Arc<Labels>,
+    namespace: Arc<str>,
+    pdbs: smallvec::SmallVec<[PdbId; 2]>,
+}
+
 /// No key is this (its top 32 bits are zero): a node whose index entry is up to date.
 const NOT_STALE: u128 = u128::MAX;
 
@@ -64,6 +74,11 @@ pub struct Cluster {
     workloads: Vec<Workload>,
     workload_names: BTreeMap<(WorkloadKind, Arc<str>, Arc<str>), WorkloadId>,
     pdbs: Vec<Pdb>,
+    /// Bumped whenever a budget is added or replaced: what `attach_memo` was worked out for.
+    pdb_epoch: u64,
+    /// The budgets the last pod attached matched, for the next pod with the same labels
+    /// object (a controller's pods share one) in the same namespace.
+    attach_memo: Option<AttachMemo>,
     namespaces: BTreeSet<Arc<str>>,
     next_uid: u64,
     /// Nodes ordered by how loaded they are: (requested per-mille, pod count, id), packed
@@ -119,6 +134,8 @@ impl Cluster {
             next_uid: 1,
             sched_index: BTreeSet::new(),
             sched_stale: Vec::new(),
+            pdb_epoch: 0,
+            attach_memo: None,
             sched_changed: Vec::new(),
             pending: BTreeSet::new(),
             store: Default::default(),
@@ -634,6 +651,7 @@ impl Cluster {
     // ---- PodDisruptionBudgets ---------------------------------------------------------
 
     pub fn add_pdb(&mut self, pdb: Pdb) -> PdbId {
+        self.pdb_epoch += 1;
         let id = PdbId(self.pdbs.len() as u32);
         // Membership needs no order, so the slab is scanned as it is.
         let members: Vec<PodId> = self
@@ -655,6 +673,7 @@ impl Cluster {
 
     /// A budget's spec changed (or it was deleted): its pods are counted again from scratch.
     pub fn replace_pdb(&mut self, id: PdbId, mut pdb: Pdb) {
+        self.pdb_epoch += 1;
         let members: Vec<PodId> = self
             .pods
             .iter()
@@ -708,17 +727,36 @@ impl Cluster {
     }
 
     fn attach_to_pdbs(&mut self, pod_id: PodId) {
-        for i in 0..self.pdbs.len() {
-            let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else {
-                return;
-            };
-            let pdb = &self.pdbs[i];
-            if !pdb.deleted
-                && *pdb.namespace == *pod.namespace
-                && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels))
+        let Some(pod) = self.pods[pod_id.0 as usize].as_ref() else {
+            return;
+        };
+        let matched = match &self.attach_memo {
+            Some(m)
+                if m.epoch == self.pdb_epoch && Arc::ptr_eq(&m.labels, &pod.labels) && m.namespace == pod.namespace =>
             {
-                self.join_pdb(PdbId(i as u32), pod_id);
+                m.pdbs.clone()
             }
+            _ => {
+                let pdbs: smallvec::SmallVec<[PdbId; 2]> = (0..self.pdbs.len())
+                    .filter(|&i| {
+                        let pdb = &self.pdbs[i];
+                        !pdb.deleted
+                            && *pdb.namespace == *pod.namespace
+                            && pdb.selector.as_ref().is_some_and(|s| s.matches(&pod.labels))
+                    })
+                    .map(|i| PdbId(i as u32))
+                    .collect();
+                self.attach_memo = Some(AttachMemo {
+                    epoch: self.pdb_epoch,
+                    labels: pod.labels.clone(),
+                    namespace: pod.namespace.clone(),
+                    pdbs: pdbs.clone(),
+                });
+                pdbs
+            }
+        };
+        for pdb in matched {
+            self.join_pdb(pdb, pod_id);
         }
     }
 
