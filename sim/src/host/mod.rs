@@ -884,7 +884,14 @@ impl Sim {
         };
         let (frame, mut shell) = match nested {
             Some((id, shell)) => (Some(id), shell),
-            None => (None, self.terminal.shells.remove(host).unwrap_or_default()),
+            None => (
+                None,
+                self.terminal
+                    .shells
+                    .get_mut(host)
+                    .and_then(Option::take)
+                    .unwrap_or_default(),
+            ),
         };
         let out = shell.run_line(
             &mut Host {
@@ -904,9 +911,12 @@ impl Sim {
                     *slot = Some(Box::new(shell));
                 }
             }
-            None => {
-                self.terminal.shells.insert(host.to_string(), shell);
-            }
+            None => match self.terminal.shells.get_mut(host) {
+                Some(slot) => *slot = Some(shell),
+                None => {
+                    self.terminal.shells.insert(host.to_string(), Some(shell));
+                }
+            },
         }
         self.settle();
         out

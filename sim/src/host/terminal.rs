@@ -16,8 +16,9 @@ use std::ops::{Deref, DerefMut};
 /// The terminal state of a simulated cluster's machines.
 #[derive(Clone)]
 pub struct Terminal {
-    /// Each host's shell, created on its first line.
-    pub(crate) shells: BTreeMap<String, Shell>,
+    /// Each host's shell, created on its first line; `None` while it runs a line (taken out
+    /// of its slot, which stays, rather than removed and inserted again for every line).
+    pub(crate) shells: BTreeMap<String, Option<Shell>>,
     /// Where a line without a host runs: the first control plane.
     pub(crate) default_host: String,
     /// What a person has entered on top of the first host's shell, innermost last: `ssh NODE`

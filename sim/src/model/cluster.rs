@@ -557,7 +557,14 @@ impl Cluster {
         // A node already waiting to be mended gets its place then; any other moves now.
         let eager = !self.is_sched_stale(node_id);
         if eager {
-            self.sched_index.remove(&Self::sched_key(self.node(node_id), node_id));
+            let key = Self::sched_key(self.node(node_id), node_id);
+            // The scheduler picks the least loaded node that fits, most often the first:
+            // taking the first needs no search.
+            if self.sched_index.first() == Some(&key) {
+                self.sched_index.pop_first();
+            } else {
+                self.sched_index.remove(&key);
+            }
         }
         let node = self.node_mut(node_id);
         node.pods.push(pod_id);
