@@ -846,6 +846,7 @@ pub(crate) fn register(
         _ => u64::from(replicas),
     };
     sim.check_pods(asks).map_err(|e| SetupError(e.to_string()))?;
+    sim.cluster.reserve_pods(asks as usize);
     let ns = sim.cluster.intern_namespace(namespace);
     let mut template = admit(template);
     let mut pod_labels = template.labels.clone();

@@ -404,6 +404,12 @@ impl Cluster {
 
     // ---- pods -------------------------------------------------------------------------
 
+    /// Room for `n` more pods in the name index, so a controller creating thousands does not
+    /// rehash it as it grows.
+    pub fn reserve_pods(&mut self, n: usize) {
+        self.pod_names.reserve(n);
+    }
+
     pub fn insert_pod(&mut self, pod: Pod) -> PodId {
         let key = pod_key(&pod.namespace, &pod.name);
         let id = match self.free_pod_slots.pop() {
