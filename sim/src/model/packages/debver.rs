@@ -138,12 +138,15 @@ impl DebVersion {
 
 impl fmt::Display for DebVersion {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Pieces written as they are: apt writes versions into most of its lines.
         if self.epoch != 0 {
-            write!(f, "{}:", self.epoch)?;
+            fmt::Display::fmt(&self.epoch, f)?;
+            f.write_str(":")?;
         }
         f.write_str(&self.upstream)?;
         if !self.revision.is_empty() {
-            write!(f, "-{}", self.revision)?;
+            f.write_str("-")?;
+            f.write_str(&self.revision)?;
         }
         Ok(())
     }
@@ -243,7 +246,10 @@ pub fn size_to_str(bytes: u64) -> String {
     // Integer arithmetic in tenths keeps the result free of float formatting differences.
     let mut tenths: u128 = u128::from(bytes) * 10;
     for (i, ext) in EXT.iter().enumerate() {
+        // Below 100,000 the numbers are small: formatted as u64 (u128's formatting divides
+        // the slow way, and apt prints a size on most of its lines).
         if tenths < 1000 && i != 0 {
+            let tenths = tenths as u64;
             return format!("{}.{} {ext}B", tenths / 10, tenths % 10);
         }
         if tenths < 100_000 {
@@ -257,7 +263,10 @@ pub fn size_to_str(bytes: u64) -> String {
 }
 
 fn group_thousands(n: u128) -> String {
-    let digits = n.to_string();
+    let digits = match u64::try_from(n) {
+        Ok(small) => small.to_string(),
+        Err(_) => n.to_string(),
+    };
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
