@@ -242,11 +242,7 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);
-    // Provisioning a node's packages walks the repository catalogue; nodes of one version share it.
-    let mut packages: BTreeMap<KubeVersion, packages::PackageState> = BTreeMap::new();
-    // So do their provisioned files, which depend on the role, the kubelet and the runtime
-    // only: copies share one map until a node writes to its own.
-    let mut filesystems: BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs> = BTreeMap::new();
+    let mut shared = Provisioning::default();
     let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
             return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
@@ -262,8 +258,7 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
             }
         };
         out.push(
-            build_node(&name, ns, &version, index, (&mut packages, &mut filesystems))
-                .map_err(|e| SetupError(format!("{where_}: {e}")))?,
+            build_node(&name, ns, &version, index, &mut shared).map_err(|e| SetupError(format!("{where_}: {e}")))?,
         );
         Ok(())
     };
@@ -334,16 +329,21 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
         kubelet_version: None,
     };
     let index = sim.cluster.node_count() as u32;
-    let mut node = build_node(
-        name,
-        &spec,
-        version,
-        index,
-        (&mut BTreeMap::new(), &mut BTreeMap::new()),
-    )?;
+    let mut node = build_node(name, &spec, version, index, &mut Provisioning::default())?;
     node.created_at = sim.now;
     node.packages.release_day = sim.cluster.date_day;
     Ok(node)
+}
+
+/// What nodes provisioned alike share while a cluster is built.
+#[derive(Default)]
+struct Provisioning {
+    /// Provisioning a node's packages walks the repository catalogue; nodes of one kubelet
+    /// version share it.
+    packages: BTreeMap<KubeVersion, packages::PackageState>,
+    /// So do their files, which depend on the role, the kubelet and the runtime only: copies
+    /// share one map until a node writes to its own.
+    filesystems: BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs>,
 }
 
 fn build_node(
@@ -351,10 +351,7 @@ fn build_node(
     spec: &NodeSpec,
     version: &KubeVersion,
     index: u32,
-    (packages, filesystems): (
-        &mut BTreeMap<KubeVersion, packages::PackageState>,
-        &mut BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs>,
-    ),
+    shared: &mut Provisioning,
 ) -> Result<Node, String> {
     if !is_dns_label(name) {
         return Err(format!(
@@ -441,7 +438,8 @@ fn build_node(
         booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
-        fs: filesystems
+        fs: shared
+            .filesystems
             .entry((cp, kubelet.clone(), runtime))
             .or_insert_with(|| {
                 let mut fs = hostfs::HostFs::new();
@@ -450,7 +448,8 @@ fn build_node(
                 fs
             })
             .clone(),
-        packages: packages
+        packages: shared
+            .packages
             .entry(kubelet.clone())
             .or_insert_with(|| packages::PackageState::provisioned(&kubelet))
             .clone(),
