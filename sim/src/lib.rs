@@ -27,6 +27,7 @@ pub mod etcd;
 pub(crate) mod gotext;
 pub mod host;
 pub mod invariant;
+pub(crate) mod memo;
 pub mod model;
 pub mod path;
 pub mod release;

@@ -445,21 +445,15 @@ crate::errors::error_text!(StaticPodError);
 /// each time was a tenth of a generated policy case. `None`: the text does not parse (ask
 /// [`parse_manifest`] for the error).
 pub fn parse_manifest_cached(text: &str) -> Option<ManifestView> {
+    // Users edit manifests in labs: the memo is bounded.
     thread_local! {
-        static PARSED: std::cell::RefCell<std::collections::BTreeMap<String, ManifestView>> = Default::default();
+        static PARSED: std::cell::RefCell<crate::memo::Memo<String, ManifestView>> = Default::default();
     }
-    if let Some(v) = PARSED.with(|c| c.borrow().get(text).cloned()) {
+    if let Some(v) = PARSED.with(|c| c.borrow().get(text)) {
         return Some(v);
     }
     let v = parse_manifest(text).ok()?;
-    PARSED.with(|c| {
-        let mut c = c.borrow_mut();
-        // Users edit manifests in labs: keep the memory bounded.
-        if c.len() >= 256 {
-            c.clear();
-        }
-        c.insert(text.to_string(), v.clone());
-    });
+    PARSED.with(|c| c.borrow_mut().insert(text.to_string(), v.clone()));
     Some(v)
 }
 

@@ -164,23 +164,17 @@ impl KubeSource {
     pub fn offered(&self, pkg: KubePackage) -> Offered {
         // A pure function of (source, package) that apt asks for several times per command:
         // remembered per thread, since building it parses and sorts every patch's version.
+        // Legacy sources are keyed by the URI as typed: the memo is bounded.
         thread_local! {
-            static OFFERED: std::cell::RefCell<std::collections::BTreeMap<(KubeSource, KubePackage), Offered>> =
+            static OFFERED: std::cell::RefCell<crate::memo::Memo<(KubeSource, KubePackage), Offered>> =
                 Default::default();
         }
         let key = (self.clone(), pkg);
-        if let Some(v) = OFFERED.with(|c| c.borrow().get(&key).cloned()) {
+        if let Some(v) = OFFERED.with(|c| c.borrow().get(&key)) {
             return v;
         }
         let v: Offered = self.offered_uncached(pkg).into();
-        OFFERED.with(|c| {
-            let mut c = c.borrow_mut();
-            // Legacy sources are keyed by the URI as typed: keep the memory bounded.
-            if c.len() >= 256 {
-                c.clear();
-            }
-            c.insert(key, std::sync::Arc::clone(&v));
-        });
+        OFFERED.with(|c| c.borrow_mut().insert(key, std::sync::Arc::clone(&v)));
         v
     }
 
