@@ -125,6 +125,10 @@ struct BenchArgs {
     /// Without FILE: generated cases for `--workload policy`.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     cases: u32,
+    /// Without FILE: how many times `--workload drain|upgrade` builds the cluster and runs the
+    /// sweep; the median time of each part is reported, as the bare loop's is.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    rounds: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -787,7 +791,7 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
         }
         return match args.workload.unwrap_or(Workload::Drain) {
             Workload::Policy => bench_policy(args.cases),
-            workload => bench(args.workers, args.pods, workload),
+            workload => bench(args.workers, args.pods, workload, args.rounds),
         };
     };
     if args.workload.is_some() {
@@ -851,7 +855,7 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode> {
+fn bench(workers: u32, pods: u32, workload: Workload, rounds: u32) -> anyhow::Result<ExitCode> {
     if workload == Workload::Limits {
         // Each case in a process of its own (its peak memory is then its own), unless this is
         // that process.
@@ -936,6 +940,49 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut setups = Vec::new();
+    let mut sweeps = Vec::new();
+    for round in 0..rounds {
+        let timed = sweep_once(workers, pods, workload)?;
+        setups.push(timed.setup);
+        sweeps.push(timed.sweep);
+        if round + 1 < rounds {
+            continue;
+        }
+        let sim = &timed.sim;
+        outln!(
+            "cluster: {} nodes, {} pods, built in {} (median of {rounds})",
+            sim.cluster().node_count(),
+            sim.cluster().pod_count(),
+            spread(&setups)
+        )?;
+        outln!(
+            "{}: {} commands in {} (median of {rounds}; {} virtual)",
+            timed.what,
+            timed.commands,
+            spread(&sweeps),
+            SimDuration(sim.now().ms()).go_string()
+        )?;
+        outln!("trace events: {}", sim.trace().len())?;
+    }
+    if let Some(kib) = crate::bench::peak_rss_kib() {
+        outln!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0)?;
+    }
+    let (setup, sweep) = (median(&mut setups), median(&mut sweeps));
+    print_bare_ratio(workers, pods, workload, setup, sweep)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One build and sweep of `bench --workload drain|upgrade`, timed.
+struct TimedSweep {
+    sim: kubedrill_sim::Sim,
+    what: &'static str,
+    commands: u32,
+    setup: std::time::Duration,
+    sweep: std::time::Duration,
+}
+
+fn sweep_once(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<TimedSweep> {
     let start = std::time::Instant::now();
     let (_, mut sim) = match workload {
         Workload::Drain => crate::bench::large_cluster(workers, pods)?,
@@ -945,12 +992,6 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         }
     };
     let setup = start.elapsed();
-    outln!(
-        "cluster: {} nodes, {} pods, built in {:.2?}",
-        sim.cluster().node_count(),
-        sim.cluster().pod_count(),
-        setup
-    )?;
     let start = std::time::Instant::now();
     let (what, commands) = match workload {
         Workload::Drain => (
@@ -966,17 +1007,28 @@ fn bench(workers: u32, pods: u32, workload: Workload) -> anyhow::Result<ExitCode
         }
     };
     let sweep = start.elapsed();
-    outln!(
-        "{what}: {commands} commands in {sweep:.2?} ({} virtual)",
-        SimDuration(sim.now().ms()).go_string()
-    )?;
-    outln!("trace events: {}", sim.trace().len())?;
-    if let Some(kib) = crate::bench::peak_rss_kib() {
-        outln!("peak memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0)?;
+    Ok(TimedSweep {
+        sim,
+        what,
+        commands,
+        setup,
+        sweep,
+    })
+}
+
+fn median(times: &mut [std::time::Duration]) -> std::time::Duration {
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+/// `128.40ms (120.01ms-140.25ms)`: the median and the range of a part's times.
+fn spread(times: &[std::time::Duration]) -> String {
+    let mut sorted = times.to_vec();
+    let mid = median(&mut sorted);
+    match (sorted.first(), sorted.last()) {
+        (Some(lo), Some(hi)) if sorted.len() > 1 => format!("{mid:.2?} ({lo:.2?}-{hi:.2?})"),
+        _ => format!("{mid:.2?}"),
     }
-    drop(sim);
-    print_bare_ratio(workers, pods, workload, setup, sweep)?;
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs the bare reference loop on the same shape, right after the simulator's run (same
