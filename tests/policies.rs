@@ -292,7 +292,7 @@ impl Policy for CordonAll {
     fn bounds(&self, view: &View<'_>) -> Bounds {
         let mut pools = BTreeMap::new();
         for n in view.nodes().filter(|n| !n.control_plane) {
-            pools.insert(n.pool.unwrap_or_default().to_string(), 1);
+            pools.insert(n.pool().unwrap_or_default().to_string(), 1);
         }
         Bounds {
             control_planes_unavailable: 1,

@@ -95,7 +95,7 @@ impl Baseline {
             if n.control_plane {
                 control_planes += 1;
             } else {
-                *pools.entry(n.pool.unwrap_or_default().to_string()).or_default() += 1;
+                *pools.entry(n.pool().unwrap_or_default().to_string()).or_default() += 1;
             }
         }
         let workloads = view.workloads();
@@ -123,6 +123,11 @@ struct Replicas {
     lost_from: BTreeSet<std::sync::Arc<str>>,
 }
 
+/// A node in a pool the cluster did not start with: no bound applies to it.
+const NO_POOL: u32 = u32::MAX;
+/// A node whose pool has not been looked up yet.
+const UNKNOWN_POOL: u32 = u32::MAX - 1;
+
 /// Watches a run step by step; keeps the first failure.
 pub struct Monitor {
     base: Baseline,
@@ -130,7 +135,10 @@ pub struct Monitor {
     /// last fully available.
     replicas: BTreeMap<u32, Replicas>,
     /// Bare pods (`namespace/name`) and their nodes at the last step.
-    bare_pods: BTreeMap<String, std::sync::Arc<str>>,
+    bare_pods: Vec<(std::sync::Arc<str>, std::sync::Arc<str>)>,
+    /// Each node's slot in `base.pools` (by node id; [`NO_POOL`] for a pool the cluster did
+    /// not start with), filled as nodes are first seen: a node stays in its pool.
+    pool_slots: Vec<u32>,
     seen_violations: usize,
     pub failure: Option<Failure>,
 }
@@ -140,7 +148,8 @@ impl Monitor {
         Self {
             base,
             replicas: BTreeMap::new(),
-            bare_pods: BTreeMap::new(),
+            bare_pods: Vec::new(),
+            pool_slots: Vec::new(),
             seen_violations: 0,
             failure: None,
         }
@@ -184,7 +193,30 @@ impl Monitor {
     /// Where each bare pod is, so a bare pod lost later can be told apart: gone with a node a
     /// fault took down (the node lifecycle deleted it), or deleted by the policy.
     fn track_bare_pods(&mut self, view: &View<'_>) {
-        self.bare_pods = view.bare_pods().into_iter().collect();
+        view.bare_pods_into(&mut self.bare_pods);
+    }
+
+    /// The node's slot in `base.pools`, remembered once the node has a pool (a machine the
+    /// policy provisions is seen before its pool is noted).
+    fn pool_slot(&mut self, n: &super::drive::NodeInfo<'_>) -> u32 {
+        let i = n.id.0 as usize;
+        if let Some(&slot) = self.pool_slots.get(i).filter(|s| **s != UNKNOWN_POOL) {
+            return slot;
+        }
+        let pool = n.pool();
+        let slot = self
+            .base
+            .pools
+            .keys()
+            .position(|p| p == pool.unwrap_or_default())
+            .map_or(NO_POOL, |slot| slot as u32);
+        if pool.is_some() {
+            if self.pool_slots.len() <= i {
+                self.pool_slots.resize(i + 1, UNKNOWN_POOL);
+            }
+            self.pool_slots[i] = slot;
+        }
+        slot
     }
 
     fn lost_to_a_fault(&self, view: &View<'_>, v: &kubedrill_sim::invariant::Violation) -> bool {
@@ -192,25 +224,29 @@ impl Monitor {
             return false;
         }
         self.bare_pods.iter().any(|(pod, node)| {
-            v.detail.starts_with(&format!("bare pod {pod} ")) && view.state().faulted.contains_key(&**node)
+            let named = v
+                .detail
+                .strip_prefix("bare pod ")
+                .and_then(|rest| rest.strip_prefix(&**pod))
+                .is_some_and(|rest| rest.starts_with(' '));
+            named && view.state().faulted.contains_key(&**node)
         })
     }
 
     fn bounds(&mut self, view: &View<'_>, step: u32) {
-        let b = &self.base.bounds;
-        let limit = self.base.nodes + b.extra_nodes as usize;
+        let extra_nodes = self.base.bounds.extra_nodes;
+        let limit = self.base.nodes + extra_nodes as usize;
         if view.node_count() > limit {
             let detail = format!(
-                "{} nodes, more than the {} at the start plus a surge of {}",
+                "{} nodes, more than the {} at the start plus a surge of {extra_nodes}",
                 view.node_count(),
                 self.base.nodes,
-                b.extra_nodes
             );
             let expect = node_statuses(view, |_| true);
             self.fail(view, step, "max_surge", detail, expect);
             return;
         }
-        let mut available: BTreeMap<&str, u32> = BTreeMap::new();
+        let mut available = vec![0u32; self.base.pools.len()];
         let mut cp_out = 0;
         for n in view.nodes() {
             let up = n.ready && !n.cordoned;
@@ -218,10 +254,11 @@ impl Monitor {
             let counts = up || view.fault_affected(n.name);
             if n.control_plane {
                 cp_out += u32::from(!counts);
-            } else if counts {
-                *available.entry(n.pool.unwrap_or_default()).or_default() += 1;
+            } else if counts && let Some(have) = available.get_mut(self.pool_slot(&n) as usize) {
+                *have += 1;
             }
         }
+        let b = &self.base.bounds;
         if cp_out > b.control_planes_unavailable {
             let detail = format!(
                 "{cp_out} of {} control planes out of service at once (controlPlanes.maxUnavailable is {})",
@@ -231,19 +268,20 @@ impl Monitor {
             self.fail(view, step, "max_unavailable", detail, expect);
             return;
         }
-        for (pool, size) in &self.base.pools {
-            let have = available.get(pool.as_str()).copied().unwrap_or(0);
+        let over = self.base.pools.iter().zip(available).find_map(|((pool, size), have)| {
             let out = size.saturating_sub(have);
             let allowed = b.pool_unavailable.get(pool).copied().unwrap_or(0);
-            if out > allowed {
+            (out > allowed).then(|| {
                 let detail = format!(
                     "{out} of the {size} nodes of pool {} out of service at once (maxUnavailable resolves to {allowed})",
                     if pool.is_empty() { "\"\"" } else { pool }
                 );
-                let expect = node_statuses(view, |n| !n.control_plane && n.pool.unwrap_or_default() == pool);
-                self.fail(view, step, "max_unavailable", detail, expect);
-                return;
-            }
+                let expect = node_statuses(view, |n| !n.control_plane && n.pool().unwrap_or_default() == pool);
+                (detail, expect)
+            })
+        });
+        if let Some((detail, expect)) = over {
+            self.fail(view, step, "max_unavailable", detail, expect);
         }
     }
 
@@ -256,7 +294,7 @@ impl Monitor {
             return;
         }
         let faulted = view.any_fault_affected();
-        for w in view.workloads() {
+        for mut w in view.workloads() {
             if !self.base.replicated.contains(&w.id) {
                 continue;
             }
@@ -266,7 +304,7 @@ impl Monitor {
                     track.lost_from.insert(node.clone());
                 }
             }
-            track.ready = w.ready_pods.clone();
+            track.ready = std::mem::take(&mut w.ready_pods);
             if w.available() {
                 track.lost_from.clear();
                 continue;

@@ -110,7 +110,7 @@ impl Policy for FilePolicy {
 fn pools(view: &View<'_>) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for n in view.nodes().filter(|n| !n.control_plane) {
-        out.entry(n.pool.unwrap_or_default().to_string())
+        out.entry(n.pool().unwrap_or_default().to_string())
             .or_default()
             .push(n.name.to_string());
     }

@@ -594,9 +594,22 @@ pub struct NodeInfo<'a> {
     pub cordoned: bool,
     pub powered_on: bool,
     pub kubelet: &'a KubeVersion,
-    /// The `pool` label, or the pool the policy provisioned it in.
-    pub pool: Option<&'a str>,
     pub created_at: SimTime,
+    /// Stable for the node's life: ids are never given to another node.
+    pub id: kubedrill_sim::model::NodeId,
+    labels: &'a kubedrill_sim::model::labels::Labels,
+    provisioned: &'a BTreeMap<String, String>,
+}
+
+impl<'a> NodeInfo<'a> {
+    /// The `pool` label, or the pool the policy provisioned it in. Looked up when asked: the
+    /// checker asks for few nodes' pools at each step.
+    pub fn pool(&self) -> Option<&'a str> {
+        self.labels
+            .get("pool")
+            .map(String::as_str)
+            .or_else(|| self.provisioned.get(self.name).map(String::as_str))
+    }
 }
 
 /// A Deployment, StatefulSet or DaemonSet with its Ready pods.
@@ -679,11 +692,6 @@ impl<'a> View<'a> {
     fn info(&self, id: kubedrill_sim::model::NodeId) -> NodeInfo<'a> {
         let c = self.sim.cluster();
         let n = c.node(id);
-        let pool = n
-            .labels
-            .get("pool")
-            .map(String::as_str)
-            .or_else(|| self.state.provisioned.get(&*n.name).map(String::as_str));
         NodeInfo {
             name: &n.name,
             control_plane: n.is_control_plane(),
@@ -691,8 +699,10 @@ impl<'a> View<'a> {
             cordoned: n.unschedulable,
             powered_on: n.powered_on,
             kubelet: &n.kubelet_version,
-            pool,
             created_at: n.created_at,
+            id,
+            labels: &n.labels,
+            provisioned: &self.state.provisioned,
         }
     }
 
@@ -797,7 +807,8 @@ impl<'a> View<'a> {
     pub fn workloads(&self) -> Vec<WorkloadInfo> {
         let c = self.sim.cluster();
         let mut out: Vec<WorkloadInfo> = Vec::new();
-        let mut slot: BTreeMap<u32, usize> = BTreeMap::new();
+        // Each workload's place in `out`, by workload id (ids are small and dense).
+        let mut slot: Vec<usize> = Vec::new();
         for id in c.workload_ids() {
             let w = c.workload(id);
             let kind = match w.kind {
@@ -814,7 +825,10 @@ impl<'a> View<'a> {
             } else {
                 w.replicas
             };
-            slot.insert(id.0, out.len());
+            if slot.len() <= id.0 as usize {
+                slot.resize(id.0 as usize + 1, usize::MAX);
+            }
+            slot[id.0 as usize] = out.len();
             out.push(WorkloadInfo {
                 id: id.0,
                 kind,
@@ -834,16 +848,17 @@ impl<'a> View<'a> {
                 continue;
             }
             for p in node.pods.iter().filter_map(|p| c.pod(*p)) {
+                if !p.is_healthy() {
+                    continue;
+                }
                 let owner = match p.owner {
                     Owner::ReplicaSet(w) => c.workload(w).parent.unwrap_or(w),
                     Owner::StatefulSet(w, _) | Owner::DaemonSet(w) => w,
                     _ => continue,
                 };
-                if let Some(i) = slot.get(&owner.0)
-                    && p.is_healthy()
-                {
-                    out[*i].ready += 1;
-                    out[*i].ready_pods.push((p.uid, node.name.clone()));
+                if let Some(w) = slot.get(owner.0 as usize).and_then(|i| out.get_mut(*i)) {
+                    w.ready += 1;
+                    w.ready_pods.push((p.uid, node.name.clone()));
                 }
             }
         }
@@ -851,18 +866,18 @@ impl<'a> View<'a> {
     }
 
     /// Pods no controller recreates, as `namespace/name`, with the node each is on.
-    pub fn bare_pods(&self) -> Vec<(String, Arc<str>)> {
+    /// Written into `out` (cleared first), reusing its room: the checker asks at every step.
+    pub fn bare_pods_into(&self, out: &mut Vec<(Arc<str>, Arc<str>)>) {
+        out.clear();
         let c = self.sim.cluster();
-        let mut out = Vec::new();
         for id in c.node_ids() {
             let node = c.node(id);
             for p in node.pods.iter().filter_map(|p| c.pod(*p)) {
                 if p.owner == Owner::None {
-                    out.push((format!("{}/{}", p.namespace, p.name), node.name.clone()));
+                    out.push((p.label.clone(), node.name.clone()));
                 }
             }
         }
-        out
     }
 
     /// `namespace/name` and STATUS of the pods of a workload (`Deployment default/web`).

@@ -166,24 +166,26 @@ impl Engine {
         let Some(hostfs::Entry::Text(text)) = n.fs.get(&path) else {
             return;
         };
-        let edited: String = text
-            .lines()
-            .map(|l| match l.trim_start().strip_prefix("image:") {
-                Some(image) => {
-                    let indent = &l[..l.len() - l.trim_start().len()];
-                    let new = match &k8s {
-                        Some(k) => crate::release::components::image_for(component.name(), k, version),
-                        None => {
-                            let image = image.trim();
-                            let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
-                            format!("{repo}:{version}")
-                        }
-                    };
-                    format!("{indent}image: {new}\n")
+        let mut edited = String::with_capacity(text.len() + 16);
+        for l in text.lines() {
+            let Some(image) = l.trim_start().strip_prefix("image:") else {
+                edited.push_str(l);
+                edited.push('\n');
+                continue;
+            };
+            edited.push_str(&l[..l.len() - l.trim_start().len()]);
+            edited.push_str("image: ");
+            match &k8s {
+                Some(k) => edited.push_str(&crate::release::components::image_for(component.name(), k, version)),
+                None => {
+                    let image = image.trim();
+                    edited.push_str(image.rsplit_once(':').map_or(image, |(repo, _)| repo));
+                    edited.push(':');
+                    edited.push_str(version);
                 }
-                None => format!("{l}\n"),
-            })
-            .collect();
+            }
+            edited.push('\n');
+        }
         n.fs.put(&path, hostfs::Entry::Text(edited));
     }
 

@@ -687,6 +687,15 @@ impl Served {
         }
     }
 
+    /// Whether `api_version` names this group/version (`apps/v1`, or `v1` for the core group),
+    /// without writing it out.
+    pub fn is_group_version(&self, api_version: &str) -> bool {
+        match api_version.split_once('/') {
+            Some((group, version)) => !group.is_empty() && group == self.group && version == self.version,
+            None => self.group.is_empty() && api_version == self.version,
+        }
+    }
+
     fn served_by(&self, v: &KubeVersion) -> bool {
         (self.from..=self.until).contains(&v.minor)
     }
@@ -733,9 +742,9 @@ pub fn preferred_version(v: &KubeVersion, kind: &str) -> Option<String> {
 
 /// Whether `apiVersion` + `kind` is served by `v`.
 pub fn serves(v: &KubeVersion, api_version: &str, kind: &str) -> bool {
-    served(v)
+    RESOURCES
         .iter()
-        .any(|s| s.group_version() == api_version && s.kind == kind)
+        .any(|s| s.kind == kind && s.served_by(v) && s.is_group_version(api_version))
 }
 
 /// The warning the API server sends for a deprecated group/version of a kind:
@@ -838,6 +847,11 @@ mod tests {
         assert!(serves(&v("v1.15.0"), "extensions/v1beta1", "Deployment"));
         assert!(!serves(&v("v1.16.0"), "extensions/v1beta1", "Deployment"));
         assert!(!serves(&v("v1.8.0"), "apps/v1", "Deployment"));
+        // The core group's version stands alone; a group needs its slash.
+        assert!(serves(&v("v1.30.0"), "v1", "Pod"));
+        assert!(!serves(&v("v1.30.0"), "/v1", "Pod"));
+        assert!(!serves(&v("v1.30.0"), "apps", "Deployment"));
+        assert!(!serves(&v("v1.30.0"), "apps/v1/", "Deployment"));
         assert_eq!(
             deprecation_warning(&v("v1.23.0"), "policy/v1beta1", "PodDisruptionBudget").as_deref(),
             Some(

@@ -11,6 +11,7 @@
 //! kubeadm, kubelet and kubectl *packages* live in `Node::packages`.
 
 use crate::release::version::KubeVersion;
+use std::borrow::Cow;
 use std::fmt;
 
 /// The static pods of one control-plane node.
@@ -201,7 +202,7 @@ pub fn render_manifest(
 ) -> Option<String> {
     let image = image_for(c.name(), &cp.apiserver, &cp.version_of(c));
     let tls = etcd_tls(&cp.apiserver);
-    let (command, mounts): (Vec<String>, &[(&str, &str)]) = match c {
+    let (command, mounts): (Vec<Cow<'static, str>>, &[(&str, &str)]) = match c {
         StaticPod::Etcd if !tls => {
             cp.etcd.as_ref()?;
             (
@@ -217,7 +218,7 @@ pub fn render_manifest(
         StaticPod::KubeApiserver if !tls => (
             vec![
                 "kube-apiserver".into(),
-                format!("--advertise-address={ip}"),
+                format!("--advertise-address={ip}").into(),
                 "--allow-privileged=true".into(),
                 "--authorization-mode=Node,RBAC".into(),
                 "--client-ca-file=/etc/kubernetes/pki/ca.crt".into(),
@@ -235,21 +236,21 @@ pub fn render_manifest(
             (
                 vec![
                     "etcd".into(),
-                    format!("--advertise-client-urls=https://{ip}:2379"),
+                    format!("--advertise-client-urls=https://{ip}:2379").into(),
                     "--cert-file=/etc/kubernetes/pki/etcd/server.crt".into(),
                     "--client-cert-auth=true".into(),
                     "--data-dir=/var/lib/etcd".into(),
-                    format!("--initial-advertise-peer-urls=https://{ip}:2380"),
-                    format!("--initial-cluster={}", initial_cluster.join(",")),
+                    format!("--initial-advertise-peer-urls=https://{ip}:2380").into(),
+                    format!("--initial-cluster={}", initial_cluster.join(",")).into(),
                 ]
                 .into_iter()
-                .chain((!first).then(|| "--initial-cluster-state=existing".to_string()))
+                .chain((!first).then_some(Cow::Borrowed("--initial-cluster-state=existing")))
                 .chain([
-                    "--key-file=/etc/kubernetes/pki/etcd/server.key".to_string(),
-                    format!("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379"),
+                    "--key-file=/etc/kubernetes/pki/etcd/server.key".into(),
+                    format!("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379").into(),
                     "--listen-metrics-urls=http://127.0.0.1:2381".into(),
-                    format!("--listen-peer-urls=https://{ip}:2380"),
-                    format!("--name={node}"),
+                    format!("--listen-peer-urls=https://{ip}:2380").into(),
+                    format!("--name={node}").into(),
                     "--peer-cert-file=/etc/kubernetes/pki/etcd/peer.crt".into(),
                     "--peer-client-cert-auth=true".into(),
                     "--peer-key-file=/etc/kubernetes/pki/etcd/peer.key".into(),
@@ -266,7 +267,7 @@ pub fn render_manifest(
         StaticPod::KubeApiserver => (
             vec![
                 "kube-apiserver".into(),
-                format!("--advertise-address={ip}"),
+                format!("--advertise-address={ip}").into(),
                 "--allow-privileged=true".into(),
                 "--authorization-mode=Node,RBAC".into(),
                 "--client-ca-file=/etc/kubernetes/pki/ca.crt".into(),
@@ -311,23 +312,37 @@ pub fn render_manifest(
             &[("kubeconfig", "/etc/kubernetes/scheduler.conf")],
         ),
     };
-    let mut s = String::new();
-    s.push_str("apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n");
-    s.push_str(&format!("    component: {}\n    tier: control-plane\n", c.name()));
-    s.push_str(&format!(
-        "  name: {}\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n",
-        c.name()
-    ));
-    for arg in &command {
-        s.push_str(&format!("    - {arg}\n"));
+    let name = c.name();
+    // Pieces pushed one after another: kubeadm's manifests are written at every control plane
+    // upgrade, and formatting each line cost more than the rest of the upgrade step.
+    let mut s = String::with_capacity(2048);
+    for piece in [
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    component: ",
+        name,
+        "\n    tier: control-plane\n  name: ",
+        name,
+        "\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n",
+    ] {
+        s.push_str(piece);
     }
-    s.push_str(&format!(
-        "    image: {image}\n    imagePullPolicy: IfNotPresent\n    name: {}\n",
-        c.name()
-    ));
-    s.push_str("    volumeMounts:\n");
+    for arg in &command {
+        for piece in ["    - ", arg, "\n"] {
+            s.push_str(piece);
+        }
+    }
+    for piece in [
+        "    image: ",
+        &image,
+        "\n    imagePullPolicy: IfNotPresent\n    name: ",
+        name,
+        "\n    volumeMounts:\n",
+    ] {
+        s.push_str(piece);
+    }
     for (name, path) in mounts {
-        s.push_str(&format!("    - mountPath: {path}\n      name: {name}\n"));
+        for piece in ["    - mountPath: ", path, "\n      name: ", name, "\n"] {
+            s.push_str(piece);
+        }
     }
     // Static pods got a priority class with kubeadm 1.11.
     if cp.apiserver.minor >= 11 {
@@ -343,9 +358,17 @@ pub fn render_manifest(
         } else {
             "DirectoryOrCreate"
         };
-        s.push_str(&format!(
-            "  - hostPath:\n      path: {path}\n      type: {kind}\n    name: {name}\n"
-        ));
+        for piece in [
+            "  - hostPath:\n      path: ",
+            path,
+            "\n      type: ",
+            kind,
+            "\n    name: ",
+            name,
+            "\n",
+        ] {
+            s.push_str(piece);
+        }
     }
     s.push_str("status: {}\n");
     Some(s)
@@ -486,6 +509,40 @@ pub fn parse_manifest(text: &str) -> Result<ManifestView, StaticPodError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every manifest kubeadm writes, for a release of each era (insecure etcd, the
+    /// priority class, HA etcd joining), pinned by its length and a hash of its bytes: the
+    /// text is what `cat` shows and what the kubelet parses.
+    #[test]
+    fn rendered_manifests_are_pinned() {
+        let mut all = String::new();
+        for (v, etcd) in [
+            ((1, 9, 11), "3.1.12"),
+            ((1, 10, 13), "3.1.12"),
+            ((1, 31, 2), "3.5.15-0"),
+        ] {
+            let cp = ControlPlane::at(&KubeVersion::new(v.0, v.1, v.2), Some(etcd.into()));
+            for c in [
+                StaticPod::Etcd,
+                StaticPod::KubeApiserver,
+                StaticPod::KubeControllerManager,
+                StaticPod::KubeScheduler,
+            ] {
+                for first in [true, false] {
+                    let peers = [
+                        "cp1=https://10.0.0.1:2380".to_string(),
+                        "cp2=https://10.0.0.2:2380".to_string(),
+                    ];
+                    all.push_str(&render_manifest(c, &cp, "10.0.0.2", "cp2", &peers, first).unwrap_or_default());
+                }
+            }
+        }
+        // FNV-1a: stable across platforms and Rust releases.
+        let hash = all.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        assert_eq!((all.len(), hash), (26_418, 0xc18e_d94d_3955_d605));
+    }
 
     #[test]
     fn image_tags() {

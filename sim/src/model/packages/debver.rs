@@ -243,38 +243,57 @@ fn verrevcmp(a: &[u8], b: &[u8]) -> Ordering {
 /// apt's `SizeToStr` followed by `B`, in an English locale: `9,318 B`, `10.4 MB`, `5,055 kB`.
 pub fn size_to_str(bytes: u64) -> String {
     const EXT: [&str; 7] = ["", "k", "M", "G", "T", "P", "E"];
+    // apt prints a size on most of its lines: written digit by digit, without the formatting
+    // machinery (which cost a thousand instructions a size).
+    let mut out = String::with_capacity(16);
     // Integer arithmetic in tenths keeps the result free of float formatting differences.
     let mut tenths: u128 = u128::from(bytes) * 10;
     for (i, ext) in EXT.iter().enumerate() {
-        // Below 100,000 the numbers are small: formatted as u64 (u128's formatting divides
-        // the slow way, and apt prints a size on most of its lines).
         if tenths < 1000 && i != 0 {
             let tenths = tenths as u64;
-            return format!("{}.{} {ext}B", tenths / 10, tenths % 10);
+            push_grouped(&mut out, tenths / 10);
+            out.push('.');
+            out.push(char::from(b'0' + (tenths % 10) as u8));
+            out.push(' ');
+            out.push_str(ext);
+            out.push('B');
+            return out;
         }
         if tenths < 100_000 {
             // `%.0f` rounds half to even; sizes here are whole numbers of kB at most.
-            let whole = (tenths + 5) / 10;
-            return format!("{} {ext}B", group_thousands(whole));
+            push_grouped(&mut out, ((tenths + 5) / 10) as u64);
+            out.push(' ');
+            out.push_str(ext);
+            out.push('B');
+            return out;
         }
         tenths = (tenths + 500) / 1000;
     }
-    format!("{} EB", group_thousands(tenths / 10))
+    // Past exabytes (not reachable from a u64 of bytes, kept for the shape of apt's loop).
+    push_grouped(&mut out, u64::try_from(tenths / 10).unwrap_or(u64::MAX));
+    out.push_str(" EB");
+    out
 }
 
-fn group_thousands(n: u128) -> String {
-    let digits = match u64::try_from(n) {
-        Ok(small) => small.to_string(),
-        Err(_) => n.to_string(),
-    };
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+/// Appends `n` in decimal with a comma every three digits (`5,055`).
+fn push_grouped(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(char::from(digits[i]));
+        if i > 0 && i.is_multiple_of(3) {
             out.push(',');
         }
-        out.push(c);
     }
-    out
 }
 
 #[cfg(test)]

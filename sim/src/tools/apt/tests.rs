@@ -91,6 +91,10 @@ fn formats_sizes_like_apt() {
     assert_eq!(size_to_str(5_055_000), "5,055 kB");
     assert_eq!(size_to_str(10_400_000), "10.4 MB");
     assert_eq!(size_to_str(31_700_000), "31.7 MB");
+    assert_eq!(size_to_str(99_999), "100 kB");
+    assert_eq!(size_to_str(1_234_567_890), "1,235 MB");
+    assert_eq!(size_to_str(999), "999 B");
+    assert_eq!(size_to_str(u64::MAX), "18.4 EB");
 }
 
 // ----- repositories --------------------------------------------------------------------

@@ -600,11 +600,20 @@ fn evict_path(
         for t in tasks.iter_mut() {
             match t.state {
                 TaskState::Evict { at } if at <= now => {
+                    // Joined, not formatted: an eviction a budget refuses is retried every 5 s and
+                    // says so each time.
                     let ev_err = |suffix: &str| {
                         if k.eviction_error_with_ns {
-                            format!("error when evicting pods/\"{}\" -n \"{}\"{suffix}", t.name, t.namespace)
+                            joined(&[
+                                "error when evicting pods/\"",
+                                &t.name,
+                                "\" -n \"",
+                                &t.namespace,
+                                "\"",
+                                suffix,
+                            ])
                         } else {
-                            format!("error when evicting pod \"{}\"{suffix}", t.name)
+                            joined(&["error when evicting pod \"", &t.name, "\"", suffix])
                         }
                     };
                     if let Some(p) = api.cluster().pod_if(t.pod, t.uid) {
@@ -629,7 +638,7 @@ fn evict_path(
                         Ok(()) => t.state = TaskState::Wait { since: now },
                         Err(e) if e.code == 429 => {
                             if k.eviction_retry_line {
-                                stderr(out, format!("{}: {}", ev_err(" (will retry after 5s)"), e.message));
+                                stderr(out, ev_err(&joined(&[" (will retry after 5s): ", &e.message])));
                             }
                             t.state = TaskState::Evict {
                                 at: now + SimDuration::from_secs(5),
