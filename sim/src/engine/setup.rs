@@ -346,6 +346,37 @@ struct Provisioning {
     filesystems: BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs>,
 }
 
+thread_local! {
+    // A machine's files and packages as provisioned depend on these inputs alone, and a
+    // policy check builds thousands of clusters from the same few: built once per thread.
+    static FILESYSTEMS: std::cell::RefCell<crate::memo::Memo<(bool, KubeVersion, &'static str), hostfs::HostFs>> =
+        Default::default();
+    static PACKAGES: std::cell::RefCell<crate::memo::Memo<KubeVersion, packages::PackageState>> = Default::default();
+}
+
+/// The files of a freshly provisioned machine (copies share one map until they write).
+fn provisioned_fs(cp: bool, kubelet: &KubeVersion, runtime: &'static str) -> hostfs::HostFs {
+    let key = (cp, kubelet.clone(), runtime);
+    if let Some(fs) = FILESYSTEMS.with(|m| m.borrow().get(&key)) {
+        return fs;
+    }
+    let mut fs = hostfs::HostFs::new();
+    crate::engine::static_pods::provision_node(&mut fs, cp);
+    crate::engine::kubelet::provision_kubelet_files(&mut fs, kubelet, runtime);
+    FILESYSTEMS.with(|m| m.borrow_mut().insert(key, fs.clone()));
+    fs
+}
+
+/// The packages of a freshly provisioned machine with `kubelet`.
+fn provisioned_packages(kubelet: &KubeVersion) -> packages::PackageState {
+    if let Some(p) = PACKAGES.with(|m| m.borrow().get(kubelet)) {
+        return p;
+    }
+    let p = packages::PackageState::provisioned(kubelet);
+    PACKAGES.with(|m| m.borrow_mut().insert(kubelet.clone(), p.clone()));
+    p
+}
+
 fn build_node(
     name: &str,
     spec: &NodeSpec,
@@ -441,17 +472,12 @@ fn build_node(
         fs: shared
             .filesystems
             .entry((cp, kubelet.clone(), runtime))
-            .or_insert_with(|| {
-                let mut fs = hostfs::HostFs::new();
-                crate::engine::static_pods::provision_node(&mut fs, cp);
-                crate::engine::kubelet::provision_kubelet_files(&mut fs, &kubelet, runtime);
-                fs
-            })
+            .or_insert_with(|| provisioned_fs(cp, &kubelet, runtime))
             .clone(),
         packages: shared
             .packages
             .entry(kubelet.clone())
-            .or_insert_with(|| packages::PackageState::provisioned(&kubelet))
+            .or_insert_with(|| provisioned_packages(&kubelet))
             .clone(),
     })
 }

@@ -7,7 +7,7 @@
 //! synthesised, so `cp /var/lib/etcd/member/snap/db /backup/db` works as the lab guide says.
 
 use crate::etcd::model::Snapshot;
-use crate::path::{base, normalize, parent};
+use crate::path::{base, normalize, normalized, parent};
 use crate::time::SimTime;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -259,17 +259,17 @@ impl HostFs {
     }
 
     pub fn get(&self, path: &str) -> Option<&Entry> {
-        self.entries.get(&normalize(path))
+        self.entries.get(normalized(path).as_ref())
     }
 
     pub fn get_mut(&mut self, path: &str) -> Option<&mut Entry> {
-        self.entries_mut().get_mut(&normalize(path))
+        self.entries_mut().get_mut(normalized(path).as_ref())
     }
 
     /// Looks a path up, seeing into data dirs.
     pub fn find(&self, path: &str) -> Option<Found<'_>> {
-        let path = normalize(path);
-        if let Some(e) = self.entries.get(&path) {
+        let path = normalized(path);
+        if let Some(e) = self.entries.get(path.as_ref()) {
             return Some(Found::Entry(e));
         }
         for (suffix, found) in [
@@ -320,7 +320,7 @@ impl HostFs {
 
     /// When the file was last written (provisioning: virtual time 0).
     pub fn mtime(&self, path: &str) -> SimTime {
-        self.mtimes.get(&normalize(path)).copied().unwrap_or_default()
+        self.mtimes.get(normalized(path).as_ref()).copied().unwrap_or_default()
     }
 
     pub fn set_mtime(&mut self, path: &str, t: SimTime) {

@@ -138,6 +138,9 @@ pub struct Chunk {
     pub text: String,
 }
 
+/// Bytes reserved for a formatted line: most lines tools print are shorter.
+const LINE_ROOM: usize = 96;
+
 /// What a command (or a whole line) printed, and its exit status.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandOutput {
@@ -215,9 +218,11 @@ impl CommandOutput {
     /// [`CommandOutput::push_line`] of formatted text, written once (`format!` then
     /// `push_line` copied every line apt prints).
     pub fn push_line_fmt(&mut self, stream: Stream, line: std::fmt::Arguments<'_>) {
-        // `format` sizes the buffer from the pieces (an empty String grown by `write_fmt`
-        // cost more than the copy this saves).
-        let mut text = std::fmt::format(line);
+        // Room for a typical line and its newline up front: `format` sizes the buffer to the
+        // text exactly, so the newline reallocated every line (an empty String grown by
+        // `write_fmt` cost more still).
+        let mut text = String::with_capacity(LINE_ROOM);
+        let _ = std::fmt::Write::write_fmt(&mut text, line);
         text.push('\n');
         self.chunks.push(Chunk { stream, text });
     }
