@@ -1,6 +1,7 @@
 //! Strategy benchmarks (`kubedrill bench FILE`): determinism of the files, shards merged into
 //! exactly one run's output, the Indexed Job, and metrics that move the way the strategies
-//! say they should. Small clusters only: the 5,000-node figures come from release runs.
+//! say they should; and the sweep bench's report (`bench --workload drain|upgrade`). Small
+//! clusters only: the 5,000-node figures come from release runs.
 
 use kubedrill::bench::file;
 use kubedrill::bench::metrics::M;
@@ -381,4 +382,54 @@ fn a_budget_that_allows_nothing_times_out_and_the_drain_option_decides() {
     );
     let fail = rows_of(&r, "fail")[0];
     assert!(fail.outcome.contains("timed out"), "{}", fail.outcome);
+}
+
+/// `bench --workload drain|upgrade` times each part over `--rounds` runs and ends with the
+/// ratio to the bare loop; the work is the same in every round (deterministic), so one trace
+/// count is printed.
+#[test]
+fn the_sweep_bench_reports_the_median_of_its_rounds_and_ends_with_the_ratio() {
+    for workload in ["drain", "upgrade"] {
+        let o = kubedrill(&[
+            "bench",
+            "--workload",
+            workload,
+            "--workers",
+            "4",
+            "--pods",
+            "60",
+            "--rounds",
+            "3",
+        ]);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{workload}: {out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(
+            lines[0].starts_with("cluster: 7 nodes, 60 pods, built in ") && lines[0].ends_with("(median of 3)"),
+            "{workload}: {out}"
+        );
+        assert!(
+            lines[1].contains(" commands in ") && lines[1].contains("(median of 3; "),
+            "{workload}: {out}"
+        );
+        assert_eq!(
+            lines.iter().filter(|l| l.starts_with("trace events: ")).count(),
+            1,
+            "{out}"
+        );
+        let last = lines.last().expect("output");
+        let ratio = last
+            .strip_prefix("ratio to the bare loop: ")
+            .and_then(|r| r.strip_suffix('x'));
+        assert!(
+            ratio.is_some_and(|r| r.parse::<f64>().is_ok_and(|x| x > 0.0)),
+            "{workload}: {last}"
+        );
+    }
+    let o = kubedrill(&["bench", "--workload", "drain", "--rounds", "0"]);
+    assert_eq!(o.status.code(), Some(2), "--rounds 0 is refused");
 }
