@@ -433,3 +433,39 @@ fn the_sweep_bench_reports_the_median_of_its_rounds_and_ends_with_the_ratio() {
     let o = kubedrill(&["bench", "--workload", "drain", "--rounds", "0"]);
     assert_eq!(o.status.code(), Some(2), "--rounds 0 is refused");
 }
+
+/// A policy's soaks are waiting, not working: the same in-place policy with a 5-minute soak
+/// after each node waits five minutes per node more (3 control planes, 4 workers), and works
+/// no longer.
+#[test]
+fn a_policys_soaks_count_as_waiting_in_the_makespan_split() {
+    let text = "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {name: soaks}
+spec:
+  seeds: {from: 1, count: 1}
+  cluster:
+    pools: [{name: general, nodes: {uniform: [4, 4]}}]
+    workloads: {count: 2, replicas: {choice: [2]}, pdb: {maxUnavailable1: 1}}
+  upgrade:
+    strategies:
+      - name: no-soak
+        policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: a}, spec: {target: {version: next-minor}}}
+      - name: soak-5m
+        policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: b}, spec: {target: {version: next-minor}, soakAfterEachNode: 5m}}
+";
+    let f = file::load_str(text, "soaks.yaml").expect("loads");
+    let opts = Options {
+        seeds: None,
+        shard: None,
+    };
+    let r = run::run(&f, text, &opts, false).expect("runs");
+    assert!(r.rows.iter().all(|row| row.outcome == "done"), "{:?}", r.rows);
+    let waited = mean(&r, "soak-5m", M::Waiting) - mean(&r, "no-soak", M::Waiting);
+    assert!(
+        (waited - 7.0 * 300.0).abs() < 1.0,
+        "seven nodes soaked 5m each: {waited} s more waiting"
+    );
+    let worked = mean(&r, "soak-5m", M::Working) - mean(&r, "no-soak", M::Working);
+    assert!(worked.abs() < 120.0, "the soak is not work: {worked} s more working");
+}

@@ -449,6 +449,11 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     if let Some((at, true)) = last_step {
         waiting_ms += end.ms().saturating_sub(at.ms());
     }
+    // Waits the steps do not label (a policy's soaks), within the run.
+    for (from, to) in &rec.waiting {
+        let (from, to) = ((*from).max(rec.start), (*to).min(end));
+        waiting_ms += to.ms().saturating_sub(from.ms());
+    }
     if let Some((since, no_quorum)) = api_down {
         api_down_ms += end.ms().saturating_sub(since.ms());
         if no_quorum {

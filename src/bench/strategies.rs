@@ -101,6 +101,9 @@ pub struct RunRecord {
     /// Control-plane members (etcd voters) at the start.
     pub members: u32,
     pub restore: Option<RestoreReading>,
+    /// Waits the trace's steps do not label, (from, to): an upgrade policy's soaks. The
+    /// built-in strategies label theirs in the wait steps' text.
+    pub waiting: Vec<(SimTime, SimTime)>,
 }
 
 /// Readings of a restore run the trace does not carry (etcd's revision is not an event).
@@ -133,11 +136,16 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
     let trace_from = sim.trace().len();
     let pods_at_start = pods_at_start(&sim);
     let mut restore = None;
+    let mut waiting = Vec::new();
     let (sim, outcome) = match strategy {
         Strategy::Upgrade(UpgradeStrategy {
             policy_file: Some(policy),
             ..
-        }) => run_policy(sim, g, policy, faults),
+        }) => {
+            let (sim, outcome, soaked) = run_policy(sim, g, policy, faults);
+            waiting = soaked;
+            (sim, outcome)
+        }
         _ => {
             // Restores face their incident, not the maintenance fault mix.
             let faults = match strategy {
@@ -183,17 +191,19 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
         cordoned_at_end,
         members,
         restore,
+        waiting,
     })
 }
 
 /// An UpgradePolicy (issue 10) driving the cluster through the policy driver, with the
-/// seed's fault schedule and the pools' machines.
+/// seed's fault schedule and the pools' machines. Returns the cluster, the outcome, and the
+/// policy's soaks (waiting, for the makespan split).
 fn run_policy(
     sim: kubedrill_sim::Sim,
     g: &Generated,
     policy: &crate::policy::file::PolicyFile,
     faults: &[Timed],
-) -> (kubedrill_sim::Sim, String) {
+) -> (kubedrill_sim::Sim, String, Vec<(SimTime, SimTime)>) {
     use crate::policy::drive::{Drive, Limits};
     use crate::policy::{Outcome, Policy as _};
     let limits = Limits {
@@ -212,7 +222,8 @@ fn run_policy(
         Ok(Outcome::Aborted(why)) => format!("aborted: {why}"),
         Err(halt) => halt.to_string(),
     };
-    (drive.into_sim(), outcome)
+    let soaked = drive.state().soaked.clone();
+    (drive.into_sim(), outcome, soaked)
 }
 
 fn outcome(r: Result<Result<(), String>, OutOfTime>) -> String {

@@ -276,7 +276,7 @@ impl<'p> Run<'p> {
         }
         if let Some(d) = self.p.spec.soak_after_each_node.limit() {
             ctx.note(format!("soak {d}"));
-            ctx.wait(d)?;
+            ctx.soak(d)?;
         }
         Ok(())
     }

@@ -138,6 +138,9 @@ pub struct DriveState {
     pub faulted: BTreeMap<String, SimTime>,
     /// The last time a scheduled fault was applied or ended.
     pub last_fault: Option<SimTime>,
+    /// The soaks the policy took, (from, to): time it chose to wait, which a strategy
+    /// benchmark counts as waiting rather than working (its own waits say so in their steps).
+    pub soaked: Vec<(SimTime, SimTime)>,
 }
 
 pub struct Drive<'o> {
@@ -190,6 +193,11 @@ impl<'o> Drive<'o> {
     /// Ends the drive and hands the simulator back (its trace, for metrics).
     pub fn into_sim(self) -> Sim {
         self.sim
+    }
+
+    /// What the drive kept track of: pools, faults, soaks.
+    pub fn state(&self) -> &DriveState {
+        &self.state
     }
 
     /// The machine each pool's provisioned nodes get (size, labels, taints): the cloud's
@@ -310,6 +318,18 @@ impl<'o> Drive<'o> {
         let until = self.sim.now() + d;
         self.wait_to(until);
         self.budget()
+    }
+
+    /// Lets `d` pass as a soak (the policy watching the cluster after a node or batch): like
+    /// [`Drive::wait`], and noted in [`DriveState::soaked`].
+    pub fn soak(&mut self, d: SimDuration) -> Result<(), Halt> {
+        let from = self.sim.now();
+        let result = self.wait(d);
+        let to = self.sim.now();
+        if to > from {
+            self.state.soaked.push((from, to));
+        }
+        result
     }
 
     /// Lets time pass until `done` holds (true), `timeout` passes (false, None = no limit), or
