@@ -436,7 +436,7 @@ fn the_sweep_bench_reports_the_median_of_its_rounds_and_ends_with_the_ratio() {
 
 /// A policy's soaks are waiting, not working: the same in-place policy with a 5-minute soak
 /// after each node waits five minutes per node more (3 control planes, 4 workers), and works
-/// no longer.
+/// no longer. (No budgets here, so no drain waits on one.)
 #[test]
 fn a_policys_soaks_count_as_waiting_in_the_makespan_split() {
     let text = "apiVersion: kubedrill/v1
@@ -446,7 +446,7 @@ spec:
   seeds: {from: 1, count: 1}
   cluster:
     pools: [{name: general, nodes: {uniform: [4, 4]}}]
-    workloads: {count: 2, replicas: {choice: [2]}, pdb: {maxUnavailable1: 1}}
+    workloads: {count: 2, replicas: {choice: [2]}, pdb: {none: 1}}
   upgrade:
     strategies:
       - name: no-soak
@@ -468,4 +468,44 @@ spec:
     );
     let worked = mean(&r, "soak-5m", M::Working) - mean(&r, "no-soak", M::Working);
     assert!(worked.abs() < 120.0, "the soak is not work: {worked} s more working");
+}
+
+/// A policy's `kubectl drain` blocked by a budget is waiting, as a built-in strategy's
+/// `wait pdb` steps are: the time some drain had a refused eviction pending, counted once
+/// however many nodes were blocked, so never more than the budget-blocked node-seconds.
+#[test]
+fn a_policys_drain_blocked_by_a_budget_counts_as_waiting() {
+    let text = "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {name: blocked}
+spec:
+  seeds: {from: 1, count: 3}
+  cluster:
+    pools: [{name: general, nodes: {uniform: [4, 6]}}]
+    workloads: {count: 6, replicas: {choice: [2, 3]}, pdb: {maxUnavailable1: 1}}
+  upgrade:
+    strategies:
+      - name: in-place
+        policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: a}, spec: {target: {version: next-minor}}}
+";
+    let f = file::load_str(text, "blocked.yaml").expect("loads");
+    let opts = Options {
+        seeds: None,
+        shard: None,
+    };
+    let r = run::run(&f, text, &opts, false).expect("runs");
+    let rows = rows_of(&r, "in-place");
+    assert!(rows.iter().all(|row| row.outcome == "done"), "{rows:?}");
+    let get = |row: &Row, m: M| row.get(m).expect("a value");
+    assert!(
+        rows.iter().any(|row| get(row, M::Waiting) > 0.0),
+        "some drain waited on a budget: {rows:?}"
+    );
+    for row in rows {
+        assert!(get(row, M::Waiting) <= get(row, M::PdbBlocked) + 0.001, "{row:?}");
+        assert!(
+            (get(row, M::Waiting) + get(row, M::Working) - get(row, M::Makespan)).abs() < 0.01,
+            "{row:?}"
+        );
+    }
 }

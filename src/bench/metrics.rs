@@ -113,6 +113,11 @@ struct Replay<'a> {
     /// Per node: pods whose eviction was last refused, since when the set is non-empty, and
     /// the blocked milliseconds so far.
     blocked: HashMap<Arc<str>, Blocked>,
+    /// Nodes whose set in `blocked` is not empty, and since when one has been.
+    blocked_nodes: usize,
+    any_blocked_since: SimTime,
+    /// When some drain had a refused eviction pending: closed intervals, in time order.
+    any_blocked: Vec<(SimTime, SimTime)>,
     series: Vec<f64>,
     slice_ms: u64,
 }
@@ -145,6 +150,9 @@ impl<'a> Replay<'a> {
             slot_disruptions: Vec::new(),
             slot_workload: Vec::new(),
             blocked: HashMap::new(),
+            blocked_nodes: 0,
+            any_blocked_since: rec.start,
+            any_blocked: Vec::new(),
             series: vec![f64::INFINITY; SERIES_POINTS],
             slice_ms: span.div_ceil(SERIES_POINTS as u64).max(1),
         };
@@ -259,6 +267,26 @@ impl<'a> Replay<'a> {
         }
         if was && set.is_empty() {
             *total += t.ms().saturating_sub(since.ms());
+            self.blocked_nodes -= 1;
+            if self.blocked_nodes == 0 {
+                self.any_blocked.push((self.any_blocked_since, t));
+            }
+        }
+    }
+
+    /// A refused eviction of `pod` on `node` at `t`.
+    fn block(&mut self, node: Arc<str>, pod: &Arc<str>, t: SimTime) {
+        let e = self.blocked.entry(node).or_insert_with(|| (BTreeSet::new(), t, 0));
+        let first = e.0.is_empty();
+        if first {
+            e.1 = t;
+        }
+        e.0.insert(pod.clone());
+        if first {
+            if self.blocked_nodes == 0 {
+                self.any_blocked_since = t;
+            }
+            self.blocked_nodes += 1;
         }
     }
 
@@ -288,6 +316,9 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let mut r = Replay::new(g, rec);
     let mut waiting_ms = 0u64;
     let mut last_step: Option<(SimTime, bool)> = None;
+    // `kubectl drain` steps (from, to): where a policy's time blocked on budgets is spent.
+    let mut drains: Vec<(SimTime, SimTime)> = Vec::new();
+    let mut drain_since: Option<SimTime> = None;
     let (mut machines, mut pending) = (i64::from(rec.nodes_at_start), 0i64);
     let mut machines_since = rec.start;
     let mut extra_ms = 0f64;
@@ -309,6 +340,12 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                     && waiting
                 {
                     waiting_ms += t.ms() - at.ms();
+                }
+                if let Some(from) = drain_since.take() {
+                    drains.push((from, t));
+                }
+                if text.starts_with("kubectl drain ") {
+                    drain_since = Some(t);
                 }
                 let word = text.strip_prefix("wait ").and_then(|w| w.split(' ').next());
                 last_step = Some((t, word.is_some_and(Why::is_waiting)));
@@ -383,11 +420,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
             }
             Event::EvictionRefused { pod, .. } => {
                 if let Some(node) = r.pods.get(pod).and_then(|p| p.node.clone()) {
-                    let e = r.blocked.entry(node).or_insert_with(|| (BTreeSet::new(), t, 0));
-                    if e.0.is_empty() {
-                        e.1 = t;
-                    }
-                    e.0.insert(pod.clone());
+                    r.block(node, pod, t);
                 }
             }
             Event::NodeUncordoned { node } | Event::NodeDeleted { node } => {
@@ -449,11 +482,6 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     if let Some((at, true)) = last_step {
         waiting_ms += end.ms().saturating_sub(at.ms());
     }
-    // Waits the steps do not label (a policy's soaks), within the run.
-    for (from, to) in &rec.waiting {
-        let (from, to) = ((*from).max(rec.start), (*to).min(end));
-        waiting_ms += to.ms().saturating_sub(from.ms());
-    }
     if let Some((since, no_quorum)) = api_down {
         api_down_ms += end.ms().saturating_sub(since.ms());
         if no_quorum {
@@ -467,6 +495,17 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let nodes: Vec<Arc<str>> = r.blocked.keys().cloned().collect();
     for n in nodes {
         r.unblock(&n, None, end);
+    }
+    if !rec.waits_labelled {
+        // The steps say nothing of why time passes: waiting is the soaks the driver noted and
+        // the time a `kubectl drain` spent with a refused eviction pending (what a built-in
+        // strategy's `wait pdb` steps are).
+        if let Some(from) = drain_since {
+            drains.push((from, end));
+        }
+        let mut spans = intersect(&r.any_blocked, &drains);
+        spans.extend(rec.waiting.iter().copied());
+        waiting_ms += union_ms(spans, rec.start, end);
     }
     assemble(
         &r,
@@ -484,6 +523,39 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
             restored_revision,
         },
     )
+}
+
+/// The overlaps of two lists of intervals, each in time order without overlaps.
+fn intersect(a: &[(SimTime, SimTime)], b: &[(SimTime, SimTime)]) -> Vec<(SimTime, SimTime)> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        let (from, to) = (a[i].0.max(b[j].0), a[i].1.min(b[j].1));
+        if from < to {
+            out.push((from, to));
+        }
+        if a[i].1 < b[j].1 {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Milliseconds covered by `spans` (overlaps counted once) within `[start, end]`.
+fn union_ms(mut spans: Vec<(SimTime, SimTime)>, start: SimTime, end: SimTime) -> u64 {
+    spans.sort_unstable();
+    let mut total = 0;
+    let mut reached = start;
+    for (from, to) in spans {
+        let (from, to) = (from.max(reached), to.min(end));
+        if from < to {
+            total += to.ms() - from.ms();
+            reached = to;
+        }
+    }
+    total
 }
 
 struct Sums {
@@ -612,4 +684,31 @@ fn machine_piece(machines: i64, baseline: u32, from: SimTime, to: SimTime) -> f6
 fn requested_machines(text: &str) -> Option<i64> {
     let rest = text.split_once("(requested ")?.1;
     rest.split(' ').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: u64) -> SimTime {
+        SimTime(s * 1000)
+    }
+
+    #[test]
+    fn overlaps_of_two_interval_lists() {
+        let a = [(t(0), t(10)), (t(20), t(30))];
+        let b = [(t(5), t(25)), (t(28), t(40))];
+        assert_eq!(intersect(&a, &b), vec![(t(5), t(10)), (t(20), t(25)), (t(28), t(30))]);
+        assert_eq!(intersect(&a, &[]), vec![]);
+        // Touching is not overlapping.
+        assert_eq!(intersect(&[(t(0), t(5))], &[(t(5), t(9))]), vec![]);
+    }
+
+    #[test]
+    fn a_union_counts_overlaps_once_and_stays_within_the_run() {
+        let spans = vec![(t(20), t(30)), (t(0), t(10)), (t(5), t(12)), (t(25), t(50))];
+        assert_eq!(union_ms(spans.clone(), t(0), t(100)), (12 + 30) * 1000);
+        assert_eq!(union_ms(spans, t(8), t(40)), (4 + 20) * 1000);
+        assert_eq!(union_ms(Vec::new(), t(0), t(9)), 0);
+    }
 }

@@ -101,8 +101,11 @@ pub struct RunRecord {
     /// Control-plane members (etcd voters) at the start.
     pub members: u32,
     pub restore: Option<RestoreReading>,
-    /// Waits the trace's steps do not label, (from, to): an upgrade policy's soaks. The
-    /// built-in strategies label theirs in the wait steps' text.
+    /// Whether the strategy's wait steps say why they wait (`wait pdb 5s`), as the built-in
+    /// strategies' do. An upgrade policy's are plain durations: the metrics then take its
+    /// waiting from `waiting` and from its `kubectl drain` steps.
+    pub waits_labelled: bool,
+    /// Waits the trace's steps do not label, (from, to): an upgrade policy's soaks.
     pub waiting: Vec<(SimTime, SimTime)>,
 }
 
@@ -137,6 +140,7 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
     let pods_at_start = pods_at_start(&sim);
     let mut restore = None;
     let mut waiting = Vec::new();
+    let mut waits_labelled = true;
     let (sim, outcome) = match strategy {
         Strategy::Upgrade(UpgradeStrategy {
             policy_file: Some(policy),
@@ -144,6 +148,7 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
         }) => {
             let (sim, outcome, soaked) = run_policy(sim, g, policy, faults);
             waiting = soaked;
+            waits_labelled = false;
             (sim, outcome)
         }
         _ => {
@@ -191,6 +196,7 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
         cordoned_at_end,
         members,
         restore,
+        waits_labelled,
         waiting,
     })
 }
