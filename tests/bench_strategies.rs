@@ -509,3 +509,55 @@ spec:
         );
     }
 }
+
+/// `nodeProvision` applies to a policy's machines as to the built-in strategies': each new
+/// machine joins that long after it was asked for, the policy waits for it (waiting, not
+/// working), and it is billed from the request.
+#[test]
+fn a_policys_machines_take_node_provision_to_join_and_are_billed_from_the_request() {
+    let file = |provision: &str| {
+        format!(
+            "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {{name: provisioning}}
+spec:
+  seeds: {{from: 1, count: 1}}
+  cluster:
+    pools: [{{name: general, nodes: {{uniform: [4, 4]}}}}]
+    workloads: {{count: 2, replicas: {{choice: [2]}}, pdb: {{none: 1}}}}
+  timings: {{nodeProvision: {provision}}}
+  upgrade:
+    strategies:
+      - name: surge
+        policy: {{apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {{name: s}}, spec: {{target: {{version: next-minor}}, workers: {{strategy: Surge, maxSurge: 1, maxUnavailable: 0}}}}}}
+"
+        )
+    };
+    let run_with = |provision: &str| {
+        let text = file(provision);
+        let f = file::load_str(&text, "provisioning.yaml").expect("loads");
+        let opts = Options {
+            seeds: None,
+            shard: None,
+        };
+        let r = run::run(&f, &text, &opts, false).expect("runs");
+        assert!(r.rows.iter().all(|row| row.outcome == "done"), "{:?}", r.rows);
+        (
+            mean(&r, "surge", M::Waiting),
+            mean(&r, "surge", M::Working),
+            mean(&r, "surge", M::ExtraNodeHours),
+        )
+    };
+    let (wait_0, work_0, extra_0) = run_with("0s");
+    let (wait_5, work_5, extra_5) = run_with("5m");
+    // Four workers, one new machine each, five minutes apiece.
+    assert!(
+        (wait_5 - wait_0 - 4.0 * 300.0).abs() < 1.0,
+        "waiting {wait_0} -> {wait_5}"
+    );
+    assert!((work_5 - work_0).abs() < 60.0, "working {work_0} -> {work_5}");
+    assert!(
+        extra_5 - extra_0 >= 4.0 * 300.0 / 3600.0 - 0.01,
+        "extra node-hours {extra_0} -> {extra_5}"
+    );
+}

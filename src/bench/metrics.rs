@@ -329,10 +329,18 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let mut outages: Vec<(SimTime, Option<SimTime>)> = Vec::new();
     let mut min_members = rec.members;
     let mut restored_revision: Option<i64> = None;
+    // Machines asked for where the steps do not say (a policy's), billed from the request.
+    let mut requests = rec.requested.iter().copied().peekable();
     for rec_ in rec.sim.trace().range(rec.trace_from..) {
         let t = rec_.t.max(rec.start);
         if t > rec.end {
             break;
+        }
+        while let Some(at) = requests.next_if(|at| *at <= t) {
+            extra_ms += machine_piece(machines, rec.nodes_at_start, machines_since, at);
+            machines_since = at;
+            machines += 1;
+            pending += 1;
         }
         match &rec_.event {
             Event::StepStarted { text } => {

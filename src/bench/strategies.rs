@@ -105,8 +105,12 @@ pub struct RunRecord {
     /// strategies' do. An upgrade policy's are plain durations: the metrics then take its
     /// waiting from `waiting` and from its `kubectl drain` steps.
     pub waits_labelled: bool,
-    /// Waits the trace's steps do not label, (from, to): an upgrade policy's soaks.
+    /// Waits the trace's steps do not label, (from, to): an upgrade policy's soaks and its
+    /// machines' provisioning.
     pub waiting: Vec<(SimTime, SimTime)>,
+    /// When machines were asked for, where the steps do not say (an upgrade policy's): they
+    /// are billed from then, as the built-in strategies' are.
+    pub requested: Vec<SimTime>,
 }
 
 /// Readings of a restore run the trace does not carry (etcd's revision is not an event).
@@ -139,17 +143,17 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
     let trace_from = sim.trace().len();
     let pods_at_start = pods_at_start(&sim);
     let mut restore = None;
-    let mut waiting = Vec::new();
+    let (mut waiting, mut requested) = (Vec::new(), Vec::new());
     let mut waits_labelled = true;
     let (sim, outcome) = match strategy {
         Strategy::Upgrade(UpgradeStrategy {
             policy_file: Some(policy),
             ..
         }) => {
-            let (sim, outcome, soaked) = run_policy(sim, g, policy, faults);
-            waiting = soaked;
+            let run = run_policy(sim, g, spec, policy, faults);
+            (waiting, requested) = (run.waiting, run.requested);
             waits_labelled = false;
-            (sim, outcome)
+            (run.sim, run.outcome)
         }
         _ => {
             // Restores face their incident, not the maintenance fault mix.
@@ -198,18 +202,30 @@ pub fn run(strategy: &Strategy, g: &Generated, spec: &Spec, faults: &[Timed]) ->
         restore,
         waits_labelled,
         waiting,
+        requested,
     })
 }
 
+/// What a policy's run leaves for the record.
+struct PolicyRun {
+    sim: kubedrill_sim::Sim,
+    outcome: String,
+    /// Its soaks and its machines' provisioning: waiting, for the makespan split.
+    waiting: Vec<(SimTime, SimTime)>,
+    /// When it asked for machines: billed from then.
+    requested: Vec<SimTime>,
+}
+
 /// An UpgradePolicy (issue 10) driving the cluster through the policy driver, with the
-/// seed's fault schedule and the pools' machines. Returns the cluster, the outcome, and the
-/// policy's soaks (waiting, for the makespan split).
+/// seed's fault schedule, the pools' machines, and `nodeProvision` for each machine it asks
+/// for (drawn from the same stream as the built-in strategies' machines).
 fn run_policy(
     sim: kubedrill_sim::Sim,
     g: &Generated,
+    spec: &Spec,
     policy: &crate::policy::file::PolicyFile,
     faults: &[Timed],
-) -> (kubedrill_sim::Sim, String, Vec<(SimTime, SimTime)>) {
+) -> PolicyRun {
     use crate::policy::drive::{Drive, Limits};
     use crate::policy::{Outcome, Policy as _};
     let limits = Limits {
@@ -222,14 +238,24 @@ fn run_policy(
         faults.iter().map(|f| (f.at, f.text.clone())),
     ));
     drive.set_machines(g.pools.iter().map(|p| (p.name.clone(), p.machine.clone())).collect());
+    let mut provision = super::generate::rng(g.seed, super::upgrade::PURPOSE_PROVISION);
+    let provision_time = spec.timings.node_provision.clone();
+    drive.set_provision_time(move || super::generate::draw_duration(&provision_time, &mut provision));
     let mut controller = crate::policy::controller::FilePolicy::new(policy.clone());
     let outcome = match controller.run(&mut drive) {
         Ok(Outcome::Done) => "done".to_string(),
         Ok(Outcome::Aborted(why)) => format!("aborted: {why}"),
         Err(halt) => halt.to_string(),
     };
-    let soaked = drive.state().soaked.clone();
-    (drive.into_sim(), outcome, soaked)
+    let state = drive.state();
+    let waiting = state.soaked.iter().chain(&state.provisioning).copied().collect();
+    let requested = state.requested.clone();
+    PolicyRun {
+        sim: drive.into_sim(),
+        outcome,
+        waiting,
+        requested,
+    }
 }
 
 fn outcome(r: Result<Result<(), String>, OutOfTime>) -> String {

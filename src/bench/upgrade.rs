@@ -78,7 +78,8 @@ impl Plan {
     }
 }
 
-const PURPOSE_PROVISION: u64 = 3;
+/// The random stream machines' provisioning times are drawn from (a policy's too).
+pub(crate) const PURPOSE_PROVISION: u64 = 3;
 
 pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> Step {
     let group = spec.upgrade.as_ref().map_or("next-minor", |u| u.to.as_str());

@@ -141,6 +141,10 @@ pub struct DriveState {
     /// The soaks the policy took, (from, to): time it chose to wait, which a strategy
     /// benchmark counts as waiting rather than working (its own waits say so in their steps).
     pub soaked: Vec<(SimTime, SimTime)>,
+    /// Machines asked for while a provisioning time is set ([`Drive::set_provision_time`]):
+    /// when each was asked for, and the wait until it joined (waiting, like a soak).
+    pub requested: Vec<SimTime>,
+    pub provisioning: Vec<(SimTime, SimTime)>,
 }
 
 pub struct Drive<'o> {
@@ -156,6 +160,8 @@ pub struct Drive<'o> {
     seen_violations: usize,
     observer: Option<&'o mut dyn Observer>,
     machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>,
+    /// How long a machine takes from being asked for to joining; `None`: it joins at once.
+    provision_time: Option<Box<dyn FnMut() -> SimDuration>>,
 }
 
 impl<'o> Drive<'o> {
@@ -187,6 +193,7 @@ impl<'o> Drive<'o> {
             seen_violations: 0,
             observer: None,
             machines: BTreeMap::new(),
+            provision_time: None,
         }
     }
 
@@ -204,6 +211,12 @@ impl<'o> Drive<'o> {
     /// instance type per pool. Pools not named get the default worker.
     pub fn set_machines(&mut self, machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>) {
         self.machines = machines;
+    }
+
+    /// How long each machine takes from being asked for to joining (a strategy benchmark's
+    /// `nodeProvision`), drawn once per machine. Without it a machine joins at once.
+    pub fn set_provision_time(&mut self, draw: impl FnMut() -> SimDuration + 'static) {
+        self.provision_time = Some(Box::new(draw));
     }
 
     /// Faults to inject, at times relative to now.
@@ -294,6 +307,14 @@ impl<'o> Drive<'o> {
         if self.schedule.take_bad_replacement(now) {
             self.note(format!("provisioning {name}: the machine never joins (bad image)"));
             return Ok(Provision::NeverJoins);
+        }
+        if let Some(draw) = self.provision_time.as_mut() {
+            let d = draw();
+            self.state.requested.push(now);
+            self.note(format!("provisioning {name}: joins in {d}"));
+            let result = self.wait(d);
+            self.state.provisioning.push((now, self.sim.now()));
+            result?;
         }
         let text = format!("node-add {name} {version}");
         self.sim.set_join_spec(self.machines.get(pool).cloned());
