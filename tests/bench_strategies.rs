@@ -253,6 +253,24 @@ fn bad_files_and_flags_exit_2_naming_the_place() {
     }
 }
 
+/// A benchmark file of `seeds` seeds from 1 on one pool of `workers` workers, with
+/// `workloads` and then `rest` (indented as keys of `spec`).
+fn bench_text(name: &str, seeds: u32, workers: &str, workloads: &str, rest: &str) -> String {
+    format!(
+        "apiVersion: kubedrill/v1\nkind: StrategyBenchmark\nmetadata: {{name: {name}}}\nspec:\n  seeds: {{from: 1, count: {seeds}}}\n  cluster:\n    pools: [{{name: general, nodes: {workers}}}]\n    workloads: {workloads}\n{rest}"
+    )
+}
+
+/// Runs a benchmark file's text in process, every seed, every strategy.
+fn run_text(text: &str) -> Results {
+    let f = file::load_str(text, "inline.yaml").expect("loads");
+    let opts = Options {
+        seeds: None,
+        shard: None,
+    };
+    run::run(&f, text, &opts, false).expect("runs")
+}
+
 fn rows_of<'a>(r: &'a Results, strategy: &str) -> Vec<&'a Row> {
     r.rows.iter().filter(|row| row.strategy == strategy).collect()
 }
@@ -439,27 +457,19 @@ fn the_sweep_bench_reports_the_median_of_its_rounds_and_ends_with_the_ratio() {
 /// no longer. (No budgets here, so no drain waits on one.)
 #[test]
 fn a_policys_soaks_count_as_waiting_in_the_makespan_split() {
-    let text = "apiVersion: kubedrill/v1
-kind: StrategyBenchmark
-metadata: {name: soaks}
-spec:
-  seeds: {from: 1, count: 1}
-  cluster:
-    pools: [{name: general, nodes: {uniform: [4, 4]}}]
-    workloads: {count: 2, replicas: {choice: [2]}, pdb: {none: 1}}
-  upgrade:
+    let r = run_text(&bench_text(
+        "soaks",
+        1,
+        "{uniform: [4, 4]}",
+        "{count: 2, replicas: {choice: [2]}, pdb: {none: 1}}",
+        "  upgrade:
     strategies:
       - name: no-soak
         policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: a}, spec: {target: {version: next-minor}}}
       - name: soak-5m
         policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: b}, spec: {target: {version: next-minor}, soakAfterEachNode: 5m}}
-";
-    let f = file::load_str(text, "soaks.yaml").expect("loads");
-    let opts = Options {
-        seeds: None,
-        shard: None,
-    };
-    let r = run::run(&f, text, &opts, false).expect("runs");
+",
+    ));
     assert!(r.rows.iter().all(|row| row.outcome == "done"), "{:?}", r.rows);
     let waited = mean(&r, "soak-5m", M::Waiting) - mean(&r, "no-soak", M::Waiting);
     assert!(
@@ -475,25 +485,17 @@ spec:
 /// however many nodes were blocked, so never more than the budget-blocked node-seconds.
 #[test]
 fn a_policys_drain_blocked_by_a_budget_counts_as_waiting() {
-    let text = "apiVersion: kubedrill/v1
-kind: StrategyBenchmark
-metadata: {name: blocked}
-spec:
-  seeds: {from: 1, count: 3}
-  cluster:
-    pools: [{name: general, nodes: {uniform: [4, 6]}}]
-    workloads: {count: 6, replicas: {choice: [2, 3]}, pdb: {maxUnavailable1: 1}}
-  upgrade:
+    let r = run_text(&bench_text(
+        "blocked",
+        3,
+        "{uniform: [4, 6]}",
+        "{count: 6, replicas: {choice: [2, 3]}, pdb: {maxUnavailable1: 1}}",
+        "  upgrade:
     strategies:
       - name: in-place
         policy: {apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {name: a}, spec: {target: {version: next-minor}}}
-";
-    let f = file::load_str(text, "blocked.yaml").expect("loads");
-    let opts = Options {
-        seeds: None,
-        shard: None,
-    };
-    let r = run::run(&f, text, &opts, false).expect("runs");
+",
+    ));
     let rows = rows_of(&r, "in-place");
     assert!(rows.iter().all(|row| row.outcome == "done"), "{rows:?}");
     let get = |row: &Row, m: M| row.get(m).expect("a value");
@@ -515,32 +517,21 @@ spec:
 /// working), and it is billed from the request.
 #[test]
 fn a_policys_machines_take_node_provision_to_join_and_are_billed_from_the_request() {
-    let file = |provision: &str| {
-        format!(
-            "apiVersion: kubedrill/v1
-kind: StrategyBenchmark
-metadata: {{name: provisioning}}
-spec:
-  seeds: {{from: 1, count: 1}}
-  cluster:
-    pools: [{{name: general, nodes: {{uniform: [4, 4]}}}}]
-    workloads: {{count: 2, replicas: {{choice: [2]}}, pdb: {{none: 1}}}}
-  timings: {{nodeProvision: {provision}}}
+    let run_with = |provision: &str| {
+        let r = run_text(&bench_text(
+            "provisioning",
+            1,
+            "{uniform: [4, 4]}",
+            "{count: 2, replicas: {choice: [2]}, pdb: {none: 1}}",
+            &format!(
+                "  timings: {{nodeProvision: {provision}}}
   upgrade:
     strategies:
       - name: surge
         policy: {{apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {{name: s}}, spec: {{target: {{version: next-minor}}, workers: {{strategy: Surge, maxSurge: 1, maxUnavailable: 0}}}}}}
 "
-        )
-    };
-    let run_with = |provision: &str| {
-        let text = file(provision);
-        let f = file::load_str(&text, "provisioning.yaml").expect("loads");
-        let opts = Options {
-            seeds: None,
-            shard: None,
-        };
-        let r = run::run(&f, &text, &opts, false).expect("runs");
+            ),
+        ));
         assert!(r.rows.iter().all(|row| row.outcome == "done"), "{:?}", r.rows);
         (
             mean(&r, "surge", M::Waiting),
