@@ -141,9 +141,10 @@ pub struct DriveState {
     /// The soaks the policy took, (from, to): time it chose to wait, which a strategy
     /// benchmark counts as waiting rather than working (its own waits say so in their steps).
     pub soaked: Vec<(SimTime, SimTime)>,
-    /// Machines asked for while a provisioning time is set ([`Drive::set_provision_time`]):
-    /// when each was asked for, and the wait until it joined (waiting, like a soak).
+    /// When each machine was asked for, while a provisioning time is set
+    /// ([`Drive::set_provision_time`]): a benchmark bills it from then.
     pub requested: Vec<SimTime>,
+    /// The waits, (from, to), until those machines joined: waiting, like a soak.
     pub provisioning: Vec<(SimTime, SimTime)>,
 }
 
@@ -202,7 +203,7 @@ impl<'o> Drive<'o> {
         self.sim
     }
 
-    /// What the drive kept track of: pools, faults, soaks.
+    /// What the drive kept track of: pools, faults, soaks, machines asked for.
     pub fn state(&self) -> &DriveState {
         &self.state
     }
