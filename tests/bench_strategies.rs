@@ -552,3 +552,53 @@ fn a_policys_machines_take_node_provision_to_join_and_are_billed_from_the_reques
         "extra node-hours {extra_0} -> {extra_5}"
     );
 }
+
+/// `capacityShortage`: on a seed that faces one, the cloud gives at most `surgeAvailable`
+/// machines beyond the cluster's. A surge makes no more than that at once, and fails with
+/// none; a blue-green pool larger than that is not started; a surge policy is refused its
+/// machine and aborts. In place needs no machine and is not touched.
+#[test]
+fn a_capacity_shortage_caps_surges_and_stops_what_needs_more_machines() {
+    let run_with = |available: u32| {
+        run_text(&bench_text(
+            "shortage",
+            1,
+            "{uniform: [4, 4]}",
+            "{count: 2, replicas: {choice: [2]}, pdb: {none: 1}}",
+            &format!(
+                "  faults: {{capacityShortage: {{p: 1, surgeAvailable: {available}}}}}
+  upgrade:
+    strategies:
+      - {{name: in-place, type: InPlace}}
+      - {{name: surge-2, type: Surge, maxSurge: 2}}
+      - {{name: blue-green, type: BlueGreen, batch: 2}}
+      - name: policy-surge
+        policy: {{apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {{name: s}}, spec: {{target: {{version: next-minor}}, workers: {{strategy: Surge, maxSurge: 1, maxUnavailable: 0}}}}}}
+"
+            ),
+        ))
+    };
+    let outcome = |r: &Results, s: &str| rows_of(r, s)[0].outcome.clone();
+    let one = run_with(1);
+    assert_eq!(outcome(&one, "in-place"), "done");
+    assert_eq!(
+        outcome(&one, "surge-2"),
+        "done",
+        "a surge of 2 goes one machine at a time"
+    );
+    assert!(mean(&one, "surge-2", M::ExtraNodeHours) > 0.0, "it made its machines");
+    assert!(
+        outcome(&one, "blue-green").contains("no capacity"),
+        "{}",
+        outcome(&one, "blue-green")
+    );
+    assert_eq!(outcome(&one, "policy-surge"), "done", "one machine at a time is enough");
+    let none = run_with(0);
+    assert_eq!(outcome(&none, "in-place"), "done");
+    for s in ["surge-2", "blue-green", "policy-surge"] {
+        assert!(outcome(&none, s).contains("no capacity"), "{s}: {}", outcome(&none, s));
+    }
+    // With room for the whole green pool, blue-green goes ahead.
+    let plenty = run_with(100);
+    assert_eq!(outcome(&plenty, "blue-green"), "done");
+}

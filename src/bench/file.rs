@@ -338,6 +338,19 @@ pub struct Faults {
     pub etcd_member_crash: Option<EtcdCrashFaults>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_termination: Option<SlowTermination>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_shortage: Option<CapacityShortage>,
+}
+
+/// The cloud short of machines for a seed: surge and green nodes beyond what it can give are
+/// not made.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CapacityShortage {
+    /// The share of seeds that face a shortage.
+    pub p: f64,
+    /// Then, how many machines beyond the cluster's starting nodes can exist at once.
+    pub surge_available: Dist,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -888,6 +901,10 @@ fn check_faults(f: &Faults) -> Result<(), Problem> {
     if let Some(s) = &f.slow_termination {
         share(s.p, "spec.faults.slowTermination.p")?;
     }
+    if let Some(c) = &f.capacity_shortage {
+        share(c.p, "spec.faults.capacityShortage.p")?;
+        check_dist(&c.surge_available, "spec.faults.capacityShortage.surgeAvailable")?;
+    }
     Ok(())
 }
 
@@ -1018,6 +1035,17 @@ spec:
             (
                 MINIMAL.replace("timeout: 2m", "timeout: 18446744073709551615"),
                 "is out of range: a duration is at most 9223372036 seconds",
+            ),
+            (
+                MINIMAL.replace(
+                    "  drain:\n",
+                    "  faults: {capacityShortage: {p: 1.5, surgeAvailable: 1}}\n  drain:\n",
+                ),
+                "spec.faults.capacityShortage.p",
+            ),
+            (
+                MINIMAL.replace("  drain:\n", "  faults: {capacityShortage: {p: 0.5}}\n  drain:\n"),
+                "missing field `surgeAvailable`",
             ),
         ];
         for (text, want) in cases {

@@ -18,6 +18,9 @@ pub struct Generated {
     pub control_planes: Vec<String>,
     pub pools: Vec<Pool>,
     pub workloads: Vec<Workload>,
+    /// `capacityShortage`: how many machines beyond the starting nodes the cloud can give at
+    /// once for this seed; `None`: as many as asked for.
+    pub extra_machines: Option<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -132,8 +135,20 @@ pub fn generate(spec: &Spec, seed: u64) -> anyhow::Result<Generated> {
         control_planes,
         pools,
         workloads,
+        extra_machines: extra_machines(spec, seed),
     })
 }
+
+/// The seed's capacity shortage, drawn from a stream of its own (the cluster drawn for a
+/// seed stays the same with or without the key).
+fn extra_machines(spec: &Spec, seed: u64) -> Option<u32> {
+    let c = spec.faults.capacity_shortage.as_ref()?;
+    let mut rng = rng(seed, PURPOSE_CAPACITY);
+    let short = unit(&mut rng) < c.p;
+    short.then(|| u32::try_from(draw(&c.surge_available, &mut rng)).unwrap_or(u32::MAX))
+}
+
+const PURPOSE_CAPACITY: u64 = 5;
 
 fn workloads(c: &ClusterGen, spec: &Spec, rng: &mut SimRng) -> Vec<Workload> {
     let w = &c.workloads;

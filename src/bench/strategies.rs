@@ -241,6 +241,9 @@ fn run_policy(
     let mut provision = super::generate::rng(g.seed, super::upgrade::PURPOSE_PROVISION);
     let provision_time = spec.timings.node_provision.clone();
     drive.set_provision_time(move || super::generate::draw_duration(&provision_time, &mut provision));
+    if let Some(extra) = g.extra_machines {
+        drive.set_extra_machines(extra);
+    }
     let mut controller = crate::policy::controller::FilePolicy::new(policy.clone());
     let outcome = match controller.run(&mut drive) {
         Ok(Outcome::Done) => "done".to_string(),

@@ -99,8 +99,8 @@ pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> St
     for pool in &g.pools {
         let r = match s.kind.unwrap_or(WorkerStrategy::InPlace) {
             WorkerStrategy::InPlace => in_place(ctl, pool, &plan, s)?,
-            WorkerStrategy::Surge => surge(ctl, pool, &plan, s, &mut provision_time)?,
-            WorkerStrategy::BlueGreen => blue_green(ctl, pool, &plan, s, &mut provision_time)?,
+            WorkerStrategy::Surge => surge(ctl, pool, &plan, s, g.extra_machines, &mut provision_time)?,
+            WorkerStrategy::BlueGreen => blue_green(ctl, pool, &plan, s, g.extra_machines, &mut provision_time)?,
         };
         inner!(r, format!("pool {}: ", pool.name));
     }
@@ -208,17 +208,26 @@ fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], took: Si
     wait_ready(ctl, names);
 }
 
+/// `extra_machines`: the cloud's limit on machines beyond the cluster's (a capacity
+/// shortage): the surge makes no more than that at once, and none at all is a failure.
 fn surge(
     ctl: &mut Ctl,
     pool: &Pool,
     plan: &Plan,
     s: &UpgradeStrategy,
+    extra_machines: Option<u32>,
     provision_time: &mut impl FnMut() -> SimDuration,
 ) -> Step {
-    let k = s
+    let asked = s
         .max_surge
         .unwrap_or(super::file::Count::Nodes(1))
         .resolve(pool.nodes.len() as u32) as usize;
+    let k = extra_machines.map_or(asked, |cap| asked.min(cap as usize));
+    if k == 0 {
+        return Ok(Err(format!(
+            "no capacity: the cloud gives no machine beyond the cluster's (a surge of {asked} asked)"
+        )));
+    }
     let mut made = 0usize;
     for old in pool.nodes.chunks(k) {
         ctl.check_time()?;
@@ -246,13 +255,22 @@ fn surge(
     Ok(Ok(()))
 }
 
+/// The green pool is the blue one's size, all at once: a capacity shortage smaller than
+/// that (`extra_machines`) stops the strategy before it starts.
 fn blue_green(
     ctl: &mut Ctl,
     pool: &Pool,
     plan: &Plan,
     s: &UpgradeStrategy,
+    extra_machines: Option<u32>,
     provision_time: &mut impl FnMut() -> SimDuration,
 ) -> Step {
+    if let Some(cap) = extra_machines.filter(|cap| (*cap as usize) < pool.nodes.len()) {
+        return Ok(Err(format!(
+            "no capacity: the green pool needs {} machines, the cloud gives {cap}",
+            pool.nodes.len()
+        )));
+    }
     let green: Vec<String> = (1..=pool.nodes.len())
         .map(|i| format!("{}-g{i:04}", pool.name))
         .collect();

@@ -163,6 +163,8 @@ pub struct Drive<'o> {
     machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>,
     /// How long a machine takes from being asked for to joining; `None`: it joins at once.
     provision_time: Option<Box<dyn FnMut() -> SimDuration>>,
+    /// The most nodes the cloud lets the cluster have (a capacity shortage); `None`: no limit.
+    node_limit: Option<usize>,
 }
 
 impl<'o> Drive<'o> {
@@ -195,6 +197,7 @@ impl<'o> Drive<'o> {
             observer: None,
             machines: BTreeMap::new(),
             provision_time: None,
+            node_limit: None,
         }
     }
 
@@ -218,6 +221,12 @@ impl<'o> Drive<'o> {
     /// `nodeProvision`), drawn once per machine. Without it a machine joins at once.
     pub fn set_provision_time(&mut self, draw: impl FnMut() -> SimDuration + 'static) {
         self.provision_time = Some(Box::new(draw));
+    }
+
+    /// A capacity shortage for the whole run: the cloud gives at most `extra` machines beyond
+    /// the nodes the cluster has now; asking for more gets [`Provision::NoCapacity`].
+    pub fn set_extra_machines(&mut self, extra: u32) {
+        self.node_limit = Some(self.sim.cluster().node_count() + extra as usize);
     }
 
     /// Faults to inject, at times relative to now.
@@ -303,6 +312,15 @@ impl<'o> Drive<'o> {
         let now = self.sim.now();
         if self.schedule.no_capacity_at(now) {
             self.note(format!("provisioning {name}: no capacity"));
+            return Ok(Provision::NoCapacity);
+        }
+        if self
+            .node_limit
+            .is_some_and(|limit| self.sim.cluster().node_count() >= limit)
+        {
+            self.note(format!(
+                "provisioning {name}: no capacity (the cloud's machines are all in use)"
+            ));
             return Ok(Provision::NoCapacity);
         }
         if self.schedule.take_bad_replacement(now) {
