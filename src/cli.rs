@@ -125,10 +125,10 @@ struct BenchArgs {
     /// Without FILE: generated cases for `--workload policy`.
     #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     cases: u32,
-    /// Without FILE: how many times `--workload drain|upgrade` builds the cluster and runs the
-    /// sweep; the median time of each part is reported, as the bare loop's is.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
-    rounds: u32,
+    /// With `--workload drain|upgrade`: how many times the cluster is built and the sweep run
+    /// (default 5); the median time of each part is reported, as the bare loop's is.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=50))]
+    rounds: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -789,13 +789,18 @@ fn bench_command(args: BenchArgs) -> anyhow::Result<ExitCode> {
             errln!("kubedrill: --seeds, --out, --shard and --emit-job go with a benchmark FILE");
             return Ok(ExitCode::from(2));
         }
-        return match args.workload.unwrap_or(Workload::Drain) {
+        let workload = args.workload.unwrap_or(Workload::Drain);
+        if args.rounds.is_some() && !matches!(workload, Workload::Drain | Workload::Upgrade) {
+            errln!("kubedrill: --rounds goes with --workload drain or upgrade");
+            return Ok(ExitCode::from(2));
+        }
+        return match workload {
             Workload::Policy => bench_policy(args.cases),
-            workload => bench(args.workers, args.pods, workload, args.rounds),
+            workload => bench(args.workers, args.pods, workload, args.rounds.unwrap_or(5)),
         };
     };
-    if args.workload.is_some() {
-        errln!("kubedrill: --workload times a built-in sweep; a benchmark FILE says what to run");
+    if args.workload.is_some() || args.rounds.is_some() {
+        errln!("kubedrill: --workload and --rounds time a built-in sweep; a benchmark FILE says what to run");
         return Ok(ExitCode::from(2));
     }
     let usage = |m: String| -> anyhow::Result<ExitCode> {

@@ -450,6 +450,9 @@ fn the_sweep_bench_reports_the_median_of_its_rounds_and_ends_with_the_ratio() {
     }
     let o = kubedrill(&["bench", "--workload", "drain", "--rounds", "0"]);
     assert_eq!(o.status.code(), Some(2), "--rounds 0 is refused");
+    let o = kubedrill(&["bench", "--workload", "policy", "--rounds", "3"]);
+    assert_eq!(o.status.code(), Some(2), "--rounds is not for the policy workload");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--rounds goes with --workload drain or upgrade"));
 }
 
 /// A policy's soaks are waiting, not working: the same in-place policy with a 5-minute soak
