@@ -605,3 +605,48 @@ fn a_capacity_shortage_caps_surges_and_stops_what_needs_more_machines() {
     let plenty = run_with(100);
     assert_eq!(outcome(&plenty, "blue-green"), "done");
 }
+
+/// `badImage`: a machine that never joins. A surge or blue-green waits for it (ten minutes)
+/// and fails saying so; a surge policy waits for it to be Ready and aborts; in place makes no
+/// machine. With `p: 0` every machine joins.
+#[test]
+fn a_bad_image_stops_what_waits_for_a_new_machine() {
+    let run_with = |p: &str| {
+        run_text(&bench_text(
+            "bad-image",
+            1,
+            "{uniform: [3, 3]}",
+            "{count: 2, replicas: {choice: [2]}, pdb: {none: 1}}",
+            &format!(
+                "  faults: {{badImage: {{p: {p}}}}}
+  upgrade:
+    strategies:
+      - {{name: in-place, type: InPlace}}
+      - {{name: surge, type: Surge, maxSurge: 1}}
+      - {{name: blue-green, type: BlueGreen}}
+      - name: policy-surge
+        policy: {{apiVersion: kubedrill/v1, kind: UpgradePolicy, metadata: {{name: s}}, spec: {{target: {{version: next-minor}}, workers: {{strategy: Surge, maxSurge: 1, maxUnavailable: 0}}}}}}
+"
+            ),
+        ))
+    };
+    let outcome = |r: &Results, s: &str| rows_of(r, s)[0].outcome.clone();
+    let bad = run_with("1");
+    assert_eq!(outcome(&bad, "in-place"), "done");
+    for s in ["surge", "blue-green"] {
+        assert!(
+            outcome(&bad, s).contains("did not join within 10m0s (bad image)"),
+            "{s}: {}",
+            outcome(&bad, s)
+        );
+    }
+    assert!(
+        outcome(&bad, "policy-surge").contains("is not Ready"),
+        "{}",
+        outcome(&bad, "policy-surge")
+    );
+    let good = run_with("0");
+    for s in ["in-place", "surge", "blue-green", "policy-surge"] {
+        assert_eq!(outcome(&good, s), "done", "{s}");
+    }
+}

@@ -340,6 +340,16 @@ pub struct Faults {
     pub slow_termination: Option<SlowTermination>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_shortage: Option<CapacityShortage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bad_image: Option<BadImage>,
+}
+
+/// Machines that never join (a bad image): surge and green nodes, a policy's new nodes.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BadImage {
+    /// The share of machines asked for that never join.
+    pub p: f64,
 }
 
 /// The cloud short of machines for a seed: surge and green nodes beyond what it can give are
@@ -901,6 +911,9 @@ fn check_faults(f: &Faults) -> Result<(), Problem> {
     if let Some(s) = &f.slow_termination {
         share(s.p, "spec.faults.slowTermination.p")?;
     }
+    if let Some(b) = &f.bad_image {
+        share(b.p, "spec.faults.badImage.p")?;
+    }
     if let Some(c) = &f.capacity_shortage {
         share(c.p, "spec.faults.capacityShortage.p")?;
         check_dist(&c.surge_available, "spec.faults.capacityShortage.surgeAvailable")?;
@@ -1046,6 +1059,10 @@ spec:
             (
                 MINIMAL.replace("  drain:\n", "  faults: {capacityShortage: {p: 0.5}}\n  drain:\n"),
                 "missing field `surgeAvailable`",
+            ),
+            (
+                MINIMAL.replace("  drain:\n", "  faults: {badImage: {p: -0.1}}\n  drain:\n"),
+                "spec.faults.badImage.p",
             ),
         ];
         for (text, want) in cases {

@@ -94,13 +94,12 @@ pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> St
         to,
     };
     inner!(control_planes(ctl, g, &plan, s)?, "control planes: ");
-    let mut provision = rng(g.seed, PURPOSE_PROVISION);
-    let mut provision_time = || draw_duration(&spec.timings.node_provision, &mut provision);
+    let mut cloud = Cloud::of(g, spec);
     for pool in &g.pools {
         let r = match s.kind.unwrap_or(WorkerStrategy::InPlace) {
             WorkerStrategy::InPlace => in_place(ctl, pool, &plan, s)?,
-            WorkerStrategy::Surge => surge(ctl, pool, &plan, s, g.extra_machines, &mut provision_time)?,
-            WorkerStrategy::BlueGreen => blue_green(ctl, pool, &plan, s, g.extra_machines, &mut provision_time)?,
+            WorkerStrategy::Surge => surge(ctl, pool, &plan, s, &mut cloud)?,
+            WorkerStrategy::BlueGreen => blue_green(ctl, pool, &plan, s, &mut cloud)?,
         };
         inner!(r, format!("pool {}: ", pool.name));
     }
@@ -196,33 +195,77 @@ fn in_place(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy) -> Ste
     Ok(Ok(()))
 }
 
+/// What the cloud does with the machines a seed's strategies ask for: how long each takes
+/// (`nodeProvision`), how many beyond the cluster's it can give (`capacityShortage`), and
+/// which never join (`badImage`). Each from a random stream of its own, so every strategy of
+/// a seed meets the same cloud.
+pub(crate) struct Cloud {
+    timing: super::file::DurationDist,
+    provision: kubedrill_sim::rng::SimRng,
+    pub extra_machines: Option<u32>,
+    bad_share: f64,
+    bad: kubedrill_sim::rng::SimRng,
+}
+
+impl Cloud {
+    pub(crate) fn of(g: &Generated, spec: &Spec) -> Self {
+        Self {
+            timing: spec.timings.node_provision.clone(),
+            provision: rng(g.seed, PURPOSE_PROVISION),
+            extra_machines: g.extra_machines,
+            bad_share: spec.faults.bad_image.as_ref().map_or(0.0, |b| b.p),
+            bad: rng(g.seed, PURPOSE_BAD_IMAGE),
+        }
+    }
+
+    /// How long the next machine takes to join.
+    pub(crate) fn provision_time(&mut self) -> SimDuration {
+        draw_duration(&self.timing, &mut self.provision)
+    }
+
+    /// Whether the next machine made never joins.
+    pub(crate) fn bad_image(&mut self) -> bool {
+        self.bad_share > 0.0 && super::generate::unit(&mut self.bad) < self.bad_share
+    }
+}
+
+/// The random stream of bad images.
+const PURPOSE_BAD_IMAGE: u64 = 6;
+
+/// How long a strategy waits for a machine it asked for to join and be Ready.
+const JOIN_TIMEOUT: SimDuration = SimDuration::from_secs(600);
+
 /// Asks for `names.len()` machines of the pool's kind at the new version and waits for them
-/// to join.
-fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], took: SimDuration) {
+/// to join; a machine with a bad image never does, and the wait for it times out.
+fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], cloud: &mut Cloud) -> Result<(), String> {
+    let took = cloud.provision_time();
     ctl.sim.set_join_spec(Some(pool.machine.clone()));
     ctl.wait_noted(took, Why::Provision, &format!("requested {} machines", names.len()));
     for name in names {
-        ctl.fault(&format!("node-add {name} {}", plan.to));
+        if !cloud.bad_image() {
+            ctl.fault(&format!("node-add {name} {}", plan.to));
+        }
     }
     ctl.sim.set_join_spec(None);
-    wait_ready(ctl, names);
+    for name in names {
+        let joined = ctl.wait_until(Why::Work, SimDuration::from_secs(1), JOIN_TIMEOUT, |sim| {
+            node_ready(sim, name)
+        });
+        if !joined {
+            return Err(format!("{name} did not join within {JOIN_TIMEOUT} (bad image)"));
+        }
+    }
+    Ok(())
 }
 
-/// `extra_machines`: the cloud's limit on machines beyond the cluster's (a capacity
-/// shortage): the surge makes no more than that at once, and none at all is a failure.
-fn surge(
-    ctl: &mut Ctl,
-    pool: &Pool,
-    plan: &Plan,
-    s: &UpgradeStrategy,
-    extra_machines: Option<u32>,
-    provision_time: &mut impl FnMut() -> SimDuration,
-) -> Step {
+/// The cloud's limit on machines beyond the cluster's (a capacity shortage): the surge makes
+/// no more than that at once, and none at all is a failure.
+fn surge(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy, cloud: &mut Cloud) -> Step {
     let asked = s
         .max_surge
         .unwrap_or(super::file::Count::Nodes(1))
         .resolve(pool.nodes.len() as u32) as usize;
-    let k = extra_machines.map_or(asked, |cap| asked.min(cap as usize));
+    let k = cloud.extra_machines.map_or(asked, |cap| asked.min(cap as usize));
     if k == 0 {
         return Ok(Err(format!(
             "no capacity: the cloud gives no machine beyond the cluster's (a surge of {asked} asked)"
@@ -235,7 +278,9 @@ fn surge(
             .map(|i| format!("{}-s{:04}", pool.name, made + i + 1))
             .collect();
         made += new.len();
-        provision(ctl, pool, plan, &new, provision_time());
+        if let Err(e) = provision(ctl, pool, plan, &new, cloud) {
+            return Ok(Err(e));
+        }
         let ends = drain_batch(ctl, old, &s.drain, true)?;
         if let Some(e) = failed(old, &ends) {
             cordon_all(ctl, old, false);
@@ -256,16 +301,9 @@ fn surge(
 }
 
 /// The green pool is the blue one's size, all at once: a capacity shortage smaller than
-/// that (`extra_machines`) stops the strategy before it starts.
-fn blue_green(
-    ctl: &mut Ctl,
-    pool: &Pool,
-    plan: &Plan,
-    s: &UpgradeStrategy,
-    extra_machines: Option<u32>,
-    provision_time: &mut impl FnMut() -> SimDuration,
-) -> Step {
-    if let Some(cap) = extra_machines.filter(|cap| (*cap as usize) < pool.nodes.len()) {
+/// that stops the strategy before it starts.
+fn blue_green(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy, cloud: &mut Cloud) -> Step {
+    if let Some(cap) = cloud.extra_machines.filter(|cap| (*cap as usize) < pool.nodes.len()) {
         return Ok(Err(format!(
             "no capacity: the green pool needs {} machines, the cloud gives {cap}",
             pool.nodes.len()
@@ -274,7 +312,9 @@ fn blue_green(
     let green: Vec<String> = (1..=pool.nodes.len())
         .map(|i| format!("{}-g{i:04}", pool.name))
         .collect();
-    provision(ctl, pool, plan, &green, provision_time());
+    if let Err(e) = provision(ctl, pool, plan, &green, cloud) {
+        return Ok(Err(e));
+    }
     // The whole blue pool is cordoned first, so nothing evicted lands on a node still to go.
     cordon_all(ctl, &pool.nodes, true);
     let batch = batch_of(s.batch, pool.nodes.len());

@@ -165,6 +165,8 @@ pub struct Drive<'o> {
     provision_time: Option<Box<dyn FnMut() -> SimDuration>>,
     /// The most nodes the cloud lets the cluster have (a capacity shortage); `None`: no limit.
     node_limit: Option<usize>,
+    /// Whether the next machine made has a bad image (never joins); `None`: every one joins.
+    bad_image: Option<Box<dyn FnMut() -> bool>>,
 }
 
 impl<'o> Drive<'o> {
@@ -198,6 +200,7 @@ impl<'o> Drive<'o> {
             machines: BTreeMap::new(),
             provision_time: None,
             node_limit: None,
+            bad_image: None,
         }
     }
 
@@ -227,6 +230,12 @@ impl<'o> Drive<'o> {
     /// the nodes the cluster has now; asking for more gets [`Provision::NoCapacity`].
     pub fn set_extra_machines(&mut self, extra: u32) {
         self.node_limit = Some(self.sim.cluster().node_count() + extra as usize);
+    }
+
+    /// Which machines made have a bad image and never join (a strategy benchmark's
+    /// `badImage`), drawn once per machine, after its provisioning time.
+    pub fn set_bad_image(&mut self, draw: impl FnMut() -> bool + 'static) {
+        self.bad_image = Some(Box::new(draw));
     }
 
     /// Faults to inject, at times relative to now.
@@ -334,6 +343,10 @@ impl<'o> Drive<'o> {
             let result = self.wait(d);
             self.state.provisioning.push((now, self.sim.now()));
             result?;
+        }
+        if self.bad_image.as_mut().is_some_and(|bad| bad()) {
+            self.note(format!("provisioning {name}: the machine never joins (bad image)"));
+            return Ok(Provision::NeverJoins);
         }
         let text = format!("node-add {name} {version}");
         self.sim.set_join_spec(self.machines.get(pool).cloned());
