@@ -7,7 +7,7 @@ use crate::policy::controller::FilePolicy;
 use crate::policy::counterexample::{Provenance, render};
 use crate::policy::faults::Schedule;
 use crate::policy::file::{self, PolicyFile};
-use crate::policy::search::{self, SearchOptions, describe};
+use crate::policy::search::{self, Found, SearchOptions, describe};
 use crate::policy::{Outcome, Policy};
 use crate::scenario_file;
 use anyhow::Context as _;
@@ -167,12 +167,13 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
             args.max_nodes
         ),
         how: format!(
-            "case {} of the check; shrunk in {:.1} s over {} runs from {} to {}",
+            "case {} of the check; shrunk in {:.1} s over {} runs from {} to {}{}",
             found.index,
             found.shrink_elapsed.as_secs_f64(),
             found.shrink_runs,
             describe(&found.original),
-            describe(&found.case)
+            describe(&found.case),
+            stopped_text(&found)
         ),
         faults: Schedule::from_case(&found.case).described,
         path: path.display().to_string(),
@@ -193,11 +194,12 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
         failure.detail
     )?;
     outln!(
-        "shrunk in {:.1} s ({} runs) from {} to {}",
+        "shrunk in {:.1} s ({} runs) from {} to {}{}",
         found.shrink_elapsed.as_secs_f64(),
         found.shrink_runs,
         describe(&found.original),
-        describe(&found.case)
+        describe(&found.case),
+        stopped_text(&found)
     )?;
     outln!("counterexample: {}", path.display())?;
     outln!("replay: kubedrill run {}", path.display())?;
@@ -213,4 +215,9 @@ fn write_file(path: &PathBuf, text: &str) -> anyhow::Result<()> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     std::fs::write(path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `` (the shrink was complete) or ` (stopped at its budget of 1000 runs)`.
+fn stopped_text(found: &Found) -> String {
+    found.shrink_stopped.map(|s| format!(" ({s})")).unwrap_or_default()
 }

@@ -130,6 +130,7 @@ fn bad_policies_are_caught_and_shrink_to_what_they_need() {
             "{name}: {:?}",
             f.shrink_elapsed
         );
+        assert_eq!(f.shrink_stopped, None, "{name}: the shrink reached a fixed point");
     }
 }
 

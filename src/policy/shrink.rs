@@ -7,11 +7,37 @@
 //! pools, fewer nodes, fewer workloads, simpler workloads (one replica, no budget, quick
 //! start and stop), earlier and simpler faults, the oldest version. A candidate is kept when it
 //! still fails the same property. Every candidate is a valid case (within the generator's
-//! ranges), and the search stops at a wall-clock budget.
+//! ranges). The search stops at a budget of runs, so the same failure shrinks to the same case
+//! on any machine; a wall-clock limit stops it too, as a safety, and says so.
 
 use kubedrill_sim::scenario::generate::{Case, FaultKind, PdbShape, WorkloadSpec};
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
+
+/// When shrinking stops short of a fixed point.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    /// Candidates run at most: the deterministic bound.
+    pub runs: u32,
+    /// Wall-clock time at most: a safety for a machine far slower than expected.
+    pub time: Duration,
+}
+
+/// Why a shrink stopped before it found nothing smaller that still fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stopped {
+    Runs(u32),
+    Time(Duration),
+}
+
+impl std::fmt::Display for Stopped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Runs(n) => write!(f, "stopped at its budget of {n} runs"),
+            Self::Time(t) => write!(f, "stopped at its time limit of {} s", t.as_secs()),
+        }
+    }
+}
 
 /// The shrunk case, and how much work it took.
 #[derive(Clone, Debug)]
@@ -19,17 +45,25 @@ pub struct Shrunk {
     pub case: Case,
     pub runs: u32,
     pub elapsed: Duration,
+    /// `None`: no smaller candidate fails (the shrink is complete).
+    pub stopped: Option<Stopped>,
 }
 
 /// Shrinks `case`; `fails` says whether a candidate still fails the same property.
-pub fn shrink(case: Case, budget: Duration, mut fails: impl FnMut(&Case) -> bool) -> Shrunk {
+pub fn shrink(case: Case, budget: Budget, mut fails: impl FnMut(&Case) -> bool) -> Shrunk {
     let start = Instant::now();
     let mut best = case;
     let mut tried: BTreeSet<String> = BTreeSet::new();
     let mut runs = 0;
+    let mut stopped = None;
     'outer: loop {
         for candidate in candidates(&best) {
-            if start.elapsed() > budget {
+            if runs >= budget.runs {
+                stopped = Some(Stopped::Runs(budget.runs));
+                break 'outer;
+            }
+            if start.elapsed() > budget.time {
+                stopped = Some(Stopped::Time(budget.time));
                 break 'outer;
             }
             if !tried.insert(format!("{candidate:?}")) {
@@ -47,6 +81,7 @@ pub fn shrink(case: Case, budget: Duration, mut fails: impl FnMut(&Case) -> bool
         case: best,
         runs,
         elapsed: start.elapsed(),
+        stopped,
     }
 }
 
@@ -205,13 +240,28 @@ mod tests {
             }],
         };
         let fails = |c: &Case| c.workers() >= 2 && c.workloads.iter().any(|w| w.pdb == PdbShape::MinAvailableAll);
-        let s = shrink(big, Duration::from_secs(10), fails);
+        let budget = Budget {
+            runs: 10_000,
+            time: Duration::from_secs(60),
+        };
+        let s = shrink(big.clone(), budget, fails);
+        assert_eq!(s.stopped, None, "a fixed point within the budget");
         assert_eq!(s.case.control_planes, 1);
         assert_eq!(s.case.workers(), 2);
         assert_eq!(s.case.pools.len(), 1);
         assert_eq!(s.case.faults, Vec::new());
         assert_eq!(s.case.workloads, vec![workload_min()]);
         assert_eq!((s.case.from_minor, s.case.seed), (24, 0));
+        // A budget of runs stops it at the same case every time, however fast the machine.
+        let short = Budget { runs: 5, ..budget };
+        let a = shrink(big.clone(), short, fails);
+        let b = shrink(big, short, fails);
+        assert_eq!((a.runs, a.stopped), (5, Some(Stopped::Runs(5))));
+        assert_eq!(a.case, b.case);
+        assert_eq!(
+            a.stopped.map(|s| s.to_string()).as_deref(),
+            Some("stopped at its budget of 5 runs")
+        );
     }
 
     fn workload_min() -> WorkloadSpec {
