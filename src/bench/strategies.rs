@@ -238,16 +238,9 @@ fn run_policy(
         faults.iter().map(|f| (f.at, f.text.clone())),
     ));
     drive.set_machines(g.pools.iter().map(|p| (p.name.clone(), p.machine.clone())).collect());
-    // The same cloud as the built-in strategies meet: provisioning times, a shortage, bad
-    // images, each from its own stream; the driver's two draws share it.
-    let cloud = std::rc::Rc::new(std::cell::RefCell::new(super::upgrade::Cloud::of(g, spec)));
-    let provision = std::rc::Rc::clone(&cloud);
-    drive.set_provision_time(move || provision.borrow_mut().provision_time());
-    let bad = std::rc::Rc::clone(&cloud);
-    drive.set_bad_image(move || bad.borrow_mut().bad_image());
-    if let Some(extra) = g.extra_machines {
-        drive.set_extra_machines(extra);
-    }
+    // The same cloud as the built-in strategies meet (provisioning times, a shortage, bad
+    // images, each from its own stream).
+    drive.set_cloud(super::upgrade::Cloud::of(g, spec));
     let mut controller = crate::policy::controller::FilePolicy::new(policy.clone());
     let outcome = match controller.run(&mut drive) {
         Ok(Outcome::Done) => "done".to_string(),

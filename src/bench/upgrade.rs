@@ -13,6 +13,7 @@ use super::drain::{Drained, cordon_all, drain_batch};
 use super::file::{Spec, UpgradeStrategy, WorkerStrategy};
 use super::generate::{Generated, Pool, draw_duration, rng};
 use super::strategies::{batch_of, drain_and, node_ready};
+use crate::policy::drive::Cloud as _;
 use kubedrill_sim::packages::debver::PackageEra;
 use kubedrill_sim::packages::repo::{latest_release, package_version_for};
 use kubedrill_sim::time::SimDuration;
@@ -79,7 +80,7 @@ impl Plan {
 }
 
 /// The random stream machines' provisioning times are drawn from (a policy's too).
-pub(crate) const PURPOSE_PROVISION: u64 = 3;
+const PURPOSE_PROVISION: u64 = 3;
 
 pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> Step {
     let group = spec.upgrade.as_ref().map_or("next-minor", |u| u.to.as_str());
@@ -202,7 +203,7 @@ fn in_place(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy) -> Ste
 pub(crate) struct Cloud {
     timing: super::file::DurationDist,
     provision: kubedrill_sim::rng::SimRng,
-    pub extra_machines: Option<u32>,
+    extra_machines: Option<u32>,
     bad_share: f64,
     bad: kubedrill_sim::rng::SimRng,
 }
@@ -217,15 +218,19 @@ impl Cloud {
             bad: rng(g.seed, PURPOSE_BAD_IMAGE),
         }
     }
+}
 
-    /// How long the next machine takes to join.
-    pub(crate) fn provision_time(&mut self) -> SimDuration {
+impl crate::policy::drive::Cloud for Cloud {
+    fn provision_time(&mut self) -> SimDuration {
         draw_duration(&self.timing, &mut self.provision)
     }
 
-    /// Whether the next machine made never joins.
-    pub(crate) fn bad_image(&mut self) -> bool {
+    fn bad_image(&mut self) -> bool {
         self.bad_share > 0.0 && super::generate::unit(&mut self.bad) < self.bad_share
+    }
+
+    fn extra_machines(&self) -> Option<u32> {
+        self.extra_machines
     }
 }
 

@@ -142,7 +142,7 @@ pub struct DriveState {
     /// benchmark counts as waiting rather than working (its own waits say so in their steps).
     pub soaked: Vec<(SimTime, SimTime)>,
     /// When each machine was asked for, while a provisioning time is set
-    /// ([`Drive::set_provision_time`]): a benchmark bills it from then.
+    /// ([`Drive::set_cloud`]): a benchmark bills it from then.
     pub requested: Vec<SimTime>,
     /// The waits, (from, to), until those machines joined: waiting, like a soak.
     pub provisioning: Vec<(SimTime, SimTime)>,
@@ -161,12 +161,21 @@ pub struct Drive<'o> {
     seen_violations: usize,
     observer: Option<&'o mut dyn Observer>,
     machines: BTreeMap<String, kubedrill_sim::scenario::NodeSpec>,
-    /// How long a machine takes from being asked for to joining; `None`: it joins at once.
-    provision_time: Option<Box<dyn FnMut() -> SimDuration>>,
+    /// The cloud machines come from; `None`: each joins at once.
+    cloud: Option<Box<dyn Cloud>>,
     /// The most nodes the cloud lets the cluster have (a capacity shortage); `None`: no limit.
     node_limit: Option<usize>,
-    /// Whether the next machine made has a bad image (never joins); `None`: every one joins.
-    bad_image: Option<Box<dyn FnMut() -> bool>>,
+}
+
+/// Where a policy's new machines come from (a strategy benchmark's `nodeProvision`,
+/// `capacityShortage` and `badImage`). Without one a machine joins at once.
+pub trait Cloud {
+    /// How long the next machine takes from being asked for to joining.
+    fn provision_time(&mut self) -> SimDuration;
+    /// Whether the next machine made has a bad image and never joins.
+    fn bad_image(&mut self) -> bool;
+    /// How many machines beyond the cluster's the cloud can give at once; `None`: any.
+    fn extra_machines(&self) -> Option<u32>;
 }
 
 impl<'o> Drive<'o> {
@@ -198,9 +207,8 @@ impl<'o> Drive<'o> {
             seen_violations: 0,
             observer: None,
             machines: BTreeMap::new(),
-            provision_time: None,
+            cloud: None,
             node_limit: None,
-            bad_image: None,
         }
     }
 
@@ -220,22 +228,14 @@ impl<'o> Drive<'o> {
         self.machines = machines;
     }
 
-    /// How long each machine takes from being asked for to joining (a strategy benchmark's
-    /// `nodeProvision`), drawn once per machine. Without it a machine joins at once.
-    pub fn set_provision_time(&mut self, draw: impl FnMut() -> SimDuration + 'static) {
-        self.provision_time = Some(Box::new(draw));
-    }
-
-    /// A capacity shortage for the whole run: the cloud gives at most `extra` machines beyond
-    /// the nodes the cluster has now; asking for more gets [`Provision::NoCapacity`].
-    pub fn set_extra_machines(&mut self, extra: u32) {
-        self.node_limit = Some(self.sim.cluster().node_count() + extra as usize);
-    }
-
-    /// Which machines made have a bad image and never join (a strategy benchmark's
-    /// `badImage`), drawn once per machine, after its provisioning time.
-    pub fn set_bad_image(&mut self, draw: impl FnMut() -> bool + 'static) {
-        self.bad_image = Some(Box::new(draw));
+    /// The cloud the policy's machines come from, from now on: each takes its provisioning
+    /// time to join, or never joins, and asking beyond its capacity (counted from the nodes the
+    /// cluster has now) gets [`Provision::NoCapacity`].
+    pub fn set_cloud(&mut self, cloud: impl Cloud + 'static) {
+        self.node_limit = cloud
+            .extra_machines()
+            .map(|extra| self.sim.cluster().node_count() + extra as usize);
+        self.cloud = Some(Box::new(cloud));
     }
 
     /// Faults to inject, at times relative to now.
@@ -336,15 +336,15 @@ impl<'o> Drive<'o> {
             self.note(format!("provisioning {name}: the machine never joins (bad image)"));
             return Ok(Provision::NeverJoins);
         }
-        if let Some(draw) = self.provision_time.as_mut() {
-            let d = draw();
+        if let Some(cloud) = self.cloud.as_mut() {
+            let d = cloud.provision_time();
             self.state.requested.push(now);
             self.note(format!("provisioning {name}: joins in {d}"));
             let result = self.wait(d);
             self.state.provisioning.push((now, self.sim.now()));
             result?;
         }
-        if self.bad_image.as_mut().is_some_and(|bad| bad()) {
+        if self.cloud.as_mut().is_some_and(|cloud| cloud.bad_image()) {
             self.note(format!("provisioning {name}: the machine never joins (bad image)"));
             return Ok(Provision::NeverJoins);
         }

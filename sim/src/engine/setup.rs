@@ -242,7 +242,6 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
     let mut counts = (0u32, 0u32);
-    let mut shared = Provisioning::default();
     let mut add = |name: String, ns: &NodeSpec, out: &mut Vec<Node>, where_: &str| -> Result<(), SetupError> {
         if !names.insert(name.clone()) {
             return Err(SetupError(format!("{where_}: node name {name:?} is used twice")));
@@ -257,9 +256,7 @@ fn expand_nodes(spec: &ClusterSpec) -> Result<Vec<Node>, SetupError> {
                 counts.1 - 1
             }
         };
-        out.push(
-            build_node(&name, ns, &version, index, &mut shared).map_err(|e| SetupError(format!("{where_}: {e}")))?,
-        );
+        out.push(build_node(&name, ns, &version, index).map_err(|e| SetupError(format!("{where_}: {e}")))?);
         Ok(())
     };
     for (i, n) in spec.nodes.iter().enumerate() {
@@ -329,26 +326,17 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
         kubelet_version: None,
     };
     let index = sim.cluster.node_count() as u32;
-    let mut node = build_node(name, &spec, version, index, &mut Provisioning::default())?;
+    let mut node = build_node(name, &spec, version, index)?;
     node.created_at = sim.now;
     node.packages.release_day = sim.cluster.date_day;
     Ok(node)
 }
 
-/// What nodes provisioned alike share while a cluster is built.
-#[derive(Default)]
-struct Provisioning {
-    /// Provisioning a node's packages walks the repository catalogue; nodes of one kubelet
-    /// version share it.
-    packages: BTreeMap<KubeVersion, packages::PackageState>,
-    /// So do their files, which depend on the role, the kubelet and the runtime only: copies
-    /// share one map until a node writes to its own.
-    filesystems: BTreeMap<(bool, KubeVersion, &'static str), hostfs::HostFs>,
-}
-
 thread_local! {
-    // A machine's files and packages as provisioned depend on these inputs alone, and a
-    // policy check builds thousands of clusters from the same few: built once per thread.
+    // A machine's files and packages as provisioned depend on these inputs alone (its
+    // packages on the kubelet version; its files on the role, the kubelet and the runtime),
+    // and a cluster's nodes, or a policy check's thousands of clusters, come from a few
+    // kinds: each kind is built once per thread, and nodes share its files until they write.
     static FILESYSTEMS: std::cell::RefCell<crate::memo::Memo<(bool, KubeVersion, &'static str), hostfs::HostFs>> =
         Default::default();
     static PACKAGES: std::cell::RefCell<crate::memo::Memo<KubeVersion, packages::PackageState>> = Default::default();
@@ -377,13 +365,7 @@ fn provisioned_packages(kubelet: &KubeVersion) -> packages::PackageState {
     p
 }
 
-fn build_node(
-    name: &str,
-    spec: &NodeSpec,
-    version: &KubeVersion,
-    index: u32,
-    shared: &mut Provisioning,
-) -> Result<Node, String> {
+fn build_node(name: &str, spec: &NodeSpec, version: &KubeVersion, index: u32) -> Result<Node, String> {
     if !is_dns_label(name) {
         return Err(format!(
             "node name {name:?} is not a valid DNS subdomain (lower case letters, digits, '-' and '.')"
@@ -469,16 +451,8 @@ fn build_node(
         booted_at: SimTime::ZERO,
         control_plane: None,
         deleting: false,
-        fs: shared
-            .filesystems
-            .entry((cp, kubelet.clone(), runtime))
-            .or_insert_with(|| provisioned_fs(cp, &kubelet, runtime))
-            .clone(),
-        packages: shared
-            .packages
-            .entry(kubelet.clone())
-            .or_insert_with(|| provisioned_packages(&kubelet))
-            .clone(),
+        fs: provisioned_fs(cp, &kubelet, runtime),
+        packages: provisioned_packages(&kubelet),
     })
 }
 

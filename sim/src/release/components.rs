@@ -316,33 +316,31 @@ pub fn render_manifest(
     // Pieces pushed one after another: kubeadm's manifests are written at every control plane
     // upgrade, and formatting each line cost more than the rest of the upgrade step.
     let mut s = String::with_capacity(2048);
-    for piece in [
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    component: ",
-        name,
-        "\n    tier: control-plane\n  name: ",
-        name,
-        "\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n",
-    ] {
-        s.push_str(piece);
-    }
+    push_all(
+        &mut s,
+        &[
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  creationTimestamp: null\n  labels:\n    component: ",
+            name,
+            "\n    tier: control-plane\n  name: ",
+            name,
+            "\n  namespace: kube-system\nspec:\n  containers:\n  - command:\n",
+        ],
+    );
     for arg in &command {
-        for piece in ["    - ", arg, "\n"] {
-            s.push_str(piece);
-        }
+        push_all(&mut s, &["    - ", arg, "\n"]);
     }
-    for piece in [
-        "    image: ",
-        &image,
-        "\n    imagePullPolicy: IfNotPresent\n    name: ",
-        name,
-        "\n    volumeMounts:\n",
-    ] {
-        s.push_str(piece);
-    }
+    push_all(
+        &mut s,
+        &[
+            "    image: ",
+            &image,
+            "\n    imagePullPolicy: IfNotPresent\n    name: ",
+            name,
+            "\n    volumeMounts:\n",
+        ],
+    );
     for (name, path) in mounts {
-        for piece in ["    - mountPath: ", path, "\n      name: ", name, "\n"] {
-            s.push_str(piece);
-        }
+        push_all(&mut s, &["    - mountPath: ", path, "\n      name: ", name, "\n"]);
     }
     // Static pods got a priority class with kubeadm 1.11.
     if cp.apiserver.minor >= 11 {
@@ -358,20 +356,28 @@ pub fn render_manifest(
         } else {
             "DirectoryOrCreate"
         };
-        for piece in [
-            "  - hostPath:\n      path: ",
-            path,
-            "\n      type: ",
-            kind,
-            "\n    name: ",
-            name,
-            "\n",
-        ] {
-            s.push_str(piece);
-        }
+        push_all(
+            &mut s,
+            &[
+                "  - hostPath:\n      path: ",
+                path,
+                "\n      type: ",
+                kind,
+                "\n    name: ",
+                name,
+                "\n",
+            ],
+        );
     }
     s.push_str("status: {}\n");
     Some(s)
+}
+
+/// Appends each piece in turn (the manifest's lines, assembled without formatting).
+fn push_all(s: &mut String, pieces: &[&str]) {
+    for piece in pieces {
+        s.push_str(piece);
+    }
 }
 
 /// The image a manifest's text names for the component's container (the first `image:`).
