@@ -16,6 +16,7 @@ pub mod packages;
 pub mod patch;
 pub mod pdb;
 pub mod pod;
+pub mod pod_names;
 pub mod quantity;
 pub mod scheduler;
 pub mod services;

@@ -11,6 +11,17 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+/// A parsed line and the aliases it was parsed with.
+type ParsedLine = (BTreeMap<String, String>, Script);
+
+/// Lines longer than this are parsed every time, so the memo stays small.
+const MEMO_LINE_BYTES: usize = 1024;
+
+thread_local! {
+    static PARSED_LINES: std::cell::RefCell<crate::memo::Memo<String, std::rc::Rc<ParsedLine>>> =
+        Default::default();
+}
+
 /// What `$$` expands to. A fixed value keeps runs reproducible.
 const SHELL_PID: &str = "4242";
 
@@ -122,7 +133,7 @@ impl Shell {
     /// returns status 0 and leaves `$?` as it was, like pressing Enter in
     /// bash.
     pub fn run_line(&mut self, host: &mut (impl CommandHost + ?Sized), line: &str) -> CommandOutput {
-        let script = match self.parse(line) {
+        let parsed = match self.parse_shared(line) {
             Ok(script) => script,
             Err(error) => {
                 let mut out = CommandOutput::fail(error.status());
@@ -133,12 +144,13 @@ impl Shell {
                 return out;
             }
         };
+        let script = &parsed.1;
         let mut out = CommandOutput::ok();
         if script.lists.is_empty() {
             return out;
         }
         self.expanded_bytes = 0;
-        self.run_script(host, &script, &mut out);
+        self.run_script(host, script, &mut out);
         out.status = self.last_status;
         out
     }
@@ -146,6 +158,24 @@ impl Shell {
     /// Parses `line` with this shell's aliases, as [`Shell::run_line`] would.
     pub fn parse(&self, line: &str) -> Result<Script, ShellSyntaxError> {
         parse_with_aliases(line, &self.aliases)
+    }
+
+    /// [`Shell::parse`], remembered per thread: a scripted sweep (a benchmark, an upgrade
+    /// policy) types the same line on node after node, and a parse depends on the line and
+    /// the aliases alone. Returns the aliases it was parsed with beside the script.
+    fn parse_shared(&self, line: &str) -> Result<std::rc::Rc<ParsedLine>, ShellSyntaxError> {
+        let memo = line.len() <= MEMO_LINE_BYTES;
+        if memo
+            && let Some(hit) = PARSED_LINES.with(|m| m.borrow().get(line))
+            && hit.0 == self.aliases
+        {
+            return Ok(hit);
+        }
+        let parsed = std::rc::Rc::new((self.aliases.clone(), self.parse(line)?));
+        if memo {
+            PARSED_LINES.with(|m| m.borrow_mut().insert(line.to_owned(), parsed.clone()));
+        }
+        Ok(parsed)
     }
 
     /// `$?`: the status of the last pipeline run.
