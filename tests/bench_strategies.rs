@@ -348,7 +348,8 @@ fn the_metrics_move_the_way_the_strategies_say() {
         let rpo = row.get(M::Rpo).unwrap_or(-1.0);
         assert!(rpo > 0.0 && rpo <= 3630.0, "{row:?}");
         assert!(row.get(M::RevisionsLost).unwrap_or(0.0) > 0.0);
-        assert_eq!(row.get(M::MinMembers), Some(1.0));
+        // The incident leaves one member; restoring the backup stops that one too.
+        assert_eq!(row.get(M::MinMembers), Some(0.0));
         assert!(row.get(M::NoQuorum).unwrap_or(0.0) > 0.0);
     }
     for row in rows_of(&r, "replace/memberDiskLoss") {
@@ -648,5 +649,32 @@ fn a_bad_image_stops_what_waits_for_a_new_machine() {
     let good = run_with("0");
     for s in ["in-place", "surge", "blue-green", "policy-surge"] {
         assert_eq!(outcome(&good, s), "done", "{s}");
+    }
+}
+
+#[test]
+fn etcd_partitions_show_in_the_healthy_member_count() {
+    // Goal: `spec.faults.etcdPartition` cuts members off during the run, and the safety
+    // counters see it: fewer members healthy, yet never fewer than a quorum (faults alone
+    // never break it). Method: serial drains of the same seeds with frequent partitions and
+    // with none.
+    let text = |faults: &str| {
+        let rest = format!("  faults: {faults}\n  drain:\n    strategies: [{{name: serial}}]\n");
+        bench_text("partitions", 3, "6", "{count: 3, replicas: 2}", &rest)
+            .replace("  cluster:\n", "  cluster:\n    controlPlanes: 3\n")
+    };
+    let calm = run_text(&text("{}"));
+    let cut = run_text(&text("{etcdPartition: {perHour: 60, duration: 2m}}"));
+    for row in rows_of(&calm, "serial") {
+        assert_eq!(row.get(M::MinMembers), Some(3.0), "{row:?}");
+    }
+    for row in rows_of(&cut, "serial") {
+        assert_eq!(row.get(M::MinMembers), Some(2.0), "a member cut off: {row:?}");
+        assert_eq!(row.get(M::NoQuorum), Some(0.0), "{row:?}");
+        assert_eq!(
+            row.get(M::ApiUnavailable),
+            Some(0.0),
+            "cp1's API server keeps serving: {row:?}"
+        );
     }
 }

@@ -135,6 +135,13 @@ pub enum Event {
         etcd_voters: u32,
         quorum: u32,
     },
+    /// The etcd voters running and connected to their peers changed while the API's
+    /// availability did not (a member crashed, was cut off, or came back).
+    EtcdMembers {
+        healthy: u32,
+        voters: u32,
+        quorum: u32,
+    },
     /// The kubelet stopped a static pod because of its manifest (gone, or not a Pod).
     StaticPodStopped {
         node: Arc<str>,

@@ -18,11 +18,16 @@ pub struct Timed {
 pub const HORIZON: SimDuration = SimDuration::from_secs(48 * 3600);
 
 const PURPOSE_FAULTS: u64 = 2;
+/// Partitions draw from a stream of their own: a seed's other faults are the same with or
+/// without them.
+const PURPOSE_PARTITION: u64 = 7;
 
 /// The schedule of `g`'s seed, in time order (ties in drawing order).
 pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
     let mut rng = rng(g.seed, PURPOSE_FAULTS);
     let mut out = Vec::new();
+    // Every etcd member's time out of the cluster: (member index past the first, from, until).
+    let mut etcd_out: Vec<(usize, u64, u64)> = Vec::new();
     let workers: Vec<&String> = g.pools.iter().flat_map(|p| &p.nodes).collect();
     if let Some(c) = &f.node_crash
         && c.per_node_hour > 0.0
@@ -84,6 +89,7 @@ pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
                 continue;
             }
             down.push((i as u64, until));
+            etcd_out.push((i, at, until));
             out.push(Timed {
                 at: SimDuration::from_ms(at),
                 text: format!("etcd-member-crash {}", members[i]),
@@ -94,8 +100,57 @@ pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
             });
         }
     }
+    if let Some(p) = &f.etcd_partition
+        && p.per_hour > 0.0
+        && g.control_planes.len() >= 3
+    {
+        partitions(p, g, &mut etcd_out, &mut out);
+    }
+    // Stable: faults at the same instant keep their drawing order.
     out.sort_by_key(|f| f.at);
     out
+}
+
+/// Partitions drawn after the crashes, on the same terms: never the first control plane's
+/// member, and never, at any instant of a partition, more members out (crashed or cut off)
+/// than the cluster tolerates.
+fn partitions(
+    p: &super::file::EtcdPartitionFaults,
+    g: &Generated,
+    etcd_out: &mut Vec<(usize, u64, u64)>,
+    out: &mut Vec<Timed>,
+) {
+    let mut rng = rng(g.seed, PURPOSE_PARTITION);
+    let members = &g.control_planes[1..];
+    let tolerance = (g.control_planes.len() - 1) / 2;
+    let per_ms = p.per_hour / 3_600_000.0;
+    let mut t = 0.0;
+    loop {
+        t += exponential(&mut rng, per_ms);
+        if t >= HORIZON.ms() as f64 {
+            break;
+        }
+        let at = t as u64;
+        let i = rng.below(members.len() as u64) as usize;
+        let until = at + draw_duration(&p.duration, &mut rng).ms();
+        let overlapping: Vec<usize> = etcd_out
+            .iter()
+            .filter(|(_, from, to)| *from < until && at < *to)
+            .map(|(m, _, _)| *m)
+            .collect();
+        if overlapping.len() >= tolerance || overlapping.contains(&i) {
+            continue;
+        }
+        etcd_out.push((i, at, until));
+        out.push(Timed {
+            at: SimDuration::from_ms(at),
+            text: format!("etcd-member-partition {}", members[i]),
+        });
+        out.push(Timed {
+            at: SimDuration::from_ms(until),
+            text: format!("etcd-member-heal {}", members[i]),
+        });
+    }
 }
 
 /// An exponentially distributed gap (ms) for a rate per ms.
@@ -133,10 +188,66 @@ spec:
         for t in &a {
             let (verb, node) = t.text.split_once(' ').expect("verb node");
             match verb {
-                "node-crash" | "etcd-member-crash" => assert!(down.insert(node), "{node} crashed twice: {a:?}"),
+                "node-crash" | "etcd-member-crash" | "etcd-member-partition" => {
+                    assert!(down.insert(node), "{node} crashed twice: {a:?}")
+                }
                 _ => assert!(down.remove(node), "{node} recovered without a crash"),
             }
             assert_ne!(node, "cp1");
+        }
+    }
+
+    #[test]
+    fn partitions_leave_the_other_faults_alone_and_never_break_quorum() {
+        // Goal: `etcdPartition` cuts members off and heals them, draws from a stream of its
+        // own, and with the crashes never takes more members out at once than the cluster
+        // tolerates. Method: one seed's schedule with and without the key, checked event by
+        // event, on 3 and 5 control planes.
+        for (cps, tolerance) in [(3, 1), (5, 2)] {
+            let text = |partition: &str| {
+                format!(
+                    "apiVersion: kubedrill/v1
+kind: StrategyBenchmark
+metadata: {{name: f}}
+spec:
+  seeds: {{from: 1, count: 1}}
+  cluster:
+    controlPlanes: {cps}
+    pools: [{{name: a, nodes: 4}}]
+    workloads: {{count: 1, replicas: 1}}
+  faults:
+    etcdMemberCrash: {{perHour: 0.5, downtime: 20m}}
+{partition}  drain: {{strategies: [{{name: serial}}]}}
+"
+                )
+            };
+            let load = |t: &str| super::super::file::load_str(t, "t.yaml").expect("loads");
+            let plain = load(&text(""));
+            let cut = load(&text("    etcdPartition: {perHour: 1, duration: 30m}\n"));
+            let g = super::super::generate::generate(&plain.spec, 3).expect("cluster");
+            let a = schedule(&plain.spec.faults, &g);
+            let b = schedule(&cut.spec.faults, &g);
+            let partitions = b.iter().filter(|t| t.text.starts_with("etcd-member-partition")).count();
+            assert!(partitions > 5, "{partitions} partitions");
+            let others: Vec<&Timed> = b
+                .iter()
+                .filter(|t| !t.text.contains("partition") && !t.text.contains("heal"))
+                .collect();
+            assert_eq!(others, a.iter().collect::<Vec<_>>(), "the crashes are the same");
+            let mut out = std::collections::BTreeSet::new();
+            let mut most = 0;
+            for t in &b {
+                let (verb, node) = t.text.split_once(' ').expect("verb node");
+                assert_ne!(node, "cp1");
+                if verb == "etcd-member-crash" || verb == "etcd-member-partition" {
+                    assert!(out.insert(node), "{node} out twice: {b:?}");
+                } else {
+                    assert!(out.remove(node), "{node} back without being out");
+                }
+                most = most.max(out.len());
+            }
+            assert!(out.is_empty());
+            assert_eq!(most, tolerance, "{cps} control planes");
         }
     }
 }

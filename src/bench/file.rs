@@ -337,6 +337,8 @@ pub struct Faults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etcd_member_crash: Option<EtcdCrashFaults>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etcd_partition: Option<EtcdPartitionFaults>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_termination: Option<SlowTermination>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_shortage: Option<CapacityShortage>,
@@ -387,6 +389,17 @@ pub struct EtcdCrashFaults {
     pub per_hour: f64,
     #[serde(default = "default_down")]
     pub downtime: DurationDist,
+}
+
+/// An etcd member cut off from its peers for a while (its process runs, its data is kept): a
+/// partitioned leader loses its leadership, the API server beside it cannot serve.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct EtcdPartitionFaults {
+    /// Expected partitions of one etcd member (never the first control plane's) per hour.
+    pub per_hour: f64,
+    #[serde(default = "default_down")]
+    pub duration: DurationDist,
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -907,6 +920,9 @@ fn check_faults(f: &Faults) -> Result<(), Problem> {
     }
     if let Some(c) = &f.etcd_member_crash {
         rate(c.per_hour, "spec.faults.etcdMemberCrash.perHour")?;
+    }
+    if let Some(c) = &f.etcd_partition {
+        rate(c.per_hour, "spec.faults.etcdPartition.perHour")?;
     }
     if let Some(s) = &f.slow_termination {
         share(s.p, "spec.faults.slowTermination.p")?;

@@ -55,7 +55,7 @@ columns! {
     Violations = "violations", 0, "invariant violations of any kind";
     ApiUnavailable = "api_unavailable_s", 1, "time the API could not serve (s)";
     NoQuorum = "no_quorum_s", 1, "time without etcd quorum (s)";
-    MinMembers = "min_healthy_members", 0, "fewest etcd members running";
+    MinMembers = "min_healthy_members", 0, "fewest etcd members running and connected";
     CordonedAtEnd = "cordoned_at_end", 0, "nodes left cordoned at T1";
     Rpo = "rpo_s", 1, "restores: incident minus the restored data's time (s)";
     RevisionsLost = "revisions_lost", 0, "restores: etcd revisions at the incident missing after it";
@@ -454,6 +454,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                     skew += 1;
                 }
             }
+            Event::EtcdMembers { healthy, .. } => min_members = min_members.min(*healthy),
             Event::ApiAvailability {
                 available,
                 etcd_running,

@@ -79,6 +79,8 @@ pub struct Engine {
     pub(crate) etcd: crate::etcd::model::EtcdModel,
     /// Since when the API has been unavailable (no etcd quorum, no reachable API server).
     pub(crate) api_down_since: Option<SimTime>,
+    /// etcd voters running and on the majority side when last traced (`EtcdMembers`).
+    pub(crate) etcd_healthy_traced: u32,
     /// Pods whose containers stopped while the API could not answer: their kubelets delete
     /// the objects when it answers again.
     pub(crate) stopped_in_outage: Vec<(PodId, u64)>,
@@ -134,6 +136,7 @@ impl Engine {
             step_limit: SimDuration::from_secs(3600),
             etcd: etcd_link::placeholder_cluster(),
             api_down_since: None,
+            etcd_healthy_traced: 0,
             stopped_in_outage: Vec::new(),
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
