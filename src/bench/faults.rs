@@ -21,6 +21,8 @@ const PURPOSE_FAULTS: u64 = 2;
 /// Partitions draw from a stream of their own: a seed's other faults are the same with or
 /// without them.
 const PURPOSE_PARTITION: u64 = 7;
+/// Controller-manager restarts too.
+const PURPOSE_CONTROLLERS: u64 = 8;
 
 /// The schedule of `g`'s seed, in time order (ties in drawing order).
 pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
@@ -106,9 +108,35 @@ pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
     {
         partitions(p, g, &mut etcd_out, &mut out);
     }
+    if let Some(c) = &f.controller_restart
+        && c.per_hour > 0.0
+        && !g.control_planes.is_empty()
+    {
+        controller_restarts(c, g, &mut out);
+    }
     // Stable: faults at the same instant keep their drawing order.
     out.sort_by_key(|f| f.at);
     out
+}
+
+/// Restarts of a random control plane's controller-manager: every controller waits out the
+/// downtime (a restart during another's downtime extends it).
+fn controller_restarts(c: &super::file::ControllerRestartFaults, g: &Generated, out: &mut Vec<Timed>) {
+    let mut rng = rng(g.seed, PURPOSE_CONTROLLERS);
+    let per_ms = c.per_hour / 3_600_000.0;
+    let mut t = 0.0;
+    loop {
+        t += exponential(&mut rng, per_ms);
+        if t >= HORIZON.ms() as f64 {
+            break;
+        }
+        let cp = &g.control_planes[rng.below(g.control_planes.len() as u64) as usize];
+        let down = draw_duration(&c.downtime, &mut rng);
+        out.push(Timed {
+            at: SimDuration::from_ms(t as u64),
+            text: format!("controller-manager-restart {cp} {}ms", down.ms()),
+        });
+    }
 }
 
 /// Partitions drawn after the crashes, on the same terms: never the first control plane's

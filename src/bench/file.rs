@@ -339,6 +339,8 @@ pub struct Faults {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub etcd_partition: Option<EtcdPartitionFaults>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub controller_restart: Option<ControllerRestartFaults>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow_termination: Option<SlowTermination>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity_shortage: Option<CapacityShortage>,
@@ -400,6 +402,20 @@ pub struct EtcdPartitionFaults {
     pub per_hour: f64,
     #[serde(default = "default_down")]
     pub duration: DurationDist,
+}
+
+/// kube-controller-manager restarts: no controller acts until one holds the lease again.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ControllerRestartFaults {
+    /// Expected restarts per hour (of a control plane's controller-manager, any of them).
+    pub per_hour: f64,
+    #[serde(default = "default_lease_takeover")]
+    pub downtime: DurationDist,
+}
+
+fn default_lease_takeover() -> DurationDist {
+    DurationDist::Fixed(Duration(SimDuration::from_secs(15)))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -923,6 +939,9 @@ fn check_faults(f: &Faults) -> Result<(), Problem> {
     }
     if let Some(c) = &f.etcd_partition {
         rate(c.per_hour, "spec.faults.etcdPartition.perHour")?;
+    }
+    if let Some(c) = &f.controller_restart {
+        rate(c.per_hour, "spec.faults.controllerRestart.perHour")?;
     }
     if let Some(s) = &f.slow_termination {
         share(s.p, "spec.faults.slowTermination.p")?;

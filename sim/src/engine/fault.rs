@@ -23,12 +23,18 @@ pub enum Fault {
     EtcdMemberRecover(String),
     /// The network cuts the control plane's etcd member off from its peers (or heals it).
     EtcdMemberPartition(String, bool),
+    /// The control plane's kube-controller-manager restarts: no controller acts until a
+    /// controller-manager holds the leader lease again, after the downtime (default 15 s, the
+    /// lease duration a standby waits out).
+    ControllerManagerRestart(String, SimDuration),
     /// A storage-level snapshot of a directory (an EBS volume snapshot): crash-consistent,
     /// taken under a running member, copied to the second path.
     VolumeSnapshot(String, String, String),
 }
 
 pub(crate) const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
+/// kube-controller-manager's `--leader-elect-lease-duration` default.
+pub(crate) const DEFAULT_LEASE_TAKEOVER: SimDuration = SimDuration::from_secs(15);
 
 /// Why a fault line does not parse, or a parsed fault cannot be applied to this cluster; the
 /// cluster is left as it was.
@@ -37,7 +43,7 @@ pub enum FaultError {
     #[error("empty fault")]
     Empty,
     #[error(
-        "unknown fault {0:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal or volume-snapshot"
+        "unknown fault {0:?}: expected node-crash, node-recover, node-reboot, node-add, etcd-member-crash, etcd-member-destroy etcd-member-recover, etcd-member-partition, etcd-member-heal, controller-manager-restart or volume-snapshot"
     )]
     Unknown(String),
     #[error("fault {0:?} needs a node name")]
@@ -62,6 +68,8 @@ pub enum FaultError {
     UnknownNode(String),
     #[error("{0:?} runs no etcd member (it is not a control plane)")]
     NoEtcdMember(String),
+    #[error("{0:?} runs no controller-manager (it is not a control plane)")]
+    NoControllerManager(String),
     #[error(transparent)]
     NodeAdd(#[from] crate::engine::upgrade::NodeAddError),
     /// The volume snapshot's directories do not allow it (the model's own words).
@@ -139,6 +147,14 @@ impl Fault {
                 extra(2)?;
                 Ok(Self::EtcdMemberPartition(node(1)?, false))
             }
+            Some("controller-manager-restart") => {
+                extra(3)?;
+                let downtime = match words.get(2) {
+                    Some(d) => SimDuration::parse_scenario(d).map_err(|e| FaultError::BadOperand(e.to_string()))?,
+                    None => DEFAULT_LEASE_TAKEOVER,
+                };
+                Ok(Self::ControllerManagerRestart(node(1)?, downtime))
+            }
             Some("etcd-member-recover") => {
                 extra(2)?;
                 Ok(Self::EtcdMemberRecover(node(1)?))
@@ -158,12 +174,38 @@ impl Fault {
             | Self::EtcdMemberDestroy(n)
             | Self::EtcdMemberRecover(n)
             | Self::VolumeSnapshot(n, _, _)
+            | Self::ControllerManagerRestart(n, _)
             | Self::EtcdMemberPartition(n, _) => n,
         }
     }
 }
 
 impl Engine {
+    /// No controller acts for `downtime` (a restart already under way may last longer).
+    fn pause_controllers(&mut self, downtime: SimDuration) {
+        let until = self.now + downtime;
+        if self.controllers_paused_until.is_some_and(|t| t >= until) {
+            return;
+        }
+        self.controllers_paused_until = Some(until);
+        self.schedule(until, crate::engine::Timer::ControllersResumed);
+    }
+
+    /// A controller-manager leads again (unless a later restart holds the lease away): every
+    /// controller looks at its objects again, as after an API outage.
+    pub(crate) fn resume_controllers(&mut self) {
+        if self.controllers_paused_until.is_none_or(|t| t > self.now) {
+            return;
+        }
+        self.controllers_paused_until = None;
+        let ids: Vec<_> = self.cluster.workload_ids().collect();
+        for id in ids {
+            self.reconcile(id);
+        }
+        self.mark_ds_changed();
+        self.sched_dirty = true;
+    }
+
     /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
     /// (a `node-add` that kubeadm's join preflight refuses prints kubeadm's error and adds
     /// nothing; the new machine's kubeadm is at the node's version, so only a kubelet below
@@ -199,6 +241,10 @@ impl Engine {
             Fault::VolumeSnapshot(_, from, to) => {
                 return self.volume_snapshot(id, from, to).map_err(FaultError::VolumeSnapshot);
             }
+            Fault::ControllerManagerRestart(..) if self.cluster.node(id).control_plane.is_none() => {
+                return Err(FaultError::NoControllerManager(fault.node().to_string()));
+            }
+            Fault::ControllerManagerRestart(_, downtime) => self.pause_controllers(*downtime),
             Fault::EtcdMemberPartition(_, cut) => {
                 if let Some(i) = self.etcd_member_of(id) {
                     self.etcd.partition(i, *cut);
@@ -243,6 +289,21 @@ mod tests {
         assert!(matches!(
             Fault::parse("node-reboot a soon"),
             Err(FaultError::BadOperand(_))
+        ));
+        assert_eq!(
+            Fault::parse("controller-manager-restart cp1"),
+            Ok(Fault::ControllerManagerRestart("cp1".into(), DEFAULT_LEASE_TAKEOVER))
+        );
+        assert_eq!(
+            Fault::parse("controller-manager-restart cp1 2m"),
+            Ok(Fault::ControllerManagerRestart(
+                "cp1".into(),
+                SimDuration::from_secs(120)
+            ))
+        );
+        assert!(matches!(
+            Fault::parse("controller-manager-restart cp1 2m now"),
+            Err(FaultError::Unexpected { .. })
         ));
         assert_eq!(
             Fault::parse("volume-snapshot cp1 data /backup").map_err(|e| e.to_string()),

@@ -51,6 +51,8 @@ pub(crate) enum Timer {
     KubeletRestart { node: NodeId, generation: u64 },
     /// The kubelet starts a crash-looping etcd container again after its back-off.
     EtcdRetry { node: NodeId, uid: u64, restarts: u32 },
+    /// A controller-manager holds the leader lease again after a restart.
+    ControllersResumed,
 }
 
 /// The simulated cluster: virtual time, the timer queue, controllers, kubelets, etcd and the
@@ -79,6 +81,9 @@ pub struct Engine {
     pub(crate) etcd: crate::etcd::model::EtcdModel,
     /// Since when the API has been unavailable (no etcd quorum, no reachable API server).
     pub(crate) api_down_since: Option<SimTime>,
+    /// Until when no controller-manager leads (a restart's lease takeover): the controllers
+    /// wait, then resync.
+    pub(crate) controllers_paused_until: Option<SimTime>,
     /// etcd voters running and on the majority side when last traced (`EtcdMembers`).
     pub(crate) etcd_healthy_traced: u32,
     /// Pods whose containers stopped while the API could not answer: their kubelets delete
@@ -137,6 +142,7 @@ impl Engine {
             etcd: etcd_link::placeholder_cluster(),
             api_down_since: None,
             etcd_healthy_traced: 0,
+            controllers_paused_until: None,
             stopped_in_outage: Vec::new(),
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
@@ -340,7 +346,12 @@ impl Engine {
             }
             Timer::NodeMonitor { .. } => {}
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
-            Timer::Rollout { ws, at } => self.on_rollout(ws, at),
+            // The Deployment and DaemonSet controllers roll out; without a leader they wait.
+            Timer::Rollout { ws, at } => match self.controllers_paused_until {
+                Some(until) => self.schedule(until, Timer::Rollout { ws, at }),
+                None => self.on_rollout(ws, at),
+            },
+            Timer::ControllersResumed => self.resume_controllers(),
             Timer::ManifestSync { node } => self.sync_static_pods(node),
             Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
             Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
@@ -833,8 +844,9 @@ impl Engine {
 
     /// Brings a controller's pods to its desired state, creating what is missing.
     pub(crate) fn reconcile(&mut self, id: WorkloadId) {
-        // Controllers act through the API; without it they wait (and catch up when it returns).
-        if self.api_down_since.is_some() {
+        // Controllers act through the API; without it, or without a controller-manager leading,
+        // they wait (and catch up when it returns).
+        if self.api_down_since.is_some() || self.controllers_paused_until.is_some() {
             return;
         }
         let w = self.cluster.workload(id);

@@ -169,6 +169,16 @@ pub fn plan(text: &str, number: usize, facts: &ClusterFacts, layout: &Layout, st
                 .join(" && ");
             sp.actions.push(fault_run(sh(&c, &rules)));
         }
+        Fault::ControllerManagerRestart(_, downtime) => {
+            // The kubelet starts the stopped container again; a standby controller-manager of
+            // an HA cluster takes the lease once it runs out.
+            let stop = "crictl stop $(crictl ps -q --name kube-controller-manager)";
+            sp.actions.push(fault_run(sh(&c, stop)));
+            sp.note = Some(format!(
+                "crictl stop of the controller-manager's container; the simulator pauses every controller for {}s, the real pause lasts until a controller-manager holds the leader lease again (a standby's takeover, or the restarted container's once the old lease runs out)",
+                downtime.ms() / 1000
+            ));
+        }
         Fault::VolumeSnapshot(_, from, to) => {
             let copy = format!("mkdir -p \"$(dirname '{to}')\" && cp -a '{from}' '{to}'");
             sp.actions.push(fault_run(sh(&c, &copy)));
