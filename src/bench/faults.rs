@@ -73,33 +73,19 @@ pub fn schedule(f: &Faults, g: &Generated) -> Vec<Timed> {
     {
         // Never the first control plane's member (clients reach its API server), and never
         // more members down at once than the cluster tolerates: a fault alone breaks no quorum.
-        let members = &g.control_planes[1..];
         let tolerance = (g.control_planes.len() - 1) / 2;
-        let per_ms = c.per_hour / 3_600_000.0;
-        let mut down: Vec<(u64, u64)> = Vec::new();
-        let mut t = 0.0;
-        loop {
-            t += exponential(&mut rng, per_ms);
-            if t >= HORIZON.ms() as f64 {
-                break;
-            }
-            let at = t as u64;
-            let i = rng.below(members.len() as u64) as usize;
-            let until = at + draw_duration(&c.downtime, &mut rng).ms();
+        let mut down: Vec<(usize, u64)> = Vec::new();
+        let accept = |i: usize, at: u64, until: u64| {
             down.retain(|(_, end)| *end > at);
-            if down.len() >= tolerance || down.iter().any(|(m, _)| *m == i as u64) {
-                continue;
+            if down.len() >= tolerance || down.iter().any(|(m, _)| *m == i) {
+                return false;
             }
-            down.push((i as u64, until));
-            etcd_out.push((i, at, until));
-            out.push(Timed {
-                at: SimDuration::from_ms(at),
-                text: format!("etcd-member-crash {}", members[i]),
-            });
-            out.push(Timed {
-                at: SimDuration::from_ms(until),
-                text: format!("etcd-member-recover {}", members[i]),
-            });
+            down.push((i, until));
+            true
+        };
+        let verbs = ("etcd-member-crash", "etcd-member-recover");
+        for outage in member_outages(&mut rng, c.per_hour, &c.downtime, g, verbs, accept, &mut out) {
+            etcd_out.push(outage);
         }
     }
     if let Some(p) = &f.etcd_partition
@@ -149,36 +135,64 @@ fn partitions(
     out: &mut Vec<Timed>,
 ) {
     let mut rng = rng(g.seed, PURPOSE_PARTITION);
-    let members = &g.control_planes[1..];
     let tolerance = (g.control_planes.len() - 1) / 2;
-    let per_ms = p.per_hour / 3_600_000.0;
-    let mut t = 0.0;
-    loop {
-        t += exponential(&mut rng, per_ms);
-        if t >= HORIZON.ms() as f64 {
-            break;
-        }
-        let at = t as u64;
-        let i = rng.below(members.len() as u64) as usize;
-        let until = at + draw_duration(&p.duration, &mut rng).ms();
-        let overlapping: Vec<usize> = etcd_out
+    let mut taken = etcd_out.clone();
+    let accept = |i: usize, at: u64, until: u64| {
+        let overlapping: Vec<usize> = taken
             .iter()
             .filter(|(_, from, to)| *from < until && at < *to)
             .map(|(m, _, _)| *m)
             .collect();
         if overlapping.len() >= tolerance || overlapping.contains(&i) {
+            return false;
+        }
+        taken.push((i, at, until));
+        true
+    };
+    let verbs = ("etcd-member-partition", "etcd-member-heal");
+    let outages = member_outages(&mut rng, p.per_hour, &p.duration, g, verbs, accept, out);
+    etcd_out.extend(outages);
+}
+
+/// Outages of etcd members past the first control plane's, as a Poisson process over the
+/// horizon: each draws its time, its member and its length, in that order, and happens if
+/// `accept` says so; each is a `verbs.0 NODE` fault and a `verbs.1 NODE` at its end. Returns
+/// (member index past the first, from, until) of those that happen.
+fn member_outages(
+    rng: &mut kubedrill_sim::rng::SimRng,
+    per_hour: f64,
+    length: &super::file::DurationDist,
+    g: &Generated,
+    verbs: (&str, &str),
+    mut accept: impl FnMut(usize, u64, u64) -> bool,
+    out: &mut Vec<Timed>,
+) -> Vec<(usize, u64, u64)> {
+    let members = &g.control_planes[1..];
+    let per_ms = per_hour / 3_600_000.0;
+    let mut happened = Vec::new();
+    let mut t = 0.0;
+    loop {
+        t += exponential(rng, per_ms);
+        if t >= HORIZON.ms() as f64 {
+            break;
+        }
+        let at = t as u64;
+        let i = rng.below(members.len() as u64) as usize;
+        let until = at + draw_duration(length, rng).ms();
+        if !accept(i, at, until) {
             continue;
         }
-        etcd_out.push((i, at, until));
+        happened.push((i, at, until));
         out.push(Timed {
             at: SimDuration::from_ms(at),
-            text: format!("etcd-member-partition {}", members[i]),
+            text: format!("{} {}", verbs.0, members[i]),
         });
         out.push(Timed {
             at: SimDuration::from_ms(until),
-            text: format!("etcd-member-heal {}", members[i]),
+            text: format!("{} {}", verbs.1, members[i]),
         });
     }
+    happened
 }
 
 /// An exponentially distributed gap (ms) for a rate per ms.
