@@ -9,11 +9,12 @@ static ALLOCATOR: Mimalloc = Mimalloc;
 
 /// mimalloc through its plain entry points. The `mimalloc` crate's allocator passes every
 /// request through mimalloc's aligned path, which costs a fifth more per allocation; nearly
-/// every Rust allocation asks for no more than the 8 bytes every mimalloc block has.
+/// every Rust allocation asks for no more than the alignment every mimalloc block has.
 struct Mimalloc;
 
-/// Alignment every block from `mi_malloc` has, whatever its size.
-const PLAIN_ALIGN: usize = 8;
+/// Alignment every block from `mi_malloc` has, whatever its size: a pointer's (8 bytes on
+/// 64-bit targets, 4 on 32-bit ones).
+const PLAIN_ALIGN: usize = size_of::<usize>();
 
 // SAFETY: each method forwards to the mimalloc call with the same contract; requests needing
 // more than PLAIN_ALIGN go to the aligned calls, and mi_free takes blocks from either.

@@ -87,3 +87,37 @@ fn blue_green_moves_every_pod_to_the_new_nodes() {
         assert!(node.starts_with("green"), "{} runs on {node}", p.name);
     }
 }
+
+#[test]
+fn a_partitioned_member_is_counted_out_before_the_quorum_goes() {
+    // Goal: the trace's count of healthy etcd members sees a partitioned member, also when a
+    // second loss takes the API down at the same moment (`ApiAvailability` counts a partitioned
+    // member as running). Method: partition cp3, then crash cp2, and read the events in order.
+    let text = "apiVersion: kubedrill/v1
+kind: Scenario
+metadata: {name: partition-then-crash}
+cluster:
+  kubernetesVersion: v1.31.2
+  nodes:
+    - {name: cp1, role: control-plane}
+    - {name: cp2, role: control-plane}
+    - {name: cp3, role: control-plane}
+steps:
+  - fault: etcd-member-partition cp3
+  - fault: etcd-member-crash cp2
+  - wait: 5s
+";
+    let scenario = load_str(text, "inline.yaml").expect("loads");
+    let report = runner::run(&scenario, Seed(1)).expect("runs");
+    let etcd: Vec<String> = report
+        .sim
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            trace::Event::EtcdMembers { healthy, .. } => Some(format!("members {healthy}")),
+            trace::Event::ApiAvailability { available, .. } => Some(format!("available {available}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(etcd, ["members 2", "members 1", "available false"]);
+}

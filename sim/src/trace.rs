@@ -135,8 +135,8 @@ pub enum Event {
         etcd_voters: u32,
         quorum: u32,
     },
-    /// The etcd voters running and connected to their peers changed while the API's
-    /// availability did not (a member crashed, was cut off, or came back).
+    /// The etcd voters running and connected to their peers changed (a member crashed, was
+    /// cut off, or came back); recorded before the `ApiAvailability` it may cause.
     EtcdMembers {
         healthy: u32,
         voters: u32,

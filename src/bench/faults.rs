@@ -140,7 +140,9 @@ fn partitions(
     let accept = |i: usize, at: u64, until: u64| {
         let overlapping: Vec<usize> = taken
             .iter()
-            .filter(|(_, from, to)| *from < until && at < *to)
+            // Closed intervals: an outage ending the instant another starts still counts, as
+            // the faults of one instant may apply in either order.
+            .filter(|(_, from, to)| *from <= until && at <= *to)
             .map(|(m, _, _)| *m)
             .collect();
         if overlapping.len() >= tolerance || overlapping.contains(&i) {

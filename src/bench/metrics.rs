@@ -328,6 +328,8 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let (mut api_down_ms, mut no_quorum_ms) = (0u64, 0u64);
     let mut outages: Vec<(SimTime, Option<SimTime>)> = Vec::new();
     let mut min_members = rec.members;
+    // etcd voters running and connected, as the last `EtcdMembers` said.
+    let mut healthy_now = rec.members;
     let mut restored_revision: Option<i64> = None;
     // Machines asked for where the steps do not say (a policy's), billed from the request.
     let mut requests = rec.requested.iter().copied().peekable();
@@ -454,7 +456,10 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                     skew += 1;
                 }
             }
-            Event::EtcdMembers { healthy, .. } => min_members = min_members.min(*healthy),
+            Event::EtcdMembers { healthy, .. } => {
+                healthy_now = *healthy;
+                min_members = min_members.min(*healthy);
+            }
             Event::ApiAvailability {
                 available,
                 etcd_running,
@@ -464,7 +469,8 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                 min_members = min_members.min(*etcd_running);
                 match (api_down, available) {
                     (None, false) => {
-                        api_down = Some((t, etcd_running < quorum));
+                        // A partitioned member runs but is in no quorum.
+                        api_down = Some((t, healthy_now.min(*etcd_running) < *quorum));
                         outages.push((t, None));
                     }
                     (Some((since, no_quorum)), true) => {

@@ -269,7 +269,8 @@ impl Ctx<'_> {
 
 fn print_context(sim: &Sim) -> PrintContext<'_> {
     PrintContext {
-        now_s: (sim.now().wall_nanos() / 1_000_000_000) as i64,
+        // The cluster's own calendar: its objects' timestamps are stamped on it.
+        now_s: (sim.now().wall_nanos_with(sim.cluster().epoch_s) / 1_000_000_000) as i64,
         server: sim.cluster().version.clone(),
         sim,
     }

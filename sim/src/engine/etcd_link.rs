@@ -202,6 +202,16 @@ impl Engine {
         }
         let available = self.api_available();
         let healthy = self.etcd_healthy();
+        if healthy != self.etcd_healthy_traced {
+            // Every change of the members a quorum can be made of, before the availability it
+            // may cause: `ApiAvailability` counts a partitioned member as running.
+            self.record(crate::trace::Event::EtcdMembers {
+                healthy,
+                voters: self.etcd.voters().count() as u32,
+                quorum: self.etcd.quorum_size() as u32,
+            });
+            self.etcd_healthy_traced = healthy;
+        }
         if self.api_down_since.is_none() != available {
             self.record(crate::trace::Event::ApiAvailability {
                 available,
@@ -209,16 +219,7 @@ impl Engine {
                 etcd_voters: self.etcd.voters().count() as u32,
                 quorum: self.etcd.quorum_size() as u32,
             });
-        } else if healthy != self.etcd_healthy_traced {
-            // A member lost or back while the API kept serving (or stayed down): the safety
-            // margin changed all the same, and benchmarks report its minimum.
-            self.record(crate::trace::Event::EtcdMembers {
-                healthy,
-                voters: self.etcd.voters().count() as u32,
-                quorum: self.etcd.quorum_size() as u32,
-            });
         }
-        self.etcd_healthy_traced = healthy;
         let cause = if !self.any_apiserver_running() {
             OutageCause::NoApiServer
         } else if self.apiserver_reaches_etcd() {

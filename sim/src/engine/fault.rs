@@ -191,6 +191,19 @@ impl Engine {
         self.schedule(until, crate::engine::Timer::ControllersResumed);
     }
 
+    /// The kubelet starts the stopped container again at once: its mirror pod counts a
+    /// restart (`kubectl get pods -n kube-system` RESTARTS).
+    fn restart_controller_manager_container(&mut self, node: crate::model::NodeId) {
+        let name = format!("kube-controller-manager-{}", self.cluster.node(node).name);
+        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+            let now = self.now;
+            self.cluster.update_pod(id, |p| {
+                p.restarts += 1;
+                p.last_restart = Some(now);
+            });
+        }
+    }
+
     /// A controller-manager leads again (unless a later restart holds the lease away): every
     /// controller looks at its objects again, as after an API outage.
     pub(crate) fn resume_controllers(&mut self) {
@@ -244,7 +257,10 @@ impl Engine {
             Fault::ControllerManagerRestart(..) if self.cluster.node(id).control_plane.is_none() => {
                 return Err(FaultError::NoControllerManager(fault.node().to_string()));
             }
-            Fault::ControllerManagerRestart(_, downtime) => self.pause_controllers(*downtime),
+            Fault::ControllerManagerRestart(_, downtime) => {
+                self.restart_controller_manager_container(id);
+                self.pause_controllers(*downtime);
+            }
             Fault::EtcdMemberPartition(_, cut) => {
                 if let Some(i) = self.etcd_member_of(id) {
                     self.etcd.partition(i, *cut);

@@ -903,7 +903,7 @@ impl Engine {
 
     /// The DaemonSet controller for one node: a pod there if the node should have one.
     fn reconcile_daemonset_on(&mut self, id: WorkloadId, node: NodeId) {
-        if self.api_down_since.is_some() {
+        if self.api_down_since.is_some() || self.controllers_paused_until.is_some() {
             return;
         }
         let w = self.cluster.workload(id);
@@ -1379,7 +1379,9 @@ impl Engine {
     /// Step-end checks that are not tied to a single change.
     pub(crate) fn check_step_invariants(&mut self) {
         self.check_etcd_quorum();
-        if !std::mem::take(&mut self.ds_touched) {
+        // Without a controller-manager the DaemonSet controller cannot have caught up yet: the
+        // coverage is checked once it has resynced (the flag stays set until then).
+        if self.controllers_paused_until.is_some() || !std::mem::take(&mut self.ds_touched) {
             return;
         }
         let mut missing = Vec::new();

@@ -227,6 +227,20 @@ fn pod_status(c: &Cluster, p: &Pod) -> core::PodStatus {
                     restart_count: p.restarts as i32,
                     started: Some(running),
                     state: Some(state),
+                    // When the last run ended: kubectl's RESTARTS column says `2 (30s ago)` from
+                    // it. The model keeps no exit status, so it reports a clean exit.
+                    last_state: p
+                        .last_restart
+                        .filter(|_| p.restarts > 0)
+                        .map(|at| core::ContainerState {
+                            terminated: Some(core::ContainerStateTerminated {
+                                exit_code: 0,
+                                reason: Some("Completed".into()),
+                                finished_at: Some(stamp(c, at)),
+                                ..Default::default()
+                            }),
+                            ..Default::default()
+                        }),
                     ..Default::default()
                 }
             })

@@ -11,11 +11,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-/// A parsed line and the aliases it was parsed with.
+/// A parsed line and the aliases it was parsed with (none kept when it is not remembered).
 type ParsedLine = (BTreeMap<String, String>, Script);
 
-/// Lines longer than this are parsed every time, so the memo stays small.
+/// Lines longer than this, or parsed with aliases longer than [`MEMO_ALIAS_BYTES`] in all, are
+/// parsed every time, so the memo stays small.
 const MEMO_LINE_BYTES: usize = 1024;
+const MEMO_ALIAS_BYTES: usize = 4096;
 
 thread_local! {
     static PARSED_LINES: std::cell::RefCell<crate::memo::Memo<String, std::rc::Rc<ParsedLine>>> =
@@ -164,17 +166,20 @@ impl Shell {
     /// policy) types the same line on node after node, and a parse depends on the line and
     /// the aliases alone. Returns the aliases it was parsed with beside the script.
     fn parse_shared(&self, line: &str) -> Result<std::rc::Rc<ParsedLine>, ShellSyntaxError> {
-        let memo = line.len() <= MEMO_LINE_BYTES;
-        if memo
-            && let Some(hit) = PARSED_LINES.with(|m| m.borrow().get(line))
+        // Each entry keeps a copy of the aliases: large ones are not remembered, so the memo
+        // stays within 256 × (1 KiB + 4 KiB).
+        let memo = line.len() <= MEMO_LINE_BYTES
+            && self.aliases.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= MEMO_ALIAS_BYTES;
+        if !memo {
+            return Ok(std::rc::Rc::new((BTreeMap::new(), self.parse(line)?)));
+        }
+        if let Some(hit) = PARSED_LINES.with(|m| m.borrow().get(line))
             && hit.0 == self.aliases
         {
             return Ok(hit);
         }
         let parsed = std::rc::Rc::new((self.aliases.clone(), self.parse(line)?));
-        if memo {
-            PARSED_LINES.with(|m| m.borrow_mut().insert(line.to_owned(), parsed.clone()));
-        }
+        PARSED_LINES.with(|m| m.borrow_mut().insert(line.to_owned(), parsed.clone()));
         Ok(parsed)
     }
 

@@ -172,7 +172,8 @@ pub fn plan(text: &str, number: usize, facts: &ClusterFacts, layout: &Layout, st
         Fault::ControllerManagerRestart(_, downtime) => {
             // The kubelet starts the stopped container again; a standby controller-manager of
             // an HA cluster takes the lease once it runs out.
-            let stop = "crictl stop $(crictl ps -q --name kube-controller-manager)";
+            // No running container (already restarting) is not an error: it is down either way.
+            let stop = "ids=$(crictl ps -q --name kube-controller-manager); [ -z \"$ids\" ] || crictl stop $ids";
             sp.actions.push(fault_run(sh(&c, stop)));
             sp.note = Some(format!(
                 "crictl stop of the controller-manager's container; the simulator pauses every controller for {}s, the real pause lasts until a controller-manager holds the leader lease again (a standby's takeover, or the restarted container's once the old lease runs out)",

@@ -727,7 +727,8 @@ fn pod_ip(api: &dyn KubeApi, pod: &Pod) -> String {
 fn pod_row(api: &dyn KubeApi, pod: &Pod, all_ns: bool, wide: bool) -> Vec<String> {
     let mut row = ns_cell(all_ns, &pod.namespace);
     let restarts = match (pod.restarts, pod.last_restart) {
-        (n, Some(t)) if n > 0 && api.kubectl().minor >= 22 => {
+        // The API server prints the table (kubectl asks for it), so its release decides.
+        (n, Some(t)) if n > 0 && api.cluster().version.minor >= 22 => {
             format!("{n} ({} ago)", api.now().saturating_sub(t).human())
         }
         (n, _) => n.to_string(),
