@@ -269,13 +269,7 @@ impl Engine {
                         self.finish_removal(pod);
                     }
                 }
-                // Controllers resync: every controller looks at its objects again.
-                let ids: Vec<_> = self.cluster.workload_ids().collect();
-                for id in ids {
-                    self.reconcile(id);
-                }
-                self.mark_ds_changed();
-                self.sched_dirty = true;
+                self.resync_controllers();
             }
             _ => {}
         }

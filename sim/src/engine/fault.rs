@@ -96,6 +96,12 @@ impl Fault {
                 Ok(())
             }
         };
+        // The optional third word: how long the fault lasts.
+        let downtime = |default: SimDuration| -> Result<SimDuration, FaultError> {
+            words.get(2).map_or(Ok(default), |d| {
+                SimDuration::parse_scenario(d).map_err(|e| FaultError::BadOperand(e.to_string()))
+            })
+        };
         match words.first().copied() {
             Some("node-crash") => {
                 extra(2)?;
@@ -107,11 +113,7 @@ impl Fault {
             }
             Some("node-reboot") => {
                 extra(3)?;
-                let downtime = match words.get(2) {
-                    Some(d) => SimDuration::parse_scenario(d).map_err(|e| FaultError::BadOperand(e.to_string()))?,
-                    None => DEFAULT_REBOOT,
-                };
-                Ok(Self::NodeReboot(node(1)?, downtime))
+                Ok(Self::NodeReboot(node(1)?, downtime(DEFAULT_REBOOT)?))
             }
             Some("node-add") => {
                 extra(3)?;
@@ -149,11 +151,10 @@ impl Fault {
             }
             Some("controller-manager-restart") => {
                 extra(3)?;
-                let downtime = match words.get(2) {
-                    Some(d) => SimDuration::parse_scenario(d).map_err(|e| FaultError::BadOperand(e.to_string()))?,
-                    None => DEFAULT_LEASE_TAKEOVER,
-                };
-                Ok(Self::ControllerManagerRestart(node(1)?, downtime))
+                Ok(Self::ControllerManagerRestart(
+                    node(1)?,
+                    downtime(DEFAULT_LEASE_TAKEOVER)?,
+                ))
             }
             Some("etcd-member-recover") => {
                 extra(2)?;
@@ -211,12 +212,7 @@ impl Engine {
             return;
         }
         self.controllers_paused_until = None;
-        let ids: Vec<_> = self.cluster.workload_ids().collect();
-        for id in ids {
-            self.reconcile(id);
-        }
-        self.mark_ds_changed();
-        self.sched_dirty = true;
+        self.resync_controllers();
     }
 
     /// Applies a fault; the node must exist. Returns the lines it prints in the transcript

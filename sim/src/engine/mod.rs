@@ -307,6 +307,17 @@ impl Engine {
         self.advance_to(t);
     }
 
+    /// Every controller looks at its objects again (the API answers again, or a
+    /// controller-manager leads again); pods waiting for a node are looked at too.
+    pub(crate) fn resync_controllers(&mut self) {
+        let ids: Vec<_> = self.cluster.workload_ids().collect();
+        for id in ids {
+            self.reconcile(id);
+        }
+        self.mark_ds_changed();
+        self.sched_dirty = true;
+    }
+
     /// Work that follows any change: placing pending pods, DaemonSet coverage.
     pub(crate) fn settle(&mut self) {
         if self.ds_dirty {
