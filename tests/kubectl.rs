@@ -555,3 +555,58 @@ fn clusters_refuse_unserved_versions_and_dates_before_their_release() {
     assert!(e.contains("is not a date"), "{e}");
     build(dated("2024-11-05")).expect("a date after the release builds");
 }
+
+/// A bare pod that holds a StatefulSet ordinal's name: the controller's create is refused
+/// (AlreadyExists, a FailedCreate warning event, one pod per name), and once the bare pod is
+/// deleted the controller's retry creates the ordinal.
+#[test]
+fn a_statefulset_ordinal_whose_name_is_taken_waits_for_it() {
+    let squatter = "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: db-0, labels: {run: squatter}}\n    spec: {nodeName: node01, containers: [{name: c, image: busybox}]}\n";
+    // Listed after the StatefulSet, the pod is refused as the API would refuse it.
+    let late = load_str(&format!("{CLUSTER}{squatter}"), "kubectl").expect("fixture loads");
+    let err = Sim::new(&late.cluster, &late.workloads, Seed(1))
+        .err()
+        .expect("the name is taken");
+    assert!(err.to_string().contains("pods \"db-0\" already exists"), "{err}");
+    // Listed first, it holds the name.
+    let text = CLUSTER.replacen("workloads:\n", &format!("workloads:\n{squatter}"), 1);
+    let scenario = load_str(&text, "kubectl").expect("fixture loads");
+    let mut sim = Sim::new(&scenario.cluster, &scenario.workloads, Seed(1)).expect("fixture builds");
+    let names = |sim: &mut Sim| {
+        sim.run_line(
+            "controlplane",
+            "kubectl get pods -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.labels.run}{\"\\n\"}{end}'",
+        )
+        .text()
+    };
+    let listed = names(&mut sim);
+    assert_eq!(listed.matches("db-0").count(), 1, "{listed}");
+    assert!(
+        listed.contains("db-0 squatter"),
+        "the bare pod keeps the name: {listed}"
+    );
+    assert!(listed.contains("db-1 "), "{listed}");
+    // The same refusal after setup, where it is seen: a pod takes db-2, then the set grows.
+    for line in [
+        "kubectl run db-2 --image=busybox",
+        "kubectl scale statefulset db --replicas=3",
+    ] {
+        let out = sim.run_line("controlplane", line);
+        assert_eq!(out.status, 0, "{line}: {}", out.text());
+    }
+    let events = sim.run_line("controlplane", "kubectl get events").text();
+    assert!(
+        events.contains("Warning   FailedCreate")
+            && events.contains("statefulset/db")
+            && events.contains("create Pod db-2 in StatefulSet db failed error: pods \"db-2\" already exists"),
+        "{events}"
+    );
+    let out = sim.run_line("controlplane", "kubectl delete pod db-0");
+    assert_eq!(out.status, 0, "{}", out.text());
+    let listed = names(&mut sim);
+    assert_eq!(listed.matches("db-0").count(), 1, "{listed}");
+    assert!(
+        !listed.contains("squatter"),
+        "the StatefulSet's db-0 replaced it: {listed}"
+    );
+}

@@ -76,6 +76,13 @@ pub enum Event {
         pod: Arc<str>,
         owner: Arc<str>,
     },
+    /// A controller's create was refused: `reason` is the API's (`AlreadyExists` when another
+    /// pod holds the name a StatefulSet gives its ordinal).
+    PodCreateFailed {
+        pod: Arc<str>,
+        owner: Arc<str>,
+        reason: &'static str,
+    },
     PodScheduled {
         pod: Arc<str>,
         node: Arc<str>,

@@ -847,7 +847,8 @@ impl Engine {
                 }
                 self.ds_touched = true;
             }
-            Owner::None | Owner::Mirror(_) => {}
+            Owner::None => self.retry_taken_names(&pod.namespace, &pod.name),
+            Owner::Mirror(_) => {}
         }
     }
 
@@ -899,6 +900,13 @@ impl Engine {
                     let w = self.cluster.workload(id);
                     let name: Arc<str> = Arc::from(format!("{}-{ordinal}", w.name).as_str());
                     let (ns, template, labels) = self.pod_parts(id);
+                    if self.cluster.pod_id(&ns, &name).is_some() {
+                        // Another pod (a bare one, say) holds the ordinal's name: the API
+                        // refuses the create with AlreadyExists and the controller retries.
+                        self.statefulset_name_taken(id, ordinal as u32, &ns, &name);
+                        continue;
+                    }
+                    self.cluster.workload_mut(id).name_taken.remove(&(ordinal as u32));
                     let pod = self.create_pod(ns, name, Owner::StatefulSet(id, ordinal as u32), template, labels, None);
                     self.cluster.workload_mut(id).ordinals[ordinal] = Some(pod);
                 }
@@ -909,6 +917,36 @@ impl Engine {
                     self.reconcile_daemonset_on(id, node);
                 }
             }
+        }
+    }
+
+    /// The StatefulSet controller's create of an ordinal was refused because the name is taken:
+    /// its FailedCreate event, once until the ordinal is created.
+    fn statefulset_name_taken(&mut self, id: WorkloadId, ordinal: u32, ns: &str, name: &str) {
+        if !self.cluster.workload_mut(id).name_taken.insert(ordinal) {
+            return;
+        }
+        let owner = self.owner_label(Owner::StatefulSet(id, ordinal));
+        self.record(Event::PodCreateFailed {
+            pod: Arc::from(format!("{ns}/{name}").as_str()),
+            owner,
+            reason: "AlreadyExists",
+        });
+    }
+
+    /// A pod that held a StatefulSet ordinal's name is gone: the controller's retry creates
+    /// the ordinal now.
+    fn retry_taken_names(&mut self, ns: &str, name: &str) {
+        let waiting: Vec<WorkloadId> = self
+            .cluster
+            .workload_ids()
+            .filter(|&w| {
+                let wl = self.cluster.workload(w);
+                *wl.namespace == *ns && wl.name_taken.iter().any(|o| name == format!("{}-{o}", wl.name))
+            })
+            .collect();
+        for w in waiting {
+            self.reconcile(w);
         }
     }
 

@@ -883,6 +883,7 @@ pub(crate) fn register(
         child: None,
         active: 0,
         ordinals: Vec::new(),
+        name_taken: Default::default(),
         per_node: BTreeMap::new(),
         succeeded: 0,
         parallelism,
@@ -985,6 +986,13 @@ pub(crate) fn add_manifest(sim: &mut Engine, m: &Manifest) -> Result<(), SetupEr
                 && sim.cluster.node_id(node).is_none()
             {
                 return Err(ctx(format!("spec.nodeName: node {node:?} does not exist")));
+            }
+            if sim.cluster.pod_id(&ns, &name).is_some() {
+                // A controller listed earlier already made a pod of this name (a StatefulSet's
+                // ordinal): the API refuses the second create.
+                return Err(ctx(format!(
+                    "metadata.name: pods \"{name}\" already exists (list the Pod before the controller to have it hold the name)"
+                )));
             }
             sim.check_pods(1).map_err(|e| ctx(e.into()))?;
             let ns_arc = sim.cluster.intern_namespace(&ns);

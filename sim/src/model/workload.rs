@@ -65,6 +65,9 @@ pub struct Workload {
     pub active: u32,
     /// StatefulSet: the pod object holding each ordinal (also while it terminates).
     pub ordinals: Vec<Option<PodId>>,
+    /// StatefulSet: ordinals whose name another pod already holds (the create was refused
+    /// with AlreadyExists and the FailedCreate event recorded; the controller retries).
+    pub name_taken: std::collections::BTreeSet<u32>,
     /// DaemonSet: its pod per node.
     pub per_node: BTreeMap<NodeId, PodId>,
     /// Job: pods that succeeded; `replicas` holds the completions wanted.
