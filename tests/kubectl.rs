@@ -564,9 +564,9 @@ fn a_statefulset_ordinal_whose_name_is_taken_waits_for_it() {
     let squatter = "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: db-0, labels: {run: squatter}}\n    spec: {nodeName: node01, containers: [{name: c, image: busybox}]}\n";
     // Listed after the StatefulSet, the pod is refused as the API would refuse it.
     let late = load_str(&format!("{CLUSTER}{squatter}"), "kubectl").expect("fixture loads");
-    let err = Sim::new(&late.cluster, &late.workloads, Seed(1))
-        .err()
-        .expect("the name is taken");
+    let Err(err) = Sim::new(&late.cluster, &late.workloads, Seed(1)) else {
+        panic!("the name is taken");
+    };
     assert!(err.to_string().contains("pods \"db-0\" already exists"), "{err}");
     // Listed first, it holds the name.
     let text = CLUSTER.replacen("workloads:\n", &format!("workloads:\n{squatter}"), 1);

@@ -121,3 +121,37 @@ steps:
         .collect();
     assert_eq!(etcd, ["members 2", "members 1", "available false"]);
 }
+
+#[test]
+fn the_controller_manager_lease_changes_hands_only_when_its_holder_stops() {
+    // Goal: only the leader's restart or its machine going down hands the lease on, after the
+    // lease runs out; a standby's restart does not. Method: the leader scenario's elections,
+    // in order, with when each happened after its fault.
+    let scenario = kubedrill::scenario_file::load(Path::new("scenarios/maintenance/16-controller-manager-leader.yaml"))
+        .expect("loads");
+    let report = runner::run(&scenario, Seed(16)).expect("runs");
+    let mut stopped = None;
+    let mut seen = Vec::new();
+    for r in report.sim.trace().iter() {
+        match &r.event {
+            trace::Event::StepStarted { text } if text.contains("restart") || text.contains("crash") => {
+                stopped = Some((r.t, text.clone()))
+            }
+            trace::Event::LeaderElected { component, node } => {
+                let (at, fault) = stopped.clone().expect("an election follows a fault");
+                seen.push(format!(
+                    "{component} {node} {}s after {fault}",
+                    (r.t.ms() - at.ms()) / 1000
+                ));
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(
+        seen,
+        [
+            "kube-controller-manager cp2 15s after controller-manager-restart cp1",
+            "kube-controller-manager cp1 15s after node-crash cp2",
+        ]
+    );
+}

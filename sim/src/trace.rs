@@ -66,6 +66,12 @@ pub enum Event {
         revision: i64,
         cluster_id: Arc<str>,
     },
+    /// A kube-controller-manager took the leader lease (after the last leader's restart or
+    /// its machine going down, once the lease ran out): the controllers resync.
+    LeaderElected {
+        component: &'static str,
+        node: Arc<str>,
+    },
     /// A component now runs another version: a static pod on `node`, or an addon (`node` empty).
     ComponentUpgraded {
         node: Arc<str>,

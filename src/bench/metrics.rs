@@ -56,6 +56,7 @@ columns! {
     ApiUnavailable = "api_unavailable_s", 1, "time the API could not serve (s)";
     NoQuorum = "no_quorum_s", 1, "time without etcd quorum (s)";
     MinMembers = "min_healthy_members", 0, "fewest etcd members running and connected";
+    LeaderElections = "leader_elections", 0, "times a kube-controller-manager took the leader lease (after the leader's restart or its machine going down)";
     CordonedAtEnd = "cordoned_at_end", 0, "nodes left cordoned at T1";
     Rpo = "rpo_s", 1, "restores: incident minus the restored data's time (s)";
     RevisionsLost = "revisions_lost", 0, "restores: etcd revisions at the incident missing after it";
@@ -328,6 +329,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let (mut api_down_ms, mut no_quorum_ms) = (0u64, 0u64);
     let mut outages: Vec<(SimTime, Option<SimTime>)> = Vec::new();
     let mut min_members = rec.members;
+    let mut elections = 0u32;
     // etcd voters running and connected, as the last `EtcdMembers` said.
     let mut healthy_now = rec.members;
     let mut restored_revision: Option<i64> = None;
@@ -456,6 +458,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                     skew += 1;
                 }
             }
+            Event::LeaderElected { .. } => elections += 1,
             Event::EtcdMembers { healthy, .. } => {
                 healthy_now = *healthy;
                 min_members = min_members.min(*healthy);
@@ -534,6 +537,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
             api_down_ms,
             no_quorum_ms,
             min_members,
+            elections,
             outages,
             restored_revision,
         },
@@ -582,6 +586,7 @@ struct Sums {
     api_down_ms: u64,
     no_quorum_ms: u64,
     min_members: u32,
+    elections: u32,
     outages: Vec<(SimTime, Option<SimTime>)>,
     restored_revision: Option<i64>,
 }
@@ -651,6 +656,7 @@ fn assemble(r: &Replay<'_>, rec: &RunRecord, s: Sums) -> Metrics {
     set(M::ApiUnavailable, secs(s.api_down_ms));
     set(M::NoQuorum, secs(s.no_quorum_ms));
     set(M::MinMembers, f64::from(s.min_members));
+    set(M::LeaderElections, f64::from(s.elections));
     set(M::CordonedAtEnd, f64::from(rec.cordoned_at_end));
     if let Some(reading) = &rec.restore {
         let inc = reading.incident_at;

@@ -183,7 +183,7 @@ impl Fault {
 
 impl Engine {
     /// No controller acts for `downtime` (a restart already under way may last longer).
-    fn pause_controllers(&mut self, downtime: SimDuration) {
+    pub(crate) fn pause_controllers(&mut self, downtime: SimDuration) {
         let until = self.now + downtime;
         if self.controllers_paused_until.is_some_and(|t| t >= until) {
             return;
@@ -212,6 +212,9 @@ impl Engine {
             return;
         }
         self.controllers_paused_until = None;
+        if self.cluster.cm_lease.leader().is_none() {
+            self.elect_controller_manager();
+        }
         self.resync_controllers();
     }
 
@@ -255,7 +258,7 @@ impl Engine {
             }
             Fault::ControllerManagerRestart(_, downtime) => {
                 self.restart_controller_manager_container(id);
-                self.pause_controllers(*downtime);
+                self.controller_manager_stopped(id, *downtime);
             }
             Fault::EtcdMemberPartition(_, cut) => {
                 if let Some(i) = self.etcd_member_of(id) {

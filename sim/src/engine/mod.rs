@@ -9,6 +9,7 @@ pub(crate) mod api_writes;
 pub(crate) mod etcd_link;
 pub(crate) mod fault;
 pub(crate) mod kubelet;
+pub(crate) mod leader;
 pub(crate) mod ready_watch;
 pub(crate) mod restore;
 pub(crate) mod setup;
@@ -1092,6 +1093,7 @@ impl Engine {
         let (generation, name) = (n.lifecycle_gen, n.name.clone());
         self.record(Event::NodePoweredOff { node: name });
         self.etcd_member_down(node);
+        self.controller_manager_node_down(node);
         let grace = SimDuration(self.cluster.side.node_monitor_grace_ms);
         self.schedule(self.now + grace, Timer::NodeMonitor { node, generation });
     }
@@ -1132,6 +1134,7 @@ impl Engine {
         n.ready = ReadyStatus::True;
         self.record(Event::NodePoweredOn { node: name.clone() });
         self.etcd_member_up(node);
+        self.controller_manager_back();
         if !was_ready {
             self.record(Event::NodeReady { node: name.clone() });
         }
@@ -1257,6 +1260,12 @@ impl Engine {
     }
 
     fn on_node_monitor(&mut self, node: NodeId, generation: u64) {
+        if let Some(until) = self.controllers_paused_until {
+            // The node lifecycle controller runs in the controller-manager that leads: it
+            // looks once one does.
+            self.schedule(until.max(self.now), Timer::NodeMonitor { node, generation });
+            return;
+        }
         if self.api_down_since.is_some() {
             // The node lifecycle controller cannot write either; it looks again later.
             self.schedule(

@@ -128,6 +128,7 @@ impl Engine {
         }
         sim.cluster.etcd_data = etcd.as_ref().map(|v| v.minor_key());
         sim.bootstrap_etcd(etcd.as_ref());
+        sim.first_controller_manager_leader();
         sim.provision_control_planes(spec.addons.static_pods);
         sim.cluster.addons = Addons {
             kube_proxy: version.clone(),

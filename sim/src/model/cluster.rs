@@ -31,8 +31,30 @@ fn pack_sched_key(permille: u32, pods: u32, id: NodeId) -> u64 {
     (sat(permille) << 48) | (sat(pods) << 32) | u64::from(id.0)
 }
 
+/// A leader-election Lease as the API shows it: who holds it (or held it last), whether the
+/// holder still renews it, and how often it changed hands.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LeaderLease {
+    pub holder: Option<NodeId>,
+    /// False from the holder's restart (or its machine going down) until another takes it.
+    pub renewing: bool,
+    /// When the holder last renewed it, if it stopped.
+    pub renewed_at: crate::time::SimTime,
+    pub acquired_at: crate::time::SimTime,
+    pub transitions: i32,
+}
+
+impl LeaderLease {
+    /// The control plane whose process leads now.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.holder.filter(|_| self.renewing)
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Cluster {
+    /// The kube-controller-manager leader Lease (kube-system/kube-controller-manager).
+    pub cm_lease: LeaderLease,
     /// The version of the API server clients reach (the first control plane's).
     pub version: KubeVersion,
     /// `kubernetesVersion` of the ClusterConfiguration in the `kubeadm-config` ConfigMap: what
@@ -133,6 +155,7 @@ impl Cluster {
             sched_changed: Vec::new(),
             pending: BTreeSet::new(),
             store: Default::default(),
+            cm_lease: LeaderLease::default(),
         };
         for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
             c.intern_namespace(ns);

@@ -699,6 +699,46 @@ fn lease(
     }
 }
 
+/// A component's leader-election Lease. The controller manager's follows its election (the
+/// holder, a renew time that stops while nobody leads, acquire time and transitions); the
+/// scheduler's is held by the first control plane. A holder identity is the host name and a
+/// UUID each process start draws (here: one per term).
+fn leader_lease(c: &Cluster, component: &str, first_cp: &str, now: SimTime) -> coordination::Lease {
+    let cm = &c.cm_lease;
+    let elected = component == "kube-controller-manager" && cm.transitions > 0;
+    let holder_name = match cm.holder {
+        Some(id) if component == "kube-controller-manager" && c.node_exists(id) => c.node(id).name.to_string(),
+        _ => first_cp.to_string(),
+    };
+    let term = if elected {
+        format!("{holder_name}#{}", cm.transitions)
+    } else {
+        holder_name.clone()
+    };
+    let uid = meta(c, "Lease", component, &term, SimTime::ZERO)
+        .uid
+        .unwrap_or_default();
+    let renew = if component == "kube-controller-manager" && !cm.renewing {
+        cm.renewed_at
+    } else {
+        now
+    };
+    let mut l = lease(
+        c,
+        "kube-system",
+        component,
+        &format!("{holder_name}_{uid}"),
+        15,
+        renew,
+        SimTime::ZERO,
+    );
+    if elected && let Some(spec) = l.spec.as_mut() {
+        spec.acquire_time = Some(micro(c, cm.acquired_at));
+        spec.lease_transitions = Some(cm.transitions);
+    }
+    l
+}
+
 /// Node heartbeats (kube-node-lease), leader election of the controller manager and the
 /// scheduler, and (1.26+) the API servers' identities.
 fn leases(c: &Cluster, now: SimTime) -> Vec<ApiObject> {
@@ -723,21 +763,7 @@ fn leases(c: &Cluster, now: SimTime) -> Vec<ApiObject> {
     };
     let cp_name = c.node(*cp).name.to_string();
     for component in ["kube-controller-manager", "kube-scheduler"] {
-        let holder = format!(
-            "{cp_name}_{}",
-            meta(c, "Lease", component, &cp_name, SimTime::ZERO)
-                .uid
-                .unwrap_or_default()
-        );
-        out.push(ApiObject::Lease(lease(
-            c,
-            "kube-system",
-            component,
-            &holder,
-            15,
-            now,
-            SimTime::ZERO,
-        )));
+        out.push(ApiObject::Lease(leader_lease(c, component, &cp_name, now)));
     }
     if c.version.minor >= 26 {
         for id in c.control_plane_ids() {
