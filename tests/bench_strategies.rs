@@ -736,3 +736,53 @@ fn only_the_leaders_restart_hands_the_lease_on() {
         unavailable(&single)
     );
 }
+
+/// `machine:` gives the new nodes of a surge or blue-green another size than the pool's. Green
+/// machines that hold no pod but kube-proxy (`maxPods: 1`) leave the evicted replicas Pending,
+/// so the drains wait on their budgets until they time out; the pool's own size, or a bigger
+/// one, finishes. InPlace makes no machine and refuses the key.
+#[test]
+fn a_surge_or_blue_green_can_move_a_pool_to_another_machine() {
+    let run_with = |machine: &str| {
+        run_text(&bench_text(
+            "machine",
+            1,
+            "{uniform: [3, 3]}",
+            "{count: 2, replicas: {choice: [2]}, pdb: {maxUnavailable1: 1}}",
+            &format!(
+                "  upgrade:
+    strategies:
+      - {{name: surge, type: Surge, maxSurge: 1, drain: {{timeout: 10m, onTimeout: fail}}{machine}}}
+      - {{name: blue-green, type: BlueGreen, drain: {{timeout: 10m, onTimeout: fail}}{machine}}}
+"
+            ),
+        ))
+    };
+    let outcome = |r: &Results, s: &str| rows_of(r, s)[0].outcome.clone();
+    for machine in ["", ", machine: {cpu: 16, memoryGi: 64}"] {
+        let r = run_with(machine);
+        assert_eq!(outcome(&r, "surge"), "done", "{machine}");
+        assert_eq!(outcome(&r, "blue-green"), "done", "{machine}");
+    }
+    let tiny = run_with(", machine: {maxPods: 1}");
+    for s in ["surge", "blue-green"] {
+        assert!(outcome(&tiny, s).contains("timed out"), "{s}: {}", outcome(&tiny, s));
+    }
+    let refused = file::load_str(
+        &bench_text(
+            "machine",
+            1,
+            "3",
+            "{count: 1, replicas: 2}",
+            "  upgrade:\n    strategies:\n      - {name: in-place, type: InPlace, machine: {cpu: 8}}\n",
+        ),
+        "inline.yaml",
+    )
+    .expect_err("InPlace makes no machine");
+    assert!(
+        refused
+            .to_string()
+            .contains("spec.upgrade.strategies[0].machine: InPlace keeps its machines"),
+        "{refused}"
+    );
+}

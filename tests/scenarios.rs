@@ -155,3 +155,49 @@ fn the_controller_manager_lease_changes_hands_only_when_its_holder_stops() {
         ]
     );
 }
+
+#[test]
+fn etcd_elects_a_new_leader_when_its_leader_stops() {
+    // Goal: the trace records etcd's elections: none while the leader runs, one after it
+    // crashes (within etcd's randomised election timeout, 1 to 2 s). Method: crash and
+    // recover a follower, then crash the leader (the first control plane's member), on three
+    // members.
+    let text = "apiVersion: kubedrill/v1
+kind: Scenario
+metadata: {name: etcd-leader}
+cluster:
+  kubernetesVersion: v1.31.2
+  nodes:
+    - {name: cp1, role: control-plane}
+    - {name: cp2, role: control-plane}
+    - {name: cp3, role: control-plane}
+steps:
+  - fault: etcd-member-crash cp3
+  - wait: 5s
+  - fault: etcd-member-recover cp3
+  - wait: 5s
+  - fault: etcd-member-crash cp1
+  - wait: 5s
+";
+    let scenario = load_str(text, "inline.yaml").expect("loads");
+    let report = runner::run(&scenario, Seed(1)).expect("runs");
+    let trace = report.sim.trace();
+    let crash = trace
+        .iter()
+        .find(|r| matches!(&r.event, trace::Event::StepStarted { text } if &**text == "etcd-member-crash cp1"))
+        .expect("the leader's crash")
+        .t;
+    let elections: Vec<(String, u64)> = trace
+        .iter()
+        .filter_map(|r| match &r.event {
+            trace::Event::LeaderElected {
+                component: "etcd",
+                node,
+            } => Some((node.to_string(), r.t.ms() - crash.ms())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(elections.len(), 1, "{elections:?}");
+    assert_eq!(elections[0].0, "cp2", "the first member still running");
+    assert!((1000..2000).contains(&elections[0].1), "{elections:?}");
+}

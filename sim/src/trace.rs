@@ -66,8 +66,10 @@ pub enum Event {
         revision: i64,
         cluster_id: Arc<str>,
     },
-    /// A kube-controller-manager took the leader lease (after the last leader's restart or
-    /// its machine going down, once the lease ran out): the controllers resync.
+    /// A leader was elected after the last one was lost: `kube-controller-manager` (its lease
+    /// ran out after the holder's restart or its machine going down; the controllers resync)
+    /// or `etcd` (a member won the election after the leader stopped, was cut off or lost its
+    /// quorum; `node` is the member's name).
     LeaderElected {
         component: &'static str,
         node: Arc<str>,

@@ -533,12 +533,28 @@ pub struct UpgradeStrategy {
     pub drain: DrainOptions,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub soak: Option<Duration>,
+    /// Surge and BlueGreen: the machine new nodes get, where it differs from the pool's
+    /// (moving a pool to another machine size as it is upgraded).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub machine: Option<Machine>,
     /// An UpgradePolicy file (relative to the benchmark file) or an inline policy document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<yaml_serde::Value>,
     /// The policy `policy` names, loaded and checked.
     #[serde(skip)]
     pub policy_file: Option<std::sync::Arc<crate::policy::file::PolicyFile>>,
+}
+
+/// A machine's size; what is left out is the pool's.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Machine {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_gi: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_pods: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
@@ -979,6 +995,21 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
             (Some(WorkerStrategy::InPlace | WorkerStrategy::BlueGreen), _) if s.max_surge.is_some() => {
                 return Err((format!("{path}.maxSurge"), "only Surge takes maxSurge".into()));
             }
+            (Some(WorkerStrategy::InPlace), _) if s.machine.is_some() => {
+                return Err((
+                    format!("{path}.machine"),
+                    "InPlace keeps its machines: machine goes with Surge and BlueGreen".into(),
+                ));
+            }
+            (Some(_), _)
+                if s.machine
+                    .is_some_and(|m| [m.cpu, m.memory_gi, m.max_pods].contains(&Some(0))) =>
+            {
+                return Err((
+                    format!("{path}.machine"),
+                    "cpu, memoryGi and maxPods must be at least 1".into(),
+                ));
+            }
             (None, Some(p)) if !p.is_string() && !p.is_mapping() => {
                 return Err((
                     format!("{path}.policy"),
@@ -988,12 +1019,13 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
             (None, Some(_))
                 if s.batch.is_some()
                     || s.max_surge.is_some()
+                    || s.machine.is_some()
                     || s.soak.is_some()
                     || s.drain != DrainOptions::default() =>
             {
                 return Err((
                     path,
-                    "a policy says its own batches, surge, soak and drain: batch, maxSurge, soak and drain go with type".into(),
+                    "a policy says its own batches, surge, soak and drain: batch, maxSurge, machine, soak and drain go with type".into(),
                 ));
             }
             _ => {}

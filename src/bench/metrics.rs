@@ -57,6 +57,7 @@ columns! {
     NoQuorum = "no_quorum_s", 1, "time without etcd quorum (s)";
     MinMembers = "min_healthy_members", 0, "fewest etcd members running and connected";
     LeaderElections = "leader_elections", 0, "times a kube-controller-manager took the leader lease (after the leader's restart or its machine going down)";
+    EtcdElections = "etcd_elections", 0, "times etcd elected a leader after losing one";
     CordonedAtEnd = "cordoned_at_end", 0, "nodes left cordoned at T1";
     Rpo = "rpo_s", 1, "restores: incident minus the restored data's time (s)";
     RevisionsLost = "revisions_lost", 0, "restores: etcd revisions at the incident missing after it";
@@ -329,7 +330,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
     let (mut api_down_ms, mut no_quorum_ms) = (0u64, 0u64);
     let mut outages: Vec<(SimTime, Option<SimTime>)> = Vec::new();
     let mut min_members = rec.members;
-    let mut elections = 0u32;
+    let (mut elections, mut etcd_elections) = (0u32, 0u32);
     // etcd voters running and connected, as the last `EtcdMembers` said.
     let mut healthy_now = rec.members;
     let mut restored_revision: Option<i64> = None;
@@ -458,6 +459,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
                     skew += 1;
                 }
             }
+            Event::LeaderElected { component, .. } if *component == "etcd" => etcd_elections += 1,
             Event::LeaderElected { .. } => elections += 1,
             Event::EtcdMembers { healthy, .. } => {
                 healthy_now = *healthy;
@@ -538,6 +540,7 @@ pub fn compute(g: &Generated, rec: &RunRecord) -> Metrics {
             no_quorum_ms,
             min_members,
             elections,
+            etcd_elections,
             outages,
             restored_revision,
         },
@@ -587,6 +590,7 @@ struct Sums {
     no_quorum_ms: u64,
     min_members: u32,
     elections: u32,
+    etcd_elections: u32,
     outages: Vec<(SimTime, Option<SimTime>)>,
     restored_revision: Option<i64>,
 }
@@ -657,6 +661,7 @@ fn assemble(r: &Replay<'_>, rec: &RunRecord, s: Sums) -> Metrics {
     set(M::NoQuorum, secs(s.no_quorum_ms));
     set(M::MinMembers, f64::from(s.min_members));
     set(M::LeaderElections, f64::from(s.elections));
+    set(M::EtcdElections, f64::from(s.etcd_elections));
     set(M::CordonedAtEnd, f64::from(rec.cordoned_at_end));
     if let Some(reading) = &rec.restore {
         let inc = reading.incident_at;

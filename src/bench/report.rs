@@ -335,7 +335,7 @@ fn table(group: &str, rows: &[&Summary]) -> comfy_table::Table {
         "PDB blocked s / overrides",
         "extra node-h mean",
         "disruptions/pod",
-        "skew / no-quorum s / min members / elections",
+        "skew / no-quorum s / min members / elections cm, etcd",
         "vs first: makespan, pod-unavail",
     ]);
     for s in rows {
@@ -363,11 +363,12 @@ fn table(group: &str, rows: &[&Summary]) -> comfy_table::Table {
                 num(s.stat("max", M::DisruptionsMax), 0)
             ),
             format!(
-                "{} / {} / {} / {}",
+                "{} / {} / {} / {}, {}",
                 num(s.stat("max", M::SkewViolations), 0),
                 num(s.stat("max", M::NoQuorum), 0),
                 num(s.stat("min", M::MinMembers), 0),
-                num(s.stat("max", M::LeaderElections), 0)
+                num(s.stat("max", M::LeaderElections), 0),
+                num(s.stat("max", M::EtcdElections), 0)
             ),
             format!(
                 "{}, {}",

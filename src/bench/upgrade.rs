@@ -242,9 +242,16 @@ const JOIN_TIMEOUT: SimDuration = SimDuration::from_secs(600);
 
 /// Asks for `names.len()` machines of the pool's kind at the new version and waits for them
 /// to join; a machine with a bad image never does, and the wait for it times out.
-fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], cloud: &mut Cloud) -> Result<(), String> {
+fn provision(
+    ctl: &mut Ctl,
+    pool: &Pool,
+    plan: &Plan,
+    s: &UpgradeStrategy,
+    names: &[String],
+    cloud: &mut Cloud,
+) -> Result<(), String> {
     let took = cloud.provision_time();
-    ctl.sim.set_join_spec(Some(pool.machine.clone()));
+    ctl.sim.set_join_spec(Some(machine_for(pool, s)));
     ctl.wait_noted(took, Why::Provision, &format!("requested {} machines", names.len()));
     for name in names {
         if !cloud.bad_image() {
@@ -261,6 +268,23 @@ fn provision(ctl: &mut Ctl, pool: &Pool, plan: &Plan, names: &[String], cloud: &
         }
     }
     Ok(())
+}
+
+/// The pool's machine, resized where the strategy says (`machine:`).
+fn machine_for(pool: &Pool, s: &UpgradeStrategy) -> kubedrill_sim::scenario::NodeSpec {
+    let mut m = pool.machine.clone();
+    if let Some(size) = s.machine {
+        if let Some(cpu) = size.cpu {
+            m.cpu = Some(cpu.to_string());
+        }
+        if let Some(gi) = size.memory_gi {
+            m.memory = Some(format!("{gi}Gi"));
+        }
+        if size.max_pods.is_some() {
+            m.pods = size.max_pods;
+        }
+    }
+    m
 }
 
 /// The cloud's limit on machines beyond the cluster's (a capacity shortage): the surge makes
@@ -283,7 +307,7 @@ fn surge(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy, cloud: &m
             .map(|i| format!("{}-s{:04}", pool.name, made + i + 1))
             .collect();
         made += new.len();
-        if let Err(e) = provision(ctl, pool, plan, &new, cloud) {
+        if let Err(e) = provision(ctl, pool, plan, s, &new, cloud) {
             return Ok(Err(e));
         }
         let ends = drain_batch(ctl, old, &s.drain, true)?;
@@ -317,7 +341,7 @@ fn blue_green(ctl: &mut Ctl, pool: &Pool, plan: &Plan, s: &UpgradeStrategy, clou
     let green: Vec<String> = (1..=pool.nodes.len())
         .map(|i| format!("{}-g{i:04}", pool.name))
         .collect();
-    if let Err(e) = provision(ctl, pool, plan, &green, cloud) {
+    if let Err(e) = provision(ctl, pool, plan, s, &green, cloud) {
         return Ok(Err(e));
     }
     // The whole blue pool is cordoned first, so nothing evicted lands on a node still to go.

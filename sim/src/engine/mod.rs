@@ -368,7 +368,15 @@ impl Engine {
             Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
             Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
             Timer::EtcdElection => {
+                let before = self.etcd.leader;
                 self.etcd.finish_election();
+                if let (None, Some(l)) = (before, self.etcd.leader) {
+                    let node = Arc::from(self.etcd.members[l].name.as_str());
+                    self.record(Event::LeaderElected {
+                        component: "etcd",
+                        node,
+                    });
+                }
                 self.election_pending = false;
                 self.etcd_changed();
             }
