@@ -201,3 +201,24 @@ steps:
     assert_eq!(elections[0].0, "cp2", "the first member still running");
     assert!((1000..2000).contains(&elections[0].1), "{elections:?}");
 }
+
+#[test]
+fn an_in_place_upgrade_of_three_control_planes_elects_twice() {
+    // Goal: kubeadm's restart of the controller-manager hands the lease on when it runs on the
+    // leader: cp1's upgrade to cp2, cp2's back to cp1, cp3's (a standby's) to nobody; etcd
+    // elects once, after its leader's restart. Method: the HA upgrade scenario's elections.
+    let report = run(Path::new("scenarios/upgrade/06-ha-control-plane-one-at-a-time.yaml"));
+    let elections: Vec<String> = report
+        .sim
+        .trace()
+        .iter()
+        .filter_map(|r| match &r.event {
+            trace::Event::LeaderElected { component, node } => Some(format!("{component} {node}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        elections,
+        ["kube-controller-manager cp2", "etcd cp1", "kube-controller-manager cp1"]
+    );
+}

@@ -83,6 +83,9 @@ impl Engine {
         match component {
             StaticPod::Etcd => self.etcd_member_down(node),
             StaticPod::KubeApiserver => self.etcd_changed(),
+            StaticPod::KubeControllerManager => {
+                self.controller_manager_stopped(node, SimDuration(component.restart_ms()));
+            }
             _ => {}
         }
         let mut done = self.advance_within_step(self.now + SimDuration(component.restart_ms()));
