@@ -88,26 +88,34 @@ fn blue_green_moves_every_pod_to_the_new_nodes() {
     }
 }
 
+/// A scenario of three control planes (v1.31.2) and these steps.
+fn three_control_planes(name: &str, steps: &[&str]) -> kubedrill_sim::scenario::Scenario {
+    let mut text = format!(
+        "apiVersion: kubedrill/v1\nkind: Scenario\nmetadata: {{name: {name}}}\ncluster:\n  kubernetesVersion: v1.31.2\n  nodes:\n"
+    );
+    for cp in ["cp1", "cp2", "cp3"] {
+        text.push_str(&format!("    - {{name: {cp}, role: control-plane}}\n"));
+    }
+    text.push_str("steps:\n");
+    for step in steps {
+        text.push_str(&format!("  - {step}\n"));
+    }
+    load_str(&text, "inline.yaml").expect("loads")
+}
+
 #[test]
 fn a_partitioned_member_is_counted_out_before_the_quorum_goes() {
     // Goal: the trace's count of healthy etcd members sees a partitioned member, also when a
     // second loss takes the API down at the same moment (`ApiAvailability` counts a partitioned
     // member as running). Method: partition cp3, then crash cp2, and read the events in order.
-    let text = "apiVersion: kubedrill/v1
-kind: Scenario
-metadata: {name: partition-then-crash}
-cluster:
-  kubernetesVersion: v1.31.2
-  nodes:
-    - {name: cp1, role: control-plane}
-    - {name: cp2, role: control-plane}
-    - {name: cp3, role: control-plane}
-steps:
-  - fault: etcd-member-partition cp3
-  - fault: etcd-member-crash cp2
-  - wait: 5s
-";
-    let scenario = load_str(text, "inline.yaml").expect("loads");
+    let scenario = three_control_planes(
+        "partition-then-crash",
+        &[
+            "fault: etcd-member-partition cp3",
+            "fault: etcd-member-crash cp2",
+            "wait: 5s",
+        ],
+    );
     let report = runner::run(&scenario, Seed(1)).expect("runs");
     let etcd: Vec<String> = report
         .sim
@@ -162,24 +170,17 @@ fn etcd_elects_a_new_leader_when_its_leader_stops() {
     // crashes (within etcd's randomised election timeout, 1 to 2 s). Method: crash and
     // recover a follower, then crash the leader (the first control plane's member), on three
     // members.
-    let text = "apiVersion: kubedrill/v1
-kind: Scenario
-metadata: {name: etcd-leader}
-cluster:
-  kubernetesVersion: v1.31.2
-  nodes:
-    - {name: cp1, role: control-plane}
-    - {name: cp2, role: control-plane}
-    - {name: cp3, role: control-plane}
-steps:
-  - fault: etcd-member-crash cp3
-  - wait: 5s
-  - fault: etcd-member-recover cp3
-  - wait: 5s
-  - fault: etcd-member-crash cp1
-  - wait: 5s
-";
-    let scenario = load_str(text, "inline.yaml").expect("loads");
+    let scenario = three_control_planes(
+        "etcd-leader",
+        &[
+            "fault: etcd-member-crash cp3",
+            "wait: 5s",
+            "fault: etcd-member-recover cp3",
+            "wait: 5s",
+            "fault: etcd-member-crash cp1",
+            "wait: 5s",
+        ],
+    );
     let report = runner::run(&scenario, Seed(1)).expect("runs");
     let trace = report.sim.trace();
     let crash = trace
