@@ -223,3 +223,100 @@ fn an_in_place_upgrade_of_three_control_planes_elects_twice() {
         ["kube-controller-manager cp2", "etcd cp1", "kube-controller-manager cp1"]
     );
 }
+
+/// The `LeaderElected` events of a run: `component node +seconds since the first step`.
+fn elections(report: &runner::Report) -> Vec<String> {
+    let trace = report.sim.trace();
+    let start = trace.iter().next().map_or(0, |r| r.t.ms());
+    trace
+        .iter()
+        .filter_map(|r| match &r.event {
+            trace::Event::LeaderElected { component, node } => {
+                Some(format!("{component} {node} +{}s", (r.t.ms() - start) / 1000))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_controller_manager_that_cannot_run_never_leads() {
+    // Goal: a candidate needs its static pod running. Method: one control plane whose
+    // controller-manager manifest gets an image that does not exist; its restart hands the
+    // lease to nobody, deleted pods are not replaced; the fixed manifest restarts it and it
+    // leads 15 s after it starts (12 s to start).
+    let text = "apiVersion: kubedrill/v1
+kind: Scenario
+metadata: {name: broken-controller-manager}
+cluster:
+  kubernetesVersion: v1.31.2
+  nodes:
+    - {name: controlplane, role: control-plane}
+    - {name: node01, role: worker}
+workloads:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: default}
+    spec:
+      replicas: 2
+      selector: {matchLabels: {app: web}}
+      template:
+        metadata: {labels: {app: web}}
+        spec: {containers: [{name: web, image: nginx:1.27}]}
+steps:
+  - run: \"sed -i 's#kube-controller-manager:v1.31.2#kube-controller-manager:v1.99.0#' /etc/kubernetes/manifests/kube-controller-manager.yaml\"
+  - wait: 1m
+  - run: kubectl delete pod -l app=web --wait=false
+  - wait: 1m
+  - run: kubectl get pods
+    expect: {stderrContains: [\"No resources found\"]}
+  - run: \"sed -i 's#kube-controller-manager:v1.99.0#kube-controller-manager:v1.31.2#' /etc/kubernetes/manifests/kube-controller-manager.yaml\"
+  - wait: 1m
+  - run: kubectl get pods --no-headers
+    expect: {stdoutContains: [\"1/1   Running\"]}
+";
+    let scenario = load_str(text, "inline.yaml").expect("loads");
+    let report = runner::run(&scenario, Seed(1)).expect("runs");
+    assert!(report.passed(), "{}", report.transcript_text());
+    let got = elections(&report);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(got[0].starts_with("kube-controller-manager controlplane +"), "{got:?}");
+}
+
+#[test]
+fn nobody_is_elected_while_the_api_is_down_and_a_deleted_leader_hands_the_lease_on() {
+    // Goal: a lease cannot be taken without the API; deleting the leader's Node hands the lease
+    // on like its machine going down. Method: lose the quorum with the leader's machine, then
+    // bring a member back; separately delete the leader's Node.
+    let outage = three_control_planes(
+        "outage",
+        &["fault: etcd-member-crash cp3", "fault: node-crash cp1", "wait: 60s"],
+    );
+    let report = runner::run(&outage, Seed(1)).expect("runs");
+    assert!(
+        elections(&report)
+            .iter()
+            .all(|e| !e.starts_with("kube-controller-manager")),
+        "{:?}",
+        elections(&report)
+    );
+    let outage_then_back = three_control_planes(
+        "outage-then-back",
+        &[
+            "fault: etcd-member-crash cp3",
+            "fault: node-crash cp1",
+            "wait: 60s",
+            "fault: etcd-member-recover cp3",
+            "wait: 60s",
+        ],
+    );
+    let report = runner::run(&outage_then_back, Seed(1)).expect("runs");
+    let got = elections(&report);
+    assert!(
+        got.iter().any(|e| e.starts_with("kube-controller-manager cp2")),
+        "{got:?}"
+    );
+    let deleted = three_control_planes("deleted", &["run: kubectl delete node cp1", "wait: 20s"]);
+    let report = runner::run(&deleted, Seed(1)).expect("runs");
+    assert_eq!(elections(&report), ["kube-controller-manager cp2 +15s"]);
+}

@@ -410,12 +410,13 @@ pub struct EtcdPartitionFaults {
 pub struct ControllerRestartFaults {
     /// Expected restarts per hour (of a control plane's controller-manager, any of them).
     pub per_hour: f64,
-    #[serde(default = "default_lease_takeover")]
+    /// How long the restarted container stays down (the kubelet restarts it at once).
+    #[serde(default = "default_cm_downtime")]
     pub downtime: DurationDist,
 }
 
-fn default_lease_takeover() -> DurationDist {
-    DurationDist::Fixed(Duration(SimDuration::from_secs(15)))
+fn default_cm_downtime() -> DurationDist {
+    DurationDist::Fixed(Duration(SimDuration::from_secs(0)))
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]

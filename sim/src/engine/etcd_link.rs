@@ -200,6 +200,18 @@ impl Engine {
             let after = SimDuration(1000 + self.rng.below(1000));
             self.schedule(self.now + after, crate::engine::Timer::EtcdElection);
         }
+        let leader = self.etcd.leader;
+        if leader.is_some() != self.etcd_had_leader {
+            self.etcd_had_leader = leader.is_some();
+            // Any way a leader appears after none: a timed election, a quorum back, a restore.
+            if let Some(l) = leader {
+                let node = std::sync::Arc::from(self.etcd.members[l].name.as_str());
+                self.record(crate::trace::Event::LeaderElected {
+                    component: "etcd",
+                    node,
+                });
+            }
+        }
         let available = self.api_available();
         let healthy = self.etcd_healthy();
         if healthy != self.etcd_healthy_traced {
@@ -269,6 +281,7 @@ impl Engine {
                         self.finish_removal(pod);
                     }
                 }
+                self.controller_manager_api_back();
                 self.resync_controllers();
             }
             _ => {}

@@ -23,9 +23,9 @@ pub enum Fault {
     EtcdMemberRecover(String),
     /// The network cuts the control plane's etcd member off from its peers (or heals it).
     EtcdMemberPartition(String, bool),
-    /// The control plane's kube-controller-manager restarts: no controller acts until a
-    /// controller-manager holds the leader lease again, after the downtime (default 15 s, the
-    /// lease duration a standby waits out).
+    /// The control plane's kube-controller-manager restarts, its container down for the
+    /// downtime (default none): if it led, no controller acts until a controller-manager takes
+    /// the lease (see `engine::leader`).
     ControllerManagerRestart(String, SimDuration),
     /// A storage-level snapshot of a directory (an EBS volume snapshot): crash-consistent,
     /// taken under a running member, copied to the second path.
@@ -35,6 +35,9 @@ pub enum Fault {
 pub(crate) const DEFAULT_REBOOT: SimDuration = SimDuration::from_secs(90);
 /// kube-controller-manager's `--leader-elect-lease-duration` default.
 pub(crate) const DEFAULT_LEASE_TAKEOVER: SimDuration = SimDuration::from_secs(15);
+/// A restarted container's time down when the fault names none: the kubelet starts it again
+/// at once; the wait is the lease's.
+pub(crate) const DEFAULT_CM_DOWNTIME: SimDuration = SimDuration::from_secs(0);
 
 /// Why a fault line does not parse, or a parsed fault cannot be applied to this cluster; the
 /// cluster is left as it was.
@@ -151,10 +154,7 @@ impl Fault {
             }
             Some("controller-manager-restart") => {
                 extra(3)?;
-                Ok(Self::ControllerManagerRestart(
-                    node(1)?,
-                    downtime(DEFAULT_LEASE_TAKEOVER)?,
-                ))
+                Ok(Self::ControllerManagerRestart(node(1)?, downtime(DEFAULT_CM_DOWNTIME)?))
             }
             Some("etcd-member-recover") => {
                 extra(2)?;
@@ -182,16 +182,6 @@ impl Fault {
 }
 
 impl Engine {
-    /// No controller acts for `downtime` (a restart already under way may last longer).
-    pub(crate) fn pause_controllers(&mut self, downtime: SimDuration) {
-        let until = self.now + downtime;
-        if self.controllers_paused_until.is_some_and(|t| t >= until) {
-            return;
-        }
-        self.controllers_paused_until = Some(until);
-        self.schedule(until, crate::engine::Timer::ControllersResumed);
-    }
-
     /// The kubelet starts the stopped container again at once: its mirror pod counts a
     /// restart (`kubectl get pods -n kube-system` RESTARTS).
     fn restart_controller_manager_container(&mut self, node: crate::model::NodeId) {
@@ -212,10 +202,9 @@ impl Engine {
             return;
         }
         self.controllers_paused_until = None;
-        if self.cluster.cm_lease.leader().is_none() {
-            self.elect_controller_manager();
+        if self.take_over_lease() {
+            self.resync_controllers();
         }
-        self.resync_controllers();
     }
 
     /// Applies a fault; the node must exist. Returns the lines it prints in the transcript
@@ -307,7 +296,7 @@ mod tests {
         ));
         assert_eq!(
             Fault::parse("controller-manager-restart cp1"),
-            Ok(Fault::ControllerManagerRestart("cp1".into(), DEFAULT_LEASE_TAKEOVER))
+            Ok(Fault::ControllerManagerRestart("cp1".into(), DEFAULT_CM_DOWNTIME))
         );
         assert_eq!(
             Fault::parse("controller-manager-restart cp1 2m"),

@@ -1,18 +1,27 @@
 //! Which control plane's kube-controller-manager leads: every controller runs in the one
-//! process that holds the `kube-controller-manager` Lease; the others stand by.
+//! process that holds the `kube-system/kube-controller-manager` Lease; the others stand by.
 //!
-//! The lease is not released when the process stops (kube-controller-manager does not set
-//! `ReleaseOnCancel`), so when the leader restarts or its machine goes down, nobody leads until
-//! the lease runs out: a standby (or the restarted process, on a single control plane) then
-//! takes it, and every controller resyncs. A standby's restart changes nothing. kubeadm's
-//! first control plane starts first, so it leads first.
+//! client-go's leader election (leaseDuration 15 s): the holder renews the lease; a candidate
+//! takes it only once it has watched the same record for 15 s without a renewal. The lease is
+//! not released when the process stops (kube-controller-manager does not set
+//! `ReleaseOnCancel`), so when the leader restarts, its machine goes down or its Node is
+//! deleted, nobody leads until a candidate may take it: a standby that kept running 15 s after
+//! the last renewal, a process that (re)started 15 s after its start. Then every controller
+//! resyncs. A standby's restart changes nothing. A candidate needs its machine up, its static
+//! pod running (not stopped, not failing) and the API answering. kubeadm's first control plane
+//! starts first, so it leads first.
 
-use super::Engine;
 use super::fault::DEFAULT_LEASE_TAKEOVER;
+use super::{Engine, Timer};
 use crate::model::NodeId;
 use crate::model::cluster::LeaderLease;
-use crate::time::SimDuration;
+use crate::release::components::StaticPod;
+use crate::time::{SimDuration, SimTime};
 use crate::trace::Event;
+
+/// How often candidates look again when none can take the lease (all controller-managers
+/// down or failing): client-go's retryPeriod is 2 s; a coarser look keeps a long wait cheap.
+const RETRY: SimDuration = SimDuration::from_secs(5);
 
 impl Engine {
     /// The control plane whose kube-controller-manager holds the lease, if one does.
@@ -29,86 +38,123 @@ impl Engine {
         };
     }
 
-    /// A control plane whose kube-controller-manager could take the lease: its machine is up.
-    fn can_lead(&self, node: NodeId) -> bool {
-        self.cluster.node_exists(node) && {
-            let n = self.cluster.node(node);
-            n.powered_on && n.control_plane.is_some() && !n.deleting
+    /// `node`'s controller-manager process can run: the machine is up and its static pod is
+    /// neither stopped (manifest gone) nor failing (a bad image, a crash loop).
+    fn controller_manager_can_run(&self, node: NodeId) -> bool {
+        if !self.cluster.node_exists(node) {
+            return false;
         }
+        let n = self.cluster.node(node);
+        let Some(cp) = &n.control_plane else {
+            return false;
+        };
+        if !n.powered_on || n.deleting || cp.stopped.contains(&StaticPod::KubeControllerManager) {
+            return false;
+        }
+        let mirror = format!("kube-controller-manager-{}", n.name);
+        self.cluster
+            .pod_id("kube-system", &mirror)
+            .and_then(|id| self.cluster.pod(id))
+            .is_none_or(|p| p.status_reason.is_none())
     }
 
-    /// Another control plane than `node` could take the lease.
-    fn standby_for(&self, node: NodeId) -> bool {
+    /// When `node`'s process may take the lapsed lease: 15 s after the last renewal, or after
+    /// its own start if it started later (it watches the record that long itself).
+    fn may_take_lease_at(&self, node: NodeId) -> Option<SimTime> {
+        if !self.controller_manager_can_run(node) {
+            return None;
+        }
+        let started = self.cm_started.get(&node).copied().unwrap_or(SimTime::ZERO);
+        Some(self.cluster.cm_lease.renewed_at.max(started) + DEFAULT_LEASE_TAKEOVER)
+    }
+
+    /// The candidate that takes the lapsed lease first, and when: the earliest, then one other
+    /// than the last holder (its retry finds the record first), then the first in node order.
+    fn next_leader(&self) -> Option<(SimTime, NodeId)> {
+        let last = self.cluster.cm_lease.holder;
         self.cluster
             .control_plane_ids()
             .iter()
-            .any(|&cp| cp != node && self.can_lead(cp))
+            .filter_map(|&cp| self.may_take_lease_at(cp).map(|at| (at, Some(cp) == last, cp)))
+            .min()
+            .map(|(at, _, cp)| (at, cp))
     }
 
-    /// The leader stopped renewing: nobody leads until the lease runs out.
+    /// The holder stopped renewing now: nobody leads until a candidate takes the lease.
     fn lease_lapses(&mut self) {
         let lease = &mut self.cluster.cm_lease;
         lease.renewing = false;
         lease.renewed_at = self.now;
+        self.schedule_takeover();
+    }
+
+    /// Pauses the controllers until the next candidate may take the lease (a look every
+    /// [`RETRY`] while none can). While the API is down nothing is decided: its return does.
+    fn schedule_takeover(&mut self) {
+        if self.api_down_since.is_some() {
+            return;
+        }
+        let at = self.next_leader().map_or(self.now + RETRY, |(at, _)| at.max(self.now));
+        self.controllers_paused_until = Some(at);
+        self.schedule(at, Timer::ControllersResumed);
     }
 
     /// `node`'s kube-controller-manager is down for `downtime` (its container restarted). If
-    /// it led, nobody leads until the lease runs out: a standby takes it then (15 s), or, with
-    /// none, the restarted process once it is back and the lease ran out. A standby's restart
-    /// changes nothing; on a single control plane a restart during the takeover extends it.
+    /// it led, the lease lapses; if nobody leads, the takeover is reckoned again (the process
+    /// it waited for starts later). A standby's restart changes nothing else.
     pub(crate) fn controller_manager_stopped(&mut self, node: NodeId, downtime: SimDuration) {
-        let leader = self.cluster.cm_lease.leader();
-        let standby = self.standby_for(node);
-        if leader == Some(node) {
+        self.cm_started.insert(node, self.now + downtime);
+        match self.cluster.cm_lease.leader() {
+            Some(l) if l == node => self.lease_lapses(),
+            Some(_) => {}
+            None => self.schedule_takeover(),
+        }
+    }
+
+    /// `node`'s machine went down or its Node was deleted (call after the removal): if it led,
+    /// the lease lapses.
+    pub(crate) fn controller_manager_node_gone(&mut self, node: NodeId) {
+        self.cm_started.remove(&node);
+        if self.cluster.cm_lease.leader() == Some(node) {
             self.lease_lapses();
-        } else if leader.is_some() || standby {
-            return;
-        }
-        self.pause_controllers(if standby {
-            DEFAULT_LEASE_TAKEOVER
-        } else {
-            downtime.max(DEFAULT_LEASE_TAKEOVER)
-        });
-    }
-
-    /// `node` went down: if it led and another control plane is up, that one takes the lease
-    /// when it runs out. With none up, nothing serves the API either; the lease is taken when
-    /// a control plane comes back ([`Self::controller_manager_back`]).
-    pub(crate) fn controller_manager_node_down(&mut self, node: NodeId) {
-        if self.cluster.cm_lease.leader() != Some(node) {
-            return;
-        }
-        self.lease_lapses();
-        if self.standby_for(node) {
-            self.pause_controllers(DEFAULT_LEASE_TAKEOVER);
         }
     }
 
-    /// A control plane's machine is up again: if nobody leads and no takeover is under way,
-    /// it takes the lease (it was down longer than the lease lasts).
-    pub(crate) fn controller_manager_back(&mut self) {
-        if self.cluster.cm_lease.leader().is_none() && self.controllers_paused_until.is_none() {
-            self.elect_controller_manager();
-            if self.cluster.cm_lease.leader().is_some() {
-                self.resync_controllers();
+    /// `node` booted: its controller-manager starts now. With nobody leading it may become
+    /// the candidate.
+    pub(crate) fn controller_manager_booted(&mut self, node: NodeId) {
+        self.cm_started.insert(node, self.now);
+        if self.cluster.cm_lease.leader().is_none() {
+            self.schedule_takeover();
+        }
+    }
+
+    /// The API answers again: with nobody leading, the takeover is reckoned now.
+    pub(crate) fn controller_manager_api_back(&mut self) {
+        if self.cluster.cm_lease.leader().is_none() {
+            self.schedule_takeover();
+        }
+    }
+
+    /// The takeover's time came: the candidate takes the lease, or, if none can yet, the
+    /// controllers keep waiting. Returns whether someone leads.
+    pub(crate) fn take_over_lease(&mut self) -> bool {
+        if self.cluster.cm_lease.leader().is_some() {
+            return true;
+        }
+        match self.next_leader() {
+            Some((at, node)) if at <= self.now && self.api_down_since.is_none() => {
+                self.elect(node);
+                true
+            }
+            _ => {
+                self.schedule_takeover();
+                false
             }
         }
     }
 
-    /// The lease ran out: the first control plane that can lead, preferring one other than
-    /// the last holder (a standby's retry finds the expired lease before the restarted process
-    /// is back), takes it.
-    pub(crate) fn elect_controller_manager(&mut self) {
-        let last = self.cluster.cm_lease.holder;
-        let standby = self
-            .cluster
-            .control_plane_ids()
-            .iter()
-            .copied()
-            .find(|&cp| Some(cp) != last && self.can_lead(cp));
-        let Some(node) = standby.or(last.filter(|&cp| self.can_lead(cp))) else {
-            return;
-        };
+    fn elect(&mut self, node: NodeId) {
         let lease = &mut self.cluster.cm_lease;
         lease.holder = Some(node);
         lease.renewing = true;

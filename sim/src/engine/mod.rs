@@ -85,6 +85,13 @@ pub struct Engine {
     /// Until when no controller-manager leads (a restart's lease takeover): the controllers
     /// wait, then resync.
     pub(crate) controllers_paused_until: Option<SimTime>,
+    /// When each control plane's kube-controller-manager process (re)started or will (its
+    /// container's restart, its machine's boot): a candidate watches the lease from then.
+    pub(crate) cm_started: std::collections::BTreeMap<NodeId, SimTime>,
+    /// Some StatefulSet waits for a name another pod holds: a pod's removal retries it.
+    pub(crate) names_taken: bool,
+    /// Whether etcd had a leader when last looked at (an election is traced when one appears).
+    pub(crate) etcd_had_leader: bool,
     /// etcd voters running and on the majority side when last traced (`EtcdMembers`).
     pub(crate) etcd_healthy_traced: u32,
     /// Pods whose containers stopped while the API could not answer: their kubelets delete
@@ -143,7 +150,10 @@ impl Engine {
             etcd: etcd_link::placeholder_cluster(),
             api_down_since: None,
             etcd_healthy_traced: 0,
+            etcd_had_leader: true,
+            names_taken: false,
             controllers_paused_until: None,
+            cm_started: Default::default(),
             stopped_in_outage: Vec::new(),
             manifest_sync_pending: Default::default(),
             leases_counted_to: SimTime::ZERO,
@@ -360,7 +370,10 @@ impl Engine {
             Timer::TaintEviction { pod, uid, generation } => self.on_taint_eviction(pod, uid, generation),
             // The Deployment and DaemonSet controllers roll out; without a leader they wait.
             Timer::Rollout { ws, at } => match self.controllers_paused_until {
-                Some(until) => self.schedule(until, Timer::Rollout { ws, at }),
+                Some(until) => self.schedule(
+                    until.max(self.now + SimDuration::from_secs(1)),
+                    Timer::Rollout { ws, at },
+                ),
                 None => self.on_rollout(ws, at),
             },
             Timer::ControllersResumed => self.resume_controllers(),
@@ -368,15 +381,7 @@ impl Engine {
             Timer::KubeletRestart { node, generation } => self.on_kubelet_restart(node, generation),
             Timer::EtcdRetry { node, uid, restarts } => self.on_etcd_retry(node, uid, restarts),
             Timer::EtcdElection => {
-                let before = self.etcd.leader;
                 self.etcd.finish_election();
-                if let (None, Some(l)) = (before, self.etcd.leader) {
-                    let node = Arc::from(self.etcd.members[l].name.as_str());
-                    self.record(Event::LeaderElected {
-                        component: "etcd",
-                        node,
-                    });
-                }
                 self.election_pending = false;
                 self.etcd_changed();
             }
@@ -856,8 +861,11 @@ impl Engine {
                 }
                 self.ds_touched = true;
             }
-            Owner::None => self.retry_taken_names(&pod.namespace, &pod.name),
-            Owner::Mirror(_) => {}
+            Owner::None | Owner::Mirror(_) => {}
+        }
+        if self.names_taken {
+            // Whatever owned it, the name is free now.
+            self.retry_taken_names(&pod.namespace, &pod.name);
         }
     }
 
@@ -932,6 +940,7 @@ impl Engine {
     /// The StatefulSet controller's create of an ordinal was refused because the name is taken:
     /// its FailedCreate event, once until the ordinal is created.
     fn statefulset_name_taken(&mut self, id: WorkloadId, ordinal: u32, ns: &str, name: &str) {
+        self.names_taken = true;
         if !self.cluster.workload_mut(id).name_taken.insert(ordinal) {
             return;
         }
@@ -946,16 +955,20 @@ impl Engine {
     /// A pod that held a StatefulSet ordinal's name is gone: the controller's retry creates
     /// the ordinal now.
     fn retry_taken_names(&mut self, ns: &str, name: &str) {
-        let waiting: Vec<WorkloadId> = self
+        let taken: Vec<WorkloadId> = self
             .cluster
             .workload_ids()
             .filter(|&w| {
                 let wl = self.cluster.workload(w);
-                *wl.namespace == *ns && wl.name_taken.iter().any(|o| name == format!("{}-{o}", wl.name))
+                !wl.deleted && !wl.name_taken.is_empty()
             })
             .collect();
-        for w in waiting {
-            self.reconcile(w);
+        self.names_taken = !taken.is_empty();
+        for w in taken {
+            let wl = self.cluster.workload(w);
+            if *wl.namespace == *ns && wl.name_taken.iter().any(|o| name == format!("{}-{o}", wl.name)) {
+                self.reconcile(w);
+            }
         }
     }
 
@@ -1101,7 +1114,7 @@ impl Engine {
         let (generation, name) = (n.lifecycle_gen, n.name.clone());
         self.record(Event::NodePoweredOff { node: name });
         self.etcd_member_down(node);
-        self.controller_manager_node_down(node);
+        self.controller_manager_node_gone(node);
         let grace = SimDuration(self.cluster.side.node_monitor_grace_ms);
         self.schedule(self.now + grace, Timer::NodeMonitor { node, generation });
     }
@@ -1142,7 +1155,9 @@ impl Engine {
         n.ready = ReadyStatus::True;
         self.record(Event::NodePoweredOn { node: name.clone() });
         self.etcd_member_up(node);
-        self.controller_manager_back();
+        if was_off {
+            self.controller_manager_booted(node);
+        }
         if !was_ready {
             self.record(Event::NodeReady { node: name.clone() });
         }
@@ -1271,7 +1286,8 @@ impl Engine {
         if let Some(until) = self.controllers_paused_until {
             // The node lifecycle controller runs in the controller-manager that leads: it
             // looks once one does.
-            self.schedule(until.max(self.now), Timer::NodeMonitor { node, generation });
+            let at = until.max(self.now + SimDuration::from_secs(1));
+            self.schedule(at, Timer::NodeMonitor { node, generation });
             return;
         }
         if self.api_down_since.is_some() {

@@ -172,10 +172,26 @@ impl Engine {
                     self.stop_static_pod(node, c)
                 }
                 Ok(v) if !running => self.start_static_pod(node, c, &v),
-                Ok(v) if self.differs(node, c, &v) => self.start_static_pod(node, c, &v),
+                Ok(v) if self.differs(node, c, &v) || self.failing_since_edit(node, c) => {
+                    self.start_static_pod(node, c, &v)
+                }
                 _ => {}
             }
         }
+    }
+
+    /// A Kubernetes component's pod that could not start (a bad image) and whose manifest was
+    /// written again: the kubelet tries the manifest as it is now, even when it names the
+    /// version the component ran before the bad edit. (etcd retries on its own terms.)
+    fn failing_since_edit(&self, node: NodeId, c: StaticPod) -> bool {
+        if c == StaticPod::Etcd {
+            return false;
+        }
+        let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
+        self.cluster
+            .pod_id("kube-system", &name)
+            .and_then(|id| self.cluster.pod(id))
+            .is_some_and(|p| p.status_reason.is_some())
     }
 
     fn differs(&self, node: NodeId, c: StaticPod, v: &ManifestView) -> bool {

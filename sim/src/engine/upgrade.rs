@@ -572,6 +572,7 @@ impl Engine {
         disrupted.dedup();
         self.check_pdbs_after(&disrupted, || format!("deleting node {name} with its pods"));
         self.cluster.remove_node(node);
+        self.controller_manager_node_gone(node);
         self.record(Event::NodeDeleted { node: name });
         self.mark_ds_changed();
         self.settle();

@@ -233,6 +233,8 @@ impl Cluster {
         c.date_day = self.date_day;
         c.api_outages = self.api_outages.clone();
         c.control_planes = self.control_planes.clone();
+        // Who leads is the processes' side: a restore does not change it.
+        c.cm_lease = self.cm_lease.clone();
         c.next_uid = c.next_uid.max(self.next_uid);
         for (i, slot) in self.nodes.iter().enumerate() {
             let id = NodeId(i as u32);
@@ -310,6 +312,7 @@ impl Cluster {
             }
         }
         c.next_uid = self.next_uid;
+        c.cm_lease = self.cm_lease.clone();
         c
     }
 

@@ -159,25 +159,6 @@ fn drafts(c: &Cluster, e: &TraceEvent) -> Vec<Draft> {
                 host: None,
             }]
         }
-        TraceEvent::PodCreateFailed { pod, owner, reason } => {
-            let (Some(("StatefulSet", owner_name)), "AlreadyExists") = (owner.split_once('/'), *reason) else {
-                return Vec::new();
-            };
-            let (ns, pod_name) = split_pod(pod);
-            vec![Draft {
-                ns,
-                kind: "StatefulSet",
-                api_version: "apps/v1",
-                name: owner_name.to_string(),
-                type_: "Warning",
-                reason: "FailedCreate",
-                message: format!(
-                    "create Pod {pod_name} in StatefulSet {owner_name} failed error: pods \"{pod_name}\" already exists"
-                ),
-                component: "statefulset-controller",
-                host: None,
-            }]
-        }
         TraceEvent::PodStarted { pod, node } | TraceEvent::PodRestarted { pod, node } => {
             let mut out = Vec::new();
             for (name, image) in containers(c, pod) {

@@ -176,7 +176,7 @@ pub fn plan(text: &str, number: usize, facts: &ClusterFacts, layout: &Layout, st
             let stop = "ids=$(crictl ps -q --name kube-controller-manager); [ -z \"$ids\" ] || crictl stop $ids";
             sp.actions.push(fault_run(sh(&c, stop)));
             sp.note = Some(format!(
-                "crictl stop of the controller-manager's container; the simulator pauses every controller for {}s, the real pause lasts until a controller-manager holds the leader lease again (a standby's takeover, or the restarted container's once the old lease runs out)",
+                "crictl stop of the controller-manager's container; the simulator keeps it down {}s and, if it led, pauses every controller until another takes the lease (a standby 15 s after the last renewal, the restarted process 15 s after it starts); the kubelet restarts the real container at once",
                 downtime.ms() / 1000
             ));
         }
