@@ -320,3 +320,36 @@ fn nobody_is_elected_while_the_api_is_down_and_a_deleted_leader_hands_the_lease_
     let report = runner::run(&deleted, Seed(1)).expect("runs");
     assert_eq!(elections(&report), ["kube-controller-manager cp2 +15s"]);
 }
+
+#[test]
+fn a_leader_that_cannot_renew_for_ten_seconds_loses_the_lease() {
+    // Goal: client-go's renewDeadline: an API outage longer than 10 s costs the leader its
+    // lease (its process exits and restarts). Method: lose the etcd quorum (the member that
+    // comes back takes about 20 s more); a standby takes the lease as soon as the API answers
+    // (the lease ran out during the outage), and the old leader's mirror pod counts a restart.
+    let outage = |secs: u32| {
+        three_control_planes(
+            "renew-deadline",
+            &[
+                "fault: etcd-member-crash cp2",
+                "fault: etcd-member-crash cp3",
+                &format!("wait: {secs}s"),
+                "fault: etcd-member-recover cp3",
+                "wait: 30s",
+            ],
+        )
+    };
+    let mut long = runner::run(&outage(30), Seed(1)).expect("runs");
+    let got = elections(&long);
+    let cm: Vec<&String> = got
+        .iter()
+        .filter(|e| e.starts_with("kube-controller-manager"))
+        .collect();
+    assert_eq!(cm.len(), 1, "{got:?}");
+    assert!(cm[0].starts_with("kube-controller-manager cp2 "), "{got:?}");
+    let pods = long.sim.run_line(
+        "cp1",
+        "kubectl get pod kube-controller-manager-cp1 -n kube-system --no-headers",
+    );
+    assert!(pods.text().contains("Running   1 ("), "{}", pods.text());
+}

@@ -265,7 +265,7 @@ impl Engine {
                     });
                 }
             }
-            (Some(_), true) => {
+            (Some(down_since), true) => {
                 self.api_down_since = None;
                 if let Some(o) = self.cluster.api_outages.last_mut() {
                     o.to = Some(self.now);
@@ -281,7 +281,7 @@ impl Engine {
                         self.finish_removal(pod);
                     }
                 }
-                self.controller_manager_api_back();
+                self.controller_manager_api_back(down_since);
                 self.resync_controllers();
             }
             _ => {}

@@ -184,7 +184,7 @@ impl Fault {
 impl Engine {
     /// The kubelet starts the stopped container again at once: its mirror pod counts a
     /// restart (`kubectl get pods -n kube-system` RESTARTS).
-    fn restart_controller_manager_container(&mut self, node: crate::model::NodeId) {
+    pub(crate) fn restart_controller_manager_container(&mut self, node: crate::model::NodeId) {
         let name = format!("kube-controller-manager-{}", self.cluster.node(node).name);
         if let Some(id) = self.cluster.pod_id("kube-system", &name) {
             let now = self.now;

@@ -22,6 +22,8 @@ use crate::trace::Event;
 /// How often candidates look again when none can take the lease (all controller-managers
 /// down or failing): client-go's retryPeriod is 2 s; a coarser look keeps a long wait cheap.
 const RETRY: SimDuration = SimDuration::from_secs(5);
+/// kube-controller-manager's `--leader-elect-renew-deadline` default.
+const RENEW_DEADLINE: SimDuration = SimDuration::from_secs(10);
 
 impl Engine {
     /// The control plane whose kube-controller-manager holds the lease, if one does.
@@ -129,8 +131,20 @@ impl Engine {
         }
     }
 
-    /// The API answers again: with nobody leading, the takeover is reckoned now.
-    pub(crate) fn controller_manager_api_back(&mut self) {
+    /// The API answers again after being down since `down_since`. A leader that could not
+    /// renew for client-go's renewDeadline (10 s) gave up the lease and its process exited
+    /// ("leaderelection lost"): the kubelet restarts it, and the lease lapsed at its last
+    /// renewal. With nobody leading, the takeover is reckoned now.
+    pub(crate) fn controller_manager_api_back(&mut self, down_since: SimTime) {
+        if let Some(leader) = self.cluster.cm_lease.leader()
+            && self.now.ms().saturating_sub(down_since.ms()) > RENEW_DEADLINE.ms()
+        {
+            self.restart_controller_manager_container(leader);
+            self.cm_started.insert(leader, self.now);
+            let lease = &mut self.cluster.cm_lease;
+            lease.renewing = false;
+            lease.renewed_at = down_since;
+        }
         if self.cluster.cm_lease.leader().is_none() {
             self.schedule_takeover();
         }
