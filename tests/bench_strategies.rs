@@ -786,3 +786,47 @@ fn a_surge_or_blue_green_can_move_a_pool_to_another_machine() {
         "{refused}"
     );
 }
+
+/// `controlPlanes: {strategy: Replace}`: Cluster API's KubeadmControlPlane roll. Adding first
+/// (maxSurge 1) pays for a fourth machine and keeps four etcd members while it lasts (never
+/// fewer than three healthy); removing first (maxSurge 0) pays nothing and goes down to two.
+/// Both run a v1.31 kubelet beside v1.30 API servers for a while: the skew counter shows it,
+/// where the in-place roll never does. Removing first is refused below three control planes.
+#[test]
+fn control_planes_can_be_replaced_instead_of_upgraded_in_place() {
+    let text = |cps: u32| {
+        bench_text(
+            "cp-replace",
+            2,
+            "4",
+            "{count: 3, replicas: 2}",
+            "  upgrade:
+    strategies:
+      - {name: in-place, type: InPlace}
+      - {name: add-first, type: InPlace, controlPlanes: {strategy: Replace}}
+      - {name: remove-first, type: InPlace, controlPlanes: {strategy: Replace, maxSurge: 0}}
+",
+        )
+        .replace("  cluster:\n", &format!("  cluster:\n    controlPlanes: {cps}\n"))
+    };
+    let r = run_text(&text(3));
+    for s in ["in-place", "add-first", "remove-first"] {
+        for row in rows_of(&r, s) {
+            assert_eq!(row.outcome, "done", "{s}: {row:?}");
+        }
+    }
+    assert_eq!(mean(&r, "in-place", M::SkewViolations), 0.0);
+    assert!(mean(&r, "add-first", M::SkewViolations) > 0.0);
+    assert!(mean(&r, "remove-first", M::SkewViolations) > 0.0);
+    assert!(mean(&r, "add-first", M::ExtraNodeHours) > 0.0, "a fourth machine");
+    assert_eq!(mean(&r, "remove-first", M::ExtraNodeHours), 0.0);
+    assert_eq!(mean(&r, "add-first", M::MinMembers), 3.0);
+    assert_eq!(mean(&r, "remove-first", M::MinMembers), 2.0);
+    let single = run_text(&text(1));
+    assert_eq!(rows_of(&single, "add-first")[0].outcome, "done");
+    let refused = &rows_of(&single, "remove-first")[0].outcome;
+    assert!(refused.contains("needs at least 3"), "{refused}");
+    let bad =
+        file::load_str(&text(3).replace("maxSurge: 0}", "maxSurge: 2}"), "inline.yaml").expect_err("one at a time");
+    assert!(bad.to_string().contains("controlPlanes.maxSurge"), "{bad}");
+}

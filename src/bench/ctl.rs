@@ -109,6 +109,14 @@ impl Ctl {
         out
     }
 
+    /// kubectl and etcdctl run on `host` from now on (the first control plane is going).
+    pub fn set_admin(&mut self, host: &str) {
+        if self.admin != host {
+            self.admin = host.to_string();
+            self.etcdctl_ready = false;
+        }
+    }
+
     /// [`Ctl::run`] on the first control plane.
     pub fn kubectl(&mut self, line: &str) -> CommandOutput {
         let admin = self.admin.clone();

@@ -538,12 +538,44 @@ pub struct UpgradeStrategy {
     /// (moving a pool to another machine size as it is upgraded).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub machine: Option<Machine>,
+    /// How the control planes are upgraded: in place (kubeadm, the default) or replaced by new
+    /// machines at the target version (Cluster API's KubeadmControlPlane).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_planes: Option<ControlPlaneRoll>,
     /// An UpgradePolicy file (relative to the benchmark file) or an inline policy document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<yaml_serde::Value>,
     /// The policy `policy` names, loaded and checked.
     #[serde(skip)]
     pub policy_file: Option<std::sync::Arc<crate::policy::file::PolicyFile>>,
+}
+
+/// The control planes' part of an upgrade strategy.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ControlPlaneRoll {
+    pub strategy: ControlPlaneStrategy,
+    /// Replace: 1 adds the new control plane before removing an old one, 0 removes first
+    /// (needs at least 3, so that a quorum survives the removal).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub max_surge: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
+pub enum ControlPlaneStrategy {
+    /// `kubeadm upgrade apply`/`node` on each, then its kubelet, one at a time.
+    InPlace,
+    /// One at a time: a machine at the target version joins (`kubeadm join --control-plane`),
+    /// an old one is drained, its etcd member removed and its node deleted.
+    Replace,
 }
 
 /// A machine's size; what is left out is the pool's.
@@ -1002,6 +1034,12 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
                     "InPlace keeps its machines: machine goes with Surge and BlueGreen".into(),
                 ));
             }
+            (Some(_), _) if s.control_planes.is_some_and(|c| c.max_surge > 1) => {
+                return Err((
+                    format!("{path}.controlPlanes.maxSurge"),
+                    "0 (remove first) or 1 (add first): control planes are replaced one at a time".into(),
+                ));
+            }
             (Some(_), _)
                 if s.machine
                     .is_some_and(|m| [m.cpu, m.memory_gi, m.max_pods].contains(&Some(0))) =>
@@ -1021,12 +1059,13 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
                 if s.batch.is_some()
                     || s.max_surge.is_some()
                     || s.machine.is_some()
+                    || s.control_planes.is_some()
                     || s.soak.is_some()
                     || s.drain != DrainOptions::default() =>
             {
                 return Err((
                     path,
-                    "a policy says its own batches, surge, soak and drain: batch, maxSurge, machine, soak and drain go with type".into(),
+                    "a policy says its own batches, surge, soak and drain: batch, maxSurge, machine, controlPlanes, soak and drain go with type".into(),
                 ));
             }
             _ => {}

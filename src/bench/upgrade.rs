@@ -10,7 +10,7 @@
 
 use super::ctl::{Ctl, OutOfTime, Why};
 use super::drain::{Drained, cordon_all, drain_batch};
-use super::file::{Spec, UpgradeStrategy, WorkerStrategy};
+use super::file::{ControlPlaneStrategy, DrainOptions, Spec, UpgradeStrategy, WorkerStrategy};
 use super::generate::{Generated, Pool, draw_duration, rng};
 use super::strategies::{batch_of, drain_and, node_ready};
 use crate::policy::drive::Cloud as _;
@@ -94,8 +94,14 @@ pub fn run(ctl: &mut Ctl, g: &Generated, s: &UpgradeStrategy, spec: &Spec) -> St
         from,
         to,
     };
-    inner!(control_planes(ctl, g, &plan, s)?, "control planes: ");
     let mut cloud = Cloud::of(g, spec);
+    match s.control_planes.map(|c| c.strategy) {
+        Some(ControlPlaneStrategy::Replace) => inner!(
+            replace_control_planes(ctl, g, &plan, s, &mut cloud)?,
+            "control planes: "
+        ),
+        _ => inner!(control_planes(ctl, g, &plan, s)?, "control planes: "),
+    }
     for pool in &g.pools {
         let r = match s.kind.unwrap_or(WorkerStrategy::InPlace) {
             WorkerStrategy::InPlace => in_place(ctl, pool, &plan, s)?,
@@ -157,6 +163,89 @@ fn control_planes(ctl: &mut Ctl, g: &Generated, plan: &Plan, s: &UpgradeStrategy
         wait_ready(ctl, nodes);
         cordon_all(ctl, nodes, false);
     }
+    Ok(Ok(()))
+}
+
+/// Cluster API's KubeadmControlPlane roll, one control plane at a time: with maxSurge 1 a
+/// machine at the target version joins (`kubeadm join --control-plane`) before an old one
+/// goes; with 0 the old one goes first (a quorum must survive it: at least 3). An old one is
+/// drained, its etcd member removed from another control plane and its node deleted (the
+/// machine with it). The new ones are named after the last: cp4, cp5, … for three.
+fn replace_control_planes(ctl: &mut Ctl, g: &Generated, plan: &Plan, s: &UpgradeStrategy, cloud: &mut Cloud) -> Step {
+    let add_first = s.control_planes.is_none_or(|c| c.max_surge > 0);
+    let n = g.control_planes.len();
+    if !add_first && n < 3 {
+        return Ok(Err(format!(
+            "removing a control plane first needs at least 3 (the cluster has {n}): etcd would lose its quorum"
+        )));
+    }
+    for (i, old) in g.control_planes.iter().enumerate() {
+        ctl.check_time()?;
+        let new = format!("cp{}", n + i + 1);
+        if add_first {
+            inner!(join_control_plane(ctl, plan, &new, cloud));
+        }
+        inner!(remove_control_plane(ctl, old, &s.drain)?);
+        if !add_first {
+            inner!(join_control_plane(ctl, plan, &new, cloud));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// A machine for a control plane, at the target version, joined and Ready.
+fn join_control_plane(ctl: &mut Ctl, plan: &Plan, name: &str, cloud: &mut Cloud) -> Result<(), String> {
+    let took = cloud.provision_time();
+    ctl.wait_noted(took, Why::Provision, "requested 1 machines");
+    if !cloud.bad_image() && !ctl.fault(&format!("node-add {name} {} control-plane", plan.to)) {
+        return Err(format!(
+            "{name} could not join (kubeadm join --control-plane: no etcd quorum?)"
+        ));
+    }
+    let joined = ctl.wait_until(Why::Work, SimDuration::from_secs(1), JOIN_TIMEOUT, |sim| {
+        node_ready(sim, name)
+    });
+    if joined {
+        Ok(())
+    } else {
+        Err(format!("{name} did not join within {JOIN_TIMEOUT} (bad image)"))
+    }
+}
+
+/// An old control plane goes: drained, its etcd member removed (from a control plane that
+/// stays), its node deleted.
+fn remove_control_plane(ctl: &mut Ctl, old: &str, drain: &DrainOptions) -> Result<Result<(), String>, OutOfTime> {
+    if ctl.admin == old {
+        let cps = ctl.sim.engine().control_plane_ids();
+        let other = cps
+            .iter()
+            .map(|&id| ctl.sim.cluster().node(id).name.to_string())
+            .find(|name| name != old);
+        match other {
+            Some(other) => ctl.set_admin(&other),
+            None => return Ok(Err(format!("{old} is the only control plane"))),
+        }
+    }
+    let nodes = [old.to_string()];
+    let ends = drain_batch(ctl, &nodes, drain, true)?;
+    if let Some(e) = failed(&nodes, &ends) {
+        cordon_all(ctl, &nodes, false);
+        return Ok(Err(e));
+    }
+    let list = ctl.etcdctl("member list");
+    let id = list
+        .text()
+        .lines()
+        .find(|l| l.split(", ").nth(2) == Some(old))
+        .and_then(|l| l.split(", ").next())
+        .map(str::to_string);
+    if let Some(id) = id {
+        let out = ctl.etcdctl(&format!("member remove {id}"));
+        if out.status != 0 {
+            return Ok(Err(format!("etcdctl member remove {id}: {}", out.text().trim())));
+        }
+    }
+    delete_nodes(ctl, &[old]);
     Ok(Ok(()))
 }
 

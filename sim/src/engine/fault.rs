@@ -15,6 +15,9 @@ pub enum Fault {
     /// A new worker joins at a version (`kubeadm join` on a freshly provisioned machine):
     /// blue-green worker upgrades.
     NodeAdd(String, KubeVersion),
+    /// `node-add NAME VERSION control-plane`: a control plane joins (`kubeadm join
+    /// --control-plane` on a fresh machine; its etcd member added first).
+    ControlPlaneAdd(String, KubeVersion),
     /// The control plane's etcd process dies and stays down; its data is kept.
     EtcdMemberCrash(String),
     /// The etcd process dies and its data dir is lost.
@@ -55,6 +58,8 @@ pub enum FaultError {
     Unexpected { fault: String, word: String },
     #[error("fault \"node-add\" needs a node name and a kubelet version (node-add node03 v1.31.2)")]
     NodeAddNeedsVersion,
+    #[error("fault \"node-add\": the role is worker (the default) or control-plane, not {0:?}")]
+    NodeAddRole(String),
     #[error(
         "fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)"
     )]
@@ -119,12 +124,16 @@ impl Fault {
                 Ok(Self::NodeReboot(node(1)?, downtime(DEFAULT_REBOOT)?))
             }
             Some("node-add") => {
-                extra(3)?;
+                extra(4)?;
                 let name = node(1)?;
                 let version = words.get(2).ok_or(FaultError::NodeAddNeedsVersion)?;
                 let v = KubeVersion::parse(version)?;
                 v.check_supported()?;
-                Ok(Self::NodeAdd(name, v))
+                match words.get(3).copied() {
+                    None | Some("worker") => Ok(Self::NodeAdd(name, v)),
+                    Some("control-plane") => Ok(Self::ControlPlaneAdd(name, v)),
+                    Some(other) => Err(FaultError::NodeAddRole(other.to_string())),
+                }
             }
             Some("etcd-member-crash") => {
                 extra(2)?;
@@ -171,6 +180,7 @@ impl Fault {
             | Self::NodeRecover(n)
             | Self::NodeReboot(n, _)
             | Self::NodeAdd(n, _)
+            | Self::ControlPlaneAdd(n, _)
             | Self::EtcdMemberCrash(n)
             | Self::EtcdMemberDestroy(n)
             | Self::EtcdMemberRecover(n)
@@ -219,6 +229,10 @@ impl Engine {
             self.node_add(name, version)?;
             return Ok(Vec::new());
         }
+        if let Fault::ControlPlaneAdd(name, version) = fault {
+            self.control_plane_add(name, version)?;
+            return Ok(Vec::new());
+        }
         let id = self
             .cluster
             .node_id(fault.node())
@@ -227,7 +241,7 @@ impl Engine {
             Fault::NodeCrash(_) => self.node_crash(id),
             Fault::NodeRecover(_) => self.node_recover(id),
             Fault::NodeReboot(_, d) => self.node_reboot(id, *d),
-            Fault::NodeAdd(..) => {}
+            Fault::NodeAdd(..) | Fault::ControlPlaneAdd(..) => {}
             Fault::EtcdMemberCrash(_)
             | Fault::EtcdMemberDestroy(_)
             | Fault::EtcdMemberRecover(_)
@@ -284,6 +298,19 @@ mod tests {
             })
         );
         assert_eq!(Fault::parse("node-add n3"), Err(FaultError::NodeAddNeedsVersion));
+        let v = KubeVersion::parse("v1.31.2").expect("parses");
+        assert_eq!(
+            Fault::parse("node-add cp4 v1.31.2 control-plane"),
+            Ok(Fault::ControlPlaneAdd("cp4".into(), v.clone()))
+        );
+        assert_eq!(
+            Fault::parse("node-add n3 v1.31.2 worker"),
+            Ok(Fault::NodeAdd("n3".into(), v))
+        );
+        assert_eq!(
+            Fault::parse("node-add n3 v1.31.2 master"),
+            Err(FaultError::NodeAddRole("master".into()))
+        );
         assert!(matches!(
             Fault::parse("node-add n3 v9.1.0"),
             Err(FaultError::Version(crate::release::version::VersionError::NotModelled(

@@ -6,6 +6,7 @@
 //! stopping containers) and the node lifecycle controller's grace periods are timers.
 
 pub(crate) mod api_writes;
+pub(crate) mod cp_join;
 pub(crate) mod etcd_link;
 pub(crate) mod fault;
 pub(crate) mod kubelet;

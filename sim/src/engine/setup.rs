@@ -333,6 +333,39 @@ pub(crate) fn new_worker(sim: &Engine, name: &str, version: &KubeVersion) -> Res
     Ok(node)
 }
 
+/// A control plane built as a fresh machine provisioned for `version` (`kubeadm join
+/// --control-plane`): kubeadm's default control-plane size, labels and taint, and the next
+/// free control-plane address.
+pub(crate) fn new_control_plane(sim: &Engine, name: &str, version: &KubeVersion) -> Result<Node, String> {
+    version.check_supported()?;
+    let spec = NodeSpec {
+        name: Some(name.to_string()),
+        count: None,
+        name_prefix: None,
+        role: Role::ControlPlane,
+        cpu: None,
+        memory: None,
+        pods: None,
+        labels: Default::default(),
+        taints: Vec::new(),
+        os_image: None,
+        kernel_version: None,
+        kubelet_version: None,
+    };
+    let taken: BTreeSet<String> = sim
+        .cluster
+        .node_ids()
+        .map(|id| sim.cluster.node(id).internal_ip.clone())
+        .collect();
+    let index = (0..250u32)
+        .find(|i| !taken.contains(&format!("172.30.1.{}", 2 + i)))
+        .ok_or_else(|| "no free control-plane address is left in 172.30.1.0/24".to_string())?;
+    let mut node = build_node(name, &spec, version, index)?;
+    node.created_at = sim.now;
+    node.packages.release_day = sim.cluster.date_day;
+    Ok(node)
+}
+
 thread_local! {
     // A machine's files and packages as provisioned depend on these inputs alone (its
     // packages on the kubelet version; its files on the role, the kubelet and the runtime),

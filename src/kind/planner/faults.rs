@@ -54,6 +54,9 @@ pub fn plan(text: &str, number: usize, facts: &ClusterFacts, layout: &Layout, st
     let fault_run = |inv: Invocation| Action::run(inv, Purpose::Fault);
     let mut settle = SETTLE;
     match &fault {
+        Fault::ControlPlaneAdd(..) => {
+            sp.not_comparable = Some("kind cannot add a control plane to a running cluster".to_string());
+        }
         Fault::NodeCrash(n) => {
             sp.actions.push(fault_run(docker(&["pause", &c])));
             sp.note = Some(
