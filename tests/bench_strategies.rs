@@ -652,17 +652,21 @@ fn a_bad_image_stops_what_waits_for_a_new_machine() {
     }
 }
 
+/// Serial drains of `seeds` seeds, 6 workers and 3 Deployments of 2 replicas, on `cps`
+/// control planes, under `faults`.
+fn serial_drains(name: &str, seeds: u32, cps: u32, faults: &str) -> String {
+    let rest = format!("  faults: {faults}\n  drain:\n    strategies: [{{name: serial}}]\n");
+    bench_text(name, seeds, "6", "{count: 3, replicas: 2}", &rest)
+        .replace("  cluster:\n", &format!("  cluster:\n    controlPlanes: {cps}\n"))
+}
+
 #[test]
 fn etcd_partitions_show_in_the_healthy_member_count() {
     // Goal: `spec.faults.etcdPartition` cuts members off during the run, and the safety
     // counters see it: fewer members healthy, yet never fewer than a quorum (faults alone
     // never break it). Method: serial drains of the same seeds with frequent partitions and
     // with none.
-    let text = |faults: &str| {
-        let rest = format!("  faults: {faults}\n  drain:\n    strategies: [{{name: serial}}]\n");
-        bench_text("partitions", 3, "6", "{count: 3, replicas: 2}", &rest)
-            .replace("  cluster:\n", "  cluster:\n    controlPlanes: 3\n")
-    };
+    let text = |faults: &str| serial_drains("partitions", 3, 3, faults);
     let calm = run_text(&text("{}"));
     let cut = run_text(&text("{etcdPartition: {perHour: 60, duration: 2m}}"));
     for row in rows_of(&calm, "serial") {
@@ -685,11 +689,7 @@ fn controller_restarts_delay_the_replacements() {
     // replaced later and replicas stay unavailable longer. Method: serial drains of the same
     // seeds with frequent two-minute restarts and with none, on one control plane (with
     // standbys a restart costs the 15 s lease at most: see the next test).
-    let text = |faults: &str| {
-        let rest = format!("  faults: {faults}\n  drain:\n    strategies: [{{name: serial}}]\n");
-        bench_text("restarts", 3, "6", "{count: 3, replicas: 2}", &rest)
-            .replace("  cluster:\n", "  cluster:\n    controlPlanes: 1\n")
-    };
+    let text = |faults: &str| serial_drains("restarts", 3, 1, faults);
     let calm = run_text(&text("{}"));
     let restarts = run_text(&text("{controllerRestart: {perHour: 60, downtime: 2m}}"));
     let (before, after) = (
@@ -709,11 +709,7 @@ fn only_the_leaders_restart_hands_the_lease_on() {
     // (one random stream, drawn alike for any number of control planes; rare enough that
     // restarts seldom overlap) on 1 and on 3 control planes: on one, every restart is the
     // leader's; on three, most hit a standby, and a leader's costs the 15 s lease only.
-    let text = |cps: u32| {
-        let rest = "  faults: {controllerRestart: {perHour: 20}}\n  drain:\n    strategies: [{name: serial}]\n";
-        bench_text("leader", 6, "6", "{count: 3, replicas: 2}", rest)
-            .replace("  cluster:\n", &format!("  cluster:\n    controlPlanes: {cps}\n"))
-    };
+    let text = |cps: u32| serial_drains("leader", 6, cps, "{controllerRestart: {perHour: 20}}");
     let (single, ha) = (run_text(&text(1)), run_text(&text(3)));
     let elections = |r: &Results| -> f64 {
         rows_of(r, "serial")

@@ -132,6 +132,16 @@ impl Ctl {
         self.kubectl(&format!("etcdctl {args}"))
     }
 
+    /// The hex ID `etcdctl member list` gives the member named `name`, if it lists one.
+    pub fn etcd_member_id(&mut self, name: &str) -> Option<String> {
+        let list = self.etcdctl("member list");
+        list.text()
+            .lines()
+            .find(|l| l.split(", ").nth(2) == Some(name))
+            .and_then(|l| l.split(", ").next())
+            .map(str::to_string)
+    }
+
     pub fn api(&mut self, req: ApiRequest) -> Result<ApiReply, ApiError> {
         let out = self.sim.handle_input(Input::Api(req));
         self.apply_due_faults();

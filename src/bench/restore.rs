@@ -220,13 +220,8 @@ fn ip(ctl: &Ctl, node: &str) -> String {
 fn replace_members(ctl: &mut Ctl, g: &Generated, failed: &[String]) -> Result<(), String> {
     let _ = g;
     for m in failed {
-        let list = ctl.etcdctl("member list");
-        let id = list
-            .text()
-            .lines()
-            .find(|l| l.split(", ").nth(2) == Some(m.as_str()))
-            .and_then(|l| l.split(", ").next())
-            .map(str::to_string)
+        let id = ctl
+            .etcd_member_id(m)
             .ok_or_else(|| format!("member {m} is not in `etcdctl member list`"))?;
         for args in [
             format!("member remove {id}"),

@@ -232,14 +232,7 @@ fn remove_control_plane(ctl: &mut Ctl, old: &str, drain: &DrainOptions) -> Resul
         cordon_all(ctl, &nodes, false);
         return Ok(Err(e));
     }
-    let list = ctl.etcdctl("member list");
-    let id = list
-        .text()
-        .lines()
-        .find(|l| l.split(", ").nth(2) == Some(old))
-        .and_then(|l| l.split(", ").next())
-        .map(str::to_string);
-    if let Some(id) = id {
+    if let Some(id) = ctl.etcd_member_id(old) {
         let out = ctl.etcdctl(&format!("member remove {id}"));
         if out.status != 0 {
             return Ok(Err(format!("etcdctl member remove {id}: {}", out.text().trim())));

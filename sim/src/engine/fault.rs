@@ -195,8 +195,8 @@ impl Engine {
     /// The kubelet starts the stopped container again at once: its mirror pod counts a
     /// restart (`kubectl get pods -n kube-system` RESTARTS).
     pub(crate) fn restart_controller_manager_container(&mut self, node: crate::model::NodeId) {
-        let name = format!("kube-controller-manager-{}", self.cluster.node(node).name);
-        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+        let c = crate::release::components::StaticPod::KubeControllerManager;
+        if let Some(id) = self.static_pod_id(node, c) {
             let now = self.now;
             self.cluster.update_pod(id, |p| {
                 p.restarts += 1;

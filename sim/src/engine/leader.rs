@@ -50,14 +50,8 @@ impl Engine {
         let Some(cp) = &n.control_plane else {
             return false;
         };
-        if !n.powered_on || n.deleting || cp.stopped.contains(&StaticPod::KubeControllerManager) {
-            return false;
-        }
-        let mirror = format!("kube-controller-manager-{}", n.name);
-        self.cluster
-            .pod_id("kube-system", &mirror)
-            .and_then(|id| self.cluster.pod(id))
-            .is_none_or(|p| p.status_reason.is_none())
+        let c = StaticPod::KubeControllerManager;
+        n.powered_on && !n.deleting && !cp.stopped.contains(&c) && !self.static_pod_failing(node, c)
     }
 
     /// When `node`'s process may take the lapsed lease: 15 s after the last renewal, or after

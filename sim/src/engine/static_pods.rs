@@ -184,12 +184,18 @@ impl Engine {
     /// written again: the kubelet tries the manifest as it is now, even when it names the
     /// version the component ran before the bad edit. (etcd retries on its own terms.)
     fn failing_since_edit(&self, node: NodeId, c: StaticPod) -> bool {
-        if c == StaticPod::Etcd {
-            return false;
-        }
+        c != StaticPod::Etcd && self.static_pod_failing(node, c)
+    }
+
+    /// The mirror pod of `node`'s static pod `c` (`kube-apiserver-cp1`), if there is one.
+    pub(crate) fn static_pod_id(&self, node: NodeId, c: StaticPod) -> Option<crate::model::PodId> {
         let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
-        self.cluster
-            .pod_id("kube-system", &name)
+        self.cluster.pod_id("kube-system", &name)
+    }
+
+    /// The static pod cannot run (a bad image, a crash loop): its mirror pod says why.
+    pub(crate) fn static_pod_failing(&self, node: NodeId, c: StaticPod) -> bool {
+        self.static_pod_id(node, c)
             .and_then(|id| self.cluster.pod(id))
             .is_some_and(|p| p.status_reason.is_some())
     }
@@ -212,8 +218,7 @@ impl Engine {
 
     /// The manifest is gone: the kubelet kills the pod and the mirror pod goes.
     fn stop_static_pod(&mut self, node: NodeId, c: StaticPod) {
-        let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
-        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+        if let Some(id) = self.static_pod_id(node, c) {
             let uid = self.cluster.pod(id).map(|p| p.uid).unwrap_or_default();
             self.force_remove(id, uid);
         }

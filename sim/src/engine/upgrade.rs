@@ -75,8 +75,7 @@ impl Engine {
     /// once (static pods are not evicted, they are killed), the new one appears when the
     /// container is up. Returns false if the step's time ran out first.
     pub(crate) fn restart_static_pod(&mut self, node: NodeId, component: StaticPod) -> bool {
-        let name = format!("{}-{}", component.name(), self.cluster.node(node).name);
-        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+        if let Some(id) = self.static_pod_id(node, component) {
             let uid = self.cluster.pod(id).map(|p| p.uid).unwrap_or_default();
             self.force_remove(id, uid);
         }
@@ -589,13 +588,12 @@ impl Engine {
 
     /// The static pod's container keeps failing (`reason` is what `kubectl get pods` shows).
     pub(crate) fn mark_static_pod_failing(&mut self, node: NodeId, c: StaticPod, reason: &'static str) {
-        let name = format!("{}-{}", c.name(), self.cluster.node(node).name);
         self.record(Event::StaticPodFailing {
             node: self.cluster.node(node).name.clone(),
             component: c.name(),
             reason,
         });
-        if let Some(id) = self.cluster.pod_id("kube-system", &name) {
+        if let Some(id) = self.static_pod_id(node, c) {
             let now = self.now;
             self.cluster.update_pod(id, |p| {
                 p.ready = false;
