@@ -1394,8 +1394,15 @@ impl Engine {
 
     /// The rules for one node's kubelet against the API servers: never newer than the oldest,
     /// at most 2 (3 from control plane 1.28 for kubelets ≥1.25) minors older than the newest.
+    /// A control plane whose kubelet talks to its own API server only is bounded by that one.
     pub(crate) fn check_node_skew(&mut self, id: NodeId) {
-        let Some((oldest, newest)) = self.apiserver_range() else {
+        let n = self.cluster.node(id);
+        let local = n
+            .control_plane
+            .as_ref()
+            .filter(|c| c.kubelet_local_api)
+            .map(|c| c.apiserver.clone());
+        let Some((oldest, newest)) = local.map(|v| (v.clone(), v)).or_else(|| self.apiserver_range()) else {
             return;
         };
         let n = self.cluster.node(id);

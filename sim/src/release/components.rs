@@ -36,6 +36,19 @@ pub struct ControlPlane {
     pub etcd_servers: Vec<String>,
     /// Static pods whose manifest is gone: the kubelet stopped them.
     pub stopped: Vec<StaticPod>,
+    /// The node's kubelet talks to this node's API server only, not through the control-plane
+    /// endpoint (kubeadm's ControlPlaneKubeletLocalMode, KEP-4471), so only that server's
+    /// version bounds it. See [`kubelet_local_mode`].
+    pub kubelet_local_api: bool,
+}
+
+/// Whether kubeadm of `v` points a control plane's kubelet at its own API server when it
+/// inits or joins it: the ControlPlaneKubeletLocalMode feature gate, alpha (off) in 1.31,
+/// beta and on by default from 1.33. It exists because a control plane joining at a new minor
+/// (Cluster API's rolling replacement) otherwise has a kubelet newer than the old API servers
+/// it reaches through the endpoint, against the version skew policy.
+pub fn kubelet_local_mode(v: &KubeVersion) -> bool {
+    v.major > 1 || v.minor >= 33
 }
 
 /// Whether kubeadm of `v` secures its local etcd with TLS: from 1.10 (kubernetes#57415);
@@ -72,6 +85,7 @@ impl ControlPlane {
             etcd_listen: vec![local.into()],
             etcd_servers: vec![local.into()],
             stopped: Vec::new(),
+            kubelet_local_api: kubelet_local_mode(v),
         }
     }
 
@@ -515,6 +529,14 @@ pub fn parse_manifest(text: &str) -> Result<ManifestView, StaticPodError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kubeadm_points_control_plane_kubelets_at_their_own_api_server_from_1_33() {
+        for (minor, local) in [(31, false), (32, false), (33, true), (34, true)] {
+            let cp = ControlPlane::at(&KubeVersion::new(1, minor, 0), None);
+            assert_eq!(cp.kubelet_local_api, local, "v1.{minor}");
+        }
+    }
 
     /// Every manifest kubeadm writes, for a release of each era (insecure etcd, the
     /// priority class, HA etcd joining), pinned by its length and a hash of its bytes: the
