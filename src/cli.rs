@@ -234,6 +234,10 @@ enum PolicyCommand {
         /// Most nodes in a generated cluster, control planes included.
         #[arg(long, default_value_t = 55, value_parser = clap::value_parser!(u32).range(2..=60))]
         max_nodes: u32,
+        /// The oldest Kubernetes minor a generated cluster runs (v1.24 to v1.35), for a policy
+        /// meant for newer clusters only.
+        #[arg(long, default_value = "v1.24", value_parser = parse_oldest_minor)]
+        from: u32,
         /// How long after the run workloads have to be available again.
         #[arg(long, default_value = "10m", value_parser = parse_duration)]
         settle: SimDuration,
@@ -242,6 +246,25 @@ enum PolicyCommand {
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
         jobs: Option<u16>,
     },
+}
+
+/// `v1.32` or `1.32`: a minor a generated cluster may start from.
+fn parse_oldest_minor(text: &str) -> Result<u32, String> {
+    let range = kubedrill_sim::scenario::generate::FROM_MINORS;
+    let bad = || {
+        format!(
+            "{text:?}: expected a Kubernetes minor from v1.{} to v1.{}, such as v1.32",
+            range.start(),
+            range.end()
+        )
+    };
+    let minor = text
+        .strip_prefix('v')
+        .unwrap_or(text)
+        .strip_prefix("1.")
+        .and_then(|m| m.parse::<u32>().ok())
+        .ok_or_else(bad)?;
+    if range.contains(&minor) { Ok(minor) } else { Err(bad()) }
 }
 
 fn parse_duration(text: &str) -> Result<SimDuration, String> {
@@ -382,6 +405,7 @@ pub fn main() -> ExitCode {
             seed,
             out,
             max_nodes,
+            from,
             settle,
             jobs,
         }) => crate::policy_cli::check(&crate::policy_cli::CheckArgs {
@@ -390,6 +414,7 @@ pub fn main() -> ExitCode {
             seed,
             out: &out,
             max_nodes,
+            oldest_minor: from,
             settle,
             jobs: jobs.map_or_else(
                 || std::thread::available_parallelism().map_or(1, usize::from),

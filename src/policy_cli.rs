@@ -106,6 +106,8 @@ pub struct CheckArgs<'a> {
     pub seed: u64,
     pub out: &'a Path,
     pub max_nodes: u32,
+    /// The oldest minor a generated cluster runs (`--from`).
+    pub oldest_minor: u32,
     pub settle: SimDuration,
     pub jobs: usize,
 }
@@ -122,6 +124,7 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         generate: generate::Limits {
             max_nodes: args.max_nodes,
+            oldest_minor: args.oldest_minor,
             ..generate::Limits::default()
         },
         run: RunOptions {
@@ -161,10 +164,15 @@ pub fn check(args: &CheckArgs<'_>) -> anyhow::Result<ExitCode> {
     let provenance = Provenance {
         policy: name.to_string(),
         found_by: format!(
-            "kubedrill policy check {} --seed {} --max-nodes {}",
+            "kubedrill policy check {} --seed {} --max-nodes {}{}",
             args.policy.display(),
             args.seed,
-            args.max_nodes
+            args.max_nodes,
+            if args.oldest_minor > *generate::FROM_MINORS.start() {
+                format!(" --from v1.{}", args.oldest_minor)
+            } else {
+                String::new()
+            }
         ),
         how: format!(
             "case {} of the check; shrunk in {:.1} s over {} runs from {} to {}{}",

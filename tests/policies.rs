@@ -103,6 +103,73 @@ fn good_policies_pass_a_few_hundred_cases() {
     }
 }
 
+#[test]
+fn replacing_control_planes_holds_from_kubeadm_1_33_either_way_round() {
+    // Goal: the Replace roll keeps every property on clusters whose target kubeadm points a
+    // joining control plane's kubelet at its own API server, adding first or removing first.
+    // Method: 200 cases from v1.32 (targets v1.33 to v1.36) for the example and for its
+    // maxSurge 0 variant, which aborts on fewer than three control planes.
+    let p = load("replace-control-planes");
+    let mut remove_first = p.clone();
+    remove_first.spec.control_planes.max_surge = Some(0);
+    for policy in [p, remove_first] {
+        let make = move || -> Box<dyn Policy> { Box::new(FilePolicy::new(policy.clone())) };
+        let mut opts = options(200);
+        opts.generate.oldest_minor = 32;
+        let s = search(&make, &opts);
+        assert_eq!(s.cases, 200);
+        if let Some(f) = s.found {
+            panic!(
+                "failed {} on case {}: {}\n{:?}",
+                f.failure.property, f.index, f.failure.detail, f.case
+            );
+        }
+    }
+}
+
+#[test]
+fn a_replace_roll_types_join_drain_member_remove_and_delete() {
+    // Goal: the transcript of a Replace roll on three control planes shows each step of
+    // KubeadmControlPlane's roll where it runs. Method: `policy run` on scenario upgrade/16
+    // (v1.32.9, three control planes).
+    let dir = Dir::new("replace-run");
+    let scenario =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/upgrade/16-replace-control-planes-local-kubelet.yaml");
+    let policy = policy_path("replace-control-planes");
+    let (code, stdout, stderr) = kubedrill(
+        &[
+            "policy",
+            "run",
+            policy.to_str().unwrap(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+        &dir.0,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let order = [
+        "# fault: node-add control-plane-r01 v1.33.5 control-plane",
+        "# policy: commands that went to cp1 go to cp2 from now on",
+        "cp2 $ kubectl drain cp1 --ignore-daemonsets",
+        "cp2 $ ETCDCTL_API=3 etcdctl member list --endpoints=https://127.0.0.1:2379",
+        "cp2 $ ETCDCTL_API=3 etcdctl member remove 264d7b068180479b --endpoints",
+        "cp2 $ kubectl delete node cp1",
+        "# fault: node-add control-plane-r02 v1.33.5 control-plane",
+        "cp3 $ kubectl delete node cp2",
+        "control-plane-r01 $ kubectl delete node cp3",
+        "# policy: Done",
+        "# every property held",
+    ];
+    let mut at = 0;
+    for line in order {
+        let found = stdout[at..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} after byte {at}:\n{stdout}"));
+        at += found + line.len();
+    }
+    assert!(!stdout.contains("# violation"), "{stdout}");
+}
+
 /// What each bad example is caught for, and the most nodes (control planes, workers) the
 /// failure needs: the shrunk case must have no more.
 const BAD: &[(&str, &str, u8, u32)] = &[
@@ -111,6 +178,8 @@ const BAD: &[(&str, &str, u8, u32)] = &[
     ("drain-forever", "terminates", 1, 1),
     // 50% of a pool is two nodes only from four nodes up.
     ("half-the-pool", "no_full_outage", 1, 4),
+    // Below kubeadm v1.33 a joining control plane's kubelet reaches the old API servers.
+    ("replace-control-planes", "version_skew", 1, 1),
 ];
 
 #[test]
@@ -151,6 +220,11 @@ fn a_written_counterexample_replays_with_the_same_violation() {
         ("workers-first", "upgrade_order", "# violation: upgrade_order"),
         ("half-the-pool", "no_full_outage", "# expect: ok"),
         ("drain-forever", "terminates", "# expect: ok"),
+        (
+            "replace-control-planes",
+            "version_skew",
+            "# violation: version_skew at step 1",
+        ),
     ] {
         let policy = policy_path(name);
         let (code, stdout, stderr) = kubedrill(
@@ -235,6 +309,31 @@ fn check_summary_and_exit_codes() {
     // Bad flags and a missing file: exit 2.
     let (code, _, _) = kubedrill(&["policy", "check", good.to_str().unwrap(), "--cases", "0"], &dir.0);
     assert_eq!(code, 2);
+    for from in ["v1.23", "v1.36", "1.x", "v2.30"] {
+        let (code, _, stderr) = kubedrill(&["policy", "check", good.to_str().unwrap(), "--from", from], &dir.0);
+        assert_eq!(code, 2, "{from}");
+        assert!(
+            stderr.contains(&format!(
+                "{from:?}: expected a Kubernetes minor from v1.24 to v1.35, such as v1.32"
+            )),
+            "{stderr}"
+        );
+    }
+    let (code, stdout, stderr) = kubedrill(
+        &[
+            "policy",
+            "check",
+            good.to_str().unwrap(),
+            "--cases",
+            "5",
+            "--max-nodes",
+            "8",
+            "--from",
+            "1.35",
+        ],
+        &dir.0,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
     let (code, _, stderr) = kubedrill(&["policy", "check", "nope.yaml"], &dir.0);
     assert_eq!((code, stderr.trim()), (2, "nope.yaml: No such file or directory"));
 }

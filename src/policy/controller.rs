@@ -12,9 +12,15 @@
 //! deleted. The etcd stage upgrades stacked members one at a time by editing
 //! the image in `/etc/kubernetes/manifests/etcd.yaml`, after an optional `etcdctl snapshot
 //! save`; kubeadm then finds etcd at its version and leaves it.
+//!
+//! `controlPlanes: {strategy: Replace}` replaces the control planes instead, one at a time, as
+//! Cluster API's KubeadmControlPlane does: a machine at the target joins as a control plane
+//! (`kubeadm join --control-plane`, which adds its etcd member first), then an old one is
+//! drained, its etcd member removed with `etcdctl member remove` on a control plane that stays,
+//! and its Node deleted. `maxSurge: 0` removes first.
 
 use super::drive::{Drive, Halt, Provision, View};
-use super::file::{GracePeriod, OnTimeout, Order, PolicyFile, Stage, Strategy, TargetVersion};
+use super::file::{CpStrategy, GracePeriod, OnTimeout, Order, PolicyFile, Stage, Strategy, TargetVersion};
 use super::{Bounds, Outcome, Policy};
 use kubedrill_sim::etcd::version::EtcdVersion;
 use kubedrill_sim::model::packages::debver::PackageEra;
@@ -87,6 +93,10 @@ impl Policy for FilePolicy {
             b.extra_nodes = b.extra_nodes.max(extra);
             b.pool_unavailable.insert(pool, unavailable);
         }
+        let cps = &self.file.spec.control_planes;
+        if cps.strategy == CpStrategy::Replace && cps.add_first() {
+            b.extra_nodes = b.extra_nodes.max(1);
+        }
         b
     }
 
@@ -147,9 +157,10 @@ impl<'p> Run<'p> {
         };
         let stages: Vec<&str> = p.spec.stages.iter().map(|s| s.as_str()).collect();
         ctx.note(format!(
-            "{}: {from} -> {to}, stages {}, workers {:?}",
+            "{}: {from} -> {to}, stages {}, control planes {:?}, workers {:?}",
             p.name(),
             stages.join(", "),
+            p.spec.control_planes.strategy,
             p.spec.workers.strategy
         ));
         Ok(Self {
@@ -404,8 +415,10 @@ impl<'p> Run<'p> {
         let e = &self.p.spec.etcd;
         let cps: Vec<String> = ctx.view().control_planes().iter().map(|s| s.to_string()).collect();
         if e.backup {
-            let line = "mkdir -p /var/lib/etcd-backup && ETCDCTL_API=3 etcdctl snapshot save /var/lib/etcd-backup/pre-upgrade.db --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key";
-            self.must(ctx, &self.admin, line)?;
+            let line = format!(
+                "mkdir -p /var/lib/etcd-backup && ETCDCTL_API=3 etcdctl snapshot save /var/lib/etcd-backup/pre-upgrade.db {ETCDCTL_LOCAL}"
+            );
+            self.must(ctx, &self.admin, &line)?;
         }
         let target = kubedrill_sim::release::versions::default_etcd_for(&self.to);
         let newer =
@@ -444,7 +457,10 @@ impl<'p> Run<'p> {
 
     /// Every control plane's static pods first (kubeadm, one control plane at a time), then the
     /// kubelets batch by batch: a kubelet newer than any API server breaks the skew policy.
-    fn control_planes(&self, ctx: &mut Drive<'_>) -> Done {
+    fn control_planes(&mut self, ctx: &mut Drive<'_>) -> Done {
+        if self.p.spec.control_planes.strategy == CpStrategy::Replace {
+            return self.replace_control_planes(ctx);
+        }
         let cps: Vec<String> = ctx.view().control_planes().iter().map(|s| s.to_string()).collect();
         for (i, cp) in cps.iter().enumerate() {
             self.preflight(ctx, cp)?;
@@ -470,6 +486,109 @@ impl<'p> Run<'p> {
             self.soak(ctx, &before)?;
         }
         Ok(())
+    }
+
+    /// KubeadmControlPlane's roll: one control plane at a time, a new one joins at the target
+    /// and an old one goes (the other way round with `maxSurge: 0`).
+    fn replace_control_planes(&mut self, ctx: &mut Drive<'_>) -> Done {
+        let cps: Vec<String> = ctx.view().control_planes().iter().map(|s| s.to_string()).collect();
+        let add_first = self.p.spec.control_planes.add_first();
+        if !add_first && cps.len() < 3 {
+            return abort(format!(
+                "maxSurge 0 removes a control plane before its replacement joins, which needs at least 3 (the cluster has {}): etcd would lose its quorum, and KubeadmControlPlane refuses it",
+                cps.len()
+            ));
+        }
+        for old in &cps {
+            self.preflight(ctx, old)?;
+            let before = self.available(ctx);
+            if add_first {
+                self.join_control_plane(ctx)?;
+            }
+            self.remove_control_plane(ctx, old)?;
+            if !add_first {
+                self.join_control_plane(ctx)?;
+            }
+            self.soak(ctx, &before)?;
+        }
+        Ok(())
+    }
+
+    /// A machine at the target joins as a control plane; waits for it Ready with its static
+    /// pods at the target.
+    fn join_control_plane(&mut self, ctx: &mut Drive<'_>) -> Done {
+        let name = self.new_name("control-plane", 'r');
+        match ctx.provision_control_plane(&name, &self.to)? {
+            Provision::Joined | Provision::NeverJoins => {}
+            Provision::Refused(text) => {
+                let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                return abort(format!("{name} could not join as a control plane: {last}"));
+            }
+            Provision::NoCapacity => return abort(format!("no capacity for {name}")),
+        }
+        self.wait_node_ready(ctx, &name)?;
+        let to = self.to.clone();
+        let what = format!("static pods of {name} at {to}");
+        if !ctx.wait_until(&what, self.p.spec.node_ready_timeout.limit(), |v| {
+            v.control_plane_at(&name, &to)
+        })? {
+            return abort(format!("the static pods of {name} did not come up at {to}"));
+        }
+        Ok(())
+    }
+
+    /// An old control plane goes: drained, its etcd member removed (on a control plane that
+    /// stays, where kubectl is typed from then on if it was typed here), its Node deleted.
+    fn remove_control_plane(&mut self, ctx: &mut Drive<'_>, old: &str) -> Done {
+        if self.admin == old {
+            let Some(stays) = ctx
+                .view()
+                .control_planes()
+                .into_iter()
+                .find(|c| *c != old)
+                .map(str::to_string)
+            else {
+                return abort(format!("{old} is the only control plane: nothing could take over"));
+            };
+            ctx.note(format!("commands that went to {old} go to {stays} from now on"));
+            self.admin = stays;
+        }
+        if self.drain(ctx, old)? == Drained::Skipped {
+            return abort(format!("{old} was not drained, so it cannot be removed"));
+        }
+        if ctx.view().etcd_tag(old).is_some() {
+            self.remove_etcd_member(ctx, old)?;
+        }
+        self.must(ctx, &self.admin, &format!("kubectl delete node {old}"))
+    }
+
+    /// `etcdctl member list` on the admin host, then `etcdctl member remove` of `node`'s ID.
+    fn remove_etcd_member(&self, ctx: &mut Drive<'_>, node: &str) -> Done {
+        let list = format!("ETCDCTL_API=3 etcdctl member list {ETCDCTL_LOCAL}");
+        let out = ctx.run(&self.admin, &list)?;
+        if out.status != 0 {
+            let last = out.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            return abort(format!(
+                "`{list}` on {} failed (exit {}): {last}",
+                self.admin, out.status
+            ));
+        }
+        // `ID, started, NAME, PEER URLS, CLIENT URLS, IS LEARNER`
+        let id = out.text.lines().find_map(|l| {
+            let fields: Vec<&str> = l.split(", ").collect();
+            (fields.get(2) == Some(&node)).then(|| fields[0].to_string())
+        });
+        match id {
+            Some(id) => self.must(
+                ctx,
+                &self.admin,
+                &format!("ETCDCTL_API=3 etcdctl member remove {id} {ETCDCTL_LOCAL}"),
+            ),
+            None => {
+                ctx.note(format!("{node} has no etcd member to remove"));
+                Ok(())
+            }
+        }
     }
 
     /// Cordon and drain a batch, upgrade and restart each kubelet, wait for each Ready at the
@@ -657,6 +776,9 @@ impl Run<'_> {
         Ok(drained)
     }
 }
+
+/// How etcdctl reaches the member on the host it runs on (kubeadm's certificates).
+const ETCDCTL_LOCAL: &str = "--endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key";
 
 fn pool_label(pool: &str) -> &str {
     if pool.is_empty() { "workers" } else { pool }

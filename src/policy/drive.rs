@@ -77,6 +77,9 @@ pub enum Provision {
 pub enum StepKind {
     Command,
     Fault,
+    /// A machine the policy asked for joins (a `node-add` step, as a fault replays it): the
+    /// policy's own act, so what it breaks counts against the policy, unlike a fault's.
+    Provision,
     Wait,
 }
 
@@ -316,6 +319,17 @@ impl<'o> Drive<'o> {
     /// Asks for a new worker `name` in `pool` at `version` (what `kubeadm join` on a freshly
     /// provisioned machine does).
     pub fn provision(&mut self, pool: &str, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
+        self.provision_machine(Some(pool), name, version)
+    }
+
+    /// Asks for a new control plane `name` at `version` (`kubeadm join --control-plane` on a
+    /// freshly provisioned machine: its etcd member is added first, which needs the quorum).
+    pub fn provision_control_plane(&mut self, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
+        self.provision_machine(None, name, version)
+    }
+
+    /// A worker of `pool`, or a control plane (`None`).
+    fn provision_machine(&mut self, pool: Option<&str>, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
         self.budget()?;
         self.apply_due_faults();
         let now = self.sim.now();
@@ -348,10 +362,13 @@ impl<'o> Drive<'o> {
             self.note(format!("provisioning {name}: the machine never joins (bad image)"));
             return Ok(Provision::NeverJoins);
         }
-        let text = format!("node-add {name} {version}");
-        self.sim.set_join_spec(self.machines.get(pool).cloned());
+        let role = if pool.is_none() { " control-plane" } else { "" };
+        let text = format!("node-add {name} {version}{role}");
+        self.sim.set_join_spec(pool.and_then(|p| self.machines.get(p)).cloned());
         let out = match Fault::parse(&text) {
-            Ok(fault) => self.apply(Input::Fault { fault, text: &text }).unwrap_or_default(),
+            Ok(fault) => self
+                .apply_as(Input::Fault { fault, text: &text }, StepKind::Provision)
+                .unwrap_or_default(),
             Err(e) => {
                 self.sim.set_join_spec(None);
                 return Ok(Provision::Refused(e.to_string()));
@@ -361,7 +378,9 @@ impl<'o> Drive<'o> {
         if self.sim.cluster().node_id(name).is_none() {
             return Ok(Provision::Refused(out.text));
         }
-        self.state.provisioned.insert(name.to_string(), pool.to_string());
+        if let Some(pool) = pool {
+            self.state.provisioned.insert(name.to_string(), pool.to_string());
+        }
         Ok(Provision::Joined)
     }
 
@@ -531,9 +550,19 @@ impl<'o> Drive<'o> {
     /// The single entry point for inputs: a command, a fault or a wait, each one scenario step.
     /// Returns the command's output for a command, the fault's lines for a fault.
     fn apply(&mut self, input: Input<'_>) -> Option<Output> {
+        let kind = match input {
+            Input::Command { .. } => StepKind::Command,
+            Input::Fault { .. } => StepKind::Fault,
+            Input::Wait { .. } | Input::Api(_) | Input::Check => StepKind::Wait,
+        };
+        self.apply_as(input, kind)
+    }
+
+    /// [`Self::apply`], observed as `kind`.
+    fn apply_as(&mut self, input: Input<'_>, kind: StepKind) -> Option<Output> {
         self.inputs += 1;
         let at = self.sim.now();
-        let (step, kind) = recorded(&input);
+        let step = recorded(&input);
         let out = match self.sim.handle_input(input) {
             Ok(input::Output::Command(out)) => {
                 self.commands += 1;
@@ -613,33 +642,24 @@ impl<'o> Drive<'o> {
     }
 }
 
-/// The scenario step that replays an input, and its kind for observers.
-fn recorded(input: &Input<'_>) -> (Step, StepKind) {
+/// The scenario step that replays an input.
+fn recorded(input: &Input<'_>) -> Step {
     match input {
-        Input::Command { host, line } => (
-            Step {
-                run: Some(line.to_string()),
-                on: Some(host.to_string()),
-                ..Step::default()
-            },
-            StepKind::Command,
-        ),
-        Input::Fault { text, .. } => (
-            Step {
-                fault: Some(text.to_string()),
-                ..Step::default()
-            },
-            StepKind::Fault,
-        ),
-        Input::Wait { text, .. } => (
-            Step {
-                wait: Some(text.to_string()),
-                ..Step::default()
-            },
-            StepKind::Wait,
-        ),
+        Input::Command { host, line } => Step {
+            run: Some(line.to_string()),
+            on: Some(host.to_string()),
+            ..Step::default()
+        },
+        Input::Fault { text, .. } => Step {
+            fault: Some(text.to_string()),
+            ..Step::default()
+        },
+        Input::Wait { text, .. } => Step {
+            wait: Some(text.to_string()),
+            ..Step::default()
+        },
         // The drive issues neither; as a scenario step they would only check the invariants.
-        Input::Api(_) | Input::Check => (Step::default(), StepKind::Wait),
+        Input::Api(_) | Input::Check => Step::default(),
     }
 }
 

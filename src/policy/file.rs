@@ -130,21 +130,46 @@ impl Default for EtcdStage {
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ControlPlanes {
+    /// `InPlace` (kubeadm upgrades each control plane) or `Replace` (Cluster API's
+    /// KubeadmControlPlane: new control planes join at the target, old ones are removed).
+    #[serde(default)]
+    pub strategy: CpStrategy,
     /// Control planes cordoned or restarting at once.
     #[serde(default = "one")]
     pub max_unavailable: u32,
-    /// Drain each control plane before its kubelet upgrade (the kubeadm procedure).
+    /// Replace: 1 joins a new control plane before removing an old one (KubeadmControlPlane's
+    /// default), 0 removes first.
+    #[serde(default)]
+    pub max_surge: Option<u32>,
+    /// Drain each control plane before its kubelet upgrade (the kubeadm procedure); a
+    /// replaced control plane is always drained.
     #[serde(default = "yes")]
     pub drain: bool,
+}
+
+impl ControlPlanes {
+    /// Replace: whether a new control plane joins before an old one goes.
+    pub fn add_first(&self) -> bool {
+        self.max_surge.unwrap_or(1) > 0
+    }
 }
 
 impl Default for ControlPlanes {
     fn default() -> Self {
         Self {
+            strategy: CpStrategy::InPlace,
             max_unavailable: 1,
+            max_surge: None,
             drain: true,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+pub enum CpStrategy {
+    #[default]
+    InPlace,
+    Replace,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -519,9 +544,7 @@ pub fn check(p: &PolicyFile) -> Result<(), ScenarioError> {
     if s.etcd.max_unavailable == 0 {
         return Err(err("spec.etcd.maxUnavailable", "must be at least 1"));
     }
-    if s.control_planes.max_unavailable == 0 {
-        return Err(err("spec.controlPlanes.maxUnavailable", "must be at least 1"));
-    }
+    check_control_planes(&s.control_planes)?;
     check_workers(&s.workers)
 }
 
@@ -552,6 +575,28 @@ fn check_stages(stages: &[Stage]) -> Result<(), ScenarioError> {
         }
     }
     Ok(())
+}
+
+fn check_control_planes(c: &ControlPlanes) -> Result<(), ScenarioError> {
+    let at = |k: &str| format!("spec.controlPlanes.{k}");
+    if c.max_unavailable == 0 {
+        return Err(err(at("maxUnavailable"), "must be at least 1"));
+    }
+    match c.strategy {
+        CpStrategy::InPlace if c.max_surge.is_some_and(|s| s > 0) => Err(err(
+            at("maxSurge"),
+            "InPlace adds no control plane: maxSurge applies to Replace",
+        )),
+        CpStrategy::Replace if c.max_surge.is_some_and(|s| s > 1) => Err(err(
+            at("maxSurge"),
+            "must be 0 or 1: KubeadmControlPlane replaces one control plane at a time",
+        )),
+        CpStrategy::Replace if c.max_unavailable > 1 => Err(err(
+            at("maxUnavailable"),
+            "must be 1 with Replace: KubeadmControlPlane replaces one control plane at a time",
+        )),
+        _ => Ok(()),
+    }
 }
 
 fn check_workers(w: &Workers) -> Result<(), ScenarioError> {
@@ -641,6 +686,26 @@ spec:
     }
 
     #[test]
+    fn control_planes_are_replaced_add_first_unless_max_surge_is_0() {
+        let with = |keys: &str| {
+            let text = GOOD.replace(
+                "controlPlanes: {maxUnavailable: 1}",
+                &format!("controlPlanes: {{{keys}}}"),
+            );
+            load_str(&text, "p.yaml").expect("loads").spec.control_planes
+        };
+        let c = with("strategy: Replace");
+        assert_eq!((c.strategy, c.add_first()), (CpStrategy::Replace, true));
+        assert!(!with("strategy: Replace, maxSurge: 0").add_first());
+        assert_eq!(with("maxUnavailable: 2").strategy, CpStrategy::InPlace);
+        assert_eq!(
+            with("strategy: InPlace, maxSurge: 0").max_surge,
+            Some(0),
+            "0 is no surge: allowed"
+        );
+    }
+
+    #[test]
     fn percentages_round_as_kubernetes_does() {
         let w = Workers {
             strategy: Strategy::InPlace,
@@ -689,6 +754,32 @@ spec:
         assert_eq!(
             error(&GOOD.replace("maxSurge: 0", "maxSurge: 1")),
             "p.yaml:11:15: spec.workers.maxSurge: InPlace adds no nodes: maxSurge applies to Surge and BlueGreen"
+        );
+        let cps = |keys: &str| {
+            GOOD.replace(
+                "controlPlanes: {maxUnavailable: 1}",
+                &format!("controlPlanes: {{{keys}}}"),
+            )
+        };
+        assert_eq!(
+            error(&cps("strategy: Replace, maxSurge: 2")),
+            "p.yaml:7:48: spec.controlPlanes.maxSurge: must be 0 or 1: KubeadmControlPlane replaces one control plane at a time"
+        );
+        assert_eq!(
+            error(&cps("strategy: Replace, maxUnavailable: 2")),
+            "p.yaml:7:54: spec.controlPlanes.maxUnavailable: must be 1 with Replace: KubeadmControlPlane replaces one control plane at a time"
+        );
+        assert_eq!(
+            error(&cps("maxSurge: 1")),
+            "p.yaml:7:29: spec.controlPlanes.maxSurge: InPlace adds no control plane: maxSurge applies to Replace"
+        );
+        assert_eq!(
+            error(&cps("strategy: Rolling")),
+            "p.yaml:7:29: spec.controlPlanes.strategy: unknown variant `Rolling`, expected `InPlace` or `Replace`"
+        );
+        assert_eq!(
+            error(&cps("strategy: Replace, maxSurge: -1")),
+            "p.yaml:7:48: spec.controlPlanes.maxSurge: invalid type: integer `-1`, expected a non-negative integer"
         );
         assert_eq!(
             error(&GOOD.replace("kind: UpgradePolicy", "kind: Scenario")),

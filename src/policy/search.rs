@@ -192,7 +192,8 @@ fn shrink(make: &MakePolicy<'_>, original: Case, failure: Failure, index: u32, o
         runs: opts.shrink_runs,
         time: opts.shrink_time,
     };
-    let shrunk = super::shrink::shrink(original.clone(), budget, |c| {
+    let oldest = *opts.generate.from_minors().start();
+    let shrunk = super::shrink::shrink(original.clone(), budget, oldest, |c| {
         run_case(make, c, &opts.run).is_some_and(|f| f.property == property)
     });
     // The shrunk case's own failure (same property, its own detail).

@@ -49,15 +49,16 @@ pub struct Shrunk {
     pub stopped: Option<Stopped>,
 }
 
-/// Shrinks `case`; `fails` says whether a candidate still fails the same property.
-pub fn shrink(case: Case, budget: Budget, mut fails: impl FnMut(&Case) -> bool) -> Shrunk {
+/// Shrinks `case`, never to a cluster older than `oldest_minor`; `fails` says whether a
+/// candidate still fails the same property.
+pub fn shrink(case: Case, budget: Budget, oldest_minor: u32, mut fails: impl FnMut(&Case) -> bool) -> Shrunk {
     let start = Instant::now();
     let mut best = case;
     let mut tried: BTreeSet<String> = BTreeSet::new();
     let mut runs = 0;
     let mut stopped = None;
     'outer: loop {
-        for candidate in candidates(&best) {
+        for candidate in candidates(&best, oldest_minor) {
             if runs >= budget.runs {
                 stopped = Some(Stopped::Runs(budget.runs));
                 break 'outer;
@@ -85,8 +86,8 @@ pub fn shrink(case: Case, budget: Budget, mut fails: impl FnMut(&Case) -> bool) 
     }
 }
 
-/// Smaller variants of a case, the biggest reductions first.
-pub fn candidates(c: &Case) -> Vec<Case> {
+/// Smaller variants of a case, the biggest reductions first; none older than `oldest_minor`.
+pub fn candidates(c: &Case, oldest_minor: u32) -> Vec<Case> {
     let mut out = Vec::new();
     let with = |f: &dyn Fn(&mut Case)| {
         let mut n = c.clone();
@@ -156,11 +157,9 @@ pub fn candidates(c: &Case) -> Vec<Case> {
             out.push(with(&|n| n.pools[i].cpus = 4));
         }
     }
-    for minor in [
-        kubedrill_sim::scenario::generate::FROM_MINORS.start().to_owned(),
-        c.from_minor.saturating_sub(1),
-    ] {
-        if minor >= *kubedrill_sim::scenario::generate::FROM_MINORS.start() && minor < c.from_minor {
+    let oldest = oldest_minor.max(*kubedrill_sim::scenario::generate::FROM_MINORS.start());
+    for minor in [oldest, c.from_minor.saturating_sub(1)] {
+        if minor >= oldest && minor < c.from_minor {
             out.push(with(&|n| n.from_minor = minor));
         }
     }
@@ -244,7 +243,7 @@ mod tests {
             runs: 10_000,
             time: Duration::from_secs(60),
         };
-        let s = shrink(big.clone(), budget, fails);
+        let s = shrink(big.clone(), budget, 24, fails);
         assert_eq!(s.stopped, None, "a fixed point within the budget");
         assert_eq!(s.case.control_planes, 1);
         assert_eq!(s.case.workers(), 2);
@@ -254,10 +253,12 @@ mod tests {
         assert_eq!((s.case.from_minor, s.case.seed), (24, 0));
         // A budget of runs stops it at the same case every time, however fast the machine.
         let short = Budget { runs: 5, ..budget };
-        let a = shrink(big.clone(), short, fails);
-        let b = shrink(big, short, fails);
+        let a = shrink(big.clone(), short, 24, fails);
+        let b = shrink(big.clone(), short, 24, fails);
         assert_eq!((a.runs, a.stopped), (5, Some(Stopped::Runs(5))));
         assert_eq!(a.case, b.case);
+        let newer = shrink(big, budget, 28, fails);
+        assert_eq!(newer.case.from_minor, 28, "never older than the check's --from");
         assert_eq!(
             a.stopped.map(|s| s.to_string()).as_deref(),
             Some("stopped at its budget of 5 runs")

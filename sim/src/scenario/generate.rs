@@ -46,6 +46,17 @@ pub struct Limits {
     pub min_workers: u32,
     pub max_workloads: usize,
     pub max_faults: usize,
+    /// The oldest minor a case starts from (raised to [`FROM_MINORS`]' start, capped at its
+    /// end): a policy meant for newer clusters only is checked on those.
+    pub oldest_minor: u32,
+}
+
+impl Limits {
+    /// The minors a case may start from.
+    pub fn from_minors(&self) -> std::ops::RangeInclusive<u32> {
+        let end = *FROM_MINORS.end();
+        self.oldest_minor.clamp(*FROM_MINORS.start(), end)..=end
+    }
 }
 
 impl Default for Limits {
@@ -55,6 +66,7 @@ impl Default for Limits {
             min_workers: 1,
             max_workloads: 8,
             max_faults: 3,
+            oldest_minor: *FROM_MINORS.start(),
         }
     }
 }
@@ -370,7 +382,7 @@ impl WorkloadSpec {
 pub fn case(limits: Limits) -> impl Strategy<Value = Case> {
     (
         any::<u64>(),
-        FROM_MINORS,
+        limits.from_minors(),
         control_planes(),
         proptest::collection::vec(pool(), 1..=3),
         proptest::collection::vec(workload(), 0..=limits.max_workloads),
@@ -503,6 +515,31 @@ mod tests {
             let sim = sim.unwrap_or_else(|e| panic!("{case:?}: {e}"));
             assert_eq!(sim.cluster().node_count() as u32, case.nodes());
         }
+    }
+
+    #[test]
+    fn cases_start_no_older_than_the_oldest_minor() {
+        let mut runner = TestRunner::deterministic();
+        let newer = Limits {
+            oldest_minor: 33,
+            ..Limits::default()
+        };
+        for _ in 0..40 {
+            let case = case(newer).new_tree(&mut runner).expect("tree").current();
+            assert!((33..=35).contains(&case.from_minor), "{case:?}");
+        }
+        let at = |oldest_minor| {
+            Limits {
+                oldest_minor,
+                ..Limits::default()
+            }
+            .from_minors()
+        };
+        assert_eq!(
+            (at(3), at(99)),
+            (24..=35, 35..=35),
+            "clamped to what the simulator models"
+        );
     }
 
     #[test]
