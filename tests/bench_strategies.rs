@@ -787,7 +787,9 @@ fn a_surge_or_blue_green_can_move_a_pool_to_another_machine() {
 /// (maxSurge 1) pays for a fourth machine and keeps four etcd members while it lasts (never
 /// fewer than three healthy); removing first (maxSurge 0) pays nothing and goes down to two.
 /// Both run a v1.31 kubelet beside v1.30 API servers for a while: the skew counter shows it,
-/// where the in-place roll never does. Removing first is refused below three control planes.
+/// where the in-place roll never does, and so does a roll that joins with kubeadm's
+/// ControlPlaneKubeletLocalMode gate on (Cluster API from v1.31). Removing first is refused
+/// below three control planes.
 #[test]
 fn control_planes_can_be_replaced_instead_of_upgraded_in_place() {
     let text = |cps: u32| {
@@ -801,6 +803,7 @@ fn control_planes_can_be_replaced_instead_of_upgraded_in_place() {
       - {name: in-place, type: InPlace}
       - {name: add-first, type: InPlace, controlPlanes: {strategy: Replace}}
       - {name: remove-first, type: InPlace, controlPlanes: {strategy: Replace, maxSurge: 0}}
+      - {name: capi, type: InPlace, controlPlanes: {strategy: Replace, kubeletLocalMode: true}}
 ",
         )
         .replace("  cluster:\n", &format!("  cluster:\n    controlPlanes: {cps}\n"))
@@ -814,6 +817,8 @@ fn control_planes_can_be_replaced_instead_of_upgraded_in_place() {
     assert_eq!(mean(&r, "in-place", M::SkewViolations), 0.0);
     assert!(mean(&r, "add-first", M::SkewViolations) > 0.0);
     assert!(mean(&r, "remove-first", M::SkewViolations) > 0.0);
+    // Cluster API's joins at v1.31 turn on ControlPlaneKubeletLocalMode: no skew.
+    assert_eq!(mean(&r, "capi", M::SkewViolations), 0.0);
     assert!(mean(&r, "add-first", M::ExtraNodeHours) > 0.0, "a fourth machine");
     assert_eq!(mean(&r, "remove-first", M::ExtraNodeHours), 0.0);
     assert_eq!(mean(&r, "add-first", M::MinMembers), 3.0);
@@ -825,4 +830,17 @@ fn control_planes_can_be_replaced_instead_of_upgraded_in_place() {
     let bad =
         file::load_str(&text(3).replace("maxSurge: 0}", "maxSurge: 2}"), "inline.yaml").expect_err("one at a time");
     assert!(bad.to_string().contains("controlPlanes.maxSurge"), "{bad}");
+    let bad = file::load_str(
+        &text(3).replace(
+            "{strategy: Replace, kubeletLocalMode: true}",
+            "{strategy: InPlace, kubeletLocalMode: true}",
+        ),
+        "inline.yaml",
+    )
+    .expect_err("only joins");
+    assert!(
+        bad.to_string()
+            .contains("controlPlanes.kubeletLocalMode: applies to the control planes a Replace roll joins"),
+        "{bad}"
+    );
 }

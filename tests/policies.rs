@@ -108,14 +108,18 @@ fn replacing_control_planes_holds_from_kubeadm_1_33_either_way_round() {
     // Goal: the Replace roll keeps every property on clusters whose target kubeadm points a
     // joining control plane's kubelet at its own API server, adding first or removing first.
     // Method: 200 cases from v1.32 (targets v1.33 to v1.36) for the example and for its
-    // maxSurge 0 variant, which aborts on fewer than three control planes.
+    // maxSurge 0 variant, which aborts on fewer than three control planes; and from v1.30 with
+    // kubeletLocalMode (the gate passed from v1.31, as Cluster API does).
     let p = load("replace-control-planes");
     let mut remove_first = p.clone();
     remove_first.spec.control_planes.max_surge = Some(0);
-    for policy in [p, remove_first] {
+    // As Cluster API joins them: the feature gate on from v1.31, so from v1.30 on.
+    let mut capi = p.clone();
+    capi.spec.control_planes.kubelet_local_mode = true;
+    for (policy, oldest) in [(p, 32), (remove_first, 32), (capi, 30)] {
         let make = move || -> Box<dyn Policy> { Box::new(FilePolicy::new(policy.clone())) };
         let mut opts = options(200);
-        opts.generate.oldest_minor = 32;
+        opts.generate.oldest_minor = oldest;
         let s = search(&make, &opts);
         assert_eq!(s.cases, 200);
         if let Some(f) = s.found {

@@ -9,8 +9,10 @@
 //!    drain) no invariant is violated: `version_skew` and `upgrade_order` hold throughout
 //!    (except the kube-proxy skew kubeadm itself caused in HA clusters before 1.28).
 //! 2. In any order, the run violates exactly what an independent model of the rules predicts:
-//!    a kubelet upgraded before every control plane breaks `upgrade_order` and `version_skew`,
-//!    one upgraded without a drain breaks `upgrade_order`, kubeadm before 1.28 rolling
+//!    a kubelet upgraded before every control plane breaks `upgrade_order` and `version_skew`
+//!    (a control plane's kubelet that talks to its own API server only, kubeadm's
+//!    ControlPlaneKubeletLocalMode from 1.33, breaks the skew only before its own control
+//!    plane), one upgraded without a drain breaks `upgrade_order`, kubeadm before 1.28 rolling
 //!    kube-proxy out while other control planes lag breaks `version_skew`.
 //!
 //! A failing case is written to `target/kubedrill/failures/proptest-<property>.yaml`;
@@ -136,6 +138,16 @@ impl Case {
                 Action::Kubelet { node, drained } => {
                     if upgraded.iter().any(|u| !u) {
                         out.insert("upgrade_order");
+                    }
+                    // From 1.33 kubeadm (init, join and upgrade alike) points a control
+                    // plane's kubelet at its own API server, which is then the only one that
+                    // bounds it; below, it reaches all of them through the endpoint.
+                    let own = upgraded.get(*node as usize).filter(|_| kubeadm_minor >= 33);
+                    let behind = match own {
+                        Some(own_upgraded) => !own_upgraded,
+                        None => upgraded.iter().any(|u| !u),
+                    };
+                    if behind {
                         out.insert("version_skew");
                     }
                     // A drained node still has its DaemonSet and mirror pods, which is fine;
@@ -143,7 +155,6 @@ impl Case {
                     if !drained {
                         out.insert("upgrade_order");
                     }
-                    let _ = node;
                 }
             }
             let all = upgraded.iter().all(|u| *u);

@@ -170,7 +170,7 @@ pub fn prepare(scenario: &Scenario, seed: Seed) -> Result<Sim, ScenarioError> {
         }
         if let Some(f) = &step.fault {
             let fault = Fault::parse(f).map_err(|e| serr(format!("steps[{i}].fault"), e.to_string()))?;
-            if let Fault::NodeAdd(name, _) | Fault::ControlPlaneAdd(name, _) = &fault {
+            if let Fault::NodeAdd(name, _) | Fault::ControlPlaneAdd(name, ..) = &fault {
                 if known(&added, name) {
                     return Err(serr(
                         format!("steps[{i}].fault"),

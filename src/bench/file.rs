@@ -559,6 +559,10 @@ pub struct ControlPlaneRoll {
     /// (needs at least 3, so that a quorum survives the removal).
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub max_surge: u32,
+    /// Replace: join at v1.31 or later with kubeadm's ControlPlaneKubeletLocalMode gate on,
+    /// as Cluster API does (on by default from v1.33).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kubelet_local_mode: bool,
 }
 
 fn one() -> u32 {
@@ -1032,6 +1036,15 @@ fn check_upgrade(u: &UpgradeGroup) -> Result<(), Problem> {
                 return Err((
                     format!("{path}.machine"),
                     "InPlace keeps its machines: machine goes with Surge and BlueGreen".into(),
+                ));
+            }
+            (Some(_), _)
+                if s.control_planes
+                    .is_some_and(|c| c.kubelet_local_mode && c.strategy == ControlPlaneStrategy::InPlace) =>
+            {
+                return Err((
+                    format!("{path}.controlPlanes.kubeletLocalMode"),
+                    "applies to the control planes a Replace roll joins".into(),
                 ));
             }
             (Some(_), _) if s.control_planes.is_some_and(|c| c.max_surge > 1) => {

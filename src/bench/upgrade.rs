@@ -183,21 +183,30 @@ fn replace_control_planes(ctl: &mut Ctl, g: &Generated, plan: &Plan, s: &Upgrade
         ctl.check_time()?;
         let new = format!("cp{}", n + i + 1);
         if add_first {
-            inner!(join_control_plane(ctl, plan, &new, cloud));
+            inner!(join_control_plane(ctl, plan, s, &new, cloud));
         }
         inner!(remove_control_plane(ctl, old, &s.drain)?);
         if !add_first {
-            inner!(join_control_plane(ctl, plan, &new, cloud));
+            inner!(join_control_plane(ctl, plan, s, &new, cloud));
         }
     }
     Ok(Ok(()))
 }
 
 /// A machine for a control plane, at the target version, joined and Ready.
-fn join_control_plane(ctl: &mut Ctl, plan: &Plan, name: &str, cloud: &mut Cloud) -> Result<(), String> {
+fn join_control_plane(
+    ctl: &mut Ctl,
+    plan: &Plan,
+    s: &UpgradeStrategy,
+    name: &str,
+    cloud: &mut Cloud,
+) -> Result<(), String> {
     let took = cloud.provision_time();
     ctl.wait_noted(took, Why::Provision, "requested 1 machines");
-    if !cloud.bad_image() && !ctl.fault(&format!("node-add {name} {} control-plane", plan.to)) {
+    // Cluster API passes the gate from v1.31, the first kubeadm that has it.
+    let local = s.control_planes.is_some_and(|c| c.kubelet_local_mode) && plan.to.minor >= 31;
+    let gate = if local { " kubelet-local-mode" } else { "" };
+    if !cloud.bad_image() && !ctl.fault(&format!("node-add {name} {} control-plane{gate}", plan.to)) {
         return Err(format!(
             "{name} could not join (kubeadm join --control-plane: no etcd quorum?)"
         ));

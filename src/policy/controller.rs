@@ -518,7 +518,9 @@ impl<'p> Run<'p> {
     /// pods at the target.
     fn join_control_plane(&mut self, ctx: &mut Drive<'_>) -> Done {
         let name = self.new_name("control-plane", 'r');
-        match ctx.provision_control_plane(&name, &self.to)? {
+        // Cluster API passes the gate from v1.31, the first kubeadm that has it.
+        let local = self.p.spec.control_planes.kubelet_local_mode && self.to.minor >= 31;
+        match ctx.provision_control_plane(&name, &self.to, local)? {
             Provision::Joined | Provision::NeverJoins => {}
             Provision::Refused(text) => {
                 let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();

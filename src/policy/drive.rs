@@ -319,17 +319,34 @@ impl<'o> Drive<'o> {
     /// Asks for a new worker `name` in `pool` at `version` (what `kubeadm join` on a freshly
     /// provisioned machine does).
     pub fn provision(&mut self, pool: &str, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
-        self.provision_machine(Some(pool), name, version)
+        self.provision_machine(Some(pool), name, version, "")
     }
 
     /// Asks for a new control plane `name` at `version` (`kubeadm join --control-plane` on a
-    /// freshly provisioned machine: its etcd member is added first, which needs the quorum).
-    pub fn provision_control_plane(&mut self, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
-        self.provision_machine(None, name, version)
+    /// freshly provisioned machine: its etcd member is added first, which needs the quorum);
+    /// `local_mode` turns on kubeadm's ControlPlaneKubeletLocalMode (v1.31 on).
+    pub fn provision_control_plane(
+        &mut self,
+        name: &str,
+        version: &KubeVersion,
+        local_mode: bool,
+    ) -> Result<Provision, Halt> {
+        let role = if local_mode {
+            " control-plane kubelet-local-mode"
+        } else {
+            " control-plane"
+        };
+        self.provision_machine(None, name, version, role)
     }
 
-    /// A worker of `pool`, or a control plane (`None`).
-    fn provision_machine(&mut self, pool: Option<&str>, name: &str, version: &KubeVersion) -> Result<Provision, Halt> {
+    /// A worker of `pool`, or a control plane (`None`, `role` its words after the version).
+    fn provision_machine(
+        &mut self,
+        pool: Option<&str>,
+        name: &str,
+        version: &KubeVersion,
+        role: &str,
+    ) -> Result<Provision, Halt> {
         self.budget()?;
         self.apply_due_faults();
         let now = self.sim.now();
@@ -362,7 +379,6 @@ impl<'o> Drive<'o> {
             self.note(format!("provisioning {name}: the machine never joins (bad image)"));
             return Ok(Provision::NeverJoins);
         }
-        let role = if pool.is_none() { " control-plane" } else { "" };
         let text = format!("node-add {name} {version}{role}");
         self.sim.set_join_spec(pool.and_then(|p| self.machines.get(p)).cloned());
         let out = match Fault::parse(&text) {

@@ -141,6 +141,11 @@ pub struct ControlPlanes {
     /// default), 0 removes first.
     #[serde(default)]
     pub max_surge: Option<u32>,
+    /// Replace: join control planes at v1.31 or later with kubeadm's
+    /// ControlPlaneKubeletLocalMode feature gate on, as Cluster API does (kubeadm turns it on
+    /// by default from v1.33).
+    #[serde(default)]
+    pub kubelet_local_mode: bool,
     /// Drain each control plane before its kubelet upgrade (the kubeadm procedure); a
     /// replaced control plane is always drained.
     #[serde(default = "yes")]
@@ -160,6 +165,7 @@ impl Default for ControlPlanes {
             strategy: CpStrategy::InPlace,
             max_unavailable: 1,
             max_surge: None,
+            kubelet_local_mode: false,
             drain: true,
         }
     }
@@ -587,6 +593,10 @@ fn check_control_planes(c: &ControlPlanes) -> Result<(), ScenarioError> {
             at("maxSurge"),
             "InPlace adds no control plane: maxSurge applies to Replace",
         )),
+        CpStrategy::InPlace if c.kubelet_local_mode => Err(err(
+            at("kubeletLocalMode"),
+            "applies to the control planes a Replace roll joins",
+        )),
         CpStrategy::Replace if c.max_surge.is_some_and(|s| s > 1) => Err(err(
             at("maxSurge"),
             "must be 0 or 1: KubeadmControlPlane replaces one control plane at a time",
@@ -772,6 +782,10 @@ spec:
         assert_eq!(
             error(&cps("maxSurge: 1")),
             "p.yaml:7:29: spec.controlPlanes.maxSurge: InPlace adds no control plane: maxSurge applies to Replace"
+        );
+        assert_eq!(
+            error(&cps("kubeletLocalMode: true")),
+            "p.yaml:7:37: spec.controlPlanes.kubeletLocalMode: applies to the control planes a Replace roll joins"
         );
         assert_eq!(
             error(&cps("strategy: Rolling")),

@@ -16,8 +16,14 @@ use std::sync::Arc;
 impl Engine {
     /// A control plane named `name` joins at `version`: a new machine with kubeadm's
     /// control-plane manifests, its etcd member added and started (the cluster needs its
-    /// quorum for that, as kubeadm's `etcdctl member add` does), Ready at once.
-    pub fn control_plane_add(&mut self, name: &str, version: &KubeVersion) -> Result<NodeId, NodeAddError> {
+    /// quorum for that, as kubeadm's `etcdctl member add` does), Ready at once. `local_mode`:
+    /// the join turns on ControlPlaneKubeletLocalMode (already on by default from v1.33).
+    pub fn control_plane_add(
+        &mut self,
+        name: &str,
+        version: &KubeVersion,
+        local_mode: bool,
+    ) -> Result<NodeId, NodeAddError> {
         if self.cluster.node_id(name).is_some() {
             return Err(NodeAddError::Exists(name.to_string()));
         }
@@ -33,6 +39,7 @@ impl Engine {
         let ip = node.internal_ip.clone();
         let etcd_tag = stacked.then(|| crate::release::versions::default_etcd_for(version).to_string());
         let mut cp = ControlPlane::at(version, etcd_tag);
+        cp.kubelet_local_api |= local_mode;
         cp.etcd_listen = etcd_listen_urls(&cp.apiserver, &ip);
         let member = if stacked {
             let peer = format!("https://{ip}:2380");

@@ -15,9 +15,11 @@ pub enum Fault {
     /// A new worker joins at a version (`kubeadm join` on a freshly provisioned machine):
     /// blue-green worker upgrades.
     NodeAdd(String, KubeVersion),
-    /// `node-add NAME VERSION control-plane`: a control plane joins (`kubeadm join
-    /// --control-plane` on a fresh machine; its etcd member added first).
-    ControlPlaneAdd(String, KubeVersion),
+    /// `node-add NAME VERSION control-plane [kubelet-local-mode]`: a control plane joins
+    /// (`kubeadm join --control-plane` on a fresh machine; its etcd member added first). The
+    /// flag is `--feature-gates ControlPlaneKubeletLocalMode=true` (kubeadm v1.31 on; on by
+    /// default from v1.33), as Cluster API passes it from v1.31.
+    ControlPlaneAdd(String, KubeVersion, bool),
     /// The control plane's etcd process dies and stays down; its data is kept.
     EtcdMemberCrash(String),
     /// The etcd process dies and its data dir is lost.
@@ -60,6 +62,12 @@ pub enum FaultError {
     NodeAddNeedsVersion,
     #[error("fault \"node-add\": the role is worker (the default) or control-plane, not {0:?}")]
     NodeAddRole(String),
+    #[error("fault \"node-add\": only a control plane joins with kubelet-local-mode")]
+    LocalModeNeedsControlPlane,
+    #[error(
+        "fault \"node-add\": kubeadm {0}: unrecognized feature-gate key: ControlPlaneKubeletLocalMode (kubeadm has it from v1.31)"
+    )]
+    LocalModeUnknown(KubeVersion),
     #[error(
         "fault \"volume-snapshot\" needs a node, a directory and a destination (volume-snapshot cp1 /var/lib/etcd /backup/etcd-volume)"
     )]
@@ -124,14 +132,28 @@ impl Fault {
                 Ok(Self::NodeReboot(node(1)?, downtime(DEFAULT_REBOOT)?))
             }
             Some("node-add") => {
-                extra(4)?;
+                extra(5)?;
                 let name = node(1)?;
                 let version = words.get(2).ok_or(FaultError::NodeAddNeedsVersion)?;
                 let v = KubeVersion::parse(version)?;
                 v.check_supported()?;
+                let local = match words.get(4).copied() {
+                    None => false,
+                    Some("kubelet-local-mode") if v.major == 1 && v.minor < 31 => {
+                        return Err(FaultError::LocalModeUnknown(v));
+                    }
+                    Some("kubelet-local-mode") => true,
+                    Some(word) => {
+                        return Err(FaultError::Unexpected {
+                            fault: "node-add".into(),
+                            word: word.into(),
+                        });
+                    }
+                };
                 match words.get(3).copied() {
+                    Some("control-plane") => Ok(Self::ControlPlaneAdd(name, v, local)),
+                    _ if local => Err(FaultError::LocalModeNeedsControlPlane),
                     None | Some("worker") => Ok(Self::NodeAdd(name, v)),
-                    Some("control-plane") => Ok(Self::ControlPlaneAdd(name, v)),
                     Some(other) => Err(FaultError::NodeAddRole(other.to_string())),
                 }
             }
@@ -180,7 +202,7 @@ impl Fault {
             | Self::NodeRecover(n)
             | Self::NodeReboot(n, _)
             | Self::NodeAdd(n, _)
-            | Self::ControlPlaneAdd(n, _)
+            | Self::ControlPlaneAdd(n, ..)
             | Self::EtcdMemberCrash(n)
             | Self::EtcdMemberDestroy(n)
             | Self::EtcdMemberRecover(n)
@@ -229,8 +251,8 @@ impl Engine {
             self.node_add(name, version)?;
             return Ok(Vec::new());
         }
-        if let Fault::ControlPlaneAdd(name, version) = fault {
-            self.control_plane_add(name, version)?;
+        if let Fault::ControlPlaneAdd(name, version, local) = fault {
+            self.control_plane_add(name, version, *local)?;
             return Ok(Vec::new());
         }
         let id = self
@@ -301,8 +323,24 @@ mod tests {
         let v = KubeVersion::parse("v1.31.2").expect("parses");
         assert_eq!(
             Fault::parse("node-add cp4 v1.31.2 control-plane"),
-            Ok(Fault::ControlPlaneAdd("cp4".into(), v.clone()))
+            Ok(Fault::ControlPlaneAdd("cp4".into(), v.clone(), false))
         );
+        assert_eq!(
+            Fault::parse("node-add cp4 v1.31.2 control-plane kubelet-local-mode"),
+            Ok(Fault::ControlPlaneAdd("cp4".into(), v.clone(), true))
+        );
+        assert_eq!(
+            Fault::parse("node-add n3 v1.31.2 worker kubelet-local-mode"),
+            Err(FaultError::LocalModeNeedsControlPlane)
+        );
+        assert_eq!(
+            Fault::parse("node-add cp4 v1.30.6 control-plane kubelet-local-mode").map_err(|e| e.to_string()),
+            Err("fault \"node-add\": kubeadm v1.30.6: unrecognized feature-gate key: ControlPlaneKubeletLocalMode (kubeadm has it from v1.31)".to_string())
+        );
+        assert!(matches!(
+            Fault::parse("node-add cp4 v1.31.2 control-plane local"),
+            Err(FaultError::Unexpected { .. })
+        ));
         assert_eq!(
             Fault::parse("node-add n3 v1.31.2 worker"),
             Ok(Fault::NodeAdd("n3".into(), v))

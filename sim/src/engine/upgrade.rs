@@ -109,6 +109,18 @@ impl Engine {
         done
     }
 
+    /// Points a control plane's kubelet at its own API server or at the endpoint (kubeadm's
+    /// upgrade/kubeconfig phase); the skew rules follow.
+    pub(crate) fn set_kubelet_local_api(&mut self, node: NodeId, on: bool) {
+        let Some(cp) = self.cluster.node_mut(node).control_plane.as_mut() else {
+            return;
+        };
+        if cp.kubelet_local_api != on {
+            cp.kubelet_local_api = on;
+            self.check_node_skew(node);
+        }
+    }
+
     /// Sets a control plane's component to a version and lets the kubelet restart it.
     pub(crate) fn upgrade_static_pod(
         &mut self,

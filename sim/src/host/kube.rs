@@ -343,6 +343,10 @@ impl NodeApi for NodeKube<'_> {
         self.sim.upgrade_static_pod(self.node, component, version)
     }
 
+    fn set_kubelet_local_api(&mut self, on: bool) {
+        self.sim.set_kubelet_local_api(self.node, on);
+    }
+
     fn rng(&mut self) -> &mut SimRng {
         &mut self.sim.rng
     }

@@ -211,6 +211,10 @@ pub(crate) trait NodeApi: KubeApi {
     /// kubeadm writes a new manifest for one of this node's static pods at `version`.
     fn upgrade_static_pod(&mut self, component: StaticPod, version: &ComponentVersion) -> bool;
 
+    /// kubeadm's upgrade/kubeconfig phase (v1.31 on) points this control plane's kubelet at its
+    /// own API server (`on`: ControlPlaneKubeletLocalMode) or at the control-plane endpoint.
+    fn set_kubelet_local_api(&mut self, on: bool);
+
     /// The machine's entropy (temporary file names, certificate serials, pids), drawn from the
     /// simulation's one seeded stream.
     fn rng(&mut self) -> &mut SimRng;

@@ -199,6 +199,9 @@ impl NodeApi for FakeApi {
         self.writes.push(format!("STATIC-POD {} {version}", component.name()));
         self.static_pods_come_back
     }
+    fn set_kubelet_local_api(&mut self, on: bool) {
+        self.writes.push(format!("KUBELET-LOCAL-API {on}"));
+    }
     fn rng(&mut self) -> &mut SimRng {
         &mut self.rng
     }

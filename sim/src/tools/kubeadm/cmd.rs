@@ -463,6 +463,11 @@ fn upgrade_control_plane(
             return false;
         }
     }
+    // The upgrade/kubeconfig phase: the kubelet's kubeconfig follows the feature gate's
+    // default in this kubeadm (on from 1.33); the kubelet reads it at its next restart.
+    if kubeadm.at_least(31) {
+        api.set_kubelet_local_api(crate::release::components::kubelet_local_mode(kubeadm));
+    }
     true
 }
 
