@@ -85,6 +85,27 @@ fn kubedrill(args: &[&str], dir: &Path) -> (i32, String, String) {
     )
 }
 
+/// `kubedrill policy run` of an example policy on a corpus scenario (its path under
+/// `scenarios/`), in a fresh directory named for the test: the transcript, the run having
+/// exited 0.
+fn policy_run(test: &str, policy: &str, scenario: &str) -> String {
+    let dir = Dir::new(test);
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(scenario);
+    let policy = policy_path(policy);
+    let (code, stdout, stderr) = kubedrill(
+        &[
+            "policy",
+            "run",
+            policy.to_str().unwrap(),
+            "--scenario",
+            scenario.to_str().unwrap(),
+        ],
+        &dir.0,
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    stdout
+}
+
 // ---- the example policies ----------------------------------------------------------------
 
 #[test]
@@ -136,21 +157,11 @@ fn a_replace_roll_types_join_drain_member_remove_and_delete() {
     // Goal: the transcript of a Replace roll on three control planes shows each step of
     // KubeadmControlPlane's roll where it runs. Method: `policy run` on scenario upgrade/16
     // (v1.32.9, three control planes).
-    let dir = Dir::new("replace-run");
-    let scenario =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/upgrade/16-replace-control-planes-local-kubelet.yaml");
-    let policy = policy_path("replace-control-planes");
-    let (code, stdout, stderr) = kubedrill(
-        &[
-            "policy",
-            "run",
-            policy.to_str().unwrap(),
-            "--scenario",
-            scenario.to_str().unwrap(),
-        ],
-        &dir.0,
+    let stdout = policy_run(
+        "replace-run",
+        "replace-control-planes",
+        "upgrade/16-replace-control-planes-local-kubelet.yaml",
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let order = [
         "# fault: node-add control-plane-r01 v1.33.5 control-plane",
         "# policy: commands that went to cp1 go to cp2 from now on",
@@ -346,21 +357,11 @@ fn check_summary_and_exit_codes() {
 fn policy_run_prints_what_it_typed_where() {
     // Goal: the transcript shows the kubeadm procedure host by host. Method: the in-place
     // policy on the HA corpus scenario; the commands appear in the documented order.
-    let dir = Dir::new("run");
-    let scenario =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/upgrade/06-ha-control-plane-one-at-a-time.yaml");
-    let policy = policy_path("inplace-one-at-a-time");
-    let (code, stdout, stderr) = kubedrill(
-        &[
-            "policy",
-            "run",
-            policy.to_str().unwrap(),
-            "--scenario",
-            scenario.to_str().unwrap(),
-        ],
-        &dir.0,
+    let stdout = policy_run(
+        "run",
+        "inplace-one-at-a-time",
+        "upgrade/06-ha-control-plane-one-at-a-time.yaml",
     );
-    assert_eq!(code, 0, "{stdout}{stderr}");
     let commands: Vec<&str> = stdout.lines().filter(|l| l.contains(" $ ")).collect();
     let expected = [
         "cp1 $ sed -i 's/v1.30/v1.31/' /etc/apt/sources.list.d/kubernetes.list && apt-get update && apt-mark unhold kubeadm && apt-get install -y kubeadm=1.31.13-1.1 && apt-mark hold kubeadm",

@@ -771,30 +771,34 @@ spec:
                 &format!("controlPlanes: {{{keys}}}"),
             )
         };
-        assert_eq!(
-            error(&cps("strategy: Replace, maxSurge: 2")),
-            "p.yaml:7:48: spec.controlPlanes.maxSurge: must be 0 or 1: KubeadmControlPlane replaces one control plane at a time"
-        );
-        assert_eq!(
-            error(&cps("strategy: Replace, maxUnavailable: 2")),
-            "p.yaml:7:54: spec.controlPlanes.maxUnavailable: must be 1 with Replace: KubeadmControlPlane replaces one control plane at a time"
-        );
-        assert_eq!(
-            error(&cps("maxSurge: 1")),
-            "p.yaml:7:29: spec.controlPlanes.maxSurge: InPlace adds no control plane: maxSurge applies to Replace"
-        );
-        assert_eq!(
-            error(&cps("kubeletLocalMode: true")),
-            "p.yaml:7:37: spec.controlPlanes.kubeletLocalMode: applies to the control planes a Replace roll joins"
-        );
-        assert_eq!(
-            error(&cps("strategy: Rolling")),
-            "p.yaml:7:29: spec.controlPlanes.strategy: unknown variant `Rolling`, expected `InPlace` or `Replace`"
-        );
-        assert_eq!(
-            error(&cps("strategy: Replace, maxSurge: -1")),
-            "p.yaml:7:48: spec.controlPlanes.maxSurge: invalid type: integer `-1`, expected a non-negative integer"
-        );
+        for (keys, want) in [
+            (
+                "strategy: Replace, maxSurge: 2",
+                "7:48: spec.controlPlanes.maxSurge: must be 0 or 1: KubeadmControlPlane replaces one control plane at a time",
+            ),
+            (
+                "strategy: Replace, maxUnavailable: 2",
+                "7:54: spec.controlPlanes.maxUnavailable: must be 1 with Replace: KubeadmControlPlane replaces one control plane at a time",
+            ),
+            (
+                "maxSurge: 1",
+                "7:29: spec.controlPlanes.maxSurge: InPlace adds no control plane: maxSurge applies to Replace",
+            ),
+            (
+                "kubeletLocalMode: true",
+                "7:37: spec.controlPlanes.kubeletLocalMode: applies to the control planes a Replace roll joins",
+            ),
+            (
+                "strategy: Rolling",
+                "7:29: spec.controlPlanes.strategy: unknown variant `Rolling`, expected `InPlace` or `Replace`",
+            ),
+            (
+                "strategy: Replace, maxSurge: -1",
+                "7:48: spec.controlPlanes.maxSurge: invalid type: integer `-1`, expected a non-negative integer",
+            ),
+        ] {
+            assert_eq!(error(&cps(keys)), format!("p.yaml:{want}"), "{keys}");
+        }
         assert_eq!(
             error(&GOOD.replace("kind: UpgradePolicy", "kind: Scenario")),
             "p.yaml:2:7: kind: expected \"UpgradePolicy\", found \"Scenario\""
