@@ -12,7 +12,7 @@ use kubedrill::policy::faults::Schedule;
 use kubedrill::policy::search::{SearchOptions, search};
 use kubedrill::policy::{Bounds, Outcome, Policy, file};
 use kubedrill_sim::Seed;
-use kubedrill_sim::scenario::generate::{self, Case, Pool, WorkloadKind, WorkloadSpec};
+use kubedrill_sim::scenario::generate::{self, Case, FaultKind, FaultSpec, Pool, WorkloadKind, WorkloadSpec};
 use kubedrill_sim::time::SimDuration;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -164,13 +164,15 @@ fn a_replace_roll_types_join_drain_member_remove_and_delete() {
     );
     let order = [
         "# fault: node-add control-plane-r01 v1.33.5 control-plane",
-        "# policy: commands that went to cp1 go to cp2 from now on",
-        "cp2 $ kubectl drain cp1 --ignore-daemonsets",
-        "cp2 $ ETCDCTL_API=3 etcdctl member list --endpoints=https://127.0.0.1:2379",
-        "cp2 $ ETCDCTL_API=3 etcdctl member remove 264d7b068180479b --endpoints",
-        "cp2 $ kubectl delete node cp1",
+        "# policy: commands that went to cp1 go to control-plane-r01 from now on",
+        "control-plane-r01 $ kubectl drain cp1 --ignore-daemonsets",
+        "control-plane-r01 $ ETCDCTL_API=3 etcdctl member list --endpoints=https://127.0.0.1:2379",
+        "control-plane-r01 $ ETCDCTL_API=3 etcdctl member remove 264d7b068180479b --endpoints",
+        "control-plane-r01 $ kubectl delete node cp1",
         "# fault: node-add control-plane-r02 v1.33.5 control-plane",
-        "cp3 $ kubectl delete node cp2",
+        "control-plane-r02 $ ETCDCTL_API=3 etcdctl member remove 8a66596f4047707 --endpoints",
+        "control-plane-r01 $ kubectl delete node cp2",
+        "control-plane-r03 $ ETCDCTL_API=3 etcdctl member remove 4e91a942ff55e2ca --endpoints",
         "control-plane-r01 $ kubectl delete node cp3",
         "# policy: Done",
         "# every property held",
@@ -422,6 +424,29 @@ impl Policy for CordonAll {
     }
 }
 
+/// Deletes two of three control planes' Nodes at once (as a remove-first roll gone wrong).
+struct DeletesTwoControlPlanes;
+
+impl Policy for DeletesTwoControlPlanes {
+    fn name(&self) -> &str {
+        "deletes-two-control-planes"
+    }
+
+    fn bounds(&self, _: &View<'_>) -> Bounds {
+        Bounds {
+            control_planes_unavailable: 1,
+            pool_unavailable: BTreeMap::new(),
+            extra_nodes: 0,
+            time: SimDuration::from_secs(3600),
+        }
+    }
+
+    fn run(&mut self, ctx: &mut Drive<'_>) -> Result<Outcome, Halt> {
+        ctx.run("cp1", "kubectl delete node cp2 cp3")?;
+        Ok(Outcome::Done)
+    }
+}
+
 /// Waits for a node that never comes.
 struct WaitsForever;
 
@@ -499,4 +524,72 @@ fn rust_policies_are_held_to_the_same_properties() {
         ))
     );
     assert_eq!(c.failure.expect("caught").property, "terminates");
+    // A control plane deleted and not replaced counts as out of service.
+    let three = Case {
+        control_planes: 3,
+        ..case.clone()
+    };
+    let c = run_checked(
+        &mut DeletesTwoControlPlanes,
+        &three.scenario(),
+        Seed(three.seed),
+        Schedule::from_case(&three),
+        &RunOptions::default(),
+    )
+    .expect("case builds");
+    let f = c.failure.expect("caught");
+    assert_eq!(f.property, "max_unavailable");
+    assert!(
+        f.detail.starts_with("2 of 3 control planes out of service at once"),
+        "{}",
+        f.detail
+    );
+}
+
+#[test]
+fn a_replace_roll_rides_out_a_crashed_member_and_a_cloud_without_capacity() {
+    // Goal: removing first (maxSurge 0) on three control planes, the roll finishes when an
+    // old control plane's etcd member is down for ten minutes (it waits for etcd healthy
+    // before a member goes, and runs etcdctl on a control plane it joined) and when the cloud
+    // has no machine for nine minutes (the join is asked again until nodeReadyTimeout).
+    // Method: run_checked on a v1.32 case with each fault.
+    let mut policy = load("replace-control-planes");
+    policy.spec.control_planes.max_surge = Some(0);
+    let base = Case {
+        seed: 7,
+        from_minor: 32,
+        control_planes: 3,
+        pools: vec![Pool { nodes: 1, cpus: 4 }],
+        workloads: Vec::new(),
+        faults: Vec::new(),
+    };
+    for fault in [
+        FaultSpec {
+            at_s: 122,
+            kind: FaultKind::EtcdMemberCrash { down_s: 600 },
+            target: 1,
+        },
+        FaultSpec {
+            at_s: 0,
+            kind: FaultKind::NoCapacity { for_s: 540 },
+            target: 0,
+        },
+    ] {
+        let case = Case {
+            faults: vec![fault],
+            ..base.clone()
+        };
+        let c = run_checked(
+            &mut FilePolicy::new(policy.clone()),
+            &case.scenario(),
+            Seed(case.seed),
+            Schedule::from_case(&case),
+            &RunOptions::default(),
+        )
+        .expect("case builds");
+        assert_eq!(c.outcome, Ok(Outcome::Done), "{fault:?}");
+        assert_eq!(c.failure, None, "{fault:?}");
+        // Both faults hold the roll up: the run outlasts them.
+        assert!(c.elapsed > SimDuration::from_secs(540), "{fault:?}: {}", c.elapsed);
+    }
 }

@@ -28,8 +28,12 @@ pub struct CowVec<T> {
 
 impl<T: Clone> Clone for CowVec<T> {
     fn clone(&self) -> Self {
-        let mut tail = Vec::with_capacity(CHUNK);
-        tail.extend_from_slice(&self.tail);
+        // An empty tail stays unallocated until the copy's first push.
+        let mut tail = Vec::new();
+        if !self.tail.is_empty() {
+            tail.reserve_exact(CHUNK);
+            tail.extend_from_slice(&self.tail);
+        }
         Self {
             chunks: self.chunks.clone(),
             tail,

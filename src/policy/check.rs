@@ -247,17 +247,20 @@ impl Monitor {
             return;
         }
         let mut available = vec![0u32; self.base.pools.len()];
-        let mut cp_out = 0;
+        let (mut cp_out, mut cps) = (0, 0u32);
         for n in view.nodes() {
             let up = n.ready && !n.cordoned;
             // Looked up only for nodes out of service: most are not.
             let counts = up || view.fault_affected(n.name);
             if n.control_plane {
+                cps += 1;
                 cp_out += u32::from(!counts);
             } else if counts && let Some(have) = available.get_mut(self.pool_slot(&n) as usize) {
                 *have += 1;
             }
         }
+        // A control plane deleted and not yet replaced is out of service too.
+        cp_out += self.base.control_planes.saturating_sub(cps);
         let b = &self.base.bounds;
         if cp_out > b.control_planes_unavailable {
             let detail = format!(

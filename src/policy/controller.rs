@@ -135,6 +135,8 @@ struct Run<'p> {
     admin: String,
     /// Names handed out to new machines, per pool.
     made: BTreeMap<String, u32>,
+    /// Control planes the policy joined (Replace), oldest first.
+    joined: Vec<String>,
     /// Surge nodes kept for good because the node they were to replace was skipped: they
     /// count against maxSurge in every later pool (AKS: blocked nodes use up the surge).
     stranded: u32,
@@ -169,6 +171,7 @@ impl<'p> Run<'p> {
             to,
             admin,
             made: BTreeMap::new(),
+            joined: Vec::new(),
             stranded: 0,
             packages: Default::default(),
         })
@@ -519,15 +522,32 @@ impl<'p> Run<'p> {
     fn join_control_plane(&mut self, ctx: &mut Drive<'_>) -> Done {
         let name = self.new_name("control-plane", 'r');
         // Cluster API passes the gate from v1.31, the first kubeadm that has it.
-        let local = self.p.spec.control_planes.kubelet_local_mode && self.to.minor >= 31;
-        match ctx.provision_control_plane(&name, &self.to, local)? {
-            Provision::Joined | Provision::NeverJoins => {}
-            Provision::Refused(text) => {
-                let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
-                return abort(format!("{name} could not join as a control plane: {last}"));
-            }
-            Provision::NoCapacity => return abort(format!("no capacity for {name}")),
+        let wanted = self.p.spec.control_planes.kubelet_local_mode;
+        let local = wanted && self.to.minor >= 31;
+        if wanted && !local {
+            ctx.note(format!(
+                "kubeletLocalMode: kubeadm {} has no such feature gate; {name} joins without it",
+                self.to
+            ));
         }
+        // KubeadmControlPlane keeps asking for the machine while the cloud has none, up to
+        // the readiness timeout: with maxSurge 0 an old control plane is already gone.
+        let limit = self.p.spec.node_ready_timeout.limit();
+        let asked = ctx.view().now();
+        loop {
+            match ctx.provision_control_plane(&name, &self.to, local)? {
+                Provision::Joined | Provision::NeverJoins => break,
+                Provision::Refused(text) => {
+                    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                    return abort(format!("{name} could not join as a control plane: {last}"));
+                }
+                Provision::NoCapacity if limit.is_none_or(|l| ctx.view().now() < asked + l) => {
+                    ctx.wait(SimDuration::from_secs(30))?;
+                }
+                Provision::NoCapacity => return abort(format!("no capacity for {name}")),
+            }
+        }
+        self.joined.push(name.clone());
         self.wait_node_ready(ctx, &name)?;
         let to = self.to.clone();
         let what = format!("static pods of {name} at {to}");
@@ -543,13 +563,13 @@ impl<'p> Run<'p> {
     /// stays, where kubectl is typed from then on if it was typed here), its Node deleted.
     fn remove_control_plane(&mut self, ctx: &mut Drive<'_>, old: &str) -> Done {
         if self.admin == old {
-            let Some(stays) = ctx
-                .view()
-                .control_planes()
-                .into_iter()
-                .find(|c| *c != old)
-                .map(str::to_string)
-            else {
+            let Some(stays) = self.joined_up(ctx, old).or_else(|| {
+                let view = ctx.view();
+                view.control_planes()
+                    .into_iter()
+                    .find(|c| *c != old && view.node(c).is_some_and(|n| n.powered_on))
+                    .map(str::to_string)
+            }) else {
                 return abort(format!("{old} is the only control plane: nothing could take over"));
             };
             ctx.note(format!("commands that went to {old} go to {stays} from now on"));
@@ -558,22 +578,48 @@ impl<'p> Run<'p> {
         if self.drain(ctx, old)? == Drained::Skipped {
             return abort(format!("{old} was not drained, so it cannot be removed"));
         }
-        if ctx.view().etcd_tag(old).is_some() {
-            self.remove_etcd_member(ctx, old)?;
+        if ctx.view().etcd_tag(old).is_some()
+            && let Err(stop) = self.remove_etcd_member(ctx, old)
+        {
+            // The old control plane stays: it takes workloads again.
+            self.must(ctx, &self.admin, &format!("kubectl uncordon {old}"))?;
+            return Err(stop);
         }
         self.must(ctx, &self.admin, &format!("kubectl delete node {old}"))
     }
 
-    /// `etcdctl member list` on the admin host, then `etcdctl member remove` of `node`'s ID.
+    /// The newest control plane the policy joined that is up and Ready, other than `leaving`:
+    /// it stays to the end of the roll, and its etcd member is the freshest.
+    fn joined_up(&self, ctx: &Drive<'_>, leaving: &str) -> Option<String> {
+        let view = ctx.view();
+        self.joined
+            .iter()
+            .rev()
+            .find(|n| *n != leaving && view.node(n).is_some_and(|i| i.powered_on && i.ready))
+            .cloned()
+    }
+
+    /// Where etcdctl runs: [`Self::joined_up`], else the admin host.
+    fn etcd_host(&self, ctx: &Drive<'_>, leaving: &str) -> String {
+        self.joined_up(ctx, leaving).unwrap_or_else(|| self.admin.clone())
+    }
+
+    /// `etcdctl member list`, then `etcdctl member remove` of `node`'s ID, on [`Self::etcd_host`].
+    /// Waits for every member healthy first (up to the preflight timeout): KubeadmControlPlane
+    /// removes a member only when the rest keep a quorum, and etcd refuses it otherwise.
     fn remove_etcd_member(&self, ctx: &mut Drive<'_>, node: &str) -> Done {
+        let limit = self.p.spec.preflight.timeout.limit();
+        if !ctx.wait_until("etcd healthy before a member goes", limit, |v| v.etcd_healthy())? {
+            return abort(format!(
+                "etcd is not healthy: removing {node}'s member could cost the quorum"
+            ));
+        }
+        let host = self.etcd_host(ctx, node);
         let list = format!("ETCDCTL_API=3 etcdctl member list {ETCDCTL_LOCAL}");
-        let out = ctx.run(&self.admin, &list)?;
+        let out = ctx.run(&host, &list)?;
         if out.status != 0 {
             let last = out.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-            return abort(format!(
-                "`{list}` on {} failed (exit {}): {last}",
-                self.admin, out.status
-            ));
+            return abort(format!("`{list}` on {host} failed (exit {}): {last}", out.status));
         }
         // `ID, started, NAME, PEER URLS, CLIENT URLS, IS LEARNER`
         let id = out.text.lines().find_map(|l| {
@@ -583,13 +629,12 @@ impl<'p> Run<'p> {
         match id {
             Some(id) => self.must(
                 ctx,
-                &self.admin,
+                &host,
                 &format!("ETCDCTL_API=3 etcdctl member remove {id} {ETCDCTL_LOCAL}"),
             ),
-            None => {
-                ctx.note(format!("{node} has no etcd member to remove"));
-                Ok(())
-            }
+            None => abort(format!(
+                "{node} runs an etcd member but `etcdctl member list` on {host} does not name it"
+            )),
         }
     }
 

@@ -597,6 +597,10 @@ fn check_control_planes(c: &ControlPlanes) -> Result<(), ScenarioError> {
             at("kubeletLocalMode"),
             "applies to the control planes a Replace roll joins",
         )),
+        CpStrategy::Replace if !c.drain => Err(err(
+            at("drain"),
+            "a Replace roll always drains the control plane it removes",
+        )),
         CpStrategy::Replace if c.max_surge.is_some_and(|s| s > 1) => Err(err(
             at("maxSurge"),
             "must be 0 or 1: KubeadmControlPlane replaces one control plane at a time",
@@ -787,6 +791,10 @@ spec:
             (
                 "kubeletLocalMode: true",
                 "7:37: spec.controlPlanes.kubeletLocalMode: applies to the control planes a Replace roll joins",
+            ),
+            (
+                "strategy: Replace, drain: false",
+                "7:45: spec.controlPlanes.drain: a Replace roll always drains the control plane it removes",
             ),
             (
                 "strategy: Rolling",

@@ -137,8 +137,16 @@ impl Fault {
                 let version = words.get(2).ok_or(FaultError::NodeAddNeedsVersion)?;
                 let v = KubeVersion::parse(version)?;
                 v.check_supported()?;
+                let control_plane = match words.get(3).copied() {
+                    None | Some("worker") => false,
+                    Some("control-plane") => true,
+                    Some(other) => return Err(FaultError::NodeAddRole(other.to_string())),
+                };
                 let local = match words.get(4).copied() {
                     None => false,
+                    Some("kubelet-local-mode") if !control_plane => {
+                        return Err(FaultError::LocalModeNeedsControlPlane);
+                    }
                     Some("kubelet-local-mode") if v.major == 1 && v.minor < 31 => {
                         return Err(FaultError::LocalModeUnknown(v));
                     }
@@ -150,12 +158,11 @@ impl Fault {
                         });
                     }
                 };
-                match words.get(3).copied() {
-                    Some("control-plane") => Ok(Self::ControlPlaneAdd(name, v, local)),
-                    _ if local => Err(FaultError::LocalModeNeedsControlPlane),
-                    None | Some("worker") => Ok(Self::NodeAdd(name, v)),
-                    Some(other) => Err(FaultError::NodeAddRole(other.to_string())),
-                }
+                Ok(if control_plane {
+                    Self::ControlPlaneAdd(name, v, local)
+                } else {
+                    Self::NodeAdd(name, v)
+                })
             }
             Some("etcd-member-crash") => {
                 extra(2)?;
@@ -336,6 +343,14 @@ mod tests {
         assert_eq!(
             Fault::parse("node-add cp4 v1.30.6 control-plane kubelet-local-mode").map_err(|e| e.to_string()),
             Err("fault \"node-add\": kubeadm v1.30.6: unrecognized feature-gate key: ControlPlaneKubeletLocalMode (kubeadm has it from v1.31)".to_string())
+        );
+        assert_eq!(
+            Fault::parse("node-add n1 v1.33.0 bogus kubelet-local-mode"),
+            Err(FaultError::NodeAddRole("bogus".into()))
+        );
+        assert_eq!(
+            Fault::parse("node-add n1 v1.30.0 worker kubelet-local-mode"),
+            Err(FaultError::LocalModeNeedsControlPlane)
         );
         assert!(matches!(
             Fault::parse("node-add cp4 v1.31.2 control-plane local"),

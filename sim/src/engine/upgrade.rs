@@ -582,8 +582,14 @@ impl Engine {
         disrupted.sort();
         disrupted.dedup();
         self.check_pdbs_after(&disrupted, || format!("deleting node {name} with its pods"));
+        let control_plane = self.cluster.node(node).control_plane.is_some();
         self.cluster.remove_node(node);
         self.controller_manager_node_gone(node);
+        if control_plane {
+            // Clients now reach the next control plane's API server (which may be newer).
+            self.refresh_server_version();
+            self.check_version_skew();
+        }
         self.record(Event::NodeDeleted { node: name });
         self.mark_ds_changed();
         self.settle();

@@ -463,10 +463,11 @@ fn upgrade_control_plane(
             return false;
         }
     }
-    // The upgrade/kubeconfig phase: the kubelet's kubeconfig follows the feature gate's
-    // default in this kubeadm (on from 1.33); the kubelet reads it at its next restart.
-    if kubeadm.at_least(31) {
-        api.set_kubelet_local_api(crate::release::components::kubelet_local_mode(kubeadm));
+    // The upgrade/kubeconfig phase: with the feature gate on (this kubeadm's default from
+    // 1.33) it points the kubelet's kubeconfig at the local API server; it never points it
+    // back. The kubelet reads it at its next restart.
+    if crate::release::components::kubelet_local_mode(kubeadm) {
+        api.set_kubelet_local_api(true);
     }
     true
 }

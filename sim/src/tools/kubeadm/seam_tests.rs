@@ -124,3 +124,28 @@ fn upgrade_node_on_a_worker_writes_the_kubelet_files_only() {
     assert_eq!(out.status, 0, "{}", out.text());
     assert_eq!(api.writes, ["KUBELET-FILES v1.30.5"]);
 }
+
+#[test]
+fn upgrade_points_the_kubelet_at_its_own_api_server_only_from_1_33_and_never_back() {
+    // kubeadm's upgrade/kubeconfig phase follows the ControlPlaneKubeletLocalMode gate, on by
+    // default from 1.33; with the gate off (1.31, 1.32) it leaves the kubeconfig as it is, so
+    // a control plane that joined with the gate on keeps it.
+    for (from, to, writes) in [(30, 31, false), (31, 32, false), (32, 33, true), (33, 34, true)] {
+        let mut api = FakeApi::from_scenario(&cluster(&format!("v1.{from}.5")));
+        let target = latest_release(to).expect("in the catalogue");
+        let node = api.node;
+        api.cluster.node_mut(node).packages.set_installed(
+            KubePackage::Kubeadm,
+            Some(DebVersion::for_kube(&target, PackageEra::Community)),
+        );
+        let out = kubeadm(&mut api, &format!("upgrade apply {target} -y"));
+        assert_eq!(out.status, 0, "{}", out.text());
+        let local: Vec<&String> = api
+            .writes
+            .iter()
+            .filter(|w| w.starts_with("KUBELET-LOCAL-API"))
+            .collect();
+        let want = if writes { vec!["KUBELET-LOCAL-API true"] } else { vec![] };
+        assert_eq!(local, want, "v1.{from} -> v1.{to}");
+    }
+}
