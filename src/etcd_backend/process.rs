@@ -109,7 +109,10 @@ pub(crate) fn free_port() -> Result<u16, BackendError> {
     let mut guard = RESERVED.lock().unwrap_or_else(|p| p.into_inner());
     let span = PORT_RANGE.end - PORT_RANGE.start;
     let r = guard.get_or_insert_with(|| Reserved {
-        cursor: (std::process::id() % span as u32) as u16,
+        // Scattered by a multiplicative hash: processes started one after another have
+        // neighbouring pids, and two runs with different port directories (two tests with
+        // their own TMPDIR) starting at neighbouring ports would reach for the same ones.
+        cursor: ((u64::from(std::process::id()) * 2_654_435_761) % u64::from(span)) as u16,
         ports: HashSet::new(),
         locks: Vec::new(),
     });

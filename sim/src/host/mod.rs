@@ -41,7 +41,8 @@ impl CommandHost for Host<'_> {
         }
         Some(match cmd.as_str() {
             "kubectl" => {
-                self.sim.use_kubectl_of_current_host();
+                let host = self.name.clone();
+                self.sim.use_kubectl_of(&host);
                 let local = self.kubectl_local(args, env, stdin);
                 if let Some(missing) = self.missing_kubeconfig(args, &local) {
                     return Some(missing);

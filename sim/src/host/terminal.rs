@@ -157,9 +157,9 @@ impl Sim {
         }
     }
 
-    /// kubectl answers as the kubectl package installed on the host it runs on.
-    pub(crate) fn use_kubectl_of_current_host(&mut self) {
-        let Some(id) = self.engine.cluster().node_id(self.current_host()) else {
+    /// kubectl answers as the kubectl package installed on `host`, the host it runs on.
+    pub(crate) fn use_kubectl_of(&mut self, host: &str) {
+        let Some(id) = self.engine.cluster().node_id(host) else {
             return;
         };
         let Some(v) = self
