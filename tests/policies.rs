@@ -401,12 +401,7 @@ impl Policy for CordonAll {
         for n in view.nodes().filter(|n| !n.control_plane) {
             pools.insert(n.pool().unwrap_or_default().to_string(), 1);
         }
-        Bounds {
-            control_planes_unavailable: 1,
-            pool_unavailable: pools,
-            extra_nodes: 0,
-            time: SimDuration::from_secs(3600),
-        }
+        one_at_a_time(pools)
     }
 
     fn run(&mut self, ctx: &mut Drive<'_>) -> Result<Outcome, Halt> {
@@ -424,6 +419,29 @@ impl Policy for CordonAll {
     }
 }
 
+/// A test policy's bounds: one control plane out at a time, `pools`' own limits, no surge,
+/// an hour.
+fn one_at_a_time(pools: BTreeMap<String, u32>) -> Bounds {
+    Bounds {
+        control_planes_unavailable: 1,
+        pool_unavailable: pools,
+        extra_nodes: 0,
+        time: SimDuration::from_secs(3600),
+    }
+}
+
+/// One case run and checked with the default options.
+fn check_case(policy: &mut dyn Policy, case: &Case) -> kubedrill::policy::check::Checked {
+    run_checked(
+        policy,
+        &case.scenario(),
+        Seed(case.seed),
+        Schedule::from_case(case),
+        &RunOptions::default(),
+    )
+    .expect("case builds")
+}
+
 /// Deletes two of three control planes' Nodes at once (as a remove-first roll gone wrong).
 struct DeletesTwoControlPlanes;
 
@@ -433,12 +451,7 @@ impl Policy for DeletesTwoControlPlanes {
     }
 
     fn bounds(&self, _: &View<'_>) -> Bounds {
-        Bounds {
-            control_planes_unavailable: 1,
-            pool_unavailable: BTreeMap::new(),
-            extra_nodes: 0,
-            time: SimDuration::from_secs(3600),
-        }
+        one_at_a_time(BTreeMap::new())
     }
 
     fn run(&mut self, ctx: &mut Drive<'_>) -> Result<Outcome, Halt> {
@@ -456,12 +469,7 @@ impl Policy for WaitsForever {
     }
 
     fn bounds(&self, _: &View<'_>) -> Bounds {
-        Bounds {
-            control_planes_unavailable: 1,
-            pool_unavailable: BTreeMap::new(),
-            extra_nodes: 0,
-            time: SimDuration::from_secs(3600),
-        }
+        one_at_a_time(BTreeMap::new())
     }
 
     fn run(&mut self, ctx: &mut Drive<'_>) -> Result<Outcome, Halt> {
@@ -493,16 +501,7 @@ fn two_workers() -> Case {
 #[test]
 fn rust_policies_are_held_to_the_same_properties() {
     let case = two_workers();
-    let run = |p: &mut dyn Policy| {
-        run_checked(
-            p,
-            &case.scenario(),
-            Seed(case.seed),
-            Schedule::from_case(&case),
-            &RunOptions::default(),
-        )
-        .expect("case builds")
-    };
+    let run = |p: &mut dyn Policy| check_case(p, &case);
     let c = run(&mut CordonAll);
     let f = c.failure.expect("caught");
     assert_eq!(f.property, "max_unavailable");
@@ -529,14 +528,7 @@ fn rust_policies_are_held_to_the_same_properties() {
         control_planes: 3,
         ..case.clone()
     };
-    let c = run_checked(
-        &mut DeletesTwoControlPlanes,
-        &three.scenario(),
-        Seed(three.seed),
-        Schedule::from_case(&three),
-        &RunOptions::default(),
-    )
-    .expect("case builds");
+    let c = check_case(&mut DeletesTwoControlPlanes, &three);
     let f = c.failure.expect("caught");
     assert_eq!(f.property, "max_unavailable");
     assert!(
@@ -579,14 +571,7 @@ fn a_replace_roll_rides_out_a_crashed_member_and_a_cloud_without_capacity() {
             faults: vec![fault],
             ..base.clone()
         };
-        let c = run_checked(
-            &mut FilePolicy::new(policy.clone()),
-            &case.scenario(),
-            Seed(case.seed),
-            Schedule::from_case(&case),
-            &RunOptions::default(),
-        )
-        .expect("case builds");
+        let c = check_case(&mut FilePolicy::new(policy.clone()), &case);
         assert_eq!(c.outcome, Ok(Outcome::Done), "{fault:?}");
         assert_eq!(c.failure, None, "{fault:?}");
         // Both faults hold the roll up: the run outlasts them.
