@@ -241,8 +241,11 @@ impl<'p> Run<'p> {
         if out.status == 0 {
             return Ok(());
         }
-        let last = out.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-        abort(format!("`{line}` on {host} failed (exit {}): {last}", out.status))
+        abort(format!(
+            "`{line}` on {host} failed (exit {}): {}",
+            out.status,
+            last_line(&out.text)
+        ))
     }
 
     // ---- checks and waits -------------------------------------------------------------
@@ -538,7 +541,7 @@ impl<'p> Run<'p> {
             match ctx.provision_control_plane(&name, &self.to, local)? {
                 Provision::Joined | Provision::NeverJoins => break,
                 Provision::Refused(text) => {
-                    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                    let last = last_line(&text).trim();
                     return abort(format!("{name} could not join as a control plane: {last}"));
                 }
                 Provision::NoCapacity if limit.is_none_or(|l| ctx.view().now() < asked + l) => {
@@ -618,7 +621,7 @@ impl<'p> Run<'p> {
         let list = format!("ETCDCTL_API=3 etcdctl member list {ETCDCTL_LOCAL}");
         let out = ctx.run(&host, &list)?;
         if out.status != 0 {
-            let last = out.text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
+            let last = last_line(&out.text);
             return abort(format!("`{list}` on {host} failed (exit {}): {last}", out.status));
         }
         // `ID, started, NAME, PEER URLS, CLIENT URLS, IS LEARNER`
@@ -826,6 +829,11 @@ impl Run<'_> {
 
 /// How etcdctl reaches the member on the host it runs on (kubeadm's certificates).
 const ETCDCTL_LOCAL: &str = "--endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/etcd/server.crt --key=/etc/kubernetes/pki/etcd/server.key";
+
+/// A tool's last non-empty line: what an abort quotes of its output.
+fn last_line(text: &str) -> &str {
+    text.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("")
+}
 
 fn pool_label(pool: &str) -> &str {
     if pool.is_empty() { "workers" } else { pool }
